@@ -1,0 +1,37 @@
+#!/bin/sh
+# Run the whole suite with kyua, show the report of anything that did not
+# pass, and end with the one line CI reads: "N passed, N failed".
+# usage: kyua-run.sh OBJDIR
+obj=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+results=$obj/kyua-results.db
+rm -f "$results"
+
+kyua test --kyuafile="$top/regress/Kyuafile" --build-root="$obj/regress" \
+    --results-file="$results" >"$obj/kyua-test.log" 2>&1
+krc=$?
+cat "$obj/kyua-test.log"
+
+kyua report --results-file="$results" \
+    --results-filter=broken,failed --verbose >"$obj/kyua-report.log" 2>&1
+summary=$(kyua report --results-file="$results" 2>/dev/null |
+    sed -n 's/^Test cases: //p')
+if [ -z "$summary" ]; then
+	echo "kyua produced no results (exit $krc)" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+# "12 total, 1 skipped, 0 expected failures, 0 broken, 0 failed"
+set -- $(echo "$summary" | tr -cs '0-9' ' ')
+total=$1 skipped=$2 xfail=$3 broken=$4 failed=$5
+bad=$((broken + failed))
+if [ "$bad" -gt 0 ]; then
+	cat "$obj/kyua-report.log"
+fi
+passed=$((total - skipped - xfail - bad))
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $bad failed, $skipped skipped"
+else
+	echo "$passed passed, $bad failed"
+fi
+[ "$bad" -eq 0 ] && [ "$krc" -eq 0 ]

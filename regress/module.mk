@@ -1,0 +1,1 @@
+UNIT_TESTS += regress/shared/buf_test
