@@ -1,1 +1,1 @@
-LIB_SRCS += shared/buf.c
+LIB_SRCS += $(wildcard shared/*.c)
