@@ -7,6 +7,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 results=$obj/kyua-results.db
 rm -f "$results"
 
+# Under SANITIZE=1: any sanitizer report fails the test; atf's own
+# allocations are not ours to chase.
+export LSAN_OPTIONS="suppressions=$top/regress/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
 kyua test --kyuafile="$top/regress/Kyuafile" --build-root="$obj/regress" \
     --results-file="$results" >"$obj/kyua-test.log" 2>&1
 krc=$?
