@@ -1,0 +1,159 @@
+/*
+ * The channel between posternd (the master) and one postern-worker.
+ *
+ * The master makes a socketpair per worker, forks, puts its end of the
+ * pair on descriptor WORKER_CHAN_FD in the child and execs the worker
+ * program.  Every message uses the framing of msg.h; the bodies are the
+ * fixed-size structs below, sent whole (a body of any other size is a
+ * protocol error that ends the channel).  Strings are NUL-terminated inside
+ * their arrays; a receiver that finds no NUL rejects the message.
+ *
+ * Who sends what, in order:
+ *
+ *   master -> worker  MSG_W_CONFIG     once, first, right after exec
+ *   worker -> master  MSG_READY        (proto.h) once, when the worker has
+ *                                      applied the slice, dropped
+ *                                      privileges and loaded its filter.
+ *                                      The master kills a worker that is
+ *                                      not ready within its start timeout.
+ *   master -> worker  MSG_W_SESSION    + client socket (SCM_RIGHTS); only
+ *                                      to an idle worker
+ *   master -> worker  MSG_W_UPSTREAM   + upstream socket, always right
+ *                                      after MSG_W_SESSION, same id
+ *   worker -> master  MSG_W_SESSION_END when the session is over and both
+ *                                      sockets are closed; the worker is
+ *                                      idle again
+ *   worker -> master  MSG_LOG          (proto.h) any time after exec
+ *   master -> worker  MSG_W_SHUTDOWN   any time after MSG_READY
+ *
+ * A worker that reaches its session quota is not told anything: the master
+ * sends it MSG_W_SHUTDOWN while it is idle and starts a fresh one.  End of
+ * file on the channel means the master is gone: the worker closes its
+ * session, if any, and exits at once.  A worker serves one listener (so one
+ * protocol) for its whole life.
+ */
+#ifndef POSTERN_PROTO_WORKER_H
+#define POSTERN_PROTO_WORKER_H
+
+#include <stdint.h>
+
+/* The worker finds its channel to the master here (as OpenSMTPD does). */
+#define WORKER_CHAN_FD		3
+
+/* Message types of this channel; proto.h keeps below 100. */
+enum worker_msg_type {
+	MSG_W_CONFIG = 100,	/* master -> worker: struct worker_config */
+	MSG_W_SESSION = 101,	/* master -> worker: struct worker_session, fd */
+	MSG_W_UPSTREAM = 102,	/* master -> worker: struct worker_upstream, fd */
+	MSG_W_SHUTDOWN = 103,	/* master -> worker: struct worker_shutdown */
+	MSG_W_SESSION_END = 110, /* worker -> master: struct worker_session_end */
+	/* Reserved for what comes later; each will carry one descriptor. */
+	MSG_W_POLICYD = 120,	/* master -> worker: socketpair to policyd */
+	MSG_W_AUDIT = 121,	/* master -> worker: O_APPEND audit log fd */
+	MSG_W_KEYHOLDER = 122,	/* master -> worker: socketpair to key holder */
+};
+
+#define WORKER_NAME_MAX		32	/* listener name, with its NUL */
+#define WORKER_ADDR_MAX		64	/* numeric host, with its NUL */
+#define WORKER_PATH_MAX		256	/* chroot directory, with its NUL */
+#define WORKER_TEXT_MAX		128	/* BYE text, with its NUL */
+
+enum worker_protocol {
+	WORKER_PROTO_IMAP = 1,
+	WORKER_PROTO_POP3 = 2,
+};
+
+/*
+ * The worker's slice of postern.conf.  Sizes are bytes, timeouts seconds.
+ * uid, gid and chroot are what the worker drops to before it loads its
+ * filter; the master resolved the user name, so the worker needs no
+ * passwd file.
+ */
+struct worker_config {
+	uint32_t slot;			/* pool slot, 0-based; names the audit log */
+	uint32_t verbose;		/* 0 info, 1 debug, 2 more */
+	uint32_t protocol;		/* enum worker_protocol */
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t max_line;		/* longest command or response line */
+	uint32_t max_literal;		/* largest literal passed through */
+	uint32_t timeout_login;		/* greeting to authenticated state */
+	uint32_t timeout_idle;		/* silence of an authenticated client */
+	uint32_t timeout_imap_idle;	/* inside IDLE; at least 29 min, RFC 2177 */
+	uint32_t timeout_upstream;	/* upstream connect and greeting */
+	uint32_t sessions;		/* quota, for information only */
+	char	 listener[WORKER_NAME_MAX];
+	char	 chroot[WORKER_PATH_MAX];
+};
+
+/*
+ * A new session; the client socket rides on this message.  The id is
+ * unique within one run of the master and pairs the message with the
+ * MSG_W_UPSTREAM that follows.  Addresses are numeric (getnameinfo with
+ * NI_NUMERICHOST); ports are in host order.
+ */
+struct worker_session {
+	uint64_t id;
+	uint32_t protocol;		/* same as in the config slice */
+	uint16_t client_port;
+	uint16_t local_port;		/* the listener's port */
+	uint16_t upstream_port;
+	uint16_t pad;
+	char	 listener[WORKER_NAME_MAX];
+	char	 client_addr[WORKER_ADDR_MAX];
+	char	 local_addr[WORKER_ADDR_MAX];
+	char	 upstream_addr[WORKER_ADDR_MAX];
+};
+
+/*
+ * The upstream socket, opened by the master with a non-blocking connect
+ * that may still be in progress: the worker waits for it to become
+ * writable within timeout_upstream, and a failed connect shows up as an
+ * error on its first read or write.  When connect failed at once, error is
+ * the errno and no descriptor is attached; the worker then tells the
+ * client the server is unavailable and ends the session.
+ */
+struct worker_upstream {
+	uint64_t id;
+	int32_t	 error;			/* 0: descriptor attached */
+	uint32_t pad;
+};
+
+/*
+ * Close the session, if any, with "* BYE text" (IMAP) or "-ERR text"
+ * (POP3), then exit.  Sent on SIGTERM after the drain timeout, and to an
+ * idle worker the master retires.
+ */
+struct worker_shutdown {
+	char	 text[WORKER_TEXT_MAX];
+};
+
+enum worker_end_reason {
+	WORKER_END_LOGOUT = 0,		/* client said LOGOUT or QUIT */
+	WORKER_END_CLIENT_EOF = 1,
+	WORKER_END_UPSTREAM_EOF = 2,
+	WORKER_END_TIMEOUT = 3,
+	WORKER_END_POLICY = 4,		/* an abort verdict */
+	WORKER_END_ERROR = 5,		/* protocol or I/O error */
+	WORKER_END_SHUTDOWN = 6,
+};
+
+struct worker_session_end {
+	uint64_t id;
+	uint64_t client_in;		/* bytes read from the client */
+	uint64_t client_out;		/* bytes written to the client */
+	uint64_t upstream_in;
+	uint64_t upstream_out;
+	uint32_t commands;		/* client commands seen */
+	uint32_t reason;		/* enum worker_end_reason */
+};
+
+_Static_assert(sizeof(struct worker_config) == 12 * 4 + 32 + 256,
+    "worker_config has no padding");
+_Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 * 2 + 32 + 3 * 64,
+    "worker_session has no padding");
+_Static_assert(sizeof(struct worker_upstream) == 16, "worker_upstream size");
+_Static_assert(sizeof(struct worker_session_end) == 5 * 8 + 8,
+    "worker_session_end size");
+
+#endif
