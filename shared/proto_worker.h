@@ -95,6 +95,7 @@ struct worker_config {
 struct worker_session {
 	uint64_t id;
 	uint32_t protocol;		/* same as in the config slice */
+	uint32_t flags;			/* none yet; 0 */
 	uint16_t client_port;
 	uint16_t local_port;		/* the listener's port */
 	uint16_t upstream_port;
@@ -150,7 +151,7 @@ struct worker_session_end {
 
 _Static_assert(sizeof(struct worker_config) == 12 * 4 + 32 + 256,
     "worker_config has no padding");
-_Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 * 2 + 32 + 3 * 64,
+_Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 + 3 * 64,
     "worker_session has no padding");
 _Static_assert(sizeof(struct worker_upstream) == 16, "worker_upstream size");
 _Static_assert(sizeof(struct worker_session_end) == 5 * 8 + 8,
