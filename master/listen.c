@@ -1,0 +1,166 @@
+/*
+ * Listening sockets and the hand-off of a new client to a worker.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "listen.h"
+#include "log.h"
+#include "pool.h"
+#include "proto_worker.h"
+
+#define LISTEN_BACKLOG	128
+
+static int	listener_open(struct listener *);
+static void	sockaddr_text(const struct sockaddr_storage *, socklen_t,
+		    char *, size_t, uint16_t *);
+
+static uint64_t	 next_session;
+
+static int
+listener_open(struct listener *l)
+{
+	int	 fd, on = 1;
+
+	if ((fd = socket(l->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("%s: socket for %s port %u", l->name, l->addr,
+		    l->port);
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		log_warn("%s: SO_REUSEADDR", l->name);
+	/* "::" means IPv6 only; "*" or 0.0.0.0 is for IPv4. */
+	if (l->ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		log_warn("%s: IPV6_V6ONLY", l->name);
+	if (bind(fd, (struct sockaddr *)&l->ss, l->sslen) == -1) {
+		log_warn("%s: bind %s port %u", l->name, l->addr, l->port);
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, LISTEN_BACKLOG) == -1) {
+		log_warn("%s: listen on %s port %u", l->name, l->addr,
+		    l->port);
+		close(fd);
+		return -1;
+	}
+	l->fd = fd;
+	return 0;
+}
+
+int
+listeners_bind(struct conf *conf, struct conf *old)
+{
+	struct listener	*l, *o;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		o = old ? conf_listener_find(old, &l->ss, l->sslen) : NULL;
+		if (o != NULL && o->fd != -1)
+			continue;
+		if (listener_open(l) == -1)
+			goto fail;
+	}
+	/* All bound: now take the old sockets over. */
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		o = old ? conf_listener_find(old, &l->ss, l->sslen) : NULL;
+		if (o != NULL && o->fd != -1 && l->fd == -1) {
+			l->fd = o->fd;
+			o->fd = -1;
+		}
+	}
+	return 0;
+ fail:
+	listeners_close(conf);
+	return -1;
+}
+
+void
+listeners_close(struct conf *conf)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		if (l->fd != -1) {
+			close(l->fd);
+			l->fd = -1;
+		}
+}
+
+static void
+sockaddr_text(const struct sockaddr_storage *ss, socklen_t len, char *host,
+    size_t hostlen, uint16_t *port)
+{
+	*port = 0;
+	if (getnameinfo((const struct sockaddr *)ss, len, host, hostlen, NULL,
+	    0, NI_NUMERICHOST) != 0)
+		snprintf(host, hostlen, "unknown");
+	if (ss->ss_family == AF_INET)
+		*port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	else if (ss->ss_family == AF_INET6)
+		*port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+void
+listener_accept(struct listener *l)
+{
+	struct worker_session	 s;
+	struct sockaddr_storage	 ss;
+	struct worker		*w;
+	socklen_t		 len = sizeof(ss);
+	int			 fd, up, uperr = 0;
+
+	if ((w = pool_idle(l->pool)) == NULL) {
+		/* Leave the client in the backlog until a worker is free. */
+		pool_want(l->pool);
+		return;
+	}
+	if ((fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR && errno != ECONNABORTED)
+			log_warn("%s: accept", l->name);
+		return;
+	}
+	if (next_session == 0)
+		next_session = (uint64_t)time(NULL) << 20;
+	memset(&s, 0, sizeof(s));
+	s.id = ++next_session;
+	s.protocol = l->protocol;
+	memcpy(s.listener, l->name, sizeof(s.listener));
+	sockaddr_text(&ss, len, s.client_addr, sizeof(s.client_addr),
+	    &s.client_port);
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		sockaddr_text(&ss, len, s.local_addr, sizeof(s.local_addr),
+		    &s.local_port);
+	memcpy(s.upstream_addr, l->up_addr, sizeof(s.upstream_addr));
+	s.upstream_port = l->up_port;
+
+	/* The worker waits for the connect to finish; we do not block. */
+	if ((up = socket(l->up_ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		uperr = errno;
+	else if (connect(up, (struct sockaddr *)&l->up_ss, l->up_sslen) ==
+	    -1 && errno != EINPROGRESS) {
+		uperr = errno;
+		close(up);
+		up = -1;
+	}
+	if (uperr != 0) {
+		errno = uperr;
+		log_warn("%s: session %llu: connect to %s port %u", l->name,
+		    (unsigned long long)s.id, l->up_addr, l->up_port);
+	}
+	pool_handoff(w, fd, up, uperr, &s);
+}

@@ -1,0 +1,80 @@
+/*
+ * postern.conf: the parsed form, and the parser that builds it.  The whole
+ * file is read into a fresh struct conf; the caller swaps it in only when
+ * parsing succeeded, so a bad file never touches a running configuration.
+ */
+#ifndef POSTERN_MASTER_PARSE_H
+#define POSTERN_MASTER_PARSE_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <bsd/sys/queue.h>
+
+#include "proto_worker.h"
+
+#define CONF_DEFAULT_FILE	"/etc/postern.conf"
+#define CONF_DEFAULT_USER	"_postern"
+#define CONF_DEFAULT_CHROOT	"/var/empty/postern"
+#define CONF_HOST_MAX		256
+
+struct pool;
+
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	char			 name[WORKER_NAME_MAX];
+	uint32_t		 protocol;	/* enum worker_protocol */
+	int			 line;		/* where it was defined */
+
+	char			 host[WORKER_ADDR_MAX];	/* as written */
+	char			 addr[WORKER_ADDR_MAX];	/* numeric */
+	uint16_t		 port;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+
+	char			 up_host[CONF_HOST_MAX]; /* as written */
+	char			 up_addr[WORKER_ADDR_MAX]; /* numeric */
+	uint16_t		 up_port;
+	struct sockaddr_storage	 up_ss;
+	socklen_t		 up_sslen;
+
+	int			 fd;	/* listening socket, -1 until bound */
+	struct pool		*pool;	/* its workers, once running */
+};
+TAILQ_HEAD(listenerlist, listener);
+
+struct conf {
+	char			 user[64];
+	uid_t			 uid;
+	gid_t			 gid;
+	char			 chroot[WORKER_PATH_MAX];
+	char			 worker[WORKER_PATH_MAX]; /* "" = built-in */
+
+	uint32_t		 min_idle;
+	uint32_t		 max_workers;
+	uint32_t		 sessions;	/* per worker; 0 = no quota */
+
+	uint32_t		 max_line;
+	uint32_t		 max_literal;
+
+	uint32_t		 timeout_login;
+	uint32_t		 timeout_idle;
+	uint32_t		 timeout_upstream;
+	uint32_t		 timeout_start;
+	uint32_t		 timeout_drain;
+
+	struct listenerlist	 listeners;
+};
+
+/* Errors are logged as file:line: ...; NULL when there was any. */
+struct conf	*conf_parse(const char *);
+void		 conf_free(struct conf *);
+/* Prints the configuration back in the grammar of postern.conf(5). */
+void		 conf_print(FILE *, const struct conf *);
+struct listener	*conf_listener_find(const struct conf *,
+		    const struct sockaddr_storage *, socklen_t);
+
+#endif

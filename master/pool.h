@@ -1,0 +1,55 @@
+/*
+ * The worker pool: one pool per listener, each keeping a few pre-forked
+ * workers idle, growing to a maximum under load, retiring a worker after
+ * its session quota and replacing any worker that dies.
+ */
+#ifndef POSTERN_MASTER_POOL_H
+#define POSTERN_MASTER_POOL_H
+
+#include <poll.h>
+#include <stdint.h>
+
+#include "parse.h"
+#include "proto_worker.h"
+
+struct pool;
+struct worker;
+
+void		 pool_init(const char *worker_path, int verbose);
+/*
+ * Makes fresh pools for conf's listeners (listener->pool) and retires
+ * every older pool: its idle workers leave now, busy ones when their
+ * session ends.
+ */
+void		 pool_configure(struct conf *);
+/* Retires every pool: no new workers, busy ones finish their session. */
+void		 pool_drain(void);
+/* Tells every worker to close its session with text, and exit. */
+void		 pool_shutdown(const char *text);
+/* SIGKILL for every worker still alive. */
+void		 pool_kill(void);
+/* Spawns and times out workers; returns ms until it wants to run again. */
+int		 pool_maintain(void);
+/* Collects dead children and logs how they died. */
+void		 pool_reap(void);
+
+struct worker	*pool_idle(struct pool *);
+/* A client is waiting on pool's listener and no worker is idle. */
+void		 pool_want(struct pool *);
+/* Worth polling the listener: a worker is idle or none is wanted yet. */
+int		 pool_accepting(struct pool *);
+/* Frees what is left once every worker is gone. */
+void		 pool_cleanup(void);
+/* Gives a session to an idle worker; the worker owns both fds after. */
+int		 pool_handoff(struct worker *, int, int, int,
+		    const struct worker_session *);
+
+unsigned int	 pool_nworkers(void);	/* alive, in any state */
+unsigned int	 pool_nbusy(void);
+
+/* poll(2) support: fill in channels, then dispatch what poll found. */
+size_t		 pool_npollfds(void);
+size_t		 pool_pollfds(struct pollfd *, size_t);
+void		 pool_dispatch(const struct pollfd *, size_t);
+
+#endif

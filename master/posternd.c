@@ -1,0 +1,343 @@
+/*
+ * posternd: the root master.  It reads postern.conf, binds the listeners,
+ * keeps the worker pools and hands each client to a worker.  It never
+ * reads a byte of IMAP or POP3 itself.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "listen.h"
+#include "log.h"
+#include "parse.h"
+#include "pool.h"
+#include "privdrop.h"
+
+#ifndef POSTERN_WORKER
+#define POSTERN_WORKER	"/usr/local/sbin/postern-worker"
+#endif
+
+/* After the drain, how long workers get to say BYE before SIGKILL. */
+#define BYE_GRACE_MS	5000
+
+enum run_state {
+	RUNNING,
+	DRAINING,	/* not accepting; sessions may end on their own */
+	STOPPING,	/* workers told to close their sessions */
+};
+
+static const char	*conffile = CONF_DEFAULT_FILE;
+static const char	*worker_flag;	/* -w */
+static struct conf	*conf;
+static enum run_state	 state = RUNNING;
+static int64_t		 state_deadline;	/* ms, for DRAINING, STOPPING */
+static int		 sigpipe[2] = { -1, -1 };
+static int		 verbose;
+
+static void		 usage(void) __attribute__((noreturn));
+static const char	*worker_path(const struct conf *);
+static int		 check_runtime(const struct conf *);
+static void		 signals_init(void);
+static void		 signal_note(int);
+static void		 signals_handle(void);
+static void		 reload(void);
+static void		 stop(void);
+static void		 event_loop(void);
+static int64_t		 now_ms(void);
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: posternd [-dnv] [-f file] [-w worker]\n");
+	exit(1);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *
+worker_path(const struct conf *c)
+{
+	if (worker_flag != NULL)
+		return worker_flag;
+	if (c->worker[0] != '\0')
+		return c->worker;
+	return POSTERN_WORKER;
+}
+
+/* What the parser cannot know: the file system as it is when we start. */
+static int
+check_runtime(const struct conf *c)
+{
+	const char	*path = worker_path(c);
+
+	if (access(path, X_OK) == -1) {
+		log_warn("worker program %s", path);
+		return -1;
+	}
+	if (privdrop_checkdir(c->chroot) == -1) {
+		log_warnx("chroot %s: %s", c->chroot, privdrop_error());
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	int	 ch, debug = 0, noaction = 0;
+
+	while ((ch = getopt(argc, argv, "df:nvw:")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			conffile = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'w':
+			worker_flag = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init(1, verbose, "posternd");
+	if ((conf = conf_parse(conffile)) == NULL)
+		exit(1);
+	if (noaction) {
+		if (verbose)
+			conf_print(stdout, conf);
+		conf_free(conf);
+		exit(0);
+	}
+	if (geteuid() != 0)
+		fatalx("need root privileges");
+	if (check_runtime(conf) == -1)
+		exit(1);
+	if (listeners_bind(conf, NULL) == -1)
+		exit(1);
+
+	if (!debug && daemon(0, 0) == -1)
+		fatal("daemon");
+	log_init(debug, verbose, "posternd");
+	signals_init();
+	pool_init(worker_path(conf), verbose);
+	pool_configure(conf);
+	log_info("started, %s", conffile);
+	event_loop();
+	listeners_close(conf);
+	conf_free(conf);
+	log_info("exiting");
+	return 0;
+}
+
+static void
+signal_note(int sig)
+{
+	int		 saved = errno;
+	unsigned char	 c = (unsigned char)sig;
+
+	/* A full pipe already holds a wake-up; losing this byte is fine. */
+	(void)!write(sigpipe[1], &c, 1);
+	errno = saved;
+}
+
+static void
+signals_init(void)
+{
+	struct sigaction	 sa;
+	const int		 sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1,
+				    SIGCHLD };
+	size_t			 i;
+
+	if (pipe2(sigpipe, O_NONBLOCK | O_CLOEXEC) == -1)
+		fatal("pipe");
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = signal_note;
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) == -1)
+			fatal("sigaction %d", sigs[i]);
+	/* A worker that dies mid-write must not take us with it. */
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		fatal("sigaction SIGPIPE");
+}
+
+static void
+signals_handle(void)
+{
+	unsigned char	 buf[64];
+	ssize_t		 n, i;
+
+	while ((n = read(sigpipe[0], buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++) {
+			switch (buf[i]) {
+			case SIGHUP:
+				if (state == RUNNING)
+					reload();
+				break;
+			case SIGTERM:
+			case SIGINT:
+				stop();
+				break;
+			case SIGUSR1:
+				/* Workers log through us to syslog or stderr. */
+				log_info("SIGUSR1: no log files are open to "
+				    "reopen");
+				break;
+			case SIGCHLD:
+				pool_reap();
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * A reload parses the file anew; only when it is valid and every new
+ * listener is bound does the new configuration replace the old one.
+ */
+static void
+reload(void)
+{
+	struct conf	*nconf;
+
+	log_info("SIGHUP: reloading %s", conffile);
+	if ((nconf = conf_parse(conffile)) == NULL) {
+		log_warnx("%s: not reloaded, the running configuration stays",
+		    conffile);
+		return;
+	}
+	if (check_runtime(nconf) == -1 || listeners_bind(nconf, conf) == -1) {
+		log_warnx("%s: not reloaded, the running configuration stays",
+		    conffile);
+		conf_free(nconf);
+		return;
+	}
+	listeners_close(conf);
+	pool_init(worker_path(nconf), verbose);
+	pool_configure(nconf);
+	conf_free(conf);
+	conf = nconf;
+	log_info("%s: reloaded", conffile);
+}
+
+/* First SIGTERM drains; a second one does not wait for the drain. */
+static void
+stop(void)
+{
+	if (state == RUNNING) {
+		log_info("stopping: draining sessions for up to %u s",
+		    conf->timeout_drain);
+		listeners_close(conf);
+		pool_drain();
+		state = DRAINING;
+		state_deadline = now_ms() + (int64_t)conf->timeout_drain * 1000;
+	} else if (state == DRAINING)
+		state_deadline = now_ms();
+}
+
+static void
+event_loop(void)
+{
+	struct pollfd	*pfd = NULL;
+	struct listener	*l, **lv = NULL;
+	size_t		 npfd, nl, nw, max = 0, i;
+	int		 timeout, t;
+
+	for (;;) {
+		timeout = pool_maintain();
+		if (state == DRAINING && (pool_nbusy() == 0 ||
+		    now_ms() >= state_deadline)) {
+			pool_shutdown("postern shutting down");
+			state = STOPPING;
+			state_deadline = now_ms() + BYE_GRACE_MS;
+		}
+		if (state == STOPPING) {
+			if (pool_nworkers() == 0)
+				break;
+			if (now_ms() >= state_deadline) {
+				pool_kill();
+				state_deadline = now_ms() + BYE_GRACE_MS;
+			}
+		}
+		if (state != RUNNING) {
+			t = (int)(state_deadline - now_ms());
+			if (t < 0)
+				t = 0;
+			if (timeout == -1 || t < timeout)
+				timeout = t;
+		}
+
+		nl = 0;
+		TAILQ_FOREACH(l, &conf->listeners, entry)
+			nl++;
+		npfd = 1 + nl + pool_npollfds();
+		if (npfd > max) {
+			max = npfd;
+			if ((pfd = reallocarray(pfd, max, sizeof(*pfd))) ==
+			    NULL || (lv = reallocarray(lv, max,
+			    sizeof(*lv))) == NULL)
+				fatal("%s", __func__);
+		}
+		pfd[0].fd = sigpipe[0];
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		nl = 0;
+		TAILQ_FOREACH(l, &conf->listeners, entry) {
+			if (l->fd == -1 || l->pool == NULL)
+				continue;
+			/* With no worker idle, clients wait in the backlog. */
+			if (!pool_accepting(l->pool))
+				continue;
+			pfd[1 + nl].fd = l->fd;
+			pfd[1 + nl].events = POLLIN;
+			pfd[1 + nl].revents = 0;
+			lv[nl++] = l;
+		}
+		nw = pool_pollfds(pfd + 1 + nl, max - 1 - nl);
+
+		if (poll(pfd, 1 + nl + nw, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		pool_dispatch(pfd + 1 + nl, nw);
+		for (i = 0; i < nl; i++)
+			if (pfd[1 + i].revents & POLLIN)
+				listener_accept(lv[i]);
+		if (pfd[0].revents & POLLIN)
+			signals_handle();
+	}
+	free(pfd);
+	free(lv);
+	pool_cleanup();
+}
