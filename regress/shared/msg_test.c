@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -567,6 +568,9 @@ ATF_TC_BODY(fd_refused, tc)
 		}
 		close(fd);
 		errno = 0;
+		/* the read that brings it already refuses an unwanted fd */
+		if (pass == 0)
+			ATF_REQUIRE_EQ(msg_read(&b), -1);
 		r = msg_wait(&b, &m, 5000);
 		if (r == 1 && m.fd != -1)
 			close(m.fd);
@@ -610,6 +614,45 @@ ATF_TC_BODY(ctrunc, tc)
 		close(sv[0]);
 		close(sv[1]);
 	}
+	ATF_REQUIRE_EQ(count_fds(), before);
+}
+
+/*
+ * One fd, but no room in our descriptor table for it: the kernel drops it
+ * and says MSG_CTRUNC, and the message that counted on it is refused.
+ */
+ATF_TC_WITHOUT_HEAD(ctrunc_emfile);
+ATF_TC_BODY(ctrunc_emfile, tc)
+{
+	struct msgchan	 b;
+	struct msg	 m;
+	struct rlimit	 rl, low;
+	int		 sv[2], fd, lowest, before, r, err;
+
+	before = count_fds();
+	make_pair(sv);
+	msgchan_init(&b, sv[1], MSGCHAN_FDS, 0);
+	ATF_REQUIRE((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1);
+	raw_hdr(sv[0], 1, 0, HDR_FD, 0, 0, &fd, 1);
+	close(fd);
+
+	/* The lowest free number becomes the limit: no new fd fits. */
+	ATF_REQUIRE((lowest = fcntl(0, F_DUPFD, 0)) != -1);
+	close(lowest);
+	ATF_REQUIRE(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	low = rl;
+	low.rlim_cur = (rlim_t)lowest;
+	ATF_REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	errno = 0;
+	r = (int)msg_read(&b);
+	err = errno;
+	ATF_REQUIRE(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	ATF_REQUIRE_EQ(r, -1);
+	ATF_REQUIRE_EQ(err, EBADMSG);
+	ATF_REQUIRE_EQ(msg_get(&b, &m), -1);
+	msgchan_clear(&b);
+	close(sv[0]);
+	close(sv[1]);
 	ATF_REQUIRE_EQ(count_fds(), before);
 }
 
@@ -713,6 +756,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, oversized);
 	ATF_TP_ADD_TC(tp, fd_refused);
 	ATF_TP_ADD_TC(tp, ctrunc);
+	ATF_TP_ADD_TC(tp, ctrunc_emfile);
 	ATF_TP_ADD_TC(tp, clear_closes);
 	ATF_TP_ADD_TC(tp, passthrough);
 	ATF_TP_ADD_TC(tp, wait_timeout);
