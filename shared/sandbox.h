@@ -1,0 +1,67 @@
+/*
+ * The syscall filter: a seccomp allow-list whose default is to kill the
+ * whole process (SCMP_ACT_KILL_PROCESS).  A process builds its list from
+ * named groups, each syscall in a group there for a reason sandbox.c gives,
+ * and loads it last, after privdrop() and privdrop_limits() (privdrop.h):
+ *
+ *	struct sandbox *sb;
+ *
+ *	if ((sb = sandbox_new()) == NULL ||
+ *	    sandbox_allow_group(sb, SB_STDIO) == -1 ||
+ *	    sandbox_allow_group(sb, SB_POLL) == -1 ||
+ *	    sandbox_load(sb) == -1)
+ *		fatalx("%s", sandbox_error());
+ *
+ * Never on the list, whatever a process asks: open, openat, openat2,
+ * creat, socket, socketpair, connect, bind, listen, accept, accept4,
+ * execve, execveat, fork, vfork, clone, clone3, ptrace,
+ * process_vm_readv/writev.  sandbox_allow() refuses them, and it refuses
+ * a bare allow of the calls the groups allow only with some arguments
+ * (mmap, mprotect, fcntl, newfstatat, sendto, ioctl, kill, tgkill): an
+ * unconditional rule would quietly widen the group's.
+ *
+ * Calls that would have been allowed later fail; calls made after load
+ * that the list lacks kill the process with SIGSYS.  A sandboxed process
+ * ends with _exit(): exit() runs atexit handlers, and under LeakSanitizer
+ * the leak check (clone, ptrace) the filter forbids.
+ *
+ * Every function returns 0 (or non-NULL) on success, or -1 (NULL) with
+ * errno set and a message in sandbox_error().
+ */
+#ifndef POSTERN_SANDBOX_H
+#define POSTERN_SANDBOX_H
+
+enum sandbox_group {
+	SB_STDIO,	/* I/O on descriptors already open, memory without
+			   PROT_EXEC, clocks, randomness, exit, abort */
+	SB_POLL,	/* poll, ppoll and epoll */
+	SB_SOCKIO,	/* send and receive on connected sockets, shutdown,
+			   socket names and options (read only) */
+	SB_FDPASS,	/* descriptors passed with SCM_RIGHTS: sendmsg,
+			   recvmsg, and fcntl F_GETFL/F_SETFL/F_GETFD/F_SETFD */
+	SB_TIME,	/* clocks and sleeping */
+	SB_SIGNAL,	/* handlers, masks, and signals to itself only */
+};
+
+struct sandbox;
+
+/* Nothing is allowed until groups are added (and nothing is loaded). */
+struct sandbox	*sandbox_new(void);
+int		 sandbox_allow_group(struct sandbox *, enum sandbox_group);
+/* One syscall by number (SCMP_SYS(name) or SYS_name), for one-offs. */
+int		 sandbox_allow(struct sandbox *, int);
+/*
+ * Debugging a missing syscall: instead of killing, a forbidden call
+ * prints "sandbox: syscall N not allowed" on stderr and fails with ENOSYS
+ * (x86_64; elsewhere the kernel logs it and lets it through).  Never in
+ * production: the filter then stops nothing.
+ */
+void		 sandbox_debug(struct sandbox *);
+/* Install the filter on this process for good, and free sb either way. */
+int		 sandbox_load(struct sandbox *);
+/* Free a sandbox that will not be loaded. */
+void		 sandbox_free(struct sandbox *);
+/* What the last failure was. */
+const char	*sandbox_error(void);
+
+#endif
