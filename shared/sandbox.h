@@ -26,7 +26,8 @@
  * the leak check (clone, ptrace) the filter forbids.
  *
  * Every function returns 0 (or non-NULL) on success, or -1 (NULL) with
- * errno set and a message in sandbox_error().
+ * errno set and a message in sandbox_error(); the compiler refuses a call
+ * whose result is ignored.
  */
 #ifndef POSTERN_SANDBOX_H
 #define POSTERN_SANDBOX_H
@@ -45,11 +46,16 @@ enum sandbox_group {
 
 struct sandbox;
 
+#define SANDBOX_MUST	__attribute__((warn_unused_result))
+
 /* Nothing is allowed until groups are added (and nothing is loaded). */
-struct sandbox	*sandbox_new(void);
-int		 sandbox_allow_group(struct sandbox *, enum sandbox_group);
+struct sandbox	*sandbox_new(void)
+		    SANDBOX_MUST;
+int		 sandbox_allow_group(struct sandbox *, enum sandbox_group)
+		    SANDBOX_MUST;
 /* One syscall by number (SCMP_SYS(name) or SYS_name), for one-offs. */
-int		 sandbox_allow(struct sandbox *, int);
+int		 sandbox_allow(struct sandbox *, int)
+		    SANDBOX_MUST;
 /*
  * Debugging a missing syscall: instead of killing, a forbidden call
  * prints "sandbox: syscall N not allowed" on stderr and fails with ENOSYS
@@ -58,7 +64,8 @@ int		 sandbox_allow(struct sandbox *, int);
  */
 void		 sandbox_debug(struct sandbox *);
 /* Install the filter on this process for good, and free sb either way. */
-int		 sandbox_load(struct sandbox *);
+int		 sandbox_load(struct sandbox *)
+		    SANDBOX_MUST;
 /* Free a sandbox that will not be loaded. */
 void		 sandbox_free(struct sandbox *);
 /* What the last failure was. */

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -135,6 +136,7 @@ allowed_child(void)
 {
 	struct pollfd	 pfd;
 	struct timespec	 ts;
+	struct stat	 st;
 	char		*p, c;
 	int		 sv[2];
 
@@ -149,6 +151,8 @@ allowed_child(void)
 		child_fail("poll");
 	if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) == -1)
 		child_fail("clock_gettime");
+	if (fstat(report_fd, &st) == -1 || !S_ISFIFO(st.st_mode))
+		child_fail("fstat");
 	if (getrandom(&c, 1, 0) != 1)
 		child_fail("getrandom");
 	/* Large enough that malloc maps it. */
@@ -202,6 +206,23 @@ ATF_TC_WITHOUT_HEAD(open_killed);
 ATF_TC_BODY(open_killed, tc)
 {
 	expect_sigsys(open_child);
+}
+
+/* stat by path is newfstatat without AT_EMPTY_PATH: not fstat. */
+static void
+stat_child(void)
+{
+	struct stat	 st;
+
+	load(ALL_GROUPS);
+	stat("/etc/passwd", &st);
+	survived();
+}
+
+ATF_TC_WITHOUT_HEAD(stat_path_killed);
+ATF_TC_BODY(stat_path_killed, tc)
+{
+	expect_sigsys(stat_child);
 }
 
 static void
@@ -517,6 +538,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, allowed);
 	ATF_TP_ADD_TC(tp, socket_killed);
 	ATF_TP_ADD_TC(tp, open_killed);
+	ATF_TP_ADD_TC(tp, stat_path_killed);
 	ATF_TP_ADD_TC(tp, execve_killed);
 	ATF_TP_ADD_TC(tp, fork_killed);
 	ATF_TP_ADD_TC(tp, ptrace_killed);
