@@ -5,6 +5,7 @@
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -22,6 +23,7 @@
 #include <atf-c.h>
 
 #include "privdrop.h"
+#include "sandbox.h"
 
 #define NOFILE	32
 
@@ -203,6 +205,46 @@ ATF_TC_BODY(drop, tc)
 	    "child status %#x: %s", status, msg);
 }
 
+/* The whole sequence a worker makes, in the order privdrop.h gives. */
+static void
+sequence_child(const char *dir)
+{
+	struct privdrop_limits	 pl = { .nofile = NOFILE };
+	struct sandbox		*sb;
+
+	CHECK(privdrop("nobody", dir) == 0, "privdrop: %s", privdrop_error());
+	CHECK(privdrop_limits(&pl) == 0, "privdrop_limits: %s",
+	    privdrop_error());
+	CHECK((sb = sandbox_new()) != NULL &&
+	    sandbox_allow_group(sb, SB_STDIO) == 0 &&
+	    sandbox_allow_group(sb, SB_POLL) == 0 &&
+	    sandbox_load(sb) == 0, "sandbox: %s", sandbox_error());
+	(void)!write(report_fd, "L", 1);
+	socket(AF_UNIX, SOCK_STREAM, 0);
+	(void)!write(report_fd, "X", 1);
+	_exit(0);
+}
+
+ATF_TC(sequence);
+ATF_TC_HEAD(sequence, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "chroot and drop, limits, then the "
+	    "filter: a non-root process loads it and dies by it");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(sequence, tc)
+{
+	char	 dir[PATH_MAX], msg[1024];
+	int	 status;
+
+	mkchroot(dir, sizeof(dir));
+	status = run(sequence_child, dir, msg, sizeof(msg));
+	rmchroot(dir);
+	ATF_REQUIRE_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+	    "child status %#x: %s", status, msg);
+	ATF_REQUIRE_STREQ(msg, "L");
+}
+
 /* The child of a refused drop: exit 2 with the message, or 1 if it worked. */
 static void
 refused_child(const char *dir)
@@ -376,6 +418,7 @@ ATF_TC_BODY(limits_nofile_zero, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, drop);
+	ATF_TP_ADD_TC(tp, sequence);
 	ATF_TP_ADD_TC(tp, writable_dir);
 	ATF_TP_ADD_TC(tp, not_root_owned);
 	ATF_TP_ADD_TC(tp, symlink_resolved);
