@@ -39,6 +39,8 @@ struct parser {
 	int		 pos;
 	int		 errors;
 	int		 idle_line;	/* where timeout idle was set */
+	int		 pool_line;	/* where the pool was last set */
+	int		 nlisten;	/* listen statements, valid or not */
 };
 
 enum unit {
@@ -334,6 +336,7 @@ st_pool(struct parser *p, struct conf *conf)
 	char	*w;
 	int	 n = 0;
 
+	p->pool_line = p->line;
 	while ((w = next_word(p)) != NULL) {
 		n++;
 		if (strcmp(w, "min-idle") == 0) {
@@ -450,8 +453,12 @@ resolve(struct parser *p, const char *host, uint16_t port, int passive,
 	if (passive && strcmp(host, "*") == 0)
 		host = NULL;
 	if ((error = getaddrinfo(host, serv, &hints, &res)) != 0) {
-		perror_at(p, p->line, "%s %s: %s", passive ? "address" : "host",
-		    host ? host : "*", gai_strerror(error));
+		if (passive && error == EAI_NONAME)
+			perror_at(p, p->line, "expected numeric address or '*' "
+			    "near '%s'", host);
+		else
+			perror_at(p, p->line, "host %s: %s", host ? host : "*",
+			    gai_strerror(error));
 		return -1;
 	}
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
@@ -487,6 +494,7 @@ st_listen(struct parser *p, struct conf *conf)
 	struct listener	*l;
 	char		*w;
 
+	p->nlisten++;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		fatal("%s", __func__);
 	l->fd = -1;
@@ -569,7 +577,7 @@ check_conf(struct parser *p, struct conf *conf)
 	uint32_t	 min_idle = POP3_MIN_IDLE;
 	const char	*why = "RFC 1939: at least 10 minutes";
 
-	if (TAILQ_EMPTY(&conf->listeners))
+	if (p->nlisten == 0)
 		perror_at(p, p->line, "expected at least one 'listen' "
 		    "statement near end of file");
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
@@ -593,10 +601,11 @@ check_conf(struct parser *p, struct conf *conf)
 	}
 	if (conf->timeout_idle < min_idle)
 		perror_at(p, p->idle_line ? p->idle_line : p->line,
-		    "expected idle timeout of at least %u seconds (%s) "
-		    "near '%u'", min_idle, why, conf->timeout_idle);
+		    "expected an idle timeout of at least %u seconds, not %u "
+		    "(%s)", min_idle, conf->timeout_idle, why);
 	if (conf->min_idle > conf->max_workers)
-		perror_at(p, p->line, "pool min-idle %u is more than max %u",
+		perror_at(p, p->pool_line, "expected pool min-idle no more "
+		    "than max, not %u and %u",
 		    conf->min_idle, conf->max_workers);
 }
 

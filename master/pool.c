@@ -54,6 +54,7 @@ struct worker {
 	uint32_t		 sessions;
 	uint64_t		 session;	/* the one under way */
 	int64_t			 deadline;	/* ms; 0 none */
+	int			 failed;	/* killed for misbehaving */
 };
 TAILQ_HEAD(workerlist, worker);
 
@@ -91,6 +92,7 @@ static void		 worker_read(struct worker *);
 static void		 worker_msg(struct worker *, struct msg *);
 static void		 worker_idle(struct worker *);
 static void		 worker_free(struct worker *);
+static void		 pool_failed(struct pool *);
 static void		 pool_counts(const struct pool *, unsigned int *,
 			    unsigned int *, unsigned int *);
 
@@ -256,6 +258,32 @@ worker_fail(struct worker *w, const char *why)
 	worker_close(w);
 	w->state = W_STOPPING;
 	w->deadline = 0;
+	w->failed = 1;
+}
+
+/*
+ * A worker died that should not have: replace it, but back off when they
+ * keep dying (a broken worker program, a filter it trips at once) rather
+ * than fork in a loop.  The first replacement is immediate, then 1 s,
+ * doubling to RESPAWN_MAX_MS; a session served to its end resets it.
+ */
+static void
+pool_failed(struct pool *p)
+{
+	int64_t		 ms = 0;
+	unsigned int	 i;
+
+	if (p->failures > 0)
+		for (ms = 1000, i = 1; i < p->failures && ms < RESPAWN_MAX_MS;
+		    i++)
+			ms *= 2;
+	if (ms > RESPAWN_MAX_MS)
+		ms = RESPAWN_MAX_MS;
+	p->failures++;
+	p->next_spawn = now_ms() + ms;
+	if (ms > 0)
+		log_warnx("%s: %u workers failed in a row, next in %lld ms",
+		    p->tmpl.listener, p->failures, (long long)ms);
 }
 
 static void
@@ -440,6 +468,7 @@ worker_read(struct worker *w)
 		if (w->state != W_STOPPING) {
 			w->state = W_STOPPING;
 			w->deadline = now_ms() + STOP_GRACE_MS;
+			w->failed = 1;
 		}
 	}
 }
@@ -457,13 +486,13 @@ worker_msg(struct worker *w, struct msg *m)
 	}
 	switch (m->hdr.type) {
 	case MSG_LOG:
-		log_from_msg(m);
+		if (log_from_msg(m) == -1)
+			break;
 		return;
 	case MSG_READY:
 		if (w->state != W_STARTING || m->len != 0)
 			break;
 		log_debug("worker slot %d pid %d ready", w->slot, (int)w->pid);
-		w->pool->failures = 0;
 		w->deadline = 0;
 		worker_idle(w);
 		return;
@@ -481,6 +510,7 @@ worker_msg(struct worker *w, struct msg *m)
 		    (unsigned long long)end.client_out,
 		    (unsigned long long)end.upstream_in,
 		    (unsigned long long)end.upstream_out, end.commands);
+		w->pool->failures = 0;
 		worker_idle(w);
 		return;
 	}
@@ -624,17 +654,8 @@ pool_reap(void)
 		else
 			log_debug("worker slot %d pid %d exited", w->slot,
 			    (int)pid);
-		if (w->state == W_STARTING) {
-			int64_t	 ms = 1000;
-			unsigned int i;
-
-			for (i = 0; i < p->failures && ms < RESPAWN_MAX_MS; i++)
-				ms *= 2;
-			if (ms > RESPAWN_MAX_MS)
-				ms = RESPAWN_MAX_MS;
-			p->failures++;
-			p->next_spawn = now_ms() + ms;
-		}
+		if (w->state != W_STOPPING || w->failed)
+			pool_failed(w->pool);
 		worker_free(w);
 	}
 }

@@ -1,0 +1,10 @@
+# posternd: the root master.
+PROGS		+= posternd
+posternd_SRCS	 = master/posternd.c master/parse.c master/pool.c \
+		   master/listen.c
+MAN5		+= master/postern.conf.5
+MAN8		+= master/posternd.8
+
+# Where posternd finds the worker unless postern.conf or -w says otherwise.
+$(OBJ)/master/posternd.o: ALL_CFLAGS += \
+	-DPOSTERN_WORKER='"$(SBINDIR)/postern-worker"'

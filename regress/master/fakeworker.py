@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+# A test double of postern-worker for the master's pool tests: it speaks
+# the master's side of shared/proto_worker.h and nothing else.  It is no
+# proxy: it greets each client with what it was given, so a test can see
+# which worker got which session and whether the upstream socket works.
+#
+# FAKE_MODE (environment, inherited through posternd):
+#   ok       greet, close, report the session ended; repeat
+#   hold     greet, then keep the session until MSG_W_SHUTDOWN and send
+#            "* BYE <text>" to the client
+#   sigsys   kill itself with SIGSYS right after MSG_READY
+#   noready  never send MSG_READY
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+
+MSG_LOG, MSG_READY = 1, 2
+MSG_W_CONFIG, MSG_W_SESSION, MSG_W_UPSTREAM, MSG_W_SHUTDOWN = 100, 101, 102, 103
+MSG_W_SESSION_END = 110
+HDR = struct.Struct("=5I")		# type, len, flags, peerid, pid
+CONFIG = struct.Struct("=12I32s256s")
+SESSION = struct.Struct("=QIIHHHH32s64s64s64s")
+UPSTREAM = struct.Struct("=QiI")
+END = struct.Struct("=QQQQQII")
+
+mode = os.environ.get("FAKE_MODE", "ok")
+chan = socket.socket(fileno=3)
+fds = []
+
+
+def recv_exact(n):
+	buf = b""
+	while len(buf) < n:
+		data, anc, _, _ = chan.recvmsg(n - len(buf), socket.CMSG_SPACE(4))
+		if not data:
+			os._exit(0)	# the master is gone
+		for level, kind, d in anc:
+			if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+				fds.extend(struct.unpack("%di" % (len(d) // 4),
+				    d[:len(d) // 4 * 4]))
+		buf += data
+	return buf
+
+
+def get(want):
+	kind, length, flags, _, _ = HDR.unpack(recv_exact(HDR.size))
+	body = recv_exact(length) if length else b""
+	fd = fds.pop(0) if flags & 1 else -1
+	if kind not in want:
+		log("unexpected message %d" % kind, 3)
+		os._exit(1)
+	return kind, body, fd
+
+
+def send(kind, body=b""):
+	chan.sendall(HDR.pack(kind, len(body), 0, 0, os.getpid()) + body)
+
+
+def log(text, prio=6):
+	send(MSG_LOG, struct.pack("=I", prio) + text.encode())
+
+
+def cstr(b):
+	return b.split(b"\0")[0].decode()
+
+
+def upstream_says(fd, err):
+	if fd == -1:
+		return "error %d" % err
+	up = socket.socket(fileno=fd)
+	try:
+		_, w, _ = select.select([], [up], [], 5)
+		if not w:
+			return "timeout"
+		err = up.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+		if err:
+			return "error %d" % err
+		r, _, _ = select.select([up], [], [], 5)
+		if not r:
+			return "silent"
+		return up.recv(200).decode().strip()
+	finally:
+		up.close()
+
+
+_, body, _ = get([MSG_W_CONFIG])
+cfg = CONFIG.unpack(body)
+slot, listener = cfg[0], cstr(cfg[12])
+log("fake worker slot %d of %s, idle timeout %d" % (slot, listener, cfg[8]))
+if mode == "noready":
+	signal.pause()
+send(MSG_READY)
+if mode == "sigsys":
+	os.kill(os.getpid(), signal.SIGSYS)
+while True:
+	kind, body, fd = get([MSG_W_SESSION, MSG_W_SHUTDOWN])
+	if kind == MSG_W_SHUTDOWN:
+		os._exit(0)
+	s = SESSION.unpack(body)
+	sid = s[0]
+	client = socket.socket(fileno=fd)
+	_, body, upfd = get([MSG_W_UPSTREAM])
+	up = UPSTREAM.unpack(body)
+	if up[0] != sid:
+		log("upstream for session %d, not %d" % (up[0], sid), 3)
+		os._exit(1)
+	said = upstream_says(upfd, up[1])
+	client.setblocking(True)
+	client.sendall(b"* OK fake slot %d listener %s session %d from %s "
+	    b"upstream [%s]\r\n" % (slot, cstr(s[7]).encode(), sid,
+	    cstr(s[8]).encode(), said.encode()))
+	if mode == "hold":
+		_, body, _ = get([MSG_W_SHUTDOWN])
+		client.sendall(b"* BYE %s\r\n" % cstr(body).encode())
+		client.close()
+		os._exit(0)
+	client.close()
+	send(MSG_W_SESSION_END, END.pack(sid, 0, 0, 0, 0, 0, 0))

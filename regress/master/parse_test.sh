@@ -1,0 +1,119 @@
+#! /usr/bin/env atf-sh
+# posternd -n and -nv on good and broken configuration files: exit codes,
+# file:line errors on stderr, and the configuration printed back.
+
+POSTERND=@OBJDIR@/bin/posternd
+CONFDIR=@TOPDIR@/regress/master/conf
+
+# Run from the directory of the files, so messages name them as given.
+confdir()
+{
+	cd "$CONFDIR" || atf_fail "no $CONFDIR"
+}
+
+atf_test_case good_nv
+good_nv_head()
+{
+	atf_set descr "-nv prints every valid file back as its .ok file says"
+}
+good_nv_body()
+{
+	confdir
+	for f in good minimal pop3-idle; do
+		atf_check -s exit:0 -o file:$f.ok -e empty \
+		    "$POSTERND" -nv -f $f.conf
+	done
+}
+
+atf_test_case good_n_quiet
+good_n_quiet_head()
+{
+	atf_set descr "-n on a valid file prints nothing and exits 0"
+}
+good_n_quiet_body()
+{
+	confdir
+	atf_check -s exit:0 -o empty -e empty "$POSTERND" -n -f good.conf
+	# The sample file is valid, but for its user on a test machine.
+	cd @TOPDIR@/etc
+	if getent passwd _postern > /dev/null; then
+		atf_check -s exit:0 -o empty -e empty \
+		    "$POSTERND" -n -f postern.conf
+	else
+		atf_check -s exit:1 -o empty \
+		    -e inline:"posternd: postern.conf:6: unknown user '_postern'\n" \
+		    "$POSTERND" -n -f postern.conf
+	fi
+}
+
+atf_test_case roundtrip
+roundtrip_head()
+{
+	atf_set descr "what -nv prints parses to the same configuration"
+}
+roundtrip_body()
+{
+	confdir
+	for f in good minimal pop3-idle; do
+		"$POSTERND" -nv -f $f.conf > "$OLDPWD/$f.1" ||
+		    atf_fail "$f.conf"
+		atf_check -s exit:0 -o file:"$OLDPWD/$f.1" -e empty \
+		    "$POSTERND" -nv -f "$OLDPWD/$f.1"
+	done
+}
+
+atf_test_case broken
+broken_head()
+{
+	atf_set descr "each broken file: exit 1, nothing on stdout, the" \
+	    "file:line errors of its .err file on stderr"
+}
+broken_body()
+{
+	confdir
+	n=0
+	for conf in bad-*.conf no-*.conf; do
+		f=${conf%.conf}
+		atf_check -s exit:1 -o empty -e file:$f.err \
+		    "$POSTERND" -n -f $conf
+		# -v changes nothing for a broken file
+		atf_check -s exit:1 -o empty -e file:$f.err \
+		    "$POSTERND" -nv -f $conf
+		n=$((n + 1))
+	done
+	[ $n -ge 6 ] || atf_fail "only $n broken files"
+}
+
+atf_test_case missing_file
+missing_file_head()
+{
+	atf_set descr "a file that cannot be read: exit 1, and why"
+}
+missing_file_body()
+{
+	atf_check -s exit:1 -o empty -e match:"^posternd: /nonexistent/postern.conf: " \
+	    "$POSTERND" -n -f /nonexistent/postern.conf
+}
+
+atf_test_case usage
+usage_head()
+{
+	atf_set descr "unknown flags and arguments: usage and exit 1"
+}
+usage_body()
+{
+	atf_check -s exit:1 -o empty -e match:"^usage: posternd" \
+	    "$POSTERND" -x
+	atf_check -s exit:1 -o empty -e match:"^usage: posternd" \
+	    "$POSTERND" -n extra
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case good_nv
+	atf_add_test_case good_n_quiet
+	atf_add_test_case roundtrip
+	atf_add_test_case broken
+	atf_add_test_case missing_file
+	atf_add_test_case usage
+}

@@ -1,0 +1,293 @@
+#! /usr/bin/env atf-sh
+# posternd's pool, hand-off and signals, with a test double for the
+# worker (fakeworker.py) so that only the master is under test: pre-fork,
+# session quota, SIGSYS as a security event, start timeout, upstream
+# socket passing, SIGHUP with good and bad files, SIGTERM's drain.
+
+POSTERND=@OBJDIR@/bin/posternd
+FAKE=@TOPDIR@/regress/master/fakeworker.py
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
+
+# A port nobody listens on right now.
+free_port()
+{
+	$PYTHON -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_file FILE ERE [N]: wait up to 10 s for N (1) lines matching ERE.
+wait_file()
+{
+	i=0
+	while [ $i -lt 200 ]; do
+		n=$(grep -Ec -- "$2" "$1")
+		[ "$n" -ge "${3:-1}" ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	cat "$1" >&2
+	atf_fail "no ${3:-1} lines matching '$2' in $1"
+}
+
+wait_log()
+{
+	wait_file log "$@"
+}
+
+# Wait up to 10 s for posternd to exit; its status is in $status.
+wait_exit()
+{
+	i=0
+	while [ $i -lt 200 ]; do
+		case "$(ps -o stat= -p "$(cat pid)")" in
+		""|Z*)
+			wait "$(cat pid)"
+			status=$?
+			return 0
+			;;
+		esac
+		sleep 0.05
+		i=$((i + 1))
+	done
+	atf_fail "posternd still running"
+}
+
+# A greeting from a listener: the first line the client gets.
+greet()
+{
+	$PYTHON - "$1" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+print(s.makefile("rb").readline().decode().strip())
+EOF
+}
+
+# conf PORT UPSTREAM_PORT [extra statements]: a one-listener file.
+conf()
+{
+	mkdir -p empty
+	chmod 755 empty
+	cat > postern.conf <<EOF
+user nobody
+chroot "$PWD/empty"
+worker "$FAKE"
+timeout start 3 drain 2
+$3
+listen on 127.0.0.1 port $1 imap name t1 upstream 127.0.0.1 port $2
+EOF
+}
+
+start()
+{
+	"$POSTERND" -d -v -f postern.conf > log 2>&1 &
+	echo $! > pid
+}
+
+common_head()
+{
+	atf_set require.user root
+	atf_set require.progs "$PYTHON"
+	atf_set timeout 60
+}
+
+common_cleanup()
+{
+	[ -f pid ] && kill -9 "$(cat pid)" 2>/dev/null
+	# the fake workers exit when the master's channel closes
+	return 0
+}
+
+atf_test_case prefork_quota cleanup
+prefork_quota_head()
+{
+	common_head
+	atf_set descr "min-idle workers start and say ready; a worker is" \
+	    "replaced after its session quota; slots are reused"
+}
+prefork_quota_body()
+{
+	p=$(free_port)
+	conf $p $(free_port) "pool min-idle 2 max 4 sessions 2"
+	start
+	wait_log "worker slot [01] pid [0-9]+ ready" 2
+	wait_log "fake worker slot [01] of t1, idle timeout 1800" 2
+	for i in 1 2 3 4 5; do
+		greet $p > out.$i
+		atf_check -o match:"^\* OK fake slot [0-9] listener t1 session [0-9]+ from 127\.0\.0\.1 upstream \[error 111\]" \
+		    cat out.$i
+	done
+	wait_log "t1: session [0-9]+ ended" 5
+	wait_log "worker slot [0-9] pid [0-9]+: 2 sessions, replaced" 2
+	# Slots are reused: never more than min-idle + the busy one + the
+	# ones being replaced.
+	if grep -E "worker slot [4-9] pid" log; then
+		atf_fail "slots not reused"
+	fi
+	kill -TERM $(cat pid)
+	wait_exit
+	atf_check_equal 0 $status
+	atf_check -o match:"^posternd: exiting$" tail -1 log
+}
+prefork_quota_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case sigsys cleanup
+sigsys_head()
+{
+	common_head
+	atf_set descr "a worker killed by SIGSYS is a security event with" \
+	    "its slot and pid; dying workers are replaced with back-off"
+}
+sigsys_body()
+{
+	conf $(free_port) $(free_port) "pool min-idle 1 max 2"
+	FAKE_MODE=sigsys start
+	wait_log "^posternd: security: worker slot 0 pid [0-9]+ killed by SIGSYS" 3
+	pid=$(sed -nE 's/^posternd: worker slot 0 pid ([0-9]+) ready$/\1/p' log | head -1)
+	atf_check -o ignore grep -E "^posternd: security: worker slot 0 pid $pid killed by SIGSYS$" log
+	wait_log "t1: [0-9]+ workers failed in a row, next in [0-9]+ ms"
+	kill -TERM $(cat pid)
+	wait_exit
+	atf_check_equal 0 $status
+}
+sigsys_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case start_timeout cleanup
+start_timeout_head()
+{
+	common_head
+	atf_set descr "a worker that is not ready in time is killed"
+}
+start_timeout_body()
+{
+	conf $(free_port) $(free_port) "pool min-idle 1
+timeout start 1"
+	FAKE_MODE=noready start
+	wait_log "^posternd: worker slot 0 pid [0-9]+: not ready after 1 s"
+	kill -TERM $(cat pid)
+	wait_exit
+	atf_check_equal 0 $status
+}
+start_timeout_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case upstream cleanup
+upstream_head()
+{
+	common_head
+	atf_set descr "the master connects upstream and passes the socket:" \
+	    "a listener whose upstream is another listener greets with" \
+	    "the greeting of the worker behind it"
+}
+upstream_body()
+{
+	p1=$(free_port)
+	p2=$(free_port)
+	conf $p1 $p2 "pool min-idle 1 max 4"
+	echo "listen on 127.0.0.1 port $p2 pop3 name t2 upstream 127.0.0.1 port 9" >> postern.conf
+	start
+	wait_log "ready" 2
+	greet $p1 > out
+	atf_check -o match:"^\* OK fake slot [0-9] listener t1 session [0-9]+ from 127\.0\.0\.1 upstream \[\* OK fake slot [0-9] listener t2 session [0-9]+ from 127\.0\.0\.1 upstream \[error 111\]\]$" \
+	    cat out
+}
+upstream_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case reload cleanup
+reload_head()
+{
+	common_head
+	atf_set descr "SIGHUP: a broken file keeps the old configuration" \
+	    "and says why; a good one adds and removes listeners"
+}
+reload_body()
+{
+	p1=$(free_port)
+	p2=$(free_port)
+	conf $p1 $(free_port) "pool min-idle 1"
+	start
+	wait_log "ready"
+	cp postern.conf good.conf
+	echo "frobnicate" >> postern.conf
+	kill -HUP $(cat pid)
+	wait_log "^posternd: postern.conf:7: expected .* near 'frobnicate'$"
+	wait_log "^posternd: postern.conf: not reloaded, the running configuration stays$"
+	greet $p1 > out
+	atf_check -o match:"listener t1 " cat out
+
+	sed "s/port $p1 imap name t1/port $p2 imap name t2/" good.conf > postern.conf
+	kill -HUP $(cat pid)
+	wait_log "^posternd: postern.conf: reloaded$"
+	greet $p2 > out
+	atf_check -o match:"listener t2 " cat out
+	# the old port is closed
+	if greet $p1 > out 2>&1; then
+		atf_fail "old listener still open"
+	fi
+	kill -TERM $(cat pid)
+	wait_exit
+	atf_check_equal 0 $status
+}
+reload_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case drain cleanup
+drain_head()
+{
+	common_head
+	atf_set descr "SIGTERM: sessions in flight go on until the drain" \
+	    "timeout, then get * BYE; posternd exits 0"
+}
+drain_body()
+{
+	p=$(free_port)
+	conf $p $(free_port) "pool min-idle 1"
+	FAKE_MODE=hold start
+	wait_log "ready"
+	$PYTHON - $p > client.out 2>&1 <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+f = s.makefile("rb")
+print(f.readline().decode().strip(), flush=True)
+print(f.readline().decode().strip(), flush=True)
+EOF
+	client=$!
+	wait_file client.out "^\\* OK fake"
+	kill -TERM $(cat pid)
+	wait_log "^posternd: stopping: draining sessions for up to 2 s$"
+	# still draining: the session is not cut
+	atf_check -o match:"^\* OK fake" cat client.out
+	if grep -q BYE client.out; then
+		atf_fail "session cut before the drain timeout"
+	fi
+	wait $client
+	atf_check -o match:"^\* BYE postern shutting down$" tail -1 client.out
+	wait_exit
+	atf_check_equal 0 $status
+}
+drain_cleanup()
+{
+	common_cleanup
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case prefork_quota
+	atf_add_test_case sigsys
+	atf_add_test_case start_timeout
+	atf_add_test_case upstream
+	atf_add_test_case reload
+	atf_add_test_case drain
+}
