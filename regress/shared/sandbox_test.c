@@ -180,6 +180,26 @@ ATF_TC_BODY(allowed, tc)
 	expect_exit0(allowed_child, "LhelloX");
 }
 
+/* assert() and abort() still end in SIGABRT, not in SIGSYS. */
+static void
+abort_child(void)
+{
+	load(SB_STDIO, -1);
+	abort();
+}
+
+ATF_TC_WITHOUT_HEAD(abort_allowed);
+ATF_TC_BODY(abort_allowed, tc)
+{
+	char	 out[64];
+	int	 status;
+
+	status = run(abort_child, out, sizeof(out));
+	ATF_REQUIRE_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+	    "child status %#x, said \"%s\"", status, out);
+	ATF_REQUIRE_STREQ(out, "L");
+}
+
 static void
 socket_child(void)
 {
@@ -536,6 +556,7 @@ ATF_TC_BODY(debug_mode, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, allowed);
+	ATF_TP_ADD_TC(tp, abort_allowed);
 	ATF_TP_ADD_TC(tp, socket_killed);
 	ATF_TP_ADD_TC(tp, open_killed);
 	ATF_TP_ADD_TC(tp, stat_path_killed);
