@@ -20,12 +20,38 @@
 #include "proto_worker.h"
 
 #define LISTEN_BACKLOG	128
+/* Out of descriptors: the backlog waits this long rather than spin. */
+#define ACCEPT_PAUSE_MS	1000
 
 static int	listener_open(struct listener *);
 static void	sockaddr_text(const struct sockaddr_storage *, socklen_t,
 		    char *, size_t, uint16_t *);
 
 static uint64_t	 next_session;
+static int64_t	 paused_until;	/* CLOCK_MONOTONIC ms */
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+listeners_paused(void)
+{
+	int64_t	 left;
+
+	if (paused_until == 0)
+		return 0;
+	if ((left = paused_until - now_ms()) <= 0) {
+		paused_until = 0;
+		return 0;
+	}
+	return (int)left;
+}
 
 static int
 listener_open(struct listener *l)
@@ -127,7 +153,12 @@ listener_accept(struct listener *l)
 	}
 	if ((fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			log_warn("%s: accept, pausing for %d ms", l->name,
+			    ACCEPT_PAUSE_MS);
+			paused_until = now_ms() + ACCEPT_PAUSE_MS;
+		} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR && errno != ECONNABORTED)
 			log_warn("%s: accept", l->name);
 		return;

@@ -19,5 +19,7 @@ int	listeners_bind(struct conf *, struct conf *);
 void	listeners_close(struct conf *);
 /* Accepts one client on l and hands it to a worker of its pool. */
 void	listener_accept(struct listener *);
+/* ms before accepting again, after running out of descriptors; 0 now. */
+int	listeners_paused(void);
 
 #endif

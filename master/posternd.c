@@ -311,9 +311,12 @@ event_loop(void)
 		pfd[0].fd = sigpipe[0];
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;
+		if ((t = listeners_paused()) > 0 && (timeout == -1 ||
+		    t < timeout))
+			timeout = t;
 		nl = 0;
 		TAILQ_FOREACH(l, &conf->listeners, entry) {
-			if (l->fd == -1 || l->pool == NULL)
+			if (l->fd == -1 || l->pool == NULL || t > 0)
 				continue;
 			/* With no worker idle, clients wait in the backlog. */
 			if (!pool_accepting(l->pool))
