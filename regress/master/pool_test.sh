@@ -243,6 +243,47 @@ reload_cleanup()
 	common_cleanup
 }
 
+atf_test_case reload_inflight cleanup
+reload_inflight_head()
+{
+	common_head
+	atf_set descr "SIGHUP does not cut a session in flight: its worker" \
+	    "keeps it until SIGTERM's BYE, while new clients get new workers"
+}
+reload_inflight_body()
+{
+	p=$(free_port)
+	conf $p $(free_port) "pool min-idle 1"
+	FAKE_MODE=hold start
+	wait_log "ready"
+	$PYTHON - $p > client.out 2>&1 <<'EOF' &
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+f = s.makefile("rb")
+print(f.readline().decode().strip(), flush=True)
+print(f.readline().decode().strip(), flush=True)
+EOF
+	client=$!
+	wait_file client.out "^\\* OK fake slot 0 "
+	sed -i "s/timeout start 3/timeout start 4/" postern.conf
+	kill -HUP $(cat pid)
+	wait_log "^posternd: postern.conf: reloaded$"
+	# a new client gets a worker of the new pool
+	wait_log "ready" 3
+	greet $p > out
+	atf_check -o match:"^\\* OK fake slot [1-9] " cat out
+	# had the reload closed it, the BYE would say "reconfigured"
+	kill -TERM $(cat pid)
+	wait $client
+	atf_check -o match:"^\\* BYE postern shutting down$" tail -1 client.out
+	wait_exit
+	atf_check_equal 0 $status
+}
+reload_inflight_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case drain cleanup
 drain_head()
 {
@@ -289,5 +330,6 @@ atf_init_test_cases()
 	atf_add_test_case start_timeout
 	atf_add_test_case upstream
 	atf_add_test_case reload
+	atf_add_test_case reload_inflight
 	atf_add_test_case drain
 }
