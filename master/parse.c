@@ -450,8 +450,11 @@ resolve(struct parser *p, const char *host, uint16_t port, int passive,
 	if (passive)
 		hints.ai_flags |= AI_NUMERICHOST | AI_PASSIVE;
 	snprintf(serv, sizeof(serv), "%u", port);
-	if (passive && strcmp(host, "*") == 0)
+	/* "*" is every IPv4 address; "::" says IPv6 plainly. */
+	if (passive && strcmp(host, "*") == 0) {
 		host = NULL;
+		hints.ai_family = AF_INET;
+	}
 	if ((error = getaddrinfo(host, serv, &hints, &res)) != 0) {
 		if (passive && error == EAI_NONAME)
 			perror_at(p, p->line, "expected numeric address or '*' "
@@ -686,7 +689,13 @@ conf_parse(const char *file)
 		if (split_line(&p, logical) == 0 && p.nwords > 0)
 			parse_statement(&p, conf);
 	}
-	p.line = phys;
+	/* The file ended inside a statement joined by a backslash. */
+	if (loglen > 0) {
+		p.line = first;
+		if (split_line(&p, logical) == 0 && p.nwords > 0)
+			parse_statement(&p, conf);
+	}
+	p.line = phys > 0 ? phys : 1;
 	if (ferror(fp)) {
 		log_warn("%s", file);
 		p.errors++;

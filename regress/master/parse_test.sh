@@ -3,6 +3,8 @@
 # file:line errors on stderr, and the configuration printed back.
 
 POSTERND=@OBJDIR@/bin/posternd
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
 CONFDIR=@TOPDIR@/regress/master/conf
 
 # Run from the directory of the files, so messages name them as given.
@@ -108,6 +110,60 @@ usage_body()
 	    "$POSTERND" -n extra
 }
 
+atf_test_case garbage
+garbage_head()
+{
+	atf_set descr "hostile files (random bytes, NULs, huge lines and" \
+	    "numbers, a backslash at the end) give errors, never a crash"
+}
+garbage_body()
+{
+	$PYTHON - <<'EOF'
+import random
+r = random.Random(4)
+files = {
+	"empty": b"",
+	"comments": b"# nothing\n\n   # at all\n",
+	"nul": b"user nobody\nlisten on 127.0.0.1\0 port 1 imap\n",
+	"longline": b"user " + b"x" * 200000 + b"\n",
+	"longword": b"listen on " + b"1" * 5000 + b" port 1 imap\n",
+	"words": b"pool" + b" max 4" * 100 + b"\n",
+	"numbers": b"timeout idle 99999999999999999999999999h\n"
+	    b"limit line 1g literal 3g\npool max 18446744073709551616\n"
+	    b"listen on 127.0.0.1 port -1 imap upstream x port 0\n",
+	"quotes": b'user "a\\"b\\\\\nchroot "/x"y\nworker ""\n',
+	"backslash": b"user nobody\nlisten on 127.0.0.1 port 1 imap \\",
+}
+for i in range(40):
+	n = r.randrange(1, 3000)
+	files["random%d" % i] = bytes(r.randrange(256) for _ in range(n))
+words = [b"user", b"chroot", b"worker", b"pool", b"limit", b"timeout",
+    b"listen", b"on", b"port", b"imap", b"pop3", b"name", b"upstream",
+    b"min-idle", b"max", b"sessions", b"line", b"literal", b"idle",
+    b"127.0.0.1", b"*", b"::1", b"143", b"0", b"65536", b"\"", b"#",
+    b"\\", b"\n", b"10m", b"nobody"]
+for i in range(40):
+	files["words%d" % i] = b" ".join(r.choice(words)
+	    for _ in range(r.randrange(1, 60)))
+for name, data in files.items():
+	with open(name + ".conf", "wb") as f:
+		f.write(data)
+EOF
+	n=0
+	for f in *.conf; do
+		"$POSTERND" -n -f $f > out 2> err
+		status=$?
+		[ $status -eq 0 ] || [ $status -eq 1 ] ||
+		    atf_fail "$f: exit status $status"
+		[ -s out ] && atf_fail "$f: output on stdout"
+		if grep -v "^posternd: $f:[0-9][0-9]*: " err; then
+			atf_fail "$f: a message that is not file:line"
+		fi
+		n=$((n + 1))
+	done
+	[ $n -ge 80 ] || atf_fail "only $n files"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case good_nv
@@ -116,4 +172,5 @@ atf_init_test_cases()
 	atf_add_test_case broken
 	atf_add_test_case missing_file
 	atf_add_test_case usage
+	atf_add_test_case garbage
 }
