@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -47,6 +48,7 @@ static int		 verbose;
 static void		 usage(void) __attribute__((noreturn));
 static const char	*worker_path(const struct conf *);
 static int		 check_runtime(const struct conf *);
+static int		 check_empty(const char *);
 static void		 signals_init(void);
 static void		 signal_note(int);
 static void		 signals_handle(void);
@@ -95,7 +97,32 @@ check_runtime(const struct conf *c)
 		log_warnx("chroot %s: %s", c->chroot, privdrop_error());
 		return -1;
 	}
-	return 0;
+	return check_empty(c->chroot);
+}
+
+/* Whatever is in the chroot, a worker taken over could read. */
+static int
+check_empty(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 rv = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		log_warn("chroot %s", dir);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		log_warnx("chroot %s: not empty, it holds %s", dir,
+		    de->d_name);
+		rv = -1;
+		break;
+	}
+	closedir(d);
+	return rv;
 }
 
 int

@@ -284,6 +284,37 @@ reload_inflight_cleanup()
 	common_cleanup
 }
 
+atf_test_case runtime_checks cleanup
+runtime_checks_head()
+{
+	common_head
+	atf_set descr "posternd will not start with a chroot that is not" \
+	    "empty or that others may write, or without its worker"
+}
+runtime_checks_body()
+{
+	conf $(free_port) $(free_port)
+	touch empty/secret
+	atf_check -s exit:1 -o empty \
+	    -e match:"^posternd: chroot $PWD/empty: not empty, it holds secret$" \
+	    "$POSTERND" -d -f postern.conf
+	rm empty/secret
+	chmod 777 empty
+	atf_check -s exit:1 -o empty -e match:"^posternd: chroot $PWD/empty: " \
+	    "$POSTERND" -d -f postern.conf
+	chmod 755 empty
+	atf_check -s exit:1 -o empty \
+	    -e match:"^posternd: worker program /nonexistent/worker: " \
+	    "$POSTERND" -d -f postern.conf -w /nonexistent/worker
+	# -n looks at the file only
+	atf_check -s exit:0 -o empty -e empty \
+	    "$POSTERND" -n -f postern.conf -w /nonexistent/worker
+}
+runtime_checks_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case drain cleanup
 drain_head()
 {
@@ -331,5 +362,6 @@ atf_init_test_cases()
 	atf_add_test_case upstream
 	atf_add_test_case reload
 	atf_add_test_case reload_inflight
+	atf_add_test_case runtime_checks
 	atf_add_test_case drain
 }
