@@ -592,9 +592,9 @@ check_conf(struct parser *p, struct conf *conf)
 		for (m = TAILQ_NEXT(l, entry); m != NULL;
 		    m = TAILQ_NEXT(m, entry)) {
 			if (strcmp(l->name, m->name) == 0)
-				perror_at(p, m->line, "listener name '%s' "
-				    "already used on line %d", m->name,
-				    l->line);
+				perror_at(p, m->line, "expected a name no "
+				    "other listener has, not '%s' as on line "
+				    "%d", m->name, l->line);
 			if (l->sslen == m->sslen &&
 			    memcmp(&l->ss, &m->ss, l->sslen) == 0)
 				perror_at(p, m->line, "address %s port %u "
