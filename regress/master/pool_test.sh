@@ -315,6 +315,47 @@ runtime_checks_cleanup()
 	common_cleanup
 }
 
+atf_test_case grow cleanup
+grow_head()
+{
+	common_head
+	atf_set descr "the pool grows while clients keep workers busy, up" \
+	    "to max and no further; a client beyond waits in the backlog"
+}
+grow_body()
+{
+	p=$(free_port)
+	conf $p $(free_port) "pool min-idle 1 max 2"
+	FAKE_MODE=hold start
+	wait_log "ready"
+	for c in a b c; do
+		$PYTHON - $p > $c.out 2>&1 <<'EOF' &
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+f = s.makefile("rb")
+print(f.readline().decode().strip(), flush=True)
+print(f.readline().decode().strip(), flush=True)
+EOF
+		echo $! > $c.pid
+		[ $c = c ] || wait_file $c.out "^\\* OK fake slot [01] "
+	done
+	wait_log "ready" 2
+	atf_check -o not-match:"slot 2" cat log
+	[ "$(cut -c1-16 a.out)" != "$(cut -c1-16 b.out)" ] ||
+	    atf_fail "a and b on the same worker"
+	kill -TERM $(cat pid)
+	wait $(cat a.pid) $(cat b.pid) $(cat c.pid)
+	atf_check -o match:"^\\* BYE postern shutting down$" tail -1 a.out
+	atf_check -o match:"^\\* BYE postern shutting down$" tail -1 b.out
+	atf_check -o not-match:"OK" cat c.out
+	wait_exit
+	atf_check_equal 0 $status
+}
+grow_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case drain cleanup
 drain_head()
 {
@@ -363,5 +404,6 @@ atf_init_test_cases()
 	atf_add_test_case reload
 	atf_add_test_case reload_inflight
 	atf_add_test_case runtime_checks
+	atf_add_test_case grow
 	atf_add_test_case drain
 }
