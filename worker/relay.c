@@ -1,0 +1,577 @@
+/*
+ * One session's I/O: the client socket, the upstream socket and the
+ * master's channel in one poll() loop.  Reads go into a per-side input
+ * buffer, the engine (imap_relay.c) consumes them and says what goes to
+ * the other side; what cannot be written at once waits in a bounded output
+ * buffer, and a side is not read while its peer's output is full.
+ *
+ * Copies: literal octets, which are the bulk of a FETCH or an APPEND, are
+ * handed to relay_forward() by pointer into the input buffer; when
+ * nothing is queued ahead of them they go straight from there to the
+ * other socket and are only copied if the socket does not take them all.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imap_relay.h"
+#include "imap_limits.h"
+#include "log.h"
+#include "msg.h"
+#include "proto_worker.h"
+#include "relay.h"
+
+#define RELAY_READ	(64 * 1024)	/* bytes asked of one recv */
+#define RELAY_HIWAT	(256 * 1024)	/* output beyond this is "full" */
+#define RELAY_LINGER_MS	10000		/* closing: no write progress */
+#define RELAY_IDLE_MIN	(30 * 60)	/* inside IDLE; RFC 2177 says 29 min */
+
+struct side {
+	int		 fd;
+	struct buf	 in;		/* read, not yet consumed by the engine */
+	struct buf	 out;		/* to write */
+	const uint8_t	*zc;		/* borrowed bytes to write, after out */
+	size_t		 zclen;
+	uint64_t	 nin;
+	uint64_t	 nout;
+	int		 connected;	/* upstream: connect finished */
+	int		 eof;		/* read returned 0 */
+	int		 dead;		/* write failed: nothing more goes out */
+};
+
+struct relay {
+	const struct worker_config	*conf;
+	const struct worker_session	*sess;
+	struct msgchan			*chan;
+	struct imap_relay		*eng;
+	struct side			 s[2];
+	int				 closing;
+	int				 quit;		/* exit now */
+	int				 exiting;	/* exit once flushed */
+	enum worker_end_reason		 reason;
+	int64_t				 login_deadline;
+	int64_t				 up_deadline;
+	int64_t				 last_client;	/* last client read */
+	int64_t				 last_write;	/* closing: progress */
+	unsigned int			 idle_timeout;	/* s; 0 = login timer */
+};
+
+static int64_t	 now_ms(void);
+static void	 side_init(struct side *, int, size_t);
+static void	 side_free(struct side *);
+static int	 side_want_read(const struct relay *, enum relay_side);
+static void	 side_read(struct relay *, enum relay_side);
+static void	 side_write(struct relay *, enum relay_side);
+static void	 side_failed(struct relay *, enum relay_side, const char *);
+static void	 zc_flush(struct relay *, enum relay_side);
+static int	 pump(struct relay *, enum relay_side);
+static void	 upstream_connected(struct relay *);
+static int	 chan_read(struct relay *);
+static int	 timers(struct relay *, int64_t);
+static int	 flushed(const struct relay *);
+static void	 session_end(struct relay *);
+static void	 bye(struct relay *, const char *);
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+side_init(struct side *s, int fd, size_t outmax)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	buf_init(&s->in, 2 * RELAY_READ);
+	buf_init(&s->out, outmax);
+}
+
+static void
+side_free(struct side *s)
+{
+	if (s->fd != -1) {
+		/* FIN after what was written, not a reset in its middle */
+		(void)shutdown(s->fd, SHUT_WR);
+		close(s->fd);
+	}
+	s->fd = -1;
+	buf_free(&s->in);
+	buf_free(&s->out);
+}
+
+int
+relay_run(const struct worker_config *conf, struct msgchan *chan,
+    const struct worker_session *sess, int client, int upstream, int uperr)
+{
+	struct relay	 r;
+	struct pollfd	 pfd[3];
+	size_t		 outmax;
+	int64_t		 now;
+	int		 i, timeout, progress;
+
+	memset(&r, 0, sizeof(r));
+	r.conf = conf;
+	r.sess = sess;
+	r.chan = chan;
+	r.reason = WORKER_END_ERROR;
+	/* A whole line must fit behind a full buffer; lines are not split. */
+	outmax = (size_t)conf->max_line > IMAP_RESP_LINE_MAX ?
+	    (size_t)conf->max_line : IMAP_RESP_LINE_MAX;
+	outmax += 2 * RELAY_HIWAT + RELAY_READ;
+	side_init(&r.s[RELAY_CLIENT], client, outmax);
+	side_init(&r.s[RELAY_UPSTREAM], upstream, outmax);
+	r.s[RELAY_CLIENT].connected = 1;
+	now = now_ms();
+	r.last_client = r.last_write = now;
+	r.login_deadline = now + (int64_t)conf->timeout_login * 1000;
+	r.up_deadline = now + (int64_t)conf->timeout_upstream * 1000;
+	if ((r.eng = imap_relay_new(&r, conf)) == NULL) {
+		log_warn("session %llu: engine", (unsigned long long)sess->id);
+		r.closing = 1;
+	} else if (upstream == -1) {
+		errno = uperr;
+		log_warn("session %llu: no connection to %s port %u",
+		    (unsigned long long)sess->id, sess->upstream_addr,
+		    sess->upstream_port);
+		bye(&r, "[UNAVAILABLE] Server unavailable");
+		relay_close(&r, WORKER_END_ERROR);
+	}
+
+	/* A message may have come in the read that brought the session. */
+	(void)chan_read(&r);
+	while (!r.quit && !(r.closing && flushed(&r))) {
+		memset(pfd, 0, sizeof(pfd));
+		pfd[0].fd = chan->fd;
+		pfd[0].events = POLLIN | (msg_pending(chan) ? POLLOUT : 0);
+		for (i = 0; i < 2; i++) {
+			struct side	*s = &r.s[i];
+
+			pfd[i + 1].fd = s->fd;
+			if (side_want_read(&r, i))
+				pfd[i + 1].events |= POLLIN;
+			if (!s->dead && (!s->connected || buf_len(&s->out) > 0))
+				pfd[i + 1].events |= POLLOUT;
+			if (pfd[i + 1].events == 0)
+				pfd[i + 1].fd = -1;
+		}
+		timeout = timers(&r, now_ms());
+		if (r.closing && flushed(&r))
+			break;
+		if (poll(pfd, 3, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("poll");
+			r.quit = 1;
+			break;
+		}
+		if (pfd[0].revents & (POLLOUT | POLLERR | POLLHUP) &&
+		    msg_flush(chan) == -1) {
+			log_warn("channel to the master");
+			r.quit = 1;
+			break;
+		}
+		if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP) &&
+		    chan_read(&r) == -1)
+			break;
+		if (!r.s[RELAY_UPSTREAM].connected &&
+		    pfd[2].revents & (POLLOUT | POLLERR | POLLHUP))
+			upstream_connected(&r);
+		for (i = 0; i < 2; i++)
+			if (pfd[i + 1].revents & (POLLIN | POLLERR | POLLHUP) &&
+			    side_want_read(&r, i))
+				side_read(&r, i);
+		/* Held input may move once the other side has spoken. */
+		do {
+			progress = pump(&r, RELAY_UPSTREAM);
+			progress |= pump(&r, RELAY_CLIENT);
+		} while (progress);
+		for (i = 0; i < 2; i++)
+			if (r.s[i].connected && !r.s[i].dead &&
+			    buf_len(&r.s[i].out) > 0)
+				side_write(&r, i);
+		/* The server closed: once all it said is forwarded, we end. */
+		if (r.s[RELAY_UPSTREAM].eof && !r.closing &&
+		    buf_len(&r.s[RELAY_UPSTREAM].in) == 0)
+			relay_close(&r, imap_relay_logout(r.eng) ?
+			    WORKER_END_LOGOUT : WORKER_END_UPSTREAM_EOF);
+	}
+	session_end(&r);
+	return r.quit || r.exiting ? -1 : 0;
+}
+
+static int
+side_want_read(const struct relay *r, enum relay_side i)
+{
+	const struct side	*s = &r->s[i];
+
+	return !r->closing && s->connected && !s->eof && !s->dead &&
+	    buf_len(&s->in) < RELAY_READ && relay_room(r, !i) > 0;
+}
+
+static void
+side_read(struct relay *r, enum relay_side i)
+{
+	struct side	*s = &r->s[i];
+	uint8_t		*p;
+	ssize_t		 n;
+
+	if ((p = buf_reserve(&s->in, RELAY_READ)) == NULL) {
+		log_warn("session %llu: input buffer",
+		    (unsigned long long)r->sess->id);
+		relay_close(r, WORKER_END_ERROR);
+		return;
+	}
+	n = recv(s->fd, p, RELAY_READ, MSG_DONTWAIT);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		side_failed(r, i, "read");
+		return;
+	}
+	if (n == 0) {
+		s->eof = 1;
+		if (i == RELAY_CLIENT)
+			relay_close(r, r->eng != NULL && imap_relay_logout(r->eng) ?
+			    WORKER_END_LOGOUT : WORKER_END_CLIENT_EOF);
+		return;
+	}
+	buf_commit(&s->in, (size_t)n);
+	s->nin += (uint64_t)n;
+	if (i == RELAY_CLIENT)
+		r->last_client = now_ms();
+}
+
+static void
+side_write(struct relay *r, enum relay_side i)
+{
+	struct side	*s = &r->s[i];
+	ssize_t		 n;
+
+	while (buf_len(&s->out) > 0) {
+		n = send(s->fd, buf_data(&s->out), buf_len(&s->out),
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				side_failed(r, i, "write");
+			return;
+		}
+		buf_drain(&s->out, (size_t)n);
+		s->nout += (uint64_t)n;
+		r->last_write = now_ms();
+	}
+}
+
+/* A socket error: the client is gone, or the server is. */
+static void
+side_failed(struct relay *r, enum relay_side i, const char *what)
+{
+	struct side	*s = &r->s[i];
+
+	if (errno != EPIPE && errno != ECONNRESET)
+		log_warn("session %llu: %s %s", (unsigned long long)r->sess->id,
+		    what, i == RELAY_CLIENT ? "client" : "upstream");
+	s->dead = 1;
+	s->eof = 1;
+	buf_reset(&s->out);
+	s->zclen = 0;
+	if (i == RELAY_CLIENT)
+		relay_close(r, WORKER_END_CLIENT_EOF);
+	else {
+		bye(r, "[UNAVAILABLE] Server connection lost");
+		relay_close(r, WORKER_END_UPSTREAM_EOF);
+	}
+}
+
+/*
+ * The engine consumes what side from has read, as far as the other
+ * side's output has room.  Returns whether anything was consumed.
+ */
+static int
+pump(struct relay *r, enum relay_side from)
+{
+	struct side	*s = &r->s[from];
+	size_t		 len, room, n;
+
+	if (r->closing || (len = buf_len(&s->in)) == 0)
+		return 0;
+	if ((room = relay_room(r, !from)) == 0)
+		return 0;
+	if (len > room)
+		len = room;
+	n = imap_relay_input(r->eng, from, buf_data(&s->in), len);
+	/* Borrowed bytes point into s->in: out they go before it moves. */
+	zc_flush(r, !from);
+	zc_flush(r, from);
+	buf_drain(&s->in, n);
+	return n > 0;
+}
+
+void
+relay_forward(struct relay *r, enum relay_side to, const uint8_t *p,
+    size_t len, int borrowed)
+{
+	struct side	*s = &r->s[to];
+
+	if (s->dead || len == 0)
+		return;
+	if (borrowed && buf_len(&s->out) == 0 &&
+	    (s->zclen == 0 || s->zc + s->zclen == p)) {
+		if (s->zclen == 0)
+			s->zc = p;
+		s->zclen += len;
+		return;
+	}
+	zc_flush(r, to);
+	if (!s->dead && buf_add(&s->out, p, len) == -1) {
+		log_warnx("session %llu: output to %s over %zu bytes",
+		    (unsigned long long)r->sess->id,
+		    to == RELAY_CLIENT ? "client" : "upstream", s->out.max);
+		s->dead = 1;
+		relay_close(r, WORKER_END_ERROR);
+	}
+}
+
+/* Write borrowed bytes now, and keep a copy of what the socket refused. */
+static void
+zc_flush(struct relay *r, enum relay_side to)
+{
+	struct side	*s = &r->s[to];
+	const uint8_t	*p = s->zc;
+	size_t		 len = s->zclen;
+	ssize_t		 n;
+
+	if (len == 0)
+		return;
+	s->zclen = 0;
+	while (len > 0 && s->connected && buf_len(&s->out) == 0) {
+		n = send(s->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				side_failed(r, to, "write");
+				return;
+			}
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+		s->nout += (uint64_t)n;
+		r->last_write = now_ms();
+	}
+	if (len > 0 && buf_add(&s->out, p, len) == -1) {
+		log_warn("session %llu: output buffer",
+		    (unsigned long long)r->sess->id);
+		s->dead = 1;
+		relay_close(r, WORKER_END_ERROR);
+	}
+}
+
+size_t
+relay_room(const struct relay *r, enum relay_side to)
+{
+	size_t	 len = buf_len(&r->s[to].out) + r->s[to].zclen;
+
+	return len >= RELAY_HIWAT ? 0 : RELAY_HIWAT - len;
+}
+
+void
+relay_close(struct relay *r, enum worker_end_reason reason)
+{
+	if (r->closing)
+		return;
+	r->closing = 1;
+	r->reason = reason;
+	r->last_write = now_ms();
+}
+
+void
+relay_set_timeout(struct relay *r, unsigned int seconds)
+{
+	r->idle_timeout = seconds;
+	r->login_deadline = 0;
+}
+
+void
+relay_greeted(struct relay *r)
+{
+	r->up_deadline = 0;
+}
+
+/* The non-blocking connect of the master finished, well or not. */
+static void
+upstream_connected(struct relay *r)
+{
+	struct side	*s = &r->s[RELAY_UPSTREAM];
+	socklen_t	 len = sizeof(int);
+	int		 err = 0;
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err != 0) {
+		errno = err;
+		log_warn("session %llu: connect to %s port %u",
+		    (unsigned long long)r->sess->id, r->sess->upstream_addr,
+		    r->sess->upstream_port);
+		s->dead = 1;
+		bye(r, "[UNAVAILABLE] Server unavailable");
+		relay_close(r, WORKER_END_ERROR);
+		return;
+	}
+	s->connected = 1;
+}
+
+/* The master speaks during a session: only to end it.  -1: exit now. */
+static int
+chan_read(struct relay *r)
+{
+	struct worker_shutdown	 sd;
+	struct msg		 m;
+	ssize_t			 n;
+	int			 rc;
+
+	if ((n = msg_read(r->chan)) == -1 && errno != EAGAIN &&
+	    errno != EWOULDBLOCK) {
+		log_warn("channel to the master");
+		r->quit = 1;
+		return -1;
+	}
+	while ((rc = msg_get(r->chan, &m)) == 1) {
+		if (m.fd != -1)
+			close(m.fd);
+		if (m.hdr.type != MSG_W_SHUTDOWN || m.len != sizeof(sd) ||
+		    m.fd != -1 || memchr(m.body, '\0', m.len) == NULL) {
+			log_warnx("master sent type %u, %zu bytes, during a "
+			    "session", m.hdr.type, m.len);
+			r->quit = 1;
+			return -1;
+		}
+		memcpy(&sd, m.body, sizeof(sd));
+		log_debug("session %llu: shutdown: %s",
+		    (unsigned long long)r->sess->id, sd.text);
+		/* Say BYE, write out what is queued, then go. */
+		bye(r, sd.text);
+		relay_close(r, WORKER_END_SHUTDOWN);
+		r->exiting = 1;
+	}
+	if (rc == -1) {
+		log_warn("channel to the master");
+		r->quit = 1;
+		return -1;
+	}
+	if (n == 0) {
+		/* The master is gone: so is everything we serve for. */
+		r->quit = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Fires what is due; returns the poll timeout to the next deadline. */
+static int
+timers(struct relay *r, int64_t now)
+{
+	int64_t		 next = -1, d;
+	unsigned int	 idle;
+
+	if (r->closing) {
+		d = r->last_write + RELAY_LINGER_MS;
+		if (d <= now) {
+			/* Nobody takes what is left: drop it. */
+			buf_reset(&r->s[0].out);
+			buf_reset(&r->s[1].out);
+			return 0;
+		}
+		return (int)(d - now);
+	}
+	if (r->up_deadline != 0) {
+		if (r->up_deadline <= now) {
+			log_warnx("session %llu: %s port %u: no greeting in "
+			    "%u s", (unsigned long long)r->sess->id,
+			    r->sess->upstream_addr, r->sess->upstream_port,
+			    r->conf->timeout_upstream);
+			bye(r,
+			    "[UNAVAILABLE] Server not responding");
+			relay_close(r, WORKER_END_TIMEOUT);
+			return 0;
+		}
+		next = r->up_deadline;
+	}
+	if (r->login_deadline != 0) {
+		if (r->login_deadline <= now) {
+			bye(r, "Login timeout");
+			relay_close(r, WORKER_END_TIMEOUT);
+			return 0;
+		}
+		if (next == -1 || r->login_deadline < next)
+			next = r->login_deadline;
+	}
+	if ((idle = r->idle_timeout) != 0) {
+		d = r->last_client + (int64_t)idle * 1000;
+		if (d <= now) {
+			bye(r, "Idle timeout");
+			relay_close(r, WORKER_END_TIMEOUT);
+			return 0;
+		}
+		if (next == -1 || d < next)
+			next = d;
+	}
+	if (next == -1)
+		return -1;
+	return next - now > 3600000 ? 3600000 : (int)(next - now);
+}
+
+static void
+bye(struct relay *r, const char *text)
+{
+	if (r->eng != NULL)
+		imap_relay_bye(r->eng, text);
+}
+
+static int
+flushed(const struct relay *r)
+{
+	int	 i;
+
+	for (i = 0; i < 2; i++)
+		if (!r->s[i].dead && r->s[i].fd != -1 &&
+		    (buf_len(&r->s[i].out) > 0 || r->s[i].zclen > 0))
+			return 0;
+	return 1;
+}
+
+static void
+session_end(struct relay *r)
+{
+	struct worker_session_end	 end;
+
+	memset(&end, 0, sizeof(end));
+	end.id = r->sess->id;
+	end.client_in = r->s[RELAY_CLIENT].nin;
+	end.client_out = r->s[RELAY_CLIENT].nout;
+	end.upstream_in = r->s[RELAY_UPSTREAM].nin;
+	end.upstream_out = r->s[RELAY_UPSTREAM].nout;
+	end.reason = r->closing ? (uint32_t)r->reason : WORKER_END_SHUTDOWN;
+	if (r->eng != NULL) {
+		end.commands = imap_relay_commands(r->eng);
+		imap_relay_free(r->eng);
+	}
+	side_free(&r->s[RELAY_CLIENT]);
+	side_free(&r->s[RELAY_UPSTREAM]);
+	if (!r->quit && !r->exiting && msg_compose(r->chan, MSG_W_SESSION_END, 0, -1,
+	    &end, sizeof(end)) == -1) {
+		log_warn("queue session end");
+		r->quit = 1;
+	}
+}

@@ -1,0 +1,263 @@
+/*
+ * postern-worker: the sandboxed process that relays one client session
+ * at a time.  posternd starts it with its channel on WORKER_CHAN_FD and
+ * talks to it as proto_worker.h says: the config slice first; then, once
+ * the worker is confined and says MSG_READY, sessions, each as a client
+ * socket and an upstream socket.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msg.h"
+#include "privdrop.h"
+#include "proto.h"
+#include "proto_worker.h"
+#include "relay.h"
+#include "sandbox.h"
+#include "sandbox_worker.h"
+
+/* The master sends the slice right after exec. */
+#define CONFIG_TIMEOUT_MS	30000
+#define READY_TIMEOUT_MS	5000
+/*
+ * Descriptors: 0-2, the channel, a client and an upstream socket, and
+ * the one a message brings before it is claimed.
+ */
+#define WORKER_NOFILE		16
+
+static void	 channel_check(void);
+static void	 config_read(struct msgchan *, struct worker_config *);
+static int	 config_valid(const struct worker_config *);
+static void	 stdio_detach(void);
+static void	 confine(const struct worker_config *);
+static void	 serve(struct msgchan *, const struct worker_config *)
+		    __attribute__((noreturn));
+
+int
+main(int argc, char *argv[])
+{
+	struct worker_config	 conf;
+	struct msgchan		 chan;
+	char			 name[64];
+
+	(void)argv;
+	log_init(1, 0, "postern-worker");
+	log_child();
+	if (argc != 1)
+		fatalx("usage: postern-worker (started by posternd only)");
+	channel_check();
+	/* Writes to a closed socket fail with EPIPE instead. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal SIGPIPE");
+	msgchan_init(&chan, WORKER_CHAN_FD, MSGCHAN_FDS, 0);
+	config_read(&chan, &conf);
+	(void)snprintf(name, sizeof(name), "worker %s/%u", conf.listener,
+	    conf.slot);
+	log_init(1, (int)conf.verbose, name);
+	/* From here on nothing is written to stderr. */
+	log_to_channel(&chan);
+	stdio_detach();
+	confine(&conf);
+	if (msg_compose(&chan, MSG_READY, 0, -1, NULL, 0) == -1 ||
+	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
+		fatal("send ready");
+	log_debug("ready");
+	serve(&chan, &conf);
+}
+
+/* Started by hand, the worker would take whatever fd 3 is for the master. */
+static void
+channel_check(void)
+{
+	struct stat	 st;
+	int		 fl;
+
+	if (fstat(WORKER_CHAN_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
+		fatalx("descriptor %d is not a socket: postern-worker is "
+		    "started by posternd", WORKER_CHAN_FD);
+	/* The relay polls it with the sessions' sockets. */
+	if ((fl = fcntl(WORKER_CHAN_FD, F_GETFL)) == -1 ||
+	    fcntl(WORKER_CHAN_FD, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(WORKER_CHAN_FD, F_SETFD, FD_CLOEXEC) == -1)
+		fatal("fcntl descriptor %d", WORKER_CHAN_FD);
+}
+
+static void
+config_read(struct msgchan *chan, struct worker_config *conf)
+{
+	struct msg	 m;
+	int		 rc;
+
+	if ((rc = msg_wait(chan, &m, CONFIG_TIMEOUT_MS)) == -1)
+		fatal("waiting for the config slice");
+	if (rc == 0)
+		fatalx("no config slice from the master in %d s",
+		    CONFIG_TIMEOUT_MS / 1000);
+	if (m.fd != -1)
+		close(m.fd);
+	if (m.hdr.type != MSG_W_CONFIG || m.len != sizeof(*conf) ||
+	    m.fd != -1)
+		fatalx("master sent type %u, %zu bytes, instead of the "
+		    "config slice", m.hdr.type, m.len);
+	memcpy(conf, m.body, sizeof(*conf));
+	if (!config_valid(conf))
+		fatalx("config slice refused");
+}
+
+static int
+config_valid(const struct worker_config *c)
+{
+	if (memchr(c->listener, '\0', sizeof(c->listener)) == NULL ||
+	    memchr(c->chroot, '\0', sizeof(c->chroot)) == NULL) {
+		log_warnx("config: unterminated string");
+		return 0;
+	}
+	if (c->protocol != WORKER_PROTO_IMAP) {
+		log_warnx("config: protocol %u: only IMAP is implemented",
+		    c->protocol);
+		return 0;
+	}
+	if (c->uid == 0 || c->gid == 0) {
+		log_warnx("config: uid %u gid %u: a worker never runs as "
+		    "root", c->uid, c->gid);
+		return 0;
+	}
+	if (c->chroot[0] != '/') {
+		log_warnx("config: chroot \"%s\" is not absolute", c->chroot);
+		return 0;
+	}
+	if (c->max_line < 1024 || c->timeout_login == 0 ||
+	    c->timeout_idle == 0 || c->timeout_upstream == 0) {
+		log_warnx("config: line %u, timeouts login %u idle %u "
+		    "upstream %u out of range", c->max_line, c->timeout_login,
+		    c->timeout_idle, c->timeout_upstream);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Descriptors 0-2 become a socket that is shut down both ways: nothing
+ * leaks to whatever the master's stdio was, writes fail with EPIPE, and a
+ * session's socket can never land on 2 where a stray write would reach
+ * a client.
+ */
+static void
+stdio_detach(void)
+{
+	int	 sp[2], fd;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
+		fatal("socketpair");
+	close(sp[1]);
+	if (shutdown(sp[0], SHUT_RDWR) == -1)
+		fatal("shutdown");
+	for (fd = 0; fd <= STDERR_FILENO; fd++)
+		if (fd != sp[0] && dup2(sp[0], fd) == -1)
+			fatal("dup2 %d", fd);
+	if (sp[0] > STDERR_FILENO)
+		close(sp[0]);
+}
+
+/* privdrop.h's order: drop, limits, then the filter. */
+static void
+confine(const struct worker_config *c)
+{
+	struct privdrop_limits	 lim = { .nofile = WORKER_NOFILE };
+
+	if (privdrop_id(c->uid, c->gid, c->chroot) == -1)
+		fatalx("%s", privdrop_error());
+	if (privdrop_limits(&lim) == -1)
+		fatalx("%s", privdrop_error());
+	if (sandbox_worker_load() == -1)
+		fatalx("%s", sandbox_error());
+}
+
+/*
+ * Idle: wait for a session (two messages, client then upstream), run it,
+ * be idle again.  Any surprise on the channel ends the worker: the master
+ * replaces it.
+ */
+static void
+serve(struct msgchan *chan, const struct worker_config *conf)
+{
+	struct worker_session	 sess;
+	struct worker_upstream	 up;
+	struct pollfd		 pfd;
+	struct msg		 m;
+	int			 client = -1, rc;
+
+	for (;;) {
+		while ((rc = msg_get(chan, &m)) == 1) {
+			switch (m.hdr.type) {
+			case MSG_W_SESSION:
+				if (client != -1 || m.len != sizeof(sess) ||
+				    m.fd == -1)
+					goto bad;
+				memcpy(&sess, m.body, sizeof(sess));
+				client = m.fd;
+				continue;
+			case MSG_W_UPSTREAM:
+				if (client == -1 || m.len != sizeof(up))
+					goto bad;
+				memcpy(&up, m.body, sizeof(up));
+				if (up.id != sess.id ||
+				    (m.fd == -1) == (up.error == 0))
+					goto bad;
+				log_debug("session %llu from %s port %u",
+				    (unsigned long long)sess.id,
+				    sess.client_addr, sess.client_port);
+				/* relay_run() closes both. */
+				rc = relay_run(conf, chan, &sess, client, m.fd,
+				    up.error);
+				client = -1;
+				if (msg_flush(chan) == -1)
+					fatal("write to the master");
+				if (rc == -1) {
+					(void)msg_send(chan, READY_TIMEOUT_MS);
+					_exit(0);
+				}
+				continue;
+			case MSG_W_SHUTDOWN:
+				if (m.fd != -1 || m.len !=
+				    sizeof(struct worker_shutdown))
+					goto bad;
+				log_debug("shutdown");
+				_exit(0);
+			}
+ bad:
+			log_warnx("master sent type %u, %zu bytes%s while "
+			    "%s", m.hdr.type, m.len, m.fd != -1 ?
+			    " and a descriptor" : "", client != -1 ?
+			    "waiting for the upstream" : "idle");
+			_exit(1);
+		}
+		if (rc == -1)
+			fatal("channel to the master");
+		if (chan->eof)
+			_exit(0);
+		pfd.fd = chan->fd;
+		pfd.events = POLLIN | (msg_pending(chan) ? POLLOUT : 0);
+		if (poll(&pfd, 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if ((pfd.revents & POLLOUT) && msg_flush(chan) == -1)
+			fatal("write to the master");
+		if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    msg_read(chan) == -1 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK)
+			fatal("read from the master");
+	}
+}
