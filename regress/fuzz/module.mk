@@ -1,0 +1,72 @@
+# regress/fuzz: libFuzzer harnesses of the IMAP engine, built with clang
+# into their own tree (the flags differ from the main build) and run for a
+# bounded time each by `make fuzz`.  Nothing here is added to the main
+# build's variables.
+#
+#   make fuzz                       every harness, FUZZ_TIME seconds each
+#   make fuzz FUZZ_TIME=600         longer
+#   make fuzz-fuzz_imap_client      one harness
+#   obj-fuzz/regress/fuzz/fuzz_imap_server CRASHFILE   replay a reproducer
+#
+# A harness is regress/fuzz/<name>.c plus FUZZ_COMMON_SRCS, linked with the
+# engine; its seeds are FUZZ_CORPUS_<name>.  The work corpus grows in
+# $(FUZZ_OBJ)/corpus/<name> across runs; crashes land in
+# $(FUZZ_OBJ)/artifacts/.  libFuzzer exits non-zero on a crash, a leak, a
+# timeout or the RSS limit, and so does `make fuzz`.
+
+FUZZ_OBJ	?= obj-fuzz
+FUZZ_CC		?= clang-14
+FUZZ_TIME	?= 60
+FUZZ_MAX_LEN	?= 8192
+FUZZ_RSS_MB	?= 2048
+FUZZ_TIMEOUT	?= 10
+FUZZ_FLAGS	?=
+
+FUZZ_TARGETS	:= fuzz_imap_client fuzz_imap_server
+FUZZ_COMMON_SRCS := regress/fuzz/fuzz_imap.c
+FUZZ_CORPUS_fuzz_imap_client := regress/fuzz/corpus/client
+FUZZ_CORPUS_fuzz_imap_server := regress/fuzz/corpus/server
+FUZZ_DICT	:= regress/fuzz/imap.dict
+
+# The engine as the worker has it: every worker/imap_* file of the
+# library, and shared/ for whatever they call.  An archive, so that a
+# harness pulls in only the objects it uses.
+FUZZ_ENGINE_SRCS = $(filter worker/imap_%.c shared/%.c,$(LIB_SRCS))
+FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		  -fno-omit-frame-pointer
+FUZZ_CFLAGS	= $(WARN) -g -O1 -D_GNU_SOURCE -Ishared -Iworker \
+		  -Iregress/fuzz $(FUZZ_SAN)
+FUZZ_ENGINE	= $(FUZZ_OBJ)/libengine.a
+
+$(FUZZ_OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+	    -c -o $@ $<
+
+$(FUZZ_ENGINE): $(FUZZ_ENGINE_SRCS:%.c=$(FUZZ_OBJ)/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+define fuzz_rule
+$(FUZZ_OBJ)/regress/fuzz/$(1): $(FUZZ_OBJ)/regress/fuzz/$(1).o \
+    $(FUZZ_COMMON_SRCS:%.c=$(FUZZ_OBJ)/%.o) $(FUZZ_ENGINE)
+	$$(FUZZ_CC) $$(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$^ $$(LIBS)
+
+.PHONY: fuzz-$(1)
+fuzz-$(1): $(FUZZ_OBJ)/regress/fuzz/$(1)
+	@mkdir -p $(FUZZ_OBJ)/corpus/$(1) $(FUZZ_OBJ)/artifacts
+	cp $(FUZZ_CORPUS_$(1))/* $(FUZZ_OBJ)/corpus/$(1)/
+	$(FUZZ_OBJ)/regress/fuzz/$(1) -max_total_time=$(FUZZ_TIME) \
+	    -max_len=$(FUZZ_MAX_LEN) -rss_limit_mb=$(FUZZ_RSS_MB) \
+	    -timeout=$(FUZZ_TIMEOUT) -dict=$(FUZZ_DICT) \
+	    -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_OBJ)/artifacts/$(1)- $(FUZZ_FLAGS) \
+	    $(FUZZ_OBJ)/corpus/$(1)
+endef
+$(foreach f,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(f))))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_OBJ)/regress/fuzz/%)
+fuzz: $(FUZZ_TARGETS:%=fuzz-%)
+
+-include $(shell find $(FUZZ_OBJ) -name '*.d' 2>/dev/null)
