@@ -13,6 +13,9 @@
 
 #include <atf-c.h>
 
+/* Not every test program uses every helper. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
 #include "imap_parse.h"
 
 struct trace {
