@@ -1,0 +1,73 @@
+# Helpers of the tests that run posternd (sourced, not run): waiting for
+# log lines and exits without fixed sleeps, free ports, one-line clients.
+
+POSTERND=@OBJDIR@/bin/posternd
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
+
+# A port nobody listens on right now.
+free_port()
+{
+	$PYTHON -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_file FILE ERE [N]: wait up to 10 s for N (1) lines matching ERE.
+wait_file()
+{
+	i=0
+	while [ $i -lt 200 ]; do
+		n=$(grep -Ec -- "$2" "$1")
+		[ "$n" -ge "${3:-1}" ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	cat "$1" >&2
+	atf_fail "no ${3:-1} lines matching '$2' in $1"
+}
+
+wait_log()
+{
+	wait_file log "$@"
+}
+
+# Wait up to 10 s for posternd to exit; its status is in $status.
+wait_exit()
+{
+	i=0
+	while [ $i -lt 200 ]; do
+		case "$(ps -o stat= -p "$(cat pid)")" in
+		""|Z*)
+			wait "$(cat pid)"
+			status=$?
+			return 0
+			;;
+		esac
+		sleep 0.05
+		i=$((i + 1))
+	done
+	atf_fail "posternd still running"
+}
+
+# A greeting from a listener: the first line the client gets.
+greet()
+{
+	$PYTHON - "$1" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+print(s.makefile("rb").readline().decode().strip())
+EOF
+}
+
+# start [flags]: posternd -d -v on ./postern.conf, logging to ./log.
+start()
+{
+	"$POSTERND" -d -v -f postern.conf "$@" > log 2>&1 &
+	echo $! > pid
+}
+
+common_cleanup()
+{
+	[ -f pid ] && kill -9 "$(cat pid)" 2>/dev/null
+	# workers exit when the master's channel closes
+	return 0
+}
