@@ -25,7 +25,8 @@ struct run {
 	struct trace		 ev;	/* events */
 	struct trace		 up;	/* to the upstream */
 	struct trace		 down;	/* to the client */
-	struct trace		 hold;	/* client bytes not fed yet */
+	uint8_t			*hold;	/* client bytes not fed yet */
+	size_t			 holdlen;
 	size_t			 holdoff;
 	uint64_t		 litn[2];
 	int			 litact[2];
@@ -95,7 +96,8 @@ run_event(struct run *r, int srv, const struct imap_sev *sev)
 		return;
 	}
 	tr_printf(&r->ev, "%c %s %s", srv ? 'S' : 'C',
-	    ev->type == IMAP_EV_LINE ? "line" : "error", act_str(sev->act));
+	    ev->type == IMAP_EV_LINE ? "line" :
+	    ev->type == IMAP_EV_ERROR ? "error" : "none", act_str(sev->act));
 	if (sev->cmd != NULL)
 		tr_printf(&r->ev, " %s/%s", sev->cmd->tag, sev->cmd->name);
 	else if (srv)
@@ -140,13 +142,13 @@ run_drain_client(struct run *r, size_t piece)
 	struct imap_sev	 sev;
 	size_t		 n, len;
 
-	while (!r->closed && r->holdoff < r->hold.len &&
+	while (!r->closed && r->holdoff < r->holdlen &&
 	    imap_session_want_client(&r->s)) {
-		len = r->hold.len - r->holdoff;
+		len = r->holdlen - r->holdoff;
 		if (len > piece)
 			len = piece;
-		n = imap_session_client(&r->s,
-		    (const uint8_t *)r->hold.s + r->holdoff, len, &sev);
+		n = imap_session_client(&r->s, r->hold + r->holdoff, len,
+		    &sev);
 		ATF_REQUIRE(n <= len);
 		r->holdoff += n;
 		run_event(r, 0, &sev);
@@ -162,7 +164,10 @@ run_feed(struct run *r, const struct step *st, size_t off, size_t len,
 	size_t		 n, chunk;
 
 	if (st->dir == 'C') {
-		tr_raw(&r->hold, d, len);
+		ATF_REQUIRE((r->hold = realloc(r->hold, r->holdlen + len + 1))
+		    != NULL);
+		memcpy(r->hold + r->holdlen, d, len);
+		r->holdlen += len;
 		run_drain_client(r, piece);
 		return;
 	}
@@ -194,7 +199,6 @@ run_script(struct run *r, const struct imap_limits *lim,
 	tr_printf(&r->ev, "%s", "");
 	tr_printf(&r->up, "%s", "");
 	tr_printf(&r->down, "%s", "");
-	tr_printf(&r->hold, "%s", "");
 	for (i = 0; i < nsc && !r->closed; i++) {
 		if (sc[i].dir == 'T') {
 			imap_session_tls_done(&r->s);
@@ -215,7 +219,7 @@ run_free(struct run *r)
 	free(r->ev.s);
 	free(r->up.s);
 	free(r->down.s);
-	free(r->hold.s);
+	free(r->hold);
 }
 
 /*

@@ -143,9 +143,846 @@ ATF_TC_BODY(rfc9051_exchange, tc)
 	run_free(&r);
 }
 
+/* A1.1: {n} waits for the upstream's "+"; LITERAL+ goes straight on. */
+ATF_TC_WITHOUT_HEAD(sync_literal);
+ATF_TC_BODY(sync_literal, tc)
+{
+	static const struct step sc[] = {
+		SV(GREETING),
+		CL("a1 LOGIN {8}\r\ntestuser {8+}\r\ntestpass\r\n"),
+		SV("+ OK\r\n"),
+		SV("a1 OK [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE] Logged in\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * OK +greet +caps =not authenticated\n"
+	    "C line fwd a1/LOGIN +start +wait\n"
+	    "S line fwd a1/LOGIN + +cont\n"
+	    "C data fwd 8\n"
+	    "C line fwd a1/LOGIN\n"
+	    "C data fwd 8\n"
+	    "C line fwd a1/LOGIN\n"
+	    "S line fwd a1/LOGIN OK +done +caps =authenticated\n");
+	EXPECT_STR(r.up.s, "a1 LOGIN {8}\r\ntestuser {8+}\r\ntestpass\r\n");
+	ATF_REQUIRE(r.s.caps & IMAP_CAP_COMPRESS);
+	ATF_REQUIRE(!(r.s.caps & IMAP_CAP_LITERALPLUS));
+	run_free(&r);
+}
+
+/*
+ * A1.1: the server refuses a synchronizing literal with a tagged NO; the
+ * client never sends the octets, and its next line is a command.
+ */
+ATF_TC_WITHOUT_HEAD(sync_literal_refused);
+ATF_TC_BODY(sync_literal_refused, tc)
+{
+	static const struct step sc[] = {
+		SV(GREETING),
+		CL("a0 LOGIN u p\r\n"),
+		SV("a0 OK Logged in\r\n"),
+		CL("a7 APPEND NoSuchBox {5}\r\n"),
+		SV("a7 NO [TRYCREATE] Mailbox doesn't exist: NoSuchBox\r\n"),
+		CL("a8 NOOP\r\n"),
+		SV("a8 OK NOOP completed\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * OK +greet +caps =not authenticated\n"
+	    "C line fwd a0/LOGIN +start\n"
+	    "S line fwd a0/LOGIN OK +done =authenticated\n"
+	    "C line fwd a7/APPEND +start +wait\n"
+	    "S line fwd a7/APPEND NO +done\n"
+	    "C line fwd a8/NOOP +start\n"
+	    "S line fwd a8/NOOP OK +done\n");
+	EXPECT_STR(r.up.s, "a0 LOGIN u p\r\na7 APPEND NoSuchBox {5}\r\n"
+	    "a8 NOOP\r\n");
+	ATF_REQUIRE(TAILQ_EMPTY(&r.s.inflight));
+	run_free(&r);
+}
+
+/* MULTIAPPEND: each synchronizing literal waits for its own "+". */
+ATF_TC_WITHOUT_HEAD(multiappend);
+ATF_TC_BODY(multiappend, tc)
+{
+	static const struct step sc[] = {
+		SV(GREETING_NOLIT),
+		CL("a0 LOGIN u p\r\n"),
+		SV("a0 OK Logged in\r\n"),
+		CL("a4 APPEND ProxyTest {18}\r\n"),
+		SV("+ OK\r\n"),
+		CL("Subject: one\r\n\r\nxy (\\Flagged) {18}\r\n"),
+		SV("+ OK\r\n"),
+		CL("Subject: two\r\n\r\nxy ~{3}\r\n"),
+		SV("+ OK\r\n"),
+		CL("a\0b\r\n"),
+		SV("a4 OK [APPENDUID 1795316274 3:5] Append completed\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * OK +greet +caps =not authenticated\n"
+	    "C line fwd a0/LOGIN +start\n"
+	    "S line fwd a0/LOGIN OK +done =authenticated\n"
+	    "C line fwd a4/APPEND +start +wait\n"
+	    "S line fwd a4/APPEND + +cont\n"
+	    "C data fwd 18\n"
+	    "C line fwd a4/APPEND +wait\n"
+	    "S line fwd a4/APPEND + +cont\n"
+	    "C data fwd 18\n"
+	    "C line fwd a4/APPEND +wait\n"
+	    "S line fwd a4/APPEND + +cont\n"
+	    "C data fwd 3\n"
+	    "C line fwd a4/APPEND\n"
+	    "S line fwd a4/APPEND OK +done\n");
+	EXPECT_STR(r.up.s, "a0 LOGIN u p\r\na4 APPEND ProxyTest {18}\r\n"
+	    "Subject: one\r\n\r\nxy (\\Flagged) {18}\r\n"
+	    "Subject: two\r\n\r\nxy ~{3}\r\na\\0b\r\n");
+	EXPECT_STR(r.down.s, GREETING_NOLIT "a0 OK Logged in\r\n"
+	    "+ OK\r\n+ OK\r\n+ OK\r\n"
+	    "a4 OK [APPENDUID 1795316274 3:5] Append completed\r\n");
+	run_free(&r);
+}
+
+/*
+ * CATENATE with {n+}: forwarded as is to a LITERAL+ upstream; to one
+ * without it, sent as {n} and the upstream's "+" kept from the client,
+ * who never asked for one.
+ */
+ATF_TC_WITHOUT_HEAD(catenate_literal_plus);
+ATF_TC_BODY(catenate_literal_plus, tc)
+{
+	static const struct step with[] = {
+		SV("* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+ CATENATE] hi\r\n"),
+		CL("a5 APPEND ProxyTest CATENATE (URL \"/ProxyTest/;UID=2/"
+		   ";SECTION=HEADER\" TEXT {6+}\r\nhello\n)\r\n"),
+		SV("a5 OK [APPENDUID 1795316274 5] done\r\n"),
+	};
+	static const struct step without[] = {
+		SV("* PREAUTH [CAPABILITY IMAP4rev1 CATENATE] hi\r\n"),
+		CL("a5 APPEND ProxyTest CATENATE (URL \"/ProxyTest/;UID=2/"
+		   ";SECTION=HEADER\" TEXT {6+}\r\nhello\n)\r\n"),
+		SV("+ go ahead\r\n"),
+		SV("a5 OK [APPENDUID 1795316274 5] done\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, with);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * PREAUTH +greet +caps =authenticated\n"
+	    "C line fwd a5/APPEND +start\n"
+	    "C data fwd 6\n"
+	    "C line fwd a5/APPEND\n"
+	    "S line fwd a5/APPEND OK +done\n");
+	EXPECT_STR(r.up.s, with[1].data);
+	run_free(&r);
+
+	RUN(&r, NULL, without);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * PREAUTH +greet +caps =authenticated\n"
+	    "C line fwd a5/APPEND +start +wait +conv\n"
+	    "S line drop a5/APPEND + +cont\n"
+	    "C data fwd 6\n"
+	    "C line fwd a5/APPEND\n"
+	    "S line fwd a5/APPEND OK +done\n");
+	EXPECT_STR(r.up.s, "a5 APPEND ProxyTest CATENATE (URL \"/ProxyTest/"
+	    ";UID=2/;SECTION=HEADER\" TEXT {6}\r\nhello\n)\r\n");
+	EXPECT_STR(r.down.s, "* PREAUTH [CAPABILITY IMAP4rev1 CATENATE] hi\r\n"
+	    "a5 OK [APPENDUID 1795316274 5] done\r\n");
+	run_free(&r);
+}
+
+/*
+ * A {n+} turned into {n} that the upstream refuses: the client sends the
+ * octets anyway; they and the rest of its command are dropped.
+ */
+ATF_TC_WITHOUT_HEAD(converted_literal_refused);
+ATF_TC_BODY(converted_literal_refused, tc)
+{
+	static const struct step sc[] = {
+		SV("* PREAUTH hi\r\n"),
+		CL("a1 APPEND Nope {5+}\r\nhello {2+}\r\nab\r\na2 NOOP\r\n"),
+		SV("a1 NO [TRYCREATE] no such mailbox\r\n"),
+		SV("a2 OK done\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * PREAUTH +greet =authenticated\n"
+	    "C line fwd a1/APPEND +start +wait +conv\n"
+	    "S line fwd a1/APPEND NO +done\n"
+	    "C data drop 5\n"
+	    "C line drop\n"
+	    "C data drop 2\n"
+	    "C line drop\n"
+	    "C line fwd a2/NOOP +start\n"
+	    "S line fwd a2/NOOP OK +done\n");
+	EXPECT_STR(r.up.s, "a1 APPEND Nope {5}\r\na2 NOOP\r\n");
+	run_free(&r);
+}
+
+/* LITERAL- (and IMAP4rev2): {n+} only up to 4096 octets. */
+ATF_TC_WITHOUT_HEAD(literal_minus);
+ATF_TC_BODY(literal_minus, tc)
+{
+	static char	 lit1[4096 + 2], lit2[4097 + 2];
+	struct step	 sc[] = {
+		SV("* PREAUTH [CAPABILITY IMAP4rev1 LITERAL-] hi\r\n"),
+		CL("a1 APPEND x {4096+}\r\n"),
+		{ 'C', lit1, sizeof(lit1) },
+		SV("a1 OK done\r\n"),
+		CL("a2 APPEND x {4097+}\r\n"),
+		{ 'C', lit2, sizeof(lit2) },
+		SV("+ OK\r\n"),
+		SV("a2 OK done\r\n"),
+	};
+	struct run	 r;
+
+	memset(lit1, 'x', sizeof(lit1));
+	memcpy(lit1 + 4096, "\r\n", 2);
+	memset(lit2, 'y', sizeof(lit2));
+	memcpy(lit2 + 4097, "\r\n", 2);
+	run_script(&r, NULL, sc, sizeof(sc) / sizeof(sc[0]), SIZE_MAX, 0,
+	    SIZE_MAX);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * PREAUTH +greet +caps =authenticated\n"
+	    "C line fwd a1/APPEND +start\n"
+	    "C data fwd 4096\n"
+	    "C line fwd a1/APPEND\n"
+	    "S line fwd a1/APPEND OK +done\n"
+	    "C line fwd a2/APPEND +start +wait +conv\n"
+	    "S line drop a2/APPEND + +cont\n"
+	    "C data fwd 4097\n"
+	    "C line fwd a2/APPEND\n"
+	    "S line fwd a2/APPEND OK +done\n");
+	ATF_REQUIRE(strstr(r.up.s, "a2 APPEND x {4097}\r\nyyy") != NULL);
+	run_free(&r);
+}
+
+/* {n-}, oversized and misplaced literals. */
+ATF_TC_WITHOUT_HEAD(literal_refusals);
+ATF_TC_BODY(literal_refusals, tc)
+{
+	static const struct step minus[] = {
+		SV(GREETING),
+		CL("a1 LOGIN {5-}\r\nhello x\r\n"),
+	};
+	static const struct step toobig[] = {
+		SV("* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+] hi\r\n"),
+		CL("a1 APPEND x {67108865}\r\n"),
+		CL("a2 APPEND x {67108864}\r\n"),
+		SV("a2 NO [OVERQUOTA] no\r\n"),
+		CL("a3 LOGIN {65537}\r\n"),
+		CL("a4 SEARCH ~{3}\r\n"),
+		CL("a5 RENAME {3}\r\n"),
+		SV("+ OK\r\n"),
+		CL("abc ~{3}\r\n"),
+	};
+	static const struct step toobig_plus[] = {
+		SV("* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+] hi\r\n"),
+		CL("a1 APPEND x {67108865+}\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, minus);
+	EXPECT_STR(r.down.s, GREETING
+	    "* BYE Literal {n-} is in no IMAP grammar\r\n");
+	EXPECT_STR(r.up.s, "");
+	ATF_REQUIRE(r.closed);
+	run_free(&r);
+
+	RUN(&r, NULL, toobig);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * PREAUTH +greet +caps =authenticated\n"
+	    "C line reply a1/APPEND\n"
+	    "C line fwd a2/APPEND +start +wait\n"
+	    "S line fwd a2/APPEND NO +done\n"
+	    "C line reply a3/LOGIN +invalid\n"
+	    "C line reply a4/SEARCH +invalid\n"
+	    "C line fwd a5/RENAME +start +wait\n"
+	    "S line fwd a5/RENAME + +cont\n"
+	    "C data fwd 3\n"
+	    "C line close a5/RENAME\n");
+	EXPECT_STR(r.down.s, "* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+] hi\r\n"
+	    "a1 BAD [TOOBIG] Literal too big\r\n"
+	    "a2 NO [OVERQUOTA] no\r\n"
+	    "a3 BAD [TOOBIG] Literal too big\r\n"
+	    "a4 BAD Literal8 not allowed here\r\n"
+	    "+ OK\r\n"
+	    "* BYE Literal8 not allowed here\r\n");
+	EXPECT_STR(r.up.s, "a2 APPEND x {67108864}\r\na5 RENAME {3}\r\nabc");
+	run_free(&r);
+
+	RUN(&r, NULL, toobig_plus);
+	EXPECT_STR(r.down.s, "* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+] hi\r\n"
+	    "* BYE Literal too big\r\n");
+	run_free(&r);
+}
+
+/* A3.17: IDLE until DONE; a tagged line during IDLE is no command. */
+ATF_TC_WITHOUT_HEAD(idle);
+ATF_TC_BODY(idle, tc)
+{
+	static const struct step sc[] = {
+		SV("* PREAUTH hi\r\n"),
+		CL("a2 SELECT INBOX\r\n"),
+		SV("a2 OK [READ-WRITE] selected\r\n"),
+		CL("a3 IDLE\r\n"),
+		SV("+ idling\r\n* 11 EXISTS\r\n* 11 RECENT\r\n"),
+		CL("done\r\n"),
+		SV("a3 OK Idle completed\r\n"),
+		CL("a6 IDLE\r\n"),
+		SV("+ idling\r\n"),
+		CL("a7 NOOP\r\n"),
+		SV("a6 OK Idle completed\r\n* 12 EXISTS\r\n"),
+		CL("a8 NOOP\r\n"),
+		SV("a8 OK done\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * PREAUTH +greet =authenticated\n"
+	    "C line fwd a2/SELECT +start\n"
+	    "S line fwd a2/SELECT OK +done =selected\n"
+	    "C line fwd a3/IDLE +start\n"
+	    "S line fwd a3/IDLE +\n"
+	    "S line fwd a3/IDLE EXISTS\n"
+	    "S line fwd a3/IDLE RECENT\n"
+	    "C line fwd a3/IDLE +idledone\n"
+	    "S line fwd a3/IDLE OK +done\n"
+	    "C line fwd a6/IDLE +start\n"
+	    "S line fwd a6/IDLE +\n"
+	    "C line subst a6/IDLE +idledone\n"
+	    "S line fwd a6/IDLE OK +done\n"
+	    "S line fwd * EXISTS +unsol\n"
+	    "C line fwd a8/NOOP +start\n"
+	    "S line fwd a8/NOOP OK +done\n");
+	EXPECT_STR(r.up.s, "a2 SELECT INBOX\r\na3 IDLE\r\ndone\r\na6 IDLE\r\n"
+	    "DONE\r\na8 NOOP\r\n");
+	run_free(&r);
+}
+
+/* A3.16: AUTHENTICATE with continuations, "*" cancel, SASL-IR. */
+ATF_TC_WITHOUT_HEAD(authenticate);
+ATF_TC_BODY(authenticate, tc)
+{
+	static const struct step sc[] = {
+		SV(GREETING),
+		CL("a1 AUTHENTICATE CRAM-MD5\r\n"),
+		SV("+ PDI3NzA0MjIzNzE4Njc5NDUuMTc5NTMxNjI1MEB2bT4=\r\n"),
+		CL("*\r\n"),
+		SV("a1 BAD Authentication aborted by client.\r\n"),
+		CL("a2 AUTHENTICATE PLAIN\r\n"),
+		SV("+ \r\n"),
+		CL("a3 NOOP\r\n"),
+		SV("a2 BAD Authentication aborted by client.\r\n"),
+		CL("a4 AUTHENTICATE PLAIN\r\n"),
+		SV("+\r\n"),
+		CL("AHRlc3R1c2VyAHRlc3RwYXNz\r\n"),
+		SV("a4 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"),
+		CL("a5 AUTHENTICATE PLAIN AHRlc3R1c2VyAHRlc3RwYXNz\r\n"),
+		SV("a5 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * OK +greet +caps =not authenticated\n"
+	    "C line fwd a1/AUTHENTICATE +start\n"
+	    "S line fwd a1/AUTHENTICATE +\n"
+	    "C line fwd a1/AUTHENTICATE +sasl +cancel\n"
+	    "S line fwd a1/AUTHENTICATE BAD +done\n"
+	    "C line fwd a2/AUTHENTICATE +start\n"
+	    "S line fwd a2/AUTHENTICATE +\n"
+	    "C line subst a2/AUTHENTICATE +sasl +cancel\n"
+	    "S line fwd a2/AUTHENTICATE BAD +done\n"
+	    "C line fwd a4/AUTHENTICATE +start\n"
+	    "S line fwd a4/AUTHENTICATE +\n"
+	    "C line fwd a4/AUTHENTICATE +sasl\n"
+	    "S line fwd a4/AUTHENTICATE NO +done\n"
+	    "C line fwd a5/AUTHENTICATE +start\n"
+	    "S line fwd a5/AUTHENTICATE OK +done +caps =authenticated\n");
+	EXPECT_STR(r.up.s, "a1 AUTHENTICATE CRAM-MD5\r\n*\r\n"
+	    "a2 AUTHENTICATE PLAIN\r\n*\r\n"
+	    "a4 AUTHENTICATE PLAIN\r\nAHRlc3R1c2VyAHRlc3RwYXNz\r\n"
+	    "a5 AUTHENTICATE PLAIN AHRlc3R1c2VyAHRlc3RwYXNz\r\n");
+	ATF_REQUIRE_EQ(r.s.caps, IMAP_CAP_IMAP4REV1 | IMAP_CAP_IDLE);
+	run_free(&r);
+}
+
+/* A3.21: nothing may follow STARTTLS before TLS; then all is forgotten. */
+ATF_TC_WITHOUT_HEAD(starttls);
+ATF_TC_BODY(starttls, tc)
+{
+	static const struct step pipelined[] = {
+		SV(GREETING),
+		CL("a1 STARTTLS\r\na2 CAPABILITY\r\n"),
+	};
+	static const struct step injected[] = {
+		SV(GREETING),
+		CL("a1 STARTTLS\r\n"),
+		SV("a1 OK Begin TLS negotiation now.\r\n"
+		   "* CAPABILITY IMAP4REV1 AUTH=PLAIN\r\n"),
+	};
+	static const struct step ok[] = {
+		SV(GREETING),
+		CL("a1 starttls\r\n"),
+		SV("a1 OK Begin TLS negotiation now.\r\n"),
+		TLS,
+		CL("a2 CAPABILITY\r\n"),
+		SV("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na2 OK done\r\n"),
+	};
+	static const struct step refused[] = {
+		SV(GREETING),
+		CL("a1 STARTTLS\r\n"),
+		SV("a1 BAD not now\r\n"),
+		CL("a2 NOOP\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, pipelined);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * OK +greet +caps =not authenticated\n"
+	    "C line fwd a1/STARTTLS +start +starttls\n"
+	    "C none close\n");
+	EXPECT_STR(r.down.s, GREETING "* BYE Data after STARTTLS\r\n");
+	run_free(&r);
+
+	RUN(&r, NULL, injected);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * OK +greet +caps =not authenticated\n"
+	    "C line fwd a1/STARTTLS +start +starttls\n"
+	    "S line fwd a1/STARTTLS OK +done +starttls\n"
+	    "S none close *\n");
+	run_free(&r);
+
+	RUN(&r, NULL, ok);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * OK +greet +caps =not authenticated\n"
+	    "C line fwd a1/STARTTLS +start +starttls\n"
+	    "S line fwd a1/STARTTLS OK +done +starttls\n"
+	    "C line fwd a2/CAPABILITY +start\n"
+	    "S line fwd a2/CAPABILITY CAPABILITY +caps\n"
+	    "S line fwd a2/CAPABILITY OK +done\n");
+	ATF_REQUIRE_EQ(r.s.caps, IMAP_CAP_IMAP4REV1);
+	run_free(&r);
+
+	RUN(&r, NULL, refused);
+	ATF_REQUIRE(!r.closed);
+	EXPECT_STR(r.up.s, "a1 STARTTLS\r\na2 NOOP\r\n");
+	run_free(&r);
+}
+
+/* A3.20: COMPRESS is marked; if the upstream agrees, the session ends. */
+ATF_TC_WITHOUT_HEAD(compress);
+ATF_TC_BODY(compress, tc)
+{
+	static const struct step sc[] = {
+		SV("* PREAUTH [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE] hi\r\n"),
+		CL("a9 COMPRESS DEFLATE\r\n"),
+		SV("a9 OK Begin compression.\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * PREAUTH +greet +caps =authenticated\n"
+	    "C line fwd a9/COMPRESS +start +compress\n"
+	    "S line close a9/COMPRESS OK +done\n");
+	EXPECT_STR(r.down.s, "* PREAUTH [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE]"
+	    " hi\r\n* BYE Compression cannot be inspected\r\n");
+	EXPECT_STR(r.up.s, "a9 COMPRESS DEFLATE\r\n");
+	ATF_REQUIRE(r.s.caps & IMAP_CAP_COMPRESS);
+	run_free(&r);
+}
+
+/*
+ * A1.6: pipelined commands, responses in any order, tags repeated;
+ * untagged responses tied to the command that asked, or to nobody.
+ */
+ATF_TC_WITHOUT_HEAD(pipelining);
+ATF_TC_BODY(pipelining, tc)
+{
+	static const struct step sc[] = {
+		SV("* PREAUTH hi\r\n"),
+		CL("a6 SELECT INBOX\r\na7 NOOP\r\na8 UID FETCH 1:* (FLAGS)\r\n"
+		   "a8 SEARCH ALL\r\n"),
+		SV("* FLAGS (\\Seen)\r\n* 3 EXISTS\r\n* OK [ALERT] hello\r\n"
+		   "a6 OK [READ-WRITE] done\r\n"
+		   "* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n"
+		   "* SEARCH 1 2\r\n"
+		   "a8 OK fetched\r\n"
+		   "a7 OK noop\r\n"
+		   "* 2 FETCH (FLAGS (\\Deleted))\r\n"
+		   "a8 OK searched\r\n"
+		   "a9 OK who?\r\n"
+		   "* 3 EXPUNGE\r\n"
+		   "+ nobody asked\r\n"
+		   "* NO warning\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * PREAUTH +greet =authenticated\n"
+	    "C line fwd a6/SELECT +start\n"
+	    "C line fwd a7/NOOP +start\n"
+	    "C line fwd a8/UID FETCH +start\n"
+	    "C line fwd a8/SEARCH +start\n"
+	    "S line fwd a6/SELECT FLAGS\n"
+	    "S line fwd a6/SELECT EXISTS\n"
+	    "S line fwd * OK +unsol\n"
+	    "S line fwd a6/SELECT OK +done =selected\n"
+	    "S line fwd a7/NOOP FETCH\n"
+	    "S line fwd a8/SEARCH SEARCH\n"
+	    "S line fwd a8/UID FETCH OK +done\n"
+	    "S line fwd a7/NOOP OK +done\n"
+	    "S line fwd * FETCH +unsol\n"
+	    "S line fwd a8/SEARCH OK +done\n"
+	    "S line drop * OK +unknowntag\n"
+	    "S line fwd * EXPUNGE +unsol\n"
+	    "S line drop * + +unsol\n"
+	    "S line fwd * NO +unsol\n");
+	run_free(&r);
+}
+
+/* A2.13: a literal that looks like protocol changes nothing. */
+ATF_TC_WITHOUT_HEAD(protocol_looking_literal);
+ATF_TC_BODY(protocol_looking_literal, tc)
+{
+	static const struct step sc[] = {
+		SV("* PREAUTH [CAPABILITY IMAP4rev1 IDLE] hi\r\n"),
+		CL("a3 SELECT INBOX\r\n"),
+		SV("a3 OK done\r\n"),
+		CL("a4 FETCH 2 BODY[]\r\na5 NOOP\r\n"),
+		SV("* 2 FETCH (BODY[] {163}\r\n"
+		   "Subject: x\r\n\r\n"
+		   "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] injected\r\n"
+		   "a5 OK LOGIN completed\r\n"
+		   "+ continuation\r\n"
+		   "{5}\r\n12345\r\n"
+		   "* BYE bye\r\n"
+		   "* 1 EXISTS\r\n"
+		   ".\r\n"
+		   "+OK pop3 looking line\r\n"
+		   ")\r\n"),
+		SV("a4 OK Fetch completed\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * PREAUTH +greet +caps =authenticated\n"
+	    "C line fwd a3/SELECT +start\n"
+	    "S line fwd a3/SELECT OK +done =selected\n"
+	    "C line fwd a4/FETCH +start\n"
+	    "C line fwd a5/NOOP +start\n"
+	    "S line fwd a4/FETCH FETCH\n"
+	    "S data fwd 163\n"
+	    "S line fwd a4/FETCH FETCH\n"
+	    "S line fwd a4/FETCH OK +done\n");
+	ATF_REQUIRE_EQ(r.s.state, IMAP_ST_SELECTED);
+	ATF_REQUIRE_EQ(r.s.caps, IMAP_CAP_IMAP4REV1 | IMAP_CAP_IDLE);
+	ATF_REQUIRE_EQ(r.s.ninflight, 1);
+	ATF_REQUIRE_STREQ(TAILQ_FIRST(&r.s.inflight)->tag, "a5");
+	run_free(&r);
+}
+
+/* The state machine, and which command is valid where. */
+ATF_TC_WITHOUT_HEAD(states);
+ATF_TC_BODY(states, tc)
+{
+	static const struct step sc[] = {
+		SV("* OK hi\r\n"),
+		CL("a1 SELECT INBOX\r\n"),
+		SV("a1 BAD not authenticated\r\n"),
+		CL("a2 LOGIN u p\r\na3 SELECT INBOX\r\na4 FETCH 1 FLAGS\r\n"),
+		SV("a2 OK in\r\na3 OK [READ-ONLY] in\r\na4 OK fetched\r\n"),
+		CL("a5 SELECT Nope\r\n"),
+		SV("a5 NO no such mailbox\r\n"),
+		CL("a6 FETCH 1 FLAGS\r\na7 EXAMINE INBOX\r\n"),
+		SV("a6 BAD no mailbox\r\na7 OK [READ-ONLY] in\r\n"),
+		CL("a8 SELECT \"\r\n"),
+		CL("a9 UNSELECT\r\n"),
+		SV("a9 OK closed\r\n"),
+		CL("b1 ENABLE X\r\nb2 UID COPY 1 x\r\nb3 UID NOOP\r\n"
+		   "b4 XFOO\r\n"),
+		SV("* XFOO 1\r\nb4 OK\r\n"),
+		CL("b5 EXAMINE INBOX\r\nb6 CLOSE\r\n"),
+		SV("b5 OK in\r\nb6 OK closed\r\n"),
+		CL("b7 LOGOUT\r\n"),
+		SV("* BYE bye\r\nb7 OK out\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * OK +greet =not authenticated\n"
+	    "C line fwd a1/SELECT +start +invalid\n"
+	    "S line fwd a1/SELECT BAD +done\n"
+	    "C line fwd a2/LOGIN +start\n"
+	    "C line fwd a3/SELECT +start\n"
+	    "C line fwd a4/FETCH +start\n"
+	    "S line fwd a2/LOGIN OK +done =authenticated\n"
+	    "S line fwd a3/SELECT OK +done =selected\n"
+	    "S line fwd a4/FETCH OK +done\n"
+	    "C line fwd a5/SELECT +start\n"
+	    "S line fwd a5/SELECT NO +done =authenticated\n"
+	    "C line fwd a6/FETCH +start +invalid\n"
+	    "C line fwd a7/EXAMINE +start\n"
+	    "S line fwd a6/FETCH BAD +done\n"
+	    "S line fwd a7/EXAMINE OK +done =selected\n"
+	    "C error reply\n"
+	    "C line fwd a9/UNSELECT +start\n"
+	    "S line fwd a9/UNSELECT OK +done =authenticated\n"
+	    "C line fwd b1/ENABLE +start\n"
+	    "C line fwd b2/UID COPY +start +invalid\n"
+	    "C line fwd b3/UID NOOP +start +invalid\n"
+	    "C line fwd b4/XFOO +start\n"
+	    "S line fwd b4/XFOO XFOO\n"
+	    "S line fwd b4/XFOO OK +done\n"
+	    "C line fwd b5/EXAMINE +start\n"
+	    "C line fwd b6/CLOSE +start\n"
+	    "S line fwd b5/EXAMINE OK +done =selected\n"
+	    "S line fwd b6/CLOSE OK +done =authenticated\n"
+	    "C line fwd b7/LOGOUT +start\n"
+	    "S line fwd b7/LOGOUT BYE =logout\n"
+	    "S line fwd b7/LOGOUT OK +done\n");
+	run_free(&r);
+
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("LOGIN", IMAP_ST_NOTAUTH), 1);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("login", IMAP_ST_AUTH), 0);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("STARTTLS", IMAP_ST_SELECTED), 0);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("CAPABILITY", IMAP_ST_SELECTED), 1);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("NOOP", IMAP_ST_LOGOUT), 0);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("SELECT", IMAP_ST_AUTH), 1);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("SELECT", IMAP_ST_NOTAUTH), 0);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("FETCH", IMAP_ST_AUTH), 0);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("UID FETCH", IMAP_ST_SELECTED), 1);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("uid expunge", IMAP_ST_SELECTED), 1);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("UID LIST", IMAP_ST_SELECTED), 0);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("ENABLE", IMAP_ST_SELECTED), 0);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("IDLE", IMAP_ST_AUTH), 1);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("ID", IMAP_ST_NOTAUTH), 1);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("XFOO", IMAP_ST_AUTH), -1);
+	ATF_REQUIRE_EQ(imap_cmd_valid_in("UNSELECT", IMAP_ST_SELECTED), 1);
+}
+
+ATF_TC_WITHOUT_HEAD(greetings);
+ATF_TC_BODY(greetings, tc)
+{
+	static const struct step bye[] = { SV("* BYE too busy\r\n") };
+	static const struct step bad[] = { SV("a1 OK hi\r\n") };
+	static const struct step num[] = { SV("* 1 EXISTS\r\n") };
+	static const struct step early[] = {
+		CL("a1 CAPABILITY\r\n"),
+		SV("* OK hi\r\n* CAPABILITY IMAP4rev1\r\na1 OK\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, bye);
+	EXPECT_STR(r.ev.s, "S line fwd * BYE +greet =logout\n");
+	run_free(&r);
+	RUN(&r, NULL, bad);
+	EXPECT_STR(r.ev.s, "S line close *\n");
+	EXPECT_STR(r.down.s, "* BYE Invalid greeting from upstream\r\n");
+	run_free(&r);
+	RUN(&r, NULL, num);
+	EXPECT_STR(r.ev.s, "S line close * EXISTS\n");
+	run_free(&r);
+	RUN(&r, NULL, early);
+	EXPECT_STR(r.ev.s,
+	    "C line fwd a1/CAPABILITY +start\n"
+	    "S line fwd * OK +greet =not authenticated\n"
+	    "S line fwd a1/CAPABILITY CAPABILITY +caps\n"
+	    "S line fwd a1/CAPABILITY OK +done\n");
+	run_free(&r);
+}
+
+/* Each malformed client input gets its defined answer. */
+ATF_TC_WITHOUT_HEAD(malformed_answers);
+ATF_TC_BODY(malformed_answers, tc)
+{
+	static const struct step sc[] = {
+		SV("* PREAUTH hi\r\n"),
+		CL("b3 LOGOUT\n"),
+		CL("a9 SELECT \"a\0b\"\r\n"),
+		CL("c1 CREATE Entw\xc3\xbcrfe\r\n"),
+		CL("c2 SELECT \"INBOX\r\n"),
+		CL("c3 LOGIN {999999999999999999999999999999}\r\n"),
+		CL(" NOOP\r\n"),
+		CL("a]1 NOOP\r\n"),
+		CL("a%1 NOOP\r\n"),
+		CL("c4 SELECT \"a\\x\"\r\n"),
+		CL("c5 FETCH 1 (((((((((((((((((FLAGS)))))))))))))))))\r\n"),
+		SV("a]1 OK noop\r\n"),
+		CL("c6 LOGIN {999999999999999999999999999999+}\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.down.s, "* PREAUTH hi\r\n"
+	    "b3 BAD Line ends in LF without CR\r\n"
+	    "a9 BAD NUL octet outside a literal\r\n"
+	    "c1 BAD 8-bit octet in an atom\r\n"
+	    "c2 BAD Unterminated quoted string\r\n"
+	    "c3 BAD Literal length out of range\r\n"
+	    "* BAD Missing tag\r\n"
+	    "* BAD Invalid tag\r\n"
+	    "c4 BAD Invalid escape in quoted string\r\n"
+	    "c5 BAD Lists nested too deep\r\n"
+	    "a]1 OK noop\r\n"
+	    "* BYE Literal length out of range\r\n");
+	EXPECT_STR(r.up.s, "a]1 NOOP\r\n");
+	ATF_REQUIRE(r.closed);
+	run_free(&r);
+}
+
+/* An error after part of a command went upstream ends the session. */
+ATF_TC_WITHOUT_HEAD(malformed_mid_command);
+ATF_TC_BODY(malformed_mid_command, tc)
+{
+	static const struct step sc[] = {
+		SV("* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+] hi\r\n"),
+		CL("a1 LOGIN {3+}\r\nabc \"x\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.up.s, "a1 LOGIN {3+}\r\nabc");
+	EXPECT_STR(r.down.s, "* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+] hi\r\n"
+	    "* BYE Unterminated quoted string\r\n");
+	run_free(&r);
+}
+
+ATF_TC_WITHOUT_HEAD(limits);
+ATF_TC_BODY(limits, tc)
+{
+	static const struct step sc[] = {
+		SV("* PREAUTH hi\r\n"),
+		CL("a1 NOOP\r\na2 NOOP\r\na3 NOOP\r\na4 APPEND x {3}\r\n"),
+		SV("a1 OK\r\n"),
+		CL("a5 NOOP\r\n"),
+		CL("a6 X 01234567890123456789012345678901234567890123456789\r\n"),
+	};
+	struct imap_limits	 lim;
+	struct run		 r;
+
+	imap_limits_default(&lim);
+	lim.inflight_max = 2;
+	lim.cmd_line_max = 48;
+	RUN(&r, &lim, sc);
+	EXPECT_STR(r.down.s, "* PREAUTH hi\r\n"
+	    "a3 BAD Too many commands in flight\r\n"
+	    "a4 BAD Too many commands in flight\r\n"
+	    "a1 OK\r\n"
+	    "* BYE Line too long\r\n");
+	EXPECT_STR(r.up.s, "a1 NOOP\r\na2 NOOP\r\na5 NOOP\r\n");
+	run_free(&r);
+}
+
+/* The relay's own commands, and a command the policy refuses. */
+ATF_TC_WITHOUT_HEAD(inject_and_refuse);
+ATF_TC_BODY(inject_and_refuse, tc)
+{
+	struct imap_session	 s;
+	struct imap_sev		 sev;
+	static const char	 g[] = "* PREAUTH hi\r\n";
+	static const char	 c1[] = "a1 DELETE {6}\r\n";
+	static const char	 c2[] = "a2 DELETE {6+}\r\nSecret\r\na3 NOOP\r\n";
+	static const char	 s1[] = "* CAPABILITY IMAP4rev1 IDLE\r\n"
+	    "p1 OK done\r\n";
+	const struct imap_cmd	*c;
+	size_t			 n, off;
+
+	ATF_REQUIRE(imap_session_init(&s, NULL) == 0);
+	n = imap_session_server(&s, (const uint8_t *)g, sizeof(g) - 1, &sev);
+	ATF_REQUIRE_EQ(n, sizeof(g) - 1);
+	ATF_REQUIRE_EQ(imap_session_inject(&s, "p1", "CAPABILITY"), 0);
+	n = imap_session_server(&s, (const uint8_t *)s1, sizeof(s1) - 1, &sev);
+	ATF_REQUIRE_EQ(sev.act, IMAP_ACT_DROP);
+	ATF_REQUIRE(sev.flags & IMAP_SEVF_PRIVATE);
+	ATF_REQUIRE(sev.flags & IMAP_SEVF_CAPS);
+	imap_session_server(&s, (const uint8_t *)s1 + n, sizeof(s1) - 1 - n,
+	    &sev);
+	ATF_REQUIRE_EQ(sev.act, IMAP_ACT_DROP);
+	ATF_REQUIRE(sev.flags & IMAP_SEVF_CMD_DONE);
+	ATF_REQUIRE_EQ(s.caps, IMAP_CAP_IMAP4REV1 | IMAP_CAP_IDLE);
+
+	/* refused {n}: the client will not send the octets */
+	n = imap_session_client(&s, (const uint8_t *)c1, sizeof(c1) - 1, &sev);
+	ATF_REQUIRE_EQ(sev.act, IMAP_ACT_FORWARD);
+	ATF_REQUIRE(sev.flags & IMAP_SEVF_WAIT_CONT);
+	ATF_REQUIRE(!imap_session_want_client(&s));
+	ATF_REQUIRE_EQ(imap_session_refuse(&s, sev.cmd), 0);
+	ATF_REQUIRE(imap_session_want_client(&s));
+	ATF_REQUIRE_EQ(s.ninflight, 0);
+	/* refused {n+}: the octets come and are dropped */
+	n = imap_session_client(&s, (const uint8_t *)c2, sizeof(c2) - 1, &sev);
+	ATF_REQUIRE(sev.flags & IMAP_SEVF_LIT_CONVERT);
+	c = sev.cmd;
+	ATF_REQUIRE_EQ(imap_session_refuse(&s, c), 0);
+	ATF_REQUIRE_EQ(imap_session_refuse(&s, c), -1);
+	for (off = n; off < sizeof(c2) - 1; off += n) {
+		n = imap_session_client(&s, (const uint8_t *)c2 + off,
+		    sizeof(c2) - 1 - off, &sev);
+		if (sev.ev.type == IMAP_EV_LINE && sev.ev.seg == 0)
+			break;
+		ATF_REQUIRE_EQ(sev.act, IMAP_ACT_DROP);
+	}
+	ATF_REQUIRE_EQ(sev.act, IMAP_ACT_FORWARD);
+	ATF_REQUIRE_STREQ(sev.cmd->tag, "a3");
+	/* not during IDLE */
+	imap_session_free(&s);
+}
+
+ATF_TC_WITHOUT_HEAD(reply_format);
+ATF_TC_BODY(reply_format, tc)
+{
+	char	 buf[64];
+
+	ATF_REQUIRE_EQ(imap_reply(buf, sizeof(buf), "a1", 2, "BAD", "TOOBIG",
+	    "Literal too big"), 33);
+	ATF_REQUIRE_STREQ(buf, "a1 BAD [TOOBIG] Literal too big\r\n");
+	ATF_REQUIRE(imap_reply(buf, sizeof(buf), NULL, 0, "BYE", NULL,
+	    "evil\r\na2 OK x") > 0);
+	ATF_REQUIRE_STREQ(buf, "* BYE evil??a2 OK x\r\n");
+	ATF_REQUIRE(imap_reply(buf, sizeof(buf), NULL, 0, "NO", "A]B", "t") > 0);
+	ATF_REQUIRE_STREQ(buf, "* NO [A?B] t\r\n");
+	ATF_REQUIRE_EQ(imap_reply(buf, 8, "a1", 2, "BAD", NULL, "long text"),
+	    -1);
+	ATF_REQUIRE_STREQ(buf, "");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, rfc3501_exchange);
 	ATF_TP_ADD_TC(tp, rfc9051_exchange);
+	ATF_TP_ADD_TC(tp, sync_literal);
+	ATF_TP_ADD_TC(tp, sync_literal_refused);
+	ATF_TP_ADD_TC(tp, multiappend);
+	ATF_TP_ADD_TC(tp, catenate_literal_plus);
+	ATF_TP_ADD_TC(tp, converted_literal_refused);
+	ATF_TP_ADD_TC(tp, literal_minus);
+	ATF_TP_ADD_TC(tp, literal_refusals);
+	ATF_TP_ADD_TC(tp, idle);
+	ATF_TP_ADD_TC(tp, authenticate);
+	ATF_TP_ADD_TC(tp, starttls);
+	ATF_TP_ADD_TC(tp, compress);
+	ATF_TP_ADD_TC(tp, pipelining);
+	ATF_TP_ADD_TC(tp, protocol_looking_literal);
+	ATF_TP_ADD_TC(tp, states);
+	ATF_TP_ADD_TC(tp, greetings);
+	ATF_TP_ADD_TC(tp, malformed_answers);
+	ATF_TP_ADD_TC(tp, malformed_mid_command);
+	ATF_TP_ADD_TC(tp, limits);
+	ATF_TP_ADD_TC(tp, inject_and_refuse);
+	ATF_TP_ADD_TC(tp, reply_format);
 	return atf_no_error();
 }
