@@ -1,0 +1,292 @@
+#! /usr/bin/env atf-sh
+# postern-worker behind the real posternd, in front of the Dovecot
+# fixture: real clients (Python's imaplib, curl) through the relay, the
+# worker's confinement seen in /proc, a worker killed in mid-session, and
+# many sessions at once.
+
+POSTERND=@OBJDIR@/bin/posternd
+WORKER=@OBJDIR@/bin/postern-worker
+FIXTURE=@OBJDIR@/regress/fixture/dovecot
+DRIVE=@TOPDIR@/regress/worker/imapdrive.py
+MAILCHECK=@TOPDIR@/regress/fixture/mailcheck.py
+MAIL=@TOPDIR@/regress/fixture/mail
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
+
+free_port()
+{
+	$PYTHON -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_file FILE ERE [N]: wait up to 20 s for N (1) lines matching ERE.
+wait_file()
+{
+	i=0
+	while [ $i -lt 400 ]; do
+		n=$(grep -Ec -- "$2" "$1" 2>/dev/null)
+		[ "${n:-0}" -ge "${3:-1}" ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	cat "$1" >&2
+	atf_fail "no ${3:-1} lines matching '$2' in $1"
+}
+
+# setup [UPSTREAM_PORT] [more timeouts]: Dovecot, then posternd in front of
+# it (or of UPSTREAM_PORT) on $PORT, with min-idle workers ready.
+setup()
+{
+	[ -f dv/ports ] ||
+	    atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
+	. "$PWD/dv/ports"
+	PORT=$(free_port)
+	mkdir -p empty
+	chmod 755 empty
+	cat > postern.conf <<EOF
+user nobody
+chroot "$PWD/empty"
+worker "$WORKER"
+pool min-idle 2 max 300 sessions 100
+timeout start 10 drain 2 $2
+listen on 127.0.0.1 port $PORT imap name t1 \
+	upstream 127.0.0.1 port ${1:-$IMAP_PORT}
+EOF
+	"$POSTERND" -d -v -f postern.conf > log 2>&1 &
+	echo $! > posternd.pid
+	wait_file log "worker slot [0-9]+ pid [0-9]+ ready" 2
+}
+
+common_head()
+{
+	atf_set require.user root
+	atf_set require.progs "$PYTHON curl"
+	atf_set timeout 120
+}
+
+common_cleanup()
+{
+	[ -f posternd.pid ] && kill -9 "$(cat posternd.pid)" 2>/dev/null
+	for f in hold*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	"$FIXTURE" stop "$PWD/dv"
+	return 0
+}
+
+# No worker died of a forbidden syscall, or of anything else.
+no_deaths()
+{
+	if grep -E "SIGSYS|killed by signal|exited with|fatal" log; then
+		atf_fail "a worker died"
+	fi
+}
+
+# hold N: a session logged in and waiting (imapdrive.py hold) whose
+# worker's pid ends up in hold.N.wpid; "release N" lets it finish.
+hold()
+{
+	mkfifo hold.$1.in
+	$PYTHON "$DRIVE" hold $PORT testuser < hold.$1.in > hold.$1.out 2>&1 &
+	echo $! > hold.$1.pid
+	eval "exec $(($1 + 6))>hold.$1.in"
+	wait_file hold.$1.out "^held$"
+	grep -E "to worker slot [0-9]+ pid [0-9]+$" log | tail -1 |
+	    sed 's/.* pid //' > hold.$1.wpid
+}
+
+release()
+{
+	echo go >&$(($1 + 6))
+	wait "$(cat hold.$1.pid)"
+	st=$?
+	cat hold.$1.out
+	atf_check_equal 0 $st
+}
+
+atf_test_case imaplib cleanup
+imaplib_head()
+{
+	common_head
+	atf_set descr "LOGIN, LIST, SELECT, FETCH of every message, APPEND" \
+	    "with {n} and {n+}, IDLE woken by an EXISTS, STORE, EXPUNGE," \
+	    "LOGOUT; STARTTLS and COMPRESS refused and not advertised"
+}
+imaplib_body()
+{
+	setup
+	atf_check -o match:"ok" $PYTHON "$MAILCHECK" imap plain $PORT "$MAIL"
+	atf_check -o inline:"session ok\n" $PYTHON "$DRIVE" session $PORT \
+	    "$MAIL" testuser
+	# mailcheck, the raw client, imaplib's two
+	wait_file log "session [0-9]+ ended .*commands" 4
+	no_deaths
+}
+imaplib_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case curl cleanup
+curl_head()
+{
+	common_head
+	atf_set descr "curl's IMAP client lists and fetches every INBOX" \
+	    "message by UID, byte for byte"
+}
+curl_body()
+{
+	setup
+	atf_check -o match:'INBOX' curl -s imap://127.0.0.1:$PORT/ \
+	    -u testuser:testpass
+	uid=1
+	for f in "$MAIL"/testuser/INBOX/*.eml; do
+		atf_check curl -s -o msg.$uid \
+		    "imap://127.0.0.1:$PORT/INBOX;UID=$uid" \
+		    -u testuser:testpass
+		atf_check cmp msg.$uid "$f"
+		uid=$((uid + 1))
+	done
+	no_deaths
+}
+curl_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case confinement cleanup
+confinement_head()
+{
+	common_head
+	atf_set descr "a worker serving a session runs as nobody, with" \
+	    "no_new_privs, a seccomp filter, chrooted, with only sockets" \
+	    "open and no core, file or process allowance"
+}
+confinement_body()
+{
+	setup
+	hold 1
+	pid=$(cat hold.1.wpid)
+	[ -n "$pid" ] || atf_fail "no worker pid in the log"
+	atf_check -o match:"^Uid:	65534	65534	65534	65534$" \
+	    -o match:"^Gid:	65534	65534	65534	65534$" \
+	    -o match:"^NoNewPrivs:	1$" -o match:"^Seccomp:	2$" \
+	    cat /proc/$pid/status
+	atf_check -o inline:"$PWD/empty\n" readlink /proc/$pid/root
+	ls -l /proc/$pid/fd | tail -n +2 > fds
+	# 0-2 (a dead socket), the channel, the client, the upstream
+	atf_check -o inline:"6\n" sh -c "wc -l < fds"
+	if grep -v -- '-> socket:\[' fds; then
+		atf_fail "a descriptor that is not a socket"
+	fi
+	atf_check -o match:"^Max core file size +0 +0 " \
+	    -o match:"^Max file size +0 +0 " \
+	    -o match:"^Max processes +0 +0 " cat /proc/$pid/limits
+	release 1
+	no_deaths
+}
+confinement_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case kill_worker cleanup
+kill_worker_head()
+{
+	common_head
+	atf_set descr "kill -9 of a worker in mid-session: the other" \
+	    "session goes on, the pool starts a new worker, new sessions work"
+}
+kill_worker_body()
+{
+	setup
+	hold 1
+	hold 2
+	victim=$(cat hold.1.wpid)
+	other=$(cat hold.2.wpid)
+	[ "$victim" != "$other" ] || atf_fail "one worker, two sessions"
+	before=$(grep -Ec "worker slot [0-9]+ pid [0-9]+ ready" log)
+	kill -9 "$victim"
+	# The master sees the channel close, then reaps it.
+	wait_file log "worker slot [0-9]+ pid $victim (killed by signal 9|exited)"
+	# The client of the dead worker sees its connection close.
+	echo go >&7
+	wait "$(cat hold.1.pid)" && atf_fail "session of the killed worker went on"
+	release 2
+	# Sessions after it: the pool grows again to take them.
+	atf_check -o match:"ok" $PYTHON "$MAILCHECK" imap plain $PORT "$MAIL"
+	atf_check -o inline:"20 sessions ok\n" $PYTHON "$DRIVE" many $PORT \
+	    20 "$MAIL"
+	wait_file log "worker slot [0-9]+ pid [0-9]+ ready" $((before + 1))
+}
+kill_worker_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case concurrent cleanup
+concurrent_head()
+{
+	common_head
+	atf_set descr "200 concurrent sessions fetch INBOX without error"
+}
+concurrent_body()
+{
+	setup
+	atf_check -o inline:"200 sessions ok\n" $PYTHON "$DRIVE" many $PORT \
+	    200 "$MAIL"
+	wait_file log "session [0-9]+ ended" 200
+	no_deaths
+}
+concurrent_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case timeouts cleanup
+timeouts_head()
+{
+	common_head
+	atf_set descr "a client that does not log in gets * BYE after the" \
+	    "login timeout; a dead upstream gets * BYE [UNAVAILABLE]"
+}
+timeouts_body()
+{
+	setup "" "login 1"
+	cat > silent.py <<'EOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+f = s.makefile("rb")
+t = time.monotonic()
+print(f.readline().decode().split(" ")[1])
+print(f.readline().decode().strip())
+print("after %.1f" % (time.monotonic() - t))
+print("eof" if f.readline() == b"" else "more")
+EOF
+	atf_check -o match:"^OK$" -o match:"^\* BYE Login timeout$" \
+	    -o match:"^after (0\\.[89]|1\\.[0-9])$" -o match:"^eof$" $PYTHON silent.py $PORT
+	wait_file log "session [0-9]+ ended"
+	kill -9 "$(cat posternd.pid)"
+	rm posternd.pid
+
+	# Nobody listens upstream.
+	setup "$(free_port)"
+	atf_check -o match:"^\* BYE \[UNAVAILABLE\]" $PYTHON -c "
+import socket
+s = socket.create_connection(('127.0.0.1', $PORT), timeout=15)
+print(s.makefile('rb').readline().decode())"
+	no_deaths
+}
+timeouts_cleanup()
+{
+	common_cleanup
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case imaplib
+	atf_add_test_case curl
+	atf_add_test_case confinement
+	atf_add_test_case kill_worker
+	atf_add_test_case concurrent
+	atf_add_test_case timeouts
+}
