@@ -1,0 +1,359 @@
+/*
+ * The worker's real filter (sandbox_worker.c) on a forked child: the
+ * calls a worker must never make kill it with SIGSYS, and the relay
+ * itself (relay.c, imap_relay.c, compiled in here) runs a session under
+ * it, with this process playing client, server and master.
+ *
+ * The worker's sources are not in libpostern.a, so they are included.
+ */
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <atf-c.h>
+
+#include "sandbox_worker.c"
+#include "relay.c"
+#include "imap_relay.c"
+
+static int	report_fd = -1;
+
+static void __attribute__((noreturn))
+child_fail(const char *what)
+{
+	(void)!write(report_fd, what, strlen(what));
+	_exit(3);
+}
+
+static void
+load(void)
+{
+	if (sandbox_worker_load() == -1)
+		child_fail(sandbox_error());
+	(void)!write(report_fd, "L", 1);
+}
+
+static void __attribute__((noreturn))
+survived(void)
+{
+	(void)!write(report_fd, "X", 1);
+	_exit(0);
+}
+
+/* Run fn in a child; its wait status, and what it wrote, in out. */
+static int
+run(void (*fn)(void), char *out, size_t len)
+{
+	int	 p[2], status;
+	size_t	 off = 0;
+	ssize_t	 n;
+	pid_t	 pid;
+
+	ATF_REQUIRE(pipe(p) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		close(p[0]);
+		report_fd = p[1];
+		fn();
+		_exit(4);
+	}
+	close(p[1]);
+	while (off + 1 < len && (n = read(p[0], out + off,
+	    len - 1 - off)) > 0)
+		off += (size_t)n;
+	out[off] = '\0';
+	close(p[0]);
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	return status;
+}
+
+static void
+check_killed(void (*fn)(void))
+{
+	char	 out[256];
+	int	 st;
+
+	st = run(fn, out, sizeof(out));
+	ATF_CHECK_STREQ_MSG("L", out, "child wrote \"%s\"", out);
+	ATF_CHECK_MSG(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+	    "status %#x, not killed by SIGSYS", st);
+}
+
+static void
+do_socket(void)
+{
+	load();
+	(void)socket(AF_INET, SOCK_STREAM, 0);
+	survived();
+}
+
+static void
+do_connect(void)
+{
+	struct sockaddr_un	 sun;
+	int			 s;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, "/nonexistent");
+	if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		child_fail("socket");
+	load();
+	(void)connect(s, (struct sockaddr *)&sun, sizeof(sun));
+	survived();
+}
+
+static void
+do_openat(void)
+{
+	load();
+	(void)syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY);
+	survived();
+}
+
+static void
+do_execve(void)
+{
+	char	*argv[] = { (char *)"true", NULL };
+
+	load();
+	(void)execve("/bin/true", argv, argv + 1);
+	survived();
+}
+
+ATF_TC_WITHOUT_HEAD(socket_killed);
+ATF_TC_BODY(socket_killed, tc)
+{
+	check_killed(do_socket);
+}
+
+ATF_TC_WITHOUT_HEAD(connect_killed);
+ATF_TC_BODY(connect_killed, tc)
+{
+	check_killed(do_connect);
+}
+
+ATF_TC_WITHOUT_HEAD(openat_killed);
+ATF_TC_BODY(openat_killed, tc)
+{
+	check_killed(do_openat);
+}
+
+ATF_TC_WITHOUT_HEAD(execve_killed);
+ATF_TC_BODY(execve_killed, tc)
+{
+	check_killed(do_execve);
+}
+
+/*
+ * A session under the filter.  The child gets one end of each pair; this
+ * process keeps the other ends: t_chan as the master, t_cli as the
+ * client, t_up as the server.
+ */
+static int	 t_chan[2], t_cli[2], t_up[2];
+
+static void
+relay_child(void)
+{
+	struct worker_config	 conf;
+	struct worker_session	 sess;
+	struct msgchan		 chan;
+	int			 rc;
+
+	close(t_chan[0]);
+	close(t_cli[0]);
+	close(t_up[0]);
+	memset(&conf, 0, sizeof(conf));
+	conf.protocol = WORKER_PROTO_IMAP;
+	conf.max_line = 65536;
+	conf.max_literal = 1024 * 1024;
+	conf.timeout_login = 60;
+	conf.timeout_idle = 1800;
+	conf.timeout_imap_idle = 1800;
+	conf.timeout_upstream = 30;
+	memset(&sess, 0, sizeof(sess));
+	sess.id = 42;
+	(void)fcntl(t_chan[1], F_SETFL, O_NONBLOCK);
+	msgchan_init(&chan, t_chan[1], MSGCHAN_FDS, 0);
+	load();
+	rc = relay_run(&conf, &chan, &sess, t_cli[1], t_up[1], 0);
+	if (rc == 0 && msg_send(&chan, 5000) == -1)
+		child_fail("send session end");
+	if (rc == 0)
+		survived();
+	(void)!write(report_fd, "Q", 1);
+	_exit(0);
+}
+
+static void
+put(int fd, const char *s)
+{
+	ATF_REQUIRE(write(fd, s, strlen(s)) == (ssize_t)strlen(s));
+}
+
+/* One line from fd, within 5 s. */
+static void
+expect_line(int fd, const char *want)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+	char		 line[512];
+	size_t		 n = 0;
+
+	while (n + 1 < sizeof(line)) {
+		ATF_REQUIRE_MSG(poll(&pfd, 1, 5000) == 1, "no line, want %s",
+		    want);
+		if (read(fd, line + n, 1) != 1)
+			break;
+		if (line[n++] == '\n')
+			break;
+	}
+	line[n] = '\0';
+	ATF_REQUIRE_STREQ(want, line);
+}
+
+/* Nothing arrives on fd: a check for something that must not happen. */
+static void
+expect_nothing(int fd, int ms)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+
+	ATF_REQUIRE_EQ_MSG(0, poll(&pfd, 1, ms), "bytes came too early");
+}
+
+static pid_t
+relay_start(int *report)
+{
+	int	 p[2];
+	pid_t	 pid;
+
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, t_chan) == 0);
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, t_cli) == 0);
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, t_up) == 0);
+	ATF_REQUIRE(pipe(p) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		close(p[0]);
+		report_fd = p[1];
+		relay_child();
+	}
+	close(p[1]);
+	close(t_chan[1]);
+	close(t_cli[1]);
+	close(t_up[1]);
+	*report = p[0];
+	return pid;
+}
+
+static void
+relay_finish(pid_t pid, int report, const char *want)
+{
+	char	 out[64];
+	ssize_t	 n;
+	size_t	 off = 0;
+	int	 st;
+
+	while (off + 1 < sizeof(out) && (n = read(report, out + off,
+	    sizeof(out) - 1 - off)) > 0)
+		off += (size_t)n;
+	out[off] = '\0';
+	ATF_REQUIRE(waitpid(pid, &st, 0) == pid);
+	ATF_CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "relay child status %#x", st);
+	ATF_CHECK_STREQ(want, out);
+}
+
+ATF_TC_WITHOUT_HEAD(relay_works);
+ATF_TC_BODY(relay_works, tc)
+{
+	struct worker_session_end	 end;
+	struct msgchan			 chan;
+	struct msg			 m;
+	int				 report;
+	pid_t				 pid;
+
+	pid = relay_start(&report);
+	put(t_up[0], "* OK [CAPABILITY IMAP4rev1 STARTTLS LITERAL+ "
+	    "COMPRESS=DEFLATE] ready\r\n");
+	expect_line(t_cli[0], "* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n");
+	put(t_cli[0], "a1 NOOP\r\n");
+	expect_line(t_up[0], "a1 NOOP\r\n");
+	put(t_up[0], "a1 OK done\r\n");
+	expect_line(t_cli[0], "a1 OK done\r\n");
+	/* The literal's octets wait for the server's "+". */
+	put(t_cli[0], "a2 LOGIN {4}\r\nuser pass\r\n");
+	expect_line(t_up[0], "a2 LOGIN {4}\r\n");
+	expect_nothing(t_up[0], 100);
+	put(t_up[0], "+ go on\r\n");
+	expect_line(t_cli[0], "+ go on\r\n");
+	expect_line(t_up[0], "user pass\r\n");
+	put(t_up[0], "a2 OK [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE] in\r\n");
+	expect_line(t_cli[0], "a2 OK [CAPABILITY IMAP4rev1] in\r\n");
+	/* Refused, never forwarded; the next command goes through. */
+	put(t_cli[0], "a3 COMPRESS DEFLATE\r\na4 NOOP\r\n");
+	expect_line(t_cli[0], "a3 NO [CANNOT] COMPRESS is not available "
+	    "through this proxy\r\n");
+	expect_line(t_up[0], "a4 NOOP\r\n");
+	close(t_cli[0]);
+	msgchan_init(&chan, t_chan[0], MSGCHAN_FDS, 0);
+	ATF_REQUIRE_EQ(1, msg_wait(&chan, &m, 5000));
+	ATF_REQUIRE_EQ(MSG_W_SESSION_END, m.hdr.type);
+	ATF_REQUIRE_EQ(sizeof(end), m.len);
+	memcpy(&end, m.body, sizeof(end));
+	ATF_CHECK_EQ(42, end.id);
+	ATF_CHECK_EQ(WORKER_END_CLIENT_EOF, end.reason);
+	ATF_CHECK_EQ(4, end.commands);
+	ATF_CHECK_EQ(strlen("a1 NOOP\r\na2 LOGIN {4}\r\nuser pass\r\n"
+	    "a3 COMPRESS DEFLATE\r\na4 NOOP\r\n"), end.client_in);
+	ATF_CHECK_EQ(strlen("a1 NOOP\r\na2 LOGIN {4}\r\nuser pass\r\n"
+	    "a4 NOOP\r\n"), end.upstream_out);
+	relay_finish(pid, report, "LX");
+	msgchan_clear(&chan);
+	close(t_chan[0]);
+	close(t_up[0]);
+}
+
+ATF_TC_WITHOUT_HEAD(relay_shutdown);
+ATF_TC_BODY(relay_shutdown, tc)
+{
+	struct worker_shutdown	 sd;
+	struct msgchan		 chan;
+	int			 report;
+	pid_t			 pid;
+
+	pid = relay_start(&report);
+	put(t_up[0], "* OK ready\r\n");
+	expect_line(t_cli[0], "* OK ready\r\n");
+	msgchan_init(&chan, t_chan[0], MSGCHAN_FDS, 0);
+	memset(&sd, 0, sizeof(sd));
+	strcpy(sd.text, "postern going down");
+	ATF_REQUIRE(msg_compose(&chan, MSG_W_SHUTDOWN, 0, -1, &sd,
+	    sizeof(sd)) == 0);
+	ATF_REQUIRE(msg_send(&chan, 5000) == 0);
+	expect_line(t_cli[0], "* BYE postern going down\r\n");
+	relay_finish(pid, report, "LQ");
+	msgchan_clear(&chan);
+	close(t_chan[0]);
+	close(t_cli[0]);
+	close(t_up[0]);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, socket_killed);
+	ATF_TP_ADD_TC(tp, connect_killed);
+	ATF_TP_ADD_TC(tp, openat_killed);
+	ATF_TP_ADD_TC(tp, execve_killed);
+	ATF_TP_ADD_TC(tp, relay_works);
+	ATF_TP_ADD_TC(tp, relay_shutdown);
+	return atf_no_error();
+}
