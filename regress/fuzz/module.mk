@@ -22,10 +22,11 @@ FUZZ_RSS_MB	?= 2048
 FUZZ_TIMEOUT	?= 10
 FUZZ_FLAGS	?=
 
-FUZZ_TARGETS	:= fuzz_imap_client fuzz_imap_server
+FUZZ_TARGETS	:= fuzz_imap_client fuzz_imap_server fuzz_imap_session
 FUZZ_COMMON_SRCS := regress/fuzz/fuzz_imap.c
 FUZZ_CORPUS_fuzz_imap_client := regress/fuzz/corpus/client
 FUZZ_CORPUS_fuzz_imap_server := regress/fuzz/corpus/server
+FUZZ_CORPUS_fuzz_imap_session := regress/fuzz/corpus/session
 FUZZ_DICT	:= regress/fuzz/imap.dict
 
 # The engine as the worker has it: every worker/imap_* file of the
