@@ -218,7 +218,10 @@ expect_line(int fd, const char *want)
 			break;
 	}
 	line[n] = '\0';
-	ATF_REQUIRE_STREQ(want, line);
+	/* Without the CRLF, or kyua takes a two-line reason as broken. */
+	ATF_REQUIRE_MSG(strcmp(want, line) == 0, "got \"%.*s\", want \"%.*s\"",
+	    (int)strcspn(line, "\r\n"), line, (int)strcspn(want, "\r\n"),
+	    want);
 }
 
 /* Nothing arrives on fd: a check for something that must not happen. */
