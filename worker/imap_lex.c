@@ -17,7 +17,7 @@
 
 #define C_ATOM		0x01	/* ATOM-CHAR */
 #define C_TAG		0x02	/* ASTRING-CHAR except "+" */
-#define C_WORD		0x04	/* ATOM-CHAR, "%", "*", "]" */
+#define C_WORD		0x04	/* ATOM-CHAR but "[", and "%", "*", "]" */
 #define C_DIGIT		0x08
 #define C_SEQ		0x10	/* digits ":" "," "*" */
 #define C_QSAFE		0x20	/* in a quoted string as is */
@@ -37,7 +37,7 @@ static const uint8_t cls[256] = {
 	0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7,	/* 0x40 */
 	0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7,	/* 0x48 */
 	0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7,	/* 0x50 */
-	0xe7, 0xe7, 0xe7, 0xe7, 0xc0, 0xe6, 0xe7, 0xe7,	/* 0x58 */
+	0xe7, 0xe7, 0xe7, 0xe3, 0xc0, 0xe6, 0xe7, 0xe7,	/* 0x58 */
 	0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7,	/* 0x60 */
 	0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7,	/* 0x68 */
 	0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7, 0xe7,	/* 0x70 */
@@ -80,24 +80,32 @@ bad_char(uint8_t c)
 	return IMAP_ERR_SYNTAX;
 }
 
-static struct imap_token *
-push(struct imap_parser *p, int type, const uint8_t *s, size_t len)
+/* Token pointers point into the line buffers, so the array may move. */
+static int __attribute__((noinline))
+grow(struct imap_parser *p)
 {
 	struct imap_token	*t;
 	unsigned int		 ncap;
 
 	if (p->ntok >= p->tok_max)
+		return -1;
+	ncap = p->tokcap * 2;
+	if (ncap > p->tok_max)
+		ncap = p->tok_max;
+	if ((t = reallocarray(p->tok, ncap, sizeof(*t))) == NULL)
+		return -1;
+	p->tok = t;
+	p->tokcap = ncap;
+	return 0;
+}
+
+static inline struct imap_token *
+push(struct imap_parser *p, int type, const uint8_t *s, size_t len)
+{
+	struct imap_token	*t;
+
+	if (p->ntok == p->tokcap && grow(p) == -1)
 		return NULL;
-	if (p->ntok == p->tokcap) {
-		ncap = p->tokcap * 2;
-		if (ncap > p->tok_max)
-			ncap = p->tok_max;
-		t = reallocarray(p->tok, ncap, sizeof(*t));
-		if (t == NULL)
-			return NULL;
-		p->tok = t;
-		p->tokcap = ncap;
-	}
 	t = &p->tok[p->ntok++];
 	t->p = s;
 	t->len = (uint32_t)len;
@@ -213,7 +221,7 @@ lex_section(struct lexer *lx, const uint8_t **sp, const uint8_t *start,
 static enum imap_err
 lex_word(struct lexer *lx, const uint8_t **sp, const uint8_t *end)
 {
-	const uint8_t		*s = *sp, *start = s, *w, *b;
+	const uint8_t		*s = *sp, *start = s, *w;
 	struct imap_token	*t;
 	uint8_t			 all = 0xff;
 	uint64_t		 v;
@@ -223,13 +231,18 @@ lex_word(struct lexer *lx, const uint8_t **sp, const uint8_t *end)
 		flag = 1;
 		s++;
 	}
+	/* "[" is not in C_WORD: the loop stops there to look for BODY[ */
 	for (w = s; s < end && (cls[*s] & C_WORD); s++)
 		all &= cls[*s];
+	if (s < end && *s == '[') {
+		if (!flag && is_section_name(w, s - w))
+			return lex_section(lx, sp, start, s, end);
+		for (; s < end && ((cls[*s] & C_WORD) || *s == '['); s++)
+			all &= cls[*s];
+		all &= cls['['];
+	}
 	if (s == w)
 		return s < end ? bad_char(*s) : IMAP_ERR_SYNTAX;
-	if (!flag && (b = memchr(w, '[', s - w)) != NULL &&
-	    is_section_name(w, b - w))
-		return lex_section(lx, sp, start, b, end);
 	if (s < end && *s != ' ' && *s != ')')
 		return bad_char(*s);
 

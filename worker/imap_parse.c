@@ -18,10 +18,10 @@ enum {
 #define TOK_INITIAL	64
 
 /*
- * The line and decode buffers are allocated at their limit once: token
- * pointers then never move, and the pages a short session never touches
- * cost nothing.
+ * The line and decode buffers start small and grow (together, so that
+ * decoded strings always fit) up to the line limit.
  */
+#define LINE_INITIAL	1024
 int
 imap_parser_init(struct imap_parser *p, enum imap_dir dir,
     const struct imap_limits *lim)
@@ -51,8 +51,9 @@ imap_parser_init(struct imap_parser *p, enum imap_dir dir,
 	if (p->tok_max < 4)
 		p->tok_max = 4;
 	p->tokcap = p->tok_max < TOK_INITIAL ? p->tok_max : TOK_INITIAL;
-	p->line = malloc(p->line_max);
-	p->dec = malloc(p->line_max);
+	p->linecap = p->line_max < LINE_INITIAL ? p->line_max : LINE_INITIAL;
+	p->line = malloc(p->linecap);
+	p->dec = malloc(p->linecap);
 	p->tok = calloc(p->tokcap, sizeof(*p->tok));
 	if (p->line == NULL || p->dec == NULL || p->tok == NULL) {
 		imap_parser_free(p);
@@ -153,6 +154,39 @@ segment_done(struct imap_parser *p, struct imap_event *ev)
 		p->state = PS_LIT;
 }
 
+/* Make room for need bytes; tokens of the message follow the move. */
+static int
+grow(struct imap_parser *p, size_t need)
+{
+	uint8_t		*nl, *nd;
+	size_t		 cap = p->linecap;
+	unsigned int	 i;
+
+	while (cap < need)
+		cap = cap > p->line_max / 2 ? p->line_max : cap * 2;
+	nl = malloc(cap);
+	nd = malloc(cap);
+	if (nl == NULL || nd == NULL) {
+		free(nl);
+		free(nd);
+		return -1;
+	}
+	memcpy(nl, p->line, p->linelen);
+	memcpy(nd, p->dec, p->declen);
+	for (i = 0; i < p->ntok; i++) {
+		if (p->tok[i].flags & IMAP_TOKF_ESCAPED)
+			p->tok[i].p = nd + (p->tok[i].p - p->dec);
+		else
+			p->tok[i].p = nl + (p->tok[i].p - p->line);
+	}
+	free(p->line);
+	free(p->dec);
+	p->line = nl;
+	p->dec = nd;
+	p->linecap = cap;
+	return 0;
+}
+
 size_t
 imap_parser_feed(struct imap_parser *p, const uint8_t *data, size_t len,
     struct imap_event *ev)
@@ -188,6 +222,10 @@ imap_parser_feed(struct imap_parser *p, const uint8_t *data, size_t len,
 	n = lf != NULL ? (size_t)(lf - data) + 1 : len;
 	if (n > p->line_max - p->linelen) {
 		set_error(p, ev, IMAP_ERR_LINE_TOO_LONG, 1);
+		return len;
+	}
+	if (n > p->linecap - p->linelen && grow(p, p->linelen + n) == -1) {
+		set_error(p, ev, IMAP_ERR_NOMEM, 1);
 		return len;
 	}
 	memcpy(p->line + p->linelen, data, n);

@@ -163,11 +163,12 @@ struct imap_parser {
 	size_t			 line_max;
 	unsigned int		 depth_max;
 	unsigned int		 tok_max;
-	uint8_t			*line;		/* line_max bytes */
+	uint8_t			*line;		/* linecap bytes */
+	size_t			 linecap;	/* grows up to line_max */
 	size_t			 linelen;
 	size_t			 segoff;
 	unsigned int		 segno;
-	uint8_t			*dec;		/* decoded quoted strings */
+	uint8_t			*dec;		/* decoded quoted strings, linecap */
 	size_t			 declen;
 	struct imap_token	*tok;
 	unsigned int		 ntok;

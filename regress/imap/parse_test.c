@@ -611,6 +611,47 @@ ATF_TC_BODY(raw_bytes, tc)
 	imap_parser_free(&p);
 }
 
+/* The buffers grow as a message does; earlier tokens follow them. */
+ATF_TC_WITHOUT_HEAD(buffer_growth);
+ATF_TC_BODY(buffer_growth, tc)
+{
+	static char		 msg[8192];
+	struct imap_parser	 p;
+	struct imap_event	 ev;
+	const struct imap_token	*t;
+	unsigned int		 n;
+	size_t			 len, off, k;
+	int			 lines = 0;
+
+	len = snprintf(msg, sizeof(msg), "a1 SEARCH SUBJECT \"q\\\"x\" "
+	    "FROM {3}\r\nabc");
+	for (k = 0; k < 600; k++)
+		len += snprintf(msg + len, sizeof(msg) - len, " \"%zu\\\\\"",
+		    k);
+	len += snprintf(msg + len, sizeof(msg) - len, "\r\n");
+	ATF_REQUIRE(len > 4096 && len < sizeof(msg));
+	ATF_REQUIRE(imap_parser_init(&p, C, NULL) == 0);
+	for (off = 0; off < len; off += n) {
+		n = imap_parser_feed(&p, (const uint8_t *)msg + off,
+		    len - off < 7 ? len - off : 7, &ev);
+		ATF_REQUIRE(ev.type != IMAP_EV_ERROR);
+		if (ev.type == IMAP_EV_LINE)
+			lines++;
+	}
+	ATF_REQUIRE_EQ(lines, 2);
+	ATF_REQUIRE(ev.final);
+	t = imap_parser_tokens(&p, &n);
+	ATF_REQUIRE_EQ(n, 6 + 600);
+	ATF_REQUIRE_EQ(t[3].type, IMAP_TOK_QUOTED);
+	ATF_REQUIRE_EQ(t[3].len, 3);
+	ATF_REQUIRE(memcmp(t[3].p, "q\"x", 3) == 0);
+	ATF_REQUIRE(imap_tok_is(&t[4], "FROM"));
+	ATF_REQUIRE_EQ(t[5].num, 3);
+	ATF_REQUIRE_EQ(t[605].len, 4);
+	ATF_REQUIRE(memcmp(t[605].p, "599\\", 4) == 0);
+	imap_parser_free(&p);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, simple_commands);
@@ -626,5 +667,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, raw_lines);
 	ATF_TP_ADD_TC(tp, abort_message);
 	ATF_TP_ADD_TC(tp, raw_bytes);
+	ATF_TP_ADD_TC(tp, buffer_growth);
 	return atf_no_error();
 }
