@@ -29,7 +29,6 @@
 #define RELAY_READ	(64 * 1024)	/* bytes asked of one recv */
 #define RELAY_HIWAT	(256 * 1024)	/* output beyond this is "full" */
 #define RELAY_LINGER_MS	10000		/* closing: no write progress */
-#define RELAY_IDLE_MIN	(30 * 60)	/* inside IDLE; RFC 2177 says 29 min */
 
 struct side {
 	int		 fd;
