@@ -29,6 +29,20 @@
  * followed by LF is an error too.  Nothing is ever forwarded that the
  * upstream could frame differently from us.
  *
+ * There is no separate END event: the LINE whose "final" is set ends the
+ * message, so a one-line command costs one call, not two.  A zero-length
+ * literal ({0}) has no LITDATA event; its LINE is followed by the next
+ * segment's LINE.
+ *
+ * Token order.  Command: TAG, ATOM (the name; "UID" is followed by the
+ * ATOM of the real command), then the arguments.  Response: PLUS TEXT;
+ * or STAR [NUMBER] ATOM(name) and then, for OK/NO/BAD/BYE/PREAUTH, the
+ * optional code CODE_BEGIN ATOM(code name) args-or-TEXT CODE_END and a
+ * final TEXT (maybe empty), for other names the arguments; or TAG
+ * ATOM(OK/NO/BAD) code TEXT.  Text never holds a literal, whatever it
+ * ends with (RFC 3501 resp-text), so "* OK foo {5}" is one line.  In
+ * responses ")(" needs no space (an ENVELOPE address list is 1*address).
+ *
  * Errors.  The event carries a reason and "fatal".  Not fatal: the whole
  * bad line was consumed and the parser is at the start of the next
  * message (the caller answers BAD).  Fatal: the stream cannot be
