@@ -21,39 +21,6 @@ enum {
 /* RFC 7888 section 4 and RFC 9051 section 4.3. */
 #define LITMINUS_MAX	4096
 
-static const struct {
-	const char	*name;
-	unsigned int	 bit;
-} capnames[] = {
-	{ "IMAP4REV1",		IMAP_CAP_IMAP4REV1 },
-	{ "IMAP4REV2",		IMAP_CAP_IMAP4REV2 },
-	{ "LITERAL+",		IMAP_CAP_LITERALPLUS },
-	{ "LITERAL-",		IMAP_CAP_LITERALMINUS },
-	{ "IDLE",		IMAP_CAP_IDLE },
-	{ "STARTTLS",		IMAP_CAP_STARTTLS },
-	{ "COMPRESS=DEFLATE",	IMAP_CAP_COMPRESS },
-	{ "SASL-IR",		IMAP_CAP_SASLIR },
-	{ "BINARY",		IMAP_CAP_BINARY },
-	{ "MULTIAPPEND",	IMAP_CAP_MULTIAPPEND },
-	{ "CATENATE",		IMAP_CAP_CATENATE },
-	{ "LOGINDISABLED",	IMAP_CAP_LOGINDISABLED },
-	{ "UTF8=ACCEPT",	IMAP_CAP_UTF8ACCEPT },
-	{ "CONDSTORE",		IMAP_CAP_CONDSTORE },
-	{ "QRESYNC",		IMAP_CAP_QRESYNC },
-};
-
-unsigned int
-imap_cap_bit(const uint8_t *p, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(capnames) / sizeof(capnames[0]); i++)
-		if (strlen(capnames[i].name) == len &&
-		    strncasecmp((const char *)p, capnames[i].name, len) == 0)
-			return capnames[i].bit;
-	return 0;
-}
-
 int
 imap_session_init(struct imap_session *s, const struct imap_limits *lim)
 {

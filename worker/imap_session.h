@@ -58,6 +58,7 @@
 
 #include <bsd/sys/queue.h>
 
+#include "imap_caps.h"
 #include "imap_cmd.h"
 #include "imap_limits.h"
 #include "imap_parse.h"
@@ -90,23 +91,6 @@ enum imap_act {
 #define IMAP_SEVF_UNKNOWN_TAG	0x08000	/* server: tag of no command */
 #define IMAP_SEVF_BLOCKED	0x10000	/* client fed while waiting */
 #define IMAP_SEVF_PRIVATE	0x20000	/* answers an injected command */
-
-/* Upstream capabilities the engine itself needs to know. */
-#define IMAP_CAP_IMAP4REV1	0x0001
-#define IMAP_CAP_IMAP4REV2	0x0002
-#define IMAP_CAP_LITERALPLUS	0x0004
-#define IMAP_CAP_LITERALMINUS	0x0008
-#define IMAP_CAP_IDLE		0x0010
-#define IMAP_CAP_STARTTLS	0x0020
-#define IMAP_CAP_COMPRESS	0x0040	/* COMPRESS=DEFLATE */
-#define IMAP_CAP_SASLIR		0x0080
-#define IMAP_CAP_BINARY		0x0100
-#define IMAP_CAP_MULTIAPPEND	0x0200
-#define IMAP_CAP_CATENATE	0x0400
-#define IMAP_CAP_LOGINDISABLED	0x0800
-#define IMAP_CAP_UTF8ACCEPT	0x1000	/* also for ENABLE */
-#define IMAP_CAP_CONDSTORE	0x2000
-#define IMAP_CAP_QRESYNC	0x4000
 
 #define IMAP_NAME_MAX	32
 
@@ -193,7 +177,5 @@ int	 imap_session_inject(struct imap_session *, const char *,
 	    const char *);
 /* The state if every command in flight succeeds (for pipelining). */
 enum imap_state imap_session_projected_state(const struct imap_session *);
-/* Capability bit of one capability name, 0 if not one of ours. */
-unsigned int imap_cap_bit(const uint8_t *, size_t);
 
 #endif

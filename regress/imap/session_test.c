@@ -960,6 +960,61 @@ ATF_TC_BODY(reply_format, tc)
 	ATF_REQUIRE_STREQ(buf, "");
 }
 
+static int
+keep_not_compress(const struct imap_token *t, void *arg)
+{
+	(*(int *)arg)++;
+	return imap_cap_bit(t->p, t->len) != IMAP_CAP_COMPRESS;
+}
+
+/* A14: COMPRESS=DEFLATE hidden wherever a capability list appears. */
+ATF_TC_WITHOUT_HEAD(caps_filter);
+ATF_TC_BODY(caps_filter, tc)
+{
+	static const char *in[] = {
+		"* OK [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE IDLE] ready\r\n",
+		"* CAPABILITY IMAP4rev1 compress=deflate\r\n",
+		"a1 OK [CAPABILITY COMPRESS=DEFLATE] Logged in\r\n",
+		"* ENABLED COMPRESS=DEFLATE\r\n",
+		"* OK [ALERT] COMPRESS=DEFLATE\r\n",
+		"* 1 FETCH (FLAGS (COMPRESS=DEFLATE))\r\n",
+	};
+	static const char *want[] = {
+		"* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n",
+		"* CAPABILITY IMAP4rev1\r\n",
+		"a1 OK [CAPABILITY] Logged in\r\n",
+		"* ENABLED COMPRESS=DEFLATE\r\n",
+		"* OK [ALERT] COMPRESS=DEFLATE\r\n",
+		"* 1 FETCH (FLAGS (COMPRESS=DEFLATE))\r\n",
+	};
+	static const int ncaps[] = { 3, 2, 1, 0, 0, 0 };
+	struct imap_parser	 p;
+	struct imap_event	 ev;
+	const struct imap_token	*t;
+	unsigned int		 n;
+	uint8_t			 out[128];
+	size_t			 i;
+	int			 len, seen;
+
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		ATF_REQUIRE(imap_parser_init(&p, IMAP_DIR_SERVER, NULL) == 0);
+		imap_parser_feed(&p, (const uint8_t *)in[i], strlen(in[i]),
+		    &ev);
+		ATF_REQUIRE_EQ(ev.type, IMAP_EV_LINE);
+		t = imap_parser_tokens(&p, &n);
+		seen = 0;
+		len = imap_caps_filter(&ev, t, n, keep_not_compress, &seen,
+		    out, sizeof(out));
+		ATF_REQUIRE(len > 0);
+		out[len] = '\0';
+		EXPECT_STR((char *)out, want[i]);
+		ATF_REQUIRE_EQ(seen, ncaps[i]);
+		ATF_REQUIRE_EQ(imap_caps_filter(&ev, t, n, keep_not_compress,
+		    &seen, out, 10), -1);
+		imap_parser_free(&p);
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, rfc3501_exchange);
@@ -984,5 +1039,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, limits);
 	ATF_TP_ADD_TC(tp, inject_and_refuse);
 	ATF_TP_ADD_TC(tp, reply_format);
+	ATF_TP_ADD_TC(tp, caps_filter);
 	return atf_no_error();
 }
