@@ -217,10 +217,11 @@ message_complete(struct imap_session *s)
 	if (c->desc->flags & IMAP_CMDF_IDLE) {
 		s->idle = c;
 		set_raw(s, 1);
-	} else if (c->desc->flags & IMAP_CMDF_AUTHENTICATE) {
+	} else if (c->desc->flags & IMAP_CMDF_AUTHENTICATE)
+		/* raw lines only after a "+": with SASL-IR the client may
+		 * pipeline its next command */
 		s->auth = c;
-		set_raw(s, 1);
-	} else if (c->desc->flags & IMAP_CMDF_STARTTLS)
+	else if (c->desc->flags & IMAP_CMDF_STARTTLS)
 		s->starttls = c;
 }
 
@@ -394,6 +395,7 @@ client_raw(struct imap_session *s, struct imap_sev *sev, int valid)
 	}
 	sev->cmd = s->auth;
 	sev->flags |= IMAP_SEVF_SASL;
+	set_raw(s, 0);
 	if (valid && tok[0].len == 1 && tok[0].p[0] == '*') {
 		sev->flags |= IMAP_SEVF_SASL_CANCEL;
 		sev->act = IMAP_ACT_FORWARD;
@@ -677,8 +679,10 @@ server_cont(struct imap_session *s, struct imap_sev *sev)
 		sev->act = s->wait == WAIT_SYNC ? IMAP_ACT_FORWARD :
 		    IMAP_ACT_DROP;
 		s->wait = WAIT_NONE;
-	} else if (s->auth != NULL)
+	} else if (s->auth != NULL) {
 		sev->cmd = s->auth;
+		set_raw(s, 1);
+	}
 	else if (s->idle != NULL)
 		sev->cmd = s->idle;
 	else {

@@ -43,6 +43,25 @@
  * octets are on their way anyway; in a later line (earlier ones went
  * upstream already) "* BYE".
  *
+ * Lines that are not commands.  After an upstream "+" to AUTHENTICATE,
+ * the next client line is a SASL response: base64, empty (SCRAM's last
+ * step) or "*" (cancel) is forwarded (IMAP_SEVF_SASL); anything else is
+ * replaced by "*" upstream (IMAP_ACT_SUBST), so no server can take it for
+ * a command.  Before the "+" client lines are commands (SASL-IR with a
+ * command pipelined behind it).  From the end of an IDLE command on, the
+ * next client line must be DONE (any case); anything else is dropped and
+ * DONE sent upstream in its place, which ends the IDLE as Dovecot does
+ * (its answer to a tagged line during IDLE is "BAD Expected DONE" and the
+ * line is never answered).
+ *
+ * Responses are tied to the command they answer (sev.cmd): a tagged one
+ * by its tag (tags may repeat: the oldest command in flight with it), an
+ * untagged one to the oldest command in flight that asks for it (see
+ * imap_cmd.h; ESEARCH by its TAG correlator); BYE to a pending LOGOUT;
+ * untagged NO/BAD, OK [ALERT] and anything no command asked for are
+ * unsolicited (sev.cmd NULL, IMAP_SEVF_UNSOLICITED).  A "+" nobody waits
+ * for and a tagged answer to no command are dropped.
+ *
  * Malformed client input: a line the parser rejects gets "tag BAD
  * <reason>" (or "* BAD" without a valid tag) and is not forwarded, when
  * it is the first line of a command; otherwise, or when the parser could

@@ -468,7 +468,10 @@ ATF_TC_BODY(idle, tc)
 	run_free(&r);
 }
 
-/* A3.16: AUTHENTICATE with continuations, "*" cancel, SASL-IR. */
+/*
+ * A3.16: AUTHENTICATE with continuations, "*" cancel, a line that is no
+ * SASL response, SASL-IR with a command pipelined behind it.
+ */
 ATF_TC_WITHOUT_HEAD(authenticate);
 ATF_TC_BODY(authenticate, tc)
 {
@@ -486,8 +489,10 @@ ATF_TC_BODY(authenticate, tc)
 		SV("+\r\n"),
 		CL("AHRlc3R1c2VyAHRlc3RwYXNz\r\n"),
 		SV("a4 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"),
-		CL("a5 AUTHENTICATE PLAIN AHRlc3R1c2VyAHRlc3RwYXNz\r\n"),
-		SV("a5 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\r\n"),
+		CL("a5 AUTHENTICATE PLAIN AHRlc3R1c2VyAHRlc3RwYXNz\r\n"
+		   "a6 SELECT INBOX\r\n"),
+		SV("a5 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\r\n"
+		   "a6 OK [READ-WRITE] selected\r\n"),
 	};
 	struct run	 r;
 
@@ -507,11 +512,14 @@ ATF_TC_BODY(authenticate, tc)
 	    "C line fwd a4/AUTHENTICATE +sasl\n"
 	    "S line fwd a4/AUTHENTICATE NO +done\n"
 	    "C line fwd a5/AUTHENTICATE +start\n"
-	    "S line fwd a5/AUTHENTICATE OK +done +caps =authenticated\n");
+	    "C line fwd a6/SELECT +start\n"
+	    "S line fwd a5/AUTHENTICATE OK +done +caps =authenticated\n"
+	    "S line fwd a6/SELECT OK +done =selected\n");
 	EXPECT_STR(r.up.s, "a1 AUTHENTICATE CRAM-MD5\r\n*\r\n"
 	    "a2 AUTHENTICATE PLAIN\r\n*\r\n"
 	    "a4 AUTHENTICATE PLAIN\r\nAHRlc3R1c2VyAHRlc3RwYXNz\r\n"
-	    "a5 AUTHENTICATE PLAIN AHRlc3R1c2VyAHRlc3RwYXNz\r\n");
+	    "a5 AUTHENTICATE PLAIN AHRlc3R1c2VyAHRlc3RwYXNz\r\n"
+	    "a6 SELECT INBOX\r\n");
 	ATF_REQUIRE_EQ(r.s.caps, IMAP_CAP_IMAP4REV1 | IMAP_CAP_IDLE);
 	run_free(&r);
 }
