@@ -356,7 +356,9 @@ check_limits(const struct run *r)
 
 	CHECK(p->ntok <= p->tokcap);
 	CHECK(p->tokcap <= p->tok_max);
-	CHECK(p->linelen <= p->line_max);
+	CHECK(p->linecap <= p->line_max);
+	CHECK(p->linelen <= p->linecap);
+	CHECK(p->declen <= p->linecap);
 	CHECK(p->segoff <= p->linelen);
 	CHECK(p->declen <= p->line_max);
 	CHECK(p->depth <= p->depth_max);
