@@ -625,7 +625,7 @@ conf_defaults(struct conf *conf)
 	conf->max_workers = 256;
 	conf->sessions = 100;
 	conf->max_line = 65536;
-	conf->max_literal = 50 * 1024 * 1024;
+	conf->max_literal = 64 * 1024 * 1024;
 	conf->timeout_login = 60;
 	conf->timeout_idle = 1800;
 	conf->timeout_upstream = 30;
