@@ -451,7 +451,15 @@ client_line(struct imap_session *s, struct imap_sev *sev)
 	sev->cmd = s->cur;
 	if (s->cli_discard) {
 		sev->act = IMAP_ACT_DROP;
-		if (ev->final)
+		/*
+		 * A {n} nobody will answer "+": the client, which has its
+		 * tagged answer, sends no octets and goes on with its next
+		 * command.
+		 */
+		if (!ev->final && IMAP_LIT_KIND(ev->lit) == IMAP_LIT_SYNC) {
+			imap_parser_abort_message(&s->cli);
+			s->cli_discard = 0;
+		} else if (ev->final)
 			s->cli_discard = 0;
 		return;
 	}

@@ -326,6 +326,37 @@ ATF_TC_BODY(converted_literal_refused, tc)
 	run_free(&r);
 }
 
+/*
+ * Dropping the rest of an answered command: a later segment that
+ * announces a synchronizing literal gets no "+", so the client, which has
+ * its tagged answer, never sends the octets; its next command must be a
+ * command again, not taken for them.
+ */
+ATF_TC_WITHOUT_HEAD(answered_then_sync_literal);
+ATF_TC_BODY(answered_then_sync_literal, tc)
+{
+	static const struct step sc[] = {
+		SV("* PREAUTH hi\r\n"),
+		CL("a1 APPEND Nope {5+}\r\nhello {2}\r\n"),
+		SV("a1 NO [TRYCREATE] no such mailbox\r\n"),
+		CL("a2 NOOP\r\n"),
+		SV("a2 OK done\r\n"),
+	};
+	struct run	 r;
+
+	RUN(&r, NULL, sc);
+	EXPECT_STR(r.ev.s,
+	    "S line fwd * PREAUTH +greet =authenticated\n"
+	    "C line fwd a1/APPEND +start +wait +conv\n"
+	    "S line fwd a1/APPEND NO +done\n"
+	    "C data drop 5\n"
+	    "C line drop\n"
+	    "C line fwd a2/NOOP +start\n"
+	    "S line fwd a2/NOOP OK +done\n");
+	EXPECT_STR(r.up.s, "a1 APPEND Nope {5}\r\na2 NOOP\r\n");
+	run_free(&r);
+}
+
 /* LITERAL- (and IMAP4rev2): {n+} only up to 4096 octets. */
 ATF_TC_WITHOUT_HEAD(literal_minus);
 ATF_TC_BODY(literal_minus, tc)
@@ -950,6 +981,49 @@ ATF_TC_BODY(inject_and_refuse, tc)
 	imap_session_free(&s);
 }
 
+/*
+ * The policy refuses a command whose {n+} octets come anyway; a later
+ * segment of it with a synchronizing {n} is answered by nobody: the
+ * client has our tagged answer and sends its next command.
+ */
+ATF_TC_WITHOUT_HEAD(refused_then_sync_literal);
+ATF_TC_BODY(refused_then_sync_literal, tc)
+{
+	struct imap_session	 s;
+	struct imap_sev		 sev;
+	struct imap_limits	 lim;
+	static const char	 g[] = "* PREAUTH [CAPABILITY IMAP4rev1 "
+	    "LITERAL+] hi\r\n";
+	static const char	 c1[] = "a1 APPEND Box {5+}\r\nhello {3}\r\n"
+	    "a2 NOOP\r\n";
+	size_t			 n, off;
+
+	imap_limits_default(&lim);
+	ATF_REQUIRE(imap_session_init(&s, &lim) == 0);
+	n = imap_session_server(&s, (const uint8_t *)g, sizeof(g) - 1, &sev);
+	ATF_REQUIRE_EQ(n, sizeof(g) - 1);
+	n = imap_session_client(&s, (const uint8_t *)c1, sizeof(c1) - 1, &sev);
+	ATF_REQUIRE_EQ(sev.act, IMAP_ACT_FORWARD);
+	ATF_REQUIRE(sev.flags & IMAP_SEVF_CMD_START);
+	ATF_REQUIRE(!(sev.flags & IMAP_SEVF_WAIT_CONT));
+	ATF_REQUIRE_EQ(imap_session_refuse(&s, sev.cmd), 0);
+	for (off = n; off < sizeof(c1) - 1; off += n) {
+		ATF_REQUIRE(imap_session_want_client(&s));
+		n = imap_session_client(&s, (const uint8_t *)c1 + off,
+		    sizeof(c1) - 1 - off, &sev);
+		ATF_REQUIRE(n > 0);
+		if (sev.ev.type == IMAP_EV_LINE && sev.ev.seg == 0)
+			break;
+		ATF_REQUIRE_EQ(sev.act, IMAP_ACT_DROP);
+	}
+	ATF_REQUIRE_EQ(sev.ev.type, IMAP_EV_LINE);
+	ATF_REQUIRE_EQ(sev.act, IMAP_ACT_FORWARD);
+	ATF_REQUIRE(sev.flags & IMAP_SEVF_CMD_START);
+	ATF_REQUIRE_STREQ(sev.cmd->tag, "a2");
+	ATF_REQUIRE(imap_parser_idle(&s.cli));
+	imap_session_free(&s);
+}
+
 ATF_TC_WITHOUT_HEAD(reply_format);
 ATF_TC_BODY(reply_format, tc)
 {
@@ -1032,6 +1106,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, multiappend);
 	ATF_TP_ADD_TC(tp, catenate_literal_plus);
 	ATF_TP_ADD_TC(tp, converted_literal_refused);
+	ATF_TP_ADD_TC(tp, answered_then_sync_literal);
 	ATF_TP_ADD_TC(tp, literal_minus);
 	ATF_TP_ADD_TC(tp, literal_refusals);
 	ATF_TP_ADD_TC(tp, idle);
@@ -1046,6 +1121,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, malformed_mid_command);
 	ATF_TP_ADD_TC(tp, limits);
 	ATF_TP_ADD_TC(tp, inject_and_refuse);
+	ATF_TP_ADD_TC(tp, refused_then_sync_literal);
 	ATF_TP_ADD_TC(tp, reply_format);
 	ATF_TP_ADD_TC(tp, caps_filter);
 	return atf_no_error();
