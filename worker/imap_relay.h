@@ -1,12 +1,15 @@
 /*
- * The IMAP side of the relay: every client command and every server
- * response goes through the parser (imap_parse.h), and this module decides
- * what is forwarded, held back, refused or answered in the server's place.
- * For now everything is accepted except what the worker cannot pass on
- * while it keeps parsing (COMPRESS, STARTTLS); the policy hooks in here.
+ * The IMAP side of the relay: both directions go through the session
+ * layer (imap_session.h), which decides what is forwarded, held back or
+ * answered in the server's place; this module carries that out on the
+ * relay.  Until there is a policy it also refuses what the worker cannot
+ * pass on while it keeps parsing (STARTTLS, COMPRESS) and hides both from
+ * the capability lists the client sees.
  *
- * Bytes are forwarded exactly as received: line segments as the parser
- * saw them, literal octets by pointer into the relay's input buffer.
+ * Bytes are forwarded exactly as received, save for those rewrites and
+ * a {n+} the upstream cannot take (sent as {n}): line segments as the
+ * parser saw them, literal octets by pointer into the relay's input
+ * buffer.
  */
 #ifndef POSTERN_WORKER_IMAP_RELAY_H
 #define POSTERN_WORKER_IMAP_RELAY_H
@@ -25,7 +28,8 @@ void		 imap_relay_free(struct imap_relay *);
 /*
  * Bytes read from side from.  Returns how many were consumed; fewer than
  * len while the client's input is held (a synchronizing literal waits for
- * the server's "+"), or once the session is closing.
+ * the server's "+", imap_session_want_client()), or once the session is
+ * closing.  The rest stays in the relay's input buffer.
  */
 size_t		 imap_relay_input(struct imap_relay *, enum relay_side from,
 		    const uint8_t *, size_t);

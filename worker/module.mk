@@ -1,8 +1,10 @@
-# worker/: the IMAP engine lives in libpostern.a so that the unit tests,
-# the fuzzers and the benchmarks link the very code the worker runs.
+# worker/: the IMAP engine and the relay live in libpostern.a so that the
+# unit tests, the fuzzers and the benchmarks link the very code the worker
+# runs; worker.c, with main(), is the program's only own source.
 LIB_SRCS += worker/imap_limits.c worker/imap_lex.c worker/imap_parse.c \
 	worker/imap_caps.c worker/imap_cmd.c worker/imap_reply.c \
-	worker/imap_session.c
+	worker/imap_session.c worker/relay.c worker/imap_relay.c \
+	worker/sandbox_worker.c
 ALL_CFLAGS += -Iworker
 PROGS += postern-worker
-postern-worker_SRCS = worker/worker.c worker/relay.c worker/imap_relay.c worker/sandbox_worker.c
+postern-worker_SRCS = worker/worker.c

@@ -110,11 +110,11 @@ def session(port, maildir, user):
     # The session goes on, uncompressed.
     out = r.cmd(b"c5", b"NOOP")
     expect(out[-1].startswith(b"c5 OK"), "NOOP after COMPRESS: %r" % out)
-    # A refused synchronizing literal: the client sends nothing more and
-    # the next command works.
+    # A synchronizing literal over the limit, refused by postern: the
+    # client sends nothing more and the next command works.
     r.send(b"c6 APPEND INBOX {999999999}\r\n")
     out = r.until(b"c6")
-    expect(out[-1].startswith(b"c6 NO"), "huge APPEND: %r" % out)
+    expect(out[-1].startswith(b"c6 BAD [TOOBIG]"), "huge APPEND: %r" % out)
     out = r.cmd(b"c7", b"NOOP")
     expect(out[-1].startswith(b"c7 OK"), "NOOP after refusal: %r" % out)
     # APPEND with LITERAL+: no continuation, octets right away.
@@ -128,6 +128,15 @@ def session(port, maildir, user):
     out = r.cmd(b"c10", b"LOGOUT")
     expect(out[0].startswith(b"* BYE") and out[-1].startswith(b"c10 OK"),
            "LOGOUT: %r" % out)
+    r.close()
+
+    # A non-synchronizing literal over the limit: its octets are on their
+    # way anyway, so postern ends the session.
+    r = Raw(port)
+    r.send(b"d1 APPEND INBOX {999999999+}\r\n")
+    ln = r.line()
+    expect(ln.startswith(b"* BYE"), "huge {n+}: %r" % ln)
+    expect(r.f.readline() == b"", "session goes on after BYE")
     r.close()
 
     # imaplib: the usual client.

@@ -108,7 +108,8 @@ imaplib_head()
 {
 	common_head
 	atf_set descr "LOGIN, LIST, SELECT, FETCH of every message, APPEND" \
-	    "with {n} and {n+}, IDLE woken by an EXISTS, STORE, EXPUNGE," \
+	    "with {n} and {n+}, oversized literals (BAD, BYE), IDLE woken by" \
+	    "an EXISTS, STORE, EXPUNGE," \
 	    "LOGOUT; STARTTLS and COMPRESS refused and not advertised"
 }
 imaplib_body()
@@ -117,8 +118,8 @@ imaplib_body()
 	atf_check -o match:"ok" $PYTHON "$MAILCHECK" imap plain $PORT "$MAIL"
 	atf_check -o inline:"session ok\n" $PYTHON "$DRIVE" session $PORT \
 	    "$MAIL" testuser
-	# mailcheck, the raw client, imaplib's two
-	wait_file log "session [0-9]+ ended .*commands" 4
+	# mailcheck, the raw clients, imaplib's two
+	wait_file log "session [0-9]+ ended .*commands" 5
 	no_deaths
 }
 imaplib_cleanup()

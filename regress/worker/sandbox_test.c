@@ -1,10 +1,8 @@
 /*
  * The worker's real filter (sandbox_worker.c) on a forked child: the
  * calls a worker must never make kill it with SIGSYS, and the relay
- * itself (relay.c, imap_relay.c, compiled in here) runs a session under
- * it, with this process playing client, server and master.
- *
- * The worker's sources are not in libpostern.a, so they are included.
+ * itself (relay.c, imap_relay.c, from libpostern.a) runs a session
+ * under it, with this process playing client, server and master.
  */
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -22,9 +20,11 @@
 
 #include <atf-c.h>
 
-#include "sandbox_worker.c"
-#include "relay.c"
-#include "imap_relay.c"
+#include "msg.h"
+#include "proto_worker.h"
+#include "relay.h"
+#include "sandbox.h"
+#include "sandbox_worker.h"
 
 static int	report_fd = -1;
 
@@ -325,6 +325,131 @@ ATF_TC_BODY(relay_works, tc)
 	close(t_up[0]);
 }
 
+/* len bytes from fd, equal to want, within 5 s each read. */
+static void
+expect_bytes(int fd, const char *want, size_t len)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+	char		*got;
+	size_t		 off = 0;
+	ssize_t		 n;
+
+	ATF_REQUIRE((got = malloc(len)) != NULL);
+	while (off < len) {
+		ATF_REQUIRE_MSG(poll(&pfd, 1, 5000) == 1, "%zu of %zu bytes",
+		    off, len);
+		n = read(fd, got + off, len - off);
+		ATF_REQUIRE_MSG(n > 0, "closed after %zu of %zu bytes", off,
+		    len);
+		off += (size_t)n;
+	}
+	ATF_REQUIRE_MSG(memcmp(got, want, len) == 0, "%zu bytes differ", len);
+	free(got);
+}
+
+/* fd is closed by the other end within 5 s, with nothing more on it. */
+static void
+expect_eof(int fd)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+	char		 c;
+
+	ATF_REQUIRE_MSG(poll(&pfd, 1, 5000) == 1, "not closed");
+	ATF_REQUIRE_EQ_MSG(0, read(fd, &c, 1), "more bytes before the end");
+}
+
+/*
+ * What the session layer decides, carried out by the relay: capability
+ * lists without STARTTLS and COMPRESS, STARTTLS refused, {n+} to an
+ * upstream without LITERAL+ sent as {n} (its "+" not shown to the
+ * client), an oversized {n} answered BAD, an answered command whose later
+ * {n} gets no "+" and no octets, IDLE, a server literal passed whole, and
+ * an oversized {n+}: BYE.
+ */
+ATF_TC_WITHOUT_HEAD(relay_session);
+ATF_TC_BODY(relay_session, tc)
+{
+	struct worker_session_end	 end;
+	struct msgchan			 chan;
+	struct msg			 m;
+	char				*big, *resp;
+	size_t				 biglen = 100000, n;
+	int				 report;
+	pid_t				 pid;
+
+	pid = relay_start(&report);
+	put(t_up[0], "* OK [CAPABILITY IMAP4rev1 STARTTLS IDLE] ready\r\n");
+	expect_line(t_cli[0], "* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n");
+	put(t_cli[0], "b1 CAPABILITY\r\n");
+	expect_line(t_up[0], "b1 CAPABILITY\r\n");
+	put(t_up[0], "* CAPABILITY IMAP4rev1 STARTTLS compress=deflate "
+	    "AUTH=PLAIN IDLE\r\nb1 OK done\r\n");
+	expect_line(t_cli[0], "* CAPABILITY IMAP4rev1 AUTH=PLAIN IDLE\r\n");
+	expect_line(t_cli[0], "b1 OK done\r\n");
+	put(t_cli[0], "b2 STARTTLS\r\n");
+	expect_line(t_cli[0], "b2 NO [CANNOT] STARTTLS is not available "
+	    "through this proxy\r\n");
+	/* No LITERAL+ upstream: each {n+} goes as {n} and waits. */
+	put(t_cli[0], "b3 LOGIN {4+}\r\nuser {4+}\r\npass\r\n");
+	expect_line(t_up[0], "b3 LOGIN {4}\r\n");
+	expect_nothing(t_up[0], 100);
+	put(t_up[0], "+ go\r\n");
+	expect_line(t_up[0], "user {4}\r\n");
+	put(t_up[0], "+ go\r\n");
+	expect_line(t_up[0], "pass\r\n");
+	put(t_up[0], "b3 OK in\r\n");
+	/* the "+"s were the relay's business: the client sees the OK */
+	expect_line(t_cli[0], "b3 OK in\r\n");
+	/* lit_max is 64 KiB outside APPEND */
+	put(t_cli[0], "b4 SELECT {70000}\r\nb5 NOOP\r\n");
+	expect_line(t_cli[0], "b4 BAD [TOOBIG] Literal too big\r\n");
+	expect_line(t_up[0], "b5 NOOP\r\n");
+	put(t_up[0], "b5 OK done\r\n");
+	expect_line(t_cli[0], "b5 OK done\r\n");
+	/* answered early: "hello {2}" gets no "+", b7 is a command */
+	put(t_cli[0], "b6 APPEND Nope {5+}\r\nhello {2}\r\n");
+	expect_line(t_up[0], "b6 APPEND Nope {5}\r\n");
+	put(t_up[0], "b6 NO [TRYCREATE] no such mailbox\r\n");
+	expect_line(t_cli[0], "b6 NO [TRYCREATE] no such mailbox\r\n");
+	put(t_cli[0], "b7 IDLE\r\n");
+	expect_line(t_up[0], "b7 IDLE\r\n");
+	put(t_up[0], "+ idling\r\n");
+	expect_line(t_cli[0], "+ idling\r\n");
+	put(t_cli[0], "DONE\r\n");
+	expect_line(t_up[0], "DONE\r\n");
+	put(t_up[0], "b7 OK done\r\n");
+	expect_line(t_cli[0], "b7 OK done\r\n");
+	/* a server literal, byte for byte */
+	put(t_cli[0], "b8 FETCH 1 BODY[]\r\n");
+	expect_line(t_up[0], "b8 FETCH 1 BODY[]\r\n");
+	ATF_REQUIRE((big = malloc(biglen + 64)) != NULL);
+	n = (size_t)snprintf(big, 64, "* 1 FETCH (BODY[] {%zu}\r\n", biglen);
+	for (resp = big + n; resp < big + n + biglen; resp++)
+		*resp = "abc\r\n\0{}"[(resp - big) % 8];
+	memcpy(resp, ")\r\nb8 OK done\r\n", 15);
+	n += biglen + 15;
+	ATF_REQUIRE(write(t_up[0], big, n) == (ssize_t)n);
+	expect_bytes(t_cli[0], big, n);
+	free(big);
+	/* octets on their way anyway: only the end is left */
+	put(t_cli[0], "b9 SELECT {70000+}\r\n");
+	expect_line(t_cli[0], "* BYE Literal too big\r\n");
+	expect_eof(t_cli[0]);
+	/* nothing of b9 went upstream */
+	expect_eof(t_up[0]);
+	msgchan_init(&chan, t_chan[0], MSGCHAN_FDS, 0);
+	ATF_REQUIRE_EQ(1, msg_wait(&chan, &m, 5000));
+	ATF_REQUIRE_EQ(MSG_W_SESSION_END, m.hdr.type);
+	memcpy(&end, m.body, sizeof(end));
+	ATF_CHECK_EQ(WORKER_END_ERROR, end.reason);
+	ATF_CHECK_EQ(9, end.commands);
+	relay_finish(pid, report, "LX");
+	msgchan_clear(&chan);
+	close(t_chan[0]);
+	close(t_cli[0]);
+	close(t_up[0]);
+}
+
 ATF_TC_WITHOUT_HEAD(relay_shutdown);
 ATF_TC_BODY(relay_shutdown, tc)
 {
@@ -357,6 +482,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, openat_killed);
 	ATF_TP_ADD_TC(tp, execve_killed);
 	ATF_TP_ADD_TC(tp, relay_works);
+	ATF_TP_ADD_TC(tp, relay_session);
 	ATF_TP_ADD_TC(tp, relay_shutdown);
 	return atf_no_error();
 }
