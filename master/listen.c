@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -24,6 +25,7 @@
 #define ACCEPT_PAUSE_MS	1000
 
 static int	listener_open(struct listener *);
+static void	nodelay(int, int, const char *, const char *);
 static void	sockaddr_text(const struct sockaddr_storage *, socklen_t,
 		    char *, size_t, uint16_t *);
 
@@ -137,6 +139,22 @@ sockaddr_text(const struct sockaddr_storage *ss, socklen_t len, char *host,
 		*port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
 }
 
+/*
+ * IMAP is a dialogue of short lines: Nagle would hold a reply back for
+ * the peer's delayed ACK.  The worker's filter allows no setsockopt, so
+ * both sockets are set here before the hand-off.
+ */
+static void
+nodelay(int fd, int family, const char *name, const char *which)
+{
+	int	 on = 1;
+
+	if (fd == -1 || (family != AF_INET && family != AF_INET6))
+		return;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
+		log_warn("%s: TCP_NODELAY on the %s socket", name, which);
+}
+
 void
 listener_accept(struct listener *l)
 {
@@ -163,6 +181,7 @@ listener_accept(struct listener *l)
 			log_warn("%s: accept", l->name);
 		return;
 	}
+	nodelay(fd, ss.ss_family, l->name, "client");
 	if (next_session == 0)
 		next_session = (uint64_t)time(NULL) << 20;
 	memset(&s, 0, sizeof(s));
@@ -193,5 +212,6 @@ listener_accept(struct listener *l)
 		log_warn("%s: session %llu: connect to %s port %u", l->name,
 		    (unsigned long long)s.id, l->up_addr, l->up_port);
 	}
+	nodelay(up, l->up_ss.ss_family, l->name, "upstream");
 	pool_handoff(w, fd, up, uperr, &s);
 }
