@@ -18,7 +18,6 @@
  * octets are forwarded by pointer into the relay's input buffer.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
