@@ -363,7 +363,9 @@ st_pool(struct parser *p, struct conf *conf)
 	return 0;
 }
 
-/* limit [line N] [literal N], at least one. */
+/* limit [line N] [literal N] [depth N] [args N] [inflight N], one or more. */
+#define LIMIT_WORDS	"'line', 'literal', 'depth', 'args' or 'inflight'"
+
 static int
 st_limit(struct parser *p, struct conf *conf)
 {
@@ -381,13 +383,26 @@ st_limit(struct parser *p, struct conf *conf)
 			if (get_u32(p, "literal size", UNIT_BYTES, 0,
 			    INT32_MAX, &conf->max_literal) == -1)
 				return -1;
+		} else if (strcmp(w, "depth") == 0) {
+			/* The engine keeps a token's depth in a byte. */
+			if (get_u32(p, "nesting depth", UNIT_NONE, 1, 250,
+			    &conf->max_depth) == -1)
+				return -1;
+		} else if (strcmp(w, "args") == 0) {
+			if (get_u32(p, "argument count", UNIT_NONE, 16, 65536,
+			    &conf->max_args) == -1)
+				return -1;
+		} else if (strcmp(w, "inflight") == 0) {
+			if (get_u32(p, "commands in flight", UNIT_NONE, 1,
+			    4096, &conf->max_inflight) == -1)
+				return -1;
 		} else {
-			expected(p, "'line' or 'literal'");
+			expected(p, LIMIT_WORDS);
 			return -1;
 		}
 	}
 	if (n == 0) {
-		expected(p, "'line' or 'literal'");
+		expected(p, LIMIT_WORDS);
 		return -1;
 	}
 	return 0;
@@ -626,6 +641,9 @@ conf_defaults(struct conf *conf)
 	conf->sessions = 100;
 	conf->max_line = 65536;
 	conf->max_literal = 64 * 1024 * 1024;
+	conf->max_depth = 16;
+	conf->max_args = 1024;
+	conf->max_inflight = 128;
 	conf->timeout_login = 60;
 	conf->timeout_idle = 1800;
 	conf->timeout_upstream = 30;
@@ -762,8 +780,9 @@ conf_print(FILE *fp, const struct conf *conf)
 	}
 	fprintf(fp, "pool min-idle %u max %u sessions %u\n", conf->min_idle,
 	    conf->max_workers, conf->sessions);
-	fprintf(fp, "limit line %u literal %u\n", conf->max_line,
-	    conf->max_literal);
+	fprintf(fp, "limit line %u literal %u depth %u args %u inflight %u\n",
+	    conf->max_line, conf->max_literal, conf->max_depth, conf->max_args,
+	    conf->max_inflight);
 	fprintf(fp, "timeout login %u idle %u upstream %u start %u drain %u\n",
 	    conf->timeout_login, conf->timeout_idle, conf->timeout_upstream,
 	    conf->timeout_start, conf->timeout_drain);

@@ -59,6 +59,9 @@ struct conf {
 
 	uint32_t		 max_line;
 	uint32_t		 max_literal;
+	uint32_t		 max_depth;	/* parentheses in a command */
+	uint32_t		 max_args;	/* tokens of a command */
+	uint32_t		 max_inflight;	/* pipelined commands */
 
 	uint32_t		 timeout_login;
 	uint32_t		 timeout_idle;

@@ -152,6 +152,9 @@ pool_configure(struct conf *conf)
 		p->tmpl.gid = conf->gid;
 		p->tmpl.max_line = conf->max_line;
 		p->tmpl.max_literal = conf->max_literal;
+		p->tmpl.max_depth = conf->max_depth;
+		p->tmpl.max_args = conf->max_args;
+		p->tmpl.max_inflight = conf->max_inflight;
 		p->tmpl.timeout_login = conf->timeout_login;
 		p->tmpl.timeout_idle = conf->timeout_idle;
 		/* Our idle timer is already past IDLE's 29 minutes. */

@@ -76,7 +76,10 @@ struct worker_config {
 	uint32_t uid;
 	uint32_t gid;
 	uint32_t max_line;		/* longest command or response line */
-	uint32_t max_literal;		/* largest literal passed through */
+	uint32_t max_literal;		/* largest APPEND literal */
+	uint32_t max_depth;		/* parenthesis nesting of a command */
+	uint32_t max_args;		/* tokens of one command */
+	uint32_t max_inflight;		/* pipelined commands in flight */
 	uint32_t timeout_login;		/* greeting to authenticated state */
 	uint32_t timeout_idle;		/* silence of an authenticated client */
 	uint32_t timeout_imap_idle;	/* inside IDLE; at least 29 min, RFC 2177 */
@@ -149,7 +152,7 @@ struct worker_session_end {
 	uint32_t reason;		/* enum worker_end_reason */
 };
 
-_Static_assert(sizeof(struct worker_config) == 12 * 4 + 32 + 256,
+_Static_assert(sizeof(struct worker_config) == 15 * 4 + 32 + 256,
     "worker_config has no padding");
 _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 + 3 * 64,
     "worker_session has no padding");

@@ -82,6 +82,13 @@ imap_relay_new(struct relay *r, const struct worker_config *conf)
 	ir->lim.lit_append_max = conf->max_literal;
 	if (ir->lim.lit_max > conf->max_literal)
 		ir->lim.lit_max = conf->max_literal;
+	/* Zero: a master older than these knobs; keep the defaults. */
+	if (conf->max_depth > 0 && conf->max_depth <= IMAP_DEPTH_HARD_MAX)
+		ir->lim.cmd_depth_max = conf->max_depth;
+	if (conf->max_args > 0)
+		ir->lim.cmd_args_max = conf->max_args;
+	if (conf->max_inflight > 0)
+		ir->lim.inflight_max = conf->max_inflight;
 	buf_init(&ir->pending, PENDING_MAX);
 	buf_init(&ir->scratch, ir->lim.resp_line_max);
 	if (imap_session_init(&ir->s, &ir->lim) == -1) {

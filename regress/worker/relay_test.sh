@@ -32,8 +32,9 @@ wait_file()
 	atf_fail "no ${3:-1} lines matching '$2' in $1"
 }
 
-# setup [UPSTREAM_PORT] [more timeouts]: Dovecot, then posternd in front of
-# it (or of UPSTREAM_PORT) on $PORT, with min-idle workers ready.
+# setup [UPSTREAM_PORT] [more timeouts] [limit line]: Dovecot, then
+# posternd in front of it (or of UPSTREAM_PORT) on $PORT, with min-idle
+# workers ready.
 setup()
 {
 	[ -f dv/ports ] ||
@@ -48,6 +49,7 @@ chroot "$PWD/empty"
 worker "$WORKER"
 pool min-idle 2 max 300 sessions 100
 timeout start 10 drain 2 $2
+${3:+limit $3}
 listen on 127.0.0.1 port $PORT imap name t1 \
 	upstream 127.0.0.1 port ${1:-$IMAP_PORT}
 EOF
@@ -282,8 +284,53 @@ timeouts_cleanup()
 	common_cleanup
 }
 
+atf_test_case limits cleanup
+limits_head()
+{
+	common_head
+	atf_set descr "limit depth, args and inflight from postern.conf" \
+	    "reach the worker: past each, postern answers BAD itself"
+}
+limits_body()
+{
+	setup "" "" "depth 2 args 16 inflight 2"
+	cat > limits.py <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+f = s.makefile("rb")
+f.readline()
+def cmd(line, tag):
+    s.sendall(line)
+    while True:
+        l = f.readline().decode().rstrip()
+        if l.startswith(tag + " "):
+            return l
+print(cmd(b"a1 LOGIN testuser testpass\r\n", "a1"))
+print(cmd(b"a2 STATUS INBOX (MESSAGES)\r\n", "a2"))
+print(cmd(b"a3 SEARCH CHARSET UTF-8 (((ALL)))\r\n", "a3"))
+print(cmd(b"a4 STATUS INBOX (" + b" ".join([b"MESSAGES"] * 14) + b")\r\n", "a4"))
+s.sendall(b"b1 NOOP\r\nb2 NOOP\r\nb3 NOOP\r\n")
+got = {}
+while len(got) < 3:
+    l = f.readline().decode().rstrip()
+    if l[:2] in ("b1", "b2", "b3"):
+        got[l[:2]] = l
+for t in ("b1", "b2", "b3"):
+    print(got[t])
+print(cmd(b"a5 LOGOUT\r\n", "a5"))
+EOF
+	atf_check -o save:out $PYTHON limits.py $PORT
+	cat out
+	atf_check -o match:"^a1 OK" -o match:"^a2 OK" \
+	    -o match:"^a3 BAD .*[Nn]est" -o match:"^a4 BAD .*(argument|token)" \
+	    -o match:"^b1 OK" -o match:"^b2 OK" -o match:"^b3 BAD" \
+	    -o match:"^a5 OK" cat out
+	no_deaths
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case limits
 	atf_add_test_case imaplib
 	atf_add_test_case curl
 	atf_add_test_case confinement
