@@ -327,6 +327,10 @@ EOF
 	    -o match:"^a5 OK" cat out
 	no_deaths
 }
+limits_cleanup()
+{
+	common_cleanup
+}
 
 atf_init_test_cases()
 {
