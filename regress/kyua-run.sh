@@ -17,6 +17,22 @@ kyua test --kyuafile="$top/regress/Kyuafile" --build-root="$obj/regress" \
 krc=$?
 cat "$obj/kyua-test.log"
 
+# A test that leaves its Dovecot or posternd running has a broken
+# cleanup: name it, stop it, and fail the run.
+leak=0
+leaked=$(pgrep -af 'dovecot -c /tmp/kyua\.'
+    for p in $(pgrep -x posternd); do
+	case "$(readlink "/proc/$p/cwd")" in
+	/tmp/kyua.*)	echo "$p posternd" ;;
+	esac
+    done)
+if [ -n "$leaked" ]; then
+	echo "processes left behind by tests (counted as 1 failed):" >&2
+	echo "$leaked" >&2
+	echo "$leaked" | while read -r pid rest; do kill "$pid"; done
+	leak=1
+fi
+
 kyua report --results-file="$results" \
     --results-filter=broken,failed --verbose >"$obj/kyua-report.log" 2>&1
 summary=$(kyua report --results-file="$results" 2>/dev/null |
@@ -29,11 +45,11 @@ fi
 # "12 total, 1 skipped, 0 expected failures, 0 broken, 0 failed"
 set -- $(echo "$summary" | tr -cs '0-9' ' ')
 total=$1 skipped=$2 xfail=$3 broken=$4 failed=$5
-bad=$((broken + failed))
+bad=$((broken + failed + leak))
 if [ "$bad" -gt 0 ]; then
 	cat "$obj/kyua-report.log"
 fi
-passed=$((total - skipped - xfail - bad))
+passed=$((total - skipped - xfail - broken - failed))
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $bad failed, $skipped skipped"
 else
