@@ -1,0 +1,4 @@
+# policyd/: the rule language (compiler, blob format, matcher) lives in
+# libpostern.a so that tests, fuzzers and policyctl link the same code.
+# Several engineers append here; only ever append.
+MAN5 += policyd/postern.rules.5
