@@ -1,0 +1,567 @@
+#!/usr/bin/python3
+"""postern's IMAP benchmark: `make bench` runs this after the micro-benchmarks.
+
+  bench [--rounds N] [--idle K] [--seconds S] [--noops N]
+        [--targets direct,postern,haproxy,nginx,perdition] [--out FILE]
+
+Starts the Dovecot fixture with a user "big" (2,000 messages of about
+50 KB) and a user "small" (100 small ones), posternd in front of it, and
+HAProxy (TCP mode), the nginx mail proxy and Perdition where installed
+(`make deps-bench`), each with its configuration, pid file and logs under
+one temporary directory.  Every workload of imapload runs against every
+target in interleaved rounds, the order rotating each round, so the
+machine's drift hits all targets alike.  The table (medians of the rounds,
+ratio to the direct connection) goes to stdout and, as Markdown, to
+OBJDIR/bench-results.md.  Goals are reported, never asserted.
+"""
+
+import argparse
+import os
+import platform
+import pwd
+import grp
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOPDIR = "@TOPDIR@"
+OBJDIR = "@OBJDIR@"
+FIXTURE = OBJDIR + "/regress/fixture/dovecot"
+IMAPLOAD = OBJDIR + "/regress/bench/imapload"
+POSTERND = OBJDIR + "/bin/posternd"
+WORKER = OBJDIR + "/bin/postern-worker"
+NETPY = TOPDIR + "/regress/fixture/net.py"
+NGINX_MAIL = "/usr/lib/nginx/modules/ngx_mail_module.so"
+NOFILE = 65536
+
+BIG_MSGS, BIG_SIZE = 2000, 50 * 1024
+SMALL_MSGS, SMALL_SIZE = 100, 2 * 1024
+
+
+def log(*a):
+    print("bench:", *a, file=sys.stderr, flush=True)
+
+
+def wait_greeting(port, timeout=30.0):
+    """Until 127.0.0.1:port sends an IMAP greeting, or fail."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 1) as s:
+                s.settimeout(2)
+                if s.recv(64).startswith(b"* OK"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"no IMAP greeting on port {port} in {timeout} s")
+
+
+def free_ports(n):
+    out = subprocess.run(["/usr/bin/python3", NETPY, "freeports", str(n)],
+                         check=True, capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def message(i, size):
+    """One RFC 5322 message with CRLF line ends, of about size octets."""
+    head = (f"From: Sender {i} <sender{i}@example.org>\r\n"
+            f"To: bench@example.org\r\n"
+            f"Subject: benchmark message {i}\r\n"
+            f"Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+            f"Message-ID: <bench.{i}@example.org>\r\n"
+            f"MIME-Version: 1.0\r\n"
+            f"Content-Type: text/plain; charset=us-ascii\r\n\r\n")
+    line = ("%06d " % i + "abcdefghijklmnopqrstuvwxyz0123456789" * 2)[:76]
+    line += "\r\n"
+    n = max(1, (size - len(head)) // len(line))
+    return (head + line * n).encode()
+
+
+def make_maildir(home, user, count, size):
+    cur = os.path.join(home, user, "Maildir", "cur")
+    for d in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(home, user, "Maildir", d), exist_ok=True)
+    ts = 1700000000
+    for i in range(1, count + 1):
+        body = message(i, size)
+        name = f"{ts + i}.M{i}P1.bench,S={len(body)},W={len(body)}:2,"
+        path = os.path.join(cur, name)
+        with open(path, "wb") as f:
+            f.write(body)
+        os.utime(path, (ts + i, ts + i))
+
+
+def chown_tree(top, uid, gid):
+    for root, dirs, files in os.walk(top):
+        os.chown(root, uid, gid)
+        for f in files:
+            os.chown(os.path.join(root, f), uid, gid)
+
+
+def raise_nofile():
+    # Root may raise the hard limit; every peer started here inherits it.
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
+    except (ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+# --- processes and memory -------------------------------------------------
+
+def children_map():
+    kids = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                s = f.read()
+        except OSError:
+            continue
+        ppid = int(s[s.rindex(")") + 2:].split()[1])
+        kids.setdefault(ppid, []).append(int(d))
+    return kids
+
+
+def tree(pid):
+    kids, out, todo = children_map(), [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+def pss_kib(pids):
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            pass
+    return total
+
+
+# --- targets ----------------------------------------------------------------
+
+class Target:
+    name = "?"
+    proc = None
+
+    def __init__(self, tmp, upstream, k):
+        self.dir = os.path.join(tmp, self.name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.upstream = upstream
+        self.k = k
+        self.port = None
+
+    def available(self):
+        return True
+
+    def start(self):
+        pass
+
+    def root_pid(self):
+        return self.proc.pid if self.proc else None
+
+    def spawn(self, argv, logname="log"):
+        self.logf = open(os.path.join(self.dir, logname), "w")
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                     stdout=self.logf,
+                                     stderr=subprocess.STDOUT,
+                                     cwd=self.dir)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                for p in reversed(tree(self.proc.pid)):
+                    try:
+                        os.kill(p, 9)
+                    except OSError:
+                        pass
+                self.proc.wait()
+
+
+class Direct(Target):
+    name = "direct"
+
+    def start(self):
+        self.port = self.upstream
+
+
+class Postern(Target):
+    name = "postern"
+
+    def start(self):
+        self.port = free_ports(1)[0]
+        empty = os.path.join(self.dir, "empty")
+        os.makedirs(empty, exist_ok=True)
+        os.chmod(empty, 0o755)
+        conf = os.path.join(self.dir, "postern.conf")
+        # A worker per session: enough for the idle sessions and the
+        # others, and as many waiting as the session workload's clients.
+        with open(conf, "w") as f:
+            f.write(f"""user nobody
+chroot "{empty}"
+worker "{WORKER}"
+pool min-idle 40 max {min(4096, self.k + 100)} sessions 100
+listen on 127.0.0.1 port {self.port} imap name bench \\
+	upstream 127.0.0.1 port {self.upstream}
+""")
+        self.spawn([POSTERND, "-d", "-f", conf])
+        wait_greeting(self.port)
+
+
+class HAProxy(Target):
+    name = "haproxy"
+    BIN = "/usr/sbin/haproxy"
+
+    def available(self):
+        return os.access(self.BIN, os.X_OK)
+
+    def start(self):
+        self.port = free_ports(1)[0]
+        conf = os.path.join(self.dir, "haproxy.cfg")
+        with open(conf, "w") as f:
+            f.write(f"""global
+	maxconn {2 * self.k + 1000}
+	pidfile {self.dir}/haproxy.pid
+defaults
+	mode tcp
+	timeout connect 5s
+	timeout client 1h
+	timeout server 1h
+frontend imap
+	bind 127.0.0.1:{self.port}
+	default_backend dovecot
+backend dovecot
+	server d 127.0.0.1:{self.upstream}
+""")
+        self.spawn([self.BIN, "-db", "-f", conf])
+        wait_greeting(self.port)
+
+
+class Nginx(Target):
+    name = "nginx"
+    BIN = "/usr/sbin/nginx"
+
+    def available(self):
+        return os.access(self.BIN, os.X_OK) and os.path.exists(NGINX_MAIL)
+
+    def start(self):
+        self.port, auth = free_ports(2)
+        conf = os.path.join(self.dir, "nginx.conf")
+        # auth_http is answered by an http server of the same nginx, so the
+        # responder is never what limits the session rate.
+        with open(conf, "w") as f:
+            f.write(f"""load_module {NGINX_MAIL};
+daemon off;
+worker_processes auto;
+worker_rlimit_nofile {NOFILE};
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log;
+events {{ worker_connections {2 * self.k + 1000}; }}
+http {{
+	access_log off;
+	server {{
+		listen 127.0.0.1:{auth};
+		location = /auth {{
+			add_header Auth-Status OK;
+			add_header Auth-Server 127.0.0.1;
+			add_header Auth-Port {self.upstream};
+			return 204;
+		}}
+	}}
+}}
+mail {{
+	server_name localhost;
+	auth_http 127.0.0.1:{auth}/auth;
+	proxy on;
+	imap_capabilities IMAP4rev1 LITERAL+ SASL-IR IDLE;
+	server {{
+		listen 127.0.0.1:{self.port};
+		protocol imap;
+	}}
+}}
+""")
+        self.spawn([self.BIN, "-p", self.dir + "/", "-c", conf,
+                    "-e", self.dir + "/error.log"])
+        wait_greeting(self.port)
+
+
+class Perdition(Target):
+    name = "perdition"
+    BIN = "/usr/sbin/perdition.imap4"
+
+    def available(self):
+        return os.access(self.BIN, os.X_OK)
+
+    def start(self):
+        self.port = free_ports(1)[0]
+        conf = os.path.join(self.dir, "perdition.conf")
+        open(conf, "w").close()
+        # No map: every user goes to the outgoing server.
+        self.spawn([self.BIN, "--no_daemon", "-f", conf,
+                    "--pid_file", self.dir + "/perdition.pid",
+                    "-b", "127.0.0.1", "-l", str(self.port),
+                    "-s", "127.0.0.1", "-p", str(self.upstream),
+                    "-n", "--ssl_mode", "none", "-M", "",
+                    "--connection_limit", "0", "-u", "nobody"])
+        wait_greeting(self.port)
+
+
+ALL_TARGETS = [Direct, Postern, HAProxy, Nginx, Perdition]
+
+
+# --- workloads --------------------------------------------------------------
+
+def imapload(args, timeout=300):
+    r = subprocess.run([IMAPLOAD] + args, capture_output=True, text=True,
+                       timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"imapload {' '.join(args)}: {r.stderr.strip()}")
+    return dict(kv.split("=", 1) for kv in r.stdout.split())
+
+
+def run_idle(t, k):
+    """Proxy PSS per idle session, KiB; None for the direct connection."""
+    root = t.root_pid()
+    if root is None:
+        return None
+    time.sleep(1)
+    base = pss_kib(tree(root))
+    p = subprocess.Popen([IMAPLOAD, "idle", "-p", str(t.port), "-u", "small",
+                          "-c", str(k)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    line = p.stdout.readline()
+    if not line.startswith("ready"):
+        p.kill()
+        raise RuntimeError(f"imapload idle on {t.name}: {p.stderr.read()}")
+    time.sleep(1)
+    pids = tree(root)
+    full = pss_kib(pids)
+    p.stdin.close()
+    p.wait(60)
+    log(f"idle {t.name}: {k} sessions, {len(pids)} processes, "
+        f"PSS {base} -> {full} KiB")
+    return (full - base) / k
+
+
+# --- the run ----------------------------------------------------------------
+
+def dovecot_conf_extra(k):
+    # Room for the idle sessions: a Dovecot imap process per session.
+    return f"""
+# bench.sh: room for {k} idle sessions
+default_process_limit = {k + 500}
+default_client_limit = {2 * k + 2000}
+protocol imap {{
+  mail_max_userip_connections = {k + 500}
+}}
+service imap {{
+  process_limit = {k + 500}
+}}
+service imap-login {{
+  process_min_avail = 2
+}}
+"""
+
+
+def start_dovecot(dv, k):
+    subprocess.run([FIXTURE, "start", dv], check=True,
+                   stdout=subprocess.DEVNULL)
+    ports = {}
+    with open(os.path.join(dv, "ports")) as f:
+        for line in f:
+            if "=" in line:
+                key, val = line.strip().split("=", 1)
+                ports[key] = int(val)
+    # The fixture copies its own mail at every start; the load mail and
+    # the larger limits go in while it is stopped, and it is started again
+    # with the same configuration and directory.
+    subprocess.run([FIXTURE, "stop", dv], check=True)
+    with open(os.path.join(dv, "dovecot.conf"), "a") as f:
+        f.write(dovecot_conf_extra(k))
+    home = os.path.join(dv, "home")
+    t0 = time.monotonic()
+    make_maildir(home, "big", BIG_MSGS, BIG_SIZE)
+    make_maildir(home, "small", SMALL_MSGS, SMALL_SIZE)
+    chown_tree(home, pwd.getpwnam("nobody").pw_uid,
+               grp.getgrnam("nogroup").gr_gid)
+    log(f"mail generated in {time.monotonic() - t0:.1f} s")
+    subprocess.run(["/usr/sbin/dovecot", "-c", os.path.join(dv,
+                    "dovecot.conf")], check=True)
+    wait_greeting(ports["IMAP_PORT"])
+    return ports["IMAP_PORT"]
+
+
+def machine():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, Linux {platform.release()}"
+
+
+WORKLOADS = ["fetch", "noop", "sessions"]
+
+
+def run_rounds(targets, opts):
+    res = {(w, t.name): [] for w in WORKLOADS for t in targets}
+    for r in range(opts.rounds):
+        # Rotate, so no target always runs first or right after another.
+        order = targets[r % len(targets):] + targets[:r % len(targets)]
+        for w in WORKLOADS:
+            for t in order:
+                if w == "fetch":
+                    a = ["fetch", "-p", str(t.port), "-u", "big"]
+                elif w == "noop":
+                    a = ["noop", "-p", str(t.port), "-u", "small",
+                         "-n", str(opts.noops)]
+                else:
+                    a = ["sessions", "-p", str(t.port), "-u", "small",
+                         "-c", "32", "-t", str(opts.seconds)]
+                res[(w, t.name)].append(imapload(a))
+        log(f"round {r + 1}/{opts.rounds} done")
+    return res
+
+
+def med(rows, key):
+    return statistics.median(float(x[key]) for x in rows)
+
+
+def table(targets, res, idle, opts, elapsed):
+    cols = ["fetch MB/s", "noop p50 µs", "noop p90 µs", "noop p99 µs",
+            "sessions/s", "session p50 ms", "session p99 ms",
+            "session errors", f"KiB/idle session (K={opts.idle})"]
+    d = {}
+    for t in targets:
+        n = t.name
+        d[n] = [med(res[("fetch", n)], "bytes_per_s") / 1e6,
+                med(res[("noop", n)], "p50_us"),
+                med(res[("noop", n)], "p90_us"),
+                med(res[("noop", n)], "p99_us"),
+                med(res[("sessions", n)], "sessions_per_s"),
+                med(res[("sessions", n)], "p50_ms"),
+                med(res[("sessions", n)], "p99_ms"),
+                sum(int(x["errors"]) for x in res[("sessions", n)]),
+                idle.get(n)]
+    base = d["direct"]
+    out = []
+    out.append(f"postern benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+               f"{machine()}; {opts.rounds} rounds, medians; "
+               f"{elapsed:.0f} s in all.\n")
+    out.append("| target | " + " | ".join(cols) + " |")
+    out.append("|" + "---|" * (len(cols) + 1))
+    for t in targets:
+        v = d[t.name]
+        cells = []
+        for i, x in enumerate(v):
+            if x is None:
+                cells.append("n/a")
+                continue
+            s = f"{x:.1f}" if i != 7 else str(x)
+            if t.name != "direct" and i in (0, 1, 4) and base[i]:
+                s += f" ({x / base[i]:.2f}x)"
+            cells.append(s)
+        out.append(f"| {t.name} | " + " | ".join(cells) + " |")
+    out.append("")
+    out.append("Ratios in parentheses are to the direct connection.  "
+               "Memory is the PSS of the proxy's processes with K idle "
+               "sessions less that with none, over K.")
+    if "postern" in d:
+        p = d["postern"]
+        goals = [
+            ("fetch >= 0.90 of direct", p[0] >= 0.90 * base[0]),
+            ("noop p50 <= direct + 40 µs", p[1] <= base[1] + 40),
+            ("sessions/s >= 0.85 of direct", p[4] >= 0.85 * base[4]),
+        ]
+        if "nginx" in d:
+            goals.append(("sessions/s >= nginx", p[4] >= d["nginx"][4]))
+        if p[8] is not None:
+            goals.append(("<= 512 KiB per idle session", p[8] <= 512))
+        out.append("")
+        out.append("Goals for postern: " + "; ".join(
+            f"{g}: {'met' if ok else 'NOT met'}" for g, ok in goals) + ".")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--idle", type=int, default=1000)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--noops", type=int, default=20000)
+    ap.add_argument("--targets",
+                    default="direct,postern,haproxy,nginx,perdition")
+    ap.add_argument("--out", default=OBJDIR + "/bench-results.md")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the temporary directory")
+    opts = ap.parse_args()
+    if not 1 <= opts.idle <= 10000:
+        ap.error("--idle must be from 1 to 10000")
+    if os.getuid() != 0:
+        sys.exit("bench: must run as root (Dovecot fixture, posternd)")
+    t_start = time.monotonic()
+    raise_nofile()
+    tmp = tempfile.mkdtemp(prefix="postern-bench.")
+    os.chmod(tmp, 0o755)
+    dv = os.path.join(tmp, "dv")
+    targets = []
+    try:
+        upstream = start_dovecot(dv, opts.idle)
+        for cls in ALL_TARGETS:
+            if cls.name not in opts.targets.split(","):
+                continue
+            t = cls(tmp, upstream, opts.idle)
+            if not t.available():
+                log(f"{cls.name}: not installed (make deps-bench), skipped")
+                continue
+            t.start()
+            targets.append(t)
+        log("targets: " + ", ".join(f"{t.name}:{t.port}" for t in targets))
+        # Warm up: Dovecot's indexes, the page cache, every proxy's pool.
+        imapload(["fetch", "-p", str(upstream), "-u", "big"])
+        for t in targets:
+            imapload(["sessions", "-p", str(t.port), "-u", "small",
+                      "-c", "32", "-t", "1"])
+        res = run_rounds(targets, opts)
+        idle = {}
+        for t in targets:
+            idle[t.name] = run_idle(t, opts.idle)
+        text = table(targets, res, idle, opts, time.monotonic() - t_start)
+        print(text)
+        with open(opts.out, "w") as f:
+            f.write(text)
+        log(f"results in {opts.out}; logs in {tmp}" if opts.keep
+            else f"results in {opts.out}")
+    finally:
+        for t in targets:
+            t.stop()
+        subprocess.run([FIXTURE, "stop", dv], stdout=subprocess.DEVNULL)
+        if not opts.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,629 @@
+/*
+ * imapload: an IMAP load generator for `make bench` (regress/bench/bench.sh
+ * runs it against Dovecot directly and through each proxy).
+ *
+ *	imapload fetch    -p PORT [-u USER]
+ *	imapload noop     -p PORT [-u USER] [-n COUNT]
+ *	imapload sessions -p PORT [-u USER] [-c CLIENTS] [-t SECONDS]
+ *	imapload idle     -p PORT [-u USER] [-c SESSIONS]
+ *
+ * Every connection is a non-blocking socket on one epoll loop.  Responses
+ * are framed the way RFC 3501 says: a line ending in {N} is followed by N
+ * octets of literal and then the rest of the same response, so a message
+ * body that looks like a tagged reply never ends a command early.  A
+ * command is done when the line carrying its own tag arrives.
+ *
+ * The result is one line of key=value pairs on stdout; bench.sh parses it.
+ * idle prints "ready N" once N sessions sit in IDLE, then waits for stdin
+ * to close, so the caller can measure the proxy meanwhile.
+ */
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RBUF_SIZE	(64 * 1024)
+#define HEAD_MAX	256	/* first bytes of a response kept for a look */
+#define WBUF_SIZE	512
+#define MAX_EVENTS	256
+#define SETUP_MAX	64	/* idle: sessions logging in at once */
+
+enum workload { W_FETCH, W_NOOP, W_SESSIONS, W_IDLE };
+
+enum step { S_GREETING, S_LOGIN, S_SELECT, S_WORK, S_LOGOUT, S_IDLING };
+
+struct conn {
+	int		 fd;
+	enum step	 step;
+	unsigned	 tagno;
+	uint64_t	 lit_left;	/* octets of literal still to skip */
+	size_t		 head_len;	/* bytes in head */
+	int		 in_resp;	/* head holds part of a response */
+	char		 head[HEAD_MAX];
+	size_t		 line_len;	/* bytes of the current line */
+	char		 tail[24];	/* last bytes of the current line */
+	size_t		 tail_len;
+	uint64_t	 t_start;	/* session start, ns */
+	uint64_t	 t_cmd;		/* start of the timed command, ns */
+	unsigned	 noops;
+	unsigned	 gen;		/* changes when the slot reconnects */
+};
+
+struct opts {
+	enum workload	 w;
+	struct sockaddr_in addr;
+	const char	*user;
+	unsigned	 count;		/* noop: commands */
+	unsigned	 clients;	/* sessions, idle */
+	double		 seconds;	/* sessions */
+};
+
+struct stats {
+	uint64_t	 bytes;		/* fetch: octets of the FETCH reply */
+	uint64_t	 t_fetch;	/* fetch: ns */
+	uint64_t	*lat;		/* ns samples */
+	size_t		 nlat;
+	size_t		 caplat;
+	unsigned	 errors;
+	unsigned	 sessions;
+	unsigned	 idling;
+	unsigned	 setting_up;
+	unsigned	 opened;
+	int		 done;
+};
+
+static struct opts	 o;
+static struct stats	 st;
+static int		 ep;
+static uint64_t		 t_end;
+static unsigned		 generation;
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+add_sample(uint64_t ns)
+{
+	if (st.nlat == st.caplat) {
+		st.caplat = st.caplat ? st.caplat * 2 : 4096;
+		st.lat = reallocarray(st.lat, st.caplat, sizeof(*st.lat));
+		if (st.lat == NULL)
+			err(1, "reallocarray %zu samples", st.caplat);
+	}
+	st.lat[st.nlat++] = ns;
+}
+
+static void
+send_all(struct conn *c, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	/* Commands are short; the socket buffer always takes them whole. */
+	while (len > 0) {
+		n = write(c->fd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			err(1, "write to 127.0.0.1:%d",
+			    ntohs(o.addr.sin_port));
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void
+send_cmd(struct conn *c, const char *cmd)
+{
+	char buf[WBUF_SIZE];
+	int n;
+
+	c->tagno++;
+	n = snprintf(buf, sizeof(buf), "a%u %s\r\n", c->tagno, cmd);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		errx(1, "command too long: %s", cmd);
+	send_all(c, buf, (size_t)n);
+}
+
+static void
+conn_open(struct conn *c)
+{
+	struct epoll_event ev;
+	int one = 1;
+
+	memset(c, 0, sizeof(*c));
+	c->gen = ++generation;
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd == -1)
+		err(1, "socket");
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(c->fd, (struct sockaddr *)&o.addr, sizeof(o.addr)) == -1 &&
+	    errno != EINPROGRESS)
+		err(1, "connect 127.0.0.1:%d", ntohs(o.addr.sin_port));
+	c->step = S_GREETING;
+	c->t_start = now_ns();
+	ev.events = EPOLLIN;
+	ev.data.ptr = c;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) == -1)
+		err(1, "epoll_ctl add");
+	st.opened++;
+	if (o.w == W_IDLE)
+		st.setting_up++;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = -1;
+}
+
+/* A session that failed: counted for sessions, fatal elsewhere. */
+static void
+conn_fail(struct conn *c, const char *why)
+{
+	if (o.w != W_SESSIONS)
+		errx(1, "session failed at step %d: %s", c->step, why);
+	st.errors++;
+	conn_close(c);
+	if (now_ns() < t_end)
+		conn_open(c);
+}
+
+static void
+work_start(struct conn *c)
+{
+	char buf[64];
+
+	c->t_cmd = now_ns();
+	switch (o.w) {
+	case W_FETCH:
+		send_cmd(c, "FETCH 1:* BODY.PEEK[]");
+		break;
+	case W_NOOP:
+		send_cmd(c, "NOOP");
+		break;
+	case W_SESSIONS:
+		snprintf(buf, sizeof(buf), "FETCH 1:10 (FLAGS UID)");
+		send_cmd(c, buf);
+		break;
+	case W_IDLE:
+		send_cmd(c, "IDLE");
+		c->step = S_IDLING;
+		return;
+	}
+	c->step = S_WORK;
+}
+
+static void
+work_done(struct conn *c)
+{
+	uint64_t t = now_ns();
+
+	switch (o.w) {
+	case W_FETCH:
+		st.t_fetch = t - c->t_cmd;
+		break;
+	case W_NOOP:
+		add_sample(t - c->t_cmd);
+		if (++c->noops < o.count) {
+			c->t_cmd = now_ns();
+			send_cmd(c, "NOOP");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	c->step = S_LOGOUT;
+	send_cmd(c, "LOGOUT");
+}
+
+/* The tagged reply to our last command, or the greeting, has arrived. */
+static void
+advance(struct conn *c)
+{
+	char buf[WBUF_SIZE];
+
+	switch (c->step) {
+	case S_GREETING:
+		c->step = S_LOGIN;
+		snprintf(buf, sizeof(buf), "LOGIN %s testpass", o.user);
+		send_cmd(c, buf);
+		break;
+	case S_LOGIN:
+		c->step = S_SELECT;
+		send_cmd(c, "SELECT INBOX");
+		break;
+	case S_SELECT:
+		work_start(c);
+		break;
+	case S_WORK:
+		work_done(c);
+		break;
+	case S_LOGOUT:
+		/* Wait for the server to close; then the session is over. */
+		break;
+	case S_IDLING:
+		break;
+	}
+}
+
+static int
+is_ok(const char *p, size_t len)
+{
+	return len >= 3 && strncasecmp(p, "OK ", 3) == 0;
+}
+
+/* One whole response (with its literals skipped) has been read. */
+static void
+response(struct conn *c)
+{
+	char tag[16];
+	int n;
+	size_t len = c->head_len;
+	const char *h = c->head;
+
+	if (c->step == S_GREETING) {
+		if (len < 5 || strncasecmp(h, "* OK ", 5) != 0)
+			conn_fail(c, "greeting is not * OK");
+		else
+			advance(c);
+		return;
+	}
+	if (len >= 2 && h[0] == '+' && h[1] == ' ' && c->step == S_IDLING) {
+		st.idling++;
+		st.setting_up--;
+		return;
+	}
+	if (len >= 2 && h[0] == '*' && h[1] == ' ')
+		return;
+	n = snprintf(tag, sizeof(tag), "a%u ", c->tagno);
+	if ((size_t)n > len || memcmp(h, tag, (size_t)n) != 0) {
+		conn_fail(c, "unexpected response");
+		return;
+	}
+	if (!is_ok(h + n, len - (size_t)n)) {
+		conn_fail(c, "command not OK");
+		return;
+	}
+	advance(c);
+}
+
+/* Does the line so far (its tail) end in a literal's "{N}"? */
+static int
+tail_literal(struct conn *c, uint64_t *n)
+{
+	size_t i = c->tail_len;
+	uint64_t v = 0, mul = 1;
+
+	if (i < 3 || c->tail[i - 1] != '}')
+		return 0;
+	i--;
+	if (c->tail[i - 1] == '+')
+		i--;
+	if (i == 0 || c->tail[i - 1] < '0' || c->tail[i - 1] > '9')
+		return 0;
+	while (i > 0 && c->tail[i - 1] >= '0' && c->tail[i - 1] <= '9') {
+		v += (uint64_t)(c->tail[i - 1] - '0') * mul;
+		mul *= 10;
+		i--;
+	}
+	if (i == 0 || c->tail[i - 1] != '{')
+		return 0;
+	*n = v;
+	return 1;
+}
+
+static void
+keep_byte(struct conn *c, char ch)
+{
+	if (c->head_len < HEAD_MAX)
+		c->head[c->head_len++] = ch;
+	if (c->tail_len == sizeof(c->tail)) {
+		memmove(c->tail, c->tail + 1, sizeof(c->tail) - 1);
+		c->tail_len--;
+	}
+	c->tail[c->tail_len++] = ch;
+}
+
+/*
+ * Feeds n received octets through the framing; returns 0 if the
+ * connection closed (or was replaced by a new one) on the way.
+ */
+static int
+feed(struct conn *c, const char *p, size_t n)
+{
+	uint64_t lit;
+	size_t k;
+	unsigned gen = c->gen;
+
+	while (n > 0 && c->fd != -1 && c->gen == gen) {
+		if (c->lit_left > 0) {
+			k = n < c->lit_left ? n : (size_t)c->lit_left;
+			c->lit_left -= k;
+			p += k;
+			n -= k;
+			continue;
+		}
+		if (*p != '\n') {
+			if (*p != '\r')
+				keep_byte(c, *p);
+			p++;
+			n--;
+			continue;
+		}
+		p++;
+		n--;
+		if (tail_literal(c, &lit)) {
+			c->lit_left = lit;
+			c->tail_len = 0;
+			continue;
+		}
+		response(c);
+		c->head_len = 0;
+		c->tail_len = 0;
+	}
+	return c->fd != -1 && c->gen == gen;
+}
+
+static void
+on_readable(struct conn *c)
+{
+	static char buf[RBUF_SIZE];
+	ssize_t n;
+
+	for (;;) {
+		n = read(c->fd, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0)
+			break;
+		if (o.w == W_FETCH && c->step == S_WORK)
+			st.bytes += (uint64_t)n;
+		if (!feed(c, buf, (size_t)n))
+			return;
+		if ((size_t)n < sizeof(buf))
+			return;
+	}
+	if (c->step != S_LOGOUT) {
+		conn_fail(c, n == 0 ? "closed by server" : strerror(errno));
+		return;
+	}
+	/* The end of a session that went to plan. */
+	add_sample(now_ns() - c->t_start);
+	st.sessions++;
+	conn_close(c);
+	if (o.w == W_SESSIONS && now_ns() < t_end)
+		conn_open(c);
+	else if (o.w != W_SESSIONS)
+		st.done = 1;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+pct_us(double p)
+{
+	size_t i;
+
+	if (st.nlat == 0)
+		return 0;
+	i = (size_t)(p / 100.0 * (double)(st.nlat - 1) + 0.5);
+	return (double)st.lat[i] / 1000.0;
+}
+
+static void
+report(uint64_t elapsed)
+{
+	qsort(st.lat, st.nlat, sizeof(*st.lat), cmp_u64);
+	switch (o.w) {
+	case W_FETCH:
+		printf("bytes=%llu seconds=%.6f bytes_per_s=%.0f\n",
+		    (unsigned long long)st.bytes, (double)st.t_fetch / 1e9,
+		    (double)st.bytes / ((double)st.t_fetch / 1e9));
+		break;
+	case W_NOOP:
+		printf("count=%zu p50_us=%.1f p90_us=%.1f p99_us=%.1f\n",
+		    st.nlat, pct_us(50), pct_us(90), pct_us(99));
+		break;
+	case W_SESSIONS:
+		printf("sessions=%u seconds=%.3f sessions_per_s=%.1f "
+		    "p50_ms=%.3f p99_ms=%.3f errors=%u\n", st.sessions,
+		    (double)elapsed / 1e9,
+		    (double)st.sessions / ((double)elapsed / 1e9),
+		    pct_us(50) / 1000, pct_us(99) / 1000, st.errors);
+		break;
+	case W_IDLE:
+		break;
+	}
+	fflush(stdout);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: imapload fetch|noop|sessions|idle -p port "
+	    "[-u user] [-n count] [-c clients] [-t seconds]\n");
+	exit(2);
+}
+
+static unsigned
+number(const char *s, unsigned max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0 || v > max)
+		errx(2, "%s: not a number from 1 to %u", s, max);
+	return (unsigned)v;
+}
+
+static void
+parse_args(int argc, char **argv)
+{
+	int ch;
+
+	if (argc < 2)
+		usage();
+	if (strcmp(argv[1], "fetch") == 0)
+		o.w = W_FETCH;
+	else if (strcmp(argv[1], "noop") == 0)
+		o.w = W_NOOP;
+	else if (strcmp(argv[1], "sessions") == 0)
+		o.w = W_SESSIONS;
+	else if (strcmp(argv[1], "idle") == 0)
+		o.w = W_IDLE;
+	else
+		usage();
+	o.user = "testuser";
+	o.count = 20000;
+	o.clients = o.w == W_IDLE ? 1000 : 32;
+	o.seconds = 5;
+	o.addr.sin_family = AF_INET;
+	o.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	optind = 2;
+	while ((ch = getopt(argc, argv, "c:n:p:t:u:")) != -1) {
+		switch (ch) {
+		case 'c':
+			o.clients = number(optarg, 100000);
+			break;
+		case 'n':
+			o.count = number(optarg, 100000000);
+			break;
+		case 'p':
+			o.addr.sin_port = htons((uint16_t)number(optarg, 65535));
+			break;
+		case 't':
+			o.seconds = number(optarg, 3600);
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (o.addr.sin_port == 0 || optind != argc)
+		usage();
+}
+
+static void
+raise_nofile(unsigned need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "getrlimit");
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "setrlimit");
+	if (rl.rlim_cur < need + 16)
+		errx(1, "%u sessions need %u descriptors, the limit is %llu",
+		    need, need + 16, (unsigned long long)rl.rlim_cur);
+}
+
+static void
+loop_once(int timeout_ms)
+{
+	struct epoll_event ev[MAX_EVENTS];
+	int i, n;
+
+	n = epoll_wait(ep, ev, MAX_EVENTS, timeout_ms);
+	if (n == -1 && errno != EINTR)
+		err(1, "epoll_wait");
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.ptr == NULL) {
+			st.done = 1;	/* idle: stdin closed */
+			continue;
+		}
+		on_readable(ev[i].data.ptr);
+	}
+}
+
+/* idle: open sessions a few at a time, so no listen queue overflows. */
+static void
+run_idle(struct conn *cs)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	int announced = 0;
+
+	while (!st.done) {
+		while (st.opened < o.clients && st.setting_up < SETUP_MAX)
+			conn_open(&cs[st.opened]);
+		if (!announced && st.idling == o.clients) {
+			printf("ready %u\n", st.idling);
+			fflush(stdout);
+			if (epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) == -1)
+				err(1, "epoll_ctl stdin");
+			announced = 1;
+		}
+		loop_once(1000);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct conn *cs;
+	uint64_t t0;
+	unsigned i, n, open;
+
+	parse_args(argc, argv);
+	n = (o.w == W_SESSIONS || o.w == W_IDLE) ? o.clients : 1;
+	raise_nofile(n);
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		err(1, "epoll_create1");
+	if ((cs = calloc(n, sizeof(*cs))) == NULL)
+		err(1, "calloc %u connections", n);
+	t0 = now_ns();
+	t_end = t0 + (uint64_t)(o.seconds * 1e9);
+	if (o.w == W_IDLE) {
+		run_idle(cs);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		conn_open(&cs[i]);
+	if (o.w == W_SESSIONS) {
+		/* Ends when the last session begun before t_end is over. */
+		do {
+			loop_once(100);
+			for (open = 0, i = 0; i < n; i++)
+				open += cs[i].fd != -1;
+		} while (open > 0);
+	} else {
+		while (!st.done)
+			loop_once(-1);
+	}
+	report(now_ns() - t0);
+	return 0;
+}
