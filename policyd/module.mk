@@ -2,3 +2,6 @@
 # libpostern.a so that tests, fuzzers and policyctl link the same code.
 # Several engineers append here; only ever append.
 MAN5 += policyd/postern.rules.5
+# The LMDB policy store (store.h): generations, rollback, the reader.
+LIB_SRCS += policyd/store.c
+ALL_CFLAGS += -Ipolicyd

@@ -1,0 +1,79 @@
+/*
+ * The policy store: an LMDB environment in one directory holding every
+ * loaded rule set as a generation (number, time, user, sha256 of the
+ * source, the source, the compiled blob).  One write transaction adds a
+ * generation and makes it current, so a reader sees one whole generation
+ * or the one before, never a mix.  Compiled blobs are opaque here.
+ *
+ * Functions return STORE_OK, STORE_NOGEN (no such generation, or nothing
+ * loaded yet) or STORE_ERR; store_error() says why.
+ */
+#ifndef POSTERN_STORE_H
+#define POSTERN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifndef STORE_DEFAULT_DIR
+#define STORE_DEFAULT_DIR	"/var/db/postern/policy"
+#endif
+#define STORE_KEEP_DEFAULT	20
+#define STORE_MAPSIZE_DEFAULT	((size_t)16 << 20)
+
+#define STORE_OK	0
+#define STORE_NOGEN	1
+#define STORE_ERR	(-1)
+
+/* store_open() flags */
+#define STORE_RDONLY	0x01	/* policyd: read-only, no directory created */
+
+/* How a generation came to be. */
+#define STORE_KIND_LOAD		1
+#define STORE_KIND_ROLLBACK	2	/* a copy of generation `from' */
+
+struct store;
+
+struct store_opts {
+	size_t		 mapsize;	/* first map size; 0: the default */
+	unsigned	 keep;		/* generations kept; 0: the default */
+};
+
+struct store_gen {
+	uint64_t	 gen;
+	int64_t		 time;		/* seconds since the epoch */
+	uid_t		 uid;
+	char		 user[32];
+	int		 kind;		/* STORE_KIND_* */
+	uint64_t	 from;		/* rollback: the generation copied */
+	uint8_t		 sha256[32];	/* of the source */
+	size_t		 srclen;
+	size_t		 bloblen;
+};
+
+int	 store_open(struct store **, const char *, int,
+	    const struct store_opts *, char *, size_t);
+void	 store_close(struct store *);
+const char *store_error(const struct store *);
+
+/* Writers (policyctl).  *genp: the generation made current. */
+int	 store_load(struct store *, const char *, size_t, const void *,
+	    size_t, uint64_t *);
+int	 store_rollback(struct store *, uint64_t, uint64_t *);
+
+/* Inspection: copies, the caller frees *src and *list. */
+int	 store_current(struct store *, uint64_t *);
+int	 store_previous(struct store *, uint64_t, uint64_t *);
+int	 store_info(struct store *, uint64_t, struct store_gen *, char **);
+int	 store_history(struct store *, struct store_gen **, size_t *);
+
+/*
+ * Readers (policyd): one read transaction handle, renewed by
+ * store_read_begin() and reset by store_read_end(); never held between
+ * queries.  *blob points into the map, is valid only until
+ * store_read_end(), and has no alignment guarantee.
+ */
+int	 store_read_begin(struct store *, uint64_t *, const void **, size_t *);
+void	 store_read_end(struct store *);
+
+#endif

@@ -1,0 +1,429 @@
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <atf-c.h>
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "store.h"
+
+#define DIR	"store"
+
+/*
+ * A blob that says which generation it was loaded as, with a body whose
+ * every byte and a trailing checksum depend on that number: a torn or
+ * mixed read cannot pass blob_ok().  Odd generations are small, even ones
+ * large (overflow pages), so the two alternate between page layouts.
+ */
+static uint8_t *
+mkblob(uint64_t gen, size_t *len)
+{
+	uint8_t		*b;
+	uint32_t	 sum = 0;
+	size_t		 i, n;
+
+	n = (gen % 2) ? 600 : 50000;
+	*len = n;
+	ATF_REQUIRE((b = malloc(n)) != NULL);
+	memcpy(b, &gen, 8);
+	for (i = 8; i < n - 4; i++)
+		b[i] = (uint8_t)(gen * 31 + i * 7);
+	for (i = 0; i < n - 4; i++)
+		sum = sum * 33 + b[i];
+	memcpy(b + n - 4, &sum, 4);
+	return b;
+}
+
+static int
+blob_ok(uint64_t gen, const void *blob, size_t len)
+{
+	const uint8_t	*b = blob;
+	uint64_t	 g;
+	uint32_t	 sum = 0, want;
+	size_t		 i;
+
+	if (len != ((gen % 2) ? 600 : 50000))
+		return 0;
+	memcpy(&g, b, 8);
+	if (g != gen)
+		return 0;
+	for (i = 8; i < len - 4; i++)
+		if (b[i] != (uint8_t)(gen * 31 + i * 7))
+			return 0;
+	for (i = 0; i < len - 4; i++)
+		sum = sum * 33 + b[i];
+	memcpy(&want, b + len - 4, 4);
+	return sum == want;
+}
+
+static struct store *
+xopen(int flags, const struct store_opts *o)
+{
+	struct store	*st;
+	char		 err[512];
+
+	if (store_open(&st, DIR, flags, o, err, sizeof(err)) != STORE_OK)
+		atf_tc_fail("store_open: %s", err);
+	return st;
+}
+
+static uint64_t
+xload(struct store *st, const char *src, uint64_t want)
+{
+	uint8_t		*b;
+	size_t		 len;
+	uint64_t	 gen;
+
+	b = mkblob(want, &len);
+	if (store_load(st, src, strlen(src), b, len, &gen) != STORE_OK)
+		atf_tc_fail("store_load: %s", store_error(st));
+	free(b);
+	ATF_REQUIRE_EQ(gen, want);
+	return gen;
+}
+
+static void
+check_read(struct store *st, uint64_t want, uint64_t blobgen)
+{
+	const void	*blob;
+	size_t		 len;
+	uint64_t	 gen;
+
+	if (store_read_begin(st, &gen, &blob, &len) != STORE_OK)
+		atf_tc_fail("store_read_begin: %s", store_error(st));
+	ATF_CHECK_EQ(gen, want);
+	ATF_CHECK(blob_ok(blobgen, blob, len));
+	store_read_end(st);
+}
+
+ATF_TC_WITHOUT_HEAD(roundtrip);
+ATF_TC_BODY(roundtrip, tc)
+{
+	struct store		*st;
+	struct store_gen	 g;
+	const void		*blob;
+	char			*src;
+	uint8_t			 sha[32];
+	size_t			 len;
+	uint64_t		 gen;
+
+	st = xopen(0, NULL);
+	ATF_CHECK_EQ(store_current(st, &gen), STORE_NOGEN);
+	ATF_CHECK_EQ(store_read_begin(st, &gen, &blob, &len), STORE_NOGEN);
+	store_read_end(st);
+	xload(st, "imap request * accept\n", 1);
+	xload(st, "imap request * reject\n", 2);
+	ATF_REQUIRE_EQ(store_current(st, &gen), STORE_OK);
+	ATF_CHECK_EQ(gen, 2);
+	ATF_REQUIRE_EQ(store_info(st, 1, &g, &src), STORE_OK);
+	ATF_CHECK_STREQ(src, "imap request * accept\n");
+	ATF_CHECK_EQ(g.gen, 1);
+	ATF_CHECK_EQ(g.kind, STORE_KIND_LOAD);
+	ATF_CHECK_EQ(g.uid, getuid());
+	ATF_CHECK_EQ(g.srclen, strlen(src));
+	ATF_CHECK_EQ(g.bloblen, 600);
+	ATF_CHECK(g.time > 0 && g.user[0] != '\0');
+	crypto_hash_sha256(sha, (const unsigned char *)src, strlen(src));
+	ATF_CHECK(memcmp(sha, g.sha256, 32) == 0);
+	free(src);
+	ATF_CHECK_EQ(store_info(st, 3, &g, NULL), STORE_NOGEN);
+	check_read(st, 2, 2);
+	store_close(st);
+
+	/* What was committed is there for the next process, read-only. */
+	st = xopen(STORE_RDONLY, NULL);
+	check_read(st, 2, 2);
+	check_read(st, 2, 2);
+	ATF_CHECK_EQ(store_load(st, "x", 1, "y", 1, &gen), STORE_ERR);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(rollback_history);
+ATF_TC_BODY(rollback_history, tc)
+{
+	struct store		*st;
+	struct store_gen	*h;
+	char			*src;
+	size_t			 n;
+	uint64_t		 gen, prev;
+
+	st = xopen(0, NULL);
+	ATF_CHECK_EQ(store_rollback(st, 0, &gen), STORE_NOGEN);
+	xload(st, "one\n", 1);
+	ATF_CHECK_EQ(store_rollback(st, 0, &gen), STORE_NOGEN);
+	xload(st, "two\n", 2);
+	xload(st, "three\n", 3);
+
+	/* Without a generation: the one before the current. */
+	ATF_REQUIRE_EQ(store_rollback(st, 0, &gen), STORE_OK);
+	ATF_CHECK_EQ(gen, 4);
+	check_read(st, 4, 2);
+	ATF_REQUIRE_EQ(store_rollback(st, 1, &gen), STORE_OK);
+	ATF_CHECK_EQ(gen, 5);
+	check_read(st, 5, 1);
+	ATF_CHECK_EQ(store_rollback(st, 9, &gen), STORE_NOGEN);
+	ATF_REQUIRE_EQ(store_current(st, &gen), STORE_OK);
+	ATF_CHECK_EQ(gen, 5);
+	ATF_REQUIRE_EQ(store_previous(st, 5, &prev), STORE_OK);
+	ATF_CHECK_EQ(prev, 4);
+	ATF_CHECK_EQ(store_previous(st, 1, &prev), STORE_NOGEN);
+
+	ATF_REQUIRE_EQ(store_history(st, &h, &n), STORE_OK);
+	ATF_REQUIRE_EQ(n, 5);
+	ATF_CHECK_EQ(h[0].gen, 1);
+	ATF_CHECK_EQ(h[2].kind, STORE_KIND_LOAD);
+	ATF_CHECK_EQ(h[3].gen, 4);
+	ATF_CHECK_EQ(h[3].kind, STORE_KIND_ROLLBACK);
+	ATF_CHECK_EQ(h[3].from, 2);
+	ATF_CHECK_EQ(h[4].kind, STORE_KIND_ROLLBACK);
+	ATF_CHECK_EQ(h[4].from, 1);
+	ATF_CHECK(memcmp(h[4].sha256, h[0].sha256, 32) == 0);
+	free(h);
+	ATF_REQUIRE_EQ(store_info(st, 5, &(struct store_gen){ 0 }, &src),
+	    STORE_OK);
+	ATF_CHECK_STREQ(src, "one\n");
+	free(src);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(retention);
+ATF_TC_BODY(retention, tc)
+{
+	struct store_opts	 o = { 0, 5 };
+	struct store		*st;
+	struct store_gen	*h, g;
+	size_t			 n, i;
+	uint64_t		 gen;
+
+	st = xopen(0, &o);
+	for (gen = 1; gen <= 12; gen++)
+		xload(st, "rules\n", gen);
+	ATF_REQUIRE_EQ(store_history(st, &h, &n), STORE_OK);
+	ATF_REQUIRE_EQ(n, 5);
+	for (i = 0; i < n; i++)
+		ATF_CHECK_EQ(h[i].gen, 8 + i);
+	free(h);
+	ATF_CHECK_EQ(store_info(st, 7, &g, NULL), STORE_NOGEN);
+	ATF_CHECK_EQ(store_rollback(st, 3, &gen), STORE_NOGEN);
+	ATF_REQUIRE_EQ(store_rollback(st, 8, &gen), STORE_OK);
+	ATF_CHECK_EQ(gen, 13);
+	check_read(st, 13, 8);
+	ATF_REQUIRE_EQ(store_history(st, &h, &n), STORE_OK);
+	ATF_CHECK_EQ(n, 5);
+	ATF_CHECK_EQ(h[0].gen, 9);
+	free(h);
+	store_close(st);
+}
+
+/*
+ * From a 64 KiB map, 60 generations of up to 50 KB (and one of 2 MB)
+ * must fit by growing; a reader opened before the growth follows it.
+ */
+ATF_TC_WITHOUT_HEAD(map_growth);
+ATF_TC_BODY(map_growth, tc)
+{
+	struct store_opts	 o = { 64 << 10, 0 };
+	struct store		*st, *rd;
+	struct store_gen	 g;
+	char			*big;
+	uint64_t		 gen;
+
+	st = xopen(0, &o);
+	xload(st, "first\n", 1);
+	rd = xopen(STORE_RDONLY, &o);
+	check_read(rd, 1, 1);
+	for (gen = 2; gen <= 60; gen++)
+		xload(st, "more\n", gen);
+	ATF_REQUIRE((big = malloc(2 << 20)) != NULL);
+	memset(big, 'r', 2 << 20);
+	big[(2 << 20) - 1] = '\0';
+	xload(st, big, 61);
+	check_read(rd, 61, 61);
+	for (gen = 42; gen <= 61; gen++)
+		ATF_CHECK_EQ(store_info(st, gen, &g, NULL), STORE_OK);
+	ATF_CHECK_EQ(g.srclen, (2 << 20) - 1);
+	store_close(rd);
+	store_close(st);
+	free(big);
+
+	st = xopen(STORE_RDONLY, &o);
+	check_read(st, 61, 61);
+	store_close(st);
+}
+
+#define READS	100000
+#define LOADS	1000
+
+static int
+reader(int ready)
+{
+	struct store	*st;
+	const void	*blob;
+	char		 err[512];
+	size_t		 len;
+	uint64_t	 gen, last = 0, seen = 0;
+	int		 i;
+
+	if (store_open(&st, DIR, STORE_RDONLY, NULL, err, sizeof(err)))
+		return 10;
+	if (write(ready, "r", 1) != 1)
+		return 11;
+	for (i = 0; i < READS; i++) {
+		if (store_read_begin(st, &gen, &blob, &len) != STORE_OK) {
+			fprintf(stderr, "read %d: %s\n", i, store_error(st));
+			return 12;
+		}
+		if (!blob_ok(gen, blob, len)) {
+			fprintf(stderr, "read %d: generation %llu torn\n", i,
+			    (unsigned long long)gen);
+			return 13;
+		}
+		store_read_end(st);
+		if (gen < last)
+			return 14;
+		if (gen != last)
+			seen++;
+		last = gen;
+	}
+	fprintf(stderr, "reader saw %llu generations\n",
+	    (unsigned long long)seen);
+	store_close(st);
+	return 0;
+}
+
+ATF_TC_WITHOUT_HEAD(atomic_readers);
+ATF_TC_BODY(atomic_readers, tc)
+{
+	struct store_opts	 o = { 0, 4 };
+	struct store		*st;
+	pid_t			 pid;
+	uint64_t		 gen;
+	int			 p[2], status;
+	char			 c;
+
+	st = xopen(0, &o);
+	xload(st, "a\n", 1);
+	store_close(st);
+	ATF_REQUIRE(pipe(p) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		close(p[0]);
+		_exit(reader(p[1]));
+	}
+	close(p[1]);
+	ATF_REQUIRE_EQ(read(p[0], &c, 1), 1);
+	st = xopen(0, &o);
+	for (gen = 2; gen <= LOADS + 1; gen++)
+		xload(st, (gen % 2) ? "a\n" : "b\n", gen);
+	store_close(st);
+	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
+	ATF_REQUIRE(WIFEXITED(status));
+	ATF_CHECK_EQ_MSG(WEXITSTATUS(status), 0, "reader exit %d",
+	    WEXITSTATUS(status));
+}
+
+/* Raw LMDB: start a load by hand (the keys store.c uses) and stop. */
+static void
+half_writer(int ready)
+{
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 dbi;
+	uint8_t		 kb[9] = { 'b', 0, 0, 0, 0, 0, 0, 0, 2 };
+	MDB_val		 k = { sizeof(kb), kb }, v;
+	MDB_val		 ck = { 7, (void *)"current" };
+	uint64_t	 two = 2;
+	static char	 junk[100000];
+
+	if (mdb_env_create(&env) || mdb_env_set_mapsize(env, 16 << 20) ||
+	    mdb_env_open(env, DIR, MDB_NOTLS, 0600) ||
+	    mdb_txn_begin(env, NULL, 0, &txn) ||
+	    mdb_dbi_open(txn, NULL, 0, &dbi))
+		_exit(20);
+	v.mv_size = sizeof(junk);
+	v.mv_data = junk;
+	if (mdb_put(txn, dbi, &k, &v, 0))
+		_exit(21);
+	v.mv_size = sizeof(two);
+	v.mv_data = &two;
+	if (mdb_put(txn, dbi, &ck, &v, 0))
+		_exit(22);
+	if (write(ready, "w", 1) != 1)
+		_exit(23);
+	for (;;)
+		pause();
+}
+
+ATF_TC_WITHOUT_HEAD(killed_writer);
+ATF_TC_BODY(killed_writer, tc)
+{
+	struct store	*st;
+	pid_t		 pid;
+	uint64_t	 gen;
+	int		 p[2], status;
+	char		 c;
+
+	st = xopen(0, NULL);
+	xload(st, "before\n", 1);
+	store_close(st);
+	ATF_REQUIRE(pipe(p) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		close(p[0]);
+		half_writer(p[1]);
+	}
+	close(p[1]);
+	/* The byte comes only once the transaction holds the write lock. */
+	ATF_REQUIRE_EQ_MSG(read(p[0], &c, 1), 1, "half writer failed");
+	ATF_REQUIRE(kill(pid, SIGKILL) == 0);
+	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
+	ATF_REQUIRE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	st = xopen(STORE_RDONLY, NULL);
+	check_read(st, 1, 1);
+	store_close(st);
+	/* The dead writer's lock is recovered: the next load goes through. */
+	st = xopen(0, NULL);
+	ATF_REQUIRE_EQ(store_current(st, &gen), STORE_OK);
+	ATF_CHECK_EQ(gen, 1);
+	xload(st, "after\n", 2);
+	check_read(st, 2, 2);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(not_a_dir);
+ATF_TC_BODY(not_a_dir, tc)
+{
+	struct store	*st;
+	char		 err[512];
+	FILE		*f;
+
+	ATF_REQUIRE((f = fopen("plain", "w")) != NULL);
+	fclose(f);
+	ATF_CHECK_EQ(store_open(&st, "plain", 0, NULL, err, sizeof(err)),
+	    STORE_ERR);
+	ATF_CHECK(strstr(err, "not a directory") != NULL);
+	ATF_CHECK_EQ(store_open(&st, "missing", STORE_RDONLY, NULL, err,
+	    sizeof(err)), STORE_ERR);
+	ATF_CHECK(strstr(err, "missing") != NULL);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, roundtrip);
+	ATF_TP_ADD_TC(tp, rollback_history);
+	ATF_TP_ADD_TC(tp, retention);
+	ATF_TP_ADD_TC(tp, map_growth);
+	ATF_TP_ADD_TC(tp, atomic_readers);
+	ATF_TP_ADD_TC(tp, killed_writer);
+	ATF_TP_ADD_TC(tp, not_a_dir);
+	return atf_no_error();
+}
