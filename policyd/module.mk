@@ -5,3 +5,5 @@ MAN5 += policyd/postern.rules.5
 # The LMDB policy store (store.h): generations, rollback, the reader.
 LIB_SRCS += policyd/store.c
 ALL_CFLAGS += -Ipolicyd
+LIB_SRCS += policyd/rules_lex.c policyd/rules_compile.c policyd/rules_blob.c \
+	policyd/rules_match.c policyd/rules_expand.c

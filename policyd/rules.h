@@ -1,0 +1,130 @@
+/*
+ * The rule language of postern.rules(5): a compiler from text to a flat,
+ * position-independent blob (stored in LMDB as is), a validator for a
+ * blob read back from storage, and a matcher that answers a query from
+ * the blob without unpacking it and without allocating.
+ *
+ * Lookup is Zorp's: the rules of the query's key are tried in order and
+ * the first whose condition holds decides; then those of the "*" key;
+ * nothing holds: the table's default (reject; for capabilities drop;
+ * for the list table the entry is shown unchanged).
+ */
+#ifndef POSTERN_RULES_H
+#define POSTERN_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum rules_proto {
+	RULES_IMAP = 1,
+	RULES_POP3 = 2,
+};
+
+enum rules_table {
+	RULES_CONNECT = 1,
+	RULES_REQUEST = 2,
+	RULES_RESPONSE = 3,
+	RULES_CAPABILITY = 4,
+	RULES_LIST = 5,		/* imap only */
+};
+
+/* Response kinds; a rule's "all" matches both. */
+enum rules_kind {
+	RULES_ALL = 0,
+	RULES_TAGGED = 1,
+	RULES_UNTAGGED = 2,
+};
+
+enum rules_action {
+	RULES_ACCEPT = 1,
+	RULES_REJECT = 2,	/* text: the reject text, or NULL */
+	RULES_DROP = 3,
+	RULES_ABORT = 4,
+	RULES_REWRITE = 5,	/* text: the template, $1..$n: rules_expand() */
+	RULES_RESPOND = 6,	/* text: tagged text; untagged lines follow */
+	RULES_ACCEPT_MULTILINE = 7,	/* pop3 requests */
+	RULES_HIDE = 8,		/* list */
+	RULES_ATTRIBUTES = 9,	/* list; text: the attributes */
+	RULES_TLS = 10,		/* connect; tls: the mode */
+};
+
+enum rules_tls {
+	RULES_TLS_NONE = 1,
+	RULES_TLS_STARTTLS = 2,
+	RULES_TLS_STARTTLS_REQUIRED = 3,
+	RULES_TLS_IMPLICIT = 4,
+};
+
+enum rules_state {
+	RULES_ST_UNKNOWN = 0,
+	RULES_ST_NOT_AUTHENTICATED = 1,	/* imap */
+	RULES_ST_AUTHENTICATED = 2,	/* imap */
+	RULES_ST_SELECTED = 3,		/* imap */
+	RULES_ST_LOGOUT = 4,		/* imap */
+	RULES_ST_AUTHORIZATION = 5,	/* pop3 */
+	RULES_ST_TRANSACTION = 6,	/* pop3 */
+};
+
+/* A compiled rule set: malloc'd bytes, free with rules_blob_free(). */
+struct rules_blob {
+	void		*data;
+	size_t		 size;
+};
+
+struct rules_error {
+	unsigned	 line;		/* 1-based; 0: not about a place */
+	unsigned	 col;		/* 1-based, in bytes */
+	char		 msg[320];	/* "file:line:col: expected X, got Y" */
+};
+
+/* One argument of a command; a literal is seen as its length only. */
+struct rules_arg {
+	const char	*s;		/* NULL for a literal */
+	size_t		 len;
+};
+
+struct rules_query {
+	enum rules_proto	 proto;
+	enum rules_table	 table;
+	const char		*key;	/* command, capability; response: command or GREETING */
+	enum rules_kind		 kind;	/* response: tagged or untagged */
+	const char		*name;	/* response: its name (OK, NO, EXISTS...) */
+	/* the session */
+	int			 tls;	/* nonzero: the client side is encrypted */
+	enum rules_state	 state;
+	const char		*user;	/* NULL: not logged in */
+	int			 family;	/* AF_INET, AF_INET6, or 0: unknown */
+	uint8_t			 addr[16];	/* network order; v4 in the first 4 */
+	const char		*listener;
+	unsigned		 port;	/* the listener's port */
+	const char		*mailbox;	/* list: the mailbox */
+	const struct rules_arg	*args;	/* args[0] is $1 */
+	size_t			 nargs;
+};
+
+struct rules_verdict {
+	enum rules_action	 action;
+	const char		*text;	/* in the blob; NULL if none */
+	enum rules_tls		 tls;
+	size_t			 nuntagged;	/* respond: untagged lines */
+	const char		*file;	/* in the blob */
+	unsigned		 line;	/* the deciding rule; 0: the default */
+	unsigned		 col;
+	int			 cacheable;	/* depends on no argument */
+	/* private */
+	const unsigned char	*blob_;
+	uint32_t		 plist_;
+};
+
+int	 rules_compile(const char *, size_t, const char *, struct rules_blob *,
+	    struct rules_error *);
+void	 rules_blob_free(struct rules_blob *);
+int	 rules_blob_check(const void *, size_t);
+int	 rules_match(const void *, const struct rules_query *,
+	    struct rules_verdict *);
+const char	*rules_untagged(const struct rules_verdict *, size_t);
+int	 rules_expand(const char *, const struct rules_arg *, size_t, char *,
+	    size_t);
+const char	*rules_action_name(enum rules_action);
+
+#endif
