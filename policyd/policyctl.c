@@ -1,0 +1,455 @@
+/*
+ * policyctl: check rule files, and load, show, compare and roll back the
+ * generations of the policy store.  Exit 0: done; 1: invalid input (a
+ * rule file that does not compile, a generation that does not exist, a
+ * bad command line); 2: the store failed.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "linediff.h"
+#include "policyctl_compile.h"
+#include "store.h"
+
+#define EX_DONE		0
+#define EX_INPUT	1
+#define EX_STORE	2
+
+#define SRC_MAX		((size_t)16 << 20)
+
+struct cmd {
+	const char	*name;
+	int		 (*fn)(int, char **);
+	int		 minargs, maxargs;
+	const char	*usage;
+};
+
+static int	 cmd_check(int, char **);
+static int	 cmd_load(int, char **);
+static int	 cmd_show(int, char **);
+static int	 cmd_history(int, char **);
+static int	 cmd_diff(int, char **);
+static int	 cmd_rollback(int, char **);
+
+static const struct cmd cmds[] = {
+	{ "check",	cmd_check,	1, 1, "check FILE" },
+	{ "load",	cmd_load,	1, 1, "load [-k KEEP] FILE" },
+	{ "show",	cmd_show,	0, 1, "show [GEN]" },
+	{ "history",	cmd_history,	0, 0, "history" },
+	{ "diff",	cmd_diff,	0, 2, "diff [A [B]]" },
+	{ "rollback",	cmd_rollback,	0, 1, "rollback [-k KEEP] [GEN]" },
+};
+
+static const char	*storedir = STORE_DEFAULT_DIR;
+static unsigned		 keep;
+
+static void	 usage(void) __attribute__((noreturn));
+static void	 warnx_(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+static int	 readfile(const char *, char **, size_t *);
+static int	 parsegen(const char *, uint64_t *);
+static int	 openstore(struct store **, int);
+static int	 storefail(struct store *, int);
+static void	 hexsha(const uint8_t *, char *);
+static void	 when(int64_t, char *, size_t);
+static void	 describe(FILE *, const struct store_gen *, const char *);
+
+static void
+usage(void)
+{
+	size_t	 i;
+
+	fprintf(stderr, "usage: policyctl [-s dir] command [args]\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(stderr, "       policyctl [-s dir] %s\n",
+		    cmds[i].usage);
+	exit(EX_INPUT);
+}
+
+static void
+warnx_(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("policyctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int
+readfile(const char *path, char **buf, size_t *len)
+{
+	struct stat	 sb;
+	ssize_t		 r;
+	size_t		 n = 0;
+	char		*b;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1) {
+		warnx_("%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode) || (size_t)sb.st_size > SRC_MAX) {
+		warnx_("%s: %s", path, S_ISREG(sb.st_mode) ?
+		    "larger than 16 MiB" : "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if ((b = malloc((size_t)sb.st_size + 1)) == NULL) {
+		warnx_("%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	while (n < (size_t)sb.st_size &&
+	    (r = read(fd, b + n, (size_t)sb.st_size - n)) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			warnx_("%s: read: %s", path, strerror(errno));
+			free(b);
+			close(fd);
+			return -1;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+static int
+parsegen(const char *s, uint64_t *gen)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9' ||
+	    (v = strtoull(s, &end, 10)) == 0 || *end != '\0' ||
+	    errno != 0) {
+		warnx_("%s: not a generation number", s);
+		return -1;
+	}
+	*gen = v;
+	return 0;
+}
+
+static int
+openstore(struct store **st, int flags)
+{
+	struct store_opts	 o = { 0, keep };
+	char			 err[512];
+
+	if (store_open(st, storedir, flags, &o, err, sizeof(err)) != 0) {
+		warnx_("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A missing generation is the caller's mistake; anything else the store's. */
+static int
+storefail(struct store *st, int rc)
+{
+	warnx_("%s", store_error(st));
+	store_close(st);
+	return rc == STORE_NOGEN ? EX_INPUT : EX_STORE;
+}
+
+static void
+hexsha(const uint8_t *sha, char *hex)
+{
+	int	 i;
+
+	for (i = 0; i < 32; i++)
+		(void)snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+}
+
+static void
+when(int64_t t, char *buf, size_t len)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		(void)snprintf(buf, len, "%" PRId64, t);
+}
+
+static void
+describe(FILE *out, const struct store_gen *g, const char *prefix)
+{
+	char	 hex[65], ts[64];
+
+	hexsha(g->sha256, hex);
+	when(g->time, ts, sizeof(ts));
+	fprintf(out, "%sgeneration %" PRIu64 " %s %s (uid %u) ", prefix,
+	    g->gen, ts, g->user, (unsigned)g->uid);
+	if (g->kind == STORE_KIND_ROLLBACK)
+		fprintf(out, "rollback to %" PRIu64, g->from);
+	else
+		fputs("load", out);
+	fprintf(out, " sha256 %s\n", hex);
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	struct compiled	 c;
+	char		*src;
+	size_t		 len;
+
+	(void)argc;
+	if (readfile(argv[0], &src, &len) == -1)
+		return EX_INPUT;
+	if (policyctl_compile(src, len, argv[0], &c) == -1) {
+		free(src);
+		return EX_INPUT;
+	}
+	policyctl_compiled_free(&c);
+	free(src);
+	printf("%s: ok\n", argv[0]);
+	return EX_DONE;
+}
+
+static int
+cmd_load(int argc, char **argv)
+{
+	struct compiled	 c;
+	struct store	*st;
+	struct store_gen g;
+	uint64_t	 gen;
+	char		*src;
+	size_t		 len;
+	int		 rc;
+
+	(void)argc;
+	if (readfile(argv[0], &src, &len) == -1)
+		return EX_INPUT;
+	if (policyctl_compile(src, len, argv[0], &c) == -1) {
+		free(src);
+		return EX_INPUT;
+	}
+	if (openstore(&st, 0) == -1) {
+		policyctl_compiled_free(&c);
+		free(src);
+		return EX_STORE;
+	}
+	rc = store_load(st, src, len, c.data, c.size, &gen);
+	policyctl_compiled_free(&c);
+	free(src);
+	if (rc != STORE_OK || (rc = store_info(st, gen, &g, NULL)) != 0)
+		return storefail(st, rc);
+	describe(stdout, &g, "");
+	store_close(st);
+	return EX_DONE;
+}
+
+/* No GEN: the current one. */
+static int
+pickgen(struct store *st, int argc, char **argv, uint64_t *gen)
+{
+	int	 rc;
+
+	if (argc > 0)
+		return parsegen(argv[0], gen) == -1 ? EX_INPUT : EX_DONE;
+	if ((rc = store_current(st, gen)) != STORE_OK)
+		return storefail(st, rc);
+	return EX_DONE;
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	struct store	*st;
+	struct store_gen g;
+	uint64_t	 gen;
+	char		*src;
+	int		 rc;
+
+	if (openstore(&st, STORE_RDONLY) == -1)
+		return EX_STORE;
+	if ((rc = pickgen(st, argc, argv, &gen)) != EX_DONE) {
+		if (rc == EX_INPUT)
+			store_close(st);
+		return rc;
+	}
+	if ((rc = store_info(st, gen, &g, &src)) != STORE_OK)
+		return storefail(st, rc);
+	describe(stdout, &g, "# ");
+	fwrite(src, 1, g.srclen, stdout);
+	free(src);
+	store_close(st);
+	return EX_DONE;
+}
+
+static int
+cmd_history(int argc, char **argv)
+{
+	struct store	 *st;
+	struct store_gen *h;
+	uint64_t	  cur = 0;
+	size_t		  n, i;
+	int		  rc;
+
+	(void)argc;
+	(void)argv;
+	if (openstore(&st, STORE_RDONLY) == -1)
+		return EX_STORE;
+	if ((rc = store_current(st, &cur)) == STORE_ERR ||
+	    (rc = store_history(st, &h, &n)) != STORE_OK)
+		return storefail(st, rc);
+	for (i = 0; i < n; i++)
+		describe(stdout, &h[i], h[i].gen == cur ? "* " : "  ");
+	free(h);
+	store_close(st);
+	return EX_DONE;
+}
+
+/* No A: the generation before the current; no B: the current. */
+static int
+cmd_diff(int argc, char **argv)
+{
+	struct store	*st;
+	struct store_gen ga, gb;
+	uint64_t	 a, b;
+	char		*sa = NULL, *sb = NULL, la[96], lb[96], ts[64];
+	int		 rc;
+
+	if (openstore(&st, STORE_RDONLY) == -1)
+		return EX_STORE;
+	if (argc > 0 && parsegen(argv[0], &a) == -1)
+		goto bad;
+	if (argc > 1 && parsegen(argv[1], &b) == -1)
+		goto bad;
+	if (argc < 2 && (rc = store_current(st, &b)) != STORE_OK)
+		return storefail(st, rc);
+	if (argc < 1 && (rc = store_previous(st, b, &a)) != STORE_OK)
+		return storefail(st, rc);
+	if ((rc = store_info(st, a, &ga, &sa)) != STORE_OK)
+		return storefail(st, rc);
+	if ((rc = store_info(st, b, &gb, &sb)) != STORE_OK) {
+		free(sa);
+		return storefail(st, rc);
+	}
+	when(ga.time, ts, sizeof(ts));
+	(void)snprintf(la, sizeof(la), "generation %" PRIu64 "\t%s", a, ts);
+	when(gb.time, ts, sizeof(ts));
+	(void)snprintf(lb, sizeof(lb), "generation %" PRIu64 "\t%s", b, ts);
+	rc = linediff(stdout, sa, ga.srclen, sb, gb.srclen, la, lb);
+	if (rc == 0)
+		printf("generations %" PRIu64 " and %" PRIu64
+		    " have the same source\n", a, b);
+	free(sa);
+	free(sb);
+	store_close(st);
+	if (rc == -1) {
+		warnx_("diff: out of memory");
+		return EX_STORE;
+	}
+	return EX_DONE;
+ bad:
+	store_close(st);
+	return EX_INPUT;
+}
+
+/* No GEN: the generation before the current one. */
+static int
+cmd_rollback(int argc, char **argv)
+{
+	struct store	*st;
+	struct store_gen g;
+	uint64_t	 to = 0, gen;
+	int		 rc;
+
+	if (argc > 0 && parsegen(argv[0], &to) == -1)
+		return EX_INPUT;
+	if (openstore(&st, 0) == -1)
+		return EX_STORE;
+	if ((rc = store_rollback(st, to, &gen)) != STORE_OK ||
+	    (rc = store_info(st, gen, &g, NULL)) != STORE_OK)
+		return storefail(st, rc);
+	describe(stdout, &g, "");
+	store_close(st);
+	return EX_DONE;
+}
+
+static void
+options(int *argc, char ***argv, int sub)
+{
+	const char	*errstr = NULL;
+	long long	 v;
+	char		*end;
+	int		 ch;
+
+	optind = 0;
+	while ((ch = getopt(*argc, *argv, sub ? "+k:s:" : "+s:")) != -1) {
+		switch (ch) {
+		case 's':
+			storedir = optarg;
+			break;
+		case 'k':
+			errno = 0;
+			v = strtoll(optarg, &end, 10);
+			if (*end != '\0' || errno != 0 || v < 1 ||
+			    v > 1000000)
+				errstr = "must be 1 to 1000000";
+			if (errstr != NULL) {
+				warnx_("-k %s: %s", optarg, errstr);
+				exit(EX_INPUT);
+			}
+			keep = (unsigned)v;
+			break;
+		default:
+			usage();
+		}
+	}
+	*argc -= optind;
+	*argv += optind;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct cmd	*c = NULL;
+	size_t			 i;
+	int			 rc;
+
+	options(&argc, &argv, 0);
+	if (argc < 1)
+		usage();
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[0], cmds[i].name) == 0)
+			c = &cmds[i];
+	if (c == NULL) {
+		warnx_("%s: unknown command", argv[0]);
+		usage();
+	}
+	options(&argc, &argv, 1);
+	if (argc < c->minargs || argc > c->maxargs) {
+		fprintf(stderr, "usage: policyctl [-s dir] %s\n", c->usage);
+		return EX_INPUT;
+	}
+	rc = c->fn(argc, argv);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warnx_("stdout: %s", strerror(errno));
+		return rc == EX_DONE ? EX_STORE : rc;
+	}
+	return rc;
+}

@@ -1,0 +1,151 @@
+#! /usr/bin/env atf-sh
+# policyctl(8) on a store in the test's own directory: every subcommand,
+# what it prints, and its exit codes (0 done, 1 invalid input, 2 store).
+
+P=@OBJDIR@/bin/policyctl
+
+rules()
+{
+	printf 'imap request LOGIN reject "Use TLS" unless tls\n' >a.rules
+	printf 'imap request * accept\n' >>a.rules
+	printf 'imap request LOGIN reject "Use TLS" unless tls\n' >b.rules
+	printf 'imap request DELETE drop\n' >>b.rules
+	printf 'imap request * accept\n' >>b.rules
+}
+
+atf_test_case check
+check_body()
+{
+	rules
+	atf_check -o inline:'a.rules: ok\n' "$P" check a.rules
+	atf_check -s exit:1 -e match:'missing.rules: No such file' \
+	    "$P" check missing.rules
+	printf 'imap request * accept\n\0junk\n' >nul.rules
+	atf_check -s exit:1 -e match:'^nul.rules:2: ' "$P" check nul.rules
+	atf_check -s exit:1 -e match:'not a regular file' "$P" check .
+	# check never touches a store
+	atf_check -o ignore "$P" -s nostore check a.rules
+	atf_check -s exit:1 test -e nostore
+}
+
+atf_test_case load_show_history
+load_show_history_body()
+{
+	rules
+	atf_check -o match:'^generation 1 .* load sha256 [0-9a-f]{64}$' \
+	    "$P" -s st load a.rules
+	# -s after the subcommand too
+	atf_check -o match:'^generation 2 ' "$P" load -s st b.rules
+	sha=$(sha256sum b.rules | cut -d' ' -f1)
+	atf_check -o match:"^# generation 2 .* sha256 $sha\$" "$P" -s st show
+	"$P" -s st show | tail -n +2 >shown
+	atf_check cmp shown b.rules
+	"$P" -s st show 1 | tail -n +2 >shown
+	atf_check cmp shown a.rules
+	atf_check -s exit:1 -e match:'generation 7: no such generation' \
+	    "$P" -s st show 7
+	atf_check -s exit:1 -e match:'not a generation number' \
+	    "$P" -s st show 1x
+	atf_check -o save:hist "$P" -s st history
+	atf_check -o match:'^  generation 1 .* load ' cat hist
+	atf_check -o match:'^\* generation 2 .* load ' cat hist
+	atf_check -o inline:'2\n' sh -c 'wc -l <hist'
+}
+
+atf_test_case diff
+diff_body()
+{
+	rules
+	atf_check -o ignore "$P" -s st load a.rules
+	atf_check -o ignore "$P" -s st load b.rules
+	cat >expout <<'EOF'
+@@ -1,2 +1,3 @@
+ imap request LOGIN reject "Use TLS" unless tls
++imap request DELETE drop
+ imap request * accept
+EOF
+	"$P" -s st diff >out
+	atf_check -o match:'^--- generation 1	' head -1 out
+	atf_check -o match:'^\+\+\+ generation 2	' sed -n 2p out
+	tail -n +3 out >hunks
+	atf_check -o file:expout cat hunks
+	"$P" -s st diff 2 1 | tail -n +3 >hunks
+	atf_check -o match:'^-imap request DELETE drop$' cat hunks
+	atf_check -o match:'^@@ -1,3 \+1,2 @@$' cat hunks
+	atf_check -o match:'^generations 1 and 1 have the same source$' \
+	    "$P" -s st diff 1 1
+	atf_check -s exit:1 -e match:'generation 5: no such generation' \
+	    "$P" -s st diff 5
+}
+
+atf_test_case rollback
+rollback_body()
+{
+	rules
+	atf_check -s exit:1 -e match:'nothing loaded yet' \
+	    "$P" -s st rollback
+	atf_check -o ignore "$P" -s st load a.rules
+	atf_check -s exit:1 -e match:'no older generation' \
+	    "$P" -s st rollback
+	atf_check -o ignore "$P" -s st load b.rules
+	atf_check -o match:'^generation 3 .* rollback to 1 ' \
+	    "$P" -s st rollback
+	"$P" -s st show | tail -n +2 >shown
+	atf_check cmp shown a.rules
+	atf_check -o match:'^generation 4 .* rollback to 2 ' \
+	    "$P" -s st rollback 2
+	atf_check -s exit:1 -e match:'generation 9: no such' \
+	    "$P" -s st rollback 9
+	atf_check -o save:hist "$P" -s st history
+	atf_check -o match:'^  generation 3 .* rollback to 1 sha256' cat hist
+	atf_check -o match:'^\* generation 4 .* rollback to 2 sha256' cat hist
+	# retention: -k keeps the newest KEEP generations
+	atf_check -o match:'^generation 5 ' "$P" -s st load -k 2 a.rules
+	atf_check -o inline:'2\n' sh -c "'$P' -s st history | wc -l"
+	atf_check -s exit:1 -e match:'generation 3: no such' \
+	    "$P" -s st show 3
+	atf_check -s exit:1 -e match:'-k 0: ' "$P" -s st load -k 0 a.rules
+}
+
+atf_test_case store_errors
+store_errors_body()
+{
+	rules
+	touch plain
+	atf_check -s exit:2 -e match:'store plain: not a directory' \
+	    "$P" -s plain load a.rules
+	atf_check -s exit:2 -e match:'store plain: not a directory' \
+	    "$P" -s plain history
+	atf_check -s exit:2 -e match:'store /dev/null/st: Not a directory' \
+	    "$P" -s /dev/null/st load a.rules
+	# even root cannot make a directory in /proc
+	atf_check -s exit:2 -e match:'store /proc/postern-st: mkdir' \
+	    "$P" -s /proc/postern-st load a.rules
+	atf_check -s exit:2 -e match:'store missing: No such file' \
+	    "$P" -s missing show
+	mkdir empty
+	atf_check -s exit:2 -e match:'store empty: open' \
+	    "$P" -s empty history
+	# invalid input wins over a broken store: nothing is opened
+	atf_check -s exit:1 -e ignore "$P" -s plain load missing.rules
+}
+
+atf_test_case usage
+usage_body()
+{
+	atf_check -s exit:1 -e match:'^usage: ' "$P"
+	atf_check -s exit:1 -e match:'frob: unknown command' "$P" frob
+	atf_check -s exit:1 -e match:'^usage: .* check FILE' "$P" check
+	atf_check -s exit:1 -e match:'^usage: ' "$P" show 1 2
+	atf_check -s exit:1 -e match:'^usage: ' "$P" -x history
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case check
+	atf_add_test_case load_show_history
+	atf_add_test_case diff
+	atf_add_test_case rollback
+	atf_add_test_case store_errors
+	atf_add_test_case usage
+}
