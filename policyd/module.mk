@@ -5,10 +5,10 @@ MAN5 += policyd/postern.rules.5
 # The LMDB policy store (store.h): generations, rollback, the reader.
 LIB_SRCS += policyd/store.c
 ALL_CFLAGS += -Ipolicyd
-LIB_SRCS += policyd/rules_lex.c policyd/rules_compile.c policyd/rules_blob.c \
-	policyd/rules_match.c policyd/rules_expand.c
 # policyctl(8): check, load, show, history, diff, rollback.
 PROGS += policyctl
 policyctl_SRCS = policyd/policyctl.c policyd/policyctl_compile.c \
 	policyd/linediff.c
 MAN8 += policyd/policyctl.8
+LIB_SRCS += policyd/rules_lex.c policyd/rules_compile.c policyd/rules_blob.c \
+	policyd/rules_match.c policyd/rules_expand.c
