@@ -1,38 +1,44 @@
 /*
- * Until the rule compiler is in the build, a rule file is only checked
- * to be text (no NUL byte), and the stored blob is empty; policyd's
- * rules_blob_check() refuses an empty blob, so nothing half-checked is
- * ever enforced.  Switching to rules_compile() changes this file only.
+ * policyctl's one call into the rule compiler.  The blob is checked as
+ * policyd will check it after reading it back, so a compiler bug shows
+ * here, before anything is stored.
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "policyctl_compile.h"
+#include "rules.h"
 
 int
 policyctl_compile(const char *src, size_t len, const char *file,
     struct compiled *c)
 {
-	const char	*nul;
-	size_t		 line = 1, i;
+	struct rules_blob	 b;
+	struct rules_error	 err;
 
 	c->data = NULL;
 	c->size = 0;
-	if ((nul = memchr(src, '\0', len)) != NULL) {
-		for (i = 0; src + i < nul; i++)
-			line += src[i] == '\n';
-		fprintf(stderr, "%s:%zu: NUL byte in a rule file\n", file,
-		    line);
+	if (rules_compile(src, len, file, &b, &err) == -1) {
+		fprintf(stderr, "%s\n", err.msg);
 		return -1;
 	}
+	if (rules_blob_check(b.data, b.size) == -1) {
+		fprintf(stderr, "%s: the compiler made a blob that does not "
+		    "pass its own check\n", file);
+		rules_blob_free(&b);
+		return -1;
+	}
+	c->data = b.data;
+	c->size = b.size;
 	return 0;
 }
 
 void
 policyctl_compiled_free(struct compiled *c)
 {
-	free(c->data);
+	struct rules_blob	 b = { c->data, c->size };
+
+	rules_blob_free(&b);
 	c->data = NULL;
 	c->size = 0;
 }

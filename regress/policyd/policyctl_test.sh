@@ -20,8 +20,12 @@ check_body()
 	atf_check -o inline:'a.rules: ok\n' "$P" check a.rules
 	atf_check -s exit:1 -e match:'missing.rules: No such file' \
 	    "$P" check missing.rules
-	printf 'imap request * accept\n\0junk\n' >nul.rules
-	atf_check -s exit:1 -e match:'^nul.rules:2: ' "$P" check nul.rules
+	printf 'imap request * accept\nimap request * frobnicate\n' >bad.rules
+	atf_check -s exit:1 -e match:'^bad.rules:2:[0-9]+: .*frobnicate' \
+	    "$P" check bad.rules
+	# a rule file that does not compile never reaches the store
+	atf_check -s exit:1 -e match:'^bad.rules:2:' "$P" -s st load bad.rules
+	atf_check -s exit:1 test -e st
 	atf_check -s exit:1 -e match:'not a regular file' "$P" check .
 	# check never touches a store
 	atf_check -o ignore "$P" -s nostore check a.rules
