@@ -48,6 +48,8 @@ buf_add(struct buf *b, const void *p, size_t n)
 	unsigned char	*np;
 	size_t		 ncap;
 
+	if (n == 0)
+		return 0;
 	if (n > MAX_SOURCE * 4 - b->len)
 		return -1;
 	if (b->len + n > b->cap) {
@@ -523,7 +525,7 @@ table_connect(struct cc *cc)
 
 	if (!is(cc, "tls"))
 		return expected(cc, "\"tls\"");
-	if (take_str(cc, 0, &cc->r->k1) == -1)
+	if (take_str(cc, 1, &cc->r->k1) == -1)
 		return -1;
 	for (i = 0; i < 4; i++)
 		if (is(cc, modes[i])) {

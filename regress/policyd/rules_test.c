@@ -1,0 +1,863 @@
+/*
+ * postern.rules(5): the compiler, the blob validator and the matcher.
+ */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <atf-c.h>
+
+#include "rules.h"
+
+static struct rules_blob	 B;
+
+static void
+compile_ok(const char *src)
+{
+	struct rules_error	 e;
+
+	rules_blob_free(&B);
+	if (rules_compile(src, strlen(src), "t.rules", &B, &e) != 0)
+		atf_tc_fail("compile failed: %s", e.msg);
+	ATF_REQUIRE_EQ(rules_blob_check(B.data, B.size), 0);
+}
+
+static void
+compile_err(const char *src, const char *msg)
+{
+	struct rules_blob	 b;
+	struct rules_error	 e;
+
+	if (rules_compile(src, strlen(src), "t.rules", &b, &e) == 0) {
+		rules_blob_free(&b);
+		atf_tc_fail("compiled, expected: %s", msg);
+	}
+	ATF_CHECK_STREQ_MSG(e.msg, msg, "for %s", src);
+	ATF_CHECK(b.data == NULL);
+}
+
+static struct rules_query
+query(enum rules_proto p, enum rules_table t, const char *key)
+{
+	struct rules_query	 q;
+
+	memset(&q, 0, sizeof(q));
+	q.proto = p;
+	q.table = t;
+	q.key = key;
+	return q;
+}
+
+static struct rules_verdict
+match(const struct rules_query *q)
+{
+	struct rules_verdict	 v;
+
+	ATF_REQUIRE_EQ(rules_match(B.data, q, &v), 0);
+	return v;
+}
+
+/* the action and the deciding line of an imap request */
+static struct rules_verdict
+req(const char *key)
+{
+	struct rules_query	 q = query(RULES_IMAP, RULES_REQUEST, key);
+
+	return match(&q);
+}
+
+#define CHECK_V(v, act, ln) do {					\
+	ATF_CHECK_EQ_MSG((v).action, (act), "action %s, want %s",	\
+	    rules_action_name((v).action), rules_action_name(act));	\
+	ATF_CHECK_EQ_MSG((v).line, (unsigned)(ln), "line %u, want %u",	\
+	    (v).line, (unsigned)(ln));					\
+} while (0)
+
+static void
+set_addr(struct rules_query *q, const char *a)
+{
+	q->family = strchr(a, ':') ? AF_INET6 : AF_INET;
+	memset(q->addr, 0, sizeof(q->addr));
+	ATF_REQUIRE(inet_pton(q->family, a, q->addr) == 1);
+}
+
+ATF_TC_WITHOUT_HEAD(request_actions);
+ATF_TC_BODY(request_actions, tc)
+{
+	struct rules_verdict	 v;
+
+	compile_ok(
+	    "imap request A accept\n"
+	    "imap request B reject\n"
+	    "imap request C reject \"no [X]\"\n"
+	    "imap request D drop\n"
+	    "imap request E abort\n"
+	    "imap request F rewrite \"EXAMINE $1\"\n"
+	    "imap request G respond \"OK done\" untagged \"ONE 1\" "
+	    "untagged \"TWO\"\n"
+	    "pop3 request CAPA accept-multiline\n"
+	    "pop3 request USER reject \"-ERR Use APOP\"\n");
+	v = req("A");
+	CHECK_V(v, RULES_ACCEPT, 1);
+	ATF_CHECK(v.text == NULL);
+	ATF_CHECK_STREQ(v.file, "t.rules");
+	ATF_CHECK_EQ(v.col, 1);
+	v = req("B");
+	CHECK_V(v, RULES_REJECT, 2);
+	ATF_CHECK(v.text == NULL);
+	v = req("C");
+	CHECK_V(v, RULES_REJECT, 3);
+	ATF_CHECK_STREQ(v.text, "no [X]");
+	CHECK_V(req("D"), RULES_DROP, 4);
+	CHECK_V(req("E"), RULES_ABORT, 5);
+	v = req("F");
+	CHECK_V(v, RULES_REWRITE, 6);
+	ATF_CHECK_STREQ(v.text, "EXAMINE $1");
+	v = req("G");
+	CHECK_V(v, RULES_RESPOND, 7);
+	ATF_CHECK_STREQ(v.text, "OK done");
+	ATF_REQUIRE_EQ(v.nuntagged, 2);
+	ATF_CHECK_STREQ(rules_untagged(&v, 0), "ONE 1");
+	ATF_CHECK_STREQ(rules_untagged(&v, 1), "TWO");
+	ATF_CHECK(rules_untagged(&v, 2) == NULL);
+	{
+		struct rules_query q = query(RULES_POP3, RULES_REQUEST, "capa");
+
+		v = match(&q);
+		CHECK_V(v, RULES_ACCEPT_MULTILINE, 8);
+		q.key = "USER";
+		v = match(&q);
+		CHECK_V(v, RULES_REJECT, 9);
+		ATF_CHECK_STREQ(v.text, "-ERR Use APOP");
+		/* the imap table is another table */
+		q.key = "A";
+		CHECK_V(match(&q), RULES_REJECT, 0);
+	}
+	rules_blob_free(&B);
+}
+
+ATF_TC_WITHOUT_HEAD(first_match_and_fallback);
+ATF_TC_BODY(first_match_and_fallback, tc)
+{
+	struct rules_query	 q;
+
+	compile_ok(
+	    "imap request LOGIN reject \"[PRIVACYREQUIRED] TLS\" unless tls\n"
+	    "imap request LOGIN drop if tls\n"
+	    "imap request LOGIN abort\n"
+	    "imap request DELETE drop if user \"x\"\n"
+	    "imap request * reject \"star\" if state selected\n"
+	    "imap request * accept if tls\n");
+	q = query(RULES_IMAP, RULES_REQUEST, "LOGIN");
+	CHECK_V(match(&q), RULES_REJECT, 1);
+	q.tls = 1;
+	CHECK_V(match(&q), RULES_DROP, 2);	/* first that holds */
+	/* no rule of DELETE holds: the "*" rules, in order */
+	q.key = "delete";
+	CHECK_V(match(&q), RULES_ACCEPT, 6);
+	q.state = RULES_ST_SELECTED;
+	CHECK_V(match(&q), RULES_REJECT, 5);
+	/* no rule for the key at all */
+	q.key = "NOOP";
+	CHECK_V(match(&q), RULES_REJECT, 5);
+	/* nothing holds in "*" either: reject, the default */
+	q.tls = 0;
+	q.state = RULES_ST_AUTHENTICATED;
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	ATF_CHECK(match(&q).text == NULL);
+	q.key = NULL;
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	rules_blob_free(&B);
+}
+
+ATF_TC_WITHOUT_HEAD(defaults);
+ATF_TC_BODY(defaults, tc)
+{
+	struct rules_query	 q;
+
+	compile_ok("# nothing but a comment\n\n");
+	q = query(RULES_IMAP, RULES_REQUEST, "LOGIN");
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.table = RULES_RESPONSE;
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.table = RULES_CAPABILITY;
+	CHECK_V(match(&q), RULES_DROP, 0);
+	q.table = RULES_LIST;
+	CHECK_V(match(&q), RULES_ACCEPT, 0);
+	q.table = RULES_CONNECT;
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.table = 9;
+	{
+		struct rules_verdict	 v;
+
+		ATF_CHECK_EQ(rules_match(B.data, &q, &v), -1);
+	}
+	rules_blob_free(&B);
+}
+
+ATF_TC_WITHOUT_HEAD(conditions);
+ATF_TC_BODY(conditions, tc)
+{
+	struct rules_query	 q;
+	struct rules_arg	 args[2] = { { "INBOX", 5 }, { NULL, 100 } };
+
+	compile_ok(
+	    "imap request T accept if tls\n"
+	    "imap request S accept if state authenticated\n"
+	    "imap request S drop if state not-authenticated\n"
+	    "imap request S abort if state logout\n"
+	    "imap request U accept if user \"guest*\"\n"
+	    "imap request L accept if listener imaps\n"
+	    "imap request P accept if port 993\n"
+	    "imap request A accept if arg 1 ~ INBOX\n"
+	    "imap request A drop if arg 2 ~ *\n"
+	    "imap request M accept if mailbox \"Arch*\"\n"
+	    "imap request C accept if client 10.0.0.0/8\n"
+	    "pop3 request S accept if state transaction\n"
+	    "pop3 request S drop if state authorization\n");
+	q = query(RULES_IMAP, RULES_REQUEST, "T");
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.tls = 1;
+	CHECK_V(match(&q), RULES_ACCEPT, 1);
+	q.key = "S";
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.state = RULES_ST_AUTHENTICATED;
+	CHECK_V(match(&q), RULES_ACCEPT, 2);
+	q.state = RULES_ST_NOT_AUTHENTICATED;
+	CHECK_V(match(&q), RULES_DROP, 3);
+	q.state = RULES_ST_LOGOUT;
+	CHECK_V(match(&q), RULES_ABORT, 4);
+	q.state = RULES_ST_SELECTED;
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.key = "U";
+	CHECK_V(match(&q), RULES_REJECT, 0);	/* no user yet */
+	q.user = "guest7";
+	CHECK_V(match(&q), RULES_ACCEPT, 5);
+	q.user = "Guest7";
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.key = "L";
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.listener = "imaps";
+	CHECK_V(match(&q), RULES_ACCEPT, 6);
+	q.listener = "imaps2";
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.key = "P";
+	q.port = 143;
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.port = 993;
+	CHECK_V(match(&q), RULES_ACCEPT, 7);
+	q.key = "A";
+	CHECK_V(match(&q), RULES_REJECT, 0);	/* no arguments */
+	q.args = args;
+	q.nargs = 1;
+	CHECK_V(match(&q), RULES_ACCEPT, 8);
+	args[0].len = 4;	/* "INBO": lengths, not NULs, count */
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	/* a literal is only a length: no glob matches it */
+	q.nargs = 2;
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	args[1].s = "";
+	args[1].len = 0;
+	CHECK_V(match(&q), RULES_DROP, 9);
+	q.key = "M";
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.mailbox = "Archive/2020";
+	CHECK_V(match(&q), RULES_ACCEPT, 10);
+	q.key = "C";
+	CHECK_V(match(&q), RULES_REJECT, 0);	/* no address */
+	set_addr(&q, "10.9.8.7");
+	CHECK_V(match(&q), RULES_ACCEPT, 11);
+	q = query(RULES_POP3, RULES_REQUEST, "S");
+	q.state = RULES_ST_TRANSACTION;
+	CHECK_V(match(&q), RULES_ACCEPT, 12);
+	q.state = RULES_ST_AUTHORIZATION;
+	CHECK_V(match(&q), RULES_DROP, 13);
+	rules_blob_free(&B);
+}
+
+ATF_TC_WITHOUT_HEAD(unless_and_precedence);
+ATF_TC_BODY(unless_and_precedence, tc)
+{
+	struct rules_query	 q;
+	int			 tls, a, b, want;
+
+	/* "or" binds looser than "and", "not" tighter than both */
+	compile_ok(
+	    "imap request X accept if tls or port 1 and listener b\n"
+	    "imap request Y accept if not tls and port 1\n"
+	    "imap request Z accept if (tls or port 1) and listener b\n"
+	    "imap request W accept unless tls or port 1\n"
+	    "imap request V accept if not (not tls)\n");
+	q = query(RULES_IMAP, RULES_REQUEST, "X");
+	for (tls = 0; tls < 2; tls++)
+		for (a = 0; a < 2; a++)
+			for (b = 0; b < 2; b++) {
+				q.tls = tls;
+				q.port = a ? 1 : 2;
+				q.listener = b ? "b" : "c";
+				q.key = "X";
+				want = tls || (a && b);
+				CHECK_V(match(&q), want ? RULES_ACCEPT :
+				    RULES_REJECT, want ? 1 : 0);
+				q.key = "Y";
+				want = !tls && a;
+				CHECK_V(match(&q), want ? RULES_ACCEPT :
+				    RULES_REJECT, want ? 2 : 0);
+				q.key = "Z";
+				want = (tls || a) && b;
+				CHECK_V(match(&q), want ? RULES_ACCEPT :
+				    RULES_REJECT, want ? 3 : 0);
+				q.key = "W";
+				want = !(tls || a);
+				CHECK_V(match(&q), want ? RULES_ACCEPT :
+				    RULES_REJECT, want ? 4 : 0);
+				q.key = "V";
+				want = tls;
+				CHECK_V(match(&q), want ? RULES_ACCEPT :
+				    RULES_REJECT, want ? 5 : 0);
+			}
+	rules_blob_free(&B);
+}
+
+static int
+client_ok(const char *cidr, const char *addr)
+{
+	char			 src[200];
+	struct rules_query	 q = query(RULES_IMAP, RULES_REQUEST, "C");
+
+	snprintf(src, sizeof(src), "imap request C accept if client %s\n",
+	    cidr);
+	compile_ok(src);
+	set_addr(&q, addr);
+	return match(&q).action == RULES_ACCEPT;
+}
+
+ATF_TC_WITHOUT_HEAD(cidr);
+ATF_TC_BODY(cidr, tc)
+{
+	ATF_CHECK(client_ok("0.0.0.0/0", "255.255.255.255"));
+	ATF_CHECK(!client_ok("0.0.0.0/0", "::1"));
+	ATF_CHECK(client_ok("192.168.1.7", "192.168.1.7"));
+	ATF_CHECK(!client_ok("192.168.1.7", "192.168.1.6"));
+	ATF_CHECK(client_ok("192.168.1.6/31", "192.168.1.7"));
+	ATF_CHECK(!client_ok("192.168.1.6/31", "192.168.1.8"));
+	ATF_CHECK(client_ok("10.128.0.0/9", "10.255.1.1"));
+	ATF_CHECK(!client_ok("10.128.0.0/9", "10.127.255.255"));
+	ATF_CHECK(client_ok("127.0.0.0/8", "127.1.2.3"));
+	ATF_CHECK(!client_ok("127.0.0.0/8", "128.0.0.0"));
+	/* a v4-mapped v6 client is its v4 address */
+	ATF_CHECK(client_ok("127.0.0.0/8", "::ffff:127.0.0.1"));
+	ATF_CHECK(!client_ok("127.0.0.0/8", "::127.0.0.1"));
+	ATF_CHECK(client_ok("::/0", "::"));
+	ATF_CHECK(!client_ok("::/0", "10.0.0.1"));
+	ATF_CHECK(client_ok("::1", "::1"));
+	ATF_CHECK(!client_ok("::1/128", "::2"));
+	ATF_CHECK(client_ok("2001:db8::/32", "2001:db8:ffff::1"));
+	ATF_CHECK(!client_ok("2001:db8::/32", "2001:db9::1"));
+	ATF_CHECK(client_ok("2001:db8::/127", "2001:db8::1"));
+	ATF_CHECK(!client_ok("2001:db8::/127", "2001:db8::2"));
+	ATF_CHECK(client_ok("fe80::/10", "febf::1"));
+	ATF_CHECK(!client_ok("fe80::/10", "fec0::1"));
+	rules_blob_free(&B);
+}
+
+static int
+glob_ok(const char *pat, const char *s)
+{
+	char			 src[200];
+	struct rules_query	 q = query(RULES_IMAP, RULES_REQUEST, "G");
+
+	snprintf(src, sizeof(src), "imap request G accept if user \"%s\"\n",
+	    pat);
+	compile_ok(src);
+	q.user = s;
+	return match(&q).action == RULES_ACCEPT;
+}
+
+ATF_TC_WITHOUT_HEAD(glob);
+ATF_TC_BODY(glob, tc)
+{
+	ATF_CHECK(glob_ok("*", ""));
+	ATF_CHECK(glob_ok("*", "anything"));
+	ATF_CHECK(glob_ok("", ""));
+	ATF_CHECK(!glob_ok("", "a"));
+	ATF_CHECK(glob_ok("a*", "a"));
+	ATF_CHECK(!glob_ok("a*", "ba"));
+	ATF_CHECK(glob_ok("*b", "aab"));
+	ATF_CHECK(glob_ok("*ab", "aab"));
+	ATF_CHECK(!glob_ok("*ab", "aba"));
+	ATF_CHECK(glob_ok("a*b*c", "aXbYbZc"));
+	ATF_CHECK(!glob_ok("a*b*c", "aXbYbZ"));
+	ATF_CHECK(glob_ok("a**", "abc"));
+	ATF_CHECK(glob_ok("?", "x"));
+	ATF_CHECK(!glob_ok("?", ""));
+	ATF_CHECK(!glob_ok("?", "xy"));
+	ATF_CHECK(glob_ok("a?c", "abc"));
+	ATF_CHECK(!glob_ok("abc", "ABC"));
+	ATF_CHECK(!glob_ok("abcd", "abc"));
+	ATF_CHECK(!glob_ok("abc", "abcd"));
+	/* \\ in the rule file is one backslash: it quotes the next */
+	ATF_CHECK(glob_ok("a\\\\*", "a*"));
+	ATF_CHECK(!glob_ok("a\\\\*", "ab"));
+	ATF_CHECK(glob_ok("\\\\?", "?"));
+	ATF_CHECK(!glob_ok("\\\\?", "x"));
+	ATF_CHECK(glob_ok("a\\\\", "a\\"));
+	ATF_CHECK(glob_ok("Private/*", "Private/x/y"));
+	rules_blob_free(&B);
+}
+
+ATF_TC_WITHOUT_HEAD(response_keys);
+ATF_TC_BODY(response_keys, tc)
+{
+	struct rules_query	 q;
+	struct rules_verdict	 v;
+
+	compile_ok(
+	    "imap response GREETING untagged OK rewrite \"postern ready\"\n"
+	    "imap response FETCH tagged OK accept\n"
+	    "imap response FETCH all NO drop\n"
+	    "imap response FETCH untagged * abort\n"
+	    "imap response * untagged ALERT drop\n"
+	    "imap response * tagged NO reject \"no\"\n"
+	    "imap response * all * accept if tls\n"
+	    "pop3 response GREETING +OK rewrite \"+OK hi\"\n"
+	    "pop3 response * * accept\n");
+	q = query(RULES_IMAP, RULES_RESPONSE, "GREETING");
+	q.kind = RULES_UNTAGGED;
+	q.name = "ok";
+	v = match(&q);
+	CHECK_V(v, RULES_REWRITE, 1);
+	ATF_CHECK_STREQ(v.text, "postern ready");
+	q.kind = RULES_TAGGED;	/* GREETING tagged OK: the "*" keys */
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.tls = 1;
+	CHECK_V(match(&q), RULES_ACCEPT, 7);
+	q.tls = 0;
+	q.key = "FETCH";
+	CHECK_V(match(&q), RULES_ACCEPT, 2);
+	q.name = "NO";	/* (FETCH, all, NO) holds for tagged */
+	CHECK_V(match(&q), RULES_DROP, 3);
+	q.kind = RULES_UNTAGGED;
+	CHECK_V(match(&q), RULES_DROP, 3);	/* ...and untagged */
+	q.name = "EXISTS";	/* (FETCH, untagged, *) */
+	CHECK_V(match(&q), RULES_ABORT, 4);
+	q.kind = RULES_TAGGED;	/* (*, tagged, *) is none: (*, all, *) */
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	q.key = "SELECT";
+	q.kind = RULES_UNTAGGED;
+	q.name = "ALERT";
+	CHECK_V(match(&q), RULES_DROP, 5);
+	q.kind = RULES_TAGGED;
+	q.name = "NO";
+	CHECK_V(match(&q), RULES_REJECT, 6);
+	/* the command's own key wins over "*"'s more exact name */
+	q.key = "FETCH";
+	CHECK_V(match(&q), RULES_DROP, 3);
+	q = query(RULES_POP3, RULES_RESPONSE, "GREETING");
+	q.name = "+ok";
+	CHECK_V(match(&q), RULES_REWRITE, 8);
+	q.name = "-ERR";
+	CHECK_V(match(&q), RULES_ACCEPT, 9);
+	rules_blob_free(&B);
+}
+
+ATF_TC_WITHOUT_HEAD(capability_list_connect);
+ATF_TC_BODY(capability_list_connect, tc)
+{
+	struct rules_query	 q;
+	struct rules_verdict	 v;
+
+	compile_ok(
+	    "imap capability COMPRESS=DEFLATE drop\n"
+	    "imap capability IDLE drop if client 10.1.0.0/16\n"
+	    "imap capability * accept\n"
+	    "imap list hide \"Private/*\" unless user admin\n"
+	    "imap list attributes \"\\\\Noselect\" if mailbox Archive\n"
+	    "imap connect tls starttls-required unless client 127.0.0.0/8\n"
+	    "imap connect tls none\n"
+	    "pop3 capability STLS drop\n"
+	    "pop3 connect tls implicit if port 995\n"
+	    "pop3 connect tls starttls\n");
+	q = query(RULES_IMAP, RULES_CAPABILITY, "compress=deflate");
+	CHECK_V(match(&q), RULES_DROP, 1);
+	q.key = "IDLE";
+	CHECK_V(match(&q), RULES_ACCEPT, 3);
+	set_addr(&q, "10.1.2.3");
+	CHECK_V(match(&q), RULES_DROP, 2);
+	q = query(RULES_POP3, RULES_CAPABILITY, "STLS");
+	CHECK_V(match(&q), RULES_DROP, 8);
+	q.key = "TOP";	/* no "*": dropped by default */
+	CHECK_V(match(&q), RULES_DROP, 0);
+
+	q = query(RULES_IMAP, RULES_LIST, NULL);
+	q.mailbox = "Private/diary";
+	CHECK_V(match(&q), RULES_HIDE, 4);
+	ATF_CHECK(!match(&q).cacheable);
+	q.user = "admin";
+	CHECK_V(match(&q), RULES_ACCEPT, 0);
+	q.mailbox = "Archive";
+	v = match(&q);
+	CHECK_V(v, RULES_ATTRIBUTES, 5);
+	ATF_CHECK_STREQ(v.text, "\\Noselect");
+
+	q = query(RULES_IMAP, RULES_CONNECT, NULL);
+	v = match(&q);
+	CHECK_V(v, RULES_TLS, 6);
+	ATF_CHECK_EQ(v.tls, RULES_TLS_STARTTLS_REQUIRED);
+	set_addr(&q, "127.0.0.1");
+	v = match(&q);
+	CHECK_V(v, RULES_TLS, 7);
+	ATF_CHECK_EQ(v.tls, RULES_TLS_NONE);
+	q = query(RULES_POP3, RULES_CONNECT, NULL);
+	q.port = 995;
+	v = match(&q);
+	CHECK_V(v, RULES_TLS, 9);
+	ATF_CHECK_EQ(v.tls, RULES_TLS_IMPLICIT);
+	q.port = 110;
+	v = match(&q);
+	CHECK_V(v, RULES_TLS, 10);
+	ATF_CHECK_EQ(v.tls, RULES_TLS_STARTTLS);
+	rules_blob_free(&B);
+}
+
+ATF_TC_WITHOUT_HEAD(cacheable);
+ATF_TC_BODY(cacheable, tc)
+{
+	struct rules_query	 q;
+
+	compile_ok(
+	    "imap request SELECT reject if arg 1 ~ \"Private/*\"\n"
+	    "imap request SELECT accept if tls\n"
+	    "imap request LOGIN accept if user x or tls\n"
+	    "imap request RENAME rewrite \"RENAME $2 $1\"\n"
+	    "imap request * accept\n");
+	q = query(RULES_IMAP, RULES_REQUEST, "SELECT");
+	/* decided without reading an argument, but one was tried */
+	q.tls = 1;
+	ATF_CHECK(!match(&q).cacheable);
+	q.key = "LOGIN";
+	ATF_CHECK(match(&q).cacheable);
+	q.key = "NOOP";
+	ATF_CHECK(match(&q).cacheable);
+	q.key = "RENAME";
+	ATF_CHECK(!match(&q).cacheable);
+	rules_blob_free(&B);
+}
+
+ATF_TC_WITHOUT_HEAD(expand);
+ATF_TC_BODY(expand, tc)
+{
+	struct rules_arg	 a[11] = { { "a", 1 }, { "bb", 2 }, { NULL, 9 },
+	    { "d", 1 }, { "e", 1 }, { "f", 1 }, { "g", 1 }, { "h", 1 },
+	    { "i", 1 }, { "JJ", 2 }, { "K", 1 } };
+	char			 buf[32];
+
+	ATF_CHECK_EQ(rules_expand("EXAMINE $1", a, 2, buf, sizeof(buf)), 9);
+	ATF_CHECK_STREQ(buf, "EXAMINE a");
+	ATF_CHECK_EQ(rules_expand("$2$1 $$1 $$", a, 2, buf, sizeof(buf)), 8);
+	ATF_CHECK_STREQ(buf, "bba $1 $");
+	ATF_CHECK_EQ(rules_expand("x$10y", a, 11, buf, sizeof(buf)), 4);
+	ATF_CHECK_STREQ(buf, "xJJy");
+	ATF_CHECK_EQ(rules_expand("$3", a, 2, buf, sizeof(buf)), -1);
+	ATF_CHECK_EQ(rules_expand("$3", a, 3, buf, sizeof(buf)), -1);
+	ATF_CHECK_EQ(rules_expand("$0", a, 3, buf, sizeof(buf)), -1);
+	ATF_CHECK_EQ(rules_expand("abcd", a, 0, buf, 5), 4);
+	ATF_CHECK_EQ(rules_expand("abcde", a, 0, buf, 5), -1);
+	ATF_CHECK_EQ(rules_expand("$2$2", a, 2, buf, 5), 4);
+	ATF_CHECK_EQ(rules_expand("$2$2$1", a, 2, buf, 5), -1);
+	ATF_CHECK_EQ(rules_expand("", a, 0, buf, 1), 0);
+}
+
+ATF_TC_WITHOUT_HEAD(lexical);
+ATF_TC_BODY(lexical, tc)
+{
+	struct rules_verdict	 v;
+
+	compile_ok(
+	    "  # comment\n"
+	    "\timap request A \\\n"
+	    "   reject \"a \\\"q\\\" \\\\ b\"   # trailing comment\r\n"
+	    "imap request B respond \"OK\" \\\n"
+	    "    untagged \"X\" \\\n"
+	    "    untagged \"Y\"");
+	v = req("A");
+	CHECK_V(v, RULES_REJECT, 2);
+	ATF_CHECK_EQ(v.col, 2);
+	ATF_CHECK_STREQ(v.text, "a \"q\" \\ b");
+	v = req("B");
+	CHECK_V(v, RULES_RESPOND, 4);
+	ATF_CHECK_EQ(v.nuntagged, 2);
+	rules_blob_free(&B);
+}
+
+ATF_TC_WITHOUT_HEAD(syntax_errors);
+ATF_TC_BODY(syntax_errors, tc)
+{
+	compile_err("smtp request A accept",
+	    "t.rules:1:1: expected \"imap\" or \"pop3\", got \"smtp\"");
+	compile_err("\n  \"imap\"",
+	    "t.rules:2:3: expected \"imap\" or \"pop3\", got string \"imap\"");
+	compile_err("imap",
+	    "t.rules:1:5: expected a table (connect, request, response, "
+	    "capability, list), got end of file");
+	compile_err("pop3 list hide x",
+	    "t.rules:1:6: expected a table (connect, request, response, "
+	    "capability), got \"list\"");
+	compile_err("imap request\n",
+	    "t.rules:1:13: expected a command name or \"*\", got end of line");
+	compile_err("imap request LO*GIN accept",
+	    "t.rules:1:14: expected a command name or \"*\", got \"LO*GIN\"");
+	compile_err("imap request A acept",
+	    "t.rules:1:16: expected an action (accept, reject, drop, abort, "
+	    "rewrite, respond), got \"acept\"");
+	compile_err("imap request A accept-multiline",
+	    "t.rules:1:16: expected an action (accept, reject, drop, abort, "
+	    "rewrite, respond), got \"accept-multiline\"");
+	compile_err("imap request A rewrite EXAMINE",
+	    "t.rules:1:24: expected the rewritten text in quotes, "
+	    "got \"EXAMINE\"");
+	compile_err("imap request A rewrite \"X $0\"",
+	    "t.rules:1:24: expected $1..$255 or $$ in the rewrite text, "
+	    "got \"$0\"");
+	compile_err("imap request A rewrite \"X $256\"",
+	    "t.rules:1:24: expected $1..$255 or $$ in the rewrite text, "
+	    "got \"$256\"");
+	compile_err("imap request A respond",
+	    "t.rules:1:23: expected the tagged response in quotes, "
+	    "got end of file");
+	compile_err("imap request A respond \"OK\" untagged (",
+	    "t.rules:1:38: expected the untagged line in quotes, got \"(\"");
+	compile_err("pop3 request A respond \"+OK\" untagged \"x\"",
+	    "t.rules:1:30: expected \"if\", \"unless\" or end of line, "
+	    "got \"untagged\"");
+	compile_err("imap request A accept extra",
+	    "t.rules:1:23: expected \"if\", \"unless\" or end of line, "
+	    "got \"extra\"");
+	compile_err("imap request A reject \"x\" \"y\"",
+	    "t.rules:1:27: expected \"if\", \"unless\" or end of line, "
+	    "got string \"y\"");
+	compile_err("imap response A sometimes OK accept",
+	    "t.rules:1:17: expected tagged, untagged or all, got \"sometimes\"");
+	compile_err("imap response A all (",
+	    "t.rules:1:21: expected a response name or \"*\", got \"(\"");
+	compile_err("imap response A all OK respond \"x\"",
+	    "t.rules:1:24: expected an action (accept, reject, drop, abort, "
+	    "rewrite), got \"respond\"");
+	compile_err("imap capability IDLE reject",
+	    "t.rules:1:22: expected accept or drop, got \"reject\"");
+	compile_err("imap capability \"IDLE\" drop",
+	    "t.rules:1:17: expected a capability name or \"*\", "
+	    "got string \"IDLE\"");
+	compile_err("imap list show x",
+	    "t.rules:1:11: expected hide or attributes, got \"show\"");
+	compile_err("imap list hide\n",
+	    "t.rules:1:15: expected a mailbox glob, got end of line");
+	compile_err("imap list attributes Noselect",
+	    "t.rules:1:22: expected the attributes in quotes, "
+	    "got \"Noselect\"");
+	compile_err("imap connect ssl none",
+	    "t.rules:1:14: expected \"tls\", got \"ssl\"");
+	compile_err("imap connect tls maybe",
+	    "t.rules:1:18: expected a TLS mode (none, starttls, "
+	    "starttls-required, implicit), got \"maybe\"");
+	compile_err("imap request A accept if",
+	    "t.rules:1:25: expected a condition (tls, state, user, client, "
+	    "listener, port, arg, mailbox, not, \"(\"), got end of file");
+	compile_err("imap request A accept if tls and\n",
+	    "t.rules:1:33: expected a condition (tls, state, user, client, "
+	    "listener, port, arg, mailbox, not, \"(\"), got end of line");
+	compile_err("imap request A accept if state busy",
+	    "t.rules:1:32: expected a state (not-authenticated, "
+	    "authenticated, selected, logout), got \"busy\"");
+	compile_err("pop3 request A accept if state selected",
+	    "t.rules:1:32: expected a state (authorization, transaction), "
+	    "got \"selected\"");
+	compile_err("imap request A accept if user (",
+	    "t.rules:1:31: expected a glob, got \"(\"");
+	compile_err("imap request A accept if listener\n",
+	    "t.rules:1:34: expected a listener name, got end of line");
+	compile_err("imap request A accept if client 10.0.0.0/33",
+	    "t.rules:1:33: expected an address or CIDR, got \"10.0.0.0/33\"");
+	compile_err("imap request A accept if client 10.0.0/8",
+	    "t.rules:1:33: expected an address or CIDR, got \"10.0.0/8\"");
+	compile_err("imap request A accept if client ::1/129",
+	    "t.rules:1:33: expected an address or CIDR, got \"::1/129\"");
+	compile_err("imap request A accept if client 10.0.0.0/",
+	    "t.rules:1:33: expected an address or CIDR, got \"10.0.0.0/\"");
+	compile_err("imap request A accept if client \"::1\"",
+	    "t.rules:1:33: expected an address or CIDR, got string \"::1\"");
+	compile_err("imap request A accept if port 0",
+	    "t.rules:1:31: expected a port number (1-65535), got \"0\"");
+	compile_err("imap request A accept if port 65536",
+	    "t.rules:1:31: expected a port number (1-65535), got \"65536\"");
+	compile_err("imap request A accept if port 99x",
+	    "t.rules:1:31: expected a port number (1-65535), got \"99x\"");
+	compile_err("imap request A accept if arg 0 ~ x",
+	    "t.rules:1:30: expected an argument number (1-255), got \"0\"");
+	compile_err("imap request A accept if arg 1 = x",
+	    "t.rules:1:32: expected \"~\", got \"=\"");
+	compile_err("imap request A accept if arg 1 ~\n",
+	    "t.rules:1:33: expected a glob, got end of line");
+	compile_err("imap request A accept if (tls or port 1",
+	    "t.rules:1:40: expected \")\", \"and\" or \"or\", got end of file");
+	compile_err("imap request A accept if tls)",
+	    "t.rules:1:29: expected \"if\", \"unless\" or end of line, "
+	    "got \")\"");
+	compile_err("imap request A accept if ((((((((((((((tls)))))))))))))",
+	    "t.rules:1:38: parentheses nested too deep");
+	compile_err("imap request A reject \"open",
+	    "t.rules:1:23: unterminated string");
+	compile_err("imap request A reject \"open\nimap",
+	    "t.rules:1:23: unterminated string");
+	compile_err("imap request A \001accept",
+	    "t.rules:1:16: unexpected character 0x01");
+	compile_err("imap request A reject \"a\rb\"",
+	    "t.rules:1:23: control character in string");
+	compile_err("imap request A accept\nimap request B accept if (",
+	    "t.rules:2:27: expected a condition (tls, state, user, client, "
+	    "listener, port, arg, mailbox, not, \"(\"), got end of file");
+}
+
+/* A blob cut short anywhere, or with any byte changed, is refused or
+ * still matches safely: never a read outside it. */
+static const char small[] =
+    "imap request LOGIN reject \"x\" unless tls and client 10.0.0.0/8\n"
+    "imap request SELECT rewrite \"EXAMINE $1\" if arg 1 ~ \"P*\" or "
+    "not client ::1\n"
+    "imap request C respond \"OK\" untagged \"A\" untagged \"B\"\n"
+    "imap response * untagged OK drop if user u and listener l\n"
+    "imap list hide \"x*\" if mailbox y or port 3\n"
+    "imap connect tls implicit if state selected\n"
+    "imap request * accept\n";
+
+static void
+poke(const unsigned char *b, size_t n)
+{
+	static const char	*keys[] = { "LOGIN", "SELECT", "C", "X" };
+	struct rules_arg	 arg = { "Pa", 2 };
+	struct rules_query	 q;
+	struct rules_verdict	 v;
+	size_t			 i, t;
+
+	if (rules_blob_check(b, n) != 0)
+		return;
+	for (t = RULES_CONNECT; t <= RULES_LIST; t++)
+		for (i = 0; i < 4; i++) {
+			q = query(RULES_IMAP, t, keys[i]);
+			q.kind = RULES_UNTAGGED;
+			q.name = "OK";
+			q.user = "u";
+			q.listener = "l";
+			q.mailbox = "y";
+			q.args = &arg;
+			q.nargs = 1;
+			q.tls = (int)i & 1;
+			set_addr(&q, "::1");
+			ATF_REQUIRE_EQ(rules_match(b, &q, &v), 0);
+			if (v.text != NULL)
+				(void)strlen(v.text);
+			(void)strlen(v.file);
+			for (size_t k = 0; k < v.nuntagged; k++)
+				(void)strlen(rules_untagged(&v, k));
+		}
+}
+
+ATF_TC_WITHOUT_HEAD(blob_truncated);
+ATF_TC_BODY(blob_truncated, tc)
+{
+	unsigned char	*c;
+	size_t		 n;
+
+	compile_ok(small);
+	poke(B.data, B.size);
+	for (n = 0; n < B.size; n++) {
+		/* an exact-size copy, so a read past it is caught */
+		c = malloc(n ? n : 1);
+		ATF_REQUIRE(c != NULL);
+		memcpy(c, B.data, n);
+		ATF_CHECK_EQ_MSG(rules_blob_check(c, n), -1, "length %zu", n);
+		free(c);
+	}
+	ATF_CHECK_EQ(rules_blob_check(NULL, 0), -1);
+	rules_blob_free(&B);
+}
+
+ATF_TC_WITHOUT_HEAD(blob_corrupted);
+ATF_TC_BODY(blob_corrupted, tc)
+{
+	static const unsigned char	 flips[] = { 0x01, 0x02, 0x04, 0x08,
+	    0x10, 0x20, 0x40, 0x80, 0xff };
+	unsigned char			*c;
+	size_t				 i, f, refused = 0;
+
+	compile_ok(small);
+	c = malloc(B.size);
+	ATF_REQUIRE(c != NULL);
+	for (i = 0; i < B.size; i++)
+		for (f = 0; f < sizeof(flips); f++) {
+			memcpy(c, B.data, B.size);
+			c[i] ^= flips[f];
+			if (rules_blob_check(c, B.size) != 0)
+				refused++;
+			poke(c, B.size);
+		}
+	/* the header, offsets and opcodes are all checked */
+	ATF_CHECK(refused > B.size);
+	memcpy(c, B.data, B.size);
+	c[0] ^= 1;
+	ATF_CHECK_EQ(rules_blob_check(c, B.size), -1);
+	free(c);
+	rules_blob_free(&B);
+}
+
+ATF_TC_WITHOUT_HEAD(many_keys);
+ATF_TC_BODY(many_keys, tc)
+{
+	char			*src, line[80], key[16];
+	size_t			 n = 0, i;
+	struct rules_query	 q;
+
+	src = malloc(2000 * 80);
+	ATF_REQUIRE(src != NULL);
+	src[0] = '\0';
+	for (i = 0; i < 2000; i++) {
+		n += (size_t)snprintf(line, sizeof(line),
+		    "imap request K%zu reject \"%zu\" if port %zu\n",
+		    (i * 7919) % 2000, i, i % 5 + 1);
+		strcat(src, line);
+	}
+	(void)n;
+	compile_ok(src);
+	for (i = 0; i < 2000; i++) {
+		snprintf(key, sizeof(key), "k%zu", (i * 7919) % 2000);
+		q = query(RULES_IMAP, RULES_REQUEST, key);
+		q.port = i % 5 + 1;
+		CHECK_V(match(&q), RULES_REJECT, i + 1);
+	}
+	free(src);
+	rules_blob_free(&B);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, request_actions);
+	ATF_TP_ADD_TC(tp, first_match_and_fallback);
+	ATF_TP_ADD_TC(tp, defaults);
+	ATF_TP_ADD_TC(tp, conditions);
+	ATF_TP_ADD_TC(tp, unless_and_precedence);
+	ATF_TP_ADD_TC(tp, cidr);
+	ATF_TP_ADD_TC(tp, glob);
+	ATF_TP_ADD_TC(tp, response_keys);
+	ATF_TP_ADD_TC(tp, capability_list_connect);
+	ATF_TP_ADD_TC(tp, cacheable);
+	ATF_TP_ADD_TC(tp, expand);
+	ATF_TP_ADD_TC(tp, lexical);
+	ATF_TP_ADD_TC(tp, syntax_errors);
+	ATF_TP_ADD_TC(tp, blob_truncated);
+	ATF_TP_ADD_TC(tp, blob_corrupted);
+	ATF_TP_ADD_TC(tp, many_keys);
+	return atf_no_error();
+}
