@@ -77,6 +77,9 @@ struct stats {
 	uint64_t	*lat;		/* ns samples */
 	size_t		 nlat;
 	size_t		 caplat;
+	uint64_t	 untagged;	/* fetch, noop: untagged responses */
+	uint64_t	 literals;	/* fetch: literals skipped */
+	uint64_t	 lit_bytes;	/* fetch: their octets */
 	unsigned	 errors;
 	unsigned	 sessions;
 	unsigned	 idling;
@@ -295,8 +298,11 @@ response(struct conn *c)
 		st.setting_up--;
 		return;
 	}
-	if (len >= 2 && h[0] == '*' && h[1] == ' ')
+	if (len >= 2 && h[0] == '*' && h[1] == ' ') {
+		if (c->step == S_WORK)
+			st.untagged++;
 		return;
+	}
 	n = snprintf(tag, sizeof(tag), "a%u ", c->tagno);
 	if ((size_t)n > len || memcmp(h, tag, (size_t)n) != 0) {
 		conn_fail(c, "unexpected response");
@@ -361,6 +367,8 @@ feed(struct conn *c, const char *p, size_t n)
 		if (c->lit_left > 0) {
 			k = n < c->lit_left ? n : (size_t)c->lit_left;
 			c->lit_left -= k;
+			if (c->step == S_WORK)
+				st.lit_bytes += k;
 			p += k;
 			n -= k;
 			continue;
@@ -375,6 +383,8 @@ feed(struct conn *c, const char *p, size_t n)
 		p++;
 		n--;
 		if (tail_literal(c, &lit)) {
+			if (c->step == S_WORK)
+				st.literals++;
 			c->lit_left = lit;
 			c->tail_len = 0;
 			continue;
@@ -446,9 +456,13 @@ report(uint64_t elapsed)
 	qsort(st.lat, st.nlat, sizeof(*st.lat), cmp_u64);
 	switch (o.w) {
 	case W_FETCH:
-		printf("bytes=%llu seconds=%.6f bytes_per_s=%.0f\n",
+		printf("bytes=%llu seconds=%.6f bytes_per_s=%.0f "
+		    "responses=%llu literals=%llu literal_bytes=%llu\n",
 		    (unsigned long long)st.bytes, (double)st.t_fetch / 1e9,
-		    (double)st.bytes / ((double)st.t_fetch / 1e9));
+		    (double)st.bytes / ((double)st.t_fetch / 1e9),
+		    (unsigned long long)st.untagged,
+		    (unsigned long long)st.literals,
+		    (unsigned long long)st.lit_bytes);
 		break;
 	case W_NOOP:
 		printf("count=%zu p50_us=%.1f p90_us=%.1f p99_us=%.1f\n",
