@@ -12,3 +12,4 @@ policyctl_SRCS = policyd/policyctl.c policyd/policyctl_compile.c \
 MAN8 += policyd/policyctl.8
 LIB_SRCS += policyd/rules_lex.c policyd/rules_compile.c policyd/rules_blob.c \
 	policyd/rules_match.c policyd/rules_expand.c
+policyctl_SRCS += policyd/dryrun.c

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dryrun.h"
 #include "linediff.h"
 #include "policyctl_compile.h"
 #include "store.h"
@@ -23,8 +24,6 @@
 #define EX_DONE		0
 #define EX_INPUT	1
 #define EX_STORE	2
-
-#define SRC_MAX		((size_t)16 << 20)
 
 struct cmd {
 	const char	*name;
@@ -55,7 +54,6 @@ static unsigned		 keep;
 static void	 usage(void) __attribute__((noreturn));
 static void	 warnx_(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
-static int	 readfile(const char *, char **, size_t *);
 static int	 parsegen(const char *, uint64_t *);
 static int	 openstore(struct store **, int);
 static int	 storefail(struct store *, int);
@@ -72,6 +70,8 @@ usage(void)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(stderr, "       policyctl [-s dir] %s\n",
 		    cmds[i].usage);
+	fprintf(stderr, "       policyctl [-s dir] test [-f file | -g gen] "
+	    "[session options] what [words]\n");
 	exit(EX_INPUT);
 }
 
@@ -85,52 +85,6 @@ warnx_(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-static int
-readfile(const char *path, char **buf, size_t *len)
-{
-	struct stat	 sb;
-	ssize_t		 r;
-	size_t		 n = 0;
-	char		*b;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &sb) == -1) {
-		warnx_("%s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	if (!S_ISREG(sb.st_mode) || (size_t)sb.st_size > SRC_MAX) {
-		warnx_("%s: %s", path, S_ISREG(sb.st_mode) ?
-		    "larger than 16 MiB" : "not a regular file");
-		close(fd);
-		return -1;
-	}
-	if ((b = malloc((size_t)sb.st_size + 1)) == NULL) {
-		warnx_("%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	while (n < (size_t)sb.st_size &&
-	    (r = read(fd, b + n, (size_t)sb.st_size - n)) != 0) {
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			warnx_("%s: read: %s", path, strerror(errno));
-			free(b);
-			close(fd);
-			return -1;
-		}
-		n += (size_t)r;
-	}
-	close(fd);
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
 }
 
 static int
@@ -216,7 +170,7 @@ cmd_check(int argc, char **argv)
 	size_t		 len;
 
 	(void)argc;
-	if (readfile(argv[0], &src, &len) == -1)
+	if (policyctl_readfile(argv[0], &src, &len) == -1)
 		return EX_INPUT;
 	if (policyctl_compile(src, len, argv[0], &c) == -1) {
 		free(src);
@@ -240,7 +194,7 @@ cmd_load(int argc, char **argv)
 	int		 rc;
 
 	(void)argc;
-	if (readfile(argv[0], &src, &len) == -1)
+	if (policyctl_readfile(argv[0], &src, &len) == -1)
 		return EX_INPUT;
 	if (policyctl_compile(src, len, argv[0], &c) == -1) {
 		free(src);
@@ -434,6 +388,8 @@ main(int argc, char *argv[])
 	options(&argc, &argv, 0);
 	if (argc < 1)
 		usage();
+	if (strcmp(argv[0], "test") == 0)
+		return dryrun_main(argc, argv, storedir);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[0], cmds[i].name) == 0)
 			c = &cmds[i];

@@ -12,6 +12,7 @@ struct compiled {
 	size_t		 size;
 };
 
+int	 policyctl_readfile(const char *, char **, size_t *);
 int	 policyctl_compile(const char *, size_t, const char *,
 	    struct compiled *);
 void	 policyctl_compiled_free(struct compiled *);

@@ -760,6 +760,34 @@ store_info(struct store *st, uint64_t gen, struct store_gen *g, char **src)
 	return rdresult(rc);
 }
 
+/* A copy of a generation's blob (malloc'd even when empty). */
+int
+store_blob(struct store *st, uint64_t gen, void **blob, size_t *len)
+{
+	MDB_txn	*txn;
+	uint8_t	 kb[GENKEY_LEN];
+	MDB_val	 k = { sizeof(kb), kb }, v;
+	int	 rc;
+
+	if (read_txn(st, &txn) != STORE_OK)
+		return STORE_ERR;
+	genkey(kb, 'b', gen);
+	if ((rc = mdb_get(txn, 1, &k, &v)) != 0)
+		seterr(st, "generation %llu: %s", (unsigned long long)gen,
+		    rc == MDB_NOTFOUND ? "no such generation" :
+		    mdb_strerror(rc));
+	else if ((*blob = malloc(v.mv_size + 1)) == NULL) {
+		seterr(st, "generation %llu: %s", (unsigned long long)gen,
+		    strerror(errno));
+		rc = ENOMEM;
+	} else {
+		memcpy(*blob, v.mv_data, v.mv_size);
+		*len = v.mv_size;
+	}
+	mdb_txn_abort(txn);
+	return rdresult(rc);
+}
+
 /* Every generation kept, oldest first. */
 int
 store_history(struct store *st, struct store_gen **listp, size_t *np)

@@ -66,6 +66,7 @@ int	 store_current(struct store *, uint64_t *);
 int	 store_previous(struct store *, uint64_t, uint64_t *);
 int	 store_info(struct store *, uint64_t, struct store_gen *, char **);
 int	 store_history(struct store *, struct store_gen **, size_t *);
+int	 store_blob(struct store *, uint64_t, void **, size_t *);
 
 /*
  * Readers (policyd): one read transaction handle, renewed by

@@ -111,6 +111,44 @@ rollback_body()
 	atf_check -s exit:1 -e match:'-k 0: ' "$P" -s st load -k 0 a.rules
 }
 
+atf_test_case dryrun
+dryrun_body()
+{
+	rules
+	atf_check -o ignore "$P" -s st load a.rules
+	atf_check -o ignore "$P" -s st load b.rules
+	atf_check -o inline:'generation 2: reject "Use TLS" by b.rules:1:1, cacheable\n' \
+	    "$P" -s st test request LOGIN bob secret
+	atf_check -o match:'^generation 2: accept by b.rules:3:1' \
+	    "$P" -s st test -T request LOGIN bob secret
+	atf_check -o match:'^generation 2: drop by b.rules:2:1' \
+	    "$P" -s st test request DELETE INBOX
+	atf_check -o match:'^generation 1: accept by a.rules:2:1' \
+	    "$P" -s st test -g 1 request DELETE INBOX
+	atf_check -o match:'^generation 2: drop by default' \
+	    "$P" -s st test capability IDLE
+	printf '%s\n' \
+	    'imap request SELECT reject "No access" if arg 1 ~ "Private/*"' \
+	    'imap request SELECT rewrite "EXAMINE $1" if user "guest*"' \
+	    'imap request * accept' >r.rules
+	atf_check -o match:'^file r.rules: reject "No access" by r.rules:1:1, depends on arguments$' \
+	    "$P" test -f r.rules request SELECT Private/x
+	atf_check -o match:'^rewritten "EXAMINE INBOX"$' \
+	    "$P" test -f r.rules -u guest7 request SELECT INBOX
+	atf_check -o match:'by r.rules:3:1' \
+	    "$P" test -f r.rules request SELECT '{9}'
+	atf_check -s exit:1 -e match:'generation 9: no such generation' \
+	    "$P" -s st test -g 9 request NOOP
+	atf_check -s exit:1 -e match:'bogus: not an IPv4' \
+	    "$P" -s st test -a bogus request NOOP
+	atf_check -s exit:1 -e match:'expected request' "$P" -s st test frob
+	echo 'imap request * frob' >bad.rules
+	atf_check -s exit:1 -e match:'^bad.rules:1:' \
+	    "$P" test -f bad.rules request X
+	atf_check -s exit:2 -e match:'store nowhere: No such file' \
+	    "$P" -s nowhere test request NOOP
+}
+
 atf_test_case store_errors
 store_errors_body()
 {
@@ -150,6 +188,7 @@ atf_init_test_cases()
 	atf_add_test_case load_show_history
 	atf_add_test_case diff
 	atf_add_test_case rollback
+	atf_add_test_case dryrun
 	atf_add_test_case store_errors
 	atf_add_test_case usage
 }

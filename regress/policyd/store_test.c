@@ -110,6 +110,7 @@ ATF_TC_BODY(roundtrip, tc)
 	struct store		*st;
 	struct store_gen	 g;
 	const void		*blob;
+	void			*copy;
 	char			*src;
 	uint8_t			 sha[32];
 	size_t			 len;
@@ -135,6 +136,10 @@ ATF_TC_BODY(roundtrip, tc)
 	ATF_CHECK(memcmp(sha, g.sha256, 32) == 0);
 	free(src);
 	ATF_CHECK_EQ(store_info(st, 3, &g, NULL), STORE_NOGEN);
+	ATF_REQUIRE_EQ(store_blob(st, 1, &copy, &len), STORE_OK);
+	ATF_CHECK(blob_ok(1, copy, len));
+	free(copy);
+	ATF_CHECK_EQ(store_blob(st, 3, &copy, &len), STORE_NOGEN);
 	check_read(st, 2, 2);
 	store_close(st);
 
