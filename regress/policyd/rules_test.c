@@ -11,6 +11,7 @@
 #include <atf-c.h>
 
 #include "rules.h"
+#include "rules_blob.h"
 
 static struct rules_blob	 B;
 
@@ -456,6 +457,9 @@ ATF_TC_BODY(response_keys, tc)
 	/* the command's own key wins over "*"'s more exact name */
 	q.key = "FETCH";
 	CHECK_V(match(&q), RULES_DROP, 3);
+	q.kind = RULES_UNTAGGED;
+	q.name = "ALERT";	/* (FETCH, untagged, *) before (*, untagged, ALERT) */
+	CHECK_V(match(&q), RULES_ABORT, 4);
 	q = query(RULES_POP3, RULES_RESPONSE, "GREETING");
 	q.name = "+ok";
 	CHECK_V(match(&q), RULES_REWRITE, 8);
@@ -733,6 +737,16 @@ static const char small[] =
     "imap connect tls implicit if state selected\n"
     "imap request * accept\n";
 
+/* a string the matcher returns lies in the blob, NUL and all */
+static void
+inside(const unsigned char *b, size_t n, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+
+	ATF_REQUIRE(p >= b && p < b + n);
+	ATF_REQUIRE(memchr(p, '\0', (size_t)(b + n - p)) != NULL);
+}
+
 static void
 poke(const unsigned char *b, size_t n)
 {
@@ -758,10 +772,10 @@ poke(const unsigned char *b, size_t n)
 			set_addr(&q, "::1");
 			ATF_REQUIRE_EQ(rules_match(b, &q, &v), 0);
 			if (v.text != NULL)
-				(void)strlen(v.text);
-			(void)strlen(v.file);
+				inside(b, n, v.text);
+			inside(b, n, v.file);
 			for (size_t k = 0; k < v.nuntagged; k++)
-				(void)strlen(rules_untagged(&v, k));
+				inside(b, n, rules_untagged(&v, k));
 		}
 }
 
@@ -809,7 +823,39 @@ ATF_TC_BODY(blob_corrupted, tc)
 	memcpy(c, B.data, B.size);
 	c[0] ^= 1;
 	ATF_CHECK_EQ(rules_blob_check(c, B.size), -1);
+	/* the string table's last string must end inside it */
+	memcpy(c, B.data, B.size);
+	c[B.size - 1] = 'x';
+	ATF_CHECK_EQ(rules_blob_check(c, B.size), -1);
 	free(c);
+	rules_blob_free(&B);
+}
+
+/* A condition whose stack would outgrow the matcher's is refused. */
+ATF_TC_WITHOUT_HEAD(blob_deep_stack);
+ATF_TC_BODY(blob_deep_stack, tc)
+{
+	char		 src[1024] = "imap request A accept if tls";
+	unsigned char	*b, *code;
+	int		 i, leaves = RB_STACK_MAX + 1;
+
+	for (i = 1; i < leaves; i++)
+		strcat(src, " or tls");
+	compile_ok(src);
+	b = B.data;
+	code = b + rb_get32(b + RB_H_CODE);
+	ATF_REQUIRE_EQ(rb_get32(b + RB_H_CODELEN), 2 * leaves - 1);
+	/* the same ops in another order: every leaf first */
+	memset(code, RB_OP_TLS, leaves);
+	memset(code + leaves, RB_OP_OR, leaves - 1);
+	ATF_CHECK_EQ(rules_blob_check(B.data, B.size), -1);
+	/* one leaf fewer fits */
+	memset(code, RB_OP_TLS, 1);
+	memset(code + 1, RB_OP_TLS, leaves - 2);
+	memset(code + leaves - 1, RB_OP_OR, leaves - 2);
+	code[2 * leaves - 3] = RB_OP_NOT;
+	code[2 * leaves - 2] = RB_OP_NOT;
+	ATF_CHECK_EQ(rules_blob_check(B.data, B.size), 0);
 	rules_blob_free(&B);
 }
 
@@ -858,6 +904,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, syntax_errors);
 	ATF_TP_ADD_TC(tp, blob_truncated);
 	ATF_TP_ADD_TC(tp, blob_corrupted);
+	ATF_TP_ADD_TC(tp, blob_deep_stack);
 	ATF_TP_ADD_TC(tp, many_keys);
 	return atf_no_error();
 }
