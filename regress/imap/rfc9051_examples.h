@@ -64,7 +64,11 @@ static const char rfc9051_621_s_tls[] =
 	"a003 OK CAPABILITY completed\r\n"
 	"a004 OK Success (tls protection)\r\n";
 
-/* 6.2.2 AUTHENTICATE GSSAPI: three client lines in raw mode, one empty. */
+/*
+ * 6.2.2 AUTHENTICATE GSSAPI: three client lines in raw mode, one empty.
+ * The base64 is typed from the RFC's text; the parser does not decode it
+ * (raw mode takes any printable line), so a slip there changes nothing.
+ */
 static const char rfc9051_622_c[] =
 	"A001 AUTHENTICATE GSSAPI\r\n";
 static const char rfc9051_622_c_raw[] =
