@@ -135,8 +135,13 @@ dryrun_body()
 	    "$P" test -f r.rules request SELECT Private/x
 	atf_check -o match:'^rewritten "EXAMINE INBOX"$' \
 	    "$P" test -f r.rules -u guest7 request SELECT INBOX
-	atf_check -o match:'by r.rules:3:1' \
-	    "$P" test -f r.rules request SELECT '{9}'
+	# {n} is a literal, which no glob matches; any string matches "*"
+	printf '%s\n' 'imap request EXAMINE reject "any" if arg 1 ~ "*"' \
+	    'imap request * accept' >l.rules
+	atf_check -o match:'^file l.rules: accept by l.rules:2:1' \
+	    "$P" test -f l.rules request EXAMINE '{9}'
+	atf_check -o match:'^file l.rules: reject "any" by l.rules:1:1' \
+	    "$P" test -f l.rules request EXAMINE '{9'
 	atf_check -s exit:1 -e match:'generation 9: no such generation' \
 	    "$P" -s st test -g 9 request NOOP
 	atf_check -s exit:1 -e match:'bogus: not an IPv4' \
