@@ -1,8 +1,9 @@
 /*
- * policyctl: check rule files, and load, show, compare and roll back the
- * generations of the policy store.  Exit 0: done; 1: invalid input (a
- * rule file that does not compile, a generation that does not exist, a
- * bad command line); 2: the store failed.
+ * policyctl: check rule files; load, show, compare and roll back the
+ * generations of the policy store; dry-run the matcher (dryrun.c).
+ * Exit 0: done; 1: invalid input (a rule file that does not compile, a
+ * generation that does not exist, a bad command line); 2: the store
+ * failed.
  */
 #include <sys/stat.h>
 
