@@ -144,6 +144,23 @@ def tree(pid):
     return out
 
 
+def cpu_ticks(root):
+    """CPU time of a process tree so far, its reaped children included."""
+    total = 0
+    for p in tree(root):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                v = f.read()
+        except OSError:
+            continue
+        v = v[v.rindex(")") + 2:].split()
+        total += sum(int(x) for x in v[11:15])	# utime stime cutime cstime
+    return total
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
 def pss_kib(pids):
     total = 0
     for p in pids:
@@ -358,6 +375,7 @@ def check(w, t, r):
 
 
 FETCH_BYTES = {}
+LOAD_BEFORE = []
 
 
 def run_idle(t, k):
@@ -392,7 +410,6 @@ def dovecot_conf_extra(k):
     # Room for the idle sessions: a Dovecot imap process per session.
     return f"""
 # bench.sh: room for {k} idle sessions
-default_process_limit = {k + 500}
 default_client_limit = {2 * k + 2000}
 protocol imap {{
   mail_max_userip_connections = {k + 500}
@@ -465,7 +482,12 @@ def run_rounds(targets, opts):
                 else:
                     a = ["sessions", "-p", str(t.port), "-u", "small",
                          "-c", "32", "-t", str(opts.seconds)]
-                res[(w, t.name)].append(check(w, t, imapload(a)))
+                root = t.root_pid()
+                c0 = cpu_ticks(root) if root else 0
+                out = check(w, t, imapload(a))
+                if root:
+                    out["cpu_s"] = (cpu_ticks(root) - c0) / TICK
+                res[(w, t.name)].append(out)
         log(f"round {r + 1}/{opts.rounds} done")
     return res
 
@@ -474,10 +496,24 @@ def med(rows, key):
     return statistics.median(float(x[key]) for x in rows)
 
 
+def cpu(rows, key, scale, unit):
+    """Median proxy CPU time per unit of work; None without a proxy."""
+    if "cpu_s" not in rows[0]:
+        return None
+    return statistics.median(x["cpu_s"] * unit / (float(x[key]) * scale)
+                             for x in rows)
+
+
+def cell(x, fmt="{:.1f}"):
+    if x is None or isinstance(x, str):
+        return x or "n/a"
+    return fmt.format(x)
+
+
 def table(targets, res, idle, opts, elapsed):
     cols = ["fetch MB/s", "noop p50 µs", "noop p90 µs", "noop p99 µs",
             "sessions/s", "session p50 ms", "session p99 ms",
-            "session errors", f"KiB/idle session (K={opts.idle})"]
+            "session errors"]
     d = {}
     for t in targets:
         n = t.name
@@ -489,30 +525,46 @@ def table(targets, res, idle, opts, elapsed):
                 med(res[("sessions", n)], "p50_ms"),
                 med(res[("sessions", n)], "p99_ms"),
                 sum(int(x["errors"]) for x in res[("sessions", n)]),
-                idle.get(n)]
+                idle.get(n),
+                cpu(res[("fetch", n)], "bytes", 1e-8, 1e3),
+                cpu(res[("sessions", n)], "sessions", 1, 1e6)]
     base = d["direct"]
     out = []
-    out.append(f"postern benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+    out.append(f"postern benchmark, "
+               f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
                f"{machine()}; {opts.rounds} rounds, medians; "
-               f"{elapsed:.0f} s in all.\n")
+               f"{elapsed:.0f} s in all; load average before the run "
+               f"{LOAD_BEFORE[0]}.\n")
     out.append("| target | " + " | ".join(cols) + " |")
     out.append("|" + "---|" * (len(cols) + 1))
     for t in targets:
         v = d[t.name]
         cells = []
-        for i, x in enumerate(v):
-            if x is None or isinstance(x, str):
-                cells.append(x or "n/a")
-                continue
-            s = f"{x:.1f}" if i != 7 else str(x)
+        for i, x in enumerate(v[:8]):
+            s = cell(x) if i != 7 else str(x)
             if t.name != "direct" and i in (0, 1, 4) and base[i]:
                 s += f" ({x / base[i]:.2f}x)"
             cells.append(s)
         out.append(f"| {t.name} | " + " | ".join(cells) + " |")
     out.append("")
+    out.append("What the proxy itself costs:")
+    out.append("")
+    out.append(f"| target | KiB per idle session (K={opts.idle}) | "
+               "CPU ms per 100 MB fetched | CPU µs per session |")
+    out.append("|---|---|---|---|")
+    for t in targets:
+        if t.name == "direct":
+            continue
+        v = d[t.name]
+        out.append(f"| {t.name} | {cell(v[8])} | {cell(v[9])} | "
+                   f"{cell(v[10], '{:.0f}')} |")
+    out.append("")
     out.append("Ratios in parentheses are to the direct connection.  "
-               "Memory is the PSS of the proxy's processes with K idle "
-               "sessions less that with none, over K.")
+               "Memory is the PSS (/proc/PID/smaps_rollup) of the proxy's "
+               "processes with K sessions in IDLE less that with none, "
+               "over K.  CPU is user+system time of the proxy's processes "
+               "(reaped ones included) over the run, medians of the "
+               "rounds; Dovecot and imapload share the same cores.")
     if "postern" in d:
         p = d["postern"]
         goals = [
@@ -549,6 +601,8 @@ def main():
     if os.getuid() != 0:
         sys.exit("bench: must run as root (Dovecot fixture, posternd)")
     t_start = time.monotonic()
+    # Others' work on the machine shows in the figures; say how much.
+    LOAD_BEFORE.append(" ".join(open("/proc/loadavg").read().split()[:3]))
     raise_nofile()
     tmp = tempfile.mkdtemp(prefix="postern-bench.")
     os.chmod(tmp, 0o755)

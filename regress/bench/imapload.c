@@ -40,6 +40,8 @@
 #define WBUF_SIZE	512
 #define MAX_EVENTS	256
 #define SETUP_MAX	64	/* idle: sessions logging in at once */
+#define IDLE_STALL_S	60
+#define IDLE_STALL	(IDLE_STALL_S * 1000000000ull)
 
 enum workload { W_FETCH, W_NOOP, W_SESSIONS, W_IDLE };
 
@@ -590,10 +592,19 @@ run_idle(struct conn *cs)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	int announced = 0;
+	unsigned last = 0;
+	uint64_t t_last = now_ns();
 
 	while (!st.done) {
 		while (st.opened < o.clients && st.setting_up < SETUP_MAX)
 			conn_open(&cs[st.opened]);
+		/* A proxy out of workers may hold sessions without a word. */
+		if (st.idling != last) {
+			last = st.idling;
+			t_last = now_ns();
+		} else if (!announced && now_ns() - t_last > IDLE_STALL)
+			errx(1, "%u of %u sessions in IDLE, none more for %d s",
+			    st.idling, o.clients, IDLE_STALL_S);
 		if (!announced && st.idling == o.clients) {
 			printf("ready %u\n", st.idling);
 			fflush(stdout);
