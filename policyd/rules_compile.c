@@ -66,6 +66,9 @@ buf_add(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
+static int	fail_at(struct cc *, unsigned, unsigned, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+
 static int
 fail_at(struct cc *cc, unsigned line, unsigned col, const char *fmt, ...)
 {

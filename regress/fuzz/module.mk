@@ -28,6 +28,12 @@ FUZZ_CORPUS_fuzz_imap_client := regress/fuzz/corpus/client
 FUZZ_CORPUS_fuzz_imap_server := regress/fuzz/corpus/server
 FUZZ_CORPUS_fuzz_imap_session := regress/fuzz/corpus/session
 FUZZ_DICT	:= regress/fuzz/imap.dict
+# The rule compiler's harness: the policyd/rules_* files of the library
+# are linked into it beside the engine.
+FUZZ_TARGETS	+= fuzz_rules
+FUZZ_CORPUS_fuzz_rules := regress/fuzz/corpus/rules
+$(FUZZ_OBJ)/regress/fuzz/fuzz_rules: $(patsubst %.c,$(FUZZ_OBJ)/%.o,\
+    $(filter policyd/rules_%.c,$(LIB_SRCS)))
 
 # The engine as the worker has it: every worker/imap_* file of the
 # library, and shared/ for whatever they call.  An archive, so that a
