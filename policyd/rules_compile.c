@@ -37,7 +37,10 @@ struct cc {
 	const char		*file;
 	struct rules_error	*err;
 	struct buf		 str, code, pl, rules;
+	uint32_t		*hash;	/* string offsets + 1, 0: free */
+	size_t			 hsize, hused;
 	struct prule		*r;	/* the rule being parsed */
+	uint32_t		 file_ref;
 	int			 sp;
 	int			 parens;
 };
@@ -137,14 +140,71 @@ is(const struct cc *cc, const char *word)
 	return cc->t.type == TK_WORD && strcmp(cc->t.s, word) == 0;
 }
 
+static size_t
+str_hash(const char *s, size_t len)
+{
+	size_t	 h = 2166136261u, i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* the slot of s, or the free slot where it goes */
+static uint32_t *
+str_slot(struct cc *cc, const char *s, size_t len)
+{
+	size_t		 i = str_hash(s, len) & (cc->hsize - 1);
+	const char	*t;
+
+	for (;; i = (i + 1) & (cc->hsize - 1)) {
+		if (cc->hash[i] == 0)
+			return &cc->hash[i];
+		t = (const char *)cc->str.p + cc->hash[i] - 1;
+		if (strncmp(t, s, len) == 0 && t[len] == '\0')
+			return &cc->hash[i];
+	}
+}
+
+static int
+str_grow(struct cc *cc)
+{
+	uint32_t	*old = cc->hash;
+	size_t		 osize = cc->hsize, i;
+	const char	*t;
+
+	cc->hsize = osize ? osize * 2 : 1024;
+	if ((cc->hash = calloc(cc->hsize, sizeof(*cc->hash))) == NULL) {
+		cc->hash = old;
+		cc->hsize = osize;
+		return -1;
+	}
+	for (i = 0; i < osize; i++)
+		if (old[i] != 0) {
+			t = (const char *)cc->str.p + old[i] - 1;
+			*str_slot(cc, t, strlen(t)) = old[i];
+		}
+	free(old);
+	return 0;
+}
+
+/* Strings are stored once: rule sets repeat their keys and globs. */
 static uint32_t
 intern(struct cc *cc, const char *s, size_t len)
 {
-	size_t	 off = cc->str.len;
+	size_t		 off = cc->str.len;
+	uint32_t	*slot;
 
-	if (off > UINT32_MAX - len - 1 || buf_add(&cc->str, s, len) == -1 ||
+	if ((cc->hused + 1) * 2 > cc->hsize && str_grow(cc) == -1)
+		return RB_NONE;
+	slot = str_slot(cc, s, len);
+	if (*slot != 0)
+		return *slot - 1;
+	if (off >= UINT32_MAX - len - 1 || buf_add(&cc->str, s, len) == -1 ||
 	    buf_add(&cc->str, "", 1) == -1)
 		return RB_NONE;
+	*slot = (uint32_t)off + 1;
+	cc->hused++;
 	return (uint32_t)off;
 }
 
@@ -288,7 +348,7 @@ cond_primary(struct cc *cc)
 {
 	unsigned char	 a[8];
 	unsigned long	 n;
-	uint32_t	 ref;
+	uint32_t	 ref = 0;
 
 	if (cc->t.type == TK_LPAREN) {
 		if (++cc->parens > MAX_PARENS)
@@ -438,7 +498,7 @@ act_rewrite(struct cc *cc)
 static int
 act_respond(struct cc *cc)
 {
-	uint32_t	 ref;
+	uint32_t	 ref = 0;
 	unsigned char	 a[4];
 
 	cc->r->action = RULES_RESPOND;
@@ -580,7 +640,7 @@ table_capability(struct cc *cc)
 static int
 table_list(struct cc *cc)
 {
-	uint32_t	 ref;
+	uint32_t	 ref = 0;
 
 	if ((cc->r->k1 = intern(cc, "*", 1)) == RB_NONE)
 		return nomem(cc);
@@ -786,7 +846,7 @@ layout(struct cc *cc, struct rules_blob *out)
 	rb_put32(b + RB_H_CODE, (uint32_t)coff);
 	rb_put32(b + RB_H_STRLEN, (uint32_t)cc->str.len);
 	rb_put32(b + RB_H_STR, (uint32_t)soff);
-	rb_put32(b + RB_H_FILE, 1);	/* after the empty string */
+	rb_put32(b + RB_H_FILE, cc->file_ref);
 	for (i = 0, j = 0; i < nr; i++) {
 		put_rule(b + roff + i * RB_RULE_SIZE, &r[i]);
 		if (i == 0 || !same_key(&r[i - 1], &r[i], (char *)cc->str.p))
@@ -825,13 +885,14 @@ rules_compile(const char *src, size_t len, const char *filename,
 		return -1;
 	}
 	lex_init(&cc.lx, src, len);
-	/* string 0 is "", string 1 the file name */
-	if (intern(&cc, "", 0) == RB_NONE ||
-	    intern(&cc, cc.file, strlen(cc.file)) == RB_NONE)
+	/* string 0 is "", the default k3 */
+	if (intern(&cc, "", 0) == RB_NONE || (cc.file_ref = intern(&cc,
+	    cc.file, strlen(cc.file))) == RB_NONE)
 		nomem(&cc);
 	else if (parse(&cc) == 0)
 		rv = layout(&cc, out);
 	lex_free(&cc.lx);
+	free(cc.hash);
 	free(cc.str.p);
 	free(cc.code.p);
 	free(cc.pl.p);

@@ -597,6 +597,24 @@ ATF_TC_BODY(lexical, tc)
 	rules_blob_free(&B);
 }
 
+/* A string is stored once however often the rules repeat it. */
+ATF_TC_WITHOUT_HEAD(strings_once);
+ATF_TC_BODY(strings_once, tc)
+{
+	struct rules_verdict	 a, b;
+
+	compile_ok(
+	    "imap request A reject \"same text\"\n"
+	    "imap request B reject \"same text\"\n"
+	    "imap request C reject \"same\"\n");
+	a = req("A");
+	b = req("B");
+	ATF_CHECK_STREQ(a.text, "same text");
+	ATF_CHECK(a.text == b.text);
+	ATF_CHECK_STREQ(req("C").text, "same");
+	rules_blob_free(&B);
+}
+
 ATF_TC_WITHOUT_HEAD(syntax_errors);
 ATF_TC_BODY(syntax_errors, tc)
 {
@@ -901,6 +919,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, cacheable);
 	ATF_TP_ADD_TC(tp, expand);
 	ATF_TP_ADD_TC(tp, lexical);
+	ATF_TP_ADD_TC(tp, strings_once);
 	ATF_TP_ADD_TC(tp, syntax_errors);
 	ATF_TP_ADD_TC(tp, blob_truncated);
 	ATF_TP_ADD_TC(tp, blob_corrupted);
