@@ -40,7 +40,7 @@ enum rules_action {
 	RULES_REJECT = 2,	/* text: the reject text, or NULL */
 	RULES_DROP = 3,
 	RULES_ABORT = 4,
-	RULES_REWRITE = 5,	/* text: the template, $1..$n: rules_expand() */
+	RULES_REWRITE = 5,	/* text: the template; rules_expand() */
 	RULES_RESPOND = 6,	/* text: tagged text; untagged lines follow */
 	RULES_ACCEPT_MULTILINE = 7,	/* pop3 requests */
 	RULES_HIDE = 8,		/* list */
@@ -72,9 +72,9 @@ struct rules_blob {
 };
 
 struct rules_error {
-	unsigned	 line;		/* 1-based; 0: not about a place */
+	unsigned	 line;		/* 1-based; 0: no place */
 	unsigned	 col;		/* 1-based, in bytes */
-	char		 msg[320];	/* "file:line:col: expected X, got Y" */
+	char		 msg[320];	/* file:line:col: expected X, got Y */
 };
 
 /* One argument of a command; a literal is seen as its length only. */
@@ -83,18 +83,22 @@ struct rules_arg {
 	size_t		 len;
 };
 
+/*
+ * A query: which table and key, and the session it is asked for.  A
+ * field the query does not have is NULL or 0, and a condition about it
+ * is false.
+ */
 struct rules_query {
 	enum rules_proto	 proto;
 	enum rules_table	 table;
-	const char		*key;	/* command, capability; response: command or GREETING */
-	enum rules_kind		 kind;	/* response: tagged or untagged */
-	const char		*name;	/* response: its name (OK, NO, EXISTS...) */
-	/* the session */
-	int			 tls;	/* nonzero: the client side is encrypted */
+	const char		*key;	/* command or capability */
+	enum rules_kind		 kind;	/* response: (un)tagged */
+	const char		*name;	/* response: OK, EXISTS... */
+	int			 tls;	/* client side encrypted */
 	enum rules_state	 state;
 	const char		*user;	/* NULL: not logged in */
-	int			 family;	/* AF_INET, AF_INET6, or 0: unknown */
-	uint8_t			 addr[16];	/* network order; v4 in the first 4 */
+	int			 family;	/* AF_INET, AF_INET6 or 0 */
+	uint8_t			 addr[16];	/* network order */
 	const char		*listener;
 	unsigned		 port;	/* the listener's port */
 	const char		*mailbox;	/* list: the mailbox */
@@ -102,27 +106,37 @@ struct rules_query {
 	size_t			 nargs;
 };
 
+/*
+ * A verdict; its strings point into the blob.  line 0: no rule held and
+ * this is the table's default.  cacheable: no rule tried read an
+ * argument or a mailbox, so the verdict holds for the whole session.
+ */
 struct rules_verdict {
 	enum rules_action	 action;
-	const char		*text;	/* in the blob; NULL if none */
-	enum rules_tls		 tls;
-	size_t			 nuntagged;	/* respond: untagged lines */
-	const char		*file;	/* in the blob */
-	unsigned		 line;	/* the deciding rule; 0: the default */
+	const char		*text;	/* NULL if none */
+	enum rules_tls		 tls;	/* RULES_TLS: the mode */
+	size_t			 nuntagged;	/* rules_untagged() */
+	const char		*file;
+	unsigned		 line;
 	unsigned		 col;
-	int			 cacheable;	/* depends on no argument */
-	/* private */
-	const unsigned char	*blob_;
-	uint32_t		 plist_;
+	int			 cacheable;
+	const unsigned char	*blob_;	/* private */
+	uint32_t		 plist_;	/* private */
 };
 
+/* 0 and *out (src, its length, the name verdicts cite), or -1 and *err */
 int	 rules_compile(const char *, size_t, const char *, struct rules_blob *,
 	    struct rules_error *);
 void	 rules_blob_free(struct rules_blob *);
+/* 0: every offset of the blob lies inside it; -1: refuse it */
 int	 rules_blob_check(const void *, size_t);
+/* on a checked blob: 0 and *verdict, or -1 for a bad proto or table */
 int	 rules_match(const void *, const struct rules_query *,
 	    struct rules_verdict *);
+/* respond's untagged line i, or NULL */
 const char	*rules_untagged(const struct rules_verdict *, size_t);
+/* a rewrite template filled: its length, or -1 (no such argument, a
+ * literal, or no room in the buffer) */
 int	 rules_expand(const char *, const struct rules_arg *, size_t, char *,
 	    size_t);
 const char	*rules_action_name(enum rules_action);
