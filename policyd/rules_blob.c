@@ -198,7 +198,8 @@ rules_blob_check(const void *data, size_t size)
 	plist = (struct sect){ rb_get32(b + RB_H_PLIST), (uint64_t)nplist * 4 };
 	code = (struct sect){ rb_get32(b + RB_H_CODE),
 	    rb_get32(b + RB_H_CODELEN) };
-	str = (struct sect){ rb_get32(b + RB_H_STR), rb_get32(b + RB_H_STRLEN) };
+	str = (struct sect){ rb_get32(b + RB_H_STR),
+	    rb_get32(b + RB_H_STRLEN) };
 	if (!sect_ok(&keys, size) || !sect_ok(&rules, size) ||
 	    !sect_ok(&plist, size) || !sect_ok(&code, size) ||
 	    !sect_ok(&str, size))

@@ -47,7 +47,7 @@
 #define RB_K_PROTO	0
 #define RB_K_TABLE	1
 #define RB_K_KIND	2
-#define RB_K_K1		4	/* string: command, capability, "tls", "*" */
+#define RB_K_K1		4	/* string: command, capability, TLS */
 #define RB_K_K3		8	/* string: response name, else "" */
 #define RB_K_FIRST	12	/* first rule */
 #define RB_K_COUNT	16	/* rules of the key */

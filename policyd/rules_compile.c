@@ -106,8 +106,8 @@ expected(struct cc *cc, const char *what)
 
 	switch (t->type) {
 	case TK_WORD:
-		return fail_at(cc, t->line, t->col, "expected %s, got \"%.40s\"",
-		    what, t->s);
+		return fail_at(cc, t->line, t->col,
+		    "expected %s, got \"%.40s\"", what, t->s);
 	case TK_STRING:
 		return fail_at(cc, t->line, t->col,
 		    "expected %s, got string \"%.40s\"", what, t->s);
@@ -503,7 +503,8 @@ act_respond(struct cc *cc)
 
 	cc->r->action = RULES_RESPOND;
 	if (next(cc) == -1 ||
-	    take_quoted(cc, "the tagged response in quotes", &cc->r->text) == -1)
+	    take_quoted(cc, "the tagged response in quotes",
+	    &cc->r->text) == -1)
 		return -1;
 	cc->r->plist = (uint32_t)(cc->pl.len / 4);
 	while (cc->r->proto == RULES_IMAP && is(cc, "untagged")) {
@@ -571,9 +572,10 @@ command_key(struct cc *cc, const char *what)
 	if (strcmp(cc->t.s, "*") != 0)
 		for (i = 0; i < cc->t.len; i++) {
 			c = cc->t.s[i];
-			if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-			    c == '.'))
+			if (!((c >= 'A' && c <= 'Z') ||
+			    (c >= 'a' && c <= 'z') ||
+			    (c >= '0' && c <= '9') ||
+			    c == '-' || c == '_' || c == '.'))
 				return expected(cc, what);
 		}
 	return take_str(cc, 1, &cc->r->k1);

@@ -136,7 +136,9 @@ prefix_eq(const uint8_t *a, const unsigned char *net, unsigned bits)
 	return r == 0 || ((a[n] ^ net[n]) & (0xff00 >> r) & 0xff) == 0;
 }
 
-static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static const uint8_t v4mapped[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+};
 
 static int
 client_v4(const struct rules_query *q, const unsigned char *op)
@@ -224,7 +226,8 @@ eval(const struct blob *bl, const unsigned char *c, uint32_t len,
 			i += 9;
 			break;
 		default:
-			return 0;	/* rules_blob_check() lets none through */
+			/* rules_blob_check() lets none through */
+			return 0;
 		}
 		st = (st << 1) | (uint64_t)v;
 	}

@@ -28,7 +28,8 @@ in_blob(const unsigned char *b, size_t n, const char *s)
 static void
 queries(const unsigned char *b, size_t n)
 {
-	static const char	*keys[] = { "LOGIN", "*", "GREETING", "X", NULL };
+	static const char	*keys[] = { "LOGIN", "*", "GREETING", "X",
+	    NULL };
 	struct rules_arg	 args[2] = { { "INBOX", 5 }, { NULL, 7 } };
 	struct rules_query	 q;
 	struct rules_verdict	 v;

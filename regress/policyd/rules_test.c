@@ -458,7 +458,8 @@ ATF_TC_BODY(response_keys, tc)
 	q.key = "FETCH";
 	CHECK_V(match(&q), RULES_DROP, 3);
 	q.kind = RULES_UNTAGGED;
-	q.name = "ALERT";	/* (FETCH, untagged, *) before (*, untagged, ALERT) */
+	/* (FETCH, untagged, *) before (*, untagged, ALERT) */
+	q.name = "ALERT";
 	CHECK_V(match(&q), RULES_ABORT, 4);
 	q = query(RULES_POP3, RULES_RESPONSE, "GREETING");
 	q.name = "+ok";
@@ -662,7 +663,8 @@ ATF_TC_BODY(syntax_errors, tc)
 	    "t.rules:1:27: expected \"if\", \"unless\" or end of line, "
 	    "got string \"y\"");
 	compile_err("imap response A sometimes OK accept",
-	    "t.rules:1:17: expected tagged, untagged or all, got \"sometimes\"");
+	    "t.rules:1:17: expected tagged, untagged or all, "
+	    "got \"sometimes\"");
 	compile_err("imap response A all (",
 	    "t.rules:1:21: expected a response name or \"*\", got \"(\"");
 	compile_err("imap response A all OK respond \"x\"",
