@@ -362,9 +362,17 @@ cond_primary(struct cc *cc)
 		return next(cc);
 	}
 	if (is(cc, "not")) {
-		if (next(cc) == -1 || cond_primary(cc) == -1)
+		/* a loop, not recursion: a long run of "not" costs no stack */
+		int	 odd = 0;
+
+		while (is(cc, "not")) {
+			odd = !odd;
+			if (next(cc) == -1)
+				return -1;
+		}
+		if (cond_primary(cc) == -1)
 			return -1;
-		return emit(cc, RB_OP_NOT, NULL, 0);
+		return odd ? emit(cc, RB_OP_NOT, NULL, 0) : 0;
 	}
 	if (is(cc, "tls")) {
 		if (emit(cc, RB_OP_TLS, NULL, 0) == -1)

@@ -732,6 +732,28 @@ ATF_TC_BODY(syntax_errors, tc)
 	    "got \")\"");
 	compile_err("imap request A accept if ((((((((((((((tls)))))))))))))",
 	    "t.rules:1:38: parentheses nested too deep");
+	{
+		/* a million "not" is no crash (and means tls) */
+		size_t	 n = 1000000, i;
+		char	*src = malloc(30 + 4 * n + 8), *p;
+
+		ATF_REQUIRE(src != NULL);
+		p = src + sprintf(src, "imap request A accept if ");
+		for (i = 0; i < n; i++)
+			p += sprintf(p, "not ");
+		strcpy(p, "tls");
+		compile_ok(src);
+		free(src);
+		{
+			struct rules_query	 q = query(RULES_IMAP,
+			    RULES_REQUEST, "A");
+
+			CHECK_V(match(&q), RULES_REJECT, 0);
+			q.tls = 1;
+			CHECK_V(match(&q), RULES_ACCEPT, 1);
+		}
+		rules_blob_free(&B);
+	}
 	compile_err("imap request A reject \"open",
 	    "t.rules:1:23: unterminated string");
 	compile_err("imap request A reject \"open\nimap",
