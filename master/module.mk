@@ -8,3 +8,11 @@ MAN8		+= master/posternd.8
 # Where posternd finds the worker unless postern.conf or -w says otherwise.
 $(OBJ)/master/posternd.o: ALL_CFLAGS += \
 	-DPOSTERN_WORKER='"$(SBINDIR)/postern-worker"'
+
+# Rebuild posternd when the install directory it names changes.
+$(OBJ)/master/posternd.o: $(OBJ)/sbindir.txt
+$(OBJ)/sbindir.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(SBINDIR)' | cmp -s - $@ || echo '$(SBINDIR)' > $@
+.PHONY: FORCE
+FORCE:
