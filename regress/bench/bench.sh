@@ -12,7 +12,8 @@ one temporary directory.  Every workload of imapload runs against every
 target in interleaved rounds, the order rotating each round, so the
 machine's drift hits all targets alike.  The table (medians of the rounds,
 ratio to the direct connection) goes to stdout and, as Markdown, to
-OBJDIR/bench-results.md.  Goals are reported, never asserted.
+OBJDIR/bench-results.md, every round's figures to bench-results.json.
+Goals are reported, never asserted.
 """
 
 import argparse
@@ -20,6 +21,7 @@ import os
 import platform
 import pwd
 import grp
+import json
 import resource
 import shutil
 import socket
@@ -648,6 +650,11 @@ def main():
         print(text)
         with open(opts.out, "w") as f:
             f.write(text)
+        # Every round's figures, for a look at the spread behind a median.
+        with open(os.path.splitext(opts.out)[0] + ".json", "w") as f:
+            json.dump({"rounds": {f"{w} {n}": v for (w, n), v in
+                                  res.items()}, "idle_kib": idle}, f,
+                      indent=1)
         log(f"results in {opts.out}; logs in {tmp}" if opts.keep
             else f"results in {opts.out}")
     finally:

@@ -424,7 +424,8 @@ on_readable(struct conn *c)
 		return;
 	}
 	/* The end of a session that went to plan. */
-	add_sample(now_ns() - c->t_start);
+	if (o.w == W_SESSIONS)
+		add_sample(now_ns() - c->t_start);
 	st.sessions++;
 	conn_close(c);
 	if (o.w == W_SESSIONS && now_ns() < t_end)
