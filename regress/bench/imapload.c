@@ -456,7 +456,8 @@ pct_us(double p)
 static void
 report(uint64_t elapsed)
 {
-	qsort(st.lat, st.nlat, sizeof(*st.lat), cmp_u64);
+	if (st.nlat > 0)
+		qsort(st.lat, st.nlat, sizeof(*st.lat), cmp_u64);
 	switch (o.w) {
 	case W_FETCH:
 		printf("bytes=%llu seconds=%.6f bytes_per_s=%.0f "
@@ -635,6 +636,7 @@ main(int argc, char **argv)
 	t_end = t0 + (uint64_t)(o.seconds * 1e9);
 	if (o.w == W_IDLE) {
 		run_idle(cs);
+		free(cs);
 		return 0;
 	}
 	for (i = 0; i < n; i++)
@@ -651,5 +653,11 @@ main(int argc, char **argv)
 			loop_once(-1);
 	}
 	report(now_ns() - t0);
+	for (i = 0; i < n; i++)
+		if (cs[i].fd != -1)
+			close(cs[i].fd);
+	free(cs);
+	free(st.lat);
+	close(ep);
 	return 0;
 }
