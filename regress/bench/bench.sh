@@ -628,8 +628,8 @@ def main():
             if not t.available():
                 log(f"{cls.name}: not installed (make deps-bench), skipped")
                 continue
+            targets.append(t)	# before start: stopped even if it fails
             t.start()
-            targets.append(t)
         log("targets: " + ", ".join(f"{t.name}:{t.port}" for t in targets))
         # Warm up: Dovecot's indexes, the page cache, every proxy's pool.
         check("fetch", targets[0],
