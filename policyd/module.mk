@@ -15,3 +15,10 @@ LIB_SRCS += policyd/rules_lex.c policyd/rules_compile.c policyd/rules_blob.c \
 policyctl_SRCS += policyd/dryrun.c
 # The matcher at 100,000 rules, run by `make bench`.
 BENCH_RUN += rules_bench
+# postern-policyd: answers the workers' verdict queries (proto_policy.h).
+PROGS += postern-policyd
+postern-policyd_SRCS = policyd/policyd.c
+# policyd_test starts the program it tests, by absolute path.
+$(OBJ)/regress/policyd/policyd_test.o: ALL_CFLAGS += \
+	-DPOLICYD_PATH=\"$(abspath $(OBJ))/bin/postern-policyd\"
+$(OBJ)/regress/policyd/policyd_test: | $(OBJ)/bin/postern-policyd

@@ -8,3 +8,5 @@ LIB_SRCS += worker/imap_limits.c worker/imap_lex.c worker/imap_parse.c \
 ALL_CFLAGS += -Iworker
 PROGS += postern-worker
 postern-worker_SRCS = worker/worker.c
+# The worker's client of postern-policyd (policy_client.h).
+LIB_SRCS += worker/policy_client.c

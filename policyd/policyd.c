@@ -1,0 +1,674 @@
+/*
+ * postern-policyd: answers the workers' verdict queries from the current
+ * generation of the policy store.  posternd starts it with its channel on
+ * POLICYD_CHAN_FD and talks to it as proto_policy.h says: the config
+ * first; then, once policyd is confined and says MSG_READY, one channel
+ * per worker.
+ *
+ * Each query renews the store's one read transaction, matches, answers
+ * and resets it: no read transaction outlives a query, so policyctl's
+ * writes never wait for policyd and old pages are freed.
+ */
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/sys/queue.h>
+#include <seccomp.h>
+
+#include "log.h"
+#include "msg.h"
+#include "privdrop.h"
+#include "proto.h"
+#include "proto_policy.h"
+#include "rules.h"
+#include "sandbox.h"
+#include "store.h"
+
+#define CONFIG_TIMEOUT_MS	30000
+#define READY_TIMEOUT_MS	5000
+/* The store is looked at this often even when inotify says nothing. */
+#define REFRESH_MS		1000
+
+struct wchan {
+	TAILQ_ENTRY(wchan)	 entry;
+	struct msgchan		 ch;
+	uint32_t		 slot;
+};
+TAILQ_HEAD(wchanq, wchan);
+
+static struct store	*store;
+static volatile uint64_t *genpage;	/* the page's first 8 bytes */
+static int		 genfd = -1;
+static size_t		 pagesize;
+static uint64_t		 checked_gen;	/* its blob passed rules_blob_check */
+static int		 inofd = -1;
+static struct wchanq	 wchans = TAILQ_HEAD_INITIALIZER(wchans);
+
+static void	 channel_check(void);
+static void	 config_read(struct msgchan *, struct policyd_config *);
+static void	 stdio_detach(void);
+static void	 genpage_make(void);
+static void	 publish(uint64_t);
+static void	 refresh(void);
+static void	 inotify_watch(const char *);
+static void	 confine(const struct policyd_config *);
+static int	 sandbox_policyd_load(void);
+static void	 master_msg(struct msgchan *, struct msg *);
+static void	 wchan_add(int, uint32_t);
+static void	 wchan_end(struct wchan *, const char *);
+static int	 wchan_msg(struct wchan *, const struct msg *);
+static int	 query_parse(const struct msg *, struct rules_query *,
+		    struct rules_arg *, uint64_t *);
+static int	 answer(struct wchan *, uint64_t, const struct rules_query *);
+static void	 serve(struct msgchan *) __attribute__((noreturn));
+
+int
+main(int argc, char *argv[])
+{
+	struct policyd_config	 conf;
+	struct msgchan		 chan;
+	char			 err[256];
+
+	(void)argv;
+	log_init(1, 0, "postern-policyd");
+	log_child();
+	if (argc != 1)
+		fatalx("usage: postern-policyd (started by posternd only)");
+	channel_check();
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal SIGPIPE");
+	msgchan_init(&chan, POLICYD_CHAN_FD, MSGCHAN_FDS, 0);
+	config_read(&chan, &conf);
+	log_init(1, (int)conf.verbose, "policyd");
+	log_to_channel(&chan);
+	stdio_detach();
+	/* Everything from the file system, before the chroot. */
+	if (store_open(&store, conf.store, STORE_RDONLY, NULL, err,
+	    sizeof(err)) != STORE_OK)
+		fatalx("%s", err);
+	genpage_make();
+	inotify_watch(conf.store);
+	refresh();
+	confine(&conf);
+	if (msg_compose(&chan, MSG_READY, 0, -1, NULL, 0) == -1 ||
+	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
+		fatal("send ready");
+	log_debug("ready, generation %llu", (unsigned long long)*genpage);
+	serve(&chan);
+}
+
+static void
+channel_check(void)
+{
+	struct stat	 st;
+	int		 fl;
+
+	if (fstat(POLICYD_CHAN_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
+		fatalx("descriptor %d is not a socket: postern-policyd is "
+		    "started by posternd", POLICYD_CHAN_FD);
+	if ((fl = fcntl(POLICYD_CHAN_FD, F_GETFL)) == -1 ||
+	    fcntl(POLICYD_CHAN_FD, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(POLICYD_CHAN_FD, F_SETFD, FD_CLOEXEC) == -1)
+		fatal("fcntl descriptor %d", POLICYD_CHAN_FD);
+}
+
+static void
+config_read(struct msgchan *chan, struct policyd_config *c)
+{
+	struct msg	 m;
+	int		 rc;
+
+	if ((rc = msg_wait(chan, &m, CONFIG_TIMEOUT_MS)) == -1)
+		fatal("waiting for the config");
+	if (rc == 0)
+		fatalx("no config from the master in %d s",
+		    CONFIG_TIMEOUT_MS / 1000);
+	if (m.fd != -1)
+		close(m.fd);
+	if (m.hdr.type != MSG_P_CONFIG || m.len != sizeof(*c) || m.fd != -1)
+		fatalx("master sent type %u, %zu bytes, instead of the "
+		    "config", m.hdr.type, m.len);
+	memcpy(c, m.body, sizeof(*c));
+	if (memchr(c->store, '\0', sizeof(c->store)) == NULL ||
+	    c->store[0] != '/')
+		fatalx("config: store directory is not an absolute path");
+	if (c->uid == 0 || c->gid == 0)
+		fatalx("config: uid %u gid %u: policyd never runs as root",
+		    c->uid, c->gid);
+	if (c->max_workers == 0 || c->max_workers > 60000)
+		fatalx("config: max_workers %u out of range", c->max_workers);
+}
+
+/* As the worker does: 0-2 lead nowhere, and no channel lands on 2. */
+static void
+stdio_detach(void)
+{
+	int	 sp[2], fd;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
+		fatal("socketpair");
+	close(sp[1]);
+	if (shutdown(sp[0], SHUT_RDWR) == -1)
+		fatal("shutdown");
+	for (fd = 0; fd <= STDERR_FILENO; fd++)
+		if (fd != sp[0] && dup2(sp[0], fd) == -1)
+			fatal("dup2 %d", fd);
+	if (sp[0] > STDERR_FILENO)
+		close(sp[0]);
+}
+
+/*
+ * The generation page is policyd's own memfd rather than a page the
+ * master makes: policyd is its only writer, so it maps it writable
+ * first and then seals it (F_SEAL_FUTURE_WRITE) so that no one it is
+ * passed to, master or worker, can ever map it writable or resize it.
+ * It reaches each worker on that worker's own channel, so the master
+ * needs to know nothing about it.
+ */
+static void
+genpage_make(void)
+{
+	void	*p;
+	long	 ps;
+
+	if ((ps = sysconf(_SC_PAGESIZE)) <= 0)
+		fatal("sysconf page size");
+	pagesize = (size_t)ps;
+	if ((genfd = memfd_create("postern-generation",
+	    MFD_CLOEXEC | MFD_ALLOW_SEALING)) == -1)
+		fatal("memfd_create");
+	if (ftruncate(genfd, (off_t)pagesize) == -1)
+		fatal("ftruncate generation page");
+	p = mmap(NULL, pagesize, PROT_READ | PROT_WRITE, MAP_SHARED, genfd, 0);
+	if (p == MAP_FAILED)
+		fatal("mmap generation page");
+	if (fcntl(genfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) == -1)
+		fatal("seal generation page");
+	genpage = p;
+}
+
+static void
+publish(uint64_t gen)
+{
+	if (__atomic_load_n(genpage, __ATOMIC_RELAXED) == gen)
+		return;
+	__atomic_store_n(genpage, gen, __ATOMIC_RELEASE);
+	log_info("generation %llu is current", (unsigned long long)gen);
+}
+
+/* The store may have moved on: look, and publish what is current. */
+static void
+refresh(void)
+{
+	const void	*blob;
+	size_t		 len;
+	uint64_t	 gen;
+	int		 rc;
+
+	rc = store_read_begin(store, &gen, &blob, &len);
+	if (rc == STORE_OK) {
+		store_read_end(store);
+		publish(gen);
+	} else if (rc == STORE_NOGEN)
+		publish(0);
+	else
+		log_warnx("%s", store_error(store));
+}
+
+/*
+ * policyctl writes data.mdb with pwrite: every commit is an IN_MODIFY,
+ * so a new generation is published at once, not at the next query.
+ * Without inotify the periodic refresh still finds it.
+ */
+static void
+inotify_watch(const char *dir)
+{
+	char	 path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/data.mdb", dir) >=
+	    (int)sizeof(path))
+		fatalx("store path too long");
+	if ((inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		log_warn("inotify_init1");
+		return;
+	}
+	if (inotify_add_watch(inofd, path, IN_MODIFY) == -1) {
+		log_warn("inotify_add_watch %s", path);
+		close(inofd);
+		inofd = -1;
+	}
+}
+
+static void
+confine(const struct policyd_config *c)
+{
+	/* 0-2, the master, the page, inotify, LMDB's two, the workers. */
+	struct privdrop_limits	 lim = { .nofile = 16 + c->max_workers };
+
+	if (privdrop_id(c->uid, c->gid, c->store) == -1)
+		fatalx("%s", privdrop_error());
+	if (privdrop_limits(&lim) == -1)
+		fatalx("%s", privdrop_error());
+	if (sandbox_policyd_load() == -1)
+		fatalx("%s", sandbox_error());
+}
+
+/*
+ * policyd's allow-list.  The store was opened before the chroot and
+ * LMDB's reader works on the descriptors and maps it already has:
+ * renewing a read transaction touches the reader table in the mmap'd
+ * lock file (futex, for its robust mutex; a plain store otherwise) and
+ * reads pages of the mmap'd data file.
+ */
+static int
+sandbox_policyd_load(void)
+{
+	struct sandbox	*sb;
+
+	if ((sb = sandbox_new()) == NULL)
+		return -1;
+	/*
+	 * SB_STDIO: read/write/close, malloc, the inotify read, mmap and
+	 * munmap when LMDB remaps a store that grew (MDB_MAP_RESIZED),
+	 * getpid for message headers and LMDB's reader slot, exit.
+	 * SB_POLL: the loop over the channels; msg_send's ppoll.
+	 * SB_SOCKIO: shutdown of a channel being ended.
+	 * SB_FDPASS: recvmsg of worker channels from the master, sendmsg
+	 * of the generation page to workers.
+	 * SB_TIME: clock_gettime where the vDSO cannot answer.
+	 */
+	if (sandbox_allow_group(sb, SB_STDIO) == -1 ||
+	    sandbox_allow_group(sb, SB_POLL) == -1 ||
+	    sandbox_allow_group(sb, SB_SOCKIO) == -1 ||
+	    sandbox_allow_group(sb, SB_FDPASS) == -1 ||
+	    sandbox_allow_group(sb, SB_TIME) == -1 ||
+	    /*
+	     * dup: each worker's hello carries its own copy of the page's
+	     * descriptor, which msg_compose() closes once it is sent.
+	     */
+	    sandbox_allow(sb, SCMP_SYS(dup)) == -1) {
+		sandbox_free(sb);
+		return -1;
+	}
+	if (getenv("POSTERN_SANDBOX_DEBUG") != NULL)
+		sandbox_debug(sb);
+	return sandbox_load(sb);
+}
+
+static void
+master_msg(struct msgchan *chan, struct msg *m)
+{
+	struct policyd_worker	 w;
+
+	(void)chan;
+	switch (m->hdr.type) {
+	case MSG_P_WORKER:
+		if (m->len != sizeof(w) || m->fd == -1)
+			break;
+		memcpy(&w, m->body, sizeof(w));
+		wchan_add(m->fd, w.slot);
+		return;
+	case MSG_SHUTDOWN:
+		if (m->len != 0 || m->fd != -1)
+			break;
+		log_debug("shutdown");
+		_exit(0);
+	}
+	fatalx("master sent type %u, %zu bytes%s", m->hdr.type, m->len,
+	    m->fd != -1 ? " and a descriptor" : "");
+}
+
+static void
+wchan_add(int fd, uint32_t slot)
+{
+	struct policy_hello	 h = { .pagesize = (uint32_t)pagesize };
+	struct wchan		*w;
+	int			 fl, pfd;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		fatal("calloc");
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		fatal("fcntl worker %u channel", slot);
+	msgchan_init(&w->ch, fd, MSGCHAN_FDS, 0);
+	w->slot = slot;
+	TAILQ_INSERT_TAIL(&wchans, w, entry);
+	/* msg_compose() takes the descriptor; the page stays ours. */
+	if ((pfd = dup(genfd)) == -1) {
+		wchan_end(w, "dup of the generation page failed");
+		return;
+	}
+	if (msg_compose(&w->ch, MSG_P_HELLO, slot, pfd, &h, sizeof(h)) == -1) {
+		close(pfd);
+		wchan_end(w, "hello failed");
+		return;
+	}
+	log_debug("worker %u: channel", slot);
+}
+
+static void
+wchan_end(struct wchan *w, const char *why)
+{
+	if (why != NULL)
+		log_warnx("worker %u: %s: channel closed", w->slot, why);
+	TAILQ_REMOVE(&wchans, w, entry);
+	close(w->ch.fd);
+	msgchan_clear(&w->ch);
+	free(w);
+}
+
+/* -1: the channel is to end. */
+static int
+wchan_msg(struct wchan *w, const struct msg *m)
+{
+	static struct rules_arg	 args[POLICY_ARGS_MAX];
+	struct rules_query	 q;
+	uint64_t		 id;
+
+	if (m->fd != -1) {
+		close(m->fd);
+		log_warnx("worker %u: sent a descriptor", w->slot);
+		return -1;
+	}
+	if (m->hdr.type != MSG_P_QUERY) {
+		log_warnx("worker %u: sent type %u", w->slot, m->hdr.type);
+		return -1;
+	}
+	if (query_parse(m, &q, args, &id) == -1) {
+		log_warnx("worker %u: malformed query, %zu bytes", w->slot,
+		    m->len);
+		return -1;
+	}
+	return answer(w, id, &q);
+}
+
+/* Takes n bytes of string at *off into dst, NUL-terminated; NULL if n 0. */
+static int
+take_str(const uint8_t *b, size_t len, size_t *off, size_t n, char *dst,
+    const char **out)
+{
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	if (n > POLICY_STR_MAX || len - *off < n || memchr(b + *off, '\0', n))
+		return -1;
+	memcpy(dst, b + *off, n);
+	dst[n] = '\0';
+	*off += n;
+	*out = dst;
+	return 0;
+}
+
+static int
+query_parse(const struct msg *m, struct rules_query *q, struct rules_arg *args,
+    uint64_t *id)
+{
+	static char		 s[5][POLICY_STR_MAX + 1];
+	struct policy_query	 pq;
+	struct policy_arg	 pa;
+	const uint8_t		*b = m->body;
+	size_t			 off, i, tail;
+
+	if (m->len < sizeof(pq))
+		return -1;
+	memcpy(&pq, b, sizeof(pq));
+	*id = pq.id;
+	if (pq.nargs > POLICY_ARGS_MAX || pq.tls > 1 || pq.kind > RULES_UNTAGGED ||
+	    pq.state > RULES_ST_TRANSACTION || pq.port > 65535 ||
+	    (pq.family != 0 && pq.family != AF_INET && pq.family != AF_INET6) ||
+	    pq.pad[0] != 0 || pq.pad[1] != 0 || pq.pad[2] != 0)
+		return -1;
+	memset(q, 0, sizeof(*q));
+	q->proto = pq.proto;
+	q->table = pq.table;
+	q->kind = pq.kind;
+	q->state = pq.state;
+	q->tls = (int)pq.tls;
+	q->family = (int)pq.family;
+	memcpy(q->addr, pq.addr, sizeof(q->addr));
+	q->port = pq.port;
+	off = sizeof(pq);
+	if (take_str(b, m->len, &off, pq.keylen, s[0], &q->key) == -1 ||
+	    take_str(b, m->len, &off, pq.namelen, s[1], &q->name) == -1 ||
+	    take_str(b, m->len, &off, pq.userlen, s[2], &q->user) == -1 ||
+	    take_str(b, m->len, &off, pq.listenerlen, s[3], &q->listener) ==
+	    -1 ||
+	    take_str(b, m->len, &off, pq.mailboxlen, s[4], &q->mailbox) == -1)
+		return -1;
+	if ((m->len - off) / sizeof(pa) < pq.nargs)
+		return -1;
+	tail = off + pq.nargs * sizeof(pa);
+	for (i = 0; i < pq.nargs; i++) {
+		memcpy(&pa, b + off + i * sizeof(pa), sizeof(pa));
+		if (pa.flags & ~(uint32_t)POLICY_ARG_LITERAL)
+			return -1;
+		args[i].len = pa.len;
+		if (pa.flags & POLICY_ARG_LITERAL) {
+			args[i].s = NULL;
+			continue;
+		}
+		/* The text points into the body, which outlives the answer. */
+		if (m->len - tail < pa.len)
+			return -1;
+		args[i].s = (const char *)b + tail;
+		tail += pa.len;
+	}
+	if (tail != m->len)
+		return -1;
+	q->args = pq.nargs > 0 ? args : NULL;
+	q->nargs = pq.nargs;
+	return 0;
+}
+
+static int
+put(uint8_t *out, size_t max, size_t *off, const void *p, size_t n)
+{
+	if (max - *off < n)
+		return -1;
+	if (n > 0)
+		memcpy(out + *off, p, n);
+	*off += n;
+	return 0;
+}
+
+/*
+ * One read transaction per query: begin, check the blob if this
+ * generation is new to us, match, copy the answer out, end.
+ */
+static int
+answer(struct wchan *w, uint64_t id, const struct rules_query *q)
+{
+	static uint8_t		 out[MSG_BODY_DEFAULT];
+	struct policy_verdict	 pv;
+	struct rules_verdict	 v;
+	const void		*blob;
+	const char		*u;
+	size_t			 len, off, i, n;
+	uint16_t		 ul;
+	int			 rc;
+
+	memset(&pv, 0, sizeof(pv));
+	pv.id = id;
+	off = sizeof(pv);
+	rc = store_read_begin(store, &pv.gen, &blob, &len);
+	if (rc == STORE_NOGEN) {
+		pv.status = POLICY_NOGEN;
+		pv.gen = 0;
+		publish(0);
+		goto send;
+	}
+	if (rc != STORE_OK) {
+		log_warnx("%s", store_error(store));
+		pv.status = POLICY_ERROR;
+		pv.gen = 0;
+		goto send;
+	}
+	publish(pv.gen);
+	pv.status = POLICY_ERROR;
+	if (pv.gen != checked_gen) {
+		if (rules_blob_check(blob, len) == -1) {
+			log_warnx("generation %llu: compiled rules damaged",
+			    (unsigned long long)pv.gen);
+			goto end;
+		}
+		checked_gen = pv.gen;
+	}
+	if (rules_match(blob, q, &v) == -1) {
+		/* A bad protocol or table: the worker's bug, not ours. */
+		log_warnx("worker %u: query for protocol %u table %u refused",
+		    w->slot, q->proto, q->table);
+		goto end;
+	}
+	pv.action = v.action;
+	pv.tls = v.action == RULES_TLS ? v.tls : 0;
+	pv.cacheable = v.cacheable ? 1 : 0;
+	pv.line = v.line;
+	pv.col = v.col;
+	n = v.text != NULL ? strlen(v.text) : 0;
+	pv.textlen = (uint16_t)n;
+	if (n > UINT16_MAX || put(out, sizeof(out), &off, v.text, n) == -1)
+		goto toobig;
+	n = v.file != NULL ? strlen(v.file) : 0;
+	pv.filelen = (uint16_t)n;
+	if (n > UINT16_MAX || put(out, sizeof(out), &off, v.file, n) == -1)
+		goto toobig;
+	for (i = 0; i < v.nuntagged; i++) {
+		if ((u = rules_untagged(&v, i)) == NULL)
+			break;
+		n = strlen(u);
+		ul = (uint16_t)n;
+		if (n > UINT16_MAX ||
+		    put(out, sizeof(out), &off, &ul, sizeof(ul)) == -1 ||
+		    put(out, sizeof(out), &off, u, n) == -1)
+			goto toobig;
+	}
+	pv.nuntagged = (uint32_t)i;
+	pv.status = POLICY_OK;
+	goto end;
+ toobig:
+	log_warnx("generation %llu: verdict of %s:%u too large to send",
+	    (unsigned long long)pv.gen, v.file, v.line);
+	pv.status = POLICY_ERROR;
+ end:
+	store_read_end(store);
+ send:
+	if (pv.status != POLICY_OK) {
+		off = sizeof(pv);
+		pv.action = pv.tls = pv.cacheable = pv.line = pv.col = 0;
+		pv.nuntagged = pv.textlen = pv.filelen = 0;
+	}
+	memcpy(out, &pv, sizeof(pv));
+	if (msg_compose(&w->ch, MSG_P_VERDICT, w->slot, -1, out, off) == -1 ||
+	    msg_flush(&w->ch) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+serve(struct msgchan *master)
+{
+	struct pollfd	*pfd = NULL;
+	struct wchan	*w, *wnext;
+	struct msg	 m;
+	char		 ev[4096];
+	size_t		 n, i, max = 0;
+	int		 rc, r;
+
+	for (;;) {
+		while ((rc = msg_get(master, &m)) == 1)
+			master_msg(master, &m);
+		/* A log line may have found the master gone: so be it. */
+		if (master->eof || (rc == -1 && (master->error == EPIPE ||
+		    master->error == ECONNRESET)))
+			_exit(0);
+		if (rc == -1)
+			fatal("channel to the master");
+		TAILQ_FOREACH_SAFE(w, &wchans, entry, wnext) {
+			/*
+			 * A worker that does not read its answers gets no
+			 * more until it has: policyd's buffers stay bounded.
+			 */
+			r = 0;
+			while (!msg_pending(&w->ch) &&
+			    (r = msg_get(&w->ch, &m)) == 1)
+				if (wchan_msg(w, &m) == -1)
+					break;
+			if (r == 1 || r == -1) {
+				wchan_end(w, r == -1 ? strerror(w->ch.error) :
+				    "protocol error");
+				continue;
+			}
+			if (w->ch.eof) {
+				log_debug("worker %u: gone", w->slot);
+				wchan_end(w, NULL);
+			}
+		}
+		n = 2;
+		TAILQ_FOREACH(w, &wchans, entry)
+			n++;
+		if (n > max) {
+			if ((pfd = reallocarray(pfd, n, sizeof(*pfd))) == NULL)
+				fatal("reallocarray");
+			max = n;
+		}
+		pfd[0].fd = master->fd;
+		pfd[0].events = POLLIN | (msg_pending(master) ? POLLOUT : 0);
+		pfd[1].fd = inofd;
+		pfd[1].events = POLLIN;
+		i = 2;
+		TAILQ_FOREACH(w, &wchans, entry) {
+			pfd[i].fd = w->ch.fd;
+			pfd[i].events = msg_pending(&w->ch) ? POLLOUT : POLLIN;
+			i++;
+		}
+		if ((r = poll(pfd, n, REFRESH_MS)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (r == 0 || (pfd[1].revents & POLLIN)) {
+			while (inofd != -1 && read(inofd, ev, sizeof(ev)) > 0)
+				;
+			refresh();
+		}
+		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    msg_read(master) == -1 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK) {
+			if (errno == ECONNRESET)
+				_exit(0);
+			fatal("read from the master");
+		}
+		/* A master gone with log lines unsent is a master gone. */
+		if ((pfd[0].revents & POLLOUT) && msg_flush(master) == -1) {
+			if (errno == EPIPE || errno == ECONNRESET)
+				_exit(0);
+			fatal("write to the master");
+		}
+		i = 2;
+		TAILQ_FOREACH_SAFE(w, &wchans, entry, wnext) {
+			short re = pfd[i++].revents;
+
+			if ((re & POLLOUT) && msg_flush(&w->ch) == -1) {
+				wchan_end(w, strerror(errno));
+				continue;
+			}
+			if ((re & (POLLIN | POLLHUP | POLLERR)) &&
+			    msg_read(&w->ch) == -1 && errno != EAGAIN &&
+			    errno != EWOULDBLOCK)
+				wchan_end(w, strerror(errno));
+		}
+	}
+}

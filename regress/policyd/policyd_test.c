@@ -1,0 +1,476 @@
+/*
+ * postern-policyd, the built program, driven as posternd drives it: its
+ * channel on descriptor 3, the config, then worker channels; queries go
+ * through the worker's client (policy_client.h).
+ */
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <atf-c.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "policy_client.h"
+#include "proto.h"
+#include "proto_policy.h"
+#include "rules.h"
+#include "store.h"
+
+#define WAIT_MS		10000
+
+static const char rules1[] =
+    "imap request LOGIN reject \"no\" unless tls\n"
+    "imap request SELECT reject \"private\" if arg 1 ~ \"Private/*\"\n"
+    "imap request * accept\n";
+static const char rules2[] = "imap request * reject \"closed\"\n";
+
+struct pd {
+	char		 dir[64];
+	pid_t		 pid;
+	struct msgchan	 master;
+	char		 logs[8192];
+};
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static uint64_t
+load(const char *dir, const char *src)
+{
+	struct rules_blob	 b;
+	struct rules_error	 e;
+	struct store		*st;
+	char			 err[256];
+	uint64_t		 gen;
+
+	ATF_REQUIRE_MSG(rules_compile(src, strlen(src), "test.rules", &b,
+	    &e) == 0, "%s", e.msg);
+	ATF_REQUIRE_MSG(store_open(&st, dir, 0, NULL, err, sizeof(err)) ==
+	    STORE_OK, "%s", err);
+	ATF_REQUIRE_MSG(store_load(st, src, strlen(src), b.data, b.size,
+	    &gen) == STORE_OK, "%s", store_error(st));
+	store_close(st);
+	rules_blob_free(&b);
+	return gen;
+}
+
+static void
+empty(const char *dir)
+{
+	struct store	*st;
+	char		 err[256];
+
+	ATF_REQUIRE_MSG(store_open(&st, dir, 0, NULL, err, sizeof(err)) ==
+	    STORE_OK, "%s", err);
+	store_close(st);
+}
+
+/* The next message that is not a log line (logs are kept in pd->logs). */
+static int
+master_wait(struct pd *pd, struct msg *m, int ms)
+{
+	size_t	 n;
+	int	 rc;
+
+	for (;;) {
+		if ((rc = msg_wait(&pd->master, m, ms)) != 1)
+			return rc;
+		if (m->hdr.type != MSG_LOG)
+			return 1;
+		if (m->len > 4) {
+			n = strlen(pd->logs);
+			(void)snprintf(pd->logs + n, sizeof(pd->logs) - n,
+			    "%.*s\n", (int)(m->len - 4), (const char *)m->body
+			    + 4);
+		}
+	}
+}
+
+static void
+log_wait(struct pd *pd, const char *what)
+{
+	struct msg	 m;
+	int		 i;
+
+	for (i = 0; i < 50 && strstr(pd->logs, what) == NULL; i++)
+		if (master_wait(pd, &m, 200) == 1)
+			atf_tc_fail("unexpected type %u", m.hdr.type);
+	ATF_REQUIRE_MSG(strstr(pd->logs, what) != NULL,
+	    "no \"%s\" in the log: %s", what, pd->logs);
+}
+
+static void
+pd_start(struct pd *pd, const char *src)
+{
+	struct policyd_config	 c;
+	struct passwd		*pw;
+	struct msg		 m;
+	int			 sp[2];
+
+	memset(pd, 0, sizeof(*pd));
+	(void)snprintf(pd->dir, sizeof(pd->dir), "/tmp/policyd_test.XXXXXX");
+	ATF_REQUIRE(mkdtemp(pd->dir) != NULL);
+	if (src != NULL)
+		ATF_REQUIRE_EQ(load(pd->dir, src), 1);
+	else
+		empty(pd->dir);
+	ATF_REQUIRE((pw = getpwnam("nobody")) != NULL);
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) ==
+	    0);
+	ATF_REQUIRE((pd->pid = fork()) != -1);
+	if (pd->pid == 0) {
+		if (dup2(sp[1], POLICYD_CHAN_FD) == -1)
+			_exit(126);
+		execl(POLICYD_PATH, "postern-policyd", (char *)NULL);
+		_exit(127);
+	}
+	close(sp[1]);
+	msgchan_init(&pd->master, sp[0], MSGCHAN_FDS, 0);
+	memset(&c, 0, sizeof(c));
+	c.uid = pw->pw_uid;
+	c.gid = pw->pw_gid;
+	c.max_workers = 8;
+	c.verbose = 1;
+	(void)snprintf(c.store, sizeof(c.store), "%s", pd->dir);
+	ATF_REQUIRE(msg_compose(&pd->master, MSG_P_CONFIG, 0, -1, &c,
+	    sizeof(c)) == 0);
+	ATF_REQUIRE(msg_send(&pd->master, WAIT_MS) == 0);
+	ATF_REQUIRE_MSG(master_wait(pd, &m, WAIT_MS) == 1,
+	    "no ready from policyd: %s", pd->logs);
+	ATF_REQUIRE_EQ(m.hdr.type, MSG_READY);
+}
+
+/* A worker's channel: policyd gets one end, the caller the other. */
+static void
+pd_worker(struct pd *pd, uint32_t slot, struct policy_client *pc)
+{
+	struct policyd_worker	 w = { .slot = slot };
+	int			 sp[2];
+
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) ==
+	    0);
+	ATF_REQUIRE(msg_compose(&pd->master, MSG_P_WORKER, 0, sp[1], &w,
+	    sizeof(w)) == 0);
+	ATF_REQUIRE(msg_send(&pd->master, WAIT_MS) == 0);
+	ATF_REQUIRE(policy_client_init(pc, sp[0]) == 0);
+	ATF_REQUIRE_MSG(policy_client_start(pc, WAIT_MS) == 0,
+	    "no hello: %s", strerror(errno));
+}
+
+static void
+pd_stop(struct pd *pd)
+{
+	int	 status, i;
+
+	close(pd->master.fd);
+	msgchan_clear(&pd->master);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pd->pid, &status, WNOHANG) == pd->pid)
+			break;
+		usleep(20000);
+	}
+	if (i == 100) {
+		(void)kill(pd->pid, SIGKILL);
+		(void)waitpid(pd->pid, &status, 0);
+		atf_tc_fail("policyd did not exit when its master left");
+	}
+	ATF_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "policyd ended with status %#x: %s", status, pd->logs);
+	(void)nftw(pd->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+request(struct rules_query *q, const char *cmd, struct rules_arg *args,
+    size_t nargs)
+{
+	memset(q, 0, sizeof(*q));
+	q->proto = RULES_IMAP;
+	q->table = RULES_REQUEST;
+	q->key = cmd;
+	q->state = RULES_ST_NOT_AUTHENTICATED;
+	q->family = AF_INET;
+	q->addr[0] = 192;
+	q->addr[3] = 7;
+	q->listener = "imap";
+	q->port = 143;
+	q->args = args;
+	q->nargs = nargs;
+}
+
+static void
+ask(struct policy_client *pc, const struct rules_query *q,
+    struct policy_answer *a)
+{
+	ATF_REQUIRE_MSG(policy_query(pc, q, WAIT_MS, a) == 0,
+	    "query %s: %s", q->key, strerror(errno));
+}
+
+ATF_TC(verdict);
+ATF_TC_HEAD(verdict, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a query gets the rule's verdict, "
+	    "its place and the generation");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(verdict, tc)
+{
+	static struct policy_answer	 a;
+	struct policy_client		 pc;
+	struct rules_query		 q;
+	struct rules_arg		 args[2] = { { "Private/x", 9 },
+					    { NULL, 1000 } };
+	struct pd			 pd;
+
+	pd_start(&pd, rules1);
+	pd_worker(&pd, 0, &pc);
+	ATF_CHECK_EQ(policy_generation(&pc), 1);
+
+	request(&q, "LOGIN", NULL, 0);
+	ask(&pc, &q, &a);
+	ATF_CHECK_EQ(a.action, RULES_REJECT);
+	ATF_CHECK_STREQ(a.text, "no");
+	ATF_CHECK_STREQ(a.file, "test.rules");
+	ATF_CHECK_EQ(a.line, 1);
+	ATF_CHECK_EQ(a.gen, 1);
+	ATF_CHECK_EQ(a.cacheable, 1);
+
+	q.tls = 1;
+	ask(&pc, &q, &a);
+	ATF_CHECK_EQ(a.action, RULES_ACCEPT);
+	ATF_CHECK_EQ(a.line, 3);
+	ATF_CHECK(a.text == NULL);
+
+	request(&q, "select", args, 2);
+	ask(&pc, &q, &a);
+	ATF_CHECK_EQ(a.action, RULES_REJECT);
+	ATF_CHECK_STREQ(a.text, "private");
+	ATF_CHECK_EQ(a.line, 2);
+	ATF_CHECK_EQ(a.cacheable, 0);
+
+	args[0].s = "INBOX";
+	args[0].len = 5;
+	ask(&pc, &q, &a);
+	ATF_CHECK_EQ(a.action, RULES_ACCEPT);
+	ATF_CHECK_EQ(a.line, 3);
+
+	policy_client_close(&pc);
+	pd_stop(&pd);
+}
+
+ATF_TC(generation);
+ATF_TC_HEAD(generation, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "after a load the next query has the "
+	    "new generation, and the page moves without a query");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(generation, tc)
+{
+	static struct policy_answer	 a;
+	struct policy_client		 pc;
+	struct rules_query		 q;
+	struct pd			 pd;
+	int				 i;
+
+	pd_start(&pd, NULL);
+	pd_worker(&pd, 3, &pc);
+	ATF_CHECK_EQ(policy_generation(&pc), 0);
+	request(&q, "NOOP", NULL, 0);
+	/* Nothing loaded: no verdict, and the caller fails closed. */
+	ATF_CHECK_EQ(policy_query(&pc, &q, WAIT_MS, &a), -1);
+	ATF_CHECK_EQ(errno, ENOENT);
+
+	ATF_REQUIRE_EQ(load(pd.dir, rules1), 1);
+	ask(&pc, &q, &a);
+	ATF_CHECK_EQ(a.gen, 1);
+	ATF_CHECK_EQ(a.action, RULES_ACCEPT);
+	ATF_CHECK_EQ(policy_generation(&pc), 1);
+
+	ATF_REQUIRE_EQ(load(pd.dir, rules2), 2);
+	ask(&pc, &q, &a);
+	ATF_CHECK_EQ(a.gen, 2);
+	ATF_CHECK_EQ(a.action, RULES_REJECT);
+	ATF_CHECK_STREQ(a.text, "closed");
+	ATF_CHECK_EQ(policy_generation(&pc), 2);
+
+	/* No query: policyd notices the store by itself. */
+	ATF_REQUIRE_EQ(load(pd.dir, rules1), 3);
+	for (i = 0; i < 200 && policy_generation(&pc) != 3; i++)
+		usleep(25000);
+	ATF_CHECK_EQ(policy_generation(&pc), 3);
+
+	policy_client_close(&pc);
+	pd_stop(&pd);
+}
+
+static long
+status_field(pid_t pid, const char *name)
+{
+	char	 path[64], line[256];
+	FILE	*f;
+	long	 v = -1;
+	size_t	 n = strlen(name);
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	ATF_REQUIRE((f = fopen(path, "r")) != NULL);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, name, n) == 0 && line[n] == ':')
+			v = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+ATF_TC(confined);
+ATF_TC_HEAD(confined, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "policyd serves under its filter, "
+	    "not as root, without new privileges");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(confined, tc)
+{
+	static struct policy_answer	 a;
+	struct policy_client		 pc;
+	struct rules_query		 q;
+	struct pd			 pd;
+
+	pd_start(&pd, rules1);
+	pd_worker(&pd, 1, &pc);
+	request(&q, "NOOP", NULL, 0);
+	ask(&pc, &q, &a);
+	ATF_CHECK_EQ(status_field(pd.pid, "Seccomp"), 2);
+	ATF_CHECK_EQ(status_field(pd.pid, "NoNewPrivs"), 1);
+	ATF_CHECK(status_field(pd.pid, "Uid") > 0);
+	ATF_CHECK(status_field(pd.pid, "Gid") > 0);
+	/* The page cannot be written through what a worker gets. */
+	ATF_CHECK(mprotect((void *)(uintptr_t)pc.page, pc.pagesize,
+	    PROT_READ | PROT_WRITE) == -1);
+	/* And it still answers, under the filter, after all that. */
+	ask(&pc, &q, &a);
+	ATF_CHECK_EQ(a.action, RULES_ACCEPT);
+	policy_client_close(&pc);
+	pd_stop(&pd);
+}
+
+ATF_TC(malformed);
+ATF_TC_HEAD(malformed, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a channel that sends a malformed "
+	    "query is closed and logged; another is still answered");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(malformed, tc)
+{
+	static struct policy_answer	 a;
+	struct policy_client		 good, bad;
+	struct policy_query		 pq;
+	struct rules_query		 q;
+	struct pd			 pd;
+	struct msg			 m;
+	uint8_t				 body[sizeof(pq) + 3];
+	int				 rc;
+
+	pd_start(&pd, rules1);
+	pd_worker(&pd, 1, &good);
+	pd_worker(&pd, 2, &bad);
+	/* A key of 4 bytes announced, 3 sent. */
+	memset(&pq, 0, sizeof(pq));
+	pq.id = 1;
+	pq.proto = RULES_IMAP;
+	pq.table = RULES_REQUEST;
+	pq.keylen = 4;
+	memcpy(body, &pq, sizeof(pq));
+	memcpy(body + sizeof(pq), "NOO", 3);
+	ATF_REQUIRE(msg_compose(&bad.ch, MSG_P_QUERY, 0, -1, body,
+	    sizeof(body)) == 0);
+	ATF_REQUIRE(msg_send(&bad.ch, WAIT_MS) == 0);
+	rc = msg_wait(&bad.ch, &m, WAIT_MS);
+	ATF_CHECK_MSG(rc == -1 && errno == ECONNRESET,
+	    "the bad channel got %d (%s), not end of file", rc,
+	    strerror(errno));
+	log_wait(&pd, "worker 2: malformed query");
+	log_wait(&pd, "worker 2: protocol error: channel closed");
+
+	request(&q, "LOGIN", NULL, 0);
+	ask(&good, &q, &a);
+	ATF_CHECK_EQ(a.action, RULES_REJECT);
+	ATF_CHECK_EQ(a.line, 1);
+	policy_client_close(&bad);
+	policy_client_close(&good);
+	pd_stop(&pd);
+}
+
+ATF_TC(timeout);
+ATF_TC_HEAD(timeout, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "no answer in time: the query fails "
+	    "(closed), and a late answer is not taken for the next one");
+}
+ATF_TC_BODY(timeout, tc)
+{
+	static struct policy_answer	 a;
+	struct policy_client		 pc;
+	struct policy_verdict		 pv;
+	struct rules_query		 q;
+	struct msgchan			 peer;
+	struct msg			 m;
+	struct timespec			 t0, t1;
+	long				 ms;
+	int				 sp[2];
+
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) ==
+	    0);
+	ATF_REQUIRE(policy_client_init(&pc, sp[0]) == 0);
+	msgchan_init(&peer, sp[1], MSGCHAN_FDS, 0);
+	request(&q, "NOOP", NULL, 0);
+	ATF_REQUIRE(clock_gettime(CLOCK_MONOTONIC, &t0) == 0);
+	ATF_CHECK_EQ(policy_query(&pc, &q, 300, &a), -1);
+	ATF_CHECK_EQ(errno, ETIMEDOUT);
+	ATF_REQUIRE(clock_gettime(CLOCK_MONOTONIC, &t1) == 0);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ATF_CHECK_MSG(ms >= 290 && ms < 3000, "gave up after %ld ms", ms);
+
+	/* The first query arrives, and is answered late... */
+	ATF_REQUIRE_EQ(msg_wait(&peer, &m, WAIT_MS), 1);
+	ATF_REQUIRE_EQ(m.hdr.type, MSG_P_QUERY);
+	memset(&pv, 0, sizeof(pv));
+	pv.id = 1;
+	pv.action = RULES_ACCEPT;
+	ATF_REQUIRE(msg_compose(&peer, MSG_P_VERDICT, 0, -1, &pv,
+	    sizeof(pv)) == 0);
+	ATF_REQUIRE(msg_send(&peer, WAIT_MS) == 0);
+	/* ...so the second, unanswered, still times out. */
+	ATF_CHECK_EQ(policy_query(&pc, &q, 300, &a), -1);
+	ATF_CHECK_EQ(errno, ETIMEDOUT);
+	close(sp[1]);
+	msgchan_clear(&peer);
+	policy_client_close(&pc);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, verdict);
+	ATF_TP_ADD_TC(tp, generation);
+	ATF_TP_ADD_TC(tp, confined);
+	ATF_TP_ADD_TC(tp, malformed);
+	ATF_TP_ADD_TC(tp, timeout);
+	return 0;
+}

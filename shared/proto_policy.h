@@ -1,0 +1,148 @@
+/*
+ * The channels of postern-policyd: one to the master, one per worker.
+ *
+ * The master makes a socketpair, forks, puts its end on POLICYD_CHAN_FD
+ * and execs postern-policyd, as it does for a worker.  For each worker it
+ * makes one more socketpair: one end goes to policyd (MSG_P_WORKER), the
+ * other to the worker (MSG_W_POLICYD, proto_worker.h).  Framing is msg.h.
+ *
+ *   master -> policyd  MSG_P_CONFIG    once, first: struct policyd_config
+ *   policyd -> master  MSG_READY       store open, privileges dropped,
+ *                                      filter loaded
+ *   master -> policyd  MSG_P_WORKER    + one end of a worker's socketpair:
+ *                                      struct policyd_worker
+ *   policyd -> master  MSG_LOG         any time
+ *   master -> policyd  MSG_SHUTDOWN    (proto.h) exit
+ *
+ *   policyd -> worker  MSG_P_HELLO     first, + the generation page (a
+ *                                      sealed memfd the worker can map
+ *                                      read only): struct policy_hello
+ *   worker -> policyd  MSG_P_QUERY     struct policy_query + its strings
+ *   policyd -> worker  MSG_P_VERDICT   struct policy_verdict + its strings,
+ *                                      one per query, in order
+ *
+ * A query is answered on its own channel; the request id is the
+ * worker's, echoed back, so a late answer to a query the worker gave up
+ * on is recognised and dropped.  A worker's channel that sends anything
+ * else, a body that does not parse exactly, or a descriptor is ended
+ * (and the fact logged); policyd serves the other channels on.
+ */
+#ifndef POSTERN_PROTO_POLICY_H
+#define POSTERN_PROTO_POLICY_H
+
+#include <stdint.h>
+
+#define POLICYD_CHAN_FD		3
+
+/* proto.h keeps below 100, proto_worker.h 100-199. */
+enum policy_msg_type {
+	MSG_P_CONFIG = 200,	/* master -> policyd: struct policyd_config */
+	MSG_P_WORKER = 201,	/* master -> policyd: policyd_worker, fd */
+	MSG_P_HELLO = 210,	/* policyd -> worker: policy_hello, fd */
+	MSG_P_QUERY = 211,	/* worker -> policyd: policy_query... */
+	MSG_P_VERDICT = 212,	/* policyd -> worker: policy_verdict... */
+};
+
+#define POLICYD_PATH_MAX	256	/* store directory, with its NUL */
+
+/*
+ * policyd opens the store read only, then chroots into its directory
+ * and drops to uid/gid (never 0).
+ */
+struct policyd_config {
+	uint32_t verbose;		/* 0 info, 1 debug, 2 more */
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t max_workers;		/* channels it must hold at once */
+	char	 store[POLICYD_PATH_MAX];
+};
+
+struct policyd_worker {
+	uint32_t slot;			/* the worker's pool slot, for logs */
+	uint32_t pad;
+};
+
+/*
+ * The generation page: one page, of which the first 8 bytes are the
+ * current generation (0: nothing loaded), written with atomic stores by
+ * policyd only.  A worker maps it PROT_READ, MAP_SHARED; the memfd is
+ * sealed against any new writable mapping.
+ */
+struct policy_hello {
+	uint32_t pagesize;		/* bytes to map */
+	uint32_t pad;
+};
+
+/* Bounds of one query; a larger one is malformed. */
+#define POLICY_STR_MAX		1024	/* key, name, user, listener, mailbox */
+#define POLICY_ARGS_MAX		256
+
+/*
+ * A query body: this struct, then the strings key, name, user,
+ * listener and mailbox (their lengths below, no NULs, a length of 0
+ * meaning "absent"), then nargs struct policy_arg, then the text of the
+ * arguments that are not literals, one after another.  Nothing may
+ * follow.  Numbers are enum rules_* (rules.h).  Arguments are sent only
+ * when a rule may read them; otherwise nargs is 0.
+ */
+struct policy_query {
+	uint64_t id;
+	uint32_t proto;			/* enum rules_proto */
+	uint32_t table;			/* enum rules_table */
+	uint32_t kind;			/* enum rules_kind */
+	uint32_t state;			/* enum rules_state */
+	uint32_t tls;			/* 0 or 1 */
+	uint32_t family;		/* AF_INET, AF_INET6 or 0 */
+	uint8_t	 addr[16];		/* client address, network order */
+	uint32_t port;			/* the listener's port */
+	uint32_t nargs;
+	uint16_t keylen;
+	uint16_t namelen;
+	uint16_t userlen;
+	uint16_t listenerlen;
+	uint16_t mailboxlen;
+	uint16_t pad[3];
+};
+
+#define POLICY_ARG_LITERAL	0x1	/* len is the literal's size; no text */
+
+struct policy_arg {
+	uint32_t len;
+	uint32_t flags;
+};
+
+enum policy_status {
+	POLICY_OK = 0,
+	POLICY_NOGEN = 1,	/* nothing loaded: the caller fails closed */
+	POLICY_ERROR = 2,	/* store or blob trouble: likewise */
+};
+
+/*
+ * A verdict body: this struct, then text (the reject text, rewrite
+ * template and so on), file (the rule file's name), and nuntagged
+ * lines each preceded by a uint16_t length.  line 0: no rule held, the
+ * table's default.  cacheable: the verdict depends on the session only,
+ * and holds for the whole session while the generation stays.
+ */
+struct policy_verdict {
+	uint64_t id;
+	uint64_t gen;
+	uint32_t status;		/* enum policy_status */
+	uint32_t action;		/* enum rules_action */
+	uint32_t tls;			/* enum rules_tls */
+	uint32_t cacheable;
+	uint32_t line;
+	uint32_t col;
+	uint32_t nuntagged;
+	uint16_t textlen;
+	uint16_t filelen;
+};
+
+_Static_assert(sizeof(struct policyd_config) == 16 + POLICYD_PATH_MAX,
+    "policyd_config has no padding");
+_Static_assert(sizeof(struct policy_query) == 8 + 6 * 4 + 16 + 8 + 16,
+    "policy_query has no padding");
+_Static_assert(sizeof(struct policy_verdict) == 16 + 7 * 4 + 4,
+    "policy_verdict has no padding");
+
+#endif

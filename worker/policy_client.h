@@ -1,0 +1,59 @@
+/*
+ * A worker's side of its channel to postern-policyd (proto_policy.h).
+ *
+ * policy_query() is synchronous: it sends one query and waits for the
+ * answer with the same request id, at most timeout_ms.  Any failure, a
+ * timeout above all, returns -1: the caller rejects the command (fails
+ * closed), and ends the session if policyd stays away.  A late answer to
+ * a query given up on is recognised by its id and dropped.
+ *
+ * policy_generation() reads the generation page policyd maps into every
+ * worker (read only) without a round trip: when it differs from the
+ * generation a cached verdict came from, the cache is stale.
+ */
+#ifndef POSTERN_POLICY_CLIENT_H
+#define POSTERN_POLICY_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+#include "proto_policy.h"
+#include "rules.h"
+
+#define POLICY_UNTAGGED_MAX	32
+
+struct policy_client {
+	struct msgchan		 ch;
+	uint64_t		 nextid;
+	const volatile uint64_t	*page;	/* NULL until the hello came */
+	size_t			 pagesize;
+};
+
+/* An answer; its strings live in the answer itself. */
+struct policy_answer {
+	uint64_t		 gen;
+	enum rules_action	 action;
+	enum rules_tls		 tls;
+	int			 cacheable;
+	unsigned		 line;	/* 0: the table's default */
+	unsigned		 col;
+	const char		*text;	/* NULL if none */
+	const char		*file;
+	size_t			 nuntagged;
+	const char		*untagged[POLICY_UNTAGGED_MAX];
+	char			 buf_[MSG_BODY_DEFAULT];
+};
+
+/* Takes fd (non-blocking is set here); closes it in policy_client_close. */
+int	 policy_client_init(struct policy_client *, int);
+void	 policy_client_close(struct policy_client *);
+/* Wait for policyd's hello and map the page: 0, or -1 (timeout: ETIMEDOUT) */
+int	 policy_client_start(struct policy_client *, int);
+/* 0 and *ans, or -1: fail closed.  q->args are sent whatever they are. */
+int	 policy_query(struct policy_client *, const struct rules_query *,
+	    int, struct policy_answer *);
+/* The current generation, 0 if nothing is loaded or no page yet. */
+uint64_t policy_generation(const struct policy_client *);
+
+#endif
