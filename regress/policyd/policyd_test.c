@@ -384,20 +384,20 @@ ATF_TC_BODY(malformed, tc)
 	struct rules_query		 q;
 	struct pd			 pd;
 	struct msg			 m;
-	uint8_t				 body[sizeof(pq) + 3];
+	uint8_t				 body[sizeof(pq) + 4];
 	int				 rc;
 
 	pd_start(&pd, rules1);
 	pd_worker(&pd, 1, &good);
 	pd_worker(&pd, 2, &bad);
-	/* A key of 4 bytes announced, 3 sent. */
+	/* A key of 3 bytes announced, 4 sent: a byte follows the query. */
 	memset(&pq, 0, sizeof(pq));
 	pq.id = 1;
 	pq.proto = RULES_IMAP;
 	pq.table = RULES_REQUEST;
-	pq.keylen = 4;
+	pq.keylen = 3;
 	memcpy(body, &pq, sizeof(pq));
-	memcpy(body + sizeof(pq), "NOO", 3);
+	memcpy(body + sizeof(pq), "NOOP", 4);
 	ATF_REQUIRE(msg_compose(&bad.ch, MSG_P_QUERY, 0, -1, body,
 	    sizeof(body)) == 0);
 	ATF_REQUIRE(msg_send(&bad.ch, WAIT_MS) == 0);
