@@ -125,6 +125,11 @@ query_words(struct rules_query *q, int argc, char **argv,
 	    argc - 2 <= ARGS_MAX) {
 		q->table = RULES_REQUEST;
 		q->key = argv[1];
+		/* "a1 SELECT INBOX" as one word would quietly match "*". */
+		if (strpbrk(q->key, " \t") != NULL)
+			return bad("give the command name and its "
+			    "arguments as separate words, without the tag: "
+			    "request SELECT INBOX", q->key);
 		for (i = 2; i < argc; i++) {
 			len = strlen(argv[i]);
 			args[i - 2].s = argv[i];

@@ -147,6 +147,9 @@ dryrun_body()
 	atf_check -s exit:1 -e match:'bogus: not an IPv4' \
 	    "$P" -s st test -a bogus request NOOP
 	atf_check -s exit:1 -e match:'expected request' "$P" -s st test frob
+	# A whole command line as one word is refused, not matched as "*".
+	atf_check -s exit:1 -e match:'without the tag: request SELECT INBOX' \
+	    "$P" -s st test request 'a1 SELECT INBOX'
 	echo 'imap request * frob' >bad.rules
 	atf_check -s exit:1 -e match:'^bad.rules:1:' \
 	    "$P" test -f bad.rules request X
