@@ -22,3 +22,8 @@ postern-policyd_SRCS = policyd/policyd.c
 $(OBJ)/regress/policyd/policyd_test.o: ALL_CFLAGS += \
 	-DPOLICYD_PATH=\"$(abspath $(OBJ))/bin/postern-policyd\"
 $(OBJ)/regress/policyd/policyd_test: | $(OBJ)/bin/postern-policyd
+# A verdict's round trip through postern-policyd, run by `make bench`.
+BENCH_RUN += policyd_bench
+$(OBJ)/regress/bench/policyd_bench.o: ALL_CFLAGS += \
+	-DPOLICYD_PATH=\"$(abspath $(OBJ))/bin/postern-policyd\"
+$(OBJ)/regress/bench/policyd_bench: | $(OBJ)/bin/postern-policyd
