@@ -16,3 +16,6 @@ $(OBJ)/sbindir.txt: FORCE
 	@echo '$(SBINDIR)' | cmp -s - $@ || echo '$(SBINDIR)' > $@
 .PHONY: FORCE
 FORCE:
+
+# postern-policyd as posternd's child (policyd_child.h).
+posternd_SRCS	+= master/policyd_child.c

@@ -65,6 +65,7 @@ static int	 parse_statement(struct parser *, struct conf *);
 static int	 st_user(struct parser *, struct conf *);
 static int	 st_chroot(struct parser *, struct conf *);
 static int	 st_worker(struct parser *, struct conf *);
+static int	 st_policy(struct parser *, struct conf *);
 static int	 st_pool(struct parser *, struct conf *);
 static int	 st_limit(struct parser *, struct conf *);
 static int	 st_timeout(struct parser *, struct conf *);
@@ -82,6 +83,7 @@ static const struct {
 	{ "chroot",	st_chroot },
 	{ "limit",	st_limit },
 	{ "listen",	st_listen },
+	{ "policy",	st_policy },
 	{ "pool",	st_pool },
 	{ "timeout",	st_timeout },
 	{ "user",	st_user },
@@ -310,6 +312,26 @@ st_chroot(struct parser *p, struct conf *conf)
 	if (copy_word(p, "directory", conf->chroot, sizeof(conf->chroot)) == -1)
 		return -1;
 	if (conf->chroot[0] != '/') {
+		expected(p, "absolute path");
+		return -1;
+	}
+	return 0;
+}
+
+/* policy store DIR: the LMDB store postern-policyd answers from. */
+static int
+st_policy(struct parser *p, struct conf *conf)
+{
+	char	*w = next_word(p);
+
+	if (w == NULL || strcmp(w, "store") != 0) {
+		expected(p, "'store'");
+		return -1;
+	}
+	if (copy_word(p, "directory", conf->policy_store,
+	    sizeof(conf->policy_store)) == -1)
+		return -1;
+	if (conf->policy_store[0] != '/') {
 		expected(p, "absolute path");
 		return -1;
 	}
@@ -573,8 +595,8 @@ parse_statement(struct parser *p, struct conf *conf)
 		if (strcmp(w, statements[i].keyword) == 0)
 			break;
 	if (i == sizeof(statements) / sizeof(statements[0])) {
-		expected(p, "'chroot', 'limit', 'listen', 'pool', 'timeout', "
-		    "'user' or 'worker'");
+		expected(p, "'chroot', 'limit', 'listen', 'policy', 'pool', "
+		    "'timeout', 'user' or 'worker'");
 		return -1;
 	}
 	if (statements[i].parse(p, conf) == -1)
@@ -776,6 +798,11 @@ conf_print(FILE *fp, const struct conf *conf)
 	if (conf->worker[0] != '\0') {
 		fprintf(fp, "worker ");
 		print_string(fp, conf->worker);
+		fputc('\n', fp);
+	}
+	if (conf->policy_store[0] != '\0') {
+		fprintf(fp, "policy store ");
+		print_string(fp, conf->policy_store);
 		fputc('\n', fp);
 	}
 	fprintf(fp, "pool min-idle %u max %u sessions %u\n", conf->min_idle,

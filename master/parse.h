@@ -52,6 +52,7 @@ struct conf {
 	gid_t			 gid;
 	char			 chroot[WORKER_PATH_MAX];
 	char			 worker[WORKER_PATH_MAX]; /* "" = built-in */
+	char			 policy_store[WORKER_PATH_MAX]; /* "" = none */
 
 	uint32_t		 min_idle;
 	uint32_t		 max_workers;

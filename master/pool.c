@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "msg.h"
+#include "policyd_child.h"
 #include "pool.h"
 #include "proto.h"
 #include "proto_worker.h"
@@ -294,7 +295,7 @@ worker_spawn(struct pool *p)
 {
 	struct worker		*w;
 	struct worker_config	 wc;
-	int			 sp[2];
+	int			 sp[2], pfd;
 	pid_t			 pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
@@ -329,6 +330,10 @@ worker_spawn(struct pool *p)
 	wc.slot = (uint32_t)w->slot;
 	if (msg_compose(&w->chan, MSG_W_CONFIG, 0, -1, &wc, sizeof(wc)) == -1)
 		worker_fail(w, "queue config");
+	/* Its own channel to policyd, if there is one; body empty. */
+	else if ((pfd = policyd_child_channel(wc.slot)) != -1 &&
+	    msg_compose(&w->chan, MSG_W_POLICYD, 0, pfd, NULL, 0) == -1)
+		worker_fail(w, "queue policyd channel");
 	TAILQ_INSERT_TAIL(&p->workers, w, entry);
 	log_debug("%s: worker slot %d pid %d started", p->tmpl.listener,
 	    w->slot, (int)pid);
@@ -638,8 +643,10 @@ pool_reap(void)
 			if (w != NULL)
 				break;
 		}
-		if (w == NULL)
+		if (w == NULL) {
+			(void)policyd_child_reaped(pid, status);
 			continue;
+		}
 		/* Its last words may still be in the channel. */
 		worker_read(w);
 		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)

@@ -21,6 +21,7 @@
 #include "listen.h"
 #include "log.h"
 #include "parse.h"
+#include "policyd_child.h"
 #include "pool.h"
 #include "privdrop.h"
 
@@ -88,10 +89,24 @@ static int
 check_runtime(const struct conf *c)
 {
 	const char	*path = worker_path(c);
+	char		 pdpath[WORKER_PATH_MAX];
 
 	if (access(path, X_OK) == -1) {
 		log_warn("worker program %s", path);
 		return -1;
+	}
+	/* policyd chroots into its store: the same rules as a chroot. */
+	if (c->policy_store[0] != '\0') {
+		if (policyd_child_path(path, pdpath, sizeof(pdpath)) == -1 ||
+		    access(pdpath, X_OK) == -1) {
+			log_warn("policyd program next to %s", path);
+			return -1;
+		}
+		if (privdrop_checkdir(c->policy_store) == -1) {
+			log_warnx("policy store %s: %s", c->policy_store,
+			    privdrop_error());
+			return -1;
+		}
 	}
 	if (privdrop_checkdir(c->chroot) == -1) {
 		log_warnx("chroot %s: %s", c->chroot, privdrop_error());
@@ -174,6 +189,7 @@ main(int argc, char *argv[])
 		fatal("daemon");
 	log_init(debug, verbose, "posternd");
 	signals_init();
+	policyd_child_configure(conf, worker_path(conf), verbose);
 	pool_init(worker_path(conf), verbose);
 	pool_configure(conf);
 	log_info("started, %s", conffile);
@@ -270,6 +286,7 @@ reload(void)
 		return;
 	}
 	listeners_close(conf);
+	policyd_child_configure(nconf, worker_path(nconf), verbose);
 	pool_init(worker_path(nconf), verbose);
 	pool_configure(nconf);
 	conf_free(conf);
@@ -297,11 +314,14 @@ event_loop(void)
 {
 	struct pollfd	*pfd = NULL;
 	struct listener	*l, **lv = NULL;
-	size_t		 npfd, nl, nw, max = 0, i;
+	size_t		 npfd, nl, nw, np, max = 0, i;
 	int		 timeout, t;
 
 	for (;;) {
 		timeout = pool_maintain();
+		if ((t = policyd_child_maintain()) != -1 && (timeout == -1 ||
+		    t < timeout))
+			timeout = t;
 		if (state == DRAINING && (pool_nbusy() == 0 ||
 		    now_ms() >= state_deadline)) {
 			pool_shutdown("postern shutting down");
@@ -327,7 +347,7 @@ event_loop(void)
 		nl = 0;
 		TAILQ_FOREACH(l, &conf->listeners, entry)
 			nl++;
-		npfd = 1 + nl + pool_npollfds();
+		npfd = 1 + nl + pool_npollfds() + 1;
 		if (npfd > max) {
 			max = npfd;
 			if ((pfd = reallocarray(pfd, max, sizeof(*pfd))) ==
@@ -354,13 +374,15 @@ event_loop(void)
 			lv[nl++] = l;
 		}
 		nw = pool_pollfds(pfd + 1 + nl, max - 1 - nl);
+		np = policyd_child_pollfds(pfd + 1 + nl + nw, max - 1 - nl - nw);
 
-		if (poll(pfd, 1 + nl + nw, timeout) == -1) {
+		if (poll(pfd, 1 + nl + nw + np, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
 		pool_dispatch(pfd + 1 + nl, nw);
+		policyd_child_dispatch(pfd + 1 + nl + nw, np);
 		for (i = 0; i < nl; i++)
 			if (pfd[1 + i].revents & POLLIN)
 				listener_accept(lv[i]);
@@ -370,4 +392,5 @@ event_loop(void)
 	free(pfd);
 	free(lv);
 	pool_cleanup();
+	policyd_child_stop();
 }

@@ -35,6 +35,9 @@
  */
 #define WORKER_NOFILE		16
 
+/* The channel to postern-policyd, once the master sent it; -1 before. */
+static int	 policyd_fd = -1;
+
 static void	 channel_check(void);
 static void	 config_read(struct msgchan *, struct worker_config *);
 static int	 config_valid(const struct worker_config *);
@@ -227,6 +230,17 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 					(void)msg_send(chan, READY_TIMEOUT_MS);
 					_exit(0);
 				}
+				continue;
+			case MSG_W_POLICYD:
+				/*
+				 * The channel to postern-policyd
+				 * (proto_policy.h), kept for the verdict
+				 * queries; empty body, one per life.
+				 */
+				if (policyd_fd != -1 || m.len != 0 ||
+				    m.fd == -1)
+					goto bad;
+				policyd_fd = m.fd;
 				continue;
 			case MSG_W_SHUTDOWN:
 				if (m.fd != -1 || m.len !=
