@@ -11,6 +11,8 @@
  *                                      filter loaded
  *   master -> policyd  MSG_P_WORKER    + one end of a worker's socketpair:
  *                                      struct policyd_worker
+ *   master -> worker   MSG_W_POLICYD   (proto_worker.h) + the other end;
+ *                                      empty body, once, after MSG_W_CONFIG
  *   policyd -> master  MSG_LOG         any time
  *   master -> policyd  MSG_SHUTDOWN    (proto.h) exit
  *
