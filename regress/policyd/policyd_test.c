@@ -5,6 +5,7 @@
  */
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <atf-c.h>
@@ -465,6 +466,51 @@ ATF_TC_BODY(timeout, tc)
 	policy_client_close(&pc);
 }
 
+ATF_TC(grown);
+ATF_TC_HEAD(grown, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a generation that outgrows the map "
+	    "policyd opened is read, under the filter, after a remap");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(grown, tc)
+{
+	static struct policy_answer	 a;
+	struct policy_client		 pc;
+	struct rules_query		 q;
+	struct pd			 pd;
+	struct stat			 sb;
+	char				*src, path[128];
+	size_t				 cap = (size_t)24 << 20, n = 0;
+	int				 i;
+
+	pd_start(&pd, rules1);
+	pd_worker(&pd, 0, &pc);
+	/* Past STORE_MAPSIZE_DEFAULT in source alone. */
+	ATF_REQUIRE((src = malloc(cap)) != NULL);
+	for (i = 0; n + 200 < cap - 64 && n < STORE_MAPSIZE_DEFAULT + 4096;
+	    i++)
+		n += (size_t)snprintf(src + n, cap - n, "imap request X%d "
+		    "reject \"%0120d\"\n", i, i);
+	n += (size_t)snprintf(src + n, cap - n, "imap request * drop\n");
+	ATF_REQUIRE_EQ(load(pd.dir, src), 2);
+	free(src);
+	(void)snprintf(path, sizeof(path), "%s/data.mdb", pd.dir);
+	ATF_REQUIRE(stat(path, &sb) == 0);
+	ATF_CHECK_MSG((size_t)sb.st_size > STORE_MAPSIZE_DEFAULT,
+	    "data.mdb is only %lld bytes", (long long)sb.st_size);
+	request(&q, "X77", NULL, 0);
+	ask(&pc, &q, &a);
+	ATF_CHECK_EQ(a.gen, 2);
+	ATF_CHECK_EQ(a.action, RULES_REJECT);
+	ATF_CHECK_EQ(a.line, 78);
+	request(&q, "NOOP", NULL, 0);
+	ask(&pc, &q, &a);
+	ATF_CHECK_EQ(a.action, RULES_DROP);
+	policy_client_close(&pc);
+	pd_stop(&pd);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, verdict);
@@ -472,5 +518,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, confined);
 	ATF_TP_ADD_TC(tp, malformed);
 	ATF_TP_ADD_TC(tp, timeout);
+	ATF_TP_ADD_TC(tp, grown);
 	return 0;
 }
