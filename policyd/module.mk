@@ -8,7 +8,7 @@ ALL_CFLAGS += -Ipolicyd
 # policyctl(8): check, load, show, history, diff, rollback.
 PROGS += policyctl
 policyctl_SRCS = policyd/policyctl.c policyd/policyctl_compile.c \
-	policyd/linediff.c
+	policyd/linediff.c policyd/policyctl_conf.c master/parse.c
 MAN8 += policyd/policyctl.8
 LIB_SRCS += policyd/rules_lex.c policyd/rules_compile.c policyd/rules_blob.c \
 	policyd/rules_match.c policyd/rules_expand.c
@@ -27,3 +27,5 @@ BENCH_RUN += policyd_bench
 $(OBJ)/regress/bench/policyd_bench.o: ALL_CFLAGS += \
 	-DPOLICYD_PATH=\"$(abspath $(OBJ))/bin/postern-policyd\"
 $(OBJ)/regress/bench/policyd_bench: | $(OBJ)/bin/postern-policyd
+# policyctl reads the store's place from postern.conf with posternd's parser.
+$(OBJ)/policyd/policyctl_conf.o: ALL_CFLAGS += -Imaster

@@ -20,6 +20,7 @@
 #include "dryrun.h"
 #include "linediff.h"
 #include "policyctl_compile.h"
+#include "policyctl_conf.h"
 #include "store.h"
 
 #define EX_DONE		0
@@ -49,7 +50,10 @@ static const struct cmd cmds[] = {
 	{ "rollback",	cmd_rollback,	0, 1, "rollback [-k KEEP] [GEN]" },
 };
 
-static const char	*storedir = STORE_DEFAULT_DIR;
+/* -s; else postern.conf's "policy store" (-c, or /etc/postern.conf). */
+static const char	*storedir;
+static const char	*conffile;
+static char		 confstore[4096];
 static unsigned		 keep;
 
 static void	 usage(void) __attribute__((noreturn));
@@ -67,7 +71,7 @@ usage(void)
 {
 	size_t	 i;
 
-	fprintf(stderr, "usage: policyctl [-s dir] command [args]\n");
+	fprintf(stderr, "usage: policyctl [-c conf | -s dir] command [args]\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(stderr, "       policyctl [-s dir] %s\n",
 		    cmds[i].usage);
@@ -354,10 +358,13 @@ options(int *argc, char ***argv, int sub)
 	int		 ch;
 
 	optind = 0;
-	while ((ch = getopt(*argc, *argv, sub ? "+k:s:" : "+s:")) != -1) {
+	while ((ch = getopt(*argc, *argv, sub ? "+c:k:s:" : "+c:s:")) != -1) {
 		switch (ch) {
 		case 's':
 			storedir = optarg;
+			break;
+		case 'c':
+			conffile = optarg;
 			break;
 		case 'k':
 			errno = 0;
@@ -379,6 +386,21 @@ options(int *argc, char ***argv, int sub)
 	*argv += optind;
 }
 
+/* -s wins; then the configuration file; then the compiled-in default. */
+static void
+resolve_store(void)
+{
+	int	 rc;
+
+	if (storedir != NULL)
+		return;
+	rc = policyctl_conf_store(conffile != NULL ? conffile : POLICYCTL_CONF,
+	    conffile != NULL, confstore, sizeof(confstore));
+	if (rc == -1)
+		exit(EX_INPUT);
+	storedir = rc == 1 ? confstore : STORE_DEFAULT_DIR;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -389,8 +411,10 @@ main(int argc, char *argv[])
 	options(&argc, &argv, 0);
 	if (argc < 1)
 		usage();
-	if (strcmp(argv[0], "test") == 0)
+	if (strcmp(argv[0], "test") == 0) {
+		resolve_store();
 		return dryrun_main(argc, argv, storedir);
+	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[0], cmds[i].name) == 0)
 			c = &cmds[i];
@@ -399,6 +423,7 @@ main(int argc, char *argv[])
 		usage();
 	}
 	options(&argc, &argv, 1);
+	resolve_store();
 	if (argc < c->minargs || argc > c->maxargs) {
 		fprintf(stderr, "usage: policyctl [-s dir] %s\n", c->usage);
 		return EX_INPUT;

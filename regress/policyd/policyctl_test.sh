@@ -190,8 +190,29 @@ usage_body()
 	atf_check -s exit:1 -e match:'^usage: ' "$P" -x history
 }
 
+atf_test_case conf
+conf_body()
+{
+	rules
+	printf 'user nobody\npolicy store %s/st\n%s\n' "$PWD" \
+	    'listen on 127.0.0.1 port 10143 imap upstream 127.0.0.1 port 143' \
+	    >p.conf
+	atf_check -o match:'^generation 1 ' "$P" -c p.conf load a.rules
+	atf_check -o match:'^\* generation 1 ' "$P" -s st history
+	atf_check -o match:'^generation 1: accept' \
+	    "$P" -c p.conf test request NOOP
+	# -s wins over the configuration file
+	atf_check -o match:'^generation 1 ' "$P" -c p.conf -s other load b.rules
+	atf_check -o match:'^\* generation 1 ' "$P" -c p.conf history
+	grep -v '^policy' p.conf >q.conf
+	atf_check -s exit:1 -e match:"q.conf: no 'policy store' line" \
+	    "$P" -c q.conf history
+	atf_check -s exit:1 -e match:'nope.conf' "$P" -c nope.conf history
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case conf
 	atf_add_test_case check
 	atf_add_test_case load_show_history
 	atf_add_test_case diff
