@@ -35,6 +35,7 @@
 #include "rules.h"
 #include "sandbox.h"
 #include "store.h"
+#include "stdio_detach.h"
 
 #define CONFIG_TIMEOUT_MS	30000
 #define READY_TIMEOUT_MS	5000
@@ -58,7 +59,6 @@ static struct wchanq	 wchans = TAILQ_HEAD_INITIALIZER(wchans);
 
 static void	 channel_check(void);
 static void	 config_read(struct msgchan *, struct policyd_config *);
-static void	 stdio_detach(void);
 static void	 genpage_make(void);
 static void	 publish(uint64_t);
 static void	 refresh(void);
@@ -149,24 +149,6 @@ config_read(struct msgchan *chan, struct policyd_config *c)
 		    c->uid, c->gid);
 	if (c->max_workers == 0 || c->max_workers > 60000)
 		fatalx("config: max_workers %u out of range", c->max_workers);
-}
-
-/* As the worker does: 0-2 lead nowhere, and no channel lands on 2. */
-static void
-stdio_detach(void)
-{
-	int	 sp[2], fd;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
-		fatal("socketpair");
-	close(sp[1]);
-	if (shutdown(sp[0], SHUT_RDWR) == -1)
-		fatal("shutdown");
-	for (fd = 0; fd <= STDERR_FILENO; fd++)
-		if (fd != sp[0] && dup2(sp[0], fd) == -1)
-			fatal("dup2 %d", fd);
-	if (sp[0] > STDERR_FILENO)
-		close(sp[0]);
 }
 
 /*

@@ -24,6 +24,7 @@
 #include "proto_worker.h"
 #include "relay.h"
 #include "sandbox.h"
+#include "stdio_detach.h"
 #include "sandbox_worker.h"
 
 /* The master sends the slice right after exec. */
@@ -41,7 +42,6 @@ static int	 policyd_fd = -1;
 static void	 channel_check(void);
 static void	 config_read(struct msgchan *, struct worker_config *);
 static int	 config_valid(const struct worker_config *);
-static void	 stdio_detach(void);
 static void	 confine(const struct worker_config *);
 static void	 serve(struct msgchan *, const struct worker_config *)
 		    __attribute__((noreturn));
@@ -147,29 +147,6 @@ config_valid(const struct worker_config *c)
 		return 0;
 	}
 	return 1;
-}
-
-/*
- * Descriptors 0-2 become a socket that is shut down both ways: nothing
- * leaks to whatever the master's stdio was, writes fail with EPIPE, and a
- * session's socket can never land on 2 where a stray write would reach
- * a client.
- */
-static void
-stdio_detach(void)
-{
-	int	 sp[2], fd;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
-		fatal("socketpair");
-	close(sp[1]);
-	if (shutdown(sp[0], SHUT_RDWR) == -1)
-		fatal("shutdown");
-	for (fd = 0; fd <= STDERR_FILENO; fd++)
-		if (fd != sp[0] && dup2(sp[0], fd) == -1)
-			fatal("dup2 %d", fd);
-	if (sp[0] > STDERR_FILENO)
-		close(sp[0]);
 }
 
 /* privdrop.h's order: drop, limits, then the filter. */

@@ -1,0 +1,30 @@
+/*
+ * A child started by the master keeps nothing of the master's stdio.
+ * Descriptors 0-2 become a socket that is shut down both ways: nothing
+ * leaks to whatever the master's stdio was, writes fail with EPIPE, and a
+ * descriptor received later (a client's socket, a worker's channel) can
+ * never land on 2, where a stray write would reach a peer.
+ */
+#include <sys/socket.h>
+
+#include <unistd.h>
+
+#include "log.h"
+#include "stdio_detach.h"
+
+void
+stdio_detach(void)
+{
+	int	 sp[2], fd;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
+		fatal("socketpair");
+	close(sp[1]);
+	if (shutdown(sp[0], SHUT_RDWR) == -1)
+		fatal("shutdown");
+	for (fd = 0; fd <= STDERR_FILENO; fd++)
+		if (fd != sp[0] && dup2(sp[0], fd) == -1)
+			fatal("dup2 %d", fd);
+	if (sp[0] > STDERR_FILENO)
+		close(sp[0]);
+}
