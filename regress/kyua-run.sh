@@ -18,12 +18,19 @@ krc=$?
 cat "$obj/kyua-test.log"
 
 # A test that leaves its Dovecot or posternd running has a broken
-# cleanup: name it, stop it, and fail the run.
+# cleanup: name it, stop it, and fail the run.  Only processes whose kyua
+# work directory is gone count, so another suite running at the same time
+# is left alone.
 leak=0
-leaked=$(pgrep -af 'dovecot -c /tmp/kyua\.'
+leaked=$(
+    for p in $(pgrep -f 'dovecot -c /tmp/kyua\.'); do
+	conf=$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null |
+	    sed -n 's|.*-c \(/tmp/kyua\.[^ ]*\).*|\1|p')
+	[ -n "$conf" ] && [ ! -e "$conf" ] && echo "$p dovecot -c $conf"
+    done
     for p in $(pgrep -x posternd); do
 	case "$(readlink "/proc/$p/cwd")" in
-	/tmp/kyua.*)	echo "$p posternd" ;;
+	"/tmp/kyua."*" (deleted)")	echo "$p posternd" ;;
 	esac
     done)
 if [ -n "$leaked" ]; then
