@@ -36,7 +36,7 @@ leaked=$(
 if [ -n "$leaked" ]; then
 	echo "processes left behind by tests (counted as 1 failed):" >&2
 	echo "$leaked" >&2
-	echo "$leaked" | while read -r pid rest; do kill "$pid"; done
+	echo "$leaked" | while read -r pid rest; do kill -9 "$pid"; done
 	leak=1
 fi
 
