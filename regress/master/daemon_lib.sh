@@ -11,13 +11,14 @@ free_port()
 	$PYTHON -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# wait_file FILE ERE [N]: wait up to 10 s for N (1) lines matching ERE.
+# wait_file FILE ERE [N]: wait up to 20 s for N (1) lines matching ERE;
+# FILE may not exist yet.
 wait_file()
 {
 	i=0
-	while [ $i -lt 200 ]; do
-		n=$(grep -Ec -- "$2" "$1")
-		[ "$n" -ge "${3:-1}" ] && return 0
+	while [ $i -lt 400 ]; do
+		n=$(grep -Ec -- "$2" "$1" 2>/dev/null)
+		[ "${n:-0}" -ge "${3:-1}" ] && return 0
 		sleep 0.05
 		i=$((i + 1))
 	done

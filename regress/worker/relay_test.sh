@@ -4,33 +4,12 @@
 # worker's confinement seen in /proc, a worker killed in mid-session, and
 # many sessions at once.
 
-POSTERND=@OBJDIR@/bin/posternd
+. @OBJDIR@/regress/master/daemon_lib
 WORKER=@OBJDIR@/bin/postern-worker
 FIXTURE=@OBJDIR@/regress/fixture/dovecot
 DRIVE=@TOPDIR@/regress/worker/imapdrive.py
 MAILCHECK=@TOPDIR@/regress/fixture/mailcheck.py
 MAIL=@TOPDIR@/regress/fixture/mail
-PYTHON=/usr/bin/python3
-[ -x "$PYTHON" ] || PYTHON=python3
-
-free_port()
-{
-	$PYTHON -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_file FILE ERE [N]: wait up to 20 s for N (1) lines matching ERE.
-wait_file()
-{
-	i=0
-	while [ $i -lt 400 ]; do
-		n=$(grep -Ec -- "$2" "$1" 2>/dev/null)
-		[ "${n:-0}" -ge "${3:-1}" ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	cat "$1" >&2
-	atf_fail "no ${3:-1} lines matching '$2' in $1"
-}
 
 # setup [UPSTREAM_PORT] [more timeouts] [limit line]: Dovecot, then
 # posternd in front of it (or of UPSTREAM_PORT) on $PORT, with min-idle
