@@ -10,3 +10,5 @@ PROGS += postern-worker
 postern-worker_SRCS = worker/worker.c
 # The worker's client of postern-policyd (policy_client.h).
 LIB_SRCS += worker/policy_client.c
+# The audit log writer (audit.h).
+LIB_SRCS += worker/audit.c

@@ -1,0 +1,57 @@
+/*
+ * The worker's audit log (DESIGN.md, "Audit logs"): JSON lines, one
+ * record per event, appended to the one O_APPEND descriptor the master
+ * gave this worker slot (MSG_W_AUDIT).  Every record carries the time,
+ * the slot and pid, the session id, the client and upstream addresses,
+ * the listener, the TLS state and the user, and a keyed BLAKE2b MAC
+ * whose key evolves after each record (the old key is wiped), so a
+ * worker taken over at record N cannot forge the records before N.
+ *
+ * Records are buffered and written by audit_flush(), which the relay
+ * calls before it waits; a record is never split across two writes.
+ * Without a descriptor every call does nothing.  Callers mask secrets
+ * before they pass a command line: LOGIN's password and AUTHENTICATE's
+ * payloads never reach this module.
+ */
+#ifndef POSTERN_WORKER_AUDIT_H
+#define POSTERN_WORKER_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto_worker.h"
+
+#define AUDIT_KEY_LEN	32
+
+struct policy_answer;
+
+/*
+ * A log descriptor and its first key from the master; an older one is
+ * flushed and closed (rotation).  Takes fd.  0, or -1 when refused.
+ */
+int	 audit_open(int fd, const uint8_t key[AUDIT_KEY_LEN], uint32_t slot);
+/* A session begins: its context goes into every record until the next. */
+void	 audit_session(const struct worker_session *);
+/* Context changes, recorded as they happen ("user", "tls" records). */
+void	 audit_set_user(const char *user);
+void	 audit_set_tls(int on, const char *version, const char *cipher,
+	    const char *sni);
+void	 audit_connect(void);
+/*
+ * A verdict.  table: "connect", "request", "response", "capability" or
+ * "list"; key: the command, capability or mailbox it was asked for;
+ * what: what it was about (a masked command line, a response name),
+ * whatlen bytes, or NULL; ans NULL: no verdict came (failed closed).
+ * cached: the verdict came from the worker's cache.
+ */
+void	 audit_verdict(const char *table, const char *key, const char *what,
+	    size_t whatlen, const struct policy_answer *ans, int cached);
+/* The protocol state changed ("not-authenticated" -> "authenticated"). */
+void	 audit_state(const char *from, const char *to);
+/* The session is over: why, and the bytes both ways. */
+void	 audit_disconnect(const char *reason,
+	    const struct worker_session_end *);
+/* Write what is buffered; a failed write is logged, once. */
+void	 audit_flush(void);
+
+#endif
