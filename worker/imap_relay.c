@@ -52,6 +52,14 @@ struct imap_relay {
 	uint32_t			 commands;
 };
 
+static void	*imap_relay_new(struct relay *, const struct worker_config *,
+		    const struct worker_env *);
+static void	 imap_relay_free(void *);
+static size_t	 imap_relay_input(void *, enum relay_side, const uint8_t *,
+		    size_t);
+static void	 imap_relay_bye(void *, const char *);
+static uint32_t	 imap_relay_commands(const void *);
+static int	 imap_relay_logout(const void *);
 static size_t	 client_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 client_event(struct imap_relay *, const struct imap_sev *);
 static int	 client_refused(struct imap_relay *, const struct imap_sev *);
@@ -64,11 +72,22 @@ static void	 answer(struct imap_relay *, const char *, size_t);
 static void	 deliver(struct imap_relay *);
 static void	 fail(struct imap_relay *, const char *, size_t);
 
-struct imap_relay *
-imap_relay_new(struct relay *r, const struct worker_config *conf)
+const struct relay_engine imap_relay_engine = {
+	.e_new = imap_relay_new,
+	.e_free = imap_relay_free,
+	.e_input = imap_relay_input,
+	.e_bye = imap_relay_bye,
+	.e_commands = imap_relay_commands,
+	.e_logout = imap_relay_logout,
+};
+
+static void *
+imap_relay_new(struct relay *r, const struct worker_config *conf,
+    const struct worker_env *env)
 {
 	struct imap_relay	*ir;
 
+	(void)env;
 	if ((ir = calloc(1, sizeof(*ir))) == NULL)
 		return NULL;
 	ir->relay = r;
@@ -100,31 +119,45 @@ imap_relay_new(struct relay *r, const struct worker_config *conf)
 	return ir;
 }
 
-void
-imap_relay_free(struct imap_relay *ir)
+static void
+imap_relay_free(void *arg)
 {
+	struct imap_relay	*ir = arg;
+
 	imap_session_free(&ir->s);
 	buf_free(&ir->pending);
 	buf_free(&ir->scratch);
 	free(ir);
 }
 
-uint32_t
-imap_relay_commands(const struct imap_relay *ir)
+static uint32_t
+imap_relay_commands(const void *arg)
 {
+	const struct imap_relay	*ir = arg;
+
 	return ir->commands;
 }
 
-int
-imap_relay_logout(const struct imap_relay *ir)
+static int
+imap_relay_logout(const void *arg)
 {
+	const struct imap_relay	*ir = arg;
+
 	return ir->logout;
 }
 
-size_t
-imap_relay_input(struct imap_relay *ir, enum relay_side from,
-    const uint8_t *data, size_t len)
+/*
+ * Bytes read from side from (e_input).  Fewer than len are consumed
+ * while the client's input is held (a synchronizing literal waits for
+ * the server's "+", imap_session_want_client()), or once the session is
+ * closing; the rest stays in the relay's input buffer.
+ */
+static size_t
+imap_relay_input(void *arg, enum relay_side from, const uint8_t *data,
+    size_t len)
 {
+	struct imap_relay	*ir = arg;
+
 	if (ir->closed)
 		return 0;
 	if (from == RELAY_CLIENT)
@@ -148,10 +181,16 @@ bye_line(struct imap_relay *ir, const char *line, size_t len)
 	deliver(ir);
 }
 
-void
-imap_relay_bye(struct imap_relay *ir, const char *text)
+/*
+ * Queued "* BYE text" for the client (e_bye), unless a server response
+ * is half forwarded (a BYE in the middle would be read as part of it):
+ * then the client only sees the connection close.
+ */
+static void
+imap_relay_bye(void *arg, const char *text)
 {
-	char	 line[256];
+	struct imap_relay	*ir = arg;
+	char			 line[256];
 	int	 n;
 
 	if ((n = imap_reply(line, sizeof(line), NULL, 0, "BYE", NULL,

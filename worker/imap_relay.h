@@ -20,28 +20,7 @@
 #include "proto_worker.h"
 #include "relay.h"
 
-struct imap_relay;
-
-struct imap_relay *imap_relay_new(struct relay *,
-		    const struct worker_config *);
-void		 imap_relay_free(struct imap_relay *);
-/*
- * Bytes read from side from.  Returns how many were consumed; fewer than
- * len while the client's input is held (a synchronizing literal waits for
- * the server's "+", imap_session_want_client()), or once the session is
- * closing.  The rest stays in the relay's input buffer.
- */
-size_t		 imap_relay_input(struct imap_relay *, enum relay_side from,
-		    const uint8_t *, size_t);
-/*
- * Queue "* BYE text" for the client, unless a server response is half
- * forwarded (a BYE in the middle would be read as part of it): then the
- * client only sees the connection close.
- */
-void		 imap_relay_bye(struct imap_relay *, const char *text);
-/* Client commands seen so far. */
-uint32_t	 imap_relay_commands(const struct imap_relay *);
-/* The client has sent LOGOUT. */
-int		 imap_relay_logout(const struct imap_relay *);
+/* The IMAP engine of the relay (relay.h), with the semantics above. */
+extern const struct relay_engine imap_relay_engine;
 
 #endif

@@ -47,7 +47,8 @@ struct relay {
 	const struct worker_config	*conf;
 	const struct worker_session	*sess;
 	struct msgchan			*chan;
-	struct imap_relay		*eng;
+	const struct relay_engine	*ops;
+	void				*eng;
 	struct side			 s[2];
 	int				 closing;
 	int				 quit;		/* exit now */
@@ -107,9 +108,22 @@ side_free(struct side *s)
 	buf_free(&s->out);
 }
 
+/* The engine of each protocol, by enum worker_protocol. */
+static const struct relay_engine *
+engine_for(uint32_t protocol)
+{
+	switch (protocol) {
+	case WORKER_PROTO_IMAP:
+		return &imap_relay_engine;
+	default:
+		return NULL;
+	}
+}
+
 int
-relay_run(const struct worker_config *conf, struct msgchan *chan,
-    const struct worker_session *sess, int client, int upstream, int uperr)
+relay_run(const struct worker_config *conf, const struct worker_env *env,
+    struct msgchan *chan, const struct worker_session *sess, int client,
+    int upstream, int uperr)
 {
 	struct relay	 r;
 	struct pollfd	 pfd[3];
@@ -133,7 +147,8 @@ relay_run(const struct worker_config *conf, struct msgchan *chan,
 	r.last_client = r.last_write = now;
 	r.login_deadline = now + (int64_t)conf->timeout_login * 1000;
 	r.up_deadline = now + (int64_t)conf->timeout_upstream * 1000;
-	if ((r.eng = imap_relay_new(&r, conf)) == NULL) {
+	if ((r.ops = engine_for(conf->protocol)) == NULL ||
+	    (r.eng = r.ops->e_new(&r, conf, env)) == NULL) {
 		log_warn("session %llu: engine", (unsigned long long)sess->id);
 		r.closing = 1;
 	} else if (upstream == -1) {
@@ -200,7 +215,7 @@ relay_run(const struct worker_config *conf, struct msgchan *chan,
 		/* The server closed: once all it said is forwarded, we end. */
 		if (r.s[RELAY_UPSTREAM].eof && !r.closing &&
 		    buf_len(&r.s[RELAY_UPSTREAM].in) == 0)
-			relay_close(&r, imap_relay_logout(r.eng) ?
+			relay_close(&r, r.ops->e_logout(r.eng) ?
 			    WORKER_END_LOGOUT : WORKER_END_UPSTREAM_EOF);
 	}
 	session_end(&r);
@@ -239,7 +254,7 @@ side_read(struct relay *r, enum relay_side i)
 	if (n == 0) {
 		s->eof = 1;
 		if (i == RELAY_CLIENT)
-			relay_close(r, r->eng != NULL && imap_relay_logout(r->eng) ?
+			relay_close(r, r->eng != NULL && r->ops->e_logout(r->eng) ?
 			    WORKER_END_LOGOUT : WORKER_END_CLIENT_EOF);
 		return;
 	}
@@ -308,7 +323,7 @@ pump(struct relay *r, enum relay_side from)
 		return 0;
 	if (len > room)
 		len = room;
-	n = imap_relay_input(r->eng, from, buf_data(&s->in), len);
+	n = r->ops->e_input(r->eng, from, buf_data(&s->in), len);
 	/* Borrowed bytes point into s->in: out they go before it moves. */
 	zc_flush(r, !from);
 	zc_flush(r, from);
@@ -535,7 +550,7 @@ static void
 bye(struct relay *r, const char *text)
 {
 	if (r->eng != NULL)
-		imap_relay_bye(r->eng, text);
+		r->ops->e_bye(r->eng, text);
 }
 
 static int
@@ -563,8 +578,8 @@ session_end(struct relay *r)
 	end.upstream_out = r->s[RELAY_UPSTREAM].nout;
 	end.reason = r->closing ? (uint32_t)r->reason : WORKER_END_SHUTDOWN;
 	if (r->eng != NULL) {
-		end.commands = imap_relay_commands(r->eng);
-		imap_relay_free(r->eng);
+		end.commands = r->ops->e_commands(r->eng);
+		r->ops->e_free(r->eng);
 	}
 	side_free(&r->s[RELAY_CLIENT]);
 	side_free(&r->s[RELAY_UPSTREAM]);

@@ -20,6 +20,35 @@ enum relay_side {
 };
 
 struct relay;
+struct policy_client;
+struct worker_env;
+
+/*
+ * A protocol engine (imap_relay.h; POP3's to come): relay.c calls only
+ * these, so the I/O loop knows nothing of the protocol.
+ */
+struct relay_engine {
+	void		*(*e_new)(struct relay *, const struct worker_config *,
+			    const struct worker_env *);
+	void		 (*e_free)(void *);
+	/* Bytes read from side from; returns how many were consumed. */
+	size_t		 (*e_input)(void *, enum relay_side, const uint8_t *,
+			    size_t);
+	/* Tell the client the session ends, in the protocol's words. */
+	void		 (*e_bye)(void *, const char *);
+	uint32_t	 (*e_commands)(const void *);
+	/* The client asked to end the session (LOGOUT, QUIT). */
+	int		 (*e_logout)(const void *);
+};
+
+/*
+ * What a worker holds across its sessions and lends to each: the
+ * channel to postern-policyd (NULL: no policy store configured).
+ * Later parts (TLS, the key holder) add their own members here.
+ */
+struct worker_env {
+	struct policy_client	*policy;
+};
 
 /*
  * Runs one session to its end: both sockets closed, MSG_W_SESSION_END
@@ -27,9 +56,9 @@ struct relay;
  * socket or -1 with uperr its connect error.  Returns 0, or -1 when the
  * worker must exit (EOF or an error on chan, MSG_W_SHUTDOWN).
  */
-int	 relay_run(const struct worker_config *, struct msgchan *chan,
-	    const struct worker_session *, int client, int upstream,
-	    int uperr);
+int	 relay_run(const struct worker_config *, const struct worker_env *,
+	    struct msgchan *chan, const struct worker_session *, int client,
+	    int upstream, int uperr);
 
 /*
  * For the engine.  Forward len bytes to side to.  borrowed: p points

@@ -38,6 +38,8 @@
 
 /* The channel to postern-policyd, once the master sent it; -1 before. */
 static int	 policyd_fd = -1;
+/* What sessions borrow from the worker (relay.h). */
+static struct worker_env env;
 
 static void	 channel_check(void);
 static void	 config_read(struct msgchan *, struct worker_config *);
@@ -198,7 +200,7 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				    (unsigned long long)sess.id,
 				    sess.client_addr, sess.client_port);
 				/* relay_run() closes both. */
-				rc = relay_run(conf, chan, &sess, client, m.fd,
+				rc = relay_run(conf, &env, chan, &sess, client, m.fd,
 				    up.error);
 				client = -1;
 				if (msg_flush(chan) == -1)

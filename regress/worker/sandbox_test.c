@@ -168,6 +168,7 @@ relay_child(void)
 	struct worker_config	 conf;
 	struct worker_session	 sess;
 	struct msgchan		 chan;
+	struct worker_env	 env = { .policy = NULL };
 	int			 rc;
 
 	close(t_chan[0]);
@@ -186,7 +187,7 @@ relay_child(void)
 	(void)fcntl(t_chan[1], F_SETFL, O_NONBLOCK);
 	msgchan_init(&chan, t_chan[1], MSGCHAN_FDS, 0);
 	load();
-	rc = relay_run(&conf, &chan, &sess, t_cli[1], t_up[1], 0);
+	rc = relay_run(&conf, &env, &chan, &sess, t_cli[1], t_up[1], 0);
 	if (rc == 0 && msg_send(&chan, 5000) == -1)
 		child_fail("send session end");
 	if (rc == 0)
