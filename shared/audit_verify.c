@@ -83,14 +83,13 @@ segment_open(struct audit_verify *v, const char *s, size_t len,
 	char	 event[16], prev[64];
 	int	 rc;
 
-	if (audit_json_get(s, l->bodylen, "event", event, sizeof(event)) !=
+	if (audit_json_get(s, len, "event", event, sizeof(event)) !=
 	    1 || (strcmp(event, "open") != 0 && strcmp(event, "rotate") != 0))
 		return fail(v, "line %lu: record 0 of segment %s is not an "
 		    "open or rotate record", v->line, l->seg);
-	if (audit_json_get(s, l->bodylen, "prev", prev, sizeof(prev)) != 1)
+	if (audit_json_get(s, len, "prev", prev, sizeof(prev)) != 1)
 		return fail(v, "line %lu: record 0 of segment %s has no prev",
 		    v->line, l->seg);
-	(void)len;
 	if (strcmp(prev, v->segments ? v->seg : "") != 0) {
 		if (v->segments == 0)
 			return fail(v, "line %lu: segment %s follows segment "
@@ -110,6 +109,9 @@ segment_open(struct audit_verify *v, const char *s, size_t len,
 		    "%s", v->line, l->seg, v->keydir, l->seg,
 		    strerror(errno));
 	v->anchored = rc == 0;
+	if (v->segments == 0 && audit_json_get(s, len, "log", v->log,
+	    sizeof(v->log)) != 1)
+		v->log[0] = '\0';
 	memcpy(v->seg, l->seg, sizeof(v->seg));
 	v->seg_line = v->line;
 	v->next = 0;

@@ -25,6 +25,7 @@ struct audit_verify {
 	uint8_t			 key[AUDIT_KEY_LEN];
 	int			 anchored;
 	struct audit_anchor	 anchor;
+	char			 log[64];	/* the file's name, its record 0 */
 	char			 error[512];	/* the first failure */
 };
 

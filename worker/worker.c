@@ -5,6 +5,7 @@
  * the worker is confined and says MSG_READY, sessions, each as a client
  * socket and an upstream socket.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -160,7 +161,12 @@ static void
 confine(const struct worker_config *c)
 {
 	struct privdrop_limits	 lim = { .nofile = WORKER_NOFILE };
+	struct rlimit		 fsize;
 
+	/* posternd sets it to the audit log's max-size, or to 0. */
+	if (getrlimit(RLIMIT_FSIZE, &fsize) == -1)
+		fatal("getrlimit RLIMIT_FSIZE");
+	lim.fsize = fsize.rlim_cur;
 	if (privdrop_id(c->uid, c->gid, c->chroot) == -1)
 		fatalx("%s", privdrop_error());
 	if (privdrop_limits(&lim) == -1)
