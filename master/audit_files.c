@@ -26,6 +26,15 @@ struct seginfo {
 	char			 seg[AUDIT_SEG_SIZE];	/* "" none */
 	char			 keydir[PATH_MAX];
 	struct audit_anchor	 anchor;
+	/*
+	 * Until its first record is on disk (the worker's first anchor), a
+	 * segment is not chained: a worker that died before it wrote one
+	 * leaves no gap for verify to find.
+	 */
+	int			 written;
+	char			 prev[AUDIT_SEG_SIZE];
+	char			 current[PATH_MAX];	/* <log>.current */
+	struct stat		 st;			/* of the log file */
 };
 
 struct slotinfo {
@@ -267,22 +276,21 @@ audit_files_open(int slot, int rotate, struct worker_audit *wa)
 	randombytes_buf(id, sizeof(id));
 	audit_hex(id, sizeof(id), wa->seg);
 	randombytes_buf(wa->key, sizeof(wa->key));
-	if (audit_key_write(keydir, wa->seg, wa->key) == -1 ||
-	    current_write(cur, wa->seg, &st) == -1) {
+	if (audit_key_write(keydir, wa->seg, wa->key) == -1) {
 		log_warn("audit key of %s in %s", path, keydir);
 		sodium_memzero(wa, sizeof(*wa));
 		close(fd);
 		return -1;
 	}
+	memcpy(wa->prev, prev, AUDIT_SEG_SIZE);
 	si = slot_info(slot);
-	if (prev[0] != '\0') {
-		memcpy(wa->prev, prev, AUDIT_SEG_SIZE);
-		chain_to(prev, wa->seg, si);
-	}
 	si->old = si->cur;
 	memset(&si->cur, 0, sizeof(si->cur));
 	memcpy(si->cur.seg, wa->seg, AUDIT_SEG_SIZE);
 	memcpy(si->cur.keydir, keydir, sizeof(keydir));
+	memcpy(si->cur.prev, prev, AUDIT_SEG_SIZE);
+	memcpy(si->cur.current, cur, sizeof(cur));
+	si->cur.st = st;
 	if (audit_anchor_write(keydir, wa->seg, &si->cur.anchor) == -1)
 		log_warn("audit anchor of segment %s", wa->seg);
 	wa->rotate = rotate != 0;
@@ -314,5 +322,12 @@ audit_files_anchor(int slot, const struct worker_audit_anchor *m)
 	memcpy(s->anchor.mac, m->mac, sizeof(s->anchor.mac));
 	if (audit_anchor_write(s->keydir, s->seg, &s->anchor) == -1)
 		log_warn("audit anchor of segment %s", s->seg);
+	if (!s->written && m->records > 0) {
+		s->written = 1;
+		if (s->prev[0] != '\0')
+			chain_to(s->prev, s->seg, si);
+		if (current_write(s->current, s->seg, &s->st) == -1)
+			log_warn("audit %s", s->current);
+	}
 	return 0;
 }

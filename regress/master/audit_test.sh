@@ -10,8 +10,8 @@ POLICYCTL=@OBJDIR@/bin/policyctl
 FIXTURE=@OBJDIR@/regress/fixture/dovecot
 DRIVE=@TOPDIR@/regress/worker/imapdrive.py
 
-# setup [max-size]: Dovecot, then posternd on $PORT with audit logs in
-# $PWD/audit and two workers ready.
+# setup [max-size [sessions]]: Dovecot, then posternd on $PORT with audit
+# logs in $PWD/audit and two workers ready.
 setup()
 {
 	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
@@ -24,7 +24,7 @@ user nobody
 chroot "$PWD/empty"
 worker "$WORKER"
 audit dir "$PWD/audit"${1:+ max-size $1}
-pool min-idle 2 max 20 sessions 100
+pool min-idle 2 max 20 sessions ${2:-100}
 timeout start 10 drain 2
 listen on 127.0.0.1 port $PORT imap name t1 \
 	upstream 127.0.0.1 port $IMAP_PORT
@@ -181,6 +181,47 @@ corruption_cleanup()
 	common_cleanup
 }
 
+atf_test_case replaced cleanup
+replaced_head()
+{
+	common_head
+	atf_set descr "workers replaced after each session: a slot's log" \
+	    "holds one segment per worker, chained; verify passes, and fails" \
+	    "when a whole segment is taken out"
+}
+replaced_body()
+{
+	setup 1m 1
+	for i in 1 2 3 4 5 6; do
+		login_session
+	done
+	wait_file log "session [0-9]+ ended" 6
+	# The busiest log, once its last worker's records are all there.
+	f=$(grep -c '"event":"open"' audit/worker-*.log | sort -t: -k2 -n |
+	    tail -1 | cut -d: -f1)
+	n=$(grep -c '"event":"open"' "$f")
+	[ "$n" -ge 2 ] || atf_fail "no log with two segments: $(ls audit)"
+	atf_check -s exit:0 -o match:"good, [0-9]+ records in $n segments" \
+	    "$POLICYCTL" audit verify "$f"
+	cd audit
+	f=${f#audit/}
+	# Without its first segment; without its second.
+	second=$(grep -n '"event":"open"' "$f" | sed -n 2p | cut -d: -f1)
+	sed "1,$((second - 1))d" "$f" > t1.log
+	broken t1.log "first segment removed" 1
+	third=$(grep -n '"event":"open"' "$f" | sed -n 3p | cut -d: -f1)
+	if [ -n "$third" ]; then
+		sed "$second,$((third - 1))d" "$f" > t2.log
+	else
+		sed "$second,\$d" "$f" > t2.log
+	fi
+	broken t2.log "second segment removed" "$second"
+}
+replaced_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case rotation cleanup
 rotation_head()
 {
@@ -316,6 +357,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case records
 	atf_add_test_case corruption
+	atf_add_test_case replaced
 	atf_add_test_case rotation
 	atf_add_test_case confinement
 	atf_add_test_case config
