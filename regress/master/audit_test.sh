@@ -353,8 +353,58 @@ config_body()
 	    "$POSTERND" -d -w /bin/true -f c.conf
 }
 
+atf_test_case hostile
+hostile_head()
+{
+	atf_set descr "policyctl audit on garbage, NULs, huge lines, a" \
+	    "missing file and bad command lines: an answer, never a crash"
+}
+hostile_body()
+{
+	mkdir keys
+	$PYTHON - <<'EOF'
+import random
+r = random.Random(7)
+files = {
+	"empty": b"",
+	"nul": b'{"seg":"0123456789abcdef","seq":0,"a":"\0"}\n',
+	"huge": b"{" + b"x" * 100000 + b"}\n",
+	"nonl": b'{"seg":"0123456789abcdef","seq":0',
+	"json": b'{"seg":"0123456789abcdef","seq":0,"event":"open","prev":"",'
+	    b'"mac":"' + b"0" * 64 + b'"}\n',
+}
+for i in range(20):
+	files["random%d" % i] = bytes(r.randrange(256)
+	    for _ in range(r.randrange(1, 3000)))
+for name, data in files.items():
+	open(name + ".log", "wb").write(data)
+EOF
+	for f in *.log; do
+		case $f in
+		empty.log)
+			atf_check -s exit:0 -o match:"good, 0 records" \
+			    "$POLICYCTL" audit verify "$f" ;;
+		*)
+			atf_check -s exit:1 -o match:"^$f: line 1: " \
+			    "$POLICYCTL" audit verify "$f" ;;
+		esac
+		atf_check -s exit:0 -o ignore "$POLICYCTL" audit show \
+		    -e open -u x "$f"
+	done
+	atf_check -s exit:1 -o match:"no key|No such file" \
+	    "$POLICYCTL" audit verify json.log
+	atf_check -s exit:2 -e match:"nothere.log: No such file" \
+	    "$POLICYCTL" audit verify nothere.log
+	atf_check -s exit:1 -e match:"^usage: " "$POLICYCTL" audit
+	atf_check -s exit:1 -e match:"^usage: " "$POLICYCTL" audit verify
+	atf_check -s exit:1 -e match:"^usage: " "$POLICYCTL" audit frob x
+	atf_check -s exit:1 -e match:"^usage: " "$POLICYCTL" audit show \
+	    -a 1 -a 2 -a 3 -a 4 -a 5 x.log
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case hostile
 	atf_add_test_case records
 	atf_add_test_case corruption
 	atf_add_test_case replaced
