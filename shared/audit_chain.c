@@ -35,12 +35,15 @@ audit_evolve(uint8_t key[AUDIT_KEY_LEN])
 }
 
 size_t
-audit_seal(const uint8_t key[AUDIT_KEY_LEN], char *body, size_t bodylen)
+audit_seal(const uint8_t key[AUDIT_KEY_LEN], char *body, size_t bodylen,
+    uint8_t *out)
 {
 	uint8_t	 mac[AUDIT_MAC_LEN];
 	char	*p = body + bodylen;
 
 	audit_mac(key, body, bodylen, mac);
+	if (out != NULL)
+		memcpy(out, mac, sizeof(mac));
 	memcpy(p, mac_head, sizeof(mac_head) - 1);
 	p += sizeof(mac_head) - 1;
 	audit_hex(mac, sizeof(mac), p);

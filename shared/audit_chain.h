@@ -43,9 +43,12 @@ void	 audit_mac(const uint8_t key[AUDIT_KEY_LEN], const void *, size_t,
 	    uint8_t mac[AUDIT_MAC_LEN]);
 /* The next key, in place; the old one is gone. */
 void	 audit_evolve(uint8_t key[AUDIT_KEY_LEN]);
-/* Appends ,"mac":"<hex>"} to body (bodylen bytes, room for the tail). */
+/*
+ * Appends ,"mac":"<hex>"} to body (bodylen bytes, room for the tail);
+ * the MAC also goes to mac unless it is NULL.  The new length.
+ */
 size_t	 audit_seal(const uint8_t key[AUDIT_KEY_LEN], char *body,
-	    size_t bodylen);
+	    size_t bodylen, uint8_t *mac);
 /* Lowercase hex of n bytes into out (2n + 1 bytes). */
 void	 audit_hex(const uint8_t *, size_t n, char *out);
 /* n bytes from exactly 2n hex digits: 0, or -1. */

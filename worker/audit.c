@@ -171,6 +171,7 @@ rec_context(void)
 static void
 rec_end(void)
 {
+	uint8_t	 mac[AUDIT_MAC_LEN];
 	size_t	 len;
 
 	if (recbad) {
@@ -179,7 +180,7 @@ rec_end(void)
 		    a.seq);
 		return;
 	}
-	len = audit_seal(a.key, recmem, rec.wpos);
+	len = audit_seal(a.key, recmem, rec.wpos, mac);
 	recmem[len++] = '\n';
 	if (buf_len(&a.queue) + len > AUDIT_QUEUE_MAX)
 		audit_flush();
@@ -188,7 +189,7 @@ rec_end(void)
 		    buf_len(&a.queue), a.seq);
 		return;
 	}
-	audit_mac(a.key, recmem, rec.wpos, a.lastmac);
+	memcpy(a.lastmac, mac, sizeof(mac));
 	audit_evolve(a.key);
 	a.seq++;
 }

@@ -44,7 +44,7 @@ ATF_TC_WITHOUT_HEAD(seal_parse);
 ATF_TC_BODY(seal_parse, tc)
 {
 	uint8_t			 key[AUDIT_KEY_LEN] = { 7 };
-	uint8_t			 mac[AUDIT_MAC_LEN];
+	uint8_t			 mac[AUDIT_MAC_LEN], mac2[AUDIT_MAC_LEN];
 	char			 line[256];
 	const char		*body = "{\"seg\":\"0123456789abcdef\",\"seq\":42"
 				    ",\"event\":\"x\"";
@@ -53,7 +53,7 @@ ATF_TC_BODY(seal_parse, tc)
 
 	ATF_REQUIRE(sodium_init() != -1);
 	strcpy(line, body);
-	n = audit_seal(key, line, strlen(body));
+	n = audit_seal(key, line, strlen(body), mac2);
 	ATF_REQUIRE_EQ(n, strlen(body) + AUDIT_TAIL_LEN);
 	line[n] = '\0';
 	ATF_REQUIRE(strncmp(line + strlen(body), ",\"mac\":\"", 8) == 0);
@@ -64,6 +64,7 @@ ATF_TC_BODY(seal_parse, tc)
 	ATF_REQUIRE_EQ(l.bodylen, strlen(body));
 	audit_mac(key, body, strlen(body), mac);
 	ATF_REQUIRE(memcmp(mac, l.mac, sizeof(mac)) == 0);
+	ATF_REQUIRE(memcmp(mac, mac2, sizeof(mac)) == 0);
 	/* Its fields read back with the JSON reader. */
 	ATF_REQUIRE_EQ(audit_json_get(line, n, "event", (char *)mac,
 	    sizeof(mac)), 1);

@@ -317,7 +317,7 @@ ATF_TC_BODY(inserted, tc)
 	ATF_REQUIRE_EQ(audit_line_parse(lines[5], strlen(lines[5]) - 1, &l),
 	    0);
 	memcpy(forged, lines[5], l.bodylen);
-	n = audit_seal(key, forged, l.bodylen);
+	n = audit_seal(key, forged, l.bodylen, NULL);
 	forged[n++] = '\n';
 	forged[n] = '\0';
 	store("t.log", NULL, forged, 5);
