@@ -716,6 +716,10 @@ pool_reap(void)
 		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
 			log_warnx("security: worker slot %d pid %d killed by "
 			    "SIGSYS", w->slot, (int)pid);
+		else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ)
+			log_warnx("worker slot %d pid %d killed by SIGXFSZ: "
+			    "its audit log reached max-size", w->slot,
+			    (int)pid);
 		else if (WIFSIGNALED(status) && w->state != W_STOPPING)
 			log_warnx("worker slot %d pid %d killed by signal %d "
 			    "while %s", w->slot, (int)pid, WTERMSIG(status),

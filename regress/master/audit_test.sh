@@ -278,6 +278,40 @@ rotation_cleanup()
 	common_cleanup
 }
 
+atf_test_case full cleanup
+full_head()
+{
+	common_head
+	atf_set descr "a log at its max-size: posternd warns, the worker dies" \
+	    "of SIGXFSZ at its first record; once the log is moved, the" \
+	    "slot's next worker serves sessions again"
+}
+full_body()
+{
+	mkdir -p audit
+	chmod 755 audit
+	head -c 65536 /dev/zero > audit/worker-00.log
+	chmod 600 audit/worker-00.log
+	setup 64k
+	wait_file log "worker-00.log: 65536 bytes, max-size is 65536"
+	wait_file log \
+	    "worker slot 0 pid [0-9]+ killed by SIGXFSZ: its audit log reached"
+	mv audit/worker-00.log full.log
+	n=$(grep -c "worker slot 0 pid [0-9]+ ready" log)
+	wait_file log "worker slot 0 pid [0-9]+ ready" $((n + 1))
+	login_session
+	login_session
+	login_session
+	f=$(session_log 3)
+	atf_check -s exit:0 -o match:"good" "$POLICYCTL" audit verify \
+	    audit/worker-*.log
+	atf_check_equal 65536 "$(wc -c < full.log)"
+}
+full_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case confinement cleanup
 confinement_head()
 {
@@ -410,5 +444,6 @@ atf_init_test_cases()
 	atf_add_test_case replaced
 	atf_add_test_case rotation
 	atf_add_test_case confinement
+	atf_add_test_case full
 	atf_add_test_case config
 }
