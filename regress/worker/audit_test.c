@@ -241,6 +241,33 @@ ATF_TC_BODY(untouched, tc)
 	    "\"generation\":4") != NULL);
 }
 
+/* The longest, most escaped field still makes one whole record. */
+ATF_TC_WITHOUT_HEAD(long_fields);
+ATF_TC_BODY(long_fields, tc)
+{
+	struct worker_session	 s;
+	char			 big[5000], user[600];
+
+	fixture();
+	segment("w.log", "00000000000000a1", NULL, 0);
+	memset(&s, 0, sizeof(s));
+	memset(big, 0xff, sizeof(big));
+	memset(user, '"', sizeof(user) - 1);
+	user[sizeof(user) - 1] = '\0';
+	audit_session(&s);
+	audit_set_user(user);
+	audit_verdict("request", big + 4000, big, sizeof(big), NULL, 0);
+	audit_flush();
+	audit_anchor();
+	master_anchors();
+	load("w.log");
+	ATF_REQUIRE_EQ(nlines, 3);
+	ATF_REQUIRE(strlen(lines[2]) <= AUDIT_LINE_MAX);
+	ATF_REQUIRE(strstr(lines[2], "\"what_cut\":true") != NULL);
+	ATF_REQUIRE(strstr(lines[2], "\"action\":\"none\"") != NULL);
+	ATF_REQUIRE_EQ(verify("w.log", NULL), NULL);
+}
+
 /* Every byte of every record, flipped in turn. */
 ATF_TC_WITHOUT_HEAD(changed_byte);
 ATF_TC_BODY(changed_byte, tc)
@@ -469,6 +496,7 @@ ATF_TC_BODY(under_filter, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, untouched);
+	ATF_TP_ADD_TC(tp, long_fields);
 	ATF_TP_ADD_TC(tp, changed_byte);
 	ATF_TP_ADD_TC(tp, removed);
 	ATF_TP_ADD_TC(tp, swapped);
