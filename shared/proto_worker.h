@@ -28,8 +28,9 @@
  *                                      and again on SIGUSR1 (rotation),
  *                                      idle or during a session
  *   worker -> master  MSG_W_AUDIT_ANCHOR after a segment's first record,
- *                                      before each MSG_W_SESSION_END and
- *                                      when a rotation ends a segment
+ *                                      every 64 records, before each
+ *                                      MSG_W_SESSION_END and when a
+ *                                      rotation ends a segment
  *   master -> worker  MSG_W_SHUTDOWN   any time after MSG_READY
  *
  * A worker that reaches its session quota is not told anything: the master

@@ -31,12 +31,18 @@
 #define AUDIT_SHORT_MAX	128
 /* Records waiting for audit_flush(); one session rarely makes more. */
 #define AUDIT_QUEUE_MAX	(1024 * 1024)
+/*
+ * A long session is anchored on the way too, not only at its end, so
+ * that a cut in it is found to within this many records.
+ */
+#define AUDIT_ANCHOR_EVERY 64
 
 static struct {
 	int			 fd;		/* -1: no log */
 	uint8_t			 key[AUDIT_KEY_LEN];
 	char			 seg[AUDIT_SEG_SIZE];
 	uint64_t		 seq;		/* of the next record */
+	uint64_t		 anchored;	/* seq the last anchor gave */
 	uint8_t			 lastmac[AUDIT_MAC_LEN];
 	uint32_t		 slot;
 	struct msgchan		*chan;
@@ -215,6 +221,8 @@ audit_flush(void)
 		}
 		buf_drain(&a.queue, (size_t)n);
 	}
+	if (a.seq - a.anchored >= AUDIT_ANCHOR_EVERY)
+		audit_anchor();
 }
 
 void
@@ -231,6 +239,7 @@ audit_anchor(void)
 	if (msg_compose(a.chan, MSG_W_AUDIT_ANCHOR, 0, -1, &an,
 	    sizeof(an)) == -1)
 		log_warn("audit: queue the anchor of segment %s", a.seg);
+	a.anchored = a.seq;
 }
 
 static void
@@ -264,7 +273,7 @@ audit_open_segment(int fd, const struct worker_audit *wa, uint32_t slot)
 	a.fd = fd;
 	a.slot = slot;
 	a.warned = 0;
-	a.seq = 0;
+	a.seq = a.anchored = 0;
 	memcpy(a.key, wa->key, sizeof(a.key));
 	memcpy(a.seg, wa->seg, sizeof(a.seg));
 	rec_begin(wa->rotate ? "rotate" : "open");

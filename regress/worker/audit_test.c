@@ -268,6 +268,33 @@ ATF_TC_BODY(long_fields, tc)
 	ATF_REQUIRE_EQ(verify("w.log", NULL), NULL);
 }
 
+/* A long session is anchored before its end, every 64 records. */
+ATF_TC_WITHOUT_HEAD(long_session);
+ATF_TC_BODY(long_session, tc)
+{
+	struct worker_session	 s;
+	struct audit_anchor	 an;
+	int			 i;
+
+	fixture();
+	segment("w.log", "00000000000000a1", NULL, 0);
+	memset(&s, 0, sizeof(s));
+	audit_session(&s);
+	for (i = 0; i < 100; i++) {
+		audit_state("selected", "selected");
+		audit_flush();
+	}
+	master_anchors();
+	ATF_REQUIRE_EQ(audit_anchor_read(keydir, "00000000000000a1", &an), 0);
+	ATF_REQUIRE_EQ(an.records, 65);
+	load("w.log");
+	ATF_REQUIRE_EQ(nlines, 101);
+	/* Cut back to 64 records: fewer than the anchor says. */
+	nlines = 64;
+	store("t.log", NULL, NULL, 0);
+	fails_at("t.log", 65, "cut in a long session");
+}
+
 /* Every byte of every record, flipped in turn. */
 ATF_TC_WITHOUT_HEAD(changed_byte);
 ATF_TC_BODY(changed_byte, tc)
@@ -497,6 +524,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, untouched);
 	ATF_TP_ADD_TC(tp, long_fields);
+	ATF_TP_ADD_TC(tp, long_session);
 	ATF_TP_ADD_TC(tp, changed_byte);
 	ATF_TP_ADD_TC(tp, removed);
 	ATF_TP_ADD_TC(tp, swapped);
