@@ -191,12 +191,17 @@ current_write(const char *path, const char *seg, const struct stat *st)
 {
 	char	 tmp[PATH_MAX];
 	FILE	*fp;
-	int	 n;
+	int	 n, fd;
 
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp) ||
-	    (fp = fopen(tmp, "we")) == NULL)
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
 		return -1;
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return -1;
+	}
 	fprintf(fp, "%s %ju %ju\n", seg, (uintmax_t)st->st_dev,
 	    (uintmax_t)st->st_ino);
 	if (fflush(fp) == EOF || fsync(fileno(fp)) == -1) {

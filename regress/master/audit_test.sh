@@ -121,6 +121,9 @@ EOF
 	atf_check_equal 2 "$n"
 	# The keys are root's alone.
 	atf_check -o inline:"700 0\n" stat -c "%a %u" audit/keys
+	for k in audit/keys/worker-*.log.current; do
+		atf_check -o inline:"600 0\n" stat -c "%a %u" "$k"
+	done
 	for k in audit/keys/*.key; do
 		atf_check -o inline:"600 0 32\n" stat -c "%a %u %s" "$k"
 	done
