@@ -19,3 +19,4 @@ FORCE:
 
 # postern-policyd as posternd's child (policyd_child.h).
 posternd_SRCS	+= master/policyd_child.c
+posternd_SRCS	+= master/audit_files.c

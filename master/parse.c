@@ -66,6 +66,7 @@ static int	 st_user(struct parser *, struct conf *);
 static int	 st_chroot(struct parser *, struct conf *);
 static int	 st_worker(struct parser *, struct conf *);
 static int	 st_policy(struct parser *, struct conf *);
+static int	 st_audit(struct parser *, struct conf *);
 static int	 st_pool(struct parser *, struct conf *);
 static int	 st_limit(struct parser *, struct conf *);
 static int	 st_timeout(struct parser *, struct conf *);
@@ -80,6 +81,7 @@ static const struct {
 	const char	*keyword;
 	int		(*parse)(struct parser *, struct conf *);
 } statements[] = {
+	{ "audit",	st_audit },
 	{ "chroot",	st_chroot },
 	{ "limit",	st_limit },
 	{ "listen",	st_listen },
@@ -336,6 +338,36 @@ st_policy(struct parser *p, struct conf *conf)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * audit dir DIR [max-size SIZE]: the workers' audit logs and, in DIR/keys,
+ * their keys; a worker whose log would pass SIZE is killed (SIGXFSZ).
+ */
+static int
+st_audit(struct parser *p, struct conf *conf)
+{
+	char	*w = next_word(p);
+
+	if (w == NULL || strcmp(w, "dir") != 0) {
+		expected(p, "'dir'");
+		return -1;
+	}
+	if (copy_word(p, "directory", conf->audit_dir,
+	    sizeof(conf->audit_dir)) == -1)
+		return -1;
+	if (conf->audit_dir[0] != '/') {
+		expected(p, "absolute path");
+		return -1;
+	}
+	if ((w = next_word(p)) == NULL)
+		return 0;
+	if (strcmp(w, "max-size") != 0) {
+		expected(p, "'max-size'");
+		return -1;
+	}
+	return get_u32(p, "audit log size", UNIT_BYTES, 65536, UINT32_MAX,
+	    &conf->audit_max_size);
 }
 
 static int
@@ -595,8 +627,8 @@ parse_statement(struct parser *p, struct conf *conf)
 		if (strcmp(w, statements[i].keyword) == 0)
 			break;
 	if (i == sizeof(statements) / sizeof(statements[0])) {
-		expected(p, "'chroot', 'limit', 'listen', 'policy', 'pool', "
-		    "'timeout', 'user' or 'worker'");
+		expected(p, "'audit', 'chroot', 'limit', 'listen', 'policy', "
+		    "'pool', 'timeout', 'user' or 'worker'");
 		return -1;
 	}
 	if (statements[i].parse(p, conf) == -1)
@@ -671,6 +703,7 @@ conf_defaults(struct conf *conf)
 	conf->timeout_upstream = 30;
 	conf->timeout_start = 10;
 	conf->timeout_drain = 30;
+	conf->audit_max_size = 1024 * 1024 * 1024;
 	conf->uid = (uid_t)-1;
 	conf->gid = (gid_t)-1;
 	if ((pw = getpwnam(conf->user)) != NULL) {
@@ -804,6 +837,11 @@ conf_print(FILE *fp, const struct conf *conf)
 		fprintf(fp, "policy store ");
 		print_string(fp, conf->policy_store);
 		fputc('\n', fp);
+	}
+	if (conf->audit_dir[0] != '\0') {
+		fprintf(fp, "audit dir ");
+		print_string(fp, conf->audit_dir);
+		fprintf(fp, " max-size %u\n", conf->audit_max_size);
 	}
 	fprintf(fp, "pool min-idle %u max %u sessions %u\n", conf->min_idle,
 	    conf->max_workers, conf->sessions);

@@ -53,6 +53,8 @@ struct conf {
 	char			 chroot[WORKER_PATH_MAX];
 	char			 worker[WORKER_PATH_MAX]; /* "" = built-in */
 	char			 policy_store[WORKER_PATH_MAX]; /* "" = none */
+	char			 audit_dir[WORKER_PATH_MAX]; /* "" = no logs */
+	uint32_t		 audit_max_size; /* bytes, one log file */
 
 	uint32_t		 min_idle;
 	uint32_t		 max_workers;

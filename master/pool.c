@@ -7,6 +7,7 @@
  * configuration it was not started with, and no session is cut.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -22,6 +23,9 @@
 
 #include <bsd/sys/queue.h>
 
+#include <sodium.h>
+
+#include "audit_files.h"
 #include "log.h"
 #include "msg.h"
 #include "policyd_child.h"
@@ -295,7 +299,8 @@ worker_spawn(struct pool *p)
 {
 	struct worker		*w;
 	struct worker_config	 wc;
-	int			 sp[2], pfd;
+	struct worker_audit	 wa;
+	int			 sp[2], pfd, afd = -1;
 	pid_t			 pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
@@ -306,6 +311,16 @@ worker_spawn(struct pool *p)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		fatal("%s", __func__);
 	w->slot = slot_get();
+	/* No session goes unrecorded: no log, no worker. */
+	if (audit_files_enabled() &&
+	    (afd = audit_files_open(w->slot, 0, &wa)) == -1) {
+		slots[w->slot] = 0;
+		free(w);
+		close(sp[0]);
+		close(sp[1]);
+		p->next_spawn = now_ms() + 5000;
+		return;
+	}
 	switch ((pid = fork())) {
 	case -1:
 		log_warn("fork worker");
@@ -313,6 +328,9 @@ worker_spawn(struct pool *p)
 		free(w);
 		close(sp[0]);
 		close(sp[1]);
+		if (afd != -1)
+			close(afd);
+		sodium_memzero(&wa, sizeof(wa));
 		p->next_spawn = now_ms() + 1000;
 		return;
 	case 0:
@@ -334,9 +352,38 @@ worker_spawn(struct pool *p)
 	else if ((pfd = policyd_child_channel(wc.slot)) != -1 &&
 	    msg_compose(&w->chan, MSG_W_POLICYD, 0, pfd, NULL, 0) == -1)
 		worker_fail(w, "queue policyd channel");
+	else if (afd != -1 && msg_compose(&w->chan, MSG_W_AUDIT, 0, afd, &wa,
+	    sizeof(wa)) == -1)
+		worker_fail(w, "queue audit log");
+	if (afd != -1)
+		sodium_memzero(&wa, sizeof(wa));
 	TAILQ_INSERT_TAIL(&p->workers, w, entry);
 	log_debug("%s: worker slot %d pid %d started", p->tmpl.listener,
 	    w->slot, (int)pid);
+}
+
+/*
+ * A new segment of each live worker's log; the key leaves no copy here.
+ * A worker whose log cannot be reopened keeps the old one.
+ */
+void
+pool_audit_rotate(void)
+{
+	struct pool		*p;
+	struct worker		*w;
+	struct worker_audit	 wa;
+	int			 fd;
+
+	TAILQ_FOREACH(p, &pools, entry)
+		TAILQ_FOREACH(w, &p->workers, entry) {
+			if (w->state == W_STOPPING || w->chan.fd == -1 ||
+			    (fd = audit_files_open(w->slot, 1, &wa)) == -1)
+				continue;
+			if (msg_compose(&w->chan, MSG_W_AUDIT, 0, fd, &wa,
+			    sizeof(wa)) == -1)
+				worker_fail(w, "queue audit log");
+			sodium_memzero(&wa, sizeof(wa));
+		}
 }
 
 /* In the child: only the channel survives the exec. */
@@ -344,6 +391,7 @@ static void
 worker_exec(int chan, int other)
 {
 	char		*argv[] = { (char *)"postern-worker", NULL };
+	struct rlimit	 rl;
 	sigset_t	 set;
 	int		 sig;
 
@@ -358,6 +406,10 @@ worker_exec(int chan, int other)
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 	close_range(WORKER_CHAN_FD + 1, ~0U, 0);
+	/* The worker keeps this as its own limit: its log's size. */
+	rl.rlim_cur = rl.rlim_max = (rlim_t)audit_files_max_size();
+	if (setrlimit(RLIMIT_FSIZE, &rl) == -1)
+		_exit(126);
 	execv(worker_path, argv);
 	dprintf(STDERR_FILENO, "postern-worker: exec %s: %s\n", worker_path,
 	    strerror(errno));
@@ -485,6 +537,7 @@ static void
 worker_msg(struct worker *w, struct msg *m)
 {
 	struct worker_session_end	 end;
+	struct worker_audit_anchor	 an;
 
 	errno = 0;
 	if (m->fd != -1) {
@@ -520,6 +573,17 @@ worker_msg(struct worker *w, struct msg *m)
 		    (unsigned long long)end.upstream_out, end.commands);
 		w->pool->failures = 0;
 		worker_idle(w);
+		return;
+	case MSG_W_AUDIT_ANCHOR:
+		if (w->state == W_STARTING || m->len != sizeof(an))
+			break;
+		memcpy(&an, m->body, sizeof(an));
+		if (audit_files_anchor(w->slot, &an) == -1) {
+			log_warnx("security: worker slot %d pid %d: anchor of "
+			    "a segment not its own, or shrinking", w->slot,
+			    (int)w->pid);
+			break;
+		}
 		return;
 	}
 	log_warnx("worker slot %d pid %d: unexpected message type %u, "
@@ -652,6 +716,10 @@ pool_reap(void)
 		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
 			log_warnx("security: worker slot %d pid %d killed by "
 			    "SIGSYS", w->slot, (int)pid);
+		else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ)
+			log_warnx("worker slot %d pid %d killed by SIGXFSZ: "
+			    "its audit log reached max-size", w->slot,
+			    (int)pid);
 		else if (WIFSIGNALED(status) && w->state != W_STOPPING)
 			log_warnx("worker slot %d pid %d killed by signal %d "
 			    "while %s", w->slot, (int)pid, WTERMSIG(status),

@@ -26,6 +26,8 @@ void		 pool_configure(struct conf *);
 void		 pool_drain(void);
 /* Tells every worker to close its session with text, and exit. */
 void		 pool_shutdown(const char *text);
+/* SIGUSR1: every live worker gets a new segment of its audit log. */
+void		 pool_audit_rotate(void);
 /* SIGKILL for every worker still alive. */
 void		 pool_kill(void);
 /* Spawns and times out workers; returns ms until it wants to run again. */

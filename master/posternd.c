@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_files.h"
 #include "listen.h"
 #include "log.h"
 #include "parse.h"
@@ -112,6 +113,8 @@ check_runtime(const struct conf *c)
 		log_warnx("chroot %s: %s", c->chroot, privdrop_error());
 		return -1;
 	}
+	if (audit_files_check(c) == -1)
+		return -1;
 	return check_empty(c->chroot);
 }
 
@@ -190,6 +193,7 @@ main(int argc, char *argv[])
 	log_init(debug, verbose, "posternd");
 	signals_init();
 	policyd_child_configure(conf, worker_path(conf), verbose);
+	audit_files_configure(conf);
 	pool_init(worker_path(conf), verbose);
 	pool_configure(conf);
 	log_info("started, %s", conffile);
@@ -253,8 +257,13 @@ signals_handle(void)
 				break;
 			case SIGUSR1:
 				/* Workers log through us to syslog or stderr. */
-				log_info("SIGUSR1: no log files are open to "
-				    "reopen");
+				if (!audit_files_enabled()) {
+					log_info("SIGUSR1: no log files are "
+					    "open to reopen");
+					break;
+				}
+				log_info("SIGUSR1: reopening the audit logs");
+				pool_audit_rotate();
 				break;
 			case SIGCHLD:
 				pool_reap();
@@ -287,6 +296,7 @@ reload(void)
 	}
 	listeners_close(conf);
 	policyd_child_configure(nconf, worker_path(nconf), verbose);
+	audit_files_configure(nconf);
 	pool_init(worker_path(nconf), verbose);
 	pool_configure(nconf);
 	conf_free(conf);

@@ -29,3 +29,4 @@ $(OBJ)/regress/bench/policyd_bench.o: ALL_CFLAGS += \
 $(OBJ)/regress/bench/policyd_bench: | $(OBJ)/bin/postern-policyd
 # policyctl reads the store's place from postern.conf with posternd's parser.
 $(OBJ)/policyd/policyctl_conf.o: ALL_CFLAGS += -Imaster
+policyctl_SRCS += policyd/policyctl_audit.c

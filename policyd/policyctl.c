@@ -19,6 +19,7 @@
 
 #include "dryrun.h"
 #include "linediff.h"
+#include "policyctl_audit.h"
 #include "policyctl_compile.h"
 #include "policyctl_conf.h"
 #include "store.h"
@@ -77,6 +78,9 @@ usage(void)
 		    cmds[i].usage);
 	fprintf(stderr, "       policyctl [-s dir] test [-f file | -g gen] "
 	    "[session options] what [words]\n");
+	fprintf(stderr, "       policyctl audit verify [-k keydir] log ...\n"
+	    "       policyctl audit show [-a action] [-e event] [-i session] "
+	    "[-u user] log ...\n");
 	exit(EX_INPUT);
 }
 
@@ -411,6 +415,9 @@ main(int argc, char *argv[])
 	options(&argc, &argv, 0);
 	if (argc < 1)
 		usage();
+	/* The logs carry their own keys' place: no store needed. */
+	if (strcmp(argv[0], "audit") == 0)
+		return policyctl_audit(argc, argv);
 	if (strcmp(argv[0], "test") == 0) {
 		resolve_store();
 		return dryrun_main(argc, argv, storedir);

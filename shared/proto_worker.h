@@ -24,6 +24,13 @@
  *                                      sockets are closed; the worker is
  *                                      idle again
  *   worker -> master  MSG_LOG          (proto.h) any time after exec
+ *   master -> worker  MSG_W_AUDIT      + audit log fd, after MSG_W_CONFIG
+ *                                      and again on SIGUSR1 (rotation),
+ *                                      idle or during a session
+ *   worker -> master  MSG_W_AUDIT_ANCHOR after a segment's first record,
+ *                                      every 64 records, before each
+ *                                      MSG_W_SESSION_END and when a
+ *                                      rotation ends a segment
  *   master -> worker  MSG_W_SHUTDOWN   any time after MSG_READY
  *
  * A worker that reaches its session quota is not told anything: the master
@@ -47,6 +54,7 @@ enum worker_msg_type {
 	MSG_W_UPSTREAM = 102,	/* master -> worker: struct worker_upstream, fd */
 	MSG_W_SHUTDOWN = 103,	/* master -> worker: struct worker_shutdown */
 	MSG_W_SESSION_END = 110, /* worker -> master: struct worker_session_end */
+	MSG_W_AUDIT_ANCHOR = 115, /* worker -> master: struct worker_audit_anchor */
 	/* Reserved for what comes later; each will carry one descriptor. */
 	MSG_W_POLICYD = 120,	/* master -> worker: socketpair to policyd */
 	MSG_W_AUDIT = 121,	/* master -> worker: O_APPEND audit log fd */
@@ -152,6 +160,38 @@ struct worker_session_end {
 	uint32_t reason;		/* enum worker_end_reason */
 };
 
+/*
+ * An audit log segment (audit_chain.h): the O_APPEND descriptor of the
+ * slot's log rides on MSG_W_AUDIT with its first key, which the worker
+ * wipes as it evolves.  prev: the segment before it in the same file,
+ * "" when the file is new.  log: the file's name, for the records.
+ */
+#define WORKER_SEG_MAX		24	/* segment id, 16 hex digits, NUL */
+
+struct worker_audit {
+	uint8_t	 key[32];
+	char	 seg[WORKER_SEG_MAX];
+	char	 prev[WORKER_SEG_MAX];
+	char	 log[WORKER_NAME_MAX];
+	uint32_t rotate;		/* 1: opened on SIGUSR1 */
+	uint32_t pad;
+};
+
+/*
+ * What the worker has written of segment seg: records records, the last
+ * with MAC mac.  The master keeps it as the segment's anchor, so a log
+ * cut at a record boundary fails verification.
+ */
+struct worker_audit_anchor {
+	char	 seg[WORKER_SEG_MAX];
+	uint64_t records;
+	uint8_t	 mac[32];
+};
+
+_Static_assert(sizeof(struct worker_audit) == 32 + 2 * 24 + 32 + 8,
+    "worker_audit has no padding");
+_Static_assert(sizeof(struct worker_audit_anchor) == 24 + 8 + 32,
+    "worker_audit_anchor has no padding");
 _Static_assert(sizeof(struct worker_config) == 15 * 4 + 32 + 256,
     "worker_config has no padding");
 _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 + 3 * 64,

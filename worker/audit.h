@@ -23,11 +23,38 @@
 
 #define AUDIT_KEY_LEN	32
 
+struct msg;
+struct msgchan;
 struct policy_answer;
+
+/*
+ * Before the filter: libsodium reads the kernel's randomness once here.
+ * Anchors (MSG_W_AUDIT_ANCHOR) go to the master on chan.  0, or -1.
+ */
+int	 audit_init(struct msgchan *chan, uint32_t slot);
+/*
+ * A MSG_W_AUDIT from the master, idle or during a session: the new
+ * segment is opened (audit_open_segment) and the key in the message is
+ * wiped.  Takes the descriptor, even when it fails: 0, or -1 when the
+ * message is malformed.
+ */
+int	 audit_msg(const struct msg *);
+/*
+ * A new segment: the old one, if any, is flushed, anchored and closed;
+ * the new one starts with an "open" or "rotate" record.  Takes fd.
+ */
+int	 audit_open_segment(int fd, const struct worker_audit *,
+	    uint32_t slot);
+/* Tell the master how far the segment got (at each session's end). */
+void	 audit_anchor(void);
+/* The name of an enum worker_end_reason, for audit_disconnect(). */
+const char *audit_end_reason(uint32_t);
 
 /*
  * A log descriptor and its first key from the master; an older one is
  * flushed and closed (rotation).  Takes fd.  0, or -1 when refused.
+ * The segment id is derived from the key; the master's MSG_W_AUDIT goes
+ * through audit_open_segment() instead, which names the segment.
  */
 int	 audit_open(int fd, const uint8_t key[AUDIT_KEY_LEN], uint32_t slot);
 /* A session begins: its context goes into every record until the next. */

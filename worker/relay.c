@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "imap_relay.h"
 #include "imap_limits.h"
 #include "log.h"
@@ -160,9 +161,13 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 		relay_close(&r, WORKER_END_ERROR);
 	}
 
+	audit_session(sess);
+	audit_connect();
 	/* A message may have come in the read that brought the session. */
 	(void)chan_read(&r);
 	while (!r.quit && !(r.closing && flushed(&r))) {
+		/* Records reach the log before we wait, each whole. */
+		audit_flush();
 		memset(pfd, 0, sizeof(pfd));
 		pfd[0].fd = chan->fd;
 		pfd[0].events = POLLIN | (msg_pending(chan) ? POLLOUT : 0);
@@ -462,6 +467,12 @@ chan_read(struct relay *r)
 		return -1;
 	}
 	while ((rc = msg_get(r->chan, &m)) == 1) {
+		/* Rotation (SIGUSR1) does not wait for the session's end. */
+		if (m.hdr.type == MSG_W_AUDIT) {
+			if (audit_msg(&m) == 0)
+				continue;
+			m.fd = -1;	/* audit_msg() took it */
+		}
 		if (m.fd != -1)
 			close(m.fd);
 		if (m.hdr.type != MSG_W_SHUTDOWN || m.len != sizeof(sd) ||
@@ -583,6 +594,10 @@ session_end(struct relay *r)
 	}
 	side_free(&r->s[RELAY_CLIENT]);
 	side_free(&r->s[RELAY_UPSTREAM]);
+	/* The anchor goes first: the master files it with the session. */
+	audit_disconnect(audit_end_reason(end.reason), &end);
+	audit_flush();
+	audit_anchor();
 	if (!r->quit && !r->exiting && msg_compose(r->chan, MSG_W_SESSION_END, 0, -1,
 	    &end, sizeof(end)) == -1) {
 		log_warn("queue session end");

@@ -1,0 +1,338 @@
+/*
+ * Audit log files and their keys (audit_files.h).  Everything here runs
+ * as root in the master; the worker only ever sees one descriptor.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "audit_chain.h"
+#include "audit_files.h"
+#include "audit_store.h"
+#include "log.h"
+#include "privdrop.h"
+
+/* What the master knows of the segments it began for one slot. */
+struct seginfo {
+	char			 seg[AUDIT_SEG_SIZE];	/* "" none */
+	char			 keydir[PATH_MAX];
+	struct audit_anchor	 anchor;
+	/*
+	 * Until its first record is on disk (the worker's first anchor), a
+	 * segment is not chained: a worker that died before it wrote one
+	 * leaves no gap for verify to find.
+	 */
+	int			 written;
+	char			 prev[AUDIT_SEG_SIZE];
+	char			 current[PATH_MAX];	/* <log>.current */
+	struct stat		 st;			/* of the log file */
+};
+
+struct slotinfo {
+	struct seginfo		 cur, old;	/* old: before a rotation */
+};
+
+static char		 dir[PATH_MAX];		/* "" no logs */
+static char		 keydir[PATH_MAX];
+static uint64_t		 max_size;
+static struct slotinfo	*slots;
+static size_t		 nslots;
+
+static int	 inside(const char *, const char *);
+static int	 keydir_make(void);
+static struct slotinfo *slot_info(int);
+static int	 current_read(const char *, const struct stat *, char *);
+static int	 current_write(const char *, const char *, const struct stat *);
+static void	 chain_to(const char *, const char *, struct slotinfo *);
+
+/* Real path a is b or below it. */
+static int
+inside(const char *a, const char *b)
+{
+	size_t	 n = strlen(b);
+
+	if (strcmp(b, "/") == 0)
+		return 1;
+	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+int
+audit_files_check(const struct conf *c)
+{
+	char		 real[PATH_MAX], other[PATH_MAX];
+	const char	*jails[2] = { c->chroot, c->policy_store };
+	size_t		 i;
+
+	if (c->audit_dir[0] == '\0')
+		return 0;
+	/* Root's all the way down, as a chroot must be. */
+	if (privdrop_checkdir(c->audit_dir) == -1) {
+		log_warnx("audit dir %s: %s", c->audit_dir, privdrop_error());
+		return -1;
+	}
+	if (realpath(c->audit_dir, real) == NULL) {
+		log_warn("audit dir %s", c->audit_dir);
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		if (jails[i][0] == '\0' || realpath(jails[i], other) == NULL)
+			continue;
+		if (inside(real, other) || inside(other, real)) {
+			log_warnx("audit dir %s: shares a tree with %s, where "
+			    "a confined process lives", c->audit_dir,
+			    jails[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+audit_files_configure(const struct conf *c)
+{
+	int	 n;
+
+	dir[0] = keydir[0] = '\0';
+	if (c->audit_dir[0] == '\0')
+		return;
+	if (sodium_init() == -1)
+		fatalx("audit: libsodium failed to initialise");
+	n = snprintf(keydir, sizeof(keydir), "%s/keys", c->audit_dir);
+	if (n < 0 || (size_t)n >= sizeof(keydir)) {
+		log_warnx("audit dir %s: name too long", c->audit_dir);
+		keydir[0] = '\0';
+		return;
+	}
+	(void)snprintf(dir, sizeof(dir), "%s", c->audit_dir);
+	max_size = c->audit_max_size;
+}
+
+int
+audit_files_enabled(void)
+{
+	return dir[0] != '\0';
+}
+
+uint64_t
+audit_files_max_size(void)
+{
+	return audit_files_enabled() ? max_size : 0;
+}
+
+/* Made when missing; only ever root's, whatever it was made as. */
+static int
+keydir_make(void)
+{
+	struct stat	 st;
+
+	if (mkdir(keydir, 0700) == -1 && errno != EEXIST) {
+		log_warn("audit keys %s", keydir);
+		return -1;
+	}
+	if (lstat(keydir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		log_warnx("audit keys %s: not a directory", keydir);
+		return -1;
+	}
+	if ((st.st_uid != 0 && chown(keydir, 0, 0) == -1) ||
+	    ((st.st_mode & 07777) != 0700 && chmod(keydir, 0700) == -1)) {
+		log_warn("audit keys %s", keydir);
+		return -1;
+	}
+	return 0;
+}
+
+static struct slotinfo *
+slot_info(int slot)
+{
+	size_t	 n;
+
+	if ((size_t)slot >= nslots) {
+		n = (size_t)slot + 16;
+		if ((slots = reallocarray(slots, n, sizeof(*slots))) == NULL)
+			fatal("%s", __func__);
+		memset(slots + nslots, 0, (n - nslots) * sizeof(*slots));
+		nslots = n;
+	}
+	return &slots[slot];
+}
+
+/* The segment last begun in the file st is, if the record says so. */
+static int
+current_read(const char *path, const struct stat *st, char *seg)
+{
+	FILE		*fp;
+	char		 id[32];
+	uintmax_t	 dev, ino;
+	int		 n;
+
+	seg[0] = '\0';
+	if ((fp = fopen(path, "re")) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	n = fscanf(fp, "%31s %ju %ju", id, &dev, &ino);
+	fclose(fp);
+	if (n != 3 || !audit_seg_valid(id))
+		return -1;
+	if (dev == (uintmax_t)st->st_dev && ino == (uintmax_t)st->st_ino)
+		memcpy(seg, id, AUDIT_SEG_SIZE);
+	return 0;
+}
+
+static int
+current_write(const char *path, const char *seg, const struct stat *st)
+{
+	char	 tmp[PATH_MAX];
+	FILE	*fp;
+	int	 n, fd;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp) ||
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		return -1;
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return -1;
+	}
+	fprintf(fp, "%s %ju %ju\n", seg, (uintmax_t)st->st_dev,
+	    (uintmax_t)st->st_ino);
+	if (fflush(fp) == EOF || fsync(fileno(fp)) == -1) {
+		fclose(fp);
+		return -1;
+	}
+	if (fclose(fp) == EOF || rename(tmp, path) == -1)
+		return -1;
+	return 0;
+}
+
+/* prev is followed by seg in the same file: its anchor says so. */
+static void
+chain_to(const char *prev, const char *seg, struct slotinfo *si)
+{
+	struct audit_anchor	 an;
+	struct seginfo		*known = NULL;
+
+	if (strcmp(si->cur.seg, prev) == 0)
+		known = &si->cur;
+	else if (strcmp(si->old.seg, prev) == 0)
+		known = &si->old;
+	if (known != NULL)
+		an = known->anchor;
+	else if (audit_anchor_read(keydir, prev, &an) == -1) {
+		/* A master restarted after the anchor went: keep the rest. */
+		memset(&an, 0, sizeof(an));
+	}
+	memcpy(an.next, seg, AUDIT_SEG_SIZE);
+	if (known != NULL)
+		known->anchor = an;
+	if (audit_anchor_write(keydir, prev, &an) == -1)
+		log_warn("audit anchor of segment %s", prev);
+}
+
+int
+audit_files_open(int slot, int rotate, struct worker_audit *wa)
+{
+	struct slotinfo	*si;
+	struct stat	 st;
+	char		 path[PATH_MAX], cur[PATH_MAX], prev[AUDIT_SEG_SIZE];
+	uint8_t		 id[AUDIT_SEG_LEN / 2];
+	int		 fd;
+
+	if (!audit_files_enabled())
+		return -1;
+	memset(wa, 0, sizeof(*wa));
+	if (keydir_make() == -1)
+		return -1;
+	(void)snprintf(wa->log, sizeof(wa->log), "worker-%02d.log", slot);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, wa->log) >=
+	    (int)sizeof(path) || snprintf(cur, sizeof(cur), "%s/%s.current",
+	    keydir, wa->log) >= (int)sizeof(cur)) {
+		log_warnx("audit log %s/%s: name too long", dir, wa->log);
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1) {
+		log_warn("audit log %s", path);
+		return -1;
+	}
+	/* Nobody else's file, and nothing but a file, gets our records. */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 077) != 0 || st.st_nlink != 1) {
+		log_warnx("audit log %s: not a regular file of root's, mode "
+		    "0600, with one link", path);
+		close(fd);
+		return -1;
+	}
+	if ((uint64_t)st.st_size >= max_size)
+		log_warnx("audit log %s: %jd bytes, max-size is %ju: the "
+		    "worker will be killed at its first record; rotate the log",
+		    path, (intmax_t)st.st_size, (uintmax_t)max_size);
+	if (current_read(cur, &st, prev) == -1)
+		log_warnx("audit log %s: %s is unreadable: the segment "
+		    "starts the chain anew", path, cur);
+	randombytes_buf(id, sizeof(id));
+	audit_hex(id, sizeof(id), wa->seg);
+	randombytes_buf(wa->key, sizeof(wa->key));
+	if (audit_key_write(keydir, wa->seg, wa->key) == -1) {
+		log_warn("audit key of %s in %s", path, keydir);
+		sodium_memzero(wa, sizeof(*wa));
+		close(fd);
+		return -1;
+	}
+	memcpy(wa->prev, prev, AUDIT_SEG_SIZE);
+	si = slot_info(slot);
+	si->old = si->cur;
+	memset(&si->cur, 0, sizeof(si->cur));
+	memcpy(si->cur.seg, wa->seg, AUDIT_SEG_SIZE);
+	memcpy(si->cur.keydir, keydir, sizeof(keydir));
+	memcpy(si->cur.prev, prev, AUDIT_SEG_SIZE);
+	memcpy(si->cur.current, cur, sizeof(cur));
+	si->cur.st = st;
+	if (audit_anchor_write(keydir, wa->seg, &si->cur.anchor) == -1)
+		log_warn("audit anchor of segment %s", wa->seg);
+	wa->rotate = rotate != 0;
+	log_debug("audit log %s: segment %s%s%s", path, wa->seg,
+	    prev[0] ? " after " : "", prev);
+	return fd;
+}
+
+int
+audit_files_anchor(int slot, const struct worker_audit_anchor *m)
+{
+	struct slotinfo	*si;
+	struct seginfo	*s = NULL;
+
+	if (slot < 0 || memchr(m->seg, '\0', sizeof(m->seg)) == NULL ||
+	    !audit_seg_valid(m->seg))
+		return -1;
+	si = slot_info(slot);
+	if (si->cur.seg[0] != '\0' && strcmp(si->cur.seg, m->seg) == 0)
+		s = &si->cur;
+	else if (si->old.seg[0] != '\0' && strcmp(si->old.seg, m->seg) == 0)
+		s = &si->old;
+	if (s == NULL)
+		return -1;
+	/* A log only grows; a worker that says otherwise is lying. */
+	if (m->records < s->anchor.records)
+		return -1;
+	s->anchor.records = m->records;
+	memcpy(s->anchor.mac, m->mac, sizeof(s->anchor.mac));
+	if (audit_anchor_write(s->keydir, s->seg, &s->anchor) == -1)
+		log_warn("audit anchor of segment %s", s->seg);
+	if (!s->written && m->records > 0) {
+		s->written = 1;
+		if (s->prev[0] != '\0')
+			chain_to(s->prev, s->seg, si);
+		if (current_write(s->current, s->seg, &s->st) == -1)
+			log_warn("audit %s", s->current);
+	}
+	return 0;
+}
