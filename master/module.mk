@@ -19,3 +19,8 @@ FORCE:
 
 # postern-policyd as posternd's child (policyd_child.h).
 posternd_SRCS	+= master/policyd_child.c
+# TLS: postern-keyd, the key holder (proto_keyd.h), as posternd's child,
+# and what a TLS listener's workers are sent (worker_tls.h).
+posternd_SRCS	+= master/keyd_child.c master/worker_tls.c
+PROGS		+= postern-keyd
+postern-keyd_SRCS = master/keyd.c

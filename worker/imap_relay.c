@@ -30,6 +30,7 @@
 #include "imap_session.h"
 #include "log.h"
 #include "relay.h"
+#include "relay_tls.h"
 
 /* Inside IDLE the client may say nothing for 29 minutes (RFC 2177). */
 #define IDLE_TIMEOUT_MIN	(30 * 60)
@@ -50,6 +51,7 @@ struct imap_relay {
 	struct buf			 pending;	/* our answers */
 	struct buf			 scratch;	/* a rewritten line */
 	uint32_t			 commands;
+	int				 tls_want;	/* our STARTTLS OK queued */
 };
 
 static void	*imap_relay_new(struct relay *, const struct worker_config *,
@@ -63,6 +65,10 @@ static int	 imap_relay_logout(const void *);
 static size_t	 client_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 client_event(struct imap_relay *, const struct imap_sev *);
 static int	 client_refused(struct imap_relay *, const struct imap_sev *);
+static const char *starttls_refusal(struct imap_relay *,
+		    const struct imap_sev *, const char **);
+static int	 tls_offered(const struct imap_relay *);
+static int	 tls_required(const struct imap_relay *);
 static size_t	 server_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 server_event(struct imap_relay *, const struct imap_sev *);
 static void	 server_timers(struct imap_relay *, const struct imap_sev *);
@@ -231,6 +237,10 @@ deliver(struct imap_relay *ir)
 	relay_forward(ir->relay, RELAY_CLIENT, buf_data(&ir->pending),
 	    buf_len(&ir->pending), 0);
 	buf_reset(&ir->pending);
+	if (ir->tls_want) {
+		ir->tls_want = 0;
+		relay_starttls(ir->relay);
+	}
 }
 
 static size_t
@@ -240,13 +250,30 @@ client_input(struct imap_relay *ir, const uint8_t *data, size_t len)
 	size_t		 used = 0, n;
 
 	/* Not fed while the session waits for the upstream's "+". */
-	while (used < len && !ir->closed &&
+	while (used < len && !ir->closed && !ir->tls_want &&
 	    imap_session_want_client(&ir->s)) {
 		n = imap_session_client(&ir->s, data + used, len - used, &sev);
 		used += n;
 		client_event(ir, &sev);
 		if (n == 0 && sev.act == IMAP_ACT_NONE)
 			break;
+	}
+	/*
+	 * Anything after STARTTLS and before TLS is never executed
+	 * (CVE-2011-0411): the session ends.  The relay checks the same
+	 * for bytes read after these, until the handshake.
+	 */
+	if (ir->tls_want && used < len) {
+		static const char inj[] =
+		    "* BYE Data after STARTTLS: session aborted\r\n";
+
+		log_warnx("security: client sent %zu bytes after STARTTLS, "
+		    "before TLS (command injection): session aborted",
+		    len - used);
+		buf_reset(&ir->pending);
+		ir->tls_want = 0;
+		fail(ir, inj, sizeof(inj) - 1);
+		return len;
 	}
 	return used;
 }
@@ -303,22 +330,78 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	}
 }
 
+/* STARTTLS offered in this session, and not done yet. */
+static int
+tls_offered(const struct imap_relay *ir)
+{
+	enum worker_tls_mode	 m = relay_tls_mode(ir->relay);
+
+	return (m == WORKER_TLS_STARTTLS ||
+	    m == WORKER_TLS_STARTTLS_REQUIRED) &&
+	    !relay_tls_active(ir->relay, RELAY_CLIENT);
+}
+
+/* No LOGIN or AUTHENTICATE yet: TLS first. */
+static int
+tls_required(const struct imap_relay *ir)
+{
+	return relay_tls_mode(ir->relay) == WORKER_TLS_STARTTLS_REQUIRED &&
+	    !relay_tls_active(ir->relay, RELAY_CLIENT);
+}
+
 /*
- * STARTTLS and COMPRESS, which the worker cannot pass on: answered here,
- * none of their bytes forwarded.  Returns 1 when refused.
+ * Whether we take this STARTTLS (NULL) or why not, with *status the
+ * answer's; postern answers STARTTLS itself, the upstream leg's TLS is
+ * its own business (tls_upstream.h).
+ */
+static const char *
+starttls_refusal(struct imap_relay *ir, const struct imap_sev *sev,
+    const char **status)
+{
+	(void)sev;
+	*status = "BAD";
+	if (relay_tls_active(ir->relay, RELAY_CLIENT))
+		return "TLS is already active";
+	if (!tls_offered(ir)) {
+		*status = "NO";
+		return "STARTTLS is not available here";
+	}
+	if (ir->authed || ir->s.state == IMAP_ST_AUTH ||
+	    ir->s.state == IMAP_ST_SELECTED ||
+	    imap_session_projected_state(&ir->s) != IMAP_ST_NOTAUTH)
+		return "STARTTLS only before authentication";
+	/* Answers to earlier commands would come after it, in plaintext. */
+	if (ir->s.ninflight > 1)
+		return "STARTTLS with commands in flight";
+	return NULL;
+}
+
+/*
+ * STARTTLS (answered here), COMPRESS (what follows could not be parsed,
+ * RFC 4978), and LOGIN or AUTHENTICATE while TLS is required: none of
+ * their bytes forwarded.  Returns 1 when answered here.
  */
 static int
 client_refused(struct imap_relay *ir, const struct imap_sev *sev)
 {
-	const char	*what;
+	const char	*what, *status = "NO", *code = "CANNOT";
 	char		 line[IMAP_TAG_MAX + 128];
-	int		 n;
+	unsigned int	 f = sev->cmd->desc != NULL ? sev->cmd->desc->flags : 0;
+	int		 n, take = 0;
 
-	if (sev->flags & IMAP_SEVF_STARTTLS)
-		what = "STARTTLS is not available through this proxy";
-	else if (sev->flags & IMAP_SEVF_COMPRESS)
+	if (sev->flags & IMAP_SEVF_STARTTLS) {
+		code = NULL;
+		if ((what = starttls_refusal(ir, sev, &status)) == NULL) {
+			take = 1;
+			status = "OK";
+			what = "Begin TLS negotiation now";
+		}
+	} else if (sev->flags & IMAP_SEVF_COMPRESS)
 		what = "COMPRESS is not available through this proxy";
-	else
+	else if ((f & IMAP_CMDF_LOGIN) && tls_required(ir)) {
+		code = "PRIVACYREQUIRED";
+		what = "Use STARTTLS first";
+	} else
 		return 0;
 	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
 		static const char bad[] = "* BYE Internal error\r\n";
@@ -329,7 +412,9 @@ client_refused(struct imap_relay *ir, const struct imap_sev *sev)
 	}
 	/* sev->cmd is valid until the next call, the tag with it. */
 	n = imap_reply(line, sizeof(line), sev->cmd->tag,
-	    strlen(sev->cmd->tag), "NO", "CANNOT", what);
+	    strlen(sev->cmd->tag), status, code, what);
+	if (take)
+		ir->tls_want = 1;
 	if (n > 0)
 		answer(ir, line, (size_t)n);
 	return 1;
@@ -417,50 +502,90 @@ server_timers(struct imap_relay *ir, const struct imap_sev *sev)
 		relay_set_timeout(ir->relay, ir->conf->timeout_idle);
 }
 
-/* A capability the worker cannot offer through the proxy? */
+/*
+ * Capabilities whose truth is ours, not the server's: STARTTLS and
+ * LOGINDISABLED (we add our own, caps_extra()), COMPRESS, which the
+ * worker cannot pass on, and the AUTH= mechanisms while TLS is required.
+ */
+struct cap_hide {
+	unsigned int	 hidden;
+	int		 required;
+};
+
 static int
 cap_keep(const struct imap_token *t, void *arg)
 {
-	unsigned int	*hidden = arg;
+	struct cap_hide	*h = arg;
 
-	if (imap_tok_is(t, "STARTTLS") || (t->len > 9 &&
-	    strncasecmp((const char *)t->p, "COMPRESS=", 9) == 0)) {
-		(*hidden)++;
+	if (imap_tok_is(t, "STARTTLS") || imap_tok_is(t, "LOGINDISABLED") ||
+	    (t->len > 9 &&
+	    strncasecmp((const char *)t->p, "COMPRESS=", 9) == 0) ||
+	    (h->required && t->len > 5 &&
+	    strncasecmp((const char *)t->p, "AUTH=", 5) == 0)) {
+		h->hidden++;
 		return 0;
 	}
 	return 1;
 }
 
+/* What we add to every capability list the client sees. */
+static const char *
+caps_extra(const struct imap_relay *ir)
+{
+	if (tls_required(ir))
+		return " STARTTLS LOGINDISABLED";
+	if (tls_offered(ir))
+		return " STARTTLS";
+	return "";
+}
+
 /*
  * A server line to forward; one with a capability list goes without what
- * we hide (greeting [CAPABILITY], "* CAPABILITY", tagged OK [CAPABILITY]).
+ * we hide and with what we add (greeting [CAPABILITY], "* CAPABILITY",
+ * tagged OK [CAPABILITY]).
  */
 static void
 server_line(struct imap_relay *ir, const struct imap_event *ev)
 {
 	const struct imap_token	*tok;
-	unsigned int		 ntok, first, last, i, hidden = 0;
+	struct cap_hide		 h = { 0, tls_required(ir) };
+	const char		*extra = "";
+	unsigned int		 ntok, first, last, i, caps = 0;
+	size_t			 tail = 0, xlen, size;
 	uint8_t			*out;
 	int			 n;
 
 	tok = imap_parser_tokens(&ir->s.srv, &ntok);
 	if (ev->seg == 0 && imap_caps_find(tok, ntok, &first, &last)) {
+		caps = 1;
 		for (i = first; i < last; i++)
-			(void)cap_keep(&tok[i], &hidden);
+			(void)cap_keep(&tok[i], &h);
+		extra = caps_extra(ir);
+		/* After the last capability, or after the word CAPABILITY. */
+		tail = (size_t)(ev->raw + ev->rawlen -
+		    (tok[last - 1 < first ? first - 1 : last - 1].p +
+		    tok[last - 1 < first ? first - 1 : last - 1].len));
 	}
-	if (hidden == 0)
+	xlen = strlen(extra);
+	if (!caps || (h.hidden == 0 && xlen == 0))
 		relay_forward(ir->relay, RELAY_CLIENT, ev->raw, ev->rawlen, 0);
 	else {
 		buf_reset(&ir->scratch);
-		if ((out = buf_reserve(&ir->scratch, ev->rawlen)) == NULL ||
-		    (n = imap_caps_filter(ev, tok, ntok, cap_keep, &hidden,
-		    out, ev->rawlen)) < 0) {
+		h.hidden = 0;
+		size = ev->rawlen + xlen;
+		if ((out = buf_reserve(&ir->scratch, size)) == NULL ||
+		    (n = imap_caps_filter(ev, tok, ntok, cap_keep, &h,
+		    out, ev->rawlen)) < 0 || (size_t)n < tail) {
 			static const char nomem[] = "* BYE Out of memory\r\n";
 
 			fail(ir, nomem, sizeof(nomem) - 1);
 			return;
 		}
-		relay_forward(ir->relay, RELAY_CLIENT, out, (size_t)n, 0);
+		memmove(out + (size_t)n - tail + xlen, out + (size_t)n - tail,
+		    tail);
+		memcpy(out + (size_t)n - tail, extra, xlen);
+		relay_forward(ir->relay, RELAY_CLIENT, out, (size_t)n + xlen,
+		    0);
 	}
 	ir->srv_mid = !ev->final;
 	deliver(ir);

@@ -25,6 +25,7 @@
 #include "relay.h"
 #include "sandbox.h"
 #include "stdio_detach.h"
+#include "tls.h"
 #include "sandbox_worker.h"
 
 /* The master sends the slice right after exec. */
@@ -64,7 +65,8 @@ main(int argc, char *argv[])
 	/* Writes to a closed socket fail with EPIPE instead. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal SIGPIPE");
-	msgchan_init(&chan, WORKER_CHAN_FD, MSGCHAN_FDS, 0);
+	/* A certificate chain comes in one message (proto_tls.h). */
+	msgchan_init(&chan, WORKER_CHAN_FD, MSGCHAN_FDS, MSG_BODY_MAX);
 	config_read(&chan, &conf);
 	(void)snprintf(name, sizeof(name), "worker %s/%u", conf.listener,
 	    conf.slot);
@@ -72,6 +74,7 @@ main(int argc, char *argv[])
 	/* From here on nothing is written to stderr. */
 	log_to_channel(&chan);
 	stdio_detach();
+	tls_setup(&chan);
 	confine(&conf);
 	if (msg_compose(&chan, MSG_READY, 0, -1, NULL, 0) == -1 ||
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
