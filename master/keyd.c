@@ -319,8 +319,11 @@ wchan_msg(struct wchan *w, const struct msg *m)
 		close(m->fd);
 		return -1;
 	}
-	if (m->hdr.type != MSG_K_REQUEST || m->len != sizeof(q))
+	if (m->hdr.type != MSG_K_REQUEST || m->len != sizeof(q)) {
+		log_warnx("worker pid %u: sent type %u, %zu bytes",
+		    m->hdr.pid, m->hdr.type, m->len);
 		return -1;
+	}
 	memcpy(&q, m->body, sizeof(q));
 	memset(&a, 0, sizeof(a));
 	if (key_op(&q, &a) == -1) {
@@ -361,9 +364,11 @@ serve(struct msgchan *master)
 			/* One answer at a time: a worker must read it. */
 			while (!msg_pending(&w->ch) &&
 			    (r = msg_get(&w->ch, &m)) == 1)
-				if (wchan_msg(w, &m) == -1)
+				if (wchan_msg(w, &m) == -1) {
+					r = -2;
 					break;
-			if (r == 1 || r == -1)
+				}
+			if (r < 0)
 				wchan_end(w, r == -1 ? strerror(w->ch.error) :
 				    "protocol error");
 			else if (w->ch.eof)

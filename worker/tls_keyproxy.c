@@ -44,7 +44,8 @@ keyproxy_channel(int fd)
 		close(chan.fd);
 		msgchan_clear(&chan);
 	}
-	msgchan_init(&chan, fd, 0, sizeof(struct keyd_answer));
+	/* The bound is for both ways: requests are the larger. */
+	msgchan_init(&chan, fd, 0, sizeof(struct keyd_request));
 }
 
 int
