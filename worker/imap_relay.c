@@ -52,6 +52,9 @@ struct imap_relay {
 	struct buf			 scratch;	/* a rewritten line */
 	uint32_t			 commands;
 	int				 tls_want;	/* our STARTTLS OK queued */
+	int				 tls_handed;	/* ... and sent: relay's turn */
+	char				 tls_ok[IMAP_TAG_MAX + 128];
+	int				 tls_oklen;	/* > 0: OK not queued yet */
 };
 
 static void	*imap_relay_new(struct relay *, const struct worker_config *,
@@ -239,8 +242,17 @@ deliver(struct imap_relay *ir)
 	buf_reset(&ir->pending);
 	if (ir->tls_want) {
 		ir->tls_want = 0;
+		ir->tls_handed = 1;
 		relay_starttls(ir->relay);
 	}
+}
+
+/* Between our STARTTLS OK and the end of the handshake. */
+static int
+tls_switching(const struct imap_relay *ir)
+{
+	return ir->tls_want || (ir->tls_handed &&
+	    !relay_tls_active(ir->relay, RELAY_CLIENT));
 }
 
 static size_t
@@ -250,7 +262,7 @@ client_input(struct imap_relay *ir, const uint8_t *data, size_t len)
 	size_t		 used = 0, n;
 
 	/* Not fed while the session waits for the upstream's "+". */
-	while (used < len && !ir->closed && !ir->tls_want &&
+	while (used < len && !ir->closed && !tls_switching(ir) &&
 	    imap_session_want_client(&ir->s)) {
 		n = imap_session_client(&ir->s, data + used, len - used, &sev);
 		used += n;
@@ -263,15 +275,22 @@ client_input(struct imap_relay *ir, const uint8_t *data, size_t len)
 	 * (CVE-2011-0411): the session ends.  The relay checks the same
 	 * for bytes read after these, until the handshake.
 	 */
-	if (ir->tls_want && used < len) {
+	if (ir->tls_oklen > 0 && used == len) {
+		/* Nothing behind STARTTLS in this read: say OK now. */
+		n = (size_t)ir->tls_oklen;
+		ir->tls_oklen = 0;
+		answer(ir, ir->tls_ok, n);
+	} else if (tls_switching(ir) && used < len) {
 		static const char inj[] =
 		    "* BYE Data after STARTTLS: session aborted\r\n";
 
 		log_warnx("security: client sent %zu bytes after STARTTLS, "
 		    "before TLS (command injection): session aborted",
 		    len - used);
+		/* Our OK may still wait: then the client never gets it. */
 		buf_reset(&ir->pending);
 		ir->tls_want = 0;
+		ir->tls_oklen = 0;
 		fail(ir, inj, sizeof(inj) - 1);
 		return len;
 	}
@@ -413,9 +432,12 @@ client_refused(struct imap_relay *ir, const struct imap_sev *sev)
 	/* sev->cmd is valid until the next call, the tag with it. */
 	n = imap_reply(line, sizeof(line), sev->cmd->tag,
 	    strlen(sev->cmd->tag), status, code, what);
-	if (take)
+	if (take && n > 0 && (size_t)n <= sizeof(ir->tls_ok)) {
+		/* Queued once client_input() knows nothing follows. */
+		memcpy(ir->tls_ok, line, (size_t)n);
+		ir->tls_oklen = n;
 		ir->tls_want = 1;
-	if (n > 0)
+	} else if (n > 0)
 		answer(ir, line, (size_t)n);
 	return 1;
 }
