@@ -701,7 +701,7 @@ relay_tls_begin(struct relay *r)
 	const struct worker_tls	*t = tls_conf();
 	const char		*v, *ci, *sni;
 	static const char	 greeting[] =
-	    "* OK [UNAVAILABLE] postern: upstream over TLS\r\n";
+	    "* OK postern ready\r\n";
 	uint64_t		 id = r->sess->id;
 
 	r->tls_mode = tls_connect_mode(r->sess);

@@ -30,6 +30,7 @@
 #include "tls_keyproxy.h"
 
 #define TLS_SETUP_TIMEOUT_MS	30000
+#define TLS_CIPHERS_DEFAULT	"HIGH:!aNULL:!kRSA:!PSK:!SRP:!MD5:!RC4:!SHA1"
 
 static struct worker_tls	 slice;
 static SSL_CTX			*srv_ctx[WORKER_TLS_CERTS_MAX];
@@ -89,8 +90,13 @@ ctx_common(SSL_CTX *ctx)
 	    SSL_CTX_set_max_proto_version(ctx, max) != 1)
 		fatalx("TLS versions %#x-%#x: %s", slice.min_version, max,
 		    ssl_error());
-	if (slice.ciphers[0] != '\0' &&
-	    SSL_CTX_set_cipher_list(ctx, slice.ciphers) != 1)
+	/*
+	 * Forward secrecy only: a TLS 1.2 RSA key exchange would be a
+	 * decryption by keyd with the padding only OpenSSL's provider
+	 * knows (implicit rejection), and is RFC 9325's "SHOULD NOT".
+	 */
+	if (SSL_CTX_set_cipher_list(ctx, slice.ciphers[0] != '\0' ?
+	    slice.ciphers : TLS_CIPHERS_DEFAULT) != 1)
 		fatalx("tls ciphers \"%s\": %s", slice.ciphers, ssl_error());
 	if (slice.ciphersuites[0] != '\0' &&
 	    SSL_CTX_set_ciphersuites(ctx, slice.ciphersuites) != 1)
