@@ -4,6 +4,9 @@
   tlsdrive.py inject PORT          A STARTTLS + B NOOP in one segment
   tlsdrive.py twice PORT           STARTTLS over TLS, and after login
   tlsdrive.py afterlogin PORT      STARTTLS after a plaintext login
+  tlsdrive.py required PORT        starttls-required: LOGIN refused and
+                                   LOGINDISABLED until TLS, then LOGIN
+  tlsdrive.py caps PORT            an IMAPS listener offers no STARTTLS
   tlsdrive.py hold PORT SNI FILE   a TLS session that stays open until
                                    FILE is gone
   tlsdrive.py evil MODE PORTFILE CERT KEY
@@ -130,6 +133,54 @@ def afterlogin(port):
     if not out[-1].startswith(b"a3 OK"):
         fail("NOOP in plaintext after the refusal: %r" % out)
     print("afterlogin ok")
+
+
+def caplist(out):
+    for l in out:
+        if l.upper().startswith(b"* CAPABILITY "):
+            return l.upper().split()[2:]
+    fail("no CAPABILITY in %r" % out)
+
+
+def required(port):
+    c = Conn(port)
+    g = c.line()
+    caps = caplist(c.cmd(b"r1", b"CAPABILITY"))
+    if b"STARTTLS" not in caps or b"LOGINDISABLED" not in caps or \
+            any(x.startswith(b"AUTH=") for x in caps):
+        fail("before TLS: %r (greeting %r)" % (caps, g))
+    out = c.cmd(b"r2", b"LOGIN testuser testpass")
+    if not out[-1].startswith(b"r2 NO [PRIVACYREQUIRED]"):
+        fail("LOGIN before TLS: %r" % out)
+    out = c.cmd(b"r3", b"AUTHENTICATE PLAIN AHRlc3R1c2VyAHRlc3RwYXNz")
+    if not out[-1].startswith(b"r3 NO [PRIVACYREQUIRED]"):
+        fail("AUTHENTICATE before TLS: %r" % out)
+    out = c.cmd(b"r4", b"STARTTLS")
+    if not out[-1].startswith(b"r4 OK"):
+        fail("STARTTLS: %r" % out)
+    c.tls()
+    caps = caplist(c.cmd(b"r5", b"CAPABILITY"))
+    if b"STARTTLS" in caps or b"LOGINDISABLED" in caps:
+        fail("after TLS: %r" % caps)
+    out = c.cmd(b"r6", b"LOGIN testuser testpass")
+    if not out[-1].startswith(b"r6 OK"):
+        fail("LOGIN after TLS: %r" % out)
+    print("required ok")
+
+
+def caps(port):
+    s = ctx().wrap_socket(socket.create_connection(("127.0.0.1", port),
+                                                   timeout=10))
+    c = Conn.__new__(Conn)
+    c.s, c.buf = s, b""
+    g = c.line()
+    cl = caplist(c.cmd(b"c1", b"CAPABILITY"))
+    if b"STARTTLS" in g.upper() or b"STARTTLS" in cl:
+        fail("STARTTLS offered over implicit TLS: %r %r" % (g, cl))
+    out = c.cmd(b"c2", b"STARTTLS")
+    if not out[-1].startswith(b"c2 BAD"):
+        fail("STARTTLS over implicit TLS: %r" % out)
+    print("caps ok")
 
 
 def hold(port, sni, path):
@@ -273,6 +324,8 @@ def main():
     cmds = {"inject": lambda: inject(int(a[1])),
             "twice": lambda: twice(int(a[1])),
             "afterlogin": lambda: afterlogin(int(a[1])),
+            "required": lambda: required(int(a[1])),
+            "caps": lambda: caps(int(a[1])),
             "hold": lambda: hold(int(a[1]), a[2], a[3]),
             "evil": lambda: evil(a[1], a[2], a[3], a[4]),
             "bye": lambda: bye(int(a[1])),
