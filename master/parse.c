@@ -1067,14 +1067,17 @@ conf_print(FILE *fp, const struct conf *conf)
 		fprintf(fp, "listen on %s port %u %s name %s", l->host,
 		    l->port, proto_name(l->protocol), l->name);
 		print_tls_client(fp, l);
-		fprintf(fp, " upstream %s port %u", l->up_host, l->up_port);
+		fprintf(fp, "%supstream %s port %u", l->ncerts > 0 ? "" : " ",
+		    l->up_host, l->up_port);
 		print_tls_upstream(fp, l);
 		fputc('\n', fp);
 	}
-	fprintf(fp, "tls protocols %s%s%s\n",
-	    conf->tls_min == 0x0303 ? "tlsv1.2" : "tlsv1.3",
-	    conf->tls_max != conf->tls_min ? " " : "",
-	    conf->tls_max != conf->tls_min ? "tlsv1.3" : "");
+	/* The defaults are left out, as with no tls statement. */
+	if (conf->tls_min != 0x0303 || conf->tls_max != 0x0304)
+		fprintf(fp, "tls protocols %s%s%s\n",
+		    conf->tls_min == 0x0303 ? "tlsv1.2" : "tlsv1.3",
+		    conf->tls_max != conf->tls_min ? " " : "",
+		    conf->tls_max != conf->tls_min ? "tlsv1.3" : "");
 	print_knob(fp, "tls ciphers ", conf->tls_ciphers);
 	print_knob(fp, "tls ciphersuites ", conf->tls_ciphersuites);
 	print_knob(fp, "tls groups ", conf->tls_groups);
