@@ -24,3 +24,4 @@ posternd_SRCS	+= master/policyd_child.c
 posternd_SRCS	+= master/keyd_child.c master/worker_tls.c
 PROGS		+= postern-keyd
 postern-keyd_SRCS = master/keyd.c
+MAN8		+= master/postern-keyd.8

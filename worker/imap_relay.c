@@ -5,10 +5,15 @@
  * other bytes upstream, CLOSE into "* BYE" and relay_close().  Every
  * protocol matter (tags, literals, IDLE, AUTHENTICATE, limits, malformed
  * input) is the session's to decide; this file adds only what the worker
- * itself cannot do yet, as defaults until there is a policy:
- *  - STARTTLS (no TLS in the worker yet) and COMPRESS (what follows
- *    could not be parsed, RFC 4978) are refused with a tagged NO, and
- *    neither is offered in any capability list the client sees;
+ * itself must decide:
+ *  - STARTTLS is answered here, by the session's TLS mode: accepted once,
+ *    before authentication, with nothing behind it (CVE-2011-0411),
+ *    otherwise refused; the upstream leg's TLS is done apart from it
+ *    (tls_upstream.h).  starttls-required refuses LOGIN and AUTHENTICATE
+ *    until TLS is up.  The capability lists say STARTTLS and
+ *    LOGINDISABLED as we decide, never as the server does;
+ *  - COMPRESS (what follows could not be parsed, RFC 4978) is refused
+ *    with a tagged NO and offered in no capability list;
  *  - the timers: login, the upstream's greeting, IDLE (RFC 2177);
  *  - our own answers wait for the end of a server response, since a
  *    line in its middle would be read as part of it.
