@@ -74,7 +74,7 @@ static size_t	 client_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 client_event(struct imap_relay *, const struct imap_sev *);
 static int	 client_refused(struct imap_relay *, const struct imap_sev *);
 static const char *starttls_refusal(struct imap_relay *,
-		    const struct imap_sev *, const char **);
+		    const struct imap_sev *, const char **, const char **);
 static int	 tls_offered(const struct imap_relay *);
 static int	 tls_required(const struct imap_relay *);
 static size_t	 server_input(struct imap_relay *, const uint8_t *, size_t);
@@ -380,7 +380,7 @@ tls_required(const struct imap_relay *ir)
  */
 static const char *
 starttls_refusal(struct imap_relay *ir, const struct imap_sev *sev,
-    const char **status)
+    const char **status, const char **code)
 {
 	(void)sev;
 	*status = "BAD";
@@ -388,7 +388,8 @@ starttls_refusal(struct imap_relay *ir, const struct imap_sev *sev,
 		return "TLS is already active";
 	if (!tls_offered(ir)) {
 		*status = "NO";
-		return "STARTTLS is not available here";
+		*code = "CANNOT";
+		return "STARTTLS is not available through this proxy";
 	}
 	if (ir->authed || ir->s.state == IMAP_ST_AUTH ||
 	    ir->s.state == IMAP_ST_SELECTED ||
@@ -415,7 +416,7 @@ client_refused(struct imap_relay *ir, const struct imap_sev *sev)
 
 	if (sev->flags & IMAP_SEVF_STARTTLS) {
 		code = NULL;
-		if ((what = starttls_refusal(ir, sev, &status)) == NULL) {
+		if ((what = starttls_refusal(ir, sev, &status, &code)) == NULL) {
 			take = 1;
 			status = "OK";
 			what = "Begin TLS negotiation now";
