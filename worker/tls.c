@@ -308,15 +308,25 @@ int
 tls_handshake(SSL *ssl, int64_t deadline, uint64_t id, const char *who)
 {
 	struct pollfd	 pfd;
+	uint64_t	 n0, us0, n1, us1;
 	long		 vr;
 	int64_t		 now;
 	int		 rv;
 
+	keyproxy_stats(&n0, &us0);
 	pfd.fd = SSL_get_fd(ssl);
 	for (;;) {
 		ERR_clear_error();
-		if ((rv = SSL_do_handshake(ssl)) == 1)
+		if ((rv = SSL_do_handshake(ssl)) == 1) {
+			/* What the key holder cost this handshake (bench). */
+			keyproxy_stats(&n1, &us1);
+			if (n1 > n0)
+				log_debug("session %llu: keyd %llu requests, "
+				    "%llu us", (unsigned long long)id,
+				    (unsigned long long)(n1 - n0),
+				    (unsigned long long)(us1 - us0));
 			return 0;
+		}
 		if ((pfd.events = want(ssl, rv)) == 0)
 			break;
 		if ((now = tls_now_ms()) >= deadline) {
