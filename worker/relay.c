@@ -85,6 +85,7 @@ static int	 flushed(const struct relay *);
 static void	 session_end(struct relay *);
 static void	 bye(struct relay *, const char *);
 static ssize_t	 side_send(struct side *, const void *, size_t);
+static ssize_t	 tls_read_more(struct side *, uint8_t *);
 static int	 tls_pending(const struct relay *);
 
 static int64_t
@@ -268,7 +269,7 @@ side_read(struct relay *r, enum relay_side i)
 		return;
 	}
 	if (s->ssl != NULL)
-		n = tls_read(s->ssl, p, RELAY_READ, &s->tlsev);
+		n = tls_read_more(s, p);
 	else
 		n = recv(s->fd, p, RELAY_READ, MSG_DONTWAIT);
 	if (n == -1) {
@@ -309,6 +310,27 @@ side_write(struct relay *r, enum relay_side i)
 		s->nout += (uint64_t)n;
 		r->last_write = now_ms();
 	}
+}
+
+/*
+ * A TLS read gives one record, 16 KiB at most: read on while records
+ * are there, so a bulk transfer goes round the loop once per 64 KiB as
+ * in plaintext.  What ends the run (EAGAIN, EOF, an error) comes again
+ * on the next read when bytes were read first.
+ */
+static ssize_t
+tls_read_more(struct side *s, uint8_t *p)
+{
+	size_t	 got = 0;
+	ssize_t	 n;
+
+	while (got < RELAY_READ) {
+		if ((n = tls_read(s->ssl, p + got, RELAY_READ - got,
+		    &s->tlsev)) <= 0)
+			return got > 0 ? (ssize_t)got : n;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
 }
 
 /* send(2), or through TLS when the side has it. */
@@ -737,8 +759,9 @@ relay_tls_begin(struct relay *r)
 	}
 	u->connected = 1;
 	tls_describe(u->ssl, &v, &ci, &sni);
-	log_debug("session %llu: upstream TLS %s %s",
-	    (unsigned long long)id, v, ci);
+	log_debug("session %llu: upstream TLS %s %s%s",
+	    (unsigned long long)id, v, ci,
+	    SSL_session_reused(u->ssl) ? ", resumed" : "");
 	/*
 	 * After STARTTLS the server does not greet again: the session
 	 * gets a greeting without capabilities, so the client asks the

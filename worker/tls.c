@@ -37,6 +37,7 @@ static SSL_CTX			*srv_ctx[WORKER_TLS_CERTS_MAX];
 static X509			*srv_cert[WORKER_TLS_CERTS_MAX];
 static unsigned int		 nsrv;
 static SSL_CTX			*cli_ctx;
+static SSL_SESSION		*up_session;	/* to resume upstream */
 
 static const char *
 ssl_error(void)
@@ -179,6 +180,22 @@ server_ctx(const char *pem, size_t len, uint32_t key)
 	nsrv++;
 }
 
+/*
+ * The upstream's last session ticket, for the next session of this
+ * worker: one worker, one upstream, so a resumption saves the server's
+ * handshake and ours the certificate check, whose result the session
+ * keeps.  A ticket stays in this process.
+ */
+static int
+new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	(void)ssl;
+	if (up_session != NULL)
+		SSL_SESSION_free(up_session);
+	up_session = sess;
+	return 1;
+}
+
 static void
 client_ctx(void)
 {
@@ -188,6 +205,9 @@ client_ctx(void)
 	if ((cli_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		fatalx("SSL_CTX_new: %s", ssl_error());
 	ctx_common(cli_ctx);
+	SSL_CTX_set_session_cache_mode(cli_ctx, SSL_SESS_CACHE_CLIENT |
+	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(cli_ctx, new_session);
 	if (!slice.up_verify) {
 		SSL_CTX_set_verify(cli_ctx, SSL_VERIFY_NONE, NULL);
 		log_warnx("upstream %s: certificate verification is off",
@@ -286,6 +306,8 @@ tls_client_new(int fd)
 		return NULL;
 	}
 	ERR_clear_error();
+	if (up_session != NULL && SSL_SESSION_is_resumable(up_session))
+		(void)SSL_set_session(ssl, up_session);
 	SSL_set_connect_state(ssl);
 	return ssl;
 }
