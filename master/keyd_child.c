@@ -195,6 +195,12 @@ keyd_child_configure(const struct conf *c, const char *worker,
 }
 
 int
+keyd_child_running(void)
+{
+	return pd.on && pd.chan.fd != -1;
+}
+
+int
 keyd_child_channel(uint32_t slot)
 {
 	int			 sp[2];

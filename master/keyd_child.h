@@ -16,6 +16,8 @@
 int	 keyd_child_path(const char *, char *, size_t);
 /* Start, keep, restart (keys or user changed) or stop keyd. */
 void	 keyd_child_configure(const struct conf *, const char *, int);
+/* keyd runs (or is starting): a channel to it can be made. */
+int	 keyd_child_running(void);
 /* The worker's end of a new channel to keyd, or -1 (none configured). */
 int	 keyd_child_channel(uint32_t);
 /* A timeout for poll (ms, -1 none); restarts keyd when it is due. */

@@ -27,6 +27,9 @@
 #include "policyd_child.h"
 #include "keyd_child.h"
 #include "worker_tls.h"
+
+/* How often a TLS pool looks for keyd while it is away. */
+#define KEYD_WAIT_MS	200
 #include "pool.h"
 #include "proto.h"
 #include "proto_worker.h"
@@ -304,6 +307,11 @@ worker_spawn(struct pool *p)
 	int			 sp[2], pfd;
 	pid_t			 pid;
 
+	/* A TLS worker needs keyd, which may be waiting for its restart. */
+	if (p->tls.slice.ncerts > 0 && !keyd_child_running()) {
+		p->next_spawn = now_ms() + KEYD_WAIT_MS;
+		return;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("socketpair for a worker");
 		p->next_spawn = now_ms() + 1000;
@@ -337,8 +345,10 @@ worker_spawn(struct pool *p)
 	if (msg_compose(&w->chan, MSG_W_CONFIG, 0, -1, &wc, sizeof(wc)) == -1)
 		worker_fail(w, "queue config");
 	/* The worker builds its TLS contexts before its filter. */
-	else if (worker_tls_send(&w->chan, &p->tls, wc.slot) == -1)
+	else if (worker_tls_send(&w->chan, &p->tls, wc.slot) == -1) {
 		worker_fail(w, "queue TLS");
+		p->next_spawn = now_ms() + KEYD_WAIT_MS;
+	}
 	/* Its own channel to policyd, if there is one; body empty. */
 	else if ((pfd = policyd_child_channel(wc.slot)) != -1 &&
 	    msg_compose(&w->chan, MSG_W_POLICYD, 0, pfd, NULL, 0) == -1)

@@ -36,6 +36,7 @@ static RSA_METHOD	*rsa_meth;
 static EC_KEY_METHOD	*ec_meth;
 static int		 rsa_idx = -1, ec_idx = -1;
 static uint64_t		 nreq, usec;
+static int		 lost;		/* keyd gone: this worker is done */
 
 void
 keyproxy_channel(int fd)
@@ -52,6 +53,18 @@ int
 keyproxy_has_channel(void)
 {
 	return chan.fd != -1;
+}
+
+int
+keyproxy_lost(void)
+{
+	return lost;
+}
+
+int
+keyproxy_fd(void)
+{
+	return chan.fd;
 }
 
 void
@@ -95,16 +108,19 @@ keyd_call(uint32_t key, uint32_t op, int padding, const uint8_t *in,
 	if (msg_compose(&chan, MSG_K_REQUEST, 0, -1, &q, sizeof(q)) == -1 ||
 	    msg_send(&chan, KEYD_TIMEOUT_MS) == -1) {
 		log_warn("request to keyd");
+		lost = 1;
 		return -1;
 	}
 	if ((rc = msg_wait(&chan, &m, KEYD_TIMEOUT_MS)) != 1) {
 		log_warnx("keyd: %s", rc == 0 ? "no answer" : "channel lost");
+		lost = 1;
 		return -1;
 	}
 	if (m.fd != -1)
 		close(m.fd);
 	if (m.hdr.type != MSG_K_ANSWER || m.len != sizeof(a) || m.fd != -1) {
 		log_warnx("keyd sent type %u, %zu bytes", m.hdr.type, m.len);
+		lost = 1;
 		return -1;
 	}
 	memcpy(&a, m.body, sizeof(a));

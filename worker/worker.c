@@ -26,6 +26,7 @@
 #include "sandbox.h"
 #include "stdio_detach.h"
 #include "tls.h"
+#include "tls_keyproxy.h"
 #include "sandbox_worker.h"
 
 /* The master sends the slice right after exec. */
@@ -178,7 +179,7 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 {
 	struct worker_session	 sess;
 	struct worker_upstream	 up;
-	struct pollfd		 pfd;
+	struct pollfd		 pfds[2];
 	struct msg		 m;
 	int			 client = -1, rc;
 
@@ -208,7 +209,8 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				client = -1;
 				if (msg_flush(chan) == -1)
 					fatal("write to the master");
-				if (rc == -1) {
+				/* A worker without its key holder is no use. */
+				if (rc == -1 || keyproxy_lost()) {
 					(void)msg_send(chan, READY_TIMEOUT_MS);
 					_exit(0);
 				}
@@ -242,16 +244,24 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 			fatal("channel to the master");
 		if (chan->eof)
 			_exit(0);
-		pfd.fd = chan->fd;
-		pfd.events = POLLIN | (msg_pending(chan) ? POLLOUT : 0);
-		if (poll(&pfd, 1, -1) == -1) {
+		pfds[0].fd = chan->fd;
+		pfds[0].events = POLLIN | (msg_pending(chan) ? POLLOUT : 0);
+		/* keyd says nothing unasked: anything is its end. */
+		pfds[1].fd = client == -1 ? keyproxy_fd() : -1;
+		pfds[1].events = POLLIN;
+		pfds[1].revents = 0;
+		if (poll(pfds, 2, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
-		if ((pfd.revents & POLLOUT) && msg_flush(chan) == -1)
+		if (pfds[1].revents != 0) {
+			log_warnx("keyd gone: a new worker takes over");
+			_exit(0);
+		}
+		if ((pfds[0].revents & POLLOUT) && msg_flush(chan) == -1)
 			fatal("write to the master");
-		if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+		if ((pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    msg_read(chan) == -1 && errno != EAGAIN &&
 		    errno != EWOULDBLOCK)
 			fatal("read from the master");

@@ -320,6 +320,41 @@ key_isolation_cleanup()
 	common_cleanup
 }
 
+atf_test_case keyd_restart cleanup
+keyd_restart_head()
+{
+	common_head
+	atf_set descr "postern-keyd killed: posternd starts it again, the" \
+	    "workers that held a channel to the old one leave, and TLS" \
+	    "handshakes work again"
+}
+keyd_restart_body()
+{
+	dovecot
+	PORT=$(free_port)
+	setup "listen on 127.0.0.1 port $PORT imap name imaps tls implicit \
+	    $(certlines rsa ec) upstream 127.0.0.1 port $IMAP_PORT" 1
+	atf_check -o inline:"caps ok\n" $PYTHON "$DRIVE" caps $PORT
+	keyd=$(pgrep -P "$(cat posternd.pid)" -x postern-keyd)
+	[ -n "$keyd" ] || atf_fail "no keyd"
+	kill -9 "$keyd"
+	wait_log "keyd pid $keyd killed by signal 9"
+	wait_log "keyd gone: a new worker takes over"
+	wait_log "keyd pid [0-9]+ ready" 2
+	i=0
+	until $PYTHON "$DRIVE" caps $PORT >/dev/null 2>&1; do
+		[ $i -lt 100 ] || atf_fail "no TLS session after keyd's restart"
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(pgrep -P "$(cat posternd.pid)" -x postern-keyd)" != "$keyd" ] ||
+	    atf_fail "the old keyd runs"
+}
+keyd_restart_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case implicit
@@ -328,4 +363,5 @@ atf_init_test_cases()
 	atf_add_test_case upstream_verify
 	atf_add_test_case upstream_injection
 	atf_add_test_case key_isolation
+	atf_add_test_case keyd_restart
 }
