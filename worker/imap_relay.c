@@ -531,9 +531,10 @@ server_timers(struct imap_relay *ir, const struct imap_sev *sev)
 }
 
 /*
- * Capabilities whose truth is ours, not the server's: STARTTLS and
- * LOGINDISABLED (we add our own, caps_extra()), COMPRESS, which the
- * worker cannot pass on, and the AUTH= mechanisms while TLS is required.
+ * Capabilities whose truth is ours, not the server's: STARTTLS (we add
+ * our own, caps_extra()), LOGINDISABLED when we add it, COMPRESS, which
+ * the worker cannot pass on, and the AUTH= mechanisms while TLS is
+ * required.
  */
 struct cap_hide {
 	unsigned int	 hidden;
@@ -545,7 +546,9 @@ cap_keep(const struct imap_token *t, void *arg)
 {
 	struct cap_hide	*h = arg;
 
-	if (imap_tok_is(t, "STARTTLS") || imap_tok_is(t, "LOGINDISABLED") ||
+	/* The server's LOGINDISABLED stays unless we say it ourselves. */
+	if (imap_tok_is(t, "STARTTLS") ||
+	    (h->required && imap_tok_is(t, "LOGINDISABLED")) ||
 	    (t->len > 9 &&
 	    strncasecmp((const char *)t->p, "COMPRESS=", 9) == 0) ||
 	    (h->required && t->len > 5 &&
