@@ -39,6 +39,16 @@ audit_set_tls(int on, const char *version, const char *cipher,
 }
 
 void
+audit_set_tls_upstream(int on, const char *version, const char *cipher,
+    const char *sni)
+{
+	(void)on;
+	(void)version;
+	(void)cipher;
+	(void)sni;
+}
+
+void
 audit_connect(void)
 {
 }

@@ -759,6 +759,7 @@ relay_tls_begin(struct relay *r)
 	}
 	u->connected = 1;
 	tls_describe(u->ssl, &v, &ci, &sni);
+	audit_set_tls_upstream(1, v, ci, t->up_name);
 	log_debug("session %llu: upstream TLS %s %s%s",
 	    (unsigned long long)id, v, ci,
 	    SSL_session_reused(u->ssl) ? ", resumed" : "");
