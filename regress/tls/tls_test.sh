@@ -355,6 +355,42 @@ keyd_restart_cleanup()
 	common_cleanup
 }
 
+atf_test_case timeouts cleanup
+timeouts_head()
+{
+	common_head
+	atf_set descr "a client that never starts its handshake is closed" \
+	    "after timeout login; an upstream that never greets before" \
+	    "STARTTLS gets the client a BYE after timeout upstream"
+}
+timeouts_body()
+{
+	dovecot
+	certs
+	$PYTHON "$DRIVE" evil silent evil.silent.port rsa.crt rsa.key \
+	    > evil.silent.log 2>&1 &
+	echo $! > evil.silent.pid
+	P1=$(free_port)
+	P2=$(free_port)
+	wait_file evil.silent.port "^[0-9]+$"
+	setup "timeout login 2 upstream 2
+listen on 127.0.0.1 port $P1 imap name imaps tls implicit \
+	    $(certlines rsa ec) upstream 127.0.0.1 port $IMAP_PORT
+listen on 127.0.0.1 port $P2 imap name silent \
+	    upstream 127.0.0.1 port $(cat evil.silent.port) tls starttls \
+	    ca \"$PWD/rsa.crt\" servername rsa.test" 2
+	atf_check -o match:"^closed after [23] s" $PYTHON "$DRIVE" silent $P1
+	wait_log "TLS handshake with the client: timed out"
+	atf_check -o match:"^\* BYE .*TLS to the server failed" \
+	    $PYTHON "$DRIVE" bye $P2
+	wait_log "upstream: no answer before TLS in time"
+	no_deaths
+}
+timeouts_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case implicit
@@ -364,4 +400,5 @@ atf_init_test_cases()
 	atf_add_test_case upstream_injection
 	atf_add_test_case key_isolation
 	atf_add_test_case keyd_restart
+	atf_add_test_case timeouts
 }

@@ -201,15 +201,30 @@ def hold(port, sni, path):
 
 def bye(port):
     c = Conn(port)
+    c.s.settimeout(30)
     l = c.line()
     print(l.decode() if l is not None else "EOF")
+
+
+def silent(port):
+    """Connects and says nothing: postern must close, within 30 s."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    t0 = time.monotonic()
+    try:
+        d = s.recv(1)
+    except ConnectionResetError:
+        d = b""
+    if d:
+        fail("got %r" % d)
+    print("closed after %d s" % round(time.monotonic() - t0))
 
 
 def evil(mode, portfile, cert, key):
     """A server that misbehaves around STARTTLS, as the EAST cases do:
     preauth: greets with PREAUTH; nostarttls: offers no STARTTLS;
     gluecaps: glues "* CAPABILITY ... AUTH=PLAIN" onto its STARTTLS OK;
-    glueok: glues "B OK" onto it; after TLS it answers like a server
+    glueok: glues "B OK" onto it; silent: never greets; after TLS it
+    answers like a server
     whose every line says INJECTED."""
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -232,6 +247,11 @@ def evil(mode, portfile, cert, key):
 
 
 def serve_evil(s, mode, caps, sctx):
+    if mode == "silent":
+        # Says nothing, for postern's timeout; the next client comes
+        # after postern has given up on this one.
+        s.recv(1)
+        return
     if mode == "preauth":
         s.sendall(b"* PREAUTH [CAPABILITY IMAP4rev1] INJECTED logged in\r\n")
     else:
@@ -349,6 +369,7 @@ def main():
             "hold": lambda: hold(int(a[1]), a[2], a[3]),
             "evil": lambda: evil(a[1], a[2], a[3], a[4]),
             "bye": lambda: bye(int(a[1])),
+            "silent": lambda: silent(int(a[1])),
             "secrets": lambda: secrets(a[1]),
             "memscan": lambda: memscan(a[1], a[2])}
     if not a or a[0] not in cmds:
