@@ -23,8 +23,7 @@
 
 #include <stdint.h>
 
-#define MSG_W_TLS		123
-#define MSG_W_TLS_CERT		124
+#include "proto_worker.h"	/* MSG_W_TLS, MSG_W_TLS_CERT */
 
 #define WORKER_TLS_CERTS_MAX	8	/* certificates of one listener (SNI) */
 #define WORKER_TLS_STR_MAX	256

@@ -208,10 +208,9 @@ client_ctx(void)
 	SSL_CTX_set_session_cache_mode(cli_ctx, SSL_SESS_CACHE_CLIENT |
 	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(cli_ctx, new_session);
+	/* posternd logs "verify off" at every start and reload. */
 	if (!slice.up_verify) {
 		SSL_CTX_set_verify(cli_ctx, SSL_VERIFY_NONE, NULL);
-		log_warnx("upstream %s: certificate verification is off",
-		    slice.up_name);
 		return;
 	}
 	/* Read now, whole: after the chroot there is no file to read. */
