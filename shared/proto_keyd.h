@@ -73,7 +73,7 @@ struct keyd_request {
 };
 
 struct keyd_answer {
-	int32_t	 status;		/* 0, or -1: the operation failed */
+	int32_t	 status;		/* 0, or -1: it failed */
 	uint32_t len;
 	uint8_t	 data[KEYD_DATA_MAX];
 };

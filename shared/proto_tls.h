@@ -25,7 +25,7 @@
 
 #include "proto_worker.h"	/* MSG_W_TLS, MSG_W_TLS_CERT */
 
-#define WORKER_TLS_CERTS_MAX	8	/* certificates of one listener (SNI) */
+#define WORKER_TLS_CERTS_MAX	8	/* certificates of a listener (SNI) */
 #define WORKER_TLS_STR_MAX	256
 
 /* The client side's mode per connection (VPOP3's GetEncryption). */
@@ -47,9 +47,9 @@ struct worker_tls {
 	uint32_t mode;			/* enum worker_tls_mode */
 	uint32_t up_mode;		/* enum worker_tls_upstream */
 	uint32_t up_verify;		/* 0 only with "verify off" */
-	uint32_t min_version;		/* TLS1_2_VERSION or TLS1_3_VERSION */
+	uint32_t min_version;		/* 0x0303 TLS 1.2, 0x0304 TLS 1.3 */
 	uint32_t ncerts;
-	uint32_t max_version;
+	uint32_t max_version;		/* the same */
 	char	 ciphers[WORKER_TLS_STR_MAX];	  /* TLS 1.2; "" default */
 	char	 ciphersuites[WORKER_TLS_STR_MAX]; /* TLS 1.3; "" default */
 	char	 groups[WORKER_TLS_STR_MAX];	  /* "" default */

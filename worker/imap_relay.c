@@ -411,12 +411,14 @@ client_refused(struct imap_relay *ir, const struct imap_sev *sev)
 {
 	const char	*what, *status = "NO", *code = "CANNOT";
 	char		 line[IMAP_TAG_MAX + 128];
-	unsigned int	 f = sev->cmd->desc != NULL ? sev->cmd->desc->flags : 0;
+	unsigned int	 f;
 	int		 n, take = 0;
 
+	f = sev->cmd->desc != NULL ? sev->cmd->desc->flags : 0;
 	if (sev->flags & IMAP_SEVF_STARTTLS) {
 		code = NULL;
-		if ((what = starttls_refusal(ir, sev, &status, &code)) == NULL) {
+		what = starttls_refusal(ir, sev, &status, &code);
+		if (what == NULL) {
 			take = 1;
 			status = "OK";
 			what = "Begin TLS negotiation now";

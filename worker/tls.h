@@ -40,7 +40,8 @@ SSL	*tls_client_new(int fd);
  * Runs the handshake to its end, waiting in poll() until deadline (ms,
  * CLOCK_MONOTONIC).  0, or -1 with the reason logged for session id.
  */
-int	 tls_handshake(SSL *, int64_t deadline, uint64_t id, const char *who);
+int	 tls_handshake(SSL *, int64_t deadline, uint64_t id,
+	    const char *who);
 /*
  * Like recv and send on a non-blocking socket: -1 with errno EAGAIN
  * when TLS must wait, *events then the poll events it waits for.

@@ -36,7 +36,7 @@ static RSA_METHOD	*rsa_meth;
 static EC_KEY_METHOD	*ec_meth;
 static int		 rsa_idx = -1, ec_idx = -1;
 static uint64_t		 nreq, usec;
-static int		 lost;		/* keyd gone: this worker is done */
+static int		 lost;		/* keyd gone: the worker is done */
 
 void
 keyproxy_channel(int fd)

@@ -80,7 +80,8 @@ read_line(struct pre *p, char *line, size_t size)
 			n = (size_t)(nl - p->buf);
 			if (n == 0 || p->buf[n - 1] != '\r' || n >= size) {
 				log_warnx("session %llu: upstream: malformed "
-				    "line before TLS", (unsigned long long)p->id);
+				    "line before TLS",
+				    (unsigned long long)p->id);
 				return -1;
 			}
 			memcpy(line, p->buf, n - 1);
