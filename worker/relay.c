@@ -727,6 +727,7 @@ relay_tls_begin(struct relay *r)
 	uint64_t		 id = r->sess->id;
 
 	r->tls_mode = tls_connect_mode(r->sess);
+	tls_set_stopfd(r->chan->fd);
 	if (r->tls_mode == WORKER_TLS_IMPLICIT) {
 		if ((c->ssl = tls_server_new(c->fd)) == NULL ||
 		    tls_handshake(c->ssl, r->login_deadline, id,

@@ -38,6 +38,7 @@ static X509			*srv_cert[WORKER_TLS_CERTS_MAX];
 static unsigned int		 nsrv;
 static SSL_CTX			*cli_ctx;
 static SSL_SESSION		*up_session;	/* to resume upstream */
+static int			 stopfd = -1;	/* the master's channel */
 
 static const char *
 ssl_error(void)
@@ -325,17 +326,51 @@ want(SSL *ssl, int rv)
 	}
 }
 
+void
+tls_set_stopfd(int fd)
+{
+	stopfd = fd;
+}
+
+int
+tls_wait(int fd, short events, int64_t deadline, uint64_t id)
+{
+	struct pollfd	 pfd[2];
+	int64_t		 now;
+
+	for (;;) {
+		if ((now = tls_now_ms()) >= deadline)
+			return 1;
+		pfd[0].fd = fd;
+		pfd[0].events = events;
+		pfd[1].fd = stopfd;
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, (int)(deadline - now)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("session %llu: poll", (unsigned long long)id);
+			return -1;
+		}
+		if (pfd[1].revents != 0) {
+			log_warnx("session %llu: TLS: the master ends the "
+			    "session", (unsigned long long)id);
+			return -1;
+		}
+		if (pfd[0].revents != 0)
+			return 0;
+	}
+}
+
 int
 tls_handshake(SSL *ssl, int64_t deadline, uint64_t id, const char *who)
 {
-	struct pollfd	 pfd;
 	uint64_t	 n0, us0, n1, us1;
 	long		 vr;
-	int64_t		 now;
+	short		 events;
 	int		 rv;
 
 	keyproxy_stats(&n0, &us0);
-	pfd.fd = SSL_get_fd(ssl);
 	for (;;) {
 		ERR_clear_error();
 		if ((rv = SSL_do_handshake(ssl)) == 1) {
@@ -348,18 +383,14 @@ tls_handshake(SSL *ssl, int64_t deadline, uint64_t id, const char *who)
 				    (unsigned long long)(us1 - us0));
 			return 0;
 		}
-		if ((pfd.events = want(ssl, rv)) == 0)
+		if ((events = want(ssl, rv)) == 0)
 			break;
-		if ((now = tls_now_ms()) >= deadline) {
+		if ((rv = tls_wait(SSL_get_fd(ssl), events, deadline,
+		    id)) == 1)
 			log_warnx("session %llu: TLS handshake with the %s: "
 			    "timed out", (unsigned long long)id, who);
+		if (rv != 0)
 			return -1;
-		}
-		if (poll(&pfd, 1, (int)(deadline - now)) == -1 &&
-		    errno != EINTR) {
-			log_warn("session %llu: poll", (unsigned long long)id);
-			return -1;
-		}
 	}
 	if ((vr = SSL_get_verify_result(ssl)) != X509_V_OK)
 		log_warnx("session %llu: TLS handshake with the %s: "

@@ -48,6 +48,14 @@ int	 tls_handshake(SSL *, int64_t deadline, uint64_t id,
  */
 ssize_t	 tls_read(SSL *, void *, size_t, short *events);
 ssize_t	 tls_write(SSL *, const void *, size_t, short *events);
+/*
+ * Waits up to deadline for events on fd, or until the master speaks
+ * (stopfd, its channel: during a session it only says shutdown): 0 when
+ * fd is ready, 1 when the time is up, -1 when the master spoke or poll
+ * failed (logged).
+ */
+void	 tls_set_stopfd(int);
+int	 tls_wait(int fd, short events, int64_t deadline, uint64_t id);
 /* The audit's and the log's view of an established connection. */
 void	 tls_describe(SSL *, const char **version, const char **cipher,
 	    const char **sni);

@@ -29,19 +29,12 @@ struct pre {
 static int
 wait_fd(struct pre *p, short events)
 {
-	struct pollfd	 pfd = { .fd = p->fd, .events = events };
-	int64_t		 now = tls_now_ms();
+	int	 rv;
 
-	if (now >= p->deadline) {
+	if ((rv = tls_wait(p->fd, events, p->deadline, p->id)) == 1)
 		log_warnx("session %llu: upstream: no answer before TLS in "
 		    "time", (unsigned long long)p->id);
-		return -1;
-	}
-	if (poll(&pfd, 1, (int)(p->deadline - now)) == -1 && errno != EINTR) {
-		log_warn("session %llu: poll", (unsigned long long)p->id);
-		return -1;
-	}
-	return 0;
+	return rv == 0 ? 0 : -1;
 }
 
 int

@@ -391,6 +391,33 @@ timeouts_cleanup()
 	common_cleanup
 }
 
+atf_test_case shutdown_handshake cleanup
+shutdown_handshake_head()
+{
+	common_head
+	atf_set descr "SIGTERM while a client's handshake waits: the worker" \
+	    "hears the master's shutdown and posternd exits after its drain"
+}
+shutdown_handshake_body()
+{
+	dovecot
+	PORT=$(free_port)
+	setup "listen on 127.0.0.1 port $PORT imap name imaps tls implicit \
+	    $(certlines rsa ec) upstream 127.0.0.1 port $IMAP_PORT" 1
+	echo $(cat posternd.pid) > pid
+	$PYTHON "$DRIVE" silent $PORT > silent.out 2>&1 &
+	echo $! > silent.pid
+	wait_log "worker imaps/[0-9]+: session [0-9]+ from 127.0.0.1"
+	kill -TERM "$(cat posternd.pid)"
+	wait_exit
+	grep -F "TLS: the master ends the session" log ||
+	    atf_fail "the handshake did not end at the shutdown"
+}
+shutdown_handshake_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case implicit
@@ -401,4 +428,5 @@ atf_init_test_cases()
 	atf_add_test_case key_isolation
 	atf_add_test_case keyd_restart
 	atf_add_test_case timeouts
+	atf_add_test_case shutdown_handshake
 }
