@@ -20,3 +20,9 @@ FORCE:
 # postern-policyd as posternd's child (policyd_child.h).
 posternd_SRCS	+= master/policyd_child.c
 posternd_SRCS	+= master/audit_files.c
+# TLS: postern-keyd, the key holder (proto_keyd.h), as posternd's child,
+# and what a TLS listener's workers are sent (worker_tls.h).
+posternd_SRCS	+= master/keyd_child.c master/worker_tls.c
+PROGS		+= postern-keyd
+postern-keyd_SRCS = master/keyd.c
+MAN8		+= master/postern-keyd.8

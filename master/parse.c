@@ -71,6 +71,14 @@ static int	 st_pool(struct parser *, struct conf *);
 static int	 st_limit(struct parser *, struct conf *);
 static int	 st_timeout(struct parser *, struct conf *);
 static int	 st_listen(struct parser *, struct conf *);
+static int	 st_tls(struct parser *, struct conf *);
+static int	 listen_tls(struct parser *, struct listener *);
+static int	 upstream_tls(struct parser *, struct listener *);
+static void	 check_tls(struct parser *, struct conf *);
+static void	 print_tls_client(FILE *, const struct listener *);
+static void	 print_tls_upstream(FILE *, const struct listener *);
+static void	 print_knob(FILE *, const char *, const char *);
+static void	 print_string(FILE *, const char *);
 static int	 resolve(struct parser *, const char *, uint16_t, int,
 		    struct sockaddr_storage *, socklen_t *, char *, size_t);
 static void	 check_conf(struct parser *, struct conf *);
@@ -88,6 +96,7 @@ static const struct {
 	{ "policy",	st_policy },
 	{ "pool",	st_pool },
 	{ "timeout",	st_timeout },
+	{ "tls",	st_tls },
 	{ "user",	st_user },
 	{ "worker",	st_worker },
 };
@@ -558,7 +567,10 @@ valid_name(const char *s)
 }
 
 /*
- * listen on ADDR port N (imap | pop3) [name NAME] upstream HOST port N
+ * listen on ADDR port N (imap | pop3) [name NAME]
+ *	[tls MODE] [certificate FILE key FILE]...
+ *	upstream HOST port N [tls implicit|starttls] [ca FILE] [verify off]
+ *	[servername NAME]
  */
 static int
 st_listen(struct parser *p, struct conf *conf)
@@ -598,12 +610,15 @@ st_listen(struct parser *p, struct conf *conf)
 	} else
 		snprintf(l->name, sizeof(l->name), "%s-%u",
 		    proto_name(l->protocol), l->port);
+	if (listen_tls(p, l) == -1)
+		goto fail;
 	if ((w = next_word(p)) == NULL || strcmp(w, "upstream") != 0) {
 		expected(p, "'upstream'");
 		goto fail;
 	}
 	if (copy_word(p, "upstream host", l->up_host,
-	    sizeof(l->up_host)) == -1 || get_port(p, &l->up_port) == -1)
+	    sizeof(l->up_host)) == -1 || get_port(p, &l->up_port) == -1 ||
+	    upstream_tls(p, l) == -1)
 		goto fail;
 	if (resolve(p, l->host, l->port, 1, &l->ss, &l->sslen, l->addr,
 	    sizeof(l->addr)) == -1 ||
@@ -617,6 +632,238 @@ st_listen(struct parser *p, struct conf *conf)
 	return -1;
 }
 
+/* ---- TLS (postern.conf(5), "TLS") ---- */
+
+static const char *const tls_modes[] = {
+	[WORKER_TLS_NONE] = "none",
+	[WORKER_TLS_STARTTLS] = "starttls",
+	[WORKER_TLS_STARTTLS_REQUIRED] = "starttls-required",
+	[WORKER_TLS_IMPLICIT] = "implicit",
+};
+
+/* The client side: [tls MODE] [certificate FILE key FILE]... */
+static int
+listen_tls(struct parser *p, struct listener *l)
+{
+	struct listener_cert	*c;
+	char			*w;
+	size_t			 i;
+
+	if ((w = peek_word(p)) != NULL && strcmp(w, "tls") == 0) {
+		next_word(p);
+		if ((w = next_word(p)) == NULL)
+			w = "";
+		for (i = 0; i < sizeof(tls_modes) / sizeof(tls_modes[0]); i++)
+			if (strcmp(w, tls_modes[i]) == 0)
+				break;
+		if (i == sizeof(tls_modes) / sizeof(tls_modes[0])) {
+			expected(p, "'none', 'starttls', 'starttls-required' "
+			    "or 'implicit'");
+			return -1;
+		}
+		l->tls_mode = (uint32_t)i;
+	}
+	while ((w = peek_word(p)) != NULL && strcmp(w, "certificate") == 0) {
+		next_word(p);
+		if (l->ncerts == WORKER_TLS_CERTS_MAX) {
+			perror_at(p, p->line, "expected at most %d "
+			    "certificates per listener", WORKER_TLS_CERTS_MAX);
+			return -1;
+		}
+		c = &l->certs[l->ncerts];
+		if (copy_word(p, "certificate file", c->cert,
+		    sizeof(c->cert)) == -1)
+			return -1;
+		if ((w = next_word(p)) == NULL || strcmp(w, "key") != 0) {
+			expected(p, "'key'");
+			return -1;
+		}
+		if (copy_word(p, "key file", c->key, sizeof(c->key)) == -1)
+			return -1;
+		if (c->cert[0] != '/' || c->key[0] != '/') {
+			perror_at(p, p->line, "expected absolute paths for "
+			    "certificate and key, not '%s' and '%s'", c->cert,
+			    c->key);
+			return -1;
+		}
+		l->ncerts++;
+	}
+	return 0;
+}
+
+/* The upstream side: [tls implicit|starttls] [ca FILE] [verify off]... */
+static int
+upstream_tls(struct parser *p, struct listener *l)
+{
+	char	*w;
+
+	l->up_verify = 1;
+	while ((w = peek_word(p)) != NULL) {
+		if (strcmp(w, "tls") == 0) {
+			next_word(p);
+			if ((w = next_word(p)) != NULL &&
+			    strcmp(w, "implicit") == 0)
+				l->up_tls = WORKER_UPTLS_IMPLICIT;
+			else if (w != NULL && strcmp(w, "starttls") == 0)
+				l->up_tls = WORKER_UPTLS_STARTTLS;
+			else {
+				expected(p, "'implicit' or 'starttls'");
+				return -1;
+			}
+		} else if (strcmp(w, "ca") == 0) {
+			next_word(p);
+			if (copy_word(p, "CA file", l->up_ca,
+			    sizeof(l->up_ca)) == -1)
+				return -1;
+			if (l->up_ca[0] != '/') {
+				expected(p, "an absolute CA file path");
+				return -1;
+			}
+		} else if (strcmp(w, "verify") == 0) {
+			next_word(p);
+			if ((w = next_word(p)) == NULL ||
+			    strcmp(w, "off") != 0) {
+				expected(p, "'off'");
+				return -1;
+			}
+			l->up_verify = 0;
+		} else if (strcmp(w, "servername") == 0) {
+			next_word(p);
+			if (copy_word(p, "server name", l->up_name,
+			    sizeof(l->up_name)) == -1)
+				return -1;
+		} else
+			break;
+	}
+	return 0;
+}
+
+static int
+tls_version(const char *w, uint32_t *v)
+{
+	if (strcmp(w, "tlsv1.2") == 0)
+		*v = 0x0303;
+	else if (strcmp(w, "tlsv1.3") == 0)
+		*v = 0x0304;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * tls protocols VERSION [VERSION]; tls ciphers|ciphersuites|groups STRING.
+ * Nothing older than TLS 1.2 can be asked for (RFC 8996).
+ */
+static int
+st_tls(struct parser *p, struct conf *conf)
+{
+	char		*w;
+	uint32_t	 v, lo = 0, hi = 0;
+
+	if ((w = next_word(p)) == NULL)
+		w = "";
+	if (strcmp(w, "protocols") == 0) {
+		while ((w = next_word(p)) != NULL) {
+			if (tls_version(w, &v) == -1) {
+				expected(p, "'tlsv1.2' or 'tlsv1.3' (older "
+				    "versions are not supported)");
+				return -1;
+			}
+			lo = lo == 0 || v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+		if (lo == 0) {
+			expected(p, "'tlsv1.2' or 'tlsv1.3'");
+			return -1;
+		}
+		conf->tls_min = lo;
+		conf->tls_max = hi;
+		return 0;
+	}
+	if (strcmp(w, "ciphers") == 0)
+		return copy_word(p, "cipher list", conf->tls_ciphers,
+		    sizeof(conf->tls_ciphers));
+	if (strcmp(w, "ciphersuites") == 0)
+		return copy_word(p, "TLS 1.3 cipher suites",
+		    conf->tls_ciphersuites, sizeof(conf->tls_ciphersuites));
+	if (strcmp(w, "groups") == 0)
+		return copy_word(p, "group list", conf->tls_groups,
+		    sizeof(conf->tls_groups));
+	expected(p, "'protocols', 'ciphers', 'ciphersuites' or 'groups'");
+	return -1;
+}
+
+/* Certificates go with a TLS mode; keys are numbered for keyd. */
+static void
+check_tls(struct parser *p, struct conf *conf)
+{
+	struct listener	*l;
+	uint32_t	 i;
+
+	conf->nkeys = 0;
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		if (l->tls_mode != WORKER_TLS_NONE && l->ncerts == 0)
+			perror_at(p, l->line, "expected 'certificate FILE key "
+			    "FILE' with 'tls %s'", tls_modes[l->tls_mode]);
+		if (l->tls_mode == WORKER_TLS_NONE && l->ncerts > 0)
+			perror_at(p, l->line, "expected 'tls MODE' with a "
+			    "certificate");
+		if (l->up_tls == WORKER_UPTLS_NONE && (l->up_ca[0] != '\0' ||
+		    !l->up_verify || l->up_name[0] != '\0'))
+			perror_at(p, l->line, "expected upstream 'tls "
+			    "implicit' or 'tls starttls' with 'ca', 'verify' "
+			    "or 'servername'");
+		if (l->up_tls != WORKER_UPTLS_NONE && l->up_name[0] == '\0')
+			(void)snprintf(l->up_name, sizeof(l->up_name), "%s",
+			    l->up_host);
+		for (i = 0; i < l->ncerts; i++)
+			l->certs[i].index = conf->nkeys++;
+	}
+}
+
+static void
+print_knob(FILE *fp, const char *what, const char *s)
+{
+	if (*s == '\0')
+		return;
+	fputs(what, fp);
+	print_string(fp, s);
+	fputc('\n', fp);
+}
+
+/* Inside the listen statement: the client side's words. */
+static void
+print_tls_client(FILE *fp, const struct listener *l)
+{
+	uint32_t	 i;
+
+	if (l->tls_mode != WORKER_TLS_NONE)
+		fprintf(fp, " tls %s", tls_modes[l->tls_mode]);
+	for (i = 0; i < l->ncerts; i++) {
+		fputs(" \\\n\tcertificate ", fp);
+		print_string(fp, l->certs[i].cert);
+		fputs(" key ", fp);
+		print_string(fp, l->certs[i].key);
+	}
+	if (l->ncerts > 0)
+		fputs(" \\\n\t", fp);
+}
+
+/* And the upstream side's, at its end. */
+static void
+print_tls_upstream(FILE *fp, const struct listener *l)
+{
+	if (l->up_tls == WORKER_UPTLS_NONE)
+		return;
+	fprintf(fp, " tls %s servername %s%s",
+	    l->up_tls == WORKER_UPTLS_IMPLICIT ? "implicit" : "starttls",
+	    l->up_name, l->up_verify ? "" : " verify off");
+	if (l->up_ca[0] != '\0') {
+		fputs(" ca ", fp);
+		print_string(fp, l->up_ca);
+	}
+}
+
 static int
 parse_statement(struct parser *p, struct conf *conf)
 {
@@ -628,7 +875,7 @@ parse_statement(struct parser *p, struct conf *conf)
 			break;
 	if (i == sizeof(statements) / sizeof(statements[0])) {
 		expected(p, "'audit', 'chroot', 'limit', 'listen', 'policy', "
-		    "'pool', 'timeout', 'user' or 'worker'");
+		    "'pool', 'timeout', 'tls', 'user' or 'worker'");
 		return -1;
 	}
 	if (statements[i].parse(p, conf) == -1)
@@ -675,6 +922,7 @@ check_conf(struct parser *p, struct conf *conf)
 		perror_at(p, p->idle_line ? p->idle_line : p->line,
 		    "expected an idle timeout of at least %u seconds, not %u "
 		    "(%s)", min_idle, conf->timeout_idle, why);
+	check_tls(p, conf);
 	if (conf->min_idle > conf->max_workers)
 		perror_at(p, p->pool_line, "expected pool min-idle no more "
 		    "than max, not %u and %u",
@@ -704,6 +952,8 @@ conf_defaults(struct conf *conf)
 	conf->timeout_start = 10;
 	conf->timeout_drain = 30;
 	conf->audit_max_size = 1024 * 1024 * 1024;
+	conf->tls_min = 0x0303;		/* TLS 1.2 */
+	conf->tls_max = 0x0304;		/* TLS 1.3 */
 	conf->uid = (uid_t)-1;
 	conf->gid = (gid_t)-1;
 	if ((pw = getpwnam(conf->user)) != NULL) {
@@ -852,10 +1102,23 @@ conf_print(FILE *fp, const struct conf *conf)
 	    conf->timeout_login, conf->timeout_idle, conf->timeout_upstream,
 	    conf->timeout_start, conf->timeout_drain);
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
-		fprintf(fp, "listen on %s port %u %s name %s upstream %s "
-		    "port %u\n", l->host, l->port, proto_name(l->protocol),
-		    l->name, l->up_host, l->up_port);
+		fprintf(fp, "listen on %s port %u %s name %s", l->host,
+		    l->port, proto_name(l->protocol), l->name);
+		print_tls_client(fp, l);
+		fprintf(fp, "%supstream %s port %u", l->ncerts > 0 ? "" : " ",
+		    l->up_host, l->up_port);
+		print_tls_upstream(fp, l);
+		fputc('\n', fp);
 	}
+	/* The defaults are left out, as with no tls statement. */
+	if (conf->tls_min != 0x0303 || conf->tls_max != 0x0304)
+		fprintf(fp, "tls protocols %s%s%s\n",
+		    conf->tls_min == 0x0303 ? "tlsv1.2" : "tlsv1.3",
+		    conf->tls_max != conf->tls_min ? " " : "",
+		    conf->tls_max != conf->tls_min ? "tlsv1.3" : "");
+	print_knob(fp, "tls ciphers ", conf->tls_ciphers);
+	print_knob(fp, "tls ciphersuites ", conf->tls_ciphersuites);
+	print_knob(fp, "tls groups ", conf->tls_groups);
 }
 
 struct listener *

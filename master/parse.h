@@ -14,6 +14,7 @@
 
 #include <bsd/sys/queue.h>
 
+#include "proto_tls.h"
 #include "proto_worker.h"
 
 #define CONF_DEFAULT_FILE	"/etc/postern.conf"
@@ -40,6 +41,19 @@ struct listener {
 	uint16_t		 up_port;
 	struct sockaddr_storage	 up_ss;
 	socklen_t		 up_sslen;
+
+	/* TLS: the client side, then the upstream side. */
+	uint32_t		 tls_mode;	/* enum worker_tls_mode */
+	uint32_t		 ncerts;
+	struct listener_cert {
+		char		 cert[WORKER_PATH_MAX];
+		char		 key[WORKER_PATH_MAX];
+		uint32_t	 index;		/* the key's at keyd */
+	}			 certs[WORKER_TLS_CERTS_MAX];
+	uint32_t		 up_tls;	/* enum worker_tls_upstream */
+	uint32_t		 up_verify;
+	char			 up_ca[WORKER_PATH_MAX];  /* "" system */
+	char			 up_name[CONF_HOST_MAX];  /* "" up_host */
 
 	int			 fd;	/* listening socket, -1 until bound */
 	struct pool		*pool;	/* its workers, once running */
@@ -71,6 +85,14 @@ struct conf {
 	uint32_t		 timeout_upstream;
 	uint32_t		 timeout_start;
 	uint32_t		 timeout_drain;
+
+	/* "tls" statements: every listener's, both sides. */
+	uint32_t		 tls_min;	/* TLS1_2_VERSION... */
+	uint32_t		 tls_max;
+	char			 tls_ciphers[WORKER_TLS_STR_MAX];
+	char			 tls_ciphersuites[WORKER_TLS_STR_MAX];
+	char			 tls_groups[WORKER_TLS_STR_MAX];
+	uint32_t		 nkeys;		/* certs of all listeners */
 
 	struct listenerlist	 listeners;
 };

@@ -29,6 +29,11 @@
 #include "log.h"
 #include "msg.h"
 #include "policyd_child.h"
+#include "keyd_child.h"
+#include "worker_tls.h"
+
+/* How often a TLS pool looks for keyd while it is away. */
+#define KEYD_WAIT_MS	200
 #include "pool.h"
 #include "proto.h"
 #include "proto_worker.h"
@@ -75,6 +80,7 @@ struct pool {
 	unsigned int		 failures;	/* deaths before ready, in a row */
 	int64_t			 next_spawn;	/* ms */
 	uint32_t		 timeout_start;	/* s, exec to MSG_READY */
+	struct worker_tls_set	 tls;		/* sent after the config */
 };
 TAILQ_HEAD(poollist, pool);
 
@@ -170,6 +176,9 @@ pool_configure(struct conf *conf)
 		memcpy(p->tmpl.chroot, conf->chroot, sizeof(p->tmpl.chroot));
 		p->tmpl.verbose = (uint32_t)log_verbose;
 		p->timeout_start = conf->timeout_start;
+		if (worker_tls_load(&p->tls, conf, l) == -1)
+			log_warnx("%s: TLS not loaded: its workers will "
+			    "fail to start", l->name);
 		TAILQ_INSERT_TAIL(&pools, p, entry);
 		l->pool = p;
 	}
@@ -303,6 +312,11 @@ worker_spawn(struct pool *p)
 	int			 sp[2], pfd, afd = -1;
 	pid_t			 pid;
 
+	/* A TLS worker needs keyd, which may be waiting for its restart. */
+	if (p->tls.slice.ncerts > 0 && !keyd_child_running()) {
+		p->next_spawn = now_ms() + KEYD_WAIT_MS;
+		return;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("socketpair for a worker");
 		p->next_spawn = now_ms() + 1000;
@@ -348,6 +362,11 @@ worker_spawn(struct pool *p)
 	wc.slot = (uint32_t)w->slot;
 	if (msg_compose(&w->chan, MSG_W_CONFIG, 0, -1, &wc, sizeof(wc)) == -1)
 		worker_fail(w, "queue config");
+	/* The worker builds its TLS contexts before its filter. */
+	else if (worker_tls_send(&w->chan, &p->tls, wc.slot) == -1) {
+		worker_fail(w, "queue TLS");
+		p->next_spawn = now_ms() + KEYD_WAIT_MS;
+	}
 	/* Its own channel to policyd, if there is one; body empty. */
 	else if ((pfd = policyd_child_channel(wc.slot)) != -1 &&
 	    msg_compose(&w->chan, MSG_W_POLICYD, 0, pfd, NULL, 0) == -1)
@@ -444,6 +463,7 @@ pool_maintain(void)
 	TAILQ_FOREACH_SAFE(p, &pools, entry, np) {
 		if (p->retired && TAILQ_EMPTY(&p->workers)) {
 			TAILQ_REMOVE(&pools, p, entry);
+			worker_tls_free(&p->tls);
 			free(p);
 			continue;
 		}
@@ -645,6 +665,7 @@ pool_cleanup(void)
 		while ((w = TAILQ_FIRST(&p->workers)) != NULL)
 			worker_free(w);
 		TAILQ_REMOVE(&pools, p, entry);
+		worker_tls_free(&p->tls);
 		free(p);
 	}
 	free(slots);
@@ -708,7 +729,8 @@ pool_reap(void)
 				break;
 		}
 		if (w == NULL) {
-			(void)policyd_child_reaped(pid, status);
+			if (!policyd_child_reaped(pid, status))
+				(void)keyd_child_reaped(pid, status);
 			continue;
 		}
 		/* Its last words may still be in the channel. */

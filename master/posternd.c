@@ -23,6 +23,8 @@
 #include "log.h"
 #include "parse.h"
 #include "policyd_child.h"
+#include "keyd_child.h"
+#include "worker_tls.h"
 #include "pool.h"
 #include "privdrop.h"
 
@@ -109,6 +111,13 @@ check_runtime(const struct conf *c)
 			return -1;
 		}
 	}
+	if (c->nkeys > 0 && (keyd_child_path(path, pdpath,
+	    sizeof(pdpath)) == -1 || access(pdpath, X_OK) == -1)) {
+		log_warn("keyd program next to %s", path);
+		return -1;
+	}
+	if (worker_tls_check(c) == -1)
+		return -1;
 	if (privdrop_checkdir(c->chroot) == -1) {
 		log_warnx("chroot %s: %s", c->chroot, privdrop_error());
 		return -1;
@@ -194,6 +203,7 @@ main(int argc, char *argv[])
 	signals_init();
 	policyd_child_configure(conf, worker_path(conf), verbose);
 	audit_files_configure(conf);
+	keyd_child_configure(conf, worker_path(conf), verbose);
 	pool_init(worker_path(conf), verbose);
 	pool_configure(conf);
 	log_info("started, %s", conffile);
@@ -297,6 +307,7 @@ reload(void)
 	listeners_close(conf);
 	policyd_child_configure(nconf, worker_path(nconf), verbose);
 	audit_files_configure(nconf);
+	keyd_child_configure(nconf, worker_path(nconf), verbose);
 	pool_init(worker_path(nconf), verbose);
 	pool_configure(nconf);
 	conf_free(conf);
@@ -324,12 +335,15 @@ event_loop(void)
 {
 	struct pollfd	*pfd = NULL;
 	struct listener	*l, **lv = NULL;
-	size_t		 npfd, nl, nw, np, max = 0, i;
+	size_t		 npfd, nl, nw, np, nk, max = 0, i;
 	int		 timeout, t;
 
 	for (;;) {
 		timeout = pool_maintain();
 		if ((t = policyd_child_maintain()) != -1 && (timeout == -1 ||
+		    t < timeout))
+			timeout = t;
+		if ((t = keyd_child_maintain()) != -1 && (timeout == -1 ||
 		    t < timeout))
 			timeout = t;
 		if (state == DRAINING && (pool_nbusy() == 0 ||
@@ -357,7 +371,7 @@ event_loop(void)
 		nl = 0;
 		TAILQ_FOREACH(l, &conf->listeners, entry)
 			nl++;
-		npfd = 1 + nl + pool_npollfds() + 1;
+		npfd = 1 + nl + pool_npollfds() + 2;
 		if (npfd > max) {
 			max = npfd;
 			if ((pfd = reallocarray(pfd, max, sizeof(*pfd))) ==
@@ -385,14 +399,17 @@ event_loop(void)
 		}
 		nw = pool_pollfds(pfd + 1 + nl, max - 1 - nl);
 		np = policyd_child_pollfds(pfd + 1 + nl + nw, max - 1 - nl - nw);
+		nk = keyd_child_pollfds(pfd + 1 + nl + nw + np,
+		    max - 1 - nl - nw - np);
 
-		if (poll(pfd, 1 + nl + nw + np, timeout) == -1) {
+		if (poll(pfd, 1 + nl + nw + np + nk, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
 		pool_dispatch(pfd + 1 + nl, nw);
 		policyd_child_dispatch(pfd + 1 + nl + nw, np);
+		keyd_child_dispatch(pfd + 1 + nl + nw + np, nk);
 		for (i = 0; i < nl; i++)
 			if (pfd[1 + i].revents & POLLIN)
 				listener_accept(lv[i]);
@@ -403,4 +420,5 @@ event_loop(void)
 	free(lv);
 	pool_cleanup();
 	policyd_child_stop();
+	keyd_child_stop();
 }

@@ -59,6 +59,8 @@ enum worker_msg_type {
 	MSG_W_POLICYD = 120,	/* master -> worker: socketpair to policyd */
 	MSG_W_AUDIT = 121,	/* master -> worker: O_APPEND audit log fd */
 	MSG_W_KEYHOLDER = 122,	/* master -> worker: socketpair to key holder */
+	MSG_W_TLS = 123,	/* master -> worker: proto_tls.h */
+	MSG_W_TLS_CERT = 124,	/* master -> worker: proto_tls.h */
 };
 
 #define WORKER_NAME_MAX		32	/* listener name, with its NUL */

@@ -358,6 +358,19 @@ audit_set_tls(int on, const char *version, const char *cipher,
 }
 
 void
+audit_set_tls_upstream(int on, const char *version, const char *cipher,
+    const char *sni)
+{
+	if (a.fd == -1 || !on)
+		return;
+	rec_begin("tls-upstream");
+	rec_cstr("version", version, AUDIT_SHORT_MAX);
+	rec_cstr("cipher", cipher, AUDIT_SHORT_MAX);
+	rec_cstr("sni", sni, AUDIT_USER_MAX);
+	rec_end();
+}
+
+void
 audit_connect(void)
 {
 	if (a.fd == -1 || !a.insession)

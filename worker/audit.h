@@ -63,6 +63,9 @@ void	 audit_session(const struct worker_session *);
 void	 audit_set_user(const char *user);
 void	 audit_set_tls(int on, const char *version, const char *cipher,
 	    const char *sni);
+/* The upstream leg's TLS (the TLS branch's addition): sni is what we sent. */
+void	 audit_set_tls_upstream(int on, const char *version,
+	    const char *cipher, const char *sni);
 void	 audit_connect(void);
 /*
  * A verdict.  table: "connect", "request", "response", "capability" or

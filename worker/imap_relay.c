@@ -5,10 +5,15 @@
  * other bytes upstream, CLOSE into "* BYE" and relay_close().  Every
  * protocol matter (tags, literals, IDLE, AUTHENTICATE, limits, malformed
  * input) is the session's to decide; this file adds only what the worker
- * itself cannot do yet, as defaults until there is a policy:
- *  - STARTTLS (no TLS in the worker yet) and COMPRESS (what follows
- *    could not be parsed, RFC 4978) are refused with a tagged NO, and
- *    neither is offered in any capability list the client sees;
+ * itself must decide:
+ *  - STARTTLS is answered here, by the session's TLS mode: accepted once,
+ *    before authentication, with nothing behind it (CVE-2011-0411),
+ *    otherwise refused; the upstream leg's TLS is done apart from it
+ *    (tls_upstream.h).  starttls-required refuses LOGIN and AUTHENTICATE
+ *    until TLS is up.  The capability lists say STARTTLS and
+ *    LOGINDISABLED as we decide, never as the server does;
+ *  - COMPRESS (what follows could not be parsed, RFC 4978) is refused
+ *    with a tagged NO and offered in no capability list;
  *  - the timers: login, the upstream's greeting, IDLE (RFC 2177);
  *  - our own answers wait for the end of a server response, since a
  *    line in its middle would be read as part of it.
@@ -30,6 +35,7 @@
 #include "imap_session.h"
 #include "log.h"
 #include "relay.h"
+#include "relay_tls.h"
 
 /* Inside IDLE the client may say nothing for 29 minutes (RFC 2177). */
 #define IDLE_TIMEOUT_MIN	(30 * 60)
@@ -50,6 +56,10 @@ struct imap_relay {
 	struct buf			 pending;	/* our answers */
 	struct buf			 scratch;	/* a rewritten line */
 	uint32_t			 commands;
+	int				 tls_want;	/* our STARTTLS OK queued */
+	int				 tls_handed;	/* ... and sent: relay's turn */
+	char				 tls_ok[IMAP_TAG_MAX + 128];
+	int				 tls_oklen;	/* > 0: OK not queued yet */
 };
 
 static void	*imap_relay_new(struct relay *, const struct worker_config *,
@@ -63,6 +73,10 @@ static int	 imap_relay_logout(const void *);
 static size_t	 client_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 client_event(struct imap_relay *, const struct imap_sev *);
 static int	 client_refused(struct imap_relay *, const struct imap_sev *);
+static const char *starttls_refusal(struct imap_relay *,
+		    const struct imap_sev *, const char **, const char **);
+static int	 tls_offered(const struct imap_relay *);
+static int	 tls_required(const struct imap_relay *);
 static size_t	 server_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 server_event(struct imap_relay *, const struct imap_sev *);
 static void	 server_timers(struct imap_relay *, const struct imap_sev *);
@@ -231,6 +245,19 @@ deliver(struct imap_relay *ir)
 	relay_forward(ir->relay, RELAY_CLIENT, buf_data(&ir->pending),
 	    buf_len(&ir->pending), 0);
 	buf_reset(&ir->pending);
+	if (ir->tls_want) {
+		ir->tls_want = 0;
+		ir->tls_handed = 1;
+		relay_starttls(ir->relay);
+	}
+}
+
+/* Between our STARTTLS OK and the end of the handshake. */
+static int
+tls_switching(const struct imap_relay *ir)
+{
+	return ir->tls_want || (ir->tls_handed &&
+	    !relay_tls_active(ir->relay, RELAY_CLIENT));
 }
 
 static size_t
@@ -240,13 +267,37 @@ client_input(struct imap_relay *ir, const uint8_t *data, size_t len)
 	size_t		 used = 0, n;
 
 	/* Not fed while the session waits for the upstream's "+". */
-	while (used < len && !ir->closed &&
+	while (used < len && !ir->closed && !tls_switching(ir) &&
 	    imap_session_want_client(&ir->s)) {
 		n = imap_session_client(&ir->s, data + used, len - used, &sev);
 		used += n;
 		client_event(ir, &sev);
 		if (n == 0 && sev.act == IMAP_ACT_NONE)
 			break;
+	}
+	/*
+	 * Anything after STARTTLS and before TLS is never executed
+	 * (CVE-2011-0411): the session ends.  The relay checks the same
+	 * for bytes read after these, until the handshake.
+	 */
+	if (ir->tls_oklen > 0 && used == len) {
+		/* Nothing behind STARTTLS in this read: say OK now. */
+		n = (size_t)ir->tls_oklen;
+		ir->tls_oklen = 0;
+		answer(ir, ir->tls_ok, n);
+	} else if (tls_switching(ir) && used < len) {
+		static const char inj[] =
+		    "* BYE Data after STARTTLS: session aborted\r\n";
+
+		log_warnx("security: client sent %zu bytes after STARTTLS, "
+		    "before TLS (command injection): session aborted",
+		    len - used);
+		/* Our OK may still wait: then the client never gets it. */
+		buf_reset(&ir->pending);
+		ir->tls_want = 0;
+		ir->tls_oklen = 0;
+		fail(ir, inj, sizeof(inj) - 1);
+		return len;
 	}
 	return used;
 }
@@ -303,22 +354,81 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	}
 }
 
+/* STARTTLS offered in this session, and not done yet. */
+static int
+tls_offered(const struct imap_relay *ir)
+{
+	enum worker_tls_mode	 m = relay_tls_mode(ir->relay);
+
+	return (m == WORKER_TLS_STARTTLS ||
+	    m == WORKER_TLS_STARTTLS_REQUIRED) &&
+	    !relay_tls_active(ir->relay, RELAY_CLIENT);
+}
+
+/* No LOGIN or AUTHENTICATE yet: TLS first. */
+static int
+tls_required(const struct imap_relay *ir)
+{
+	return relay_tls_mode(ir->relay) == WORKER_TLS_STARTTLS_REQUIRED &&
+	    !relay_tls_active(ir->relay, RELAY_CLIENT);
+}
+
 /*
- * STARTTLS and COMPRESS, which the worker cannot pass on: answered here,
- * none of their bytes forwarded.  Returns 1 when refused.
+ * Whether we take this STARTTLS (NULL) or why not, with *status the
+ * answer's; postern answers STARTTLS itself, the upstream leg's TLS is
+ * its own business (tls_upstream.h).
+ */
+static const char *
+starttls_refusal(struct imap_relay *ir, const struct imap_sev *sev,
+    const char **status, const char **code)
+{
+	(void)sev;
+	*status = "BAD";
+	if (relay_tls_active(ir->relay, RELAY_CLIENT))
+		return "TLS is already active";
+	if (!tls_offered(ir)) {
+		*status = "NO";
+		*code = "CANNOT";
+		return "STARTTLS is not available through this proxy";
+	}
+	if (ir->authed || ir->s.state == IMAP_ST_AUTH ||
+	    ir->s.state == IMAP_ST_SELECTED ||
+	    imap_session_projected_state(&ir->s) != IMAP_ST_NOTAUTH)
+		return "STARTTLS only before authentication";
+	/* Answers to earlier commands would come after it, in plaintext. */
+	if (ir->s.ninflight > 1)
+		return "STARTTLS with commands in flight";
+	return NULL;
+}
+
+/*
+ * STARTTLS (answered here), COMPRESS (what follows could not be parsed,
+ * RFC 4978), and LOGIN or AUTHENTICATE while TLS is required: none of
+ * their bytes forwarded.  Returns 1 when answered here.
  */
 static int
 client_refused(struct imap_relay *ir, const struct imap_sev *sev)
 {
-	const char	*what;
+	const char	*what, *status = "NO", *code = "CANNOT";
 	char		 line[IMAP_TAG_MAX + 128];
-	int		 n;
+	unsigned int	 f;
+	int		 n, take = 0;
 
-	if (sev->flags & IMAP_SEVF_STARTTLS)
-		what = "STARTTLS is not available through this proxy";
-	else if (sev->flags & IMAP_SEVF_COMPRESS)
+	f = sev->cmd->desc != NULL ? sev->cmd->desc->flags : 0;
+	if (sev->flags & IMAP_SEVF_STARTTLS) {
+		code = NULL;
+		what = starttls_refusal(ir, sev, &status, &code);
+		if (what == NULL) {
+			take = 1;
+			status = "OK";
+			what = "Begin TLS negotiation now";
+		}
+	} else if (sev->flags & IMAP_SEVF_COMPRESS)
 		what = "COMPRESS is not available through this proxy";
-	else
+	else if ((f & IMAP_CMDF_LOGIN) && tls_required(ir)) {
+		code = "PRIVACYREQUIRED";
+		what = "Use STARTTLS first";
+	} else
 		return 0;
 	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
 		static const char bad[] = "* BYE Internal error\r\n";
@@ -329,8 +439,13 @@ client_refused(struct imap_relay *ir, const struct imap_sev *sev)
 	}
 	/* sev->cmd is valid until the next call, the tag with it. */
 	n = imap_reply(line, sizeof(line), sev->cmd->tag,
-	    strlen(sev->cmd->tag), "NO", "CANNOT", what);
-	if (n > 0)
+	    strlen(sev->cmd->tag), status, code, what);
+	if (take && n > 0 && (size_t)n <= sizeof(ir->tls_ok)) {
+		/* Queued once client_input() knows nothing follows. */
+		memcpy(ir->tls_ok, line, (size_t)n);
+		ir->tls_oklen = n;
+		ir->tls_want = 1;
+	} else if (n > 0)
 		answer(ir, line, (size_t)n);
 	return 1;
 }
@@ -417,50 +532,93 @@ server_timers(struct imap_relay *ir, const struct imap_sev *sev)
 		relay_set_timeout(ir->relay, ir->conf->timeout_idle);
 }
 
-/* A capability the worker cannot offer through the proxy? */
+/*
+ * Capabilities whose truth is ours, not the server's: STARTTLS (we add
+ * our own, caps_extra()), LOGINDISABLED when we add it, COMPRESS, which
+ * the worker cannot pass on, and the AUTH= mechanisms while TLS is
+ * required.
+ */
+struct cap_hide {
+	unsigned int	 hidden;
+	int		 required;
+};
+
 static int
 cap_keep(const struct imap_token *t, void *arg)
 {
-	unsigned int	*hidden = arg;
+	struct cap_hide	*h = arg;
 
-	if (imap_tok_is(t, "STARTTLS") || (t->len > 9 &&
-	    strncasecmp((const char *)t->p, "COMPRESS=", 9) == 0)) {
-		(*hidden)++;
+	/* The server's LOGINDISABLED stays unless we say it ourselves. */
+	if (imap_tok_is(t, "STARTTLS") ||
+	    (h->required && imap_tok_is(t, "LOGINDISABLED")) ||
+	    (t->len > 9 &&
+	    strncasecmp((const char *)t->p, "COMPRESS=", 9) == 0) ||
+	    (h->required && t->len > 5 &&
+	    strncasecmp((const char *)t->p, "AUTH=", 5) == 0)) {
+		h->hidden++;
 		return 0;
 	}
 	return 1;
 }
 
+/* What we add to every capability list the client sees. */
+static const char *
+caps_extra(const struct imap_relay *ir)
+{
+	if (tls_required(ir))
+		return " STARTTLS LOGINDISABLED";
+	if (tls_offered(ir))
+		return " STARTTLS";
+	return "";
+}
+
 /*
  * A server line to forward; one with a capability list goes without what
- * we hide (greeting [CAPABILITY], "* CAPABILITY", tagged OK [CAPABILITY]).
+ * we hide and with what we add (greeting [CAPABILITY], "* CAPABILITY",
+ * tagged OK [CAPABILITY]).
  */
 static void
 server_line(struct imap_relay *ir, const struct imap_event *ev)
 {
 	const struct imap_token	*tok;
-	unsigned int		 ntok, first, last, i, hidden = 0;
+	struct cap_hide		 h = { 0, tls_required(ir) };
+	const char		*extra = "";
+	unsigned int		 ntok, first, last, i, caps = 0;
+	size_t			 tail = 0, xlen, size;
 	uint8_t			*out;
 	int			 n;
 
 	tok = imap_parser_tokens(&ir->s.srv, &ntok);
 	if (ev->seg == 0 && imap_caps_find(tok, ntok, &first, &last)) {
+		caps = 1;
 		for (i = first; i < last; i++)
-			(void)cap_keep(&tok[i], &hidden);
+			(void)cap_keep(&tok[i], &h);
+		extra = caps_extra(ir);
+		/* After the last capability, or after the word CAPABILITY. */
+		tail = (size_t)(ev->raw + ev->rawlen -
+		    (tok[last - 1 < first ? first - 1 : last - 1].p +
+		    tok[last - 1 < first ? first - 1 : last - 1].len));
 	}
-	if (hidden == 0)
+	xlen = strlen(extra);
+	if (!caps || (h.hidden == 0 && xlen == 0))
 		relay_forward(ir->relay, RELAY_CLIENT, ev->raw, ev->rawlen, 0);
 	else {
 		buf_reset(&ir->scratch);
-		if ((out = buf_reserve(&ir->scratch, ev->rawlen)) == NULL ||
-		    (n = imap_caps_filter(ev, tok, ntok, cap_keep, &hidden,
-		    out, ev->rawlen)) < 0) {
+		h.hidden = 0;
+		size = ev->rawlen + xlen;
+		if ((out = buf_reserve(&ir->scratch, size)) == NULL ||
+		    (n = imap_caps_filter(ev, tok, ntok, cap_keep, &h,
+		    out, ev->rawlen)) < 0 || (size_t)n < tail) {
 			static const char nomem[] = "* BYE Out of memory\r\n";
 
 			fail(ir, nomem, sizeof(nomem) - 1);
 			return;
 		}
-		relay_forward(ir->relay, RELAY_CLIENT, out, (size_t)n, 0);
+		memmove(out + (size_t)n - tail + xlen, out + (size_t)n - tail,
+		    tail);
+		memcpy(out + (size_t)n - tail, extra, xlen);
+		relay_forward(ir->relay, RELAY_CLIENT, out, (size_t)n + xlen,
+		    0);
 	}
 	ir->srv_mid = !ev->final;
 	deliver(ir);

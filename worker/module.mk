@@ -12,3 +12,6 @@ postern-worker_SRCS = worker/worker.c
 LIB_SRCS += worker/policy_client.c
 # The audit log writer (audit.h).
 LIB_SRCS += worker/audit.c
+# TLS on both sides, the private keys in postern-keyd (tls.h,
+# tls_keyproxy.h, tls_upstream.h).
+LIB_SRCS += worker/tls.c worker/tls_keyproxy.c worker/tls_upstream.c

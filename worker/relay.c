@@ -26,6 +26,10 @@
 #include "msg.h"
 #include "proto_worker.h"
 #include "relay.h"
+#include "audit.h"
+#include "relay_tls.h"
+#include "tls_upstream.h"
+#include "tls.h"
 
 #define RELAY_READ	(64 * 1024)	/* bytes asked of one recv */
 #define RELAY_HIWAT	(256 * 1024)	/* output beyond this is "full" */
@@ -42,6 +46,8 @@ struct side {
 	int		 connected;	/* upstream: connect finished */
 	int		 eof;		/* read returned 0 */
 	int		 dead;		/* write failed: nothing more goes out */
+	SSL		*ssl;		/* NULL: plaintext */
+	short		 tlsev;		/* poll events TLS waits for */
 };
 
 struct relay {
@@ -60,6 +66,8 @@ struct relay {
 	int64_t				 last_client;	/* last client read */
 	int64_t				 last_write;	/* closing: progress */
 	unsigned int			 idle_timeout;	/* s; 0 = login timer */
+	enum worker_tls_mode		 tls_mode;	/* the client side's */
+	int				 starttls;	/* client TLS once flushed */
 };
 
 static int64_t	 now_ms(void);
@@ -77,6 +85,9 @@ static int	 timers(struct relay *, int64_t);
 static int	 flushed(const struct relay *);
 static void	 session_end(struct relay *);
 static void	 bye(struct relay *, const char *);
+static ssize_t	 side_send(struct side *, const void *, size_t);
+static ssize_t	 tls_read_more(struct side *, uint8_t *);
+static int	 tls_pending(const struct relay *);
 
 static int64_t
 now_ms(void)
@@ -99,6 +110,8 @@ side_init(struct side *s, int fd, size_t outmax)
 static void
 side_free(struct side *s)
 {
+	tls_free(s->ssl);
+	s->ssl = NULL;
 	if (s->fd != -1) {
 		/* FIN after what was written, not a reset in its middle */
 		(void)shutdown(s->fd, SHUT_WR);
@@ -163,6 +176,8 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 
 	audit_session(sess);
 	audit_connect();
+	if (!r.closing)
+		relay_tls_begin(&r);
 	/* A message may have come in the read that brought the session. */
 	(void)chan_read(&r);
 	while (!r.quit && !(r.closing && flushed(&r))) {
@@ -179,10 +194,13 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 				pfd[i + 1].events |= POLLIN;
 			if (!s->dead && (!s->connected || buf_len(&s->out) > 0))
 				pfd[i + 1].events |= POLLOUT;
+			pfd[i + 1].events |= s->tlsev;
 			if (pfd[i + 1].events == 0)
 				pfd[i + 1].fd = -1;
 		}
 		timeout = timers(&r, now_ms());
+		if (tls_pending(&r))
+			timeout = 0;
 		if (r.closing && flushed(&r))
 			break;
 		if (poll(pfd, 3, timeout) == -1) {
@@ -205,7 +223,9 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 		    pfd[2].revents & (POLLOUT | POLLERR | POLLHUP))
 			upstream_connected(&r);
 		for (i = 0; i < 2; i++)
-			if (pfd[i + 1].revents & (POLLIN | POLLERR | POLLHUP) &&
+			if ((pfd[i + 1].revents & (POLLIN | POLLOUT | POLLERR |
+			    POLLHUP) || (r.s[i].ssl != NULL &&
+			    SSL_has_pending(r.s[i].ssl))) &&
 			    side_want_read(&r, i))
 				side_read(&r, i);
 		/* Held input may move once the other side has spoken. */
@@ -217,6 +237,9 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 			if (r.s[i].connected && !r.s[i].dead &&
 			    buf_len(&r.s[i].out) > 0)
 				side_write(&r, i);
+		if (r.starttls && !r.closing &&
+		    buf_len(&r.s[RELAY_CLIENT].out) == 0)
+			relay_tls_client(&r);
 		/* The server closed: once all it said is forwarded, we end. */
 		if (r.s[RELAY_UPSTREAM].eof && !r.closing &&
 		    buf_len(&r.s[RELAY_UPSTREAM].in) == 0)
@@ -233,6 +256,7 @@ side_want_read(const struct relay *r, enum relay_side i)
 	const struct side	*s = &r->s[i];
 
 	return !r->closing && s->connected && !s->eof && !s->dead &&
+	    !(i == RELAY_CLIENT && r->starttls) &&
 	    buf_len(&s->in) < RELAY_READ && relay_room(r, !i) > 0;
 }
 
@@ -249,7 +273,10 @@ side_read(struct relay *r, enum relay_side i)
 		relay_close(r, WORKER_END_ERROR);
 		return;
 	}
-	n = recv(s->fd, p, RELAY_READ, MSG_DONTWAIT);
+	if (s->ssl != NULL)
+		n = tls_read_more(s, p);
+	else
+		n = recv(s->fd, p, RELAY_READ, MSG_DONTWAIT);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
@@ -276,8 +303,7 @@ side_write(struct relay *r, enum relay_side i)
 	ssize_t		 n;
 
 	while (buf_len(&s->out) > 0) {
-		n = send(s->fd, buf_data(&s->out), buf_len(&s->out),
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = side_send(s, buf_data(&s->out), buf_len(&s->out));
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -289,6 +315,49 @@ side_write(struct relay *r, enum relay_side i)
 		s->nout += (uint64_t)n;
 		r->last_write = now_ms();
 	}
+}
+
+/*
+ * A TLS read gives one record, 16 KiB at most: read on while records
+ * are there, so a bulk transfer goes round the loop once per 64 KiB as
+ * in plaintext.  What ends the run (EAGAIN, EOF, an error) comes again
+ * on the next read when bytes were read first.
+ */
+static ssize_t
+tls_read_more(struct side *s, uint8_t *p)
+{
+	size_t	 got = 0;
+	ssize_t	 n;
+
+	while (got < RELAY_READ) {
+		if ((n = tls_read(s->ssl, p + got, RELAY_READ - got,
+		    &s->tlsev)) <= 0)
+			return got > 0 ? (ssize_t)got : n;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* send(2), or through TLS when the side has it. */
+static ssize_t
+side_send(struct side *s, const void *p, size_t len)
+{
+	if (s->ssl != NULL)
+		return tls_write(s->ssl, p, len, &s->tlsev);
+	return send(s->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* TLS holds decrypted bytes that poll() cannot announce. */
+static int
+tls_pending(const struct relay *r)
+{
+	int	 i;
+
+	for (i = 0; i < 2; i++)
+		if (r->s[i].ssl != NULL && SSL_has_pending(r->s[i].ssl) &&
+		    side_want_read(r, i))
+			return 1;
+	return 0;
 }
 
 /* A socket error: the client is gone, or the server is. */
@@ -374,7 +443,7 @@ zc_flush(struct relay *r, enum relay_side to)
 		return;
 	s->zclen = 0;
 	while (len > 0 && s->connected && buf_len(&s->out) == 0) {
-		n = send(s->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = side_send(s, p, len);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -603,4 +672,119 @@ session_end(struct relay *r)
 		log_warn("queue session end");
 		r->quit = 1;
 	}
+}
+
+/* ---- TLS (relay_tls.h) ---- */
+
+enum worker_tls_mode
+relay_tls_mode(const struct relay *r)
+{
+	return r->tls_mode;
+}
+
+int
+relay_tls_active(const struct relay *r, enum relay_side i)
+{
+	return r->s[i].ssl != NULL;
+}
+
+void
+relay_starttls(struct relay *r)
+{
+	r->starttls = 1;
+}
+
+/* The client's handshake after our STARTTLS OK went out. */
+void
+relay_tls_client(struct relay *r)
+{
+	struct side	*s = &r->s[RELAY_CLIENT];
+	const char	*v, *c, *sni;
+
+	r->starttls = 0;
+	if (buf_len(&s->in) > 0) {
+		log_warnx("security: session %llu: client sent %zu bytes "
+		    "after STARTTLS, before TLS (command injection): session "
+		    "aborted", (unsigned long long)r->sess->id,
+		    buf_len(&s->in));
+		relay_close(r, WORKER_END_ERROR);
+		return;
+	}
+	if ((s->ssl = tls_server_new(s->fd)) == NULL ||
+	    tls_handshake(s->ssl, now_ms() + (int64_t)r->conf->timeout_login *
+	    1000, r->sess->id, "client") == -1) {
+		tls_free(s->ssl);
+		s->ssl = NULL;
+		s->dead = 1;
+		relay_close(r, WORKER_END_ERROR);
+		return;
+	}
+	tls_describe(s->ssl, &v, &c, &sni);
+	audit_set_tls(1, v, c, sni);
+	log_debug("session %llu: client TLS %s %s sni %s",
+	    (unsigned long long)r->sess->id, v, c, sni ? sni : "-");
+}
+
+/*
+ * Before the first byte: the client's implicit TLS, then the upstream's
+ * TLS, implicit or by STARTTLS.  A failure ends the session, with a BYE
+ * to a client that can read one.
+ */
+void
+relay_tls_begin(struct relay *r)
+{
+	struct side		*c = &r->s[RELAY_CLIENT];
+	struct side		*u = &r->s[RELAY_UPSTREAM];
+	const struct worker_tls	*t = tls_conf();
+	const char		*v, *ci, *sni;
+	static const char	 greeting[] =
+	    "* OK postern ready\r\n";
+	uint64_t		 id = r->sess->id;
+
+	r->tls_mode = tls_connect_mode(r->sess);
+	tls_set_stopfd(r->chan->fd);
+	if (r->tls_mode == WORKER_TLS_IMPLICIT) {
+		if ((c->ssl = tls_server_new(c->fd)) == NULL ||
+		    tls_handshake(c->ssl, r->login_deadline, id,
+		    "client") == -1) {
+			tls_free(c->ssl);
+			c->ssl = NULL;
+			c->dead = 1;
+			relay_close(r, WORKER_END_ERROR);
+			return;
+		}
+		tls_describe(c->ssl, &v, &ci, &sni);
+		audit_set_tls(1, v, ci, sni);
+		log_debug("session %llu: client TLS %s %s sni %s",
+		    (unsigned long long)id, v, ci, sni ? sni : "-");
+	}
+	if (t->up_mode == WORKER_UPTLS_NONE)
+		return;
+	if (tls_upstream_connected(u->fd, r->up_deadline, id) == -1 ||
+	    (t->up_mode == WORKER_UPTLS_STARTTLS &&
+	    tls_upstream_starttls(u->fd, r->up_deadline, id) == -1) ||
+	    (u->ssl = tls_client_new(u->fd)) == NULL ||
+	    tls_handshake(u->ssl, r->up_deadline, id, "upstream") == -1) {
+		tls_free(u->ssl);
+		u->ssl = NULL;
+		u->dead = 1;
+		bye(r, "[UNAVAILABLE] Server unavailable: TLS to the server "
+		    "failed");
+		relay_close(r, WORKER_END_ERROR);
+		return;
+	}
+	u->connected = 1;
+	tls_describe(u->ssl, &v, &ci, &sni);
+	audit_set_tls_upstream(1, v, ci, t->up_name);
+	log_debug("session %llu: upstream TLS %s %s%s",
+	    (unsigned long long)id, v, ci,
+	    SSL_session_reused(u->ssl) ? ", resumed" : "");
+	/*
+	 * After STARTTLS the server does not greet again: the session
+	 * gets a greeting without capabilities, so the client asks the
+	 * server anew, over TLS.
+	 */
+	if (t->up_mode == WORKER_UPTLS_STARTTLS &&
+	    buf_add(&u->in, greeting, sizeof(greeting) - 1) == -1)
+		relay_close(r, WORKER_END_ERROR);
 }

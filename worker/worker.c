@@ -27,6 +27,8 @@
 #include "relay.h"
 #include "sandbox.h"
 #include "stdio_detach.h"
+#include "tls.h"
+#include "tls_keyproxy.h"
 #include "sandbox_worker.h"
 
 /* The master sends the slice right after exec. */
@@ -66,7 +68,8 @@ main(int argc, char *argv[])
 	/* Writes to a closed socket fail with EPIPE instead. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal SIGPIPE");
-	msgchan_init(&chan, WORKER_CHAN_FD, MSGCHAN_FDS, 0);
+	/* A certificate chain comes in one message (proto_tls.h). */
+	msgchan_init(&chan, WORKER_CHAN_FD, MSGCHAN_FDS, MSG_BODY_MAX);
 	config_read(&chan, &conf);
 	(void)snprintf(name, sizeof(name), "worker %s/%u", conf.listener,
 	    conf.slot);
@@ -77,6 +80,7 @@ main(int argc, char *argv[])
 	/* libsodium opens no file after this; the filter forbids it. */
 	if (audit_init(&chan, conf.slot) == -1)
 		fatalx("audit: libsodium");
+	tls_setup(&chan);
 	confine(&conf);
 	if (msg_compose(&chan, MSG_READY, 0, -1, NULL, 0) == -1 ||
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
@@ -185,7 +189,7 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 {
 	struct worker_session	 sess;
 	struct worker_upstream	 up;
-	struct pollfd		 pfd;
+	struct pollfd		 pfds[2];
 	struct msg		 m;
 	int			 client = -1, rc;
 
@@ -215,7 +219,8 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				client = -1;
 				if (msg_flush(chan) == -1)
 					fatal("write to the master");
-				if (rc == -1) {
+				/* A worker without its key holder is no use. */
+				if (rc == -1 || keyproxy_lost()) {
 					(void)msg_send(chan, READY_TIMEOUT_MS);
 					_exit(0);
 				}
@@ -256,16 +261,24 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 			fatal("channel to the master");
 		if (chan->eof)
 			_exit(0);
-		pfd.fd = chan->fd;
-		pfd.events = POLLIN | (msg_pending(chan) ? POLLOUT : 0);
-		if (poll(&pfd, 1, -1) == -1) {
+		pfds[0].fd = chan->fd;
+		pfds[0].events = POLLIN | (msg_pending(chan) ? POLLOUT : 0);
+		/* keyd says nothing unasked: anything is its end. */
+		pfds[1].fd = client == -1 ? keyproxy_fd() : -1;
+		pfds[1].events = POLLIN;
+		pfds[1].revents = 0;
+		if (poll(pfds, 2, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
-		if ((pfd.revents & POLLOUT) && msg_flush(chan) == -1)
+		if (pfds[1].revents != 0) {
+			log_warnx("keyd gone: a new worker takes over");
+			_exit(0);
+		}
+		if ((pfds[0].revents & POLLOUT) && msg_flush(chan) == -1)
 			fatal("write to the master");
-		if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+		if ((pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    msg_read(chan) == -1 && errno != EAGAIN &&
 		    errno != EWOULDBLOCK)
 			fatal("read from the master");

@@ -47,3 +47,14 @@ deps-bench:
 		echo "run: sudo apt-get install -y$$missing" >&2; exit 1; fi; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	apt-get update -q && apt-get install -y -q --no-install-recommends $$missing
+# TLS on both legs against direct Dovecot over TLS, with what a handshake
+# costs in round trips to postern-keyd (tlsload.c, tlsbench.sh); run by
+# make bench before the plaintext rounds.
+TLSLOAD		= $(OBJ)/regress/bench/tlsload
+$(TLSLOAD): $(OBJ)/regress/bench/tlsload.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lssl -lcrypto
+.PHONY: bench-tls
+bench-tls: $(TLSLOAD) all $(OBJ)/regress/bench/tlsbench \
+    $(OBJ)/regress/bench/bench $(OBJ)/regress/fixture/dovecot
+	/usr/bin/python3 $(OBJ)/regress/bench/tlsbench $(BENCH_TLS_FLAGS)
+bench: bench-tls

@@ -19,6 +19,7 @@ import sys
 
 MSG_LOG, MSG_READY = 1, 2
 MSG_W_CONFIG, MSG_W_SESSION, MSG_W_UPSTREAM, MSG_W_SHUTDOWN = 100, 101, 102, 103
+MSG_W_TLS = 123
 MSG_W_SESSION_END = 110
 HDR = struct.Struct("=5I")		# type, len, flags, peerid, pid
 CONFIG = struct.Struct("=15I32s256s")	# shared/proto_worker.h
@@ -87,6 +88,8 @@ def upstream_says(fd, err):
 
 
 _, body, _ = get([MSG_W_CONFIG])
+# proto_tls.h: the TLS slice always follows; a fake listener has no TLS.
+get([MSG_W_TLS])
 cfg = CONFIG.unpack(body)
 slot, listener = cfg[0], cstr(cfg[15])
 log("fake worker slot %d of %s, idle timeout %d" % (slot, listener, cfg[11]))

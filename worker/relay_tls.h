@@ -1,0 +1,24 @@
+/*
+ * The relay's TLS, for the protocol engines and relay.c itself.
+ */
+#ifndef POSTERN_WORKER_RELAY_TLS_H
+#define POSTERN_WORKER_RELAY_TLS_H
+
+#include "proto_tls.h"
+#include "relay.h"
+
+/* The client side's mode, decided once at the start (tls.h). */
+enum worker_tls_mode relay_tls_mode(const struct relay *);
+int	 relay_tls_active(const struct relay *, enum relay_side);
+/*
+ * The engine queued its STARTTLS OK: the client is not read again until
+ * it is written out; then a byte already read is an injection that ends
+ * the session, and otherwise the handshake runs.
+ */
+void	 relay_starttls(struct relay *);
+
+/* relay.c's own. */
+void	 relay_tls_begin(struct relay *);
+void	 relay_tls_client(struct relay *);
+
+#endif

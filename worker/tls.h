@@ -1,0 +1,65 @@
+/*
+ * The worker's TLS: the contexts built from what the master sent
+ * (proto_tls.h) before the filter goes on, the mode of each connection,
+ * handshakes, and reads and writes through a TLS connection with the
+ * relay's non-blocking conventions.
+ */
+#ifndef POSTERN_WORKER_TLS_H
+#define POSTERN_WORKER_TLS_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+#include "msg.h"
+#include "proto_tls.h"
+#include "proto_worker.h"
+
+/*
+ * Reads MSG_W_KEYHOLDER, MSG_W_TLS and the chains from the master, and
+ * builds the contexts, the upstream CA store read from its file: all of
+ * it before the chroot and the filter.  Fatal on any error.
+ */
+void	 tls_setup(struct msgchan *);
+const struct worker_tls *tls_conf(void);
+
+/*
+ * The client side's TLS mode for this connection.  Today the listener's
+ * default; the connect verdict ("imap connect tls MODE if ...") decides
+ * here once the policy client asks for it.
+ */
+enum worker_tls_mode tls_connect_mode(const struct worker_session *);
+
+/* A new TLS connection on fd, as the server (client side) or the client. */
+SSL	*tls_server_new(int fd);
+SSL	*tls_client_new(int fd);
+/*
+ * Runs the handshake to its end, waiting in poll() until deadline (ms,
+ * CLOCK_MONOTONIC).  0, or -1 with the reason logged for session id.
+ */
+int	 tls_handshake(SSL *, int64_t deadline, uint64_t id,
+	    const char *who);
+/*
+ * Like recv and send on a non-blocking socket: -1 with errno EAGAIN
+ * when TLS must wait, *events then the poll events it waits for.
+ */
+ssize_t	 tls_read(SSL *, void *, size_t, short *events);
+ssize_t	 tls_write(SSL *, const void *, size_t, short *events);
+/*
+ * Waits up to deadline for events on fd, or until the master speaks
+ * (stopfd, its channel: during a session it only says shutdown): 0 when
+ * fd is ready, 1 when the time is up, -1 when the master spoke or poll
+ * failed (logged).
+ */
+void	 tls_set_stopfd(int);
+int	 tls_wait(int fd, short events, int64_t deadline, uint64_t id);
+/* The audit's and the log's view of an established connection. */
+void	 tls_describe(SSL *, const char **version, const char **cipher,
+	    const char **sni);
+void	 tls_free(SSL *);
+int64_t	 tls_now_ms(void);
+
+#endif
