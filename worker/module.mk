@@ -12,3 +12,8 @@ postern-worker_SRCS = worker/worker.c
 LIB_SRCS += worker/policy_client.c
 # The audit log writer (audit.h).
 LIB_SRCS += worker/audit.c
+# The POP3 engine: framing, session, policy hook, APOP, relay engine.
+LIB_SRCS += worker/pop3_parse.c worker/pop3_session.c worker/pop3_policy.c \
+	worker/apop.c worker/pop3_relay.c
+# MD5 for APOP (libmd, from libbsd's dependencies).
+LIBS += -lmd

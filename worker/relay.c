@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "imap_relay.h"
+#include "pop3_relay.h"
 #include "imap_limits.h"
 #include "log.h"
 #include "msg.h"
@@ -115,6 +116,8 @@ engine_for(uint32_t protocol)
 	switch (protocol) {
 	case WORKER_PROTO_IMAP:
 		return &imap_relay_engine;
+	case WORKER_PROTO_POP3:
+		return &pop3_relay_engine;
 	default:
 		return NULL;
 	}
