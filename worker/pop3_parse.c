@@ -193,7 +193,7 @@ pop3_ml_start(struct pop3_ml *m)
 int
 pop3_ml_scan(struct pop3_ml *m, const uint8_t *p, size_t len, size_t *used)
 {
-	const uint8_t	*lf;
+	const uint8_t	*dot;
 	size_t		 i = 0;
 
 	while (i < len) {
@@ -222,13 +222,21 @@ pop3_ml_scan(struct pop3_ml *m, const uint8_t *p, size_t len, size_t *used)
 			m->st = ML_MID;
 			break;
 		default:
-			/* The bulk: only line starts matter. */
-			if ((lf = memchr(p + i, '\n', len - i)) == NULL) {
-				i = len;
-				break;
+			/*
+			 * The bulk: only a "." right after a LF matters, and
+			 * dots are much rarer than line ends.
+			 */
+			while ((dot = memchr(p + i, '.', len - i)) != NULL) {
+				i = (size_t)(dot - p) + 1;
+				if (dot > p && dot[-1] == '\n') {
+					m->st = ML_DOT;
+					break;
+				}
 			}
-			i = (size_t)(lf - p) + 1;
-			m->st = ML_BOL;
+			if (dot == NULL) {
+				m->st = p[len - 1] == '\n' ? ML_BOL : ML_MID;
+				i = len;
+			}
 			break;
 		}
 	}

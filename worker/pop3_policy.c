@@ -28,11 +28,11 @@ pop3_policy_request(const struct pop3_session *s, const struct pop3_cmd *c,
 }
 
 void
-pop3_policy_response(const struct pop3_session *s, const struct pop3_cmd *c,
+pop3_policy_response(const struct pop3_session *s, const char *kw,
     const uint8_t *p, size_t len, struct pop3_verdict *v)
 {
 	(void)s;
-	(void)c;
+	(void)kw;
 	(void)p;
 	(void)len;
 	memset(v, 0, sizeof(*v));

@@ -36,12 +36,12 @@ struct pop3_session;
 void	 pop3_policy_request(const struct pop3_session *,
 	    const struct pop3_cmd *, int known, struct pop3_verdict *);
 /*
- * A response's status line to cmd (NULL: the greeting).  ACCEPT or
- * REJECT (the client gets "-ERR Error in protocol") or ABORT.
+ * A response's status line to the command kw ("GREETING" for the
+ * greeting; the keyword upper-cased).  Anything but ACCEPT ends the
+ * session for now, with "-ERR Error in protocol".
  */
-void	 pop3_policy_response(const struct pop3_session *,
-	    const struct pop3_cmd *, const uint8_t *, size_t,
-	    struct pop3_verdict *);
+void	 pop3_policy_response(const struct pop3_session *, const char *kw,
+	    const uint8_t *, size_t, struct pop3_verdict *);
 /* One line of CAPA's reply, without CRLF: 1 keep, 0 hide. */
 int	 pop3_policy_capa(const struct pop3_session *, const uint8_t *,
 	    size_t);

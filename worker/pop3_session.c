@@ -71,6 +71,7 @@ static const struct pop3_desc {
 
 struct pop3_pend {
 	enum pop3_kind	 kind;
+	char		 kw[POP3_KEYWORD_MAX + 1];	/* for the policy */
 	unsigned int	 flags;
 	size_t		 replylen;
 	char		 reply[POP3_REPLY_MAX];
@@ -96,6 +97,7 @@ static void	 effects(struct pop3_session *, struct pop3_pend *,
 		    enum pop3_status);
 static size_t	 body(struct pop3_session *, const uint8_t *, size_t);
 static size_t	 capa_body(struct pop3_session *, const uint8_t *, size_t);
+static void	 line_out(struct pop3_session *);
 static void	 fail(struct pop3_session *, const char *);
 
 void
@@ -383,6 +385,7 @@ forward(struct pop3_session *s, const struct pop3_desc *d,
 	if ((e = enqueue(s)) == NULL)
 		return;
 	e->kind = d != NULL ? d->kind : K_OTHER;
+	(void)snprintf(e->kw, sizeof(e->kw), "%s", d != NULL ? d->kw : c->kw);
 	if (d != NULL && d->barrier) {
 		e->flags |= PEND_BARRIER;
 		s->barriers++;
@@ -500,8 +503,11 @@ pop3_session_server(struct pop3_session *s, const uint8_t *p, size_t len)
 			    s->lim.line_max);
 			fail(s, "Error in protocol");
 		} else if (st == POP3_LINE_DONE) {
+			/* Whole in p: it can go out from there, uncopied. */
+			s->slraw = s->sl.len == n ? p + used - n : NULL;
 			status_line(s);
 			s->sl.len = 0;
+			s->slraw = NULL;
 		}
 	}
 	return used;
@@ -526,7 +532,7 @@ status_line(struct pop3_session *s)
 	if ((e = head(s)) == NULL) {
 		/* "-ERR" before a close (Dovecot's idle timeout) is news. */
 		if (st == POP3_ST_ERR) {
-			s->io.to_client(s->io.arg, s->sl.p, s->sl.len, 0);
+			line_out(s);
 			return;
 		}
 		log_warnx("server sent \"%.*s\" unasked", (int)(tlen > 80 ? 80 :
@@ -535,7 +541,7 @@ status_line(struct pop3_session *s)
 		return;
 	}
 	if (st == POP3_ST_CONT && e->kind == K_AUTH) {
-		s->io.to_client(s->io.arg, s->sl.p, s->sl.len, 0);
+		line_out(s);
 		s->sasl_turn = 1;
 		return;
 	}
@@ -545,13 +551,13 @@ status_line(struct pop3_session *s)
 		fail(s, "Error in protocol");
 		return;
 	}
-	pop3_policy_response(s, NULL, t, tlen, &v);
+	pop3_policy_response(s, e->kw, t, tlen, &v);
 	if (v.act != POP3_V_ACCEPT) {
 		fail(s, "Error in protocol");
 		return;
 	}
 	effects(s, e, st);
-	s->io.to_client(s->io.arg, s->sl.p, s->sl.len, 0);
+	line_out(s);
 	if (st == POP3_ST_OK && (e->flags & PEND_MULTI)) {
 		s->body = 1;
 		pop3_ml_start(&s->ml);
@@ -563,7 +569,14 @@ status_line(struct pop3_session *s)
 static void
 greeting(struct pop3_session *s, const uint8_t *t, size_t tlen)
 {
-	s->io.to_client(s->io.arg, s->sl.p, s->sl.len, 0);
+	struct pop3_verdict	 v;
+
+	pop3_policy_response(s, "GREETING", t, tlen, &v);
+	if (v.act != POP3_V_ACCEPT) {
+		fail(s, "Error in protocol");
+		return;
+	}
+	line_out(s);
 	if (pop3_status_parse(t, tlen) != POP3_ST_OK) {
 		log_warnx("server greeting \"%.*s\"", (int)(tlen > 80 ? 80 :
 		    tlen), t);
@@ -641,7 +654,7 @@ capa_body(struct pop3_session *s, const uint8_t *p, size_t len)
 		return n;
 	tlen = pop3_line_text(&s->sl, &t);
 	if (tlen == 1 && t[0] == '.') {
-		s->io.to_client(s->io.arg, s->sl.p, s->sl.len, 0);
+		line_out(s);
 		s->sl.len = 0;
 		s->body = 0;
 		done(s);
@@ -652,9 +665,19 @@ capa_body(struct pop3_session *s, const uint8_t *p, size_t len)
 		tlen--;
 	}
 	if (pop3_policy_capa(s, t, tlen))
-		s->io.to_client(s->io.arg, s->sl.p, s->sl.len, 0);
+		line_out(s);
 	s->sl.len = 0;
 	return n;
+}
+
+/* The server line just read goes to the client as it came. */
+static void
+line_out(struct pop3_session *s)
+{
+	if (s->slraw != NULL)
+		s->io.to_client(s->io.arg, s->slraw, s->sl.len, 1);
+	else
+		s->io.to_client(s->io.arg, s->sl.p, s->sl.len, 0);
 }
 
 /* The end: "-ERR text" unless text is NULL. */

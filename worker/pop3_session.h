@@ -71,6 +71,7 @@ struct pop3_session {
 	enum pop3_state		 state;
 	struct pop3_line	 cl;		/* client line */
 	struct pop3_line	 sl;		/* server line */
+	const uint8_t		*slraw;		/* it whole in the caller's bytes */
 	struct pop3_ml		 ml;
 	struct pop3_pend	*q;		/* ring of commands in flight */
 	unsigned int		 qhead;
