@@ -9,7 +9,8 @@ DRIVE=@TOPDIR@/regress/worker/pop3drive.py
 MAILCHECK=@TOPDIR@/regress/fixture/mailcheck.py
 MAIL=@TOPDIR@/regress/fixture/mail
 
-# setup [limit ...]: Dovecot, then posternd with a POP3 listener on $PORT.
+# setup [limit ...] [UPSTREAM_PORT]: Dovecot, then posternd with a POP3
+# listener on $PORT in front of its POP3 (or of UPSTREAM_PORT).
 setup()
 {
 	[ -f dv/ports ] ||
@@ -26,7 +27,7 @@ pool min-idle 2 max 20 sessions 100
 timeout start 10 drain 2
 ${1:+limit $1}
 listen on 127.0.0.1 port $PORT pop3 name p1 \
-	upstream 127.0.0.1 port $POP3_PORT
+	upstream 127.0.0.1 port ${2:-$POP3_PORT}
 EOF2
 	"$POSTERND" -d -v -f postern.conf > log 2>&1 &
 	echo $! > posternd.pid
@@ -226,6 +227,24 @@ apop_cleanup()
 	common_cleanup
 }
 
+atf_test_case unavailable cleanup
+unavailable_head()
+{
+	common_head
+	atf_set descr "no server behind the listener: the client's greeting" \
+	    "is a POP3 -ERR, then the close"
+}
+unavailable_body()
+{
+	setup "" "$(free_port)"
+	atf_check_equal "-ERR Server unavailable" "$(greet $PORT)"
+	no_deaths
+}
+unavailable_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case session
@@ -235,4 +254,5 @@ atf_init_test_cases()
 	atf_add_test_case malformed
 	atf_add_test_case big
 	atf_add_test_case apop
+	atf_add_test_case unavailable
 }
