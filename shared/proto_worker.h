@@ -90,7 +90,6 @@ struct worker_config {
 	uint32_t max_pop3_line;		/* POP3 line, CRLF included */
 	uint32_t max_username;		/* POP3 USER and APOP name */
 	uint32_t max_password;		/* POP3 PASS */
-	uint32_t pad_pop3;
 };
 
 /*
@@ -156,7 +155,7 @@ struct worker_session_end {
 	uint32_t reason;		/* enum worker_end_reason */
 };
 
-_Static_assert(sizeof(struct worker_config) == 15 * 4 + 32 + 256 + 4 * 4,
+_Static_assert(sizeof(struct worker_config) == 15 * 4 + 32 + 256 + 3 * 4,
     "worker_config has no padding");
 _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 + 3 * 64,
     "worker_session has no padding");

@@ -264,15 +264,25 @@ command(struct pop3_session *s, const uint8_t *t, size_t tlen, size_t rawlen)
 			}
 			s->user_ok = 1;
 			local(s, "+OK Password required", 0);
-		} else if (d->kind == K_PASS)
+			return;
+		}
+		/* The server took USER itself: PASS goes as it is. */
+		if (d->kind == K_PASS && s->user != NULL) {
 			apop_pass(s, &c);
-		return;
+			return;
+		}
+		break;
 	case POP3_V_ACCEPT:
 	case POP3_V_ACCEPT_MLINE:
 		break;
 	}
 	if (d != NULL && d->kind == K_QUIT)
 		s->quit = 1;
+	if (d != NULL && d->kind == K_USER) {
+		/* A name the server holds: none of ours for APOP. */
+		free(s->user);
+		s->user = NULL;
+	}
 	forward(s, d, &c, t, rawlen, v.act == POP3_V_ACCEPT_MLINE);
 }
 
