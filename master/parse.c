@@ -426,8 +426,12 @@ st_pool(struct parser *p, struct conf *conf)
 	return 0;
 }
 
-/* limit [line N] [literal N] [depth N] [args N] [inflight N], one or more. */
-#define LIMIT_WORDS	"'line', 'literal', 'depth', 'args' or 'inflight'"
+/*
+ * limit [line N] [literal N] [depth N] [args N] [inflight N]
+ *     [pop3-line N] [username N] [password N], one or more.
+ */
+#define LIMIT_WORDS	"'line', 'literal', 'depth', 'args', 'inflight', " \
+			"'pop3-line', 'username' or 'password'"
 
 static int
 st_limit(struct parser *p, struct conf *conf)
@@ -458,6 +462,19 @@ st_limit(struct parser *p, struct conf *conf)
 		} else if (strcmp(w, "inflight") == 0) {
 			if (get_u32(p, "commands in flight", UNIT_NONE, 1,
 			    4096, &conf->max_inflight) == -1)
+				return -1;
+		} else if (strcmp(w, "pop3-line") == 0) {
+			/* RFC 2449 section 4: 255 octets and CRLF at least. */
+			if (get_u32(p, "POP3 line length", UNIT_BYTES, 256,
+			    1024 * 1024, &conf->max_pop3_line) == -1)
+				return -1;
+		} else if (strcmp(w, "username") == 0) {
+			if (get_u32(p, "user name length", UNIT_BYTES, 1,
+			    4096, &conf->max_username) == -1)
+				return -1;
+		} else if (strcmp(w, "password") == 0) {
+			if (get_u32(p, "password length", UNIT_BYTES, 1,
+			    4096, &conf->max_password) == -1)
 				return -1;
 		} else {
 			expected(p, LIMIT_WORDS);
@@ -946,6 +963,9 @@ conf_defaults(struct conf *conf)
 	conf->max_depth = 16;
 	conf->max_args = 1024;
 	conf->max_inflight = 128;
+	conf->max_pop3_line = 8192;
+	conf->max_username = 256;
+	conf->max_password = 256;
 	conf->timeout_login = 60;
 	conf->timeout_idle = 1800;
 	conf->timeout_upstream = 30;
@@ -1098,6 +1118,8 @@ conf_print(FILE *fp, const struct conf *conf)
 	fprintf(fp, "limit line %u literal %u depth %u args %u inflight %u\n",
 	    conf->max_line, conf->max_literal, conf->max_depth, conf->max_args,
 	    conf->max_inflight);
+	fprintf(fp, "limit pop3-line %u username %u password %u\n",
+	    conf->max_pop3_line, conf->max_username, conf->max_password);
 	fprintf(fp, "timeout login %u idle %u upstream %u start %u drain %u\n",
 	    conf->timeout_login, conf->timeout_idle, conf->timeout_upstream,
 	    conf->timeout_start, conf->timeout_drain);

@@ -79,6 +79,9 @@ struct conf {
 	uint32_t		 max_depth;	/* parentheses in a command */
 	uint32_t		 max_args;	/* tokens of a command */
 	uint32_t		 max_inflight;	/* pipelined commands */
+	uint32_t		 max_pop3_line;	/* POP3 line, CRLF included */
+	uint32_t		 max_username;	/* POP3 USER, APOP name */
+	uint32_t		 max_password;	/* POP3 PASS */
 
 	uint32_t		 timeout_login;
 	uint32_t		 timeout_idle;

@@ -166,6 +166,9 @@ pool_configure(struct conf *conf)
 		p->tmpl.max_depth = conf->max_depth;
 		p->tmpl.max_args = conf->max_args;
 		p->tmpl.max_inflight = conf->max_inflight;
+		p->tmpl.max_pop3_line = conf->max_pop3_line;
+		p->tmpl.max_username = conf->max_username;
+		p->tmpl.max_password = conf->max_password;
 		p->tmpl.timeout_login = conf->timeout_login;
 		p->tmpl.timeout_idle = conf->timeout_idle;
 		/* Our idle timer is already past IDLE's 29 minutes. */

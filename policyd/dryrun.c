@@ -190,6 +190,9 @@ verdict(FILE *out, const char *from, const struct rules_query *q,
 	    out);
 	for (i = 0; i < v->nuntagged; i++)
 		fprintf(out, "untagged \"%s\"\n", rules_untagged(v, i));
+	if (v->action == RULES_APOP)
+		fputs("postern answers USER and PASS; the server sees "
+		    "\"APOP user digest\"\n", out);
 	if (v->action == RULES_REWRITE && v->text != NULL &&
 	    rules_expand(v->text, q->args, q->nargs, buf, sizeof(buf)) >= 0)
 		fprintf(out, "rewritten \"%s\"\n", buf);

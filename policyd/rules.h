@@ -46,7 +46,9 @@ enum rules_action {
 	RULES_HIDE = 8,		/* list */
 	RULES_ATTRIBUTES = 9,	/* list; text: the attributes */
 	RULES_TLS = 10,		/* connect; tls: the mode */
+	RULES_APOP = 11,	/* pop3 requests USER, PASS: login by APOP */
 };
+#define RULES_ACTION_MAX	RULES_APOP
 
 enum rules_tls {
 	RULES_TLS_NONE = 1,

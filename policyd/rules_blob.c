@@ -117,7 +117,7 @@ rule_ok(const unsigned char *r, const struct sect *code, uint32_t nplist,
 {
 	uint32_t	 text, pl, pc, co, cl;
 
-	if (r[RB_R_ACTION] < RULES_ACCEPT || r[RB_R_ACTION] > RULES_TLS)
+	if (r[RB_R_ACTION] < RULES_ACCEPT || r[RB_R_ACTION] > RULES_ACTION_MAX)
 		return 0;
 	if (r[RB_R_TLS] > RULES_TLS_IMPLICIT)
 		return 0;

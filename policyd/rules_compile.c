@@ -527,6 +527,22 @@ act_respond(struct cc *cc)
 	return 0;
 }
 
+/*
+ * Zorp's USER/PASS to APOP conversion: the worker answers USER and PASS
+ * itself and logs in upstream with APOP.  Only those two keys mean it.
+ */
+static int
+act_apop(struct cc *cc)
+{
+	const char	*key = (const char *)cc->str.p + cc->r->k1;
+
+	if (strcmp(key, "USER") != 0 && strcmp(key, "PASS") != 0)
+		return fail_at(cc, cc->t.line, cc->t.col,
+		    "apop is an action of the USER and PASS keys only, "
+		    "not \"%.40s\"", key);
+	return act_simple(cc, RULES_APOP);
+}
+
 static int
 action_request(struct cc *cc)
 {
@@ -536,6 +552,8 @@ action_request(struct cc *cc)
 		return act_simple(cc, RULES_ACCEPT);
 	if (pop3 && is(cc, "accept-multiline"))
 		return act_simple(cc, RULES_ACCEPT_MULTILINE);
+	if (pop3 && is(cc, "apop"))
+		return act_apop(cc);
 	if (is(cc, "reject"))
 		return act_reject(cc);
 	if (is(cc, "drop"))
@@ -547,7 +565,7 @@ action_request(struct cc *cc)
 	if (is(cc, "respond"))
 		return act_respond(cc);
 	return expected(cc, pop3 ? "an action (accept, accept-multiline, "
-	    "reject, drop, abort, rewrite, respond)" :
+	    "apop, reject, drop, abort, rewrite, respond)" :
 	    "an action (accept, reject, drop, abort, rewrite, respond)");
 }
 

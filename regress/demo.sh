@@ -10,6 +10,7 @@ TOPDIR=@TOPDIR@
 OBJDIR=@OBJDIR@
 FIXTURE=$OBJDIR/regress/fixture/dovecot
 IMAP_DEMO_PORT=${DEMO_IMAP_PORT:-10143}
+POP3_DEMO_PORT=${DEMO_POP3_PORT:-10110}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "make demo: run as root (posternd binds, chroots and drops" \
@@ -48,6 +49,8 @@ sed -e "s|^user .*|user $user|" \
     -e "s|^chroot .*|chroot $dir/empty|" \
     -e "s|port 10143 imap|port $IMAP_DEMO_PORT imap|" \
     -e "s|upstream 127.0.0.1 port 143\$|upstream 127.0.0.1 port $IMAP_PORT|" \
+    -e "s|port 10110 pop3|port $POP3_DEMO_PORT pop3|" \
+    -e "s|upstream 127.0.0.1 port 110\$|upstream 127.0.0.1 port $POP3_PORT|" \
     "$TOPDIR/etc/postern.conf" > "$dir/postern.conf"
 
 cat <<MSG
@@ -58,6 +61,7 @@ it on 127.0.0.1:$IMAP_DEMO_PORT, workers run as $user in $dir/empty.
 
   curl -s -u testuser:testpass imap://127.0.0.1:$IMAP_DEMO_PORT/INBOX -X 'FETCH 1:* (FLAGS)'
   curl -s -u testuser:testpass 'imap://127.0.0.1:$IMAP_DEMO_PORT/INBOX;UID=1'
+  curl -s -u testuser:testpass pop3://127.0.0.1:$POP3_DEMO_PORT/1     (POP3 on $POP3_DEMO_PORT)
   openssl s_client -quiet -starttls imap -connect 127.0.0.1:$IMAP_PORT   (Dovecot itself: postern's TLS comes with a later release)
 
 posternd logs below; Ctrl-C stops posternd and the Dovecot.

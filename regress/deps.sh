@@ -2,7 +2,7 @@
 # Install, with apt-get, every Debian 12 package that building, testing, the
 # demo and the benchmarks need.  Quick when all are present; when not root,
 # print the one command to run and fail.
-PKGS="gcc make pkg-config libc6-dev libbsd-dev libseccomp-dev libsodium-dev
+PKGS="gcc make pkg-config libc6-dev libbsd-dev libmd-dev libseccomp-dev libsodium-dev
 libssl-dev liblmdb-dev lmdb-utils kyua atf-sh libatf-dev dovecot-imapd
 dovecot-pop3d python3 curl openssl procps iproute2 clang libclang-rt-14-dev"
 

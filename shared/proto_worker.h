@@ -97,6 +97,9 @@ struct worker_config {
 	uint32_t sessions;		/* quota, for information only */
 	char	 listener[WORKER_NAME_MAX];
 	char	 chroot[WORKER_PATH_MAX];
+	uint32_t max_pop3_line;		/* POP3 line, CRLF included */
+	uint32_t max_username;		/* POP3 USER and APOP name */
+	uint32_t max_password;		/* POP3 PASS */
 };
 
 /*
@@ -194,7 +197,7 @@ _Static_assert(sizeof(struct worker_audit) == 32 + 2 * 24 + 32 + 8,
     "worker_audit has no padding");
 _Static_assert(sizeof(struct worker_audit_anchor) == 24 + 8 + 32,
     "worker_audit_anchor has no padding");
-_Static_assert(sizeof(struct worker_config) == 15 * 4 + 32 + 256,
+_Static_assert(sizeof(struct worker_config) == 15 * 4 + 32 + 256 + 3 * 4,
     "worker_config has no padding");
 _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 + 3 * 64,
     "worker_session has no padding");

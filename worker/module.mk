@@ -15,3 +15,8 @@ LIB_SRCS += worker/audit.c
 # TLS on both sides, the private keys in postern-keyd (tls.h,
 # tls_keyproxy.h, tls_upstream.h).
 LIB_SRCS += worker/tls.c worker/tls_keyproxy.c worker/tls_upstream.c
+# The POP3 engine: framing, session, policy hook, APOP, relay engine.
+LIB_SRCS += worker/pop3_parse.c worker/pop3_session.c worker/pop3_policy.c \
+	worker/apop.c worker/pop3_relay.c
+# MD5 for APOP (libmd, from libbsd's dependencies).
+LIBS += -lmd

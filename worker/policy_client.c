@@ -129,7 +129,7 @@ verdict(const struct msg *m, struct policy_answer *ans)
 		return -1;
 	}
 	if (pv.nuntagged > POLICY_UNTAGGED_MAX || pv.cacheable > 1 ||
-	    pv.action < RULES_ACCEPT || pv.action > RULES_TLS)
+	    pv.action < RULES_ACCEPT || pv.action > RULES_ACTION_MAX)
 		goto bad;
 	p = (const uint8_t *)m->body + sizeof(pv);
 	left = m->len - sizeof(pv);

@@ -21,6 +21,7 @@
 
 #include "audit.h"
 #include "imap_relay.h"
+#include "pop3_relay.h"
 #include "imap_limits.h"
 #include "log.h"
 #include "msg.h"
@@ -129,6 +130,8 @@ engine_for(uint32_t protocol)
 	switch (protocol) {
 	case WORKER_PROTO_IMAP:
 		return &imap_relay_engine;
+	case WORKER_PROTO_POP3:
+		return &pop3_relay_engine;
 	default:
 		return NULL;
 	}

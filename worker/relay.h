@@ -24,7 +24,7 @@ struct policy_client;
 struct worker_env;
 
 /*
- * A protocol engine (imap_relay.h; POP3's to come): relay.c calls only
+ * A protocol engine (imap_relay.h, pop3_relay.h): relay.c calls only
  * these, so the I/O loop knows nothing of the protocol.
  */
 struct relay_engine {

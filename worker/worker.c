@@ -136,8 +136,9 @@ config_valid(const struct worker_config *c)
 		log_warnx("config: unterminated string");
 		return 0;
 	}
-	if (c->protocol != WORKER_PROTO_IMAP) {
-		log_warnx("config: protocol %u: only IMAP is implemented",
+	if (c->protocol != WORKER_PROTO_IMAP &&
+	    c->protocol != WORKER_PROTO_POP3) {
+		log_warnx("config: protocol %u: neither IMAP nor POP3",
 		    c->protocol);
 		return 0;
 	}

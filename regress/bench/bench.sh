@@ -41,6 +41,7 @@ POLICYCTL = OBJDIR + "/bin/policyctl"
 NETPY = TOPDIR + "/regress/fixture/net.py"
 NGINX_MAIL = "/usr/lib/nginx/modules/ngx_mail_module.so"
 NOFILE = 65536
+POP3_WINDOW = 16	# imapload.c's
 
 BIG_MSGS, BIG_SIZE = 2000, 50 * 1024
 SMALL_MSGS, SMALL_SIZE = 100, 2 * 1024
@@ -50,14 +51,14 @@ def log(*a):
     print("bench:", *a, file=sys.stderr, flush=True)
 
 
-def wait_greeting(port, timeout=30.0):
-    """Until 127.0.0.1:port sends an IMAP greeting, or fail."""
+def wait_greeting(port, timeout=30.0, ok=b"* OK"):
+    """Until 127.0.0.1:port sends an IMAP (or POP3) greeting, or fail."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
             with socket.create_connection(("127.0.0.1", port), 1) as s:
                 s.settimeout(2)
-                if s.recv(64).startswith(b"* OK"):
+                if s.recv(64).startswith(ok):
                     return
         except OSError:
             pass
@@ -196,6 +197,7 @@ class Target:
         self.upstream = upstream
         self.k = k
         self.port = None
+        self.pop3_port = None	# only direct and postern run pop3
 
     def available(self):
         return True
@@ -268,13 +270,14 @@ class Direct(Target):
 
     def start(self):
         self.port = self.upstream
+        self.pop3_port = POP3_UPSTREAM[0]
 
 
 class Postern(Target):
     name = "postern"
 
     def start(self):
-        self.port = free_ports(1)[0]
+        self.port, self.pop3_port = free_ports(2)
         empty = os.path.join(self.dir, "empty")
         os.makedirs(empty, exist_ok=True)
         os.chmod(empty, 0o755)
@@ -291,9 +294,12 @@ policy store "{store}"
 pool min-idle 40 max {min(4096, self.k + 100)} sessions 100
 listen on 127.0.0.1 port {self.port} imap name bench \\
 	upstream 127.0.0.1 port {self.upstream}
+listen on 127.0.0.1 port {self.pop3_port} pop3 name bench-pop3 \\
+	upstream 127.0.0.1 port {POP3_UPSTREAM[0]}
 """)
         self.spawn([POSTERND, "-d", "-f", conf])
         wait_greeting(self.port)
+        wait_greeting(self.pop3_port, ok=b"+OK")
 
 
 class HAProxy(Target):
@@ -419,11 +425,19 @@ def check(w, t, r):
         if n != FETCH_BYTES.setdefault("bytes", n):
             raise RuntimeError(f"fetch via {t.name}: {n} octets of "
                                f"literal, direct had {FETCH_BYTES['bytes']}")
+    if w == "pop3":
+        n = int(r["body_bytes"])
+        if int(r["messages"]) != BIG_MSGS or \
+                n != FETCH_BYTES.setdefault("pop3", n):
+            raise RuntimeError(f"pop3 via {t.name}: {r['messages']} "
+                               f"messages, {n} octets, direct had "
+                               f"{FETCH_BYTES['pop3']}")
     return r
 
 
 FETCH_BYTES = {}
 LOAD_BEFORE = []
+POP3_UPSTREAM = []
 
 
 def run_idle(t, k):
@@ -496,6 +510,7 @@ def start_dovecot(dv, k):
     subprocess.run(["/usr/sbin/dovecot", "-c", os.path.join(dv,
                     "dovecot.conf")], check=True)
     wait_greeting(ports["IMAP_PORT"])
+    POP3_UPSTREAM.append(ports["POP3_PORT"])
     return ports["IMAP_PORT"]
 
 
@@ -512,7 +527,7 @@ def machine():
     return f"{model}, {os.cpu_count()} cores, Linux {platform.release()}"
 
 
-WORKLOADS = ["fetch", "noop", "sessions"]
+WORKLOADS = ["fetch", "noop", "sessions", "pop3"]
 
 
 def run_rounds(targets, opts):
@@ -522,8 +537,12 @@ def run_rounds(targets, opts):
         order = targets[r % len(targets):] + targets[:r % len(targets)]
         for w in WORKLOADS:
             for t in order:
+                if w == "pop3" and t.pop3_port is None:
+                    continue
                 if w == "fetch":
                     a = ["fetch", "-p", str(t.port), "-u", "big"]
+                elif w == "pop3":
+                    a = ["pop3", "-p", str(t.pop3_port), "-u", "big"]
                 elif w == "noop":
                     a = ["noop", "-p", str(t.port), "-u", "small",
                          "-n", str(opts.noops)]
@@ -617,6 +636,19 @@ def table(targets, res, idle, opts, elapsed):
                "(/proc schedstat of its threads, plus user+system time of "
                "processes it reaped), medians of the rounds; Dovecot and "
                "imapload share the same cores.")
+    pop3 = {t.name: med(res[("pop3", t.name)], "bytes_per_s") / 1e6
+            for t in targets if res[("pop3", t.name)]}
+    if pop3:
+        out.append("")
+        out.append(f"POP3, RETR of every message of the {BIG_MSGS}-message "
+                   f"mailbox ({POP3_WINDOW} pipelined):")
+        out.append("")
+        out.append("| target | RETR MB/s | CPU ms per 100 MB |")
+        out.append("|---|---|---|")
+        for n, v in pop3.items():
+            r = f" ({v / pop3['direct']:.2f}x)" if n != "direct" else ""
+            out.append(f"| {n} | {v:.1f}{r} | "
+                       f"{cell(cpu(res[('pop3', n)], 'bytes', 1e-8, 1e3))} |")
     if "postern" in d:
         p = d["postern"]
         goals = [
@@ -626,6 +658,9 @@ def table(targets, res, idle, opts, elapsed):
         ]
         if "nginx" in d:
             goals.append(("sessions/s >= nginx", p[4] >= d["nginx"][4]))
+        if "postern" in pop3:
+            goals.append(("pop3 >= 0.90 of direct",
+                          pop3["postern"] >= 0.90 * pop3["direct"]))
         if isinstance(p[8], float):
             goals.append(("<= 512 KiB per idle session", p[8] <= 512))
         out.append("")

@@ -6,6 +6,7 @@
  *	imapload noop     -p PORT [-u USER] [-n COUNT]
  *	imapload sessions -p PORT [-u USER] [-c CLIENTS] [-t SECONDS]
  *	imapload idle     -p PORT [-u USER] [-c SESSIONS]
+ *	imapload pop3     -p PORT [-u USER]
  *
  * Every connection is a non-blocking socket on one epoll loop.  Responses
  * are framed the way RFC 3501 says: a line ending in {N} is followed by N
@@ -16,6 +17,10 @@
  * The result is one line of key=value pairs on stdout; bench.sh parses it.
  * idle prints "ready N" once N sessions sit in IDLE, then waits for stdin
  * to close, so the caller can measure the proxy meanwhile.
+ *
+ * pop3 logs in to a POP3 server and RETRs every message, up to
+ * POP3_WINDOW commands pipelined (RFC 2449 PIPELINING), on one blocking
+ * socket; a response ends at the ".CRLF" line, dot-stuffed lines aside.
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -28,6 +33,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +49,9 @@
 #define IDLE_STALL_S	60
 #define IDLE_STALL	(IDLE_STALL_S * 1000000000ull)
 
-enum workload { W_FETCH, W_NOOP, W_SESSIONS, W_IDLE };
+enum workload { W_FETCH, W_NOOP, W_SESSIONS, W_IDLE, W_POP3 };
+
+#define POP3_WINDOW	16	/* RETRs in flight */
 
 enum step { S_GREETING, S_LOGIN, S_SELECT, S_WORK, S_LOGOUT, S_IDLING };
 
@@ -214,6 +222,9 @@ work_start(struct conn *c)
 	case W_IDLE:
 		send_cmd(c, "IDLE");
 		c->step = S_IDLING;
+		return;
+	case W_POP3:
+		/* run_pop3(), not this loop */
 		return;
 	}
 	c->step = S_WORK;
@@ -480,15 +491,175 @@ report(uint64_t elapsed)
 		    pct_us(50) / 1000, pct_us(99) / 1000, st.errors);
 		break;
 	case W_IDLE:
+	case W_POP3:
 		break;
 	}
 	fflush(stdout);
 }
 
+/* ---- pop3 ---- */
+
+struct pop3c {
+	int		 fd;
+	char		 buf[RBUF_SIZE];
+	size_t		 off, len;
+	int		 bol;		/* at the start of a line */
+	uint64_t	 bytes;		/* read in all */
+};
+
+static void
+pop3_fill(struct pop3c *p)
+{
+	ssize_t n;
+
+	if (p->off == p->len)
+		p->off = p->len = 0;
+	if (p->len == sizeof(p->buf)) {
+		memmove(p->buf, p->buf + p->off, p->len - p->off);
+		p->len -= p->off;
+		p->off = 0;
+	}
+	do
+		n = read(p->fd, p->buf + p->len, sizeof(p->buf) - p->len);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		errx(1, "pop3: connection closed or failed");
+	p->len += (size_t)n;
+	p->bytes += (uint64_t)n;
+}
+
+/* The next line into line (cut at size); returns its length. */
+static size_t
+pop3_line(struct pop3c *p, char *line, size_t size)
+{
+	char *lf;
+	size_t n, k = 0;
+
+	for (;;) {
+		lf = memchr(p->buf + p->off, '\n', p->len - p->off);
+		n = lf != NULL ? (size_t)(lf - (p->buf + p->off)) + 1 :
+		    p->len - p->off;
+		if (k + n < size) {
+			memcpy(line + k, p->buf + p->off, n);
+			k += n;
+		}
+		p->off += n;
+		if (lf != NULL)
+			break;
+		pop3_fill(p);
+	}
+	line[k] = '\0';
+	return k;
+}
+
+/* Skips a multi-line body to its ".CRLF"; returns the octets skipped. */
+static uint64_t
+pop3_body(struct pop3c *p)
+{
+	uint64_t total = 0;
+	char *lf;
+	size_t n;
+
+	p->bol = 1;
+	for (;;) {
+		if (p->off == p->len)
+			pop3_fill(p);
+		if (p->bol) {
+			/* The terminator: whole in the buffer, or wait. */
+			if (p->buf[p->off] == '.') {
+				while (p->len - p->off < 3)
+					pop3_fill(p);
+				if (memcmp(p->buf + p->off, ".\r\n", 3) == 0) {
+					p->off += 3;
+					return total;
+				}
+			}
+			p->bol = 0;
+		}
+		lf = memchr(p->buf + p->off, '\n', p->len - p->off);
+		n = lf != NULL ? (size_t)(lf - (p->buf + p->off)) + 1 :
+		    p->len - p->off;
+		p->off += n;
+		total += n;
+		p->bol = lf != NULL;
+	}
+}
+
+static void __attribute__((format(printf, 2, 3)))
+pop3_send(struct pop3c *p, const char *fmt, ...)
+{
+	char cmd[600];
+	va_list ap;
+	int n;
+	ssize_t w;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	do
+		w = write(p->fd, cmd, (size_t)n);
+	while (w == -1 && errno == EINTR);
+	if (w != n)
+		err(1, "pop3: write");
+}
+
+static void
+pop3_expect(struct pop3c *p, const char *what)
+{
+	char line[512];
+
+	pop3_line(p, line, sizeof(line));
+	if (strncmp(line, "+OK", 3) != 0)
+		errx(1, "pop3: %s: %s", what, line);
+}
+
+static void
+run_pop3(void)
+{
+	struct pop3c *p;
+	char line[512];
+	unsigned n, sent, got;
+	uint64_t t0, dt, body = 0;
+	int one = 1;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		err(1, "calloc");
+	if ((p->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "socket");
+	setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(p->fd, (struct sockaddr *)&o.addr, sizeof(o.addr)) == -1)
+		err(1, "connect 127.0.0.1:%d", ntohs(o.addr.sin_port));
+	pop3_expect(p, "greeting");
+	snprintf(line, sizeof(line), "USER %s\r\n", o.user);
+	pop3_send(p, "%s", line);
+	pop3_expect(p, "USER");
+	pop3_send(p, "PASS testpass\r\n");
+	pop3_expect(p, "PASS");
+	pop3_send(p, "STAT\r\n");
+	pop3_line(p, line, sizeof(line));
+	if (sscanf(line, "+OK %u", &n) != 1 || n == 0)
+		errx(1, "pop3: STAT: %s", line);
+	t0 = now_ns();
+	p->bytes = 0;
+	for (sent = got = 0; got < n; got++) {
+		while (sent < n && sent - got < POP3_WINDOW)
+			pop3_send(p, "RETR %u\r\n", ++sent);
+		pop3_expect(p, "RETR");
+		body += pop3_body(p);
+	}
+	dt = now_ns() - t0;
+	pop3_send(p, "QUIT\r\n");
+	printf("messages=%u body_bytes=%llu bytes=%llu seconds=%.6f "
+	    "bytes_per_s=%.0f\n", n, (unsigned long long)body,
+	    (unsigned long long)p->bytes, dt / 1e9, p->bytes / (dt / 1e9));
+	close(p->fd);
+	free(p);
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: imapload fetch|noop|sessions|idle -p port "
+	fprintf(stderr, "usage: imapload fetch|noop|sessions|idle|pop3 -p port "
 	    "[-u user] [-n count] [-c clients] [-t seconds]\n");
 	exit(2);
 }
@@ -521,6 +692,8 @@ parse_args(int argc, char **argv)
 		o.w = W_SESSIONS;
 	else if (strcmp(argv[1], "idle") == 0)
 		o.w = W_IDLE;
+	else if (strcmp(argv[1], "pop3") == 0)
+		o.w = W_POP3;
 	else
 		usage();
 	o.user = "testuser";
@@ -626,6 +799,10 @@ main(int argc, char **argv)
 	unsigned i, n, open;
 
 	parse_args(argc, argv);
+	if (o.w == W_POP3) {
+		run_pop3();
+		return 0;
+	}
 	n = (o.w == W_SESSIONS || o.w == W_IDLE) ? o.clients : 1;
 	raise_nofile(n);
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)

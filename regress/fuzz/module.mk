@@ -77,3 +77,14 @@ fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_OBJ)/regress/fuzz/%)
 fuzz: $(FUZZ_TARGETS:%=fuzz-%)
 
 -include $(shell find $(FUZZ_OBJ) -name '*.d' 2>/dev/null)
+# The POP3 session layer's harness: the worker/pop3_* and apop files of
+# the library beside the engine, and after them the shared objects they
+# log with (the archive comes first on the command line).
+FUZZ_CORPUS_fuzz_pop3_session := regress/fuzz/corpus/pop3
+$(FUZZ_OBJ)/regress/fuzz/fuzz_pop3_session: $(patsubst %.c,$(FUZZ_OBJ)/%.o,\
+    $(filter worker/pop3_parse.c worker/pop3_session.c \
+    worker/pop3_policy.c worker/apop.c,$(LIB_SRCS))) \
+    $(FUZZ_OBJ)/shared/log.o $(FUZZ_OBJ)/shared/msg.o $(FUZZ_OBJ)/shared/buf.o
+$(eval $(call fuzz_rule,fuzz_pop3_session))
+fuzz-build: $(FUZZ_OBJ)/regress/fuzz/fuzz_pop3_session
+fuzz: fuzz-fuzz_pop3_session

@@ -18,7 +18,8 @@ demo_head()
 demo_body()
 {
 	port=$(free_port)
-	DEMO_IMAP_PORT=$port setsid sh "$OBJDIR/regress/demo" > out 2>&1 &
+	pport=$(free_port)
+	DEMO_IMAP_PORT=$port DEMO_POP3_PORT=$pport setsid sh "$OBJDIR/regress/demo" > out 2>&1 &
 	echo $! > demo.pid
 	wait_file out 'Ctrl-C stops posternd'
 	dir=$(sed -n 's|.*workers run as [a-z_]* in \(/tmp/postern-demo\.[A-Za-z0-9]*\)/empty.*|\1|p' out)
@@ -36,6 +37,9 @@ demo_body()
 		sleep 0.1
 	done
 	atf_check cmp got "$TOPDIR/regress/fixture/mail/testuser/INBOX/1-plain.eml"
+	# The sample's POP3 listener serves the same mail.
+	atf_check -o file:"$TOPDIR/regress/fixture/mail/testuser/INBOX/1-plain.eml" \
+	    curl -s -u testuser:testpass "pop3://127.0.0.1:$pport/1"
 	dvpid=$(cat "$dir/dovecot/run/master.pid")
 
 	# Ctrl-C: the terminal sends SIGINT to the whole process group.

@@ -150,6 +150,17 @@ dryrun_body()
 	# A whole command line as one word is refused, not matched as "*".
 	atf_check -s exit:1 -e match:'without the tag: request SELECT INBOX' \
 	    "$P" -s st test request 'a1 SELECT INBOX'
+	# Zorp's example 4.16: USER and PASS become an APOP login.
+	printf '%s\n' 'pop3 request USER apop unless tls' \
+	    'pop3 request PASS apop unless tls' 'pop3 request * accept' >p.rules
+	atf_check -o inline:'file p.rules: apop by p.rules:2:1, cacheable
+postern answers USER and PASS; the server sees "APOP user digest"\n' \
+	    "$P" test -f p.rules -p pop3 request PASS secret
+	atf_check -o match:'^file p.rules: accept by p.rules:3:1' \
+	    "$P" test -f p.rules -p pop3 -T request USER bob
+	echo 'pop3 request QUIT apop' >bad.rules
+	atf_check -s exit:1 -e match:'apop is an action of the USER and PASS' \
+	    "$P" test -f bad.rules -p pop3 request QUIT
 	echo 'imap request * frob' >bad.rules
 	atf_check -s exit:1 -e match:'^bad.rules:1:' \
 	    "$P" test -f bad.rules request X

@@ -841,6 +841,48 @@ ATF_TC_BODY(blob_truncated, tc)
 	rules_blob_free(&B);
 }
 
+/* Zorp's examples 4.16 (USER/PASS become APOP) and 4.15 (APOP only). */
+ATF_TC_WITHOUT_HEAD(pop3_apop);
+ATF_TC_BODY(pop3_apop, tc)
+{
+	struct rules_query	 q;
+	struct rules_verdict	 v;
+
+	compile_ok(
+	    "pop3 request user apop unless tls\n"
+	    "pop3 request PASS apop unless tls\n"
+	    "pop3 request USER reject \"-ERR Use APOP\"\n"
+	    "pop3 request PASS reject \"-ERR Use APOP\"\n"
+	    "pop3 request AUTH reject \"-ERR Use APOP\"\n"
+	    "pop3 request * accept\n");
+	q = query(RULES_POP3, RULES_REQUEST, "USER");
+	v = match(&q);
+	CHECK_V(v, RULES_APOP, 1);
+	ATF_CHECK_STREQ(rules_action_name(v.action), "apop");
+	q.key = "PASS";
+	CHECK_V(match(&q), RULES_APOP, 2);
+	q.tls = 1;
+	v = match(&q);
+	CHECK_V(v, RULES_REJECT, 4);
+	ATF_CHECK_STREQ(v.text, "-ERR Use APOP");
+	q.key = "APOP";
+	CHECK_V(match(&q), RULES_ACCEPT, 6);
+	rules_blob_free(&B);
+
+	compile_err("pop3 request APOP apop",
+	    "t.rules:1:19: apop is an action of the USER and PASS keys only, "
+	    "not \"APOP\"");
+	compile_err("pop3 request * apop",
+	    "t.rules:1:16: apop is an action of the USER and PASS keys only, "
+	    "not \"*\"");
+	compile_err("imap request USER apop",
+	    "t.rules:1:19: expected an action (accept, reject, drop, abort, "
+	    "rewrite, respond), got \"apop\"");
+	compile_err("pop3 request USER apop \"x\"",
+	    "t.rules:1:24: expected \"if\", \"unless\" or end of line, "
+	    "got string \"x\"");
+}
+
 ATF_TC_WITHOUT_HEAD(blob_corrupted);
 ATF_TC_BODY(blob_corrupted, tc)
 {
@@ -946,6 +988,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, strings_once);
 	ATF_TP_ADD_TC(tp, syntax_errors);
 	ATF_TP_ADD_TC(tp, blob_truncated);
+	ATF_TP_ADD_TC(tp, pop3_apop);
 	ATF_TP_ADD_TC(tp, blob_corrupted);
 	ATF_TP_ADD_TC(tp, blob_deep_stack);
 	ATF_TP_ADD_TC(tp, many_keys);

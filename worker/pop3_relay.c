@@ -1,0 +1,201 @@
+/*
+ * The POP3 engine of the relay (relay.h): both directions go through
+ * the session layer (pop3_session.h), and what it says goes out through
+ * relay_forward(); bodies of multi-line responses by pointer into the
+ * relay's input buffer.  The timers: the upstream's greeting, the login,
+ * and the idle timer once the client is in TRANSACTION.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pop3_relay.h"
+#include "pop3_session.h"
+#include "relay.h"
+
+struct pop3_relay {
+	struct relay			*relay;
+	const struct worker_config	*conf;
+	struct pop3_session		 s;
+	int				 byesent;
+};
+
+static void	*pop3_relay_new(struct relay *, const struct worker_config *,
+		    const struct worker_env *);
+static void	 pop3_relay_free(void *);
+static size_t	 pop3_relay_input(void *, enum relay_side, const uint8_t *,
+		    size_t);
+static void	 pop3_relay_bye(void *, const char *);
+static uint32_t	 pop3_relay_commands(const void *);
+static int	 pop3_relay_logout(const void *);
+static void	 io_to_server(void *, const uint8_t *, size_t);
+static void	 io_to_client(void *, const uint8_t *, size_t, int);
+static void	 io_close(void *, const char *);
+static void	 io_greeted(void *);
+static void	 io_authenticated(void *);
+
+const struct relay_engine pop3_relay_engine = {
+	.e_new = pop3_relay_new,
+	.e_free = pop3_relay_free,
+	.e_input = pop3_relay_input,
+	.e_bye = pop3_relay_bye,
+	.e_commands = pop3_relay_commands,
+	.e_logout = pop3_relay_logout,
+};
+
+/* The limits of postern.conf; zero (an older master) keeps a default. */
+void
+pop3_relay_limits(const struct worker_config *conf, struct pop3_limits *lim)
+{
+	pop3_limits_default(lim);
+	if (conf->max_pop3_line >= POP3_LINE_MIN)
+		lim->line_max = conf->max_pop3_line;
+	if (conf->max_username > 0)
+		lim->user_max = conf->max_username;
+	if (conf->max_password > 0)
+		lim->pass_max = conf->max_password;
+	if (conf->max_inflight > 0)
+		lim->inflight_max = conf->max_inflight;
+	/*
+	 * A test switch until the rule "pop3 request USER apop" reaches
+	 * the worker (after enforcement is merged): posternd's environment.
+	 */
+	if (getenv("POSTERN_TEST_POP3_APOP") != NULL)
+		lim->apop_userpass = 1;
+}
+
+static void *
+pop3_relay_new(struct relay *r, const struct worker_config *conf,
+    const struct worker_env *env)
+{
+	struct pop3_relay	*pr;
+	struct pop3_limits	 lim;
+	struct pop3_io		 io;
+
+	(void)env;
+	if ((pr = calloc(1, sizeof(*pr))) == NULL)
+		return NULL;
+	pr->relay = r;
+	pr->conf = conf;
+	pop3_relay_limits(conf, &lim);
+	memset(&io, 0, sizeof(io));
+	io.to_server = io_to_server;
+	io.to_client = io_to_client;
+	io.close = io_close;
+	io.greeted = io_greeted;
+	io.authenticated = io_authenticated;
+	io.arg = pr;
+	if (pop3_session_init(&pr->s, &lim, &io) == -1) {
+		free(pr);
+		return NULL;
+	}
+	return pr;
+}
+
+static void
+pop3_relay_free(void *arg)
+{
+	struct pop3_relay	*pr = arg;
+
+	pop3_session_free(&pr->s);
+	free(pr);
+}
+
+static uint32_t
+pop3_relay_commands(const void *arg)
+{
+	const struct pop3_relay	*pr = arg;
+
+	return pr->s.commands;
+}
+
+static int
+pop3_relay_logout(const void *arg)
+{
+	const struct pop3_relay	*pr = arg;
+
+	return pr->s.quit;
+}
+
+static size_t
+pop3_relay_input(void *arg, enum relay_side from, const uint8_t *data,
+    size_t len)
+{
+	struct pop3_relay	*pr = arg;
+
+	if (pr->s.closed)
+		return 0;
+	if (from == RELAY_CLIENT)
+		return pop3_session_client(&pr->s, data, len);
+	return pop3_session_server(&pr->s, data, len);
+}
+
+/*
+ * "-ERR text" (e_bye), unless a server response is half forwarded: the
+ * client would read it as part of that, so it sees only the close.
+ * IMAP's response codes in text ("[UNAVAILABLE] ...") are not POP3's.
+ */
+static void
+pop3_relay_bye(void *arg, const char *text)
+{
+	struct pop3_relay	*pr = arg;
+	char			 line[256];
+	const char		*t = text, *rb;
+	int			 n;
+
+	if (pr->byesent || pop3_session_mid_response(&pr->s))
+		return;
+	pr->byesent = 1;
+	if (t[0] == '[' && (rb = strstr(t, "] ")) != NULL)
+		t = rb + 2;
+	n = snprintf(line, sizeof(line), "-ERR %s\r\n", t);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = snprintf(line, sizeof(line), "-ERR Closing\r\n");
+	relay_forward(pr->relay, RELAY_CLIENT, (const uint8_t *)line,
+	    (size_t)n, 0);
+}
+
+static void
+io_to_server(void *arg, const uint8_t *p, size_t len)
+{
+	struct pop3_relay	*pr = arg;
+
+	relay_forward(pr->relay, RELAY_UPSTREAM, p, len, 0);
+}
+
+static void
+io_to_client(void *arg, const uint8_t *p, size_t len, int borrowed)
+{
+	struct pop3_relay	*pr = arg;
+
+	relay_forward(pr->relay, RELAY_CLIENT, p, len, borrowed);
+}
+
+static void
+io_close(void *arg, const char *text)
+{
+	struct pop3_relay	*pr = arg;
+
+	if (text != NULL)
+		pop3_relay_bye(pr, text);
+	pr->byesent = 1;
+	relay_close(pr->relay, WORKER_END_ERROR);
+}
+
+static void
+io_greeted(void *arg)
+{
+	struct pop3_relay	*pr = arg;
+
+	relay_greeted(pr->relay);
+}
+
+static void
+io_authenticated(void *arg)
+{
+	struct pop3_relay	*pr = arg;
+
+	relay_set_timeout(pr->relay, pr->conf->timeout_idle);
+}

@@ -1,0 +1,21 @@
+/*
+ * The POP3 side of the relay: the session layer (pop3_session.h) decides,
+ * this engine carries it out on the relay.  Bytes go out exactly as
+ * received, save for what the worker answers itself (refusals, and the
+ * USER/PASS to APOP conversion) and the STLS line of CAPA's reply,
+ * hidden until the worker has TLS (pop3_policy.h).
+ */
+#ifndef POSTERN_WORKER_POP3_RELAY_H
+#define POSTERN_WORKER_POP3_RELAY_H
+
+#include "proto_worker.h"
+#include "relay.h"
+
+struct pop3_limits;
+
+extern const struct relay_engine pop3_relay_engine;
+
+/* The session limits of a config slice. */
+void	 pop3_relay_limits(const struct worker_config *, struct pop3_limits *);
+
+#endif
