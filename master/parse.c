@@ -450,12 +450,19 @@ st_timeout(struct parser *p, struct conf *conf)
 
 	while ((w = next_word(p)) != NULL) {
 		n++;
+		/* A verdict's wait is counted in milliseconds. */
+		if (strcmp(w, "policy") == 0) {
+			if (get_u32(p, "milliseconds", UNIT_NONE, 1, 60000,
+			    &conf->timeout_policy) == -1)
+				return -1;
+			continue;
+		}
 		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 			if (strcmp(w, t[i].name) == 0)
 				break;
 		if (i == sizeof(t) / sizeof(t[0])) {
-			expected(p, "'login', 'idle', 'upstream', 'start' "
-			    "or 'drain'");
+			expected(p, "'login', 'idle', 'upstream', 'start', "
+			    "'drain' or 'policy'");
 			return -1;
 		}
 		if (get_u32(p, "seconds", UNIT_SECONDS, 1, 7 * 24 * 3600,
@@ -465,7 +472,8 @@ st_timeout(struct parser *p, struct conf *conf)
 			p->idle_line = p->line;
 	}
 	if (n == 0) {
-		expected(p, "'login', 'idle', 'upstream', 'start' or 'drain'");
+		expected(p, "'login', 'idle', 'upstream', 'start', 'drain' "
+		    "or 'policy'");
 		return -1;
 	}
 	return 0;
@@ -671,6 +679,7 @@ conf_defaults(struct conf *conf)
 	conf->timeout_upstream = 30;
 	conf->timeout_start = 10;
 	conf->timeout_drain = 30;
+	conf->timeout_policy = 2000;
 	conf->uid = (uid_t)-1;
 	conf->gid = (gid_t)-1;
 	if ((pw = getpwnam(conf->user)) != NULL) {
@@ -810,9 +819,10 @@ conf_print(FILE *fp, const struct conf *conf)
 	fprintf(fp, "limit line %u literal %u depth %u args %u inflight %u\n",
 	    conf->max_line, conf->max_literal, conf->max_depth, conf->max_args,
 	    conf->max_inflight);
-	fprintf(fp, "timeout login %u idle %u upstream %u start %u drain %u\n",
-	    conf->timeout_login, conf->timeout_idle, conf->timeout_upstream,
-	    conf->timeout_start, conf->timeout_drain);
+	fprintf(fp, "timeout login %u idle %u upstream %u start %u drain %u "
+	    "policy %u\n", conf->timeout_login, conf->timeout_idle,
+	    conf->timeout_upstream, conf->timeout_start, conf->timeout_drain,
+	    conf->timeout_policy);
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		fprintf(fp, "listen on %s port %u %s name %s upstream %s "
 		    "port %u\n", l->host, l->port, proto_name(l->protocol),

@@ -69,6 +69,7 @@ struct conf {
 	uint32_t		 timeout_upstream;
 	uint32_t		 timeout_start;
 	uint32_t		 timeout_drain;
+	uint32_t		 timeout_policy;	/* ms, a verdict */
 
 	struct listenerlist	 listeners;
 };

@@ -85,6 +85,7 @@ struct worker_config {
 	uint32_t timeout_imap_idle;	/* inside IDLE; at least 29 min, RFC 2177 */
 	uint32_t timeout_upstream;	/* upstream connect and greeting */
 	uint32_t sessions;		/* quota, for information only */
+	uint32_t timeout_policy;	/* ms for a verdict; 0: the default */
 	char	 listener[WORKER_NAME_MAX];
 	char	 chroot[WORKER_PATH_MAX];
 };
@@ -152,7 +153,7 @@ struct worker_session_end {
 	uint32_t reason;		/* enum worker_end_reason */
 };
 
-_Static_assert(sizeof(struct worker_config) == 15 * 4 + 32 + 256,
+_Static_assert(sizeof(struct worker_config) == 16 * 4 + 32 + 256,
     "worker_config has no padding");
 _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 + 3 * 64,
     "worker_session has no padding");

@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "imap_caps.h"
 #include "imap_limits.h"
+#include "imap_policy.h"
 #include "imap_relay.h"
 #include "imap_reply.h"
 #include "imap_session.h"
@@ -50,6 +51,8 @@ struct imap_relay {
 	struct buf			 pending;	/* our answers */
 	struct buf			 scratch;	/* a rewritten line */
 	uint32_t			 commands;
+	uint64_t			 id;		/* the session's */
+	struct imap_policy		 pol;
 };
 
 static void	*imap_relay_new(struct relay *, const struct worker_config *,
@@ -63,6 +66,8 @@ static int	 imap_relay_logout(const void *);
 static size_t	 client_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 client_event(struct imap_relay *, const struct imap_sev *);
 static int	 client_refused(struct imap_relay *, const struct imap_sev *);
+static int	 client_policy(struct imap_relay *, const struct imap_sev *);
+static int	 server_policy(struct imap_relay *, const struct imap_sev *);
 static size_t	 server_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 server_event(struct imap_relay *, const struct imap_sev *);
 static void	 server_timers(struct imap_relay *, const struct imap_sev *);
@@ -86,10 +91,11 @@ imap_relay_new(struct relay *r, const struct worker_config *conf,
     const struct worker_env *env)
 {
 	struct imap_relay	*ir;
+	const struct worker_session *ws = relay_session(r);
 
-	(void)env;
 	if ((ir = calloc(1, sizeof(*ir))) == NULL)
 		return NULL;
+	ir->id = ws->id;
 	ir->relay = r;
 	ir->conf = conf;
 	imap_limits_default(&ir->lim);
@@ -116,6 +122,14 @@ imap_relay_new(struct relay *r, const struct worker_config *conf,
 		free(ir);
 		return NULL;
 	}
+	if (imap_policy_init(&ir->pol, env != NULL ? env->policy : NULL,
+	    (int)conf->timeout_policy, ws, ir->lim.resp_line_max) == -1) {
+		imap_session_free(&ir->s);
+		buf_free(&ir->pending);
+		buf_free(&ir->scratch);
+		free(ir);
+		return NULL;
+	}
 	return ir;
 }
 
@@ -124,6 +138,8 @@ imap_relay_free(void *arg)
 {
 	struct imap_relay	*ir = arg;
 
+	verdict_log_stats(&ir->pol.vs, ir->id);
+	imap_policy_free(&ir->pol);
 	imap_session_free(&ir->s);
 	buf_free(&ir->pending);
 	buf_free(&ir->scratch);
@@ -261,12 +277,14 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	    !(sev->flags & (IMAP_SEVF_SASL | IMAP_SEVF_DONE)))
 		ir->commands++;
 	if ((sev->flags & IMAP_SEVF_CMD_START) && sev->act == IMAP_ACT_FORWARD) {
-		if (client_refused(ir, sev))
+		if (client_refused(ir, sev) || client_policy(ir, sev))
 			return;
 		if (sev->cmd->desc != NULL &&
 		    (sev->cmd->desc->flags & IMAP_CMDF_LOGOUT))
 			ir->logout = 1;
 	}
+	if (sev->flags & IMAP_SEVF_SASL)
+		imap_policy_sasl(&ir->pol, sev);
 	if (sev->flags & IMAP_SEVF_DONE)
 		/* IDLE is over for the client, whatever the server says. */
 		relay_set_timeout(ir->relay, ir->conf->timeout_idle);
@@ -357,11 +375,14 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 	const struct imap_event	*ev = &sev->ev;
 
 	server_timers(ir, sev);
+	imap_policy_observe(&ir->pol, &ir->s, sev);
 	switch (sev->act) {
 	case IMAP_ACT_NONE:
 	case IMAP_ACT_DROP:
 		break;
 	case IMAP_ACT_FORWARD:
+		if (server_policy(ir, sev))
+			break;
 		if (ev->type == IMAP_EV_LITDATA)
 			relay_forward(ir->relay, RELAY_CLIENT, ev->data,
 			    ev->len, 1);
@@ -417,15 +438,19 @@ server_timers(struct imap_relay *ir, const struct imap_sev *sev)
 		relay_set_timeout(ir->relay, ir->conf->timeout_idle);
 }
 
-/* A capability the worker cannot offer through the proxy? */
+struct capctx {
+	struct imap_relay	*ir;
+	unsigned int		 hidden;
+};
+
+/* A capability the worker cannot offer, or the rules hide? */
 static int
 cap_keep(const struct imap_token *t, void *arg)
 {
-	unsigned int	*hidden = arg;
+	struct capctx	*cc = arg;
 
-	if (imap_tok_is(t, "STARTTLS") || (t->len > 9 &&
-	    strncasecmp((const char *)t->p, "COMPRESS=", 9) == 0)) {
-		(*hidden)++;
+	if (!imap_policy_cap_keep(&cc->ir->pol, t)) {
+		cc->hidden++;
 		return 0;
 	}
 	return 1;
@@ -439,21 +464,22 @@ static void
 server_line(struct imap_relay *ir, const struct imap_event *ev)
 {
 	const struct imap_token	*tok;
-	unsigned int		 ntok, first, last, i, hidden = 0;
+	unsigned int		 ntok, first, last, i;
+	struct capctx		 cc = { ir, 0 };
 	uint8_t			*out;
 	int			 n;
 
 	tok = imap_parser_tokens(&ir->s.srv, &ntok);
 	if (ev->seg == 0 && imap_caps_find(tok, ntok, &first, &last)) {
 		for (i = first; i < last; i++)
-			(void)cap_keep(&tok[i], &hidden);
+			(void)cap_keep(&tok[i], &cc);
 	}
-	if (hidden == 0)
+	if (cc.hidden == 0)
 		relay_forward(ir->relay, RELAY_CLIENT, ev->raw, ev->rawlen, 0);
 	else {
 		buf_reset(&ir->scratch);
 		if ((out = buf_reserve(&ir->scratch, ev->rawlen)) == NULL ||
-		    (n = imap_caps_filter(ev, tok, ntok, cap_keep, &hidden,
+		    (n = imap_caps_filter(ev, tok, ntok, cap_keep, &cc,
 		    out, ev->rawlen)) < 0) {
 			static const char nomem[] = "* BYE Out of memory\r\n";
 
@@ -464,4 +490,79 @@ server_line(struct imap_relay *ir, const struct imap_event *ev)
 	}
 	ir->srv_mid = !ev->final;
 	deliver(ir);
+}
+
+/* The session ends by a verdict: the BYE, then both sides closed. */
+static void
+policy_abort(struct imap_relay *ir)
+{
+	bye_line(ir, (const char *)buf_data(&ir->scratch),
+	    buf_len(&ir->scratch));
+	relay_close(ir->relay, WORKER_END_POLICY);
+	ir->closed = 1;
+}
+
+/*
+ * The request verdict on a command's first line (imap_policy.h).
+ * Returns 1 when the command was handled here, 0 to forward it.
+ */
+static int
+client_policy(struct imap_relay *ir, const struct imap_sev *sev)
+{
+	enum imap_pol_do	 d;
+
+	d = imap_policy_request(&ir->pol, &ir->s, sev, &ir->scratch);
+	if (d == IPOL_PASS)
+		return 0;
+	if (d == IPOL_REPLACE) {
+		if (sev->cmd->desc != NULL &&
+		    (sev->cmd->desc->flags & IMAP_CMDF_LOGOUT))
+			ir->logout = 1;
+		relay_forward(ir->relay, RELAY_UPSTREAM, buf_data(&ir->scratch),
+		    buf_len(&ir->scratch), 0);
+		return 1;
+	}
+	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
+		static const char bad[] = "* BYE Internal error\r\n";
+
+		log_warnx("session refused a command not in flight");
+		fail(ir, bad, sizeof(bad) - 1);
+		return 1;
+	}
+	if (d == IPOL_ANSWER)
+		answer(ir, (const char *)buf_data(&ir->scratch),
+		    buf_len(&ir->scratch));
+	else if (d == IPOL_ABORT)
+		policy_abort(ir);
+	return 1;
+}
+
+/*
+ * The response verdict (imap_policy.h) on a server event to forward.
+ * Returns 1 when it was handled here, 0 to forward it as usual.
+ */
+static int
+server_policy(struct imap_relay *ir, const struct imap_sev *sev)
+{
+	switch (imap_policy_response(&ir->pol, &ir->s, sev, &ir->scratch)) {
+	case IPOL_PASS:
+		return 0;
+	case IPOL_REPLACE:
+		relay_forward(ir->relay, RELAY_CLIENT, buf_data(&ir->scratch),
+		    buf_len(&ir->scratch), 0);
+		/* More of this response comes unless the verdict drops it. */
+		ir->srv_mid = !sev->ev.final && !ir->pol.skip;
+		deliver(ir);
+		return 1;
+	case IPOL_ABORT:
+		ir->srv_mid = 0;
+		policy_abort(ir);
+		return 1;
+	default:
+		if (sev->ev.type == IMAP_EV_LINE && sev->ev.final &&
+		    !ir->pol.hold)
+			ir->srv_mid = 0;
+		deliver(ir);
+		return 1;
+	}
 }

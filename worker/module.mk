@@ -12,3 +12,7 @@ postern-worker_SRCS = worker/worker.c
 LIB_SRCS += worker/policy_client.c
 # The audit log writer (audit.h).
 LIB_SRCS += worker/audit.c
+# Policy enforcement: verdicts and their cache (verdict.h, any protocol),
+# and what they mean for IMAP (imap_policy.h, LIST results, arguments).
+LIB_SRCS += worker/verdict.c worker/imap_policy.c worker/imap_args.c \
+	worker/imap_list.c worker/imap_mutf7.c

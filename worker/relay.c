@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "imap_relay.h"
 #include "imap_limits.h"
 #include "log.h"
@@ -180,6 +181,8 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 		timeout = timers(&r, now_ms());
 		if (r.closing && flushed(&r))
 			break;
+		/* Records of this round go out before we sleep. */
+		audit_flush();
 		if (poll(pfd, 3, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -588,4 +591,10 @@ session_end(struct relay *r)
 		log_warn("queue session end");
 		r->quit = 1;
 	}
+}
+
+const struct worker_session *
+relay_session(const struct relay *r)
+{
+	return r->sess;
 }

@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "msg.h"
+#include "policy_client.h"
 #include "privdrop.h"
 #include "proto.h"
 #include "proto_worker.h"
@@ -38,13 +39,17 @@
 
 /* The channel to postern-policyd, once the master sent it; -1 before. */
 static int	 policyd_fd = -1;
+static struct policy_client policyd;
 /* What sessions borrow from the worker (relay.h). */
 static struct worker_env env;
+/* policyd says hello as soon as it has the channel. */
+#define POLICYD_HELLO_MS	5000
 
 static void	 channel_check(void);
 static void	 config_read(struct msgchan *, struct worker_config *);
 static int	 config_valid(const struct worker_config *);
 static void	 confine(const struct worker_config *);
+static void	 policyd_start(int);
 static void	 serve(struct msgchan *, const struct worker_config *)
 		    __attribute__((noreturn));
 
@@ -77,6 +82,11 @@ main(int argc, char *argv[])
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
 		fatal("send ready");
 	log_debug("ready");
+	/*
+	 * The master sends MSG_W_POLICYD right after the config slice
+	 * when postern.conf has a policy store; without one sessions are
+	 * relayed with no verdicts at all.
+	 */
 	serve(&chan, &conf);
 }
 
@@ -177,7 +187,7 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 	struct worker_upstream	 up;
 	struct pollfd		 pfd;
 	struct msg		 m;
-	int			 client = -1, rc;
+	int			 client = -1, rc, transparent = 0;
 
 	for (;;) {
 		while ((rc = msg_get(chan, &m)) == 1) {
@@ -196,6 +206,9 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				if (up.id != sess.id ||
 				    (m.fd == -1) == (up.error == 0))
 					goto bad;
+				if (env.policy == NULL && !transparent++)
+					log_debug("no policy store: sessions "
+					    "are relayed without verdicts");
 				log_debug("session %llu from %s port %u",
 				    (unsigned long long)sess.id,
 				    sess.client_addr, sess.client_port);
@@ -220,6 +233,7 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				    m.fd == -1)
 					goto bad;
 				policyd_fd = m.fd;
+				policyd_start(policyd_fd);
 				continue;
 			case MSG_W_SHUTDOWN:
 				if (m.fd != -1 || m.len !=
@@ -253,4 +267,22 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 		    errno != EWOULDBLOCK)
 			fatal("read from the master");
 	}
+}
+
+/*
+ * The verdict channel: the hello maps the generation page.  A hello
+ * that is late is taken by the first query; until then every verdict
+ * fails closed, which is what a policy store without policyd means.
+ */
+static void
+policyd_start(int fd)
+{
+	if (policy_client_init(&policyd, fd) == -1)
+		fatal("policyd channel");
+	env.policy = &policyd;
+	if (policy_client_start(&policyd, POLICYD_HELLO_MS) == -1)
+		log_warn("no hello from postern-policyd: verdicts fail "
+		    "closed");
+	else
+		log_debug("policy enforced: verdicts from postern-policyd");
 }
