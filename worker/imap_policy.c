@@ -547,9 +547,6 @@ add_caps(struct imap_policy *pol, struct buf *out,
 {
 	unsigned int	 first, last, i;
 
-	if (tok[0].type == IMAP_TOK_STAR && imap_tok_is(&tok[1],
-	    "CAPABILITY"))
-		return;
 	if (!imap_caps_find(tok, ntok, &first, &last))
 		return;
 	(void)buf_add(out, "[CAPABILITY", 11);
@@ -571,6 +568,11 @@ resp_rewrite(struct imap_policy *pol, const struct imap_sev *sev,
     const struct imap_token *tok, unsigned int ntok, const char *text,
     struct buf *out)
 {
+	char	 copy[1024];
+
+	/* The capability verdicts below reuse the answer text lives in. */
+	(void)snprintf(copy, sizeof(copy), "%s", text != NULL ? text : "");
+	text = copy;
 	if (tok[0].type == IMAP_TOK_TAG)
 		(void)buf_add(out, tok[0].p, tok[0].len);
 	else

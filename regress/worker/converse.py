@@ -47,6 +47,7 @@ def main():
             cmd = cmd[1:]
         tag = cmd.split(" ", 1)[0]
         parts = cmd.split("|")
+        answered = False
         for i, p in enumerate(parts):
             if i > 0:
                 # the literal announced at the end of the previous part
@@ -54,6 +55,7 @@ def main():
                 if not parts[i - 1].endswith("+}"):
                     ln = line()
                     if not ln.startswith("+"):
+                        answered = True
                         break
                 s.sendall(p[:n].encode())
                 p = p[n:]
@@ -61,7 +63,7 @@ def main():
                 s.sendall(p.encode() + b"\r\n")
             else:
                 s.sendall(p.encode() + b"\r\n")
-        if not nowait:
+        if not nowait and not answered:
             until(tag)
     s.close()
 
