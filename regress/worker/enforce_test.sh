@@ -21,8 +21,14 @@ setup()
 	mkdir -p empty store
 	chmod 755 empty
 	chmod 700 store
-	[ -f rules ] &&
-	    atf_check -o ignore -e ignore "$POLICYCTL" -s "$PWD/store" load rules
+	if [ -f rules ]; then
+		atf_check -o ignore -e ignore "$POLICYCTL" -s "$PWD/store" \
+		    load rules
+	else
+		# a store with no generation in it
+		printf 'VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\nDATA=END\n' |
+		    mdb_load -f /dev/stdin store || atf_fail "mdb_load"
+	fi
 	cat > postern.conf <<EOF2
 user nobody
 chroot "$PWD/empty"
@@ -366,8 +372,13 @@ reload_body()
 {
 	printf 'imap request NOOP respond "OK gen 0"\nimap request * accept\nimap response * all * accept\nimap capability * accept\n' > rules
 	setup
-	atf_check -o match:'^ok ' $PYTHON "$RELOAD" $PORT "$POLICYCTL" \
-	    "$PWD/store" 50 200
+	pd=$(sed -nE 's/^posternd: policyd pid ([0-9]+) ready$/\1/p' log | tail -1)
+	atf_check -o save:out $PYTHON "$RELOAD" $PORT "$POLICYCTL" \
+	    "$PWD/store" 50 200 $pd
+	cat out
+	atf_check -o match:'^ok ' cat out
+	# the cache answered most verdicts, and says so at session end
+	wait_log "verdicts, [0-9]+ from the cache" 50
 	no_deaths
 }
 reload_cleanup()

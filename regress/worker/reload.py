@@ -1,16 +1,21 @@
 #! /usr/bin/python3
-"""reload.py PORT POLICYCTL STORE SESSIONS LOADS, for enforce_test.sh.
+"""reload.py PORT POLICYCTL STORE SESSIONS LOADS POLICYD_PID, for
+enforce_test.sh.
 
 SESSIONS sessions log in through postern and send NOOPs, which the rules
 answer with 'respond "OK gen I"', while rule set I = 1..LOADS is loaded
 one after the other.  Every answer must come from a rule set that was
 current at some moment between the NOOP's sending and its answer: set I
-was being loaded before the answer came, and set I+1 was not loaded yet
-when the NOOP was sent.  No session may see an error or lose its
+was being loaded before the answer came, and set I+1 was not yet
+published when the NOOP was sent.  "Published" is what the workers go
+by: policyd's generation page, read here from its memfd in /proc.  No session may see an error or lose its
 connection.  Prints "ok N answers" or what went wrong, exit 1.
 """
 
+import mmap
+import os
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -22,11 +27,27 @@ RULES = ('imap request NOOP respond "OK gen %d"\n'
          'imap capability * accept\n')
 
 
+def genpage(pid):
+    d = "/proc/%d/fd" % pid
+    for fd in os.listdir(d):
+        try:
+            if os.readlink(os.path.join(d, fd)).startswith("/memfd:"):
+                f = open(os.path.join(d, fd), "rb")
+                return mmap.mmap(f.fileno(), 8, mmap.MAP_SHARED,
+                                 mmap.PROT_READ)
+        except OSError:
+            pass
+    raise Exception("no generation page in policyd %d" % pid)
+
+
 def main():
     port, policyctl, store = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     nsess, nloads = int(sys.argv[4]), int(sys.argv[5])
+    page = genpage(int(sys.argv[6]))
+    gen0 = struct.unpack("<Q", page[:8])[0]
     start = {0: 0.0}
-    done = {0: 0.0}
+    pub = {0: 0.0}
+    lags = []
     stop = threading.Event()
     errors = []
     answers = []
@@ -72,7 +93,15 @@ def main():
         subprocess.run([policyctl, "-s", store, "load", "rules.%d" % i],
                        check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
-        done[i] = time.monotonic()
+        t = time.monotonic()
+        # generation gen0 + i holds rule set i
+        while struct.unpack("<Q", page[:8])[0] < gen0 + i:
+            if time.monotonic() - t > 5:
+                print("rule set %d not published in 5 s" % i)
+                sys.exit(1)
+            time.sleep(0.0005)
+        pub[i] = time.monotonic()
+        lags.append(pub[i] - t)
     stop.set()
     for t in threads:
         t.join()
@@ -82,7 +111,7 @@ def main():
     bad = 0
     for t0, t1, i in answers:
         if i not in start or start[i] > t1 or \
-                (i + 1 in done and done[i + 1] < t0):
+                (i + 1 in pub and pub[i + 1] < t0):
             bad += 1
             if bad < 5:
                 print("gen %d answered in [%f, %f]" % (i, t0, t1))
@@ -93,7 +122,10 @@ def main():
     if seen < nloads / 4:
         print("only %d of %d rule sets seen" % (seen, nloads))
         sys.exit(1)
-    print("ok %d answers, %d rule sets seen" % (len(answers), seen))
+    lags.sort()
+    print("ok %d answers, %d rule sets seen, publish lag p50 %.1f ms "
+          "max %.1f ms" % (len(answers), seen, 1000 * lags[len(lags) // 2],
+                           1000 * lags[-1]))
 
 
 if __name__ == "__main__":
