@@ -16,3 +16,7 @@ LIB_SRCS += worker/audit.c
 # and what they mean for IMAP (imap_policy.h, LIST results, arguments).
 LIB_SRCS += worker/verdict.c worker/imap_policy.c worker/imap_args.c \
 	worker/imap_list.c worker/imap_mutf7.c
+# verdict_test starts the real postern-policyd, by absolute path.
+$(OBJ)/regress/worker/verdict_test.o: ALL_CFLAGS += \
+	-DPOLICYD_PATH=\"$(abspath $(OBJ))/bin/postern-policyd\"
+$(OBJ)/regress/worker/verdict_test: | $(OBJ)/bin/postern-policyd
