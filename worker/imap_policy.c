@@ -377,8 +377,8 @@ cap_verdict(struct imap_policy *pol, const uint8_t *p, size_t len)
 		audit_verdict("capability", name, NULL, 0, NULL, 0);
 		return 0;
 	}
-	if (!v.cached)
-		audit_verdict("capability", name, NULL, 0, v.ans, 0);
+	if (!(v.cached && v.action == RULES_ACCEPT))
+		audit_verdict("capability", name, NULL, 0, v.ans, v.cached);
 	return v.action == RULES_ACCEPT;
 }
 
