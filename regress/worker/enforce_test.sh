@@ -362,7 +362,8 @@ fail_closed_cleanup()
 atf_test_case reload cleanup
 reload_head()
 {
-	common_head
+	atf_set require.user root
+	atf_set require.progs "$PYTHON"
 	atf_set timeout 300
 	atf_set descr "rules reloaded 200 times while 50 sessions issue" \
 	    "commands: no session lost, every answer from a generation" \
