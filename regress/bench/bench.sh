@@ -2,13 +2,15 @@
 """postern's IMAP benchmark: `make bench` runs this after the micro-benchmarks.
 
   bench [--rounds N] [--idle K] [--seconds S] [--noops N]
-        [--targets direct,postern,haproxy,nginx,perdition] [--out FILE]
+        [--targets direct,postern,postern-policy,haproxy,nginx,perdition]
+        [--out FILE]
 
 Starts the Dovecot fixture with a user "big" (2,000 messages of about
 50 KB) and a user "small" (100 small ones), posternd in front of it, and
 HAProxy (TCP mode), the nginx mail proxy and Perdition where installed
 (`make deps-bench`), each with its configuration, pid file and logs under
-one temporary directory.  Every workload of imapload runs against every
+one temporary directory; postern-policy is posternd enforcing a 100-rule
+policy.  Every workload of imapload runs against every
 target in interleaved rounds, the order rotating each round, so the
 machine's drift hits all targets alike.  The table (medians of the rounds,
 ratio to the direct connection) goes to stdout and, as Markdown, to
@@ -249,11 +251,41 @@ class Postern(Target):
 chroot "{empty}"
 worker "{WORKER}"
 pool min-idle 40 max {min(4096, self.k + 100)} sessions 100
-listen on 127.0.0.1 port {self.port} imap name bench \\
+{self.policy_line()}listen on 127.0.0.1 port {self.port} imap name bench \\
 	upstream 127.0.0.1 port {self.upstream}
 """)
         self.spawn([POSTERND, "-d", "-f", conf])
         wait_greeting(self.port)
+
+    def policy_line(self):
+        return ""
+
+
+class PosternPolicy(Postern):
+    """posternd enforcing a 100-rule policy (postern.rules(5)): every
+    command, response and capability gets a verdict, most from the
+    worker's cache."""
+    name = "postern-policy"
+    POLICYCTL = OBJDIR + "/bin/policyctl"
+
+    def rules(self):
+        r = [f'imap request XCMD{i} reject "no" if user "u{i}*"'
+             for i in range(40)]
+        r += [f"imap response XCMD{i} untagged X{i} drop" for i in range(30)]
+        r += [f"imap capability XCAP{i} drop" for i in range(27)]
+        r += ["imap request * accept", "imap response * all * accept",
+              "imap capability * accept"]
+        return "\n".join(r) + "\n"
+
+    def policy_line(self):
+        store = os.path.join(self.dir, "store")
+        os.makedirs(store, mode=0o700, exist_ok=True)
+        path = os.path.join(self.dir, "bench.rules")
+        with open(path, "w") as f:
+            f.write(self.rules())
+        subprocess.run([self.POLICYCTL, "-s", store, "load", path],
+                       check=True, stdout=subprocess.DEVNULL)
+        return f'policy store "{store}"\n'
 
 
 class HAProxy(Target):
@@ -354,7 +386,7 @@ class Perdition(Target):
         wait_greeting(self.port)
 
 
-ALL_TARGETS = [Direct, Postern, HAProxy, Nginx, Perdition]
+ALL_TARGETS = [Direct, Postern, PosternPolicy, HAProxy, Nginx, Perdition]
 
 
 # --- workloads --------------------------------------------------------------
@@ -576,8 +608,10 @@ def table(targets, res, idle, opts, elapsed):
                "(/proc schedstat of its threads, plus user+system time of "
                "processes it reaped), medians of the rounds; Dovecot and "
                "imapload share the same cores.")
-    if "postern" in d:
-        p = d["postern"]
+    for name in ("postern", "postern-policy"):
+        if name not in d:
+            continue
+        p = d[name]
         goals = [
             ("fetch >= 0.90 of direct", p[0] >= 0.90 * base[0]),
             ("noop p50 <= direct + 40 µs", p[1] <= base[1] + 40),
@@ -588,7 +622,7 @@ def table(targets, res, idle, opts, elapsed):
         if isinstance(p[8], float):
             goals.append(("<= 512 KiB per idle session", p[8] <= 512))
         out.append("")
-        out.append("Goals for postern: " + "; ".join(
+        out.append(f"Goals for {name}: " + "; ".join(
             f"{g}: {'met' if ok else 'NOT met'}" for g, ok in goals) + ".")
     return "\n".join(out) + "\n"
 
@@ -600,7 +634,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--noops", type=int, default=20000)
     ap.add_argument("--targets",
-                    default="direct,postern,haproxy,nginx,perdition")
+                    default="direct,postern,postern-policy,haproxy,nginx,"
+                    "perdition")
     ap.add_argument("--out", default=OBJDIR + "/bench-results.md")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary directory")

@@ -23,6 +23,8 @@
 #include "proto_policy.h"
 #include "rules.h"
 #include "store.h"
+#include "imap_policy.h"
+#include "imap_session.h"
 #include "verdict.h"
 
 #define WAIT_MS		10000
@@ -338,8 +340,94 @@ ATF_TC_BODY(fail_closed, tc)
 	verdict_free(&vs);
 }
 
+/*
+ * Server bytes through the session and the policy as imap_relay.c does:
+ * what the client would get, into out.
+ */
+static void
+server_feed(struct imap_session *s, struct imap_policy *pol, const char *in,
+    struct buf *out)
+{
+	struct imap_sev		 sev;
+	struct buf		 rep;
+	const uint8_t		*p = (const uint8_t *)in;
+	size_t			 len = strlen(in), n;
+
+	buf_init(&rep, 1 << 20);
+	while (len > 0) {
+		n = imap_session_server(s, p, len, &sev);
+		p += n;
+		len -= n;
+		imap_policy_observe(pol, s, &sev);
+		if (sev.act != IMAP_ACT_FORWARD)
+			continue;
+		switch (imap_policy_response(pol, s, &sev, &rep)) {
+		case IPOL_PASS:
+			if (sev.ev.type == IMAP_EV_LITDATA)
+				(void)buf_add(out, sev.ev.data, sev.ev.len);
+			else
+				(void)buf_add(out, sev.ev.raw, sev.ev.rawlen);
+			break;
+		case IPOL_REPLACE:
+		case IPOL_ABORT:
+			(void)buf_add(out, buf_data(&rep), buf_len(&rep));
+			break;
+		default:
+			break;
+		}
+	}
+	buf_free(&rep);
+}
+
+ATF_TC(list_literal);
+ATF_TC_HEAD(list_literal, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a LIST line whose name is a literal "
+	    "is held until the name is known, then hidden, changed or "
+	    "passed whole");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(list_literal, tc)
+{
+	static const char	 rules[] =
+	    "imap list hide \"Private*\"\n"
+	    "imap list attributes \"\\\\Noselect\" if mailbox \"Arch*\"\n"
+	    "imap response * all * accept\n";
+	static struct imap_policy pol;
+	struct imap_session	 s;
+	struct imap_limits	 lim;
+	struct policy_client	 pc;
+	struct pd		 pd;
+	struct buf		 out;
+	char			 got[1024];
+
+	pd_start(&pd, rules, &pc);
+	imap_limits_default(&lim);
+	ATF_REQUIRE(imap_session_init(&s, &lim) == 0);
+	ATF_REQUIRE(imap_policy_init(&pol, &pc, 1000, &ws, 65536) == 0);
+	buf_init(&out, 1 << 20);
+	server_feed(&s, &pol, "* OK hi\r\n"
+	    "* LIST () \"/\" {9}\r\nPrivate/x\r\n"
+	    "* LIST (\\HasNoChildren) \"/\" {7}\r\nArchive"
+	    " (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+	    "* LIST (\\Marked) \"/\" {4}\r\nOpen\r\n"
+	    "* LIST () \"/\" {8}\r\nCaf&AOk-\r\n", &out);
+	(void)snprintf(got, sizeof(got), "%.*s", (int)buf_len(&out),
+	    (const char *)buf_data(&out));
+	ATF_CHECK_STREQ(got, "* OK hi\r\n"
+	    "* LIST (\\Noselect) \"/\" {7}\r\nArchive"
+	    " (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+	    "* LIST (\\Marked) \"/\" {4}\r\nOpen\r\n"
+	    "* LIST () \"/\" {8}\r\nCaf&AOk-\r\n");
+	buf_free(&out);
+	imap_policy_free(&pol);
+	imap_session_free(&s);
+	pd_stop(&pd, &pc);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, list_literal);
 	ATF_TP_ADD_TC(tp, cache_hits);
 	ATF_TP_ADD_TC(tp, cache_context);
 	ATF_TP_ADD_TC(tp, cache_generation);
