@@ -517,7 +517,10 @@ imap_policy_observe(struct imap_policy *pol, const struct imap_session *s,
     const struct imap_sev *sev)
 {
 	if (s->state != pol->state && s->state != IMAP_ST_GREETING) {
-		audit_state(rstate_str(pol->state), rstate_str(s->state));
+		/* The greeting's OK is where we were: no change to record. */
+		if (rstate(pol->state) != rstate(s->state))
+			audit_state(rstate_str(pol->state),
+			    rstate_str(s->state));
 		verdict_set_state(&pol->vs, rstate(s->state));
 		pol->state = s->state;
 	}

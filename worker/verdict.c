@@ -23,6 +23,76 @@ static void	 store(struct verdict_session *, const struct verdict_q *,
 		    uint32_t, const struct policy_answer *);
 static void	 from_slot(struct verdict_session *,
 		    const struct verdict_slot *, struct verdict *);
+static uint32_t	 context(const struct verdict_session *);
+
+/*
+ * The cache belongs to the worker, not to one session: a verdict that
+ * depends on the session only is the same for the next session with the
+ * same context (client address, listener, port, TLS, user), so a client
+ * that comes back does not pay its capability verdicts again.  Each
+ * context seen lately gets a serial that is never reused; a slot holds
+ * the serial it was made under.
+ */
+#define CONTEXTS	16
+
+struct context {
+	uint32_t	 serial;	/* 0: unused */
+	uint64_t	 used;		/* for the least recently used */
+	int		 family;
+	uint8_t		 addr[16];
+	char		 listener[WORKER_NAME_MAX];
+	unsigned	 port;
+	int		 tls;
+	int		 hasuser;
+	char		 user[VERDICT_USER_MAX];
+};
+
+static struct context		 contexts[CONTEXTS];
+static uint32_t			 serials;
+static uint64_t			 uses;
+static struct verdict_slot	*slots;
+
+static int
+same(const struct context *c, const struct verdict_session *vs)
+{
+	return c->serial != 0 && c->family == vs->family &&
+	    memcmp(c->addr, vs->addr, sizeof(c->addr)) == 0 &&
+	    c->port == vs->port && c->tls == vs->tls &&
+	    c->hasuser == vs->hasuser && strcmp(c->user, vs->user) == 0 &&
+	    strcmp(c->listener, vs->listener) == 0;
+}
+
+/* The serial of the session's context, a new one if it is new. */
+static uint32_t
+context(const struct verdict_session *vs)
+{
+	struct context	*c, *old = &contexts[0];
+	size_t		 i;
+
+	for (i = 0; i < CONTEXTS; i++) {
+		c = &contexts[i];
+		if (same(c, vs)) {
+			c->used = ++uses;
+			return c->serial;
+		}
+		if (c->used < old->used)
+			old = c;
+	}
+	c = old;
+	c->family = vs->family;
+	memcpy(c->addr, vs->addr, sizeof(c->addr));
+	c->port = vs->port;
+	c->tls = vs->tls;
+	c->hasuser = vs->hasuser;
+	memcpy(c->user, vs->user, sizeof(c->user));
+	memcpy(c->listener, vs->listener, sizeof(c->listener));
+	c->used = ++uses;
+	/* 2^32 contexts in one worker's life would start over. */
+	if (++serials == 0)
+		serials = 1;
+	c->serial = serials;
+	return c->serial;
+}
 
 int
 verdict_init(struct verdict_session *vs, struct policy_client *pc,
@@ -34,7 +104,6 @@ verdict_init(struct verdict_session *vs, struct policy_client *pc,
 	vs->proto = proto;
 	vs->state = proto == RULES_POP3 ? RULES_ST_AUTHORIZATION :
 	    RULES_ST_NOT_AUTHENTICATED;
-	vs->epoch = 1;
 	if (ws != NULL) {
 		if (inet_pton(AF_INET, ws->client_addr, vs->addr) == 1)
 			vs->family = AF_INET;
@@ -44,16 +113,20 @@ verdict_init(struct verdict_session *vs, struct policy_client *pc,
 		    (int)sizeof(ws->listener), ws->listener);
 		vs->port = ws->local_port;
 	}
-	if (pc != NULL && (vs->slots = calloc(VERDICT_SLOTS,
-	    sizeof(*vs->slots))) == NULL)
+	if (pc == NULL)
+		return 0;
+	if (slots == NULL && (slots = calloc(VERDICT_SLOTS,
+	    sizeof(*slots))) == NULL)
 		return -1;
+	vs->slots = slots;
+	vs->epoch = context(vs);
 	return 0;
 }
 
 void
 verdict_free(struct verdict_session *vs)
 {
-	free(vs->slots);
+	/* The slots stay for the worker's next session. */
 	vs->slots = NULL;
 }
 
@@ -65,14 +138,16 @@ verdict_set_user(struct verdict_session *vs, const char *user, size_t len)
 	memcpy(vs->user, user, len);
 	vs->user[len] = '\0';
 	vs->hasuser = 1;
-	vs->epoch++;
+	if (vs->slots != NULL)
+		vs->epoch = context(vs);
 }
 
 void
 verdict_set_tls(struct verdict_session *vs, int on)
 {
 	vs->tls = on;
-	vs->epoch++;
+	if (vs->slots != NULL)
+		vs->epoch = context(vs);
 }
 
 /* The state is part of the key: nothing to forget. */

@@ -5,9 +5,10 @@
  *
  * The cache answers a query again without a round trip to policyd when
  * the answer came from the generation that is current now (the page
- * policy_generation() reads, no syscall) and the session's context has
- * not changed since: a new user or TLS state starts a new epoch, which
- * empties the cache at once.  An answer is kept when it depends on the
+ * policy_generation() reads, no syscall) and for the same context: client
+ * address, listener, port, TLS and user.  The cache is the worker's, so a
+ * later session with the same context finds it warm; a new user or TLS
+ * state is another context, whose verdicts are its own.  An answer is kept when it depends on the
  * session alone (policyd's cacheable), or when the query carried no
  * arguments, so that everything it depends on is in the cache key
  * (table, key, kind, name, mailbox, state).  A lookup costs a hash and a
@@ -85,7 +86,7 @@ struct verdict_session {
 	char			 user[VERDICT_USER_MAX];
 	int			 hasuser;
 	enum rules_state	 state;
-	uint32_t		 epoch;
+	uint32_t		 epoch;		/* the context's serial */
 	uint64_t		 asked;		/* verdicts given */
 	uint64_t		 hits;		/* of which from the cache */
 	uint64_t		 failed;	/* no verdict */

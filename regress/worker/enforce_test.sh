@@ -17,7 +17,7 @@ setup()
 {
 	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
 	. "$PWD/dv/ports"
-	PORT=$(free_port)
+	PORT=${PORT:-$(free_port)}
 	mkdir -p empty store
 	chmod 755 empty
 	chmod 700 store
@@ -86,6 +86,8 @@ imap request EXAMINE  reject "not today"
 imap request CHECK    reject "BAD no checks"
 imap request SELECT   rewrite "EXAMINE $1"
 imap request EXPUNGE  reject "no expunge"
+imap request RENAME   reject "no renames"
+imap request CREATE   respond "OK [ALERT] pretend created"
 imap request *        accept
 imap response * all * accept
 imap capability *     accept
@@ -99,6 +101,13 @@ EOF2
 	atf_check -o match:'^b NO not today$' $PYTHON "$CONV" $PORT "$LOGIN" 'b EXAMINE INBOX'
 	atf_check -o match:'^b BAD no checks$' $PYTHON "$CONV" $PORT "$LOGIN" 'b SELECT INBOX' \
 	    'b CHECK'
+	# rejected and answered by postern: Dovecot never saw them
+	atf_check -o match:'^b NO no renames$' \
+	    -o match:'^c OK \[ALERT\] pretend created$' \
+	    $PYTHON "$CONV" $PORT "$LOGIN" 'b RENAME Keep Kept' 'c CREATE New'
+	$PYTHON "$CONV" $IMAP_PORT "$LOGIN" 'b LIST "" "*"' > dout
+	atf_check -o match:' Keep$' cat dout
+	atf_check -s exit:1 -o ignore grep -E ' (Kept|New)$' dout
 	# dropped: no answer at all, and the mailbox is still there
 	$PYTHON "$CONV" $PORT "$LOGIN" '!b DELETE Keep' 'c NOOP' > out
 	atf_check -s exit:1 -o ignore grep '^b ' out
@@ -282,12 +291,13 @@ conditions_head()
 }
 conditions_body()
 {
+	PORT=$(free_port)
 	cat > rules <<EOF2
 imap request NOOP    reject "user guest" if user "guest*"
 imap request NOOP    reject "authenticated" if state authenticated and user "plain*"
 imap request CHECK   reject "client" if client 127.0.0.0/8
 imap request ID      reject "listener" if listener t1
-imap request GETQUOTAROOT reject "port" if port $(free_port)
+imap request GETQUOTAROOT reject "port" if port $PORT and user "porty"
 imap request GETQUOTAROOT reject "notls" unless tls
 imap request EXAMINE reject "arg" if arg 1 ~ "Forbid*"
 imap request *       accept
@@ -304,6 +314,8 @@ EOF2
 	    $PYTHON "$CONV" $PORT "a AUTHENTICATE PLAIN $ir" 'b NOOP'
 	atf_check -o match:'^b NO client$' $PYTHON "$CONV" $PORT "$LOGIN" 'b SELECT INBOX' 'b CHECK'
 	atf_check -o match:'^b NO listener$' $PYTHON "$CONV" $PORT 'b ID NIL'
+	atf_check -o match:'^b NO port$' $PYTHON "$CONV" $PORT \
+	    'a LOGIN porty testpass' 'b GETQUOTAROOT INBOX'
 	atf_check -o match:'^b NO notls$' $PYTHON "$CONV" $PORT "$LOGIN" 'b GETQUOTAROOT INBOX'
 	atf_check -o match:'^b NO arg$' $PYTHON "$CONV" $PORT "$LOGIN" 'b EXAMINE Forbidden'
 	atf_check -o match:'^b OK' $PYTHON "$CONV" $PORT "$LOGIN" 'b EXAMINE INBOX'

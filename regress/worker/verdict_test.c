@@ -178,7 +178,8 @@ ATF_TC(cache_hits);
 ATF_TC_HEAD(cache_hits, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "a verdict on the session alone is "
-	    "answered again from the cache; one on arguments is asked again");
+	    "answered again from the cache, in the next session with the "
+	    "same context too; one on arguments is asked again");
 	atf_tc_set_md_var(tc, "require.user", "root");
 }
 ATF_TC_BODY(cache_hits, tc)
@@ -234,6 +235,24 @@ ATF_TC_BODY(cache_hits, tc)
 		ATF_CHECK_EQ(v.action, RULES_ACCEPT);
 	}
 	verdict_free(&vs);
+
+	/* the worker's next session, same context: the cache is warm */
+	ATF_REQUIRE(verdict_init(&vs, &pc, 1000, RULES_IMAP, &ws) == 0);
+	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+	ATF_CHECK(v.cached);
+	verdict_free(&vs);
+	/* another client address: its own verdicts */
+	{
+		struct worker_session ws2 = ws;
+
+		(void)snprintf(ws2.client_addr, sizeof(ws2.client_addr),
+		    "192.0.2.8");
+		ATF_REQUIRE(verdict_init(&vs, &pc, 1000, RULES_IMAP,
+		    &ws2) == 0);
+		ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+		ATF_CHECK(!v.cached);
+		verdict_free(&vs);
+	}
 	pd_stop(&pd, &pc);
 }
 
