@@ -195,18 +195,42 @@ fits(const struct verdict_q *q)
 	    (q->mailbox == NULL || strlen(q->mailbox) < VERDICT_MAILBOX_MAX);
 }
 
+/* The first of the VERDICT_WAYS slots a hash may be in. */
+static struct verdict_slot *
+set_of(struct verdict_session *vs, uint32_t h)
+{
+	return &vs->slots[h & (VERDICT_SLOTS - VERDICT_WAYS)];
+}
+
 static struct verdict_slot *
 lookup(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
     uint64_t gen)
 {
-	struct verdict_slot	*sl = &vs->slots[h & (VERDICT_SLOTS - 1)];
+	struct verdict_slot	*sl = set_of(vs, h);
+	int			 i;
 
-	if (sl->gen != gen || sl->epoch != vs->epoch || sl->hash != h ||
-	    sl->table != q->table || sl->kind != q->kind ||
-	    sl->state != vs->state || !streq(sl->key, q->key) ||
-	    !streq(sl->name, q->name) || !streq(sl->mailbox, q->mailbox))
-		return NULL;
-	return sl;
+	for (i = 0; i < VERDICT_WAYS; i++, sl++)
+		if (sl->gen == gen && sl->epoch == vs->epoch &&
+		    sl->hash == h && sl->table == q->table &&
+		    sl->kind == q->kind && sl->state == vs->state &&
+		    streq(sl->key, q->key) && streq(sl->name, q->name) &&
+		    streq(sl->mailbox, q->mailbox))
+			return sl;
+	return NULL;
+}
+
+/* A stale slot of the set if there is one, else each in turn. */
+static struct verdict_slot *
+victim(struct verdict_session *vs, uint32_t h, uint64_t gen)
+{
+	static unsigned		 turn;
+	struct verdict_slot	*sl = set_of(vs, h);
+	int			 i;
+
+	for (i = 0; i < VERDICT_WAYS; i++)
+		if (sl[i].gen != gen)
+			return &sl[i];
+	return &sl[turn++ % VERDICT_WAYS];
 }
 
 static void
@@ -225,11 +249,12 @@ static void
 store(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
     const struct policy_answer *a)
 {
-	struct verdict_slot	*sl = &vs->slots[h & (VERDICT_SLOTS - 1)];
+	struct verdict_slot	*sl;
 
 	if (a->nuntagged > 0 || !fits(q) ||
 	    (a->text != NULL && strlen(a->text) >= VERDICT_TEXT_MAX))
 		return;
+	sl = victim(vs, h, a->gen);
 	sl->gen = a->gen;
 	sl->epoch = vs->epoch;
 	sl->hash = h;

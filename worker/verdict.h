@@ -27,11 +27,12 @@
 #include "proto_worker.h"
 #include "rules.h"
 
-#define VERDICT_SLOTS		256	/* a power of two */
-#define VERDICT_KEY_MAX		64
-#define VERDICT_NAME_MAX	32
+#define VERDICT_SLOTS		512	/* a power of two */
+#define VERDICT_WAYS		4	/* slots a key may be in */
+#define VERDICT_KEY_MAX		48
+#define VERDICT_NAME_MAX	24
 #define VERDICT_MAILBOX_MAX	128
-#define VERDICT_TEXT_MAX	256
+#define VERDICT_TEXT_MAX	128
 #define VERDICT_USER_MAX	256
 #define VERDICT_TIMEOUT_MS	2000	/* timeout policy, by default */
 
