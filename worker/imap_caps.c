@@ -45,10 +45,8 @@ imap_caps_find(const struct imap_token *tok, unsigned int ntok,
 
 	if (ntok < 2)
 		return 0;
-	/* ENABLED (RFC 5161) lists capabilities too. */
 	if (tok[0].type == IMAP_TOK_STAR && tok[1].type == IMAP_TOK_ATOM &&
-	    (imap_tok_is(&tok[1], "CAPABILITY") ||
-	    imap_tok_is(&tok[1], "ENABLED")))
+	    imap_tok_is(&tok[1], "CAPABILITY"))
 		i = 2;
 	else {
 		/* "* OK [" and "tag OK [": the code is always tok[2] */

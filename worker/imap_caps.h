@@ -33,8 +33,7 @@ unsigned int imap_cap_bit(const uint8_t *, size_t);
 
 /*
  * The capability atoms of a response line, as token indexes [first,
- * last), from "* CAPABILITY ...", "* ENABLED ..." or a [CAPABILITY ...]
- * code.  Returns 0
+ * last), from "* CAPABILITY ..." or a [CAPABILITY ...] code.  Returns 0
  * when the line has none.
  */
 int	 imap_caps_find(const struct imap_token *, unsigned int,

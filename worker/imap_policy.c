@@ -592,6 +592,36 @@ resp_rewrite(struct imap_policy *pol, const struct imap_sev *sev,
 	return IPOL_REPLACE;
 }
 
+/*
+ * "* ENABLED ..." (RFC 5161) tells the client what it may now use: the
+ * capability rules filter it like a capability list.
+ */
+static enum imap_pol_do
+enabled(struct imap_policy *pol, const struct imap_event *ev,
+    const struct imap_token *tok, unsigned int ntok, struct buf *out)
+{
+	unsigned int	 i, hidden = 0;
+
+	if (ntok < 2 || tok[0].type != IMAP_TOK_STAR ||
+	    !imap_tok_is(&tok[1], "ENABLED") || !ev->final)
+		return IPOL_PASS;
+	(void)buf_add(out, "* ENABLED", 9);
+	for (i = 2; i < ntok; i++) {
+		if (tok[i].type == IMAP_TOK_ATOM &&
+		    !imap_policy_cap_keep(pol, &tok[i])) {
+			hidden++;
+			continue;
+		}
+		(void)buf_add(out, " ", 1);
+		(void)buf_add(out, tok[i].p, tok[i].len);
+	}
+	if (hidden == 0 || buf_add(out, "\r\n", 2) == -1) {
+		buf_reset(out);
+		return IPOL_PASS;
+	}
+	return IPOL_REPLACE;
+}
+
 /* A LIST line with its name: hide it, change its attributes, or pass. */
 static enum imap_pol_do
 list_decide(struct imap_policy *pol, const uint8_t *line, size_t len,
@@ -719,6 +749,8 @@ resp_verdict(struct imap_policy *pol, const struct imap_session *s,
 		    v.ans, v.cached);
 	switch (v.action) {
 	case RULES_ACCEPT:
+		if (strcmp(sev->resp, "ENABLED") == 0)
+			return enabled(pol, ev, tok, ntok, out);
 		return list_line(pol, ev, tok, ntok, out);
 	case RULES_DROP:
 		pol->skip = !ev->final;

@@ -444,8 +444,58 @@ ATF_TC_BODY(list_literal, tc)
 	pd_stop(&pd, &pc);
 }
 
+ATF_TC(enabled_filtered);
+ATF_TC_HEAD(enabled_filtered, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "an untagged ENABLED loses what the "
+	    "capability rules hide, a [CAPABILITY] code too, COMPRESS always");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(enabled_filtered, tc)
+{
+	static const char	 rules[] =
+	    "imap capability CONDSTORE drop\n"
+	    "imap capability * accept\n"
+	    "imap response * all * accept\n";
+	static struct imap_policy pol;
+	struct imap_session	 s;
+	struct imap_limits	 lim;
+	struct policy_client	 pc;
+	struct pd		 pd;
+	struct buf		 out;
+	char			 got[1024];
+
+	pd_start(&pd, rules, &pc);
+	imap_limits_default(&lim);
+	ATF_REQUIRE(imap_session_init(&s, &lim) == 0);
+	ATF_REQUIRE(imap_policy_init(&pol, &pc, 1000, &ws, 65536) == 0);
+	buf_init(&out, 1 << 20);
+	server_feed(&s, &pol, "* OK hi\r\n"
+	    "* ENABLED CONDSTORE QRESYNC\r\n"
+	    "* ENABLED QRESYNC\r\n", &out);
+	(void)snprintf(got, sizeof(got), "%.*s", (int)buf_len(&out),
+	    (const char *)buf_data(&out));
+	ATF_CHECK_STREQ(got, "* OK hi\r\n"
+	    "* ENABLED QRESYNC\r\n"
+	    "* ENABLED QRESYNC\r\n");
+	ATF_CHECK(imap_policy_cap_keep(&pol, &(struct imap_token){
+	    .p = (const uint8_t *)"COMPRESS=DEFLATE", .len = 16,
+	    .type = IMAP_TOK_ATOM }) == 0);
+	ATF_CHECK(imap_policy_cap_keep(&pol, &(struct imap_token){
+	    .p = (const uint8_t *)"STARTTLS", .len = 8,
+	    .type = IMAP_TOK_ATOM }) == 0);
+	ATF_CHECK(imap_policy_cap_keep(&pol, &(struct imap_token){
+	    .p = (const uint8_t *)"IDLE", .len = 4,
+	    .type = IMAP_TOK_ATOM }) == 1);
+	buf_free(&out);
+	imap_policy_free(&pol);
+	imap_session_free(&s);
+	pd_stop(&pd, &pc);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, enabled_filtered);
 	ATF_TP_ADD_TC(tp, list_literal);
 	ATF_TP_ADD_TC(tp, cache_hits);
 	ATF_TP_ADD_TC(tp, cache_context);
