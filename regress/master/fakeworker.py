@@ -21,7 +21,7 @@ MSG_LOG, MSG_READY = 1, 2
 MSG_W_CONFIG, MSG_W_SESSION, MSG_W_UPSTREAM, MSG_W_SHUTDOWN = 100, 101, 102, 103
 MSG_W_SESSION_END = 110
 HDR = struct.Struct("=5I")		# type, len, flags, peerid, pid
-CONFIG = struct.Struct("=15I32s256s")	# shared/proto_worker.h
+CONFIG = struct.Struct("=16I32s256s")	# shared/proto_worker.h
 SESSION = struct.Struct("=QIIHHHH32s64s64s64s")
 UPSTREAM = struct.Struct("=QiI")
 END = struct.Struct("=QQQQQII")
@@ -88,7 +88,7 @@ def upstream_says(fd, err):
 
 _, body, _ = get([MSG_W_CONFIG])
 cfg = CONFIG.unpack(body)
-slot, listener = cfg[0], cstr(cfg[15])
+slot, listener = cfg[0], cstr(cfg[-2])
 log("fake worker slot %d of %s, idle timeout %d" % (slot, listener, cfg[11]))
 if mode == "noready":
 	signal.pause()
