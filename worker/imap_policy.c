@@ -34,6 +34,7 @@ imap_policy_init(struct imap_policy *pol, struct policy_client *pc,
 	memset(pol, 0, sizeof(*pol));
 	imap_args_init(&pol->args);
 	buf_init(&pol->held, linemax + HOLD_NAME_MAX);
+	buf_init(&pol->lit, POLICY_STR_MAX);
 	pol->state = IMAP_ST_GREETING;
 	if (verdict_init(&pol->vs, pc, timeout_ms, RULES_IMAP, ws) == -1) {
 		imap_policy_free(pol);
@@ -48,6 +49,7 @@ imap_policy_free(struct imap_policy *pol)
 	verdict_free(&pol->vs);
 	imap_args_free(&pol->args);
 	buf_free(&pol->held);
+	buf_free(&pol->lit);
 }
 
 int
@@ -323,23 +325,41 @@ mailbox_args(const char *name, int *a0, int *a1)
 	return 0;
 }
 
-/* 1: the argument names a hidden mailbox; -1: no verdict. */
+/*
+ * 1: the name is of a hidden mailbox, or too long to tell; -1: no
+ * verdict.
+ */
 static int
-hidden_arg(struct imap_policy *pol, int i)
+hidden_name(struct imap_policy *pol, const uint8_t *p, size_t len)
+{
+	struct verdict	 v;
+
+	if (imap_list_name_bytes(p, len, pol->name, sizeof(pol->name)) == -1)
+		return 1;
+	if (ask_list(pol, pol->name, &v) == -1)
+		return -1;
+	return v.action == RULES_HIDE;
+}
+
+/*
+ * The same for argument i.  A literal's contents are not here yet: when
+ * it is the one whose octets come next, they are held and checked as
+ * they complete (imap_policy_client_more()).
+ */
+static int
+hidden_arg(struct imap_policy *pol, const struct imap_sev *sev, int i)
 {
 	const struct rules_arg	*a;
-	struct verdict		 v;
 
 	if (i < 0 || (size_t)i >= pol->args.n)
 		return 0;
 	a = &pol->args.val[i];
-	/* A literal's contents are not here yet: see postern.rules(5). */
-	if (a->s == NULL || imap_list_name_bytes((const uint8_t *)a->s,
-	    a->len, pol->name, sizeof(pol->name)) == -1)
+	if (a->s == NULL) {
+		if ((size_t)i == pol->args.n - 1 && !sev->ev.final)
+			pol->litname = 1;
 		return 0;
-	if (ask_list(pol, pol->name, &v) == -1)
-		return -1;
-	return v.action == RULES_HIDE;
+	}
+	return hidden_name(pol, (const uint8_t *)a->s, a->len);
 }
 
 static enum imap_pol_do
@@ -350,8 +370,9 @@ refuse_hidden(struct imap_policy *pol, const struct imap_sev *sev,
 
 	if (!mailbox_args(sev->cmd->name, &a0, &a1))
 		return IPOL_PASS;
-	if ((h = hidden_arg(pol, a0)) == 0)
-		h = hidden_arg(pol, a1);
+	pol->litname = 0;
+	if ((h = hidden_arg(pol, sev, a0)) == 0)
+		h = hidden_arg(pol, sev, a1);
 	if (h == -1)
 		return reply(out, sev->cmd->tag, "NO", "UNAVAILABLE",
 		    unavailable, IPOL_ANSWER);
@@ -359,6 +380,69 @@ refuse_hidden(struct imap_policy *pol, const struct imap_sev *sev,
 		return reply(out, sev->cmd->tag, "NO", "NONEXISTENT",
 		    "No such mailbox", IPOL_ANSWER);
 	return IPOL_PASS;
+}
+
+/* A hidden mailbox named after the first line: the session ends. */
+static enum imap_pol_do
+hidden_late(struct buf *out, int h)
+{
+	buf_reset(out);
+	if (h == -1)
+		return abort_line(out, "[UNAVAILABLE] Policy unavailable");
+	return abort_line(out, "[NONEXISTENT] No such mailbox");
+}
+
+/* A literal that names a mailbox: held whole, then checked. */
+static enum imap_pol_do
+literal_name(struct imap_policy *pol, const struct imap_event *ev,
+    struct buf *out)
+{
+	int	 h;
+
+	if (buf_add(&pol->lit, ev->data, ev->len) == -1) {
+		pol->litname = 0;
+		return hidden_late(out, 1);
+	}
+	if (ev->litleft > 0)
+		return IPOL_DROP;
+	pol->litname = 0;
+	h = hidden_name(pol, buf_data(&pol->lit), buf_len(&pol->lit));
+	if (h != 0) {
+		buf_reset(&pol->lit);
+		return hidden_late(out, h);
+	}
+	(void)buf_add(out, buf_data(&pol->lit), buf_len(&pol->lit));
+	buf_reset(&pol->lit);
+	return IPOL_REPLACE;
+}
+
+enum imap_pol_do
+imap_policy_client_more(struct imap_policy *pol, const struct imap_session *s,
+    const struct imap_sev *sev, struct buf *out)
+{
+	const struct imap_token	*tok;
+	unsigned int		 ntok;
+	int			 a0, a1, h, plus;
+
+	if (!imap_policy_on(pol) || sev->cmd == NULL ||
+	    (sev->flags & (IMAP_SEVF_SASL | IMAP_SEVF_DONE)))
+		return IPOL_PASS;
+	buf_reset(out);
+	if (sev->ev.type == IMAP_EV_LITDATA)
+		return pol->litname ? literal_name(pol, &sev->ev, out) :
+		    IPOL_PASS;
+	if (sev->ev.type != IMAP_EV_LINE || sev->ev.seg == 0 ||
+	    !mailbox_args(sev->cmd->name, &a0, &a1))
+		return IPOL_PASS;
+	/* The arguments so far, with those of this line. */
+	tok = imap_parser_tokens(&s->cli, &ntok);
+	plus = IMAP_LIT_KIND(sev->ev.lit) == IMAP_LIT_PLUS;
+	if (imap_args_parse(&pol->args, tok, ntok, plus) == -1)
+		return hidden_late(out, 1);
+	pol->litname = 0;
+	if ((h = hidden_arg(pol, sev, a0)) == 0)
+		h = hidden_arg(pol, sev, a1);
+	return h != 0 ? hidden_late(out, h) : IPOL_PASS;
 }
 
 static int
@@ -468,6 +552,8 @@ imap_policy_request(struct imap_policy *pol, const struct imap_session *s,
 	int			 plus;
 
 	buf_reset(out);
+	pol->litname = 0;
+	buf_reset(&pol->lit);
 	tok = imap_parser_tokens(&s->cli, &ntok);
 	plus = IMAP_LIT_KIND(sev->ev.lit) == IMAP_LIT_PLUS &&
 	    !(sev->flags & IMAP_SEVF_LIT_CONVERT);

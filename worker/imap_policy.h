@@ -39,7 +39,9 @@ struct imap_policy {
 	unsigned int		 hold_open;	/* offset after "(" in held */
 	size_t			 hold_name;	/* name octets so far */
 	struct buf		 held;
-	char			 name[VERDICT_MAILBOX_MAX];
+	int			 litname;	/* client literal: a mailbox */
+	struct buf		 lit;		/* its octets, held */
+	char			 name[POLICY_STR_MAX];
 	enum imap_state		 state;
 };
 
@@ -50,6 +52,15 @@ void	 imap_policy_free(struct imap_policy *);
 int	 imap_policy_on(const struct imap_policy *);
 /* Client: the first line of a command (IMAP_SEVF_CMD_START, FORWARD). */
 enum imap_pol_do imap_policy_request(struct imap_policy *,
+	    const struct imap_session *, const struct imap_sev *,
+	    struct buf *);
+/*
+ * Client: a later line of a command, or literal octets (FORWARD).  A
+ * mailbox name there that the list rules hide ends the session, since
+ * the command's first line went upstream already; a name sent as a
+ * literal is held until it is whole, then checked.
+ */
+enum imap_pol_do imap_policy_client_more(struct imap_policy *,
 	    const struct imap_session *, const struct imap_sev *,
 	    struct buf *);
 /* Client: a SASL line (AUTHENTICATE PLAIN names the user). */

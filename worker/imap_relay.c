@@ -68,6 +68,7 @@ static void	 client_event(struct imap_relay *, const struct imap_sev *);
 static int	 client_refused(struct imap_relay *, const struct imap_sev *);
 static int	 client_policy(struct imap_relay *, const struct imap_sev *);
 static int	 server_policy(struct imap_relay *, const struct imap_sev *);
+static int	 client_more(struct imap_relay *, const struct imap_sev *);
 static size_t	 server_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 server_event(struct imap_relay *, const struct imap_sev *);
 static void	 server_timers(struct imap_relay *, const struct imap_sev *);
@@ -285,6 +286,9 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	}
 	if (sev->flags & IMAP_SEVF_SASL)
 		imap_policy_sasl(&ir->pol, sev);
+	if (!(sev->flags & IMAP_SEVF_CMD_START) &&
+	    sev->act == IMAP_ACT_FORWARD && client_more(ir, sev))
+		return;
 	if (sev->flags & IMAP_SEVF_DONE)
 		/* IDLE is over for the client, whatever the server says. */
 		relay_set_timeout(ir->relay, ir->conf->timeout_idle);
@@ -563,6 +567,29 @@ server_policy(struct imap_relay *ir, const struct imap_sev *sev)
 		    !ir->pol.hold)
 			ir->srv_mid = 0;
 		deliver(ir);
+		return 1;
+	}
+}
+
+/*
+ * Later lines and literal octets of a command (imap_policy.h): 1 when
+ * handled here (held, sent from the policy's copy, or the session ended).
+ */
+static int
+client_more(struct imap_relay *ir, const struct imap_sev *sev)
+{
+	switch (imap_policy_client_more(&ir->pol, &ir->s, sev,
+	    &ir->scratch)) {
+	case IPOL_PASS:
+		return 0;
+	case IPOL_REPLACE:
+		relay_forward(ir->relay, RELAY_UPSTREAM, buf_data(&ir->scratch),
+		    buf_len(&ir->scratch), 0);
+		return 1;
+	case IPOL_ABORT:
+		policy_abort(ir);
+		return 1;
+	default:
 		return 1;
 	}
 }

@@ -40,6 +40,14 @@ def main():
             if ln.startswith(tag + " ") or ln.startswith("* BYE"):
                 return ln
 
+    def send(b):
+        try:
+            s.sendall(b)
+        except OSError:
+            # closed on us: show what came before the end
+            while True:
+                line()
+
     line()
     for cmd in sys.argv[2:]:
         nowait = cmd.startswith("!")
@@ -57,12 +65,9 @@ def main():
                     if not ln.startswith("+"):
                         answered = True
                         break
-                s.sendall(p[:n].encode())
+                send(p[:n].encode())
                 p = p[n:]
-            if i < len(parts) - 1:
-                s.sendall(p.encode() + b"\r\n")
-            else:
-                s.sendall(p.encode() + b"\r\n")
+            send(p.encode() + b"\r\n")
         if not nowait and not answered:
             until(tag)
     s.close()
