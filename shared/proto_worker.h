@@ -85,7 +85,7 @@ struct worker_config {
 	uint32_t timeout_imap_idle;	/* inside IDLE; at least 29 min, RFC 2177 */
 	uint32_t timeout_upstream;	/* upstream connect and greeting */
 	uint32_t sessions;		/* quota, for information only */
-	uint32_t timeout_policy;	/* ms for a verdict; 0: the default */
+	uint32_t timeout_policy;	/* ms for a verdict; 0: no policy store */
 	char	 listener[WORKER_NAME_MAX];
 	char	 chroot[WORKER_PATH_MAX];
 };

@@ -329,6 +329,14 @@ verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
 		errno = ENOTCONN;
 		return -1;
 	}
+	/* A policy store, but no channel to policyd: fail closed now. */
+	if (vs->pc->ch.fd == -1) {
+		if (vs->failed++ == 0)
+			log_warnx("no channel to postern-policyd: verdicts "
+			    "fail closed");
+		errno = ENOTCONN;
+		return -1;
+	}
 	h = hash_q(q, vs->state);
 	if ((gen = policy_generation(vs->pc)) != 0 &&
 	    (sl = lookup(vs, q, h, gen)) != NULL) {

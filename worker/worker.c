@@ -50,6 +50,7 @@ static void	 config_read(struct msgchan *, struct worker_config *);
 static int	 config_valid(const struct worker_config *);
 static void	 confine(const struct worker_config *);
 static void	 policyd_start(int);
+static int	 policyd_lost(void);
 static void	 serve(struct msgchan *, const struct worker_config *)
 		    __attribute__((noreturn));
 
@@ -83,10 +84,15 @@ main(int argc, char *argv[])
 		fatal("send ready");
 	log_debug("ready");
 	/*
-	 * The master sends MSG_W_POLICYD right after the config slice
-	 * when postern.conf has a policy store; without one sessions are
-	 * relayed with no verdicts at all.
+	 * With a policy store the master sends MSG_W_POLICYD right after
+	 * the config slice, unless policyd is down: then every verdict
+	 * fails closed until this worker is replaced.  Without one sessions
+	 * are relayed with no verdicts at all.
 	 */
+	if (conf.timeout_policy > 0) {
+		msgchan_init(&policyd.ch, -1, MSGCHAN_FDS, 0);
+		env.policy = &policyd;
+	}
 	serve(&chan, &conf);
 }
 
@@ -218,7 +224,7 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				client = -1;
 				if (msg_flush(chan) == -1)
 					fatal("write to the master");
-				if (rc == -1) {
+				if (rc == -1 || policyd_lost()) {
 					(void)msg_send(chan, READY_TIMEOUT_MS);
 					_exit(0);
 				}
@@ -230,7 +236,7 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				 * queries; empty body, one per life.
 				 */
 				if (policyd_fd != -1 || m.len != 0 ||
-				    m.fd == -1)
+				    m.fd == -1 || env.policy == NULL)
 					goto bad;
 				policyd_fd = m.fd;
 				policyd_start(policyd_fd);
@@ -285,4 +291,32 @@ policyd_start(int fd)
 		    "closed");
 	else
 		log_debug("policy enforced: verdicts from postern-policyd");
+}
+
+/*
+ * policyd restarted (or was down when we started): our channel is dead
+ * or missing and every verdict fails closed.  After the session that
+ * found out, the worker exits, and the master starts one with a channel
+ * to the new policyd.
+ */
+static int
+policyd_lost(void)
+{
+	struct pollfd	 pfd;
+
+	if (env.policy == NULL)
+		return 0;
+	if (policyd.ch.fd == -1 || policyd.ch.eof) {
+		log_warnx("no channel to postern-policyd: exiting, to be "
+		    "replaced");
+		return 1;
+	}
+	pfd.fd = policyd.ch.fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR))) {
+		log_warnx("postern-policyd went away: exiting, to be "
+		    "replaced");
+		return 1;
+	}
+	return 0;
 }

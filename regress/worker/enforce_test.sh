@@ -352,6 +352,7 @@ fail_closed_body()
 	setup 'timeout policy 300'
 	atf_check -o match:'^\* BYE \[UNAVAILABLE\] Policy unavailable$' $PYTHON "$CONV" $PORT
 	cat > rules <<'EOF2'
+imap response GREETING untagged OK rewrite "postern ready"
 imap request * accept
 imap response * all * accept
 imap capability * accept
@@ -377,7 +378,27 @@ print("elapsed ok" if 0.25 <= el < 1.5 else "elapsed %.3f" % el)
 EOF2
 	atf_check -o match:'^\* OK' -o match:'^b NO \[UNAVAILABLE\]' \
 	    -o match:'^elapsed ok$' cat out
-	no_deaths
+
+	# policyd restarted: a worker with a dead channel fails closed for
+	# the session that finds out, then is replaced by one with a new
+	# channel; no session is ever relayed without verdicts
+	kill -9 $pd
+	wait_log "^posternd: policyd pid [0-9]+ ready$" 2
+	ok=0
+	for i in 1 2 3 4 5 6; do
+		$PYTHON "$CONV" $PORT "$LOGIN" > try.$i
+		if grep -q '^a OK' try.$i; then
+			ok=$((ok + 1))
+			atf_check -o match:'\] postern ready$' head -1 try.$i
+		else
+			atf_check -o match:'^\* BYE \[UNAVAILABLE\]' cat try.$i
+		fi
+	done
+	[ $ok -ge 3 ] || atf_fail "only $ok sessions through new workers"
+	wait_log "postern-policyd went away: exiting, to be replaced"
+	if grep -E "worker.*(killed by signal|SIGSYS)|fatal" log; then
+		atf_fail "a worker died"
+	fi
 }
 fail_closed_cleanup()
 {
