@@ -508,12 +508,19 @@ st_timeout(struct parser *p, struct conf *conf)
 
 	while ((w = next_word(p)) != NULL) {
 		n++;
+		/* A verdict's wait is counted in milliseconds. */
+		if (strcmp(w, "policy") == 0) {
+			if (get_u32(p, "milliseconds", UNIT_NONE, 1, 60000,
+			    &conf->timeout_policy) == -1)
+				return -1;
+			continue;
+		}
 		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 			if (strcmp(w, t[i].name) == 0)
 				break;
 		if (i == sizeof(t) / sizeof(t[0])) {
-			expected(p, "'login', 'idle', 'upstream', 'start' "
-			    "or 'drain'");
+			expected(p, "'login', 'idle', 'upstream', 'start', "
+			    "'drain' or 'policy'");
 			return -1;
 		}
 		if (get_u32(p, "seconds", UNIT_SECONDS, 1, 7 * 24 * 3600,
@@ -523,7 +530,8 @@ st_timeout(struct parser *p, struct conf *conf)
 			p->idle_line = p->line;
 	}
 	if (n == 0) {
-		expected(p, "'login', 'idle', 'upstream', 'start' or 'drain'");
+		expected(p, "'login', 'idle', 'upstream', 'start', 'drain' "
+		    "or 'policy'");
 		return -1;
 	}
 	return 0;
@@ -974,6 +982,7 @@ conf_defaults(struct conf *conf)
 	conf->audit_max_size = 1024 * 1024 * 1024;
 	conf->tls_min = 0x0303;		/* TLS 1.2 */
 	conf->tls_max = 0x0304;		/* TLS 1.3 */
+	conf->timeout_policy = 2000;
 	conf->uid = (uid_t)-1;
 	conf->gid = (gid_t)-1;
 	if ((pw = getpwnam(conf->user)) != NULL) {
@@ -1120,9 +1129,10 @@ conf_print(FILE *fp, const struct conf *conf)
 	    conf->max_inflight);
 	fprintf(fp, "limit pop3-line %u username %u password %u\n",
 	    conf->max_pop3_line, conf->max_username, conf->max_password);
-	fprintf(fp, "timeout login %u idle %u upstream %u start %u drain %u\n",
-	    conf->timeout_login, conf->timeout_idle, conf->timeout_upstream,
-	    conf->timeout_start, conf->timeout_drain);
+	fprintf(fp, "timeout login %u idle %u upstream %u start %u drain %u "
+	    "policy %u\n", conf->timeout_login, conf->timeout_idle,
+	    conf->timeout_upstream, conf->timeout_start, conf->timeout_drain,
+	    conf->timeout_policy);
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		fprintf(fp, "listen on %s port %u %s name %s", l->host,
 		    l->port, proto_name(l->protocol), l->name);

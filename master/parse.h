@@ -88,6 +88,7 @@ struct conf {
 	uint32_t		 timeout_upstream;
 	uint32_t		 timeout_start;
 	uint32_t		 timeout_drain;
+	uint32_t		 timeout_policy;	/* ms, a verdict */
 
 	/* "tls" statements: every listener's, both sides. */
 	uint32_t		 tls_min;	/* TLS1_2_VERSION... */

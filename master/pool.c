@@ -175,6 +175,9 @@ pool_configure(struct conf *conf)
 		p->tmpl.timeout_imap_idle = conf->timeout_idle;
 		p->tmpl.timeout_upstream = conf->timeout_upstream;
 		p->tmpl.sessions = conf->sessions;
+		/* Zero tells the worker there is no policy to enforce. */
+		p->tmpl.timeout_policy = conf->policy_store[0] != '\0' ?
+		    conf->timeout_policy : 0;
 		memcpy(p->tmpl.listener, l->name, sizeof(p->tmpl.listener));
 		memcpy(p->tmpl.chroot, conf->chroot, sizeof(p->tmpl.chroot));
 		p->tmpl.verbose = (uint32_t)log_verbose;

@@ -213,7 +213,11 @@ refresh(void)
 /*
  * policyctl writes data.mdb with pwrite: every commit is an IN_MODIFY,
  * so a new generation is published at once, not at the next query.
- * Without inotify the periodic refresh still finds it.
+ * The event of the data pages can be read before the meta page that
+ * commits them is written, and the events of one commit may be merged
+ * into that one: IN_CLOSE_WRITE, when policyctl closes the store after
+ * its commit, makes sure we look again.  Without inotify the periodic
+ * refresh still finds it.
  */
 static void
 inotify_watch(const char *dir)
@@ -227,7 +231,8 @@ inotify_watch(const char *dir)
 		log_warn("inotify_init1");
 		return;
 	}
-	if (inotify_add_watch(inofd, path, IN_MODIFY) == -1) {
+	if (inotify_add_watch(inofd, path, IN_MODIFY |
+	    IN_CLOSE_WRITE) == -1) {
 		log_warn("inotify_add_watch %s", path);
 		close(inofd);
 		inofd = -1;

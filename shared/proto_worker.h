@@ -95,6 +95,7 @@ struct worker_config {
 	uint32_t timeout_imap_idle;	/* inside IDLE; at least 29 min, RFC 2177 */
 	uint32_t timeout_upstream;	/* upstream connect and greeting */
 	uint32_t sessions;		/* quota, for information only */
+	uint32_t timeout_policy;	/* ms for a verdict; 0: no policy store */
 	char	 listener[WORKER_NAME_MAX];
 	char	 chroot[WORKER_PATH_MAX];
 	uint32_t max_pop3_line;		/* POP3 line, CRLF included */
@@ -197,7 +198,7 @@ _Static_assert(sizeof(struct worker_audit) == 32 + 2 * 24 + 32 + 8,
     "worker_audit has no padding");
 _Static_assert(sizeof(struct worker_audit_anchor) == 24 + 8 + 32,
     "worker_audit_anchor has no padding");
-_Static_assert(sizeof(struct worker_config) == 15 * 4 + 32 + 256 + 3 * 4,
+_Static_assert(sizeof(struct worker_config) == 16 * 4 + 32 + 256 + 3 * 4,
     "worker_config has no padding");
 _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 + 3 * 64,
     "worker_session has no padding");

@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "imap_caps.h"
 #include "imap_limits.h"
+#include "imap_policy.h"
 #include "imap_relay.h"
 #include "imap_reply.h"
 #include "imap_session.h"
@@ -60,6 +61,8 @@ struct imap_relay {
 	int				 tls_handed;	/* ... and sent: relay's turn */
 	char				 tls_ok[IMAP_TAG_MAX + 128];
 	int				 tls_oklen;	/* > 0: OK not queued yet */
+	uint64_t			 id;		/* the session's */
+	struct imap_policy		 pol;
 };
 
 static void	*imap_relay_new(struct relay *, const struct worker_config *,
@@ -77,6 +80,10 @@ static const char *starttls_refusal(struct imap_relay *,
 		    const struct imap_sev *, const char **, const char **);
 static int	 tls_offered(const struct imap_relay *);
 static int	 tls_required(const struct imap_relay *);
+static void	 policy_tls_sync(struct imap_relay *);
+static int	 client_policy(struct imap_relay *, const struct imap_sev *);
+static int	 server_policy(struct imap_relay *, const struct imap_sev *);
+static int	 client_more(struct imap_relay *, const struct imap_sev *);
 static size_t	 server_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 server_event(struct imap_relay *, const struct imap_sev *);
 static void	 server_timers(struct imap_relay *, const struct imap_sev *);
@@ -100,10 +107,11 @@ imap_relay_new(struct relay *r, const struct worker_config *conf,
     const struct worker_env *env)
 {
 	struct imap_relay	*ir;
+	const struct worker_session *ws = relay_session(r);
 
-	(void)env;
 	if ((ir = calloc(1, sizeof(*ir))) == NULL)
 		return NULL;
+	ir->id = ws->id;
 	ir->relay = r;
 	ir->conf = conf;
 	imap_limits_default(&ir->lim);
@@ -130,6 +138,14 @@ imap_relay_new(struct relay *r, const struct worker_config *conf,
 		free(ir);
 		return NULL;
 	}
+	if (imap_policy_init(&ir->pol, env != NULL ? env->policy : NULL,
+	    (int)conf->timeout_policy, ws, ir->lim.resp_line_max) == -1) {
+		imap_session_free(&ir->s);
+		buf_free(&ir->pending);
+		buf_free(&ir->scratch);
+		free(ir);
+		return NULL;
+	}
 	return ir;
 }
 
@@ -138,6 +154,8 @@ imap_relay_free(void *arg)
 {
 	struct imap_relay	*ir = arg;
 
+	verdict_log_stats(&ir->pol.vs, ir->id);
+	imap_policy_free(&ir->pol);
 	imap_session_free(&ir->s);
 	buf_free(&ir->pending);
 	buf_free(&ir->scratch);
@@ -312,12 +330,17 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	    !(sev->flags & (IMAP_SEVF_SASL | IMAP_SEVF_DONE)))
 		ir->commands++;
 	if ((sev->flags & IMAP_SEVF_CMD_START) && sev->act == IMAP_ACT_FORWARD) {
-		if (client_refused(ir, sev))
+		if (client_refused(ir, sev) || client_policy(ir, sev))
 			return;
 		if (sev->cmd->desc != NULL &&
 		    (sev->cmd->desc->flags & IMAP_CMDF_LOGOUT))
 			ir->logout = 1;
 	}
+	if (sev->flags & IMAP_SEVF_SASL)
+		imap_policy_sasl(&ir->pol, sev);
+	if (!(sev->flags & IMAP_SEVF_CMD_START) &&
+	    sev->act == IMAP_ACT_FORWARD && client_more(ir, sev))
+		return;
 	if (sev->flags & IMAP_SEVF_DONE)
 		/* IDLE is over for the client, whatever the server says. */
 		relay_set_timeout(ir->relay, ir->conf->timeout_idle);
@@ -472,11 +495,14 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 	const struct imap_event	*ev = &sev->ev;
 
 	server_timers(ir, sev);
+	imap_policy_observe(&ir->pol, &ir->s, sev);
 	switch (sev->act) {
 	case IMAP_ACT_NONE:
 	case IMAP_ACT_DROP:
 		break;
 	case IMAP_ACT_FORWARD:
+		if (server_policy(ir, sev))
+			break;
 		if (ev->type == IMAP_EV_LITDATA)
 			relay_forward(ir->relay, RELAY_CLIENT, ev->data,
 			    ev->len, 1);
@@ -536,11 +562,12 @@ server_timers(struct imap_relay *ir, const struct imap_sev *sev)
  * Capabilities whose truth is ours, not the server's: STARTTLS (we add
  * our own, caps_extra()), LOGINDISABLED when we add it, COMPRESS, which
  * the worker cannot pass on, and the AUTH= mechanisms while TLS is
- * required.
+ * required; then what the capability rules hide.
  */
 struct cap_hide {
-	unsigned int	 hidden;
-	int		 required;
+	struct imap_relay	*ir;
+	unsigned int		 hidden;
+	int			 required;
 };
 
 static int
@@ -554,7 +581,8 @@ cap_keep(const struct imap_token *t, void *arg)
 	    (t->len > 9 &&
 	    strncasecmp((const char *)t->p, "COMPRESS=", 9) == 0) ||
 	    (h->required && t->len > 5 &&
-	    strncasecmp((const char *)t->p, "AUTH=", 5) == 0)) {
+	    strncasecmp((const char *)t->p, "AUTH=", 5) == 0) ||
+	    !imap_policy_cap_keep(&h->ir->pol, t)) {
 		h->hidden++;
 		return 0;
 	}
@@ -581,7 +609,7 @@ static void
 server_line(struct imap_relay *ir, const struct imap_event *ev)
 {
 	const struct imap_token	*tok;
-	struct cap_hide		 h = { 0, tls_required(ir) };
+	struct cap_hide		 h = { ir, 0, tls_required(ir) };
 	const char		*extra = "";
 	unsigned int		 ntok, first, last, i, caps = 0;
 	size_t			 tail = 0, xlen, size;
@@ -622,4 +650,118 @@ server_line(struct imap_relay *ir, const struct imap_event *ev)
 	}
 	ir->srv_mid = !ev->final;
 	deliver(ir);
+}
+
+/* The session ends by a verdict: the BYE, then both sides closed. */
+static void
+policy_abort(struct imap_relay *ir)
+{
+	bye_line(ir, (const char *)buf_data(&ir->scratch),
+	    buf_len(&ir->scratch));
+	relay_close(ir->relay, WORKER_END_POLICY);
+	ir->closed = 1;
+}
+
+/*
+ * The request verdict on a command's first line (imap_policy.h).
+ * Returns 1 when the command was handled here, 0 to forward it.
+ */
+/*
+ * The rules' "tls" is the client leg's: true from an implicit handshake
+ * or a STARTTLS on.  Told to the verdicts only when it changes, since a
+ * new context starts the cache afresh.
+ */
+static void
+policy_tls_sync(struct imap_relay *ir)
+{
+	int	 on = relay_tls_active(ir->relay, RELAY_CLIENT);
+
+	if (ir->pol.vs.tls != on)
+		verdict_set_tls(&ir->pol.vs, on);
+}
+
+static int
+client_policy(struct imap_relay *ir, const struct imap_sev *sev)
+{
+	enum imap_pol_do	 d;
+
+	policy_tls_sync(ir);
+	d = imap_policy_request(&ir->pol, &ir->s, sev, &ir->scratch);
+	if (d == IPOL_PASS)
+		return 0;
+	if (d == IPOL_REPLACE) {
+		if (sev->cmd->desc != NULL &&
+		    (sev->cmd->desc->flags & IMAP_CMDF_LOGOUT))
+			ir->logout = 1;
+		relay_forward(ir->relay, RELAY_UPSTREAM, buf_data(&ir->scratch),
+		    buf_len(&ir->scratch), 0);
+		return 1;
+	}
+	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
+		static const char bad[] = "* BYE Internal error\r\n";
+
+		log_warnx("session refused a command not in flight");
+		fail(ir, bad, sizeof(bad) - 1);
+		return 1;
+	}
+	if (d == IPOL_ANSWER)
+		answer(ir, (const char *)buf_data(&ir->scratch),
+		    buf_len(&ir->scratch));
+	else if (d == IPOL_ABORT)
+		policy_abort(ir);
+	return 1;
+}
+
+/*
+ * The response verdict (imap_policy.h) on a server event to forward.
+ * Returns 1 when it was handled here, 0 to forward it as usual.
+ */
+static int
+server_policy(struct imap_relay *ir, const struct imap_sev *sev)
+{
+	policy_tls_sync(ir);
+	switch (imap_policy_response(&ir->pol, &ir->s, sev, &ir->scratch)) {
+	case IPOL_PASS:
+		return 0;
+	case IPOL_REPLACE:
+		relay_forward(ir->relay, RELAY_CLIENT, buf_data(&ir->scratch),
+		    buf_len(&ir->scratch), 0);
+		/* More of this response comes unless the verdict drops it. */
+		ir->srv_mid = !sev->ev.final && !ir->pol.skip;
+		deliver(ir);
+		return 1;
+	case IPOL_ABORT:
+		ir->srv_mid = 0;
+		policy_abort(ir);
+		return 1;
+	default:
+		if (sev->ev.type == IMAP_EV_LINE && sev->ev.final &&
+		    !ir->pol.hold)
+			ir->srv_mid = 0;
+		deliver(ir);
+		return 1;
+	}
+}
+
+/*
+ * Later lines and literal octets of a command (imap_policy.h): 1 when
+ * handled here (held, sent from the policy's copy, or the session ended).
+ */
+static int
+client_more(struct imap_relay *ir, const struct imap_sev *sev)
+{
+	switch (imap_policy_client_more(&ir->pol, &ir->s, sev,
+	    &ir->scratch)) {
+	case IPOL_PASS:
+		return 0;
+	case IPOL_REPLACE:
+		relay_forward(ir->relay, RELAY_UPSTREAM, buf_data(&ir->scratch),
+		    buf_len(&ir->scratch), 0);
+		return 1;
+	case IPOL_ABORT:
+		policy_abort(ir);
+		return 1;
+	default:
+		return 1;
+	}
 }

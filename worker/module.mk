@@ -20,3 +20,11 @@ LIB_SRCS += worker/pop3_parse.c worker/pop3_session.c worker/pop3_policy.c \
 	worker/apop.c worker/pop3_relay.c
 # MD5 for APOP (libmd, from libbsd's dependencies).
 LIBS += -lmd
+# Policy enforcement: verdicts and their cache (verdict.h, any protocol),
+# and what they mean for IMAP (imap_policy.h, LIST results, arguments).
+LIB_SRCS += worker/verdict.c worker/imap_policy.c worker/imap_args.c \
+	worker/imap_list.c worker/imap_mutf7.c
+# verdict_test starts the real postern-policyd, by absolute path.
+$(OBJ)/regress/worker/verdict_test.o: ALL_CFLAGS += \
+	-DPOLICYD_PATH=\"$(abspath $(OBJ))/bin/postern-policyd\"
+$(OBJ)/regress/worker/verdict_test: | $(OBJ)/bin/postern-policyd

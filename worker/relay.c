@@ -206,6 +206,8 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 			timeout = 0;
 		if (r.closing && flushed(&r))
 			break;
+		/* Records of this round go out before we sleep. */
+		audit_flush();
 		if (poll(pfd, 3, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -675,6 +677,12 @@ session_end(struct relay *r)
 		log_warn("queue session end");
 		r->quit = 1;
 	}
+}
+
+const struct worker_session *
+relay_session(const struct relay *r)
+{
+	return r->sess;
 }
 
 /* ---- TLS (relay_tls.h) ---- */

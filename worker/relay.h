@@ -79,5 +79,7 @@ void	 relay_close(struct relay *, enum worker_end_reason);
 void	 relay_set_timeout(struct relay *, unsigned int seconds);
 /* The server has greeted: the upstream timer stops. */
 void	 relay_greeted(struct relay *);
+/* The session being relayed (addresses, listener), for the policy. */
+const struct worker_session *relay_session(const struct relay *);
 
 #endif

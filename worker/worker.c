@@ -21,6 +21,7 @@
 #include "audit.h"
 #include "log.h"
 #include "msg.h"
+#include "policy_client.h"
 #include "privdrop.h"
 #include "proto.h"
 #include "proto_worker.h"
@@ -42,13 +43,18 @@
 
 /* The channel to postern-policyd, once the master sent it; -1 before. */
 static int	 policyd_fd = -1;
+static struct policy_client policyd;
 /* What sessions borrow from the worker (relay.h). */
 static struct worker_env env;
+/* policyd says hello as soon as it has the channel. */
+#define POLICYD_HELLO_MS	5000
 
 static void	 channel_check(void);
 static void	 config_read(struct msgchan *, struct worker_config *);
 static int	 config_valid(const struct worker_config *);
 static void	 confine(const struct worker_config *);
+static void	 policyd_start(int);
+static int	 policyd_lost(void);
 static void	 serve(struct msgchan *, const struct worker_config *)
 		    __attribute__((noreturn));
 
@@ -86,6 +92,16 @@ main(int argc, char *argv[])
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
 		fatal("send ready");
 	log_debug("ready");
+	/*
+	 * With a policy store the master sends MSG_W_POLICYD right after
+	 * the config slice, unless policyd is down: then every verdict
+	 * fails closed until this worker is replaced.  Without one sessions
+	 * are relayed with no verdicts at all.
+	 */
+	if (conf.timeout_policy > 0) {
+		msgchan_init(&policyd.ch, -1, MSGCHAN_FDS, 0);
+		env.policy = &policyd;
+	}
 	serve(&chan, &conf);
 }
 
@@ -192,7 +208,7 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 	struct worker_upstream	 up;
 	struct pollfd		 pfds[2];
 	struct msg		 m;
-	int			 client = -1, rc;
+	int			 client = -1, rc, transparent = 0;
 
 	for (;;) {
 		while ((rc = msg_get(chan, &m)) == 1) {
@@ -211,6 +227,9 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				if (up.id != sess.id ||
 				    (m.fd == -1) == (up.error == 0))
 					goto bad;
+				if (env.policy == NULL && !transparent++)
+					log_debug("no policy store: sessions "
+					    "are relayed without verdicts");
 				log_debug("session %llu from %s port %u",
 				    (unsigned long long)sess.id,
 				    sess.client_addr, sess.client_port);
@@ -220,8 +239,12 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				client = -1;
 				if (msg_flush(chan) == -1)
 					fatal("write to the master");
-				/* A worker without its key holder is no use. */
-				if (rc == -1 || keyproxy_lost()) {
+				/*
+				 * A worker without its key holder, or
+				 * without policyd, is no use.
+				 */
+				if (rc == -1 || keyproxy_lost() ||
+				    policyd_lost()) {
 					(void)msg_send(chan, READY_TIMEOUT_MS);
 					_exit(0);
 				}
@@ -233,9 +256,10 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				 * queries; empty body, one per life.
 				 */
 				if (policyd_fd != -1 || m.len != 0 ||
-				    m.fd == -1)
+				    m.fd == -1 || env.policy == NULL)
 					goto bad;
 				policyd_fd = m.fd;
+				policyd_start(policyd_fd);
 				continue;
 			case MSG_W_AUDIT:
 				/* A segment of the slot's log (audit.h). */
@@ -284,4 +308,50 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 		    errno != EWOULDBLOCK)
 			fatal("read from the master");
 	}
+}
+
+/*
+ * The verdict channel: the hello maps the generation page.  A hello
+ * that is late is taken by the first query; until then every verdict
+ * fails closed, which is what a policy store without policyd means.
+ */
+static void
+policyd_start(int fd)
+{
+	if (policy_client_init(&policyd, fd) == -1)
+		fatal("policyd channel");
+	env.policy = &policyd;
+	if (policy_client_start(&policyd, POLICYD_HELLO_MS) == -1)
+		log_warn("no hello from postern-policyd: verdicts fail "
+		    "closed");
+	else
+		log_debug("policy enforced: verdicts from postern-policyd");
+}
+
+/*
+ * policyd restarted (or was down when we started): our channel is dead
+ * or missing and every verdict fails closed.  After the session that
+ * found out, the worker exits, and the master starts one with a channel
+ * to the new policyd.
+ */
+static int
+policyd_lost(void)
+{
+	struct pollfd	 pfd;
+
+	if (env.policy == NULL)
+		return 0;
+	if (policyd.ch.fd == -1 || policyd.ch.eof) {
+		log_warnx("no channel to postern-policyd: exiting, to be "
+		    "replaced");
+		return 1;
+	}
+	pfd.fd = policyd.ch.fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR))) {
+		log_warnx("postern-policyd went away: exiting, to be "
+		    "replaced");
+		return 1;
+	}
+	return 0;
 }

@@ -23,7 +23,7 @@ MSG_W_TLS = 123
 MSG_W_SESSION_END = 110
 HDR = struct.Struct("=5I")		# type, len, flags, peerid, pid
 # shared/proto_worker.h: the start of it; fields are added at its end.
-CONFIG = struct.Struct("=15I32s256s")
+CONFIG = struct.Struct("=16I32s256s")
 SESSION = struct.Struct("=QIIHHHH32s64s64s64s")
 UPSTREAM = struct.Struct("=QiI")
 END = struct.Struct("=QQQQQII")
@@ -92,7 +92,7 @@ _, body, _ = get([MSG_W_CONFIG])
 # proto_tls.h: the TLS slice always follows; a fake listener has no TLS.
 get([MSG_W_TLS])
 cfg = CONFIG.unpack_from(body)
-slot, listener = cfg[0], cstr(cfg[15])
+slot, listener = cfg[0], cstr(cfg[16])
 log("fake worker slot %d of %s, idle timeout %d" % (slot, listener, cfg[11]))
 if mode == "noready":
 	signal.pause()

@@ -198,6 +198,9 @@ print(f.readline().decode().strip(), flush=True)
 EOF
 	client=$!
 	wait_file client.out "^\\* OK fake slot 0 "
+	# the idle worker that replaced slot 0 is ready before the reload
+	# (else the reload may stop it before it says so)
+	wait_log "ready" 2
 	sed -i "s/timeout start 3/timeout start 4/" postern.conf
 	kill -HUP $(cat pid)
 	wait_log "^posternd: postern.conf: reloaded$"

@@ -1,0 +1,505 @@
+/*
+ * The worker's verdicts (verdict.h) against the real postern-policyd:
+ * what the cache answers without a round trip, what it must not, and
+ * failing closed.  Round trips are counted by the client's request ids.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <atf-c.h>
+#include <errno.h>
+#include <ftw.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "policy_client.h"
+#include "proto.h"
+#include "proto_policy.h"
+#include "rules.h"
+#include "store.h"
+#include "imap_policy.h"
+#include "imap_session.h"
+#include "verdict.h"
+
+#define WAIT_MS		10000
+
+static const char rules1[] =
+    "imap request NOOP reject \"guest\" if user \"guest*\"\n"
+    "imap request SELECT reject \"private\" if arg 1 ~ \"Private*\"\n"
+    "imap request * accept\n"
+    "imap response * all * accept\n"
+    "imap list hide \"Private*\"\n";
+static const char rules2[] = "imap request * reject \"closed\"\n";
+
+struct pd {
+	char		 dir[64];
+	pid_t		 pid;
+	struct msgchan	 master;
+};
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+load(const char *dir, const char *src)
+{
+	struct rules_blob	 b;
+	struct rules_error	 e;
+	struct store		*st;
+	char			 err[256];
+	uint64_t		 gen;
+
+	ATF_REQUIRE_MSG(rules_compile(src, strlen(src), "test.rules", &b,
+	    &e) == 0, "%s", e.msg);
+	ATF_REQUIRE_MSG(store_open(&st, dir, 0, NULL, err, sizeof(err)) ==
+	    STORE_OK, "%s", err);
+	if (b.size > 0)
+		ATF_REQUIRE_MSG(store_load(st, src, strlen(src), b.data,
+		    b.size, &gen) == STORE_OK, "%s", store_error(st));
+	store_close(st);
+	rules_blob_free(&b);
+}
+
+/* The next message that is not a log line. */
+static int
+master_wait(struct pd *pd, struct msg *m, int ms)
+{
+	int	 rc;
+
+	while ((rc = msg_wait(&pd->master, m, ms)) == 1 &&
+	    m->hdr.type == MSG_LOG)
+		;
+	return rc;
+}
+
+/* policyd on a store holding src (NULL: an empty store), one channel. */
+static void
+pd_start(struct pd *pd, const char *src, struct policy_client *pc)
+{
+	struct policyd_config	 c;
+	struct policyd_worker	 w = { .slot = 1 };
+	struct passwd		*pw;
+	struct msg		 m;
+	struct store		*st;
+	char			 err[256];
+	int			 sp[2];
+
+	memset(pd, 0, sizeof(*pd));
+	(void)snprintf(pd->dir, sizeof(pd->dir), "/tmp/verdict_test.XXXXXX");
+	ATF_REQUIRE(mkdtemp(pd->dir) != NULL);
+	if (src != NULL)
+		load(pd->dir, src);
+	else {
+		ATF_REQUIRE_MSG(store_open(&st, pd->dir, 0, NULL, err,
+		    sizeof(err)) == STORE_OK, "%s", err);
+		store_close(st);
+	}
+	ATF_REQUIRE((pw = getpwnam("nobody")) != NULL);
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sp) == 0);
+	ATF_REQUIRE((pd->pid = fork()) != -1);
+	if (pd->pid == 0) {
+		if (dup2(sp[1], POLICYD_CHAN_FD) == -1)
+			_exit(126);
+		execl(POLICYD_PATH, "postern-policyd", (char *)NULL);
+		_exit(127);
+	}
+	close(sp[1]);
+	msgchan_init(&pd->master, sp[0], MSGCHAN_FDS, 0);
+	memset(&c, 0, sizeof(c));
+	c.uid = pw->pw_uid;
+	c.gid = pw->pw_gid;
+	c.max_workers = 2;
+	(void)snprintf(c.store, sizeof(c.store), "%s", pd->dir);
+	ATF_REQUIRE(msg_compose(&pd->master, MSG_P_CONFIG, 0, -1, &c,
+	    sizeof(c)) == 0);
+	ATF_REQUIRE(msg_send(&pd->master, WAIT_MS) == 0);
+	ATF_REQUIRE(master_wait(pd, &m, WAIT_MS) == 1);
+	ATF_REQUIRE_EQ(m.hdr.type, MSG_READY);
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sp) == 0);
+	ATF_REQUIRE(msg_compose(&pd->master, MSG_P_WORKER, 0, sp[1], &w,
+	    sizeof(w)) == 0);
+	ATF_REQUIRE(msg_send(&pd->master, WAIT_MS) == 0);
+	ATF_REQUIRE(policy_client_init(pc, sp[0]) == 0);
+	ATF_REQUIRE(policy_client_start(pc, WAIT_MS) == 0);
+}
+
+static void
+pd_stop(struct pd *pd, struct policy_client *pc)
+{
+	int	 status;
+
+	policy_client_close(pc);
+	close(pd->master.fd);
+	msgchan_clear(&pd->master);
+	(void)kill(pd->pid, SIGTERM);
+	(void)waitpid(pd->pid, &status, 0);
+	(void)nftw(pd->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct worker_session ws = {
+	.listener = "imap", .client_addr = "192.0.2.7", .local_port = 143
+};
+
+/* Round trips so far: the client numbers its queries from 1. */
+static uint64_t
+trips(const struct policy_client *pc)
+{
+	return pc->nextid - 1;
+}
+
+static void
+ask(struct verdict_session *vs, enum rules_table t, const char *key,
+    const char *name, const struct rules_arg *args, size_t nargs,
+    struct verdict *v)
+{
+	struct verdict_q	 q = { .table = t, .key = key, .name = name,
+				    .kind = name != NULL ? RULES_UNTAGGED : 0,
+				    .args = args, .nargs = nargs };
+
+	ATF_REQUIRE_MSG(verdict_ask(vs, &q, v) == 0, "%s: %s", key,
+	    strerror(errno));
+}
+
+ATF_TC(cache_hits);
+ATF_TC_HEAD(cache_hits, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a verdict on the session alone is "
+	    "answered again from the cache, in the next session with the "
+	    "same context too; one on arguments is asked again");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(cache_hits, tc)
+{
+	static struct verdict_session	 vs;
+	struct policy_client		 pc;
+	struct pd			 pd;
+	struct verdict			 v;
+	struct rules_arg		 a = { "Private/x", 9 };
+	int				 i;
+
+	pd_start(&pd, rules1, &pc);
+	ATF_REQUIRE(verdict_init(&vs, &pc, 1000, RULES_IMAP, &ws) == 0);
+	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+	ATF_CHECK_EQ(v.action, RULES_ACCEPT);
+	ATF_CHECK(!v.cached);
+	ATF_CHECK_EQ(trips(&pc), 1);
+	for (i = 0; i < 1000; i++) {
+		ask(&vs, RULES_RESPONSE, "FETCH", "FETCH", NULL, 0, &v);
+		ATF_REQUIRE_EQ(v.action, RULES_ACCEPT);
+	}
+	ATF_CHECK(v.cached);
+	ATF_CHECK_EQ(v.gen, 1);
+	ATF_CHECK_EQ(v.ans->gen, 1);
+	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+	ATF_CHECK(v.cached);
+	/* NOOP once, FETCH once */
+	ATF_CHECK_EQ(trips(&pc), 2);
+	ATF_CHECK_EQ(vs.asked, 1002);
+	ATF_CHECK_EQ(vs.hits, 1000);
+
+	/* SELECT's rule reads an argument: never from the cache */
+	for (i = 0; i < 3; i++) {
+		ask(&vs, RULES_REQUEST, "SELECT", NULL, &a, 1, &v);
+		ATF_CHECK_EQ(v.action, RULES_REJECT);
+		ATF_CHECK(!v.cached);
+	}
+	ATF_CHECK_EQ(trips(&pc), 5);
+	/* the list table's verdict is kept per mailbox */
+	ask(&vs, RULES_LIST, "*", NULL, NULL, 0, &v);
+	{
+		struct verdict_q q = { .table = RULES_LIST, .key = "*",
+		    .mailbox = "Private/a" };
+
+		ATF_REQUIRE(verdict_ask(&vs, &q, &v) == 0);
+		ATF_CHECK_EQ(v.action, RULES_HIDE);
+		ATF_REQUIRE(verdict_ask(&vs, &q, &v) == 0);
+		ATF_CHECK(v.cached);
+		ATF_CHECK_EQ(v.action, RULES_HIDE);
+		q.mailbox = "Public";
+		ATF_REQUIRE(verdict_ask(&vs, &q, &v) == 0);
+		ATF_CHECK(!v.cached);
+		ATF_CHECK_EQ(v.action, RULES_ACCEPT);
+	}
+	verdict_free(&vs);
+
+	/* the worker's next session, same context: the cache is warm */
+	ATF_REQUIRE(verdict_init(&vs, &pc, 1000, RULES_IMAP, &ws) == 0);
+	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+	ATF_CHECK(v.cached);
+	verdict_free(&vs);
+	/* another client address: its own verdicts */
+	{
+		struct worker_session ws2 = ws;
+
+		(void)snprintf(ws2.client_addr, sizeof(ws2.client_addr),
+		    "192.0.2.8");
+		ATF_REQUIRE(verdict_init(&vs, &pc, 1000, RULES_IMAP,
+		    &ws2) == 0);
+		ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+		ATF_CHECK(!v.cached);
+		verdict_free(&vs);
+	}
+	pd_stop(&pd, &pc);
+}
+
+ATF_TC(cache_context);
+ATF_TC_HEAD(cache_context, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a new user or TLS state empties the "
+	    "cache; the state is part of its key");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(cache_context, tc)
+{
+	static struct verdict_session	 vs;
+	struct policy_client		 pc;
+	struct pd			 pd;
+	struct verdict			 v;
+
+	pd_start(&pd, rules1, &pc);
+	ATF_REQUIRE(verdict_init(&vs, &pc, 1000, RULES_IMAP, &ws) == 0);
+	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+	ATF_CHECK_EQ(v.action, RULES_ACCEPT);
+	verdict_set_user(&vs, "guest7", 6);
+	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+	ATF_CHECK(!v.cached);
+	ATF_CHECK_EQ(v.action, RULES_REJECT);
+	ATF_CHECK_STREQ(v.text, "guest");
+	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+	ATF_CHECK(v.cached);
+	ATF_CHECK_EQ(v.action, RULES_REJECT);
+	ATF_CHECK_STREQ(v.text, "guest");
+	verdict_set_state(&vs, RULES_ST_AUTHENTICATED);
+	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+	ATF_CHECK(!v.cached);
+	verdict_set_tls(&vs, 1);
+	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+	ATF_CHECK(!v.cached);
+	ATF_CHECK_EQ(trips(&pc), 4);
+	verdict_free(&vs);
+	pd_stop(&pd, &pc);
+}
+
+ATF_TC(cache_generation);
+ATF_TC_HEAD(cache_generation, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a new generation on the page makes "
+	    "the cached verdicts stale at once");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(cache_generation, tc)
+{
+	static struct verdict_session	 vs;
+	struct policy_client		 pc;
+	struct pd			 pd;
+	struct verdict			 v;
+	int				 i;
+
+	pd_start(&pd, rules1, &pc);
+	ATF_REQUIRE(verdict_init(&vs, &pc, 1000, RULES_IMAP, &ws) == 0);
+	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+	ATF_CHECK(v.cached);
+	load(pd.dir, rules2);
+	for (i = 0; i < 400 && policy_generation(&pc) != 2; i++)
+		usleep(10000);
+	ATF_REQUIRE_EQ(policy_generation(&pc), 2);
+	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
+	ATF_CHECK(!v.cached);
+	ATF_CHECK_EQ(v.gen, 2);
+	ATF_CHECK_EQ(v.action, RULES_REJECT);
+	ATF_CHECK_STREQ(v.text, "closed");
+	verdict_free(&vs);
+	pd_stop(&pd, &pc);
+}
+
+ATF_TC(fail_closed);
+ATF_TC_HEAD(fail_closed, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "no generation, or no policyd: no "
+	    "verdict, counted as failed");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(fail_closed, tc)
+{
+	static struct verdict_session	 vs;
+	struct policy_client		 pc;
+	struct pd			 pd;
+	struct verdict			 v;
+	struct verdict_q		 q = { .table = RULES_REQUEST,
+					    .key = "NOOP" };
+
+	pd_start(&pd, NULL, &pc);
+	ATF_REQUIRE(verdict_init(&vs, &pc, 1000, RULES_IMAP, &ws) == 0);
+	ATF_CHECK_EQ(verdict_ask(&vs, &q, &v), -1);
+	ATF_CHECK_EQ(vs.failed, 1);
+	(void)kill(pd.pid, SIGKILL);
+	ATF_CHECK_EQ(verdict_ask(&vs, &q, &v), -1);
+	ATF_CHECK_EQ(vs.failed, 2);
+	verdict_free(&vs);
+	pd_stop(&pd, &pc);
+
+	/* no policy store: nothing to ask */
+	ATF_REQUIRE(verdict_init(&vs, NULL, 0, RULES_IMAP, &ws) == 0);
+	ATF_CHECK_EQ(verdict_ask(&vs, &q, &v), -1);
+	verdict_free(&vs);
+}
+
+/*
+ * Server bytes through the session and the policy as imap_relay.c does:
+ * what the client would get, into out.
+ */
+static void
+server_feed(struct imap_session *s, struct imap_policy *pol, const char *in,
+    struct buf *out)
+{
+	struct imap_sev		 sev;
+	struct buf		 rep;
+	const uint8_t		*p = (const uint8_t *)in;
+	size_t			 len = strlen(in), n;
+
+	buf_init(&rep, 1 << 20);
+	while (len > 0) {
+		n = imap_session_server(s, p, len, &sev);
+		p += n;
+		len -= n;
+		imap_policy_observe(pol, s, &sev);
+		if (sev.act != IMAP_ACT_FORWARD)
+			continue;
+		switch (imap_policy_response(pol, s, &sev, &rep)) {
+		case IPOL_PASS:
+			if (sev.ev.type == IMAP_EV_LITDATA)
+				(void)buf_add(out, sev.ev.data, sev.ev.len);
+			else
+				(void)buf_add(out, sev.ev.raw, sev.ev.rawlen);
+			break;
+		case IPOL_REPLACE:
+		case IPOL_ABORT:
+			(void)buf_add(out, buf_data(&rep), buf_len(&rep));
+			break;
+		default:
+			break;
+		}
+	}
+	buf_free(&rep);
+}
+
+ATF_TC(list_literal);
+ATF_TC_HEAD(list_literal, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a LIST line whose name is a literal "
+	    "is held until the name is known, then hidden, changed or "
+	    "passed whole");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(list_literal, tc)
+{
+	static const char	 rules[] =
+	    "imap list hide \"Private*\"\n"
+	    "imap list attributes \"\\\\Noselect\" if mailbox \"Arch*\"\n"
+	    "imap response * all * accept\n";
+	static struct imap_policy pol;
+	struct imap_session	 s;
+	struct imap_limits	 lim;
+	struct policy_client	 pc;
+	struct pd		 pd;
+	struct buf		 out;
+	char			 got[1024];
+
+	pd_start(&pd, rules, &pc);
+	imap_limits_default(&lim);
+	ATF_REQUIRE(imap_session_init(&s, &lim) == 0);
+	ATF_REQUIRE(imap_policy_init(&pol, &pc, 1000, &ws, 65536) == 0);
+	buf_init(&out, 1 << 20);
+	server_feed(&s, &pol, "* OK hi\r\n"
+	    "* LIST () \"/\" {9}\r\nPrivate/x\r\n"
+	    "* LIST (\\HasNoChildren) \"/\" {7}\r\nArchive"
+	    " (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+	    "* LIST (\\Marked) \"/\" {4}\r\nOpen\r\n"
+	    "* LIST () \"/\" {8}\r\nCaf&AOk-\r\n", &out);
+	(void)snprintf(got, sizeof(got), "%.*s", (int)buf_len(&out),
+	    (const char *)buf_data(&out));
+	ATF_CHECK_STREQ(got, "* OK hi\r\n"
+	    "* LIST (\\Noselect) \"/\" {7}\r\nArchive"
+	    " (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+	    "* LIST (\\Marked) \"/\" {4}\r\nOpen\r\n"
+	    "* LIST () \"/\" {8}\r\nCaf&AOk-\r\n");
+	buf_free(&out);
+	imap_policy_free(&pol);
+	imap_session_free(&s);
+	pd_stop(&pd, &pc);
+}
+
+ATF_TC(enabled_filtered);
+ATF_TC_HEAD(enabled_filtered, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "an untagged ENABLED loses what the "
+	    "capability rules hide, a [CAPABILITY] code too, COMPRESS always");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(enabled_filtered, tc)
+{
+	static const char	 rules[] =
+	    "imap capability CONDSTORE drop\n"
+	    "imap capability * accept\n"
+	    "imap response * all * accept\n";
+	static struct imap_policy pol;
+	struct imap_session	 s;
+	struct imap_limits	 lim;
+	struct policy_client	 pc;
+	struct pd		 pd;
+	struct buf		 out;
+	char			 got[1024];
+
+	pd_start(&pd, rules, &pc);
+	imap_limits_default(&lim);
+	ATF_REQUIRE(imap_session_init(&s, &lim) == 0);
+	ATF_REQUIRE(imap_policy_init(&pol, &pc, 1000, &ws, 65536) == 0);
+	buf_init(&out, 1 << 20);
+	server_feed(&s, &pol, "* OK hi\r\n"
+	    "* ENABLED CONDSTORE QRESYNC\r\n"
+	    "* ENABLED QRESYNC\r\n", &out);
+	(void)snprintf(got, sizeof(got), "%.*s", (int)buf_len(&out),
+	    (const char *)buf_data(&out));
+	ATF_CHECK_STREQ(got, "* OK hi\r\n"
+	    "* ENABLED QRESYNC\r\n"
+	    "* ENABLED QRESYNC\r\n");
+	ATF_CHECK(imap_policy_cap_keep(&pol, &(struct imap_token){
+	    .p = (const uint8_t *)"COMPRESS=DEFLATE", .len = 16,
+	    .type = IMAP_TOK_ATOM }) == 0);
+	ATF_CHECK(imap_policy_cap_keep(&pol, &(struct imap_token){
+	    .p = (const uint8_t *)"STARTTLS", .len = 8,
+	    .type = IMAP_TOK_ATOM }) == 0);
+	ATF_CHECK(imap_policy_cap_keep(&pol, &(struct imap_token){
+	    .p = (const uint8_t *)"IDLE", .len = 4,
+	    .type = IMAP_TOK_ATOM }) == 1);
+	buf_free(&out);
+	imap_policy_free(&pol);
+	imap_session_free(&s);
+	pd_stop(&pd, &pc);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, enabled_filtered);
+	ATF_TP_ADD_TC(tp, list_literal);
+	ATF_TP_ADD_TC(tp, cache_hits);
+	ATF_TP_ADD_TC(tp, cache_context);
+	ATF_TP_ADD_TC(tp, cache_generation);
+	ATF_TP_ADD_TC(tp, fail_closed);
+	return atf_no_error();
+}

@@ -1,0 +1,18 @@
+/*
+ * Mailbox names in IMAP's modified UTF-7 (RFC 3501 section 5.1.3), to
+ * UTF-8, so that rules name mailboxes as people write them.
+ */
+#ifndef POSTERN_IMAP_MUTF7_H
+#define POSTERN_IMAP_MUTF7_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * in[0..len) to UTF-8 in out, NUL-terminated: the length, or -1 when the
+ * name is not valid modified UTF-7 (then the caller uses it as it is) or
+ * out is too small.
+ */
+int	 imap_mutf7_decode(const uint8_t *, size_t, char *, size_t);
+
+#endif

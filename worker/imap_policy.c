@@ -1,0 +1,879 @@
+/*
+ * What verdicts do to an IMAP session (postern.rules(5), "ENFORCEMENT").
+ *
+ * Requests are decided on the first line of a command, before any of
+ * its bytes go upstream: the arguments the rules see are those of that
+ * line (a literal as its length; what follows a literal is not known
+ * yet).  Responses are decided on their first line; what the verdict
+ * says about the rest of the response (literal octets, later lines)
+ * follows from it (skip).  A LIST line whose mailbox name is a literal
+ * is held until the name has arrived.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit.h"
+#include "imap_caps.h"
+#include "imap_list.h"
+#include "imap_policy.h"
+#include "imap_reply.h"
+#include "log.h"
+
+#define LINE_MAX_AUDIT	1024
+/* A LIST name in a literal longer than this is not held, but passed. */
+#define HOLD_NAME_MAX	(4 * VERDICT_MAILBOX_MAX)
+
+static const char unavailable[] = "Policy unavailable";
+
+int
+imap_policy_init(struct imap_policy *pol, struct policy_client *pc,
+    int timeout_ms, const struct worker_session *ws, size_t linemax)
+{
+	memset(pol, 0, sizeof(*pol));
+	imap_args_init(&pol->args);
+	buf_init(&pol->held, linemax + HOLD_NAME_MAX);
+	buf_init(&pol->lit, POLICY_STR_MAX);
+	pol->state = IMAP_ST_GREETING;
+	if (verdict_init(&pol->vs, pc, timeout_ms, RULES_IMAP, ws) == -1) {
+		imap_policy_free(pol);
+		return -1;
+	}
+	return 0;
+}
+
+void
+imap_policy_free(struct imap_policy *pol)
+{
+	verdict_free(&pol->vs);
+	imap_args_free(&pol->args);
+	buf_free(&pol->held);
+	buf_free(&pol->lit);
+}
+
+int
+imap_policy_on(const struct imap_policy *pol)
+{
+	return pol->vs.pc != NULL;
+}
+
+static enum rules_state
+rstate(enum imap_state st)
+{
+	switch (st) {
+	case IMAP_ST_AUTH:
+		return RULES_ST_AUTHENTICATED;
+	case IMAP_ST_SELECTED:
+		return RULES_ST_SELECTED;
+	case IMAP_ST_LOGOUT:
+		return RULES_ST_LOGOUT;
+	default:
+		return RULES_ST_NOT_AUTHENTICATED;
+	}
+}
+
+static const char *
+rstate_str(enum imap_state st)
+{
+	static const char *const names[] = { "not-authenticated",
+	    "not-authenticated", "authenticated", "selected", "logout" };
+
+	return (unsigned)st < 5 ? names[st] : "?";
+}
+
+/* Rule text into a line: nothing that could end it. */
+static void
+add_clean(struct buf *out, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x20 && *s != 0x7f)
+			(void)buf_add(out, s, 1);
+}
+
+static enum imap_pol_do
+reply(struct buf *out, const char *tag, const char *status,
+    const char *code, const char *text, enum imap_pol_do what)
+{
+	char	 line[IMAP_TAG_MAX + 512];
+	int	 n;
+
+	if ((n = imap_reply(line, sizeof(line), tag, tag != NULL ?
+	    strlen(tag) : 0, status, code, text)) < 0)
+		n = imap_reply(line, sizeof(line), tag, tag != NULL ?
+		    strlen(tag) : 0, status, code, "Refused by policy");
+	if (n > 0 && buf_add(out, line, (size_t)n) == -1)
+		return IPOL_DROP;
+	return what;
+}
+
+/* reject "BAD ..." answers BAD (the convention of postern.rules(5)). */
+static enum imap_pol_do
+reject(struct buf *out, const char *tag, const char *text)
+{
+	if (text != NULL && strncmp(text, "BAD ", 4) == 0)
+		return reply(out, tag, "BAD", NULL, text + 4, IPOL_ANSWER);
+	if (text != NULL && strncmp(text, "NO ", 3) == 0)
+		text += 3;
+	return reply(out, tag, "NO", NULL, text != NULL ? text :
+	    "Refused by policy", IPOL_ANSWER);
+}
+
+static enum imap_pol_do
+abort_line(struct buf *out, const char *text)
+{
+	return reply(out, NULL, "BYE", NULL, text != NULL ? text :
+	    "Session ended by policy", IPOL_ABORT);
+}
+
+/* "STATUS rest" of a respond text: OK, NO or BAD, else OK is meant. */
+static void
+split_status(const char *text, char *status, size_t size, const char **rest)
+{
+	size_t	 n = strcspn(text, " ");
+
+	if (n > 0 && n < size && (strncasecmp(text, "OK", n) == 0 ||
+	    strncasecmp(text, "NO", n) == 0 || strncasecmp(text, "BAD", n) ==
+	    0 || strncasecmp(text, "BYE", n) == 0 ||
+	    strncasecmp(text, "PREAUTH", n) == 0)) {
+		memcpy(status, text, n);
+		status[n] = '\0';
+		*rest = text[n] == ' ' ? text + n + 1 : text + n;
+		return;
+	}
+	(void)snprintf(status, size, "OK");
+	*rest = text;
+}
+
+static enum imap_pol_do
+respond(struct buf *out, const char *tag, const struct verdict *v)
+{
+	char		 st[16];
+	const char	*rest;
+	size_t		 i;
+
+	for (i = 0; i < v->nuntagged; i++) {
+		(void)buf_add(out, "* ", 2);
+		add_clean(out, v->untagged[i]);
+		(void)buf_add(out, "\r\n", 2);
+	}
+	split_status(v->text != NULL ? v->text : "OK", st, sizeof(st), &rest);
+	return reply(out, tag, st, NULL, rest, IPOL_ANSWER);
+}
+
+/*
+ * rewrite: the tag kept, the template filled with the arguments as they
+ * were sent.  A first line that ends in a literal must still end in that
+ * literal, whose octets follow as they come.
+ */
+static enum imap_pol_do
+rewrite(struct imap_policy *pol, const struct imap_sev *sev,
+    const char *tmpl, struct buf *out)
+{
+	const struct imap_args	*a = &pol->args;
+	char			*line;
+	const struct rules_arg	*last;
+	size_t			 max = 8192;
+	int			 n;
+
+	if (tmpl == NULL || (line = malloc(max)) == NULL)
+		return reject(out, sev->cmd->tag, "[CANNOT] Rewrite failed");
+	n = rules_expand(tmpl, a->raw, a->n, line, max);
+	last = a->n > 0 ? &a->raw[a->n - 1] : NULL;
+	if (n >= 0 && !sev->ev.final && (last == NULL ||
+	    (size_t)n < last->len || memcmp(line + n - last->len, last->s,
+	    last->len) != 0))
+		n = -1;
+	if (n < 0 || memchr(line, '\r', (size_t)n) != NULL ||
+	    memchr(line, '\n', (size_t)n) != NULL) {
+		free(line);
+		return reject(out, sev->cmd->tag,
+		    "[CANNOT] Rewrite failed for these arguments");
+	}
+	if (buf_printf(out, "%s %.*s\r\n", sev->cmd->tag, n, line) == -1) {
+		free(line);
+		return IPOL_DROP;
+	}
+	free(line);
+	return IPOL_REPLACE;
+}
+
+/* Base64 of AUTHENTICATE PLAIN: "authzid NUL authcid NUL password". */
+static void
+plain_user(struct imap_policy *pol, const uint8_t *p, size_t len)
+{
+	static const char	 al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t			 dec[3 * 256];
+	const char		*q;
+	uint32_t		 bits = 0;
+	size_t			 i, n = 0, z1, z2;
+	int			 nb = 0;
+
+	pol->userlen = 0;
+	for (i = 0; i < len && p[i] != '='; i++) {
+		if ((q = memchr(al, p[i], 64)) == NULL || n == sizeof(dec))
+			return;
+		bits = bits << 6 | (uint32_t)(q - al);
+		if ((nb += 6) >= 8) {
+			nb -= 8;
+			dec[n++] = (uint8_t)(bits >> nb);
+		}
+	}
+	for (z1 = 0; z1 < n && dec[z1] != 0; z1++)
+		;
+	for (z2 = z1 + 1; z2 < n && dec[z2] != 0; z2++)
+		;
+	if (z2 >= n)
+		return;
+	/* The authorization identity when given, else the login. */
+	if (z1 > 0)
+		z2 = z1, z1 = 0;
+	else
+		z1 = z1 + 1;
+	if (z2 - z1 >= sizeof(pol->user))
+		return;
+	memcpy(pol->user, dec + z1, z2 - z1);
+	pol->userlen = z2 - z1;
+}
+
+/* LOGIN and AUTHENTICATE PLAIN name the user the server may accept. */
+static void
+track_login(struct imap_policy *pol, const struct imap_sev *sev)
+{
+	const struct imap_args	*a = &pol->args;
+	const struct imap_cmd	*c = sev->cmd;
+
+	if (c->desc == NULL || !(c->desc->flags & (IMAP_CMDF_LOGIN |
+	    IMAP_CMDF_AUTHENTICATE)))
+		return;
+	pol->login = c;
+	pol->userlen = 0;
+	pol->sasl_plain = 0;
+	if (c->desc->flags & IMAP_CMDF_AUTHENTICATE) {
+		if (a->n < 1 || a->val[0].s == NULL || a->val[0].len != 5 ||
+		    strncasecmp(a->val[0].s, "PLAIN", 5) != 0)
+			return;
+		if (a->n >= 2 && a->raw[1].s != NULL)
+			plain_user(pol, (const uint8_t *)a->raw[1].s,
+			    a->raw[1].len);
+		else
+			pol->sasl_plain = 1;
+		return;
+	}
+	if (a->n >= 1 && a->val[0].s != NULL &&
+	    a->val[0].len < sizeof(pol->user)) {
+		memcpy(pol->user, a->val[0].s, a->val[0].len);
+		pol->userlen = a->val[0].len;
+	}
+}
+
+void
+imap_policy_sasl(struct imap_policy *pol, const struct imap_sev *sev)
+{
+	const struct imap_event	*ev = &sev->ev;
+	size_t			 len = ev->rawlen;
+
+	if (!pol->sasl_plain)
+		return;
+	pol->sasl_plain = 0;
+	while (len > 0 && (ev->raw[len - 1] == '\n' || ev->raw[len - 1] ==
+	    '\r'))
+		len--;
+	plain_user(pol, ev->raw, len);
+}
+
+static int
+ask_list(struct imap_policy *pol, const char *mailbox, struct verdict *v)
+{
+	struct verdict_q	 q = { .table = RULES_LIST, .key = "*",
+				    .mailbox = mailbox };
+
+	if (verdict_ask(&pol->vs, &q, v) == -1) {
+		audit_verdict("list", "*", mailbox, strlen(mailbox), NULL, 0);
+		return -1;
+	}
+	if (!(v->cached && v->action == RULES_ACCEPT))
+		audit_verdict("list", "*", mailbox, strlen(mailbox), v->ans,
+		    v->cached);
+	return 0;
+}
+
+/* Which arguments name a mailbox that hiding must also refuse. */
+static int
+mailbox_args(const char *name, int *a0, int *a1)
+{
+	static const char *const one[] = { "SELECT", "EXAMINE", "STATUS",
+	    "APPEND", "DELETE", "SUBSCRIBE" };
+	size_t	 i;
+
+	*a0 = *a1 = -1;
+	for (i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+		if (strcmp(name, one[i]) == 0) {
+			*a0 = 0;
+			return 1;
+		}
+	if (strcmp(name, "RENAME") == 0) {
+		*a0 = 0;
+		*a1 = 1;
+		return 1;
+	}
+	if (strcmp(name, "COPY") == 0 || strcmp(name, "MOVE") == 0 ||
+	    strcmp(name, "UID COPY") == 0 || strcmp(name, "UID MOVE") == 0) {
+		*a0 = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * 1: the name is of a hidden mailbox, or too long to tell; -1: no
+ * verdict.
+ */
+static int
+hidden_name(struct imap_policy *pol, const uint8_t *p, size_t len)
+{
+	struct verdict	 v;
+
+	if (imap_list_name_bytes(p, len, pol->name, sizeof(pol->name)) == -1)
+		return 1;
+	if (ask_list(pol, pol->name, &v) == -1)
+		return -1;
+	return v.action == RULES_HIDE;
+}
+
+/*
+ * The same for argument i.  A literal's contents are not here yet: when
+ * it is the one whose octets come next, they are held and checked as
+ * they complete (imap_policy_client_more()).
+ */
+static int
+hidden_arg(struct imap_policy *pol, const struct imap_sev *sev, int i)
+{
+	const struct rules_arg	*a;
+
+	if (i < 0 || (size_t)i >= pol->args.n)
+		return 0;
+	a = &pol->args.val[i];
+	if (a->s == NULL) {
+		if ((size_t)i == pol->args.n - 1 && !sev->ev.final)
+			pol->litname = 1;
+		return 0;
+	}
+	return hidden_name(pol, (const uint8_t *)a->s, a->len);
+}
+
+static enum imap_pol_do
+refuse_hidden(struct imap_policy *pol, const struct imap_sev *sev,
+    struct buf *out)
+{
+	int	 a0, a1, h;
+
+	if (!mailbox_args(sev->cmd->name, &a0, &a1))
+		return IPOL_PASS;
+	pol->litname = 0;
+	if ((h = hidden_arg(pol, sev, a0)) == 0)
+		h = hidden_arg(pol, sev, a1);
+	if (h == -1)
+		return reply(out, sev->cmd->tag, "NO", "UNAVAILABLE",
+		    unavailable, IPOL_ANSWER);
+	if (h == 1)
+		return reply(out, sev->cmd->tag, "NO", "NONEXISTENT",
+		    "No such mailbox", IPOL_ANSWER);
+	return IPOL_PASS;
+}
+
+/* A hidden mailbox named after the first line: the session ends. */
+static enum imap_pol_do
+hidden_late(struct buf *out, int h)
+{
+	buf_reset(out);
+	if (h == -1)
+		return abort_line(out, "[UNAVAILABLE] Policy unavailable");
+	return abort_line(out, "[NONEXISTENT] No such mailbox");
+}
+
+/* A literal that names a mailbox: held whole, then checked. */
+static enum imap_pol_do
+literal_name(struct imap_policy *pol, const struct imap_event *ev,
+    struct buf *out)
+{
+	int	 h;
+
+	if (buf_add(&pol->lit, ev->data, ev->len) == -1) {
+		pol->litname = 0;
+		return hidden_late(out, 1);
+	}
+	if (ev->litleft > 0)
+		return IPOL_DROP;
+	pol->litname = 0;
+	h = hidden_name(pol, buf_data(&pol->lit), buf_len(&pol->lit));
+	if (h != 0) {
+		buf_reset(&pol->lit);
+		return hidden_late(out, h);
+	}
+	(void)buf_add(out, buf_data(&pol->lit), buf_len(&pol->lit));
+	buf_reset(&pol->lit);
+	return IPOL_REPLACE;
+}
+
+enum imap_pol_do
+imap_policy_client_more(struct imap_policy *pol, const struct imap_session *s,
+    const struct imap_sev *sev, struct buf *out)
+{
+	const struct imap_token	*tok;
+	unsigned int		 ntok;
+	int			 a0, a1, h, plus;
+
+	if (!imap_policy_on(pol) || sev->cmd == NULL ||
+	    (sev->flags & (IMAP_SEVF_SASL | IMAP_SEVF_DONE)))
+		return IPOL_PASS;
+	buf_reset(out);
+	if (sev->ev.type == IMAP_EV_LITDATA)
+		return pol->litname ? literal_name(pol, &sev->ev, out) :
+		    IPOL_PASS;
+	if (sev->ev.type != IMAP_EV_LINE || sev->ev.seg == 0 ||
+	    !mailbox_args(sev->cmd->name, &a0, &a1))
+		return IPOL_PASS;
+	/* The arguments so far, with those of this line. */
+	tok = imap_parser_tokens(&s->cli, &ntok);
+	plus = IMAP_LIT_KIND(sev->ev.lit) == IMAP_LIT_PLUS;
+	if (imap_args_parse(&pol->args, tok, ntok, plus) == -1)
+		return hidden_late(out, 1);
+	pol->litname = 0;
+	if ((h = hidden_arg(pol, sev, a0)) == 0)
+		h = hidden_arg(pol, sev, a1);
+	return h != 0 ? hidden_late(out, h) : IPOL_PASS;
+}
+
+static int
+cap_verdict(struct imap_policy *pol, const uint8_t *p, size_t len)
+{
+	struct verdict_q	 q = { .table = RULES_CAPABILITY };
+	struct verdict		 v;
+	char			 name[VERDICT_KEY_MAX];
+
+	if (len >= sizeof(name))
+		return 0;
+	memcpy(name, p, len);
+	name[len] = '\0';
+	q.key = name;
+	if (verdict_ask(&pol->vs, &q, &v) == -1) {
+		audit_verdict("capability", name, NULL, 0, NULL, 0);
+		return 0;
+	}
+	if (!(v.cached && v.action == RULES_ACCEPT))
+		audit_verdict("capability", name, NULL, 0, v.ans, v.cached);
+	return v.action == RULES_ACCEPT;
+}
+
+int
+imap_tls_cap_offer(const struct imap_token *t)
+{
+	if (imap_tok_is(t, "STARTTLS"))
+		return 0;
+	if (imap_tok_is(t, "LOGINDISABLED"))
+		return 1;
+	return -1;
+}
+
+int
+imap_policy_cap_keep(struct imap_policy *pol, const struct imap_token *t)
+{
+	int	 r;
+
+	/* Nobody could read what follows COMPRESS (RFC 4978). */
+	if (t->len >= 8 && strncasecmp((const char *)t->p, "COMPRESS", 8) ==
+	    0)
+		return 0;
+	if ((r = imap_tls_cap_offer(t)) != -1)
+		return r;
+	if (!imap_policy_on(pol))
+		return 1;
+	return cap_verdict(pol, t->p, t->len);
+}
+
+/* ENABLE asks only for what the capability rules let the client see. */
+static enum imap_pol_do
+enable(struct imap_policy *pol, const struct imap_sev *sev,
+    const struct imap_token *tok, unsigned int ntok, struct buf *out)
+{
+	unsigned int	 i, kept = 0, dropped = 0;
+
+	(void)buf_printf(out, "%s ENABLE", sev->cmd->tag);
+	for (i = 2; i < ntok; i++) {
+		if (tok[i].type == IMAP_TOK_ATOM &&
+		    imap_policy_cap_keep(pol, &tok[i])) {
+			(void)buf_add(out, " ", 1);
+			(void)buf_add(out, tok[i].p, tok[i].len);
+			kept++;
+		} else
+			dropped++;
+	}
+	(void)buf_add(out, "\r\n", 2);
+	if (dropped == 0 || !sev->ev.final) {
+		buf_reset(out);
+		return IPOL_PASS;
+	}
+	if (kept > 0)
+		return IPOL_REPLACE;
+	buf_reset(out);
+	(void)buf_add(out, "* ENABLED\r\n", 11);
+	return reply(out, sev->cmd->tag, "OK", NULL, "ENABLE completed",
+	    IPOL_ANSWER);
+}
+
+static enum imap_pol_do
+accepted(struct imap_policy *pol, const struct imap_sev *sev,
+    const struct imap_token *tok, unsigned int ntok, struct buf *out)
+{
+	enum imap_pol_do	 r;
+
+	if ((r = refuse_hidden(pol, sev, out)) != IPOL_PASS)
+		return r;
+	if (sev->cmd->desc != NULL &&
+	    (sev->cmd->desc->flags & IMAP_CMDF_ENABLE) &&
+	    (r = enable(pol, sev, tok, ntok, out)) != IPOL_PASS)
+		return r;
+	track_login(pol, sev);
+	return IPOL_PASS;
+}
+
+enum imap_pol_do
+imap_policy_request(struct imap_policy *pol, const struct imap_session *s,
+    const struct imap_sev *sev, struct buf *out)
+{
+	const struct imap_token	*tok;
+	const struct imap_cmd	*c = sev->cmd;
+	struct verdict_q	 q = { .table = RULES_REQUEST };
+	struct verdict		 v;
+	char			 line[LINE_MAX_AUDIT];
+	unsigned int		 ntok;
+	size_t			 n;
+	int			 plus;
+
+	buf_reset(out);
+	pol->litname = 0;
+	buf_reset(&pol->lit);
+	tok = imap_parser_tokens(&s->cli, &ntok);
+	plus = IMAP_LIT_KIND(sev->ev.lit) == IMAP_LIT_PLUS &&
+	    !(sev->flags & IMAP_SEVF_LIT_CONVERT);
+	if (!imap_policy_on(pol)) {
+		if (c->desc != NULL && (c->desc->flags & (IMAP_CMDF_LOGIN |
+		    IMAP_CMDF_AUTHENTICATE)) &&
+		    imap_args_parse(&pol->args, tok, ntok, plus) == 0)
+			track_login(pol, sev);
+		return IPOL_PASS;
+	}
+	if (imap_args_parse(&pol->args, tok, ntok, plus) == -1)
+		return reply(out, c->tag, "BAD", NULL,
+		    "Too many arguments for the policy", IPOL_ANSWER);
+	n = imap_args_masked_line(&pol->args, c->tag, c->name, line,
+	    sizeof(line));
+	q.key = c->name;
+	q.args = pol->args.val;
+	q.nargs = pol->args.n;
+	if (verdict_ask(&pol->vs, &q, &v) == -1) {
+		audit_verdict("request", c->name, line, n, NULL, 0);
+		return reply(out, c->tag, "NO", "UNAVAILABLE", unavailable,
+		    IPOL_ANSWER);
+	}
+	audit_verdict("request", c->name, line, n, v.ans, v.cached);
+	if ((sev->flags & IMAP_SEVF_INVALID_STATE) &&
+	    v.action != RULES_ACCEPT)
+		return reply(out, c->tag, "BAD", NULL,
+		    "Command not valid in this state", IPOL_ANSWER);
+	switch (v.action) {
+	case RULES_ACCEPT:
+		return accepted(pol, sev, tok, ntok, out);
+	case RULES_DROP:
+		return IPOL_DROP;
+	case RULES_ABORT:
+		return abort_line(out, v.text);
+	case RULES_REWRITE:
+		return rewrite(pol, sev, v.text, out);
+	case RULES_RESPOND:
+		return respond(out, c->tag, &v);
+	default:
+		return reject(out, c->tag, v.text);
+	}
+}
+
+void
+imap_policy_observe(struct imap_policy *pol, const struct imap_session *s,
+    const struct imap_sev *sev)
+{
+	if (s->state != pol->state && s->state != IMAP_ST_GREETING) {
+		/* The greeting's OK is where we were: no change to record. */
+		if (rstate(pol->state) != rstate(s->state))
+			audit_state(rstate_str(pol->state),
+			    rstate_str(s->state));
+		verdict_set_state(&pol->vs, rstate(s->state));
+		pol->state = s->state;
+	}
+	if (pol->login == NULL || !(sev->flags & IMAP_SEVF_CMD_DONE) ||
+	    sev->cmd != pol->login)
+		return;
+	pol->login = NULL;
+	pol->sasl_plain = 0;
+	if (strcmp(sev->resp, "OK") == 0 && pol->userlen > 0) {
+		verdict_set_user(&pol->vs, pol->user, pol->userlen);
+		audit_set_user(pol->vs.user);
+	}
+}
+
+static int
+is_status(const char *resp)
+{
+	return strcmp(resp, "OK") == 0 || strcmp(resp, "NO") == 0 ||
+	    strcmp(resp, "BAD") == 0 || strcmp(resp, "BYE") == 0 ||
+	    strcmp(resp, "PREAUTH") == 0;
+}
+
+/* A [CAPABILITY ...] code at tok[2], with what the rules let through. */
+static void
+add_caps(struct imap_policy *pol, struct buf *out,
+    const struct imap_token *tok, unsigned int ntok)
+{
+	unsigned int	 first, last, i;
+
+	if (!imap_caps_find(tok, ntok, &first, &last))
+		return;
+	(void)buf_add(out, "[CAPABILITY", 11);
+	for (i = first; i < last; i++)
+		if (imap_policy_cap_keep(pol, &tok[i])) {
+			(void)buf_add(out, " ", 1);
+			(void)buf_add(out, tok[i].p, tok[i].len);
+		}
+	(void)buf_add(out, "] ", 2);
+}
+
+/*
+ * rewrite of a response: a status response (OK, NO, BAD, BYE, PREAUTH)
+ * keeps its tag, status and a capability code and gets the rule's text;
+ * any other response becomes "* TEXT", the rest of it dropped.
+ */
+static enum imap_pol_do
+resp_rewrite(struct imap_policy *pol, const struct imap_sev *sev,
+    const struct imap_token *tok, unsigned int ntok, const char *text,
+    struct buf *out)
+{
+	char	 copy[1024];
+
+	/* The capability verdicts below reuse the answer text lives in. */
+	(void)snprintf(copy, sizeof(copy), "%s", text != NULL ? text : "");
+	text = copy;
+	if (tok[0].type == IMAP_TOK_TAG)
+		(void)buf_add(out, tok[0].p, tok[0].len);
+	else
+		(void)buf_add(out, "*", 1);
+	(void)buf_add(out, " ", 1);
+	if (is_status(sev->resp)) {
+		(void)buf_printf(out, "%s ", sev->resp);
+		add_caps(pol, out, tok, ntok);
+	}
+	add_clean(out, text);
+	if (buf_add(out, "\r\n", 2) == -1)
+		return IPOL_DROP;
+	pol->skip = !sev->ev.final;
+	return IPOL_REPLACE;
+}
+
+/*
+ * "* ENABLED ..." (RFC 5161) tells the client what it may now use: the
+ * capability rules filter it like a capability list.
+ */
+static enum imap_pol_do
+enabled(struct imap_policy *pol, const struct imap_event *ev,
+    const struct imap_token *tok, unsigned int ntok, struct buf *out)
+{
+	unsigned int	 i, hidden = 0;
+
+	if (ntok < 2 || tok[0].type != IMAP_TOK_STAR ||
+	    !imap_tok_is(&tok[1], "ENABLED") || !ev->final)
+		return IPOL_PASS;
+	(void)buf_add(out, "* ENABLED", 9);
+	for (i = 2; i < ntok; i++) {
+		if (tok[i].type == IMAP_TOK_ATOM &&
+		    !imap_policy_cap_keep(pol, &tok[i])) {
+			hidden++;
+			continue;
+		}
+		(void)buf_add(out, " ", 1);
+		(void)buf_add(out, tok[i].p, tok[i].len);
+	}
+	if (hidden == 0 || buf_add(out, "\r\n", 2) == -1) {
+		buf_reset(out);
+		return IPOL_PASS;
+	}
+	return IPOL_REPLACE;
+}
+
+/* A LIST line with its name: hide it, change its attributes, or pass. */
+static enum imap_pol_do
+list_decide(struct imap_policy *pol, const uint8_t *line, size_t len,
+    size_t open, size_t close, const char *name, int final, int copy,
+    struct buf *out)
+{
+	struct verdict	 v;
+
+	if (ask_list(pol, name, &v) == -1) {
+		pol->skip = 0;
+		return abort_line(out, "[UNAVAILABLE] Policy unavailable");
+	}
+	if (v.action == RULES_HIDE) {
+		pol->skip = !final;
+		return IPOL_DROP;
+	}
+	if (v.action != RULES_ATTRIBUTES || v.text == NULL) {
+		if (!copy)
+			return IPOL_PASS;
+		if (buf_add(out, line, len) == -1)
+			return IPOL_DROP;
+		return IPOL_REPLACE;
+	}
+	(void)buf_add(out, line, open);
+	add_clean(out, v.text);
+	if (buf_add(out, line + close, len - close) == -1)
+		return IPOL_DROP;
+	return IPOL_REPLACE;
+}
+
+static enum imap_pol_do
+list_line(struct imap_policy *pol, const struct imap_event *ev,
+    const struct imap_token *tok, unsigned int ntok, struct buf *out)
+{
+	struct imap_list_line	 l;
+	const struct imap_token	*m;
+	size_t			 open, close;
+
+	if (imap_list_parse(tok, ntok, &l) == -1)
+		return IPOL_PASS;
+	m = &tok[l.mbox];
+	open = (size_t)(tok[l.attr_open].p - ev->raw) + 1;
+	close = (size_t)(tok[l.attr_close].p - ev->raw);
+	if (open > ev->rawlen || close > ev->rawlen || close < open)
+		return IPOL_PASS;
+	if (m->type == IMAP_TOK_LITERAL) {
+		if (ev->final || m->num > HOLD_NAME_MAX)
+			return IPOL_PASS;
+		buf_reset(&pol->held);
+		if (buf_add(&pol->held, ev->raw, ev->rawlen) == -1)
+			return IPOL_PASS;
+		pol->hold = 1;
+		pol->hold_open = (unsigned)open;
+		pol->hold_close = (unsigned)close;
+		pol->hold_name = 0;
+		return IPOL_DROP;
+	}
+	if (imap_list_name(m, pol->name, sizeof(pol->name)) == -1)
+		return IPOL_PASS;
+	return list_decide(pol, ev->raw, ev->rawlen, open, close, pol->name,
+	    ev->final, 0, out);
+}
+
+/* The rest of a held LIST: its name's octets, then the line after. */
+static enum imap_pol_do
+held(struct imap_policy *pol, const struct imap_event *ev, struct buf *out)
+{
+	size_t		 seg0;
+	const uint8_t	*name;
+
+	if (ev->type == IMAP_EV_LITDATA) {
+		if (buf_add(&pol->held, ev->data, ev->len) == -1)
+			pol->hold = 0;
+		else
+			pol->hold_name += ev->len;
+		return IPOL_DROP;
+	}
+	pol->hold = 0;
+	seg0 = buf_len(&pol->held) - pol->hold_name;
+	name = buf_data(&pol->held) + seg0;
+	if (buf_add(&pol->held, ev->raw, ev->rawlen) == -1)
+		return abort_line(out, "Out of memory");
+	if (imap_list_name_bytes(name, pol->hold_name, pol->name,
+	    sizeof(pol->name)) == -1) {
+		(void)buf_add(out, buf_data(&pol->held), buf_len(&pol->held));
+		return IPOL_REPLACE;
+	}
+	return list_decide(pol, buf_data(&pol->held), buf_len(&pol->held),
+	    pol->hold_open, pol->hold_close, pol->name, ev->final, 1, out);
+}
+
+static enum imap_pol_do
+resp_verdict(struct imap_policy *pol, const struct imap_session *s,
+    const struct imap_sev *sev, struct buf *out)
+{
+	const struct imap_event	*ev = &sev->ev;
+	const struct imap_token	*tok;
+	struct verdict_q	 q = { .table = RULES_RESPONSE };
+	struct verdict		 v;
+	unsigned int		 ntok;
+	const char		*tag = NULL;
+	char			 tagbuf[IMAP_TAG_MAX + 1];
+
+	tok = imap_parser_tokens(&s->srv, &ntok);
+	if (ntok == 0 || tok[0].type == IMAP_TOK_PLUS)
+		return IPOL_PASS;
+	if (tok[0].type == IMAP_TOK_TAG) {
+		q.kind = RULES_TAGGED;
+		(void)snprintf(tagbuf, sizeof(tagbuf), "%.*s",
+		    (int)tok[0].len, tok[0].p);
+		tag = tagbuf;
+	} else
+		q.kind = RULES_UNTAGGED;
+	q.key = (sev->flags & IMAP_SEVF_GREETING) ? "GREETING" :
+	    sev->cmd != NULL ? sev->cmd->name : "*";
+	q.name = sev->resp;
+	if (verdict_ask(&pol->vs, &q, &v) == -1) {
+		audit_verdict("response", q.key, q.name, strlen(q.name), NULL,
+		    0);
+		return abort_line(out, "[UNAVAILABLE] Policy unavailable");
+	}
+	/* A cached accept is counted, not recorded (postern.rules(5)). */
+	if (!(v.cached && v.action == RULES_ACCEPT))
+		audit_verdict("response", q.key, q.name, strlen(q.name),
+		    v.ans, v.cached);
+	switch (v.action) {
+	case RULES_ACCEPT:
+		if (strcmp(sev->resp, "ENABLED") == 0)
+			return enabled(pol, ev, tok, ntok, out);
+		return list_line(pol, ev, tok, ntok, out);
+	case RULES_DROP:
+		pol->skip = !ev->final;
+		return IPOL_DROP;
+	case RULES_ABORT:
+		return abort_line(out, v.text);
+	case RULES_REWRITE:
+		return resp_rewrite(pol, sev, tok, ntok, v.text, out);
+	case RULES_REJECT:
+		if (sev->flags & IMAP_SEVF_GREETING)
+			return abort_line(out, v.text);
+		pol->skip = !ev->final;
+		return reply(out, tag, "NO", NULL, v.text != NULL ? v.text :
+		    "Response refused by policy", IPOL_REPLACE);
+	default:
+		return IPOL_PASS;
+	}
+}
+
+enum imap_pol_do
+imap_policy_response(struct imap_policy *pol, const struct imap_session *s,
+    const struct imap_sev *sev, struct buf *out)
+{
+	const struct imap_event	*ev = &sev->ev;
+	int			 skip;
+
+	if (!imap_policy_on(pol))
+		return IPOL_PASS;
+	buf_reset(out);
+	if (pol->hold)
+		return held(pol, ev, out);
+	if (ev->type != IMAP_EV_LINE || ev->seg > 0) {
+		skip = pol->skip;
+		if (ev->type == IMAP_EV_LINE && ev->final)
+			pol->skip = 0;
+		return skip ? IPOL_DROP : IPOL_PASS;
+	}
+	pol->skip = 0;
+	return resp_verdict(pol, s, sev, out);
+}

@@ -1,0 +1,84 @@
+/*
+ * IMAP policy enforcement: what the verdicts of postern.rules(5) mean
+ * for commands, responses, capabilities and LIST results.  imap_relay.c
+ * drives it and applies the outcome; verdict.h asks and caches.
+ *
+ * Without a policy store (no channel to policyd) every call passes: the
+ * worker is the transparent relay it was, except for what it can never
+ * let through (COMPRESS, and STARTTLS until TLS is in the worker).
+ */
+#ifndef POSTERN_IMAP_POLICY_H
+#define POSTERN_IMAP_POLICY_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "imap_args.h"
+#include "imap_session.h"
+#include "proto_worker.h"
+#include "verdict.h"
+
+enum imap_pol_do {
+	IPOL_PASS,	/* forward as the session says */
+	IPOL_ANSWER,	/* request: refuse it, send out to the client */
+	IPOL_DROP,	/* refuse it / pass nothing, send nothing */
+	IPOL_ABORT,	/* send out ("* BYE") to the client and end */
+	IPOL_REPLACE	/* send out instead (request: upstream) */
+};
+
+struct imap_policy {
+	struct verdict_session	 vs;
+	struct imap_args	 args;
+	const struct imap_cmd	*login;	/* LOGIN or AUTHENTICATE pending */
+	int			 sasl_plain;	/* next SASL line: PLAIN's */
+	char			 user[VERDICT_USER_MAX];
+	size_t			 userlen;
+	int			 skip;	/* drop the rest of the response */
+	int			 hold;	/* a LIST whose name is a literal */
+	unsigned int		 hold_close;	/* offset of ")" in held */
+	unsigned int		 hold_open;	/* offset after "(" in held */
+	size_t			 hold_name;	/* name octets so far */
+	struct buf		 held;
+	int			 litname;	/* client literal: a mailbox */
+	struct buf		 lit;		/* its octets, held */
+	char			 name[POLICY_STR_MAX];
+	enum imap_state		 state;
+};
+
+int	 imap_policy_init(struct imap_policy *, struct policy_client *,
+	    int, const struct worker_session *, size_t);
+void	 imap_policy_free(struct imap_policy *);
+/* Is there a policy to enforce? */
+int	 imap_policy_on(const struct imap_policy *);
+/* Client: the first line of a command (IMAP_SEVF_CMD_START, FORWARD). */
+enum imap_pol_do imap_policy_request(struct imap_policy *,
+	    const struct imap_session *, const struct imap_sev *,
+	    struct buf *);
+/*
+ * Client: a later line of a command, or literal octets (FORWARD).  A
+ * mailbox name there that the list rules hide ends the session, since
+ * the command's first line went upstream already; a name sent as a
+ * literal is held until it is whole, then checked.
+ */
+enum imap_pol_do imap_policy_client_more(struct imap_policy *,
+	    const struct imap_session *, const struct imap_sev *,
+	    struct buf *);
+/* Client: a SASL line (AUTHENTICATE PLAIN names the user). */
+void	 imap_policy_sasl(struct imap_policy *, const struct imap_sev *);
+/* Server: every event, before anything is forwarded (state, user). */
+void	 imap_policy_observe(struct imap_policy *,
+	    const struct imap_session *, const struct imap_sev *);
+/* Server: a LINE or LITDATA the session says to FORWARD. */
+enum imap_pol_do imap_policy_response(struct imap_policy *,
+	    const struct imap_session *, const struct imap_sev *,
+	    struct buf *);
+/* Keep this capability in a list the client sees? */
+int	 imap_policy_cap_keep(struct imap_policy *, const struct imap_token *);
+/*
+ * STARTTLS and LOGINDISABLED follow the listener's TLS mode: 1 offer
+ * it, 0 hide it, -1 not a TLS capability.  Until the worker does TLS,
+ * STARTTLS is hidden (and refused) and LOGINDISABLED passes as is.
+ */
+int	 imap_tls_cap_offer(const struct imap_token *);
+
+#endif

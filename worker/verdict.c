@@ -1,0 +1,385 @@
+/*
+ * A session's verdicts: the query from its context, the cache keyed by
+ * what the query asks and invalidated by the generation page, failing
+ * closed.  Protocol-neutral: the IMAP and POP3 engines both use it.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "verdict.h"
+
+static uint32_t	 hash_q(const struct verdict_q *, enum rules_state);
+static int	 fits(const struct verdict_q *);
+static struct verdict_slot *lookup(struct verdict_session *,
+		    const struct verdict_q *, uint32_t, uint64_t);
+static void	 store(struct verdict_session *, const struct verdict_q *,
+		    uint32_t, const struct policy_answer *);
+static void	 from_slot(struct verdict_session *,
+		    const struct verdict_slot *, struct verdict *);
+static uint32_t	 context(const struct verdict_session *);
+
+/*
+ * The cache belongs to the worker, not to one session: a verdict that
+ * depends on the session only is the same for the next session with the
+ * same context (client address, listener, port, TLS, user), so a client
+ * that comes back does not pay its capability verdicts again.  Each
+ * context seen lately gets a serial that is never reused; a slot holds
+ * the serial it was made under.
+ */
+#define CONTEXTS	16
+
+struct context {
+	uint32_t	 serial;	/* 0: unused */
+	uint64_t	 used;		/* for the least recently used */
+	int		 family;
+	uint8_t		 addr[16];
+	char		 listener[WORKER_NAME_MAX];
+	unsigned	 port;
+	int		 tls;
+	int		 hasuser;
+	char		 user[VERDICT_USER_MAX];
+};
+
+static struct context		 contexts[CONTEXTS];
+static uint32_t			 serials;
+static uint64_t			 uses;
+static struct verdict_slot	*slots;
+
+static int
+same(const struct context *c, const struct verdict_session *vs)
+{
+	return c->serial != 0 && c->family == vs->family &&
+	    memcmp(c->addr, vs->addr, sizeof(c->addr)) == 0 &&
+	    c->port == vs->port && c->tls == vs->tls &&
+	    c->hasuser == vs->hasuser && strcmp(c->user, vs->user) == 0 &&
+	    strcmp(c->listener, vs->listener) == 0;
+}
+
+/* The serial of the session's context, a new one if it is new. */
+static uint32_t
+context(const struct verdict_session *vs)
+{
+	struct context	*c, *old = &contexts[0];
+	size_t		 i;
+
+	for (i = 0; i < CONTEXTS; i++) {
+		c = &contexts[i];
+		if (same(c, vs)) {
+			c->used = ++uses;
+			return c->serial;
+		}
+		if (c->used < old->used)
+			old = c;
+	}
+	c = old;
+	c->family = vs->family;
+	memcpy(c->addr, vs->addr, sizeof(c->addr));
+	c->port = vs->port;
+	c->tls = vs->tls;
+	c->hasuser = vs->hasuser;
+	memcpy(c->user, vs->user, sizeof(c->user));
+	memcpy(c->listener, vs->listener, sizeof(c->listener));
+	c->used = ++uses;
+	/* 2^32 contexts in one worker's life would start over. */
+	if (++serials == 0)
+		serials = 1;
+	c->serial = serials;
+	return c->serial;
+}
+
+int
+verdict_init(struct verdict_session *vs, struct policy_client *pc,
+    int timeout_ms, enum rules_proto proto, const struct worker_session *ws)
+{
+	memset(vs, 0, sizeof(*vs));
+	vs->pc = pc;
+	vs->timeout_ms = timeout_ms > 0 ? timeout_ms : VERDICT_TIMEOUT_MS;
+	vs->proto = proto;
+	vs->state = proto == RULES_POP3 ? RULES_ST_AUTHORIZATION :
+	    RULES_ST_NOT_AUTHENTICATED;
+	if (ws != NULL) {
+		if (inet_pton(AF_INET, ws->client_addr, vs->addr) == 1)
+			vs->family = AF_INET;
+		else if (inet_pton(AF_INET6, ws->client_addr, vs->addr) == 1)
+			vs->family = AF_INET6;
+		(void)snprintf(vs->listener, sizeof(vs->listener), "%.*s",
+		    (int)sizeof(ws->listener), ws->listener);
+		vs->port = ws->local_port;
+	}
+	if (pc == NULL)
+		return 0;
+	if (slots == NULL && (slots = calloc(VERDICT_SLOTS,
+	    sizeof(*slots))) == NULL)
+		return -1;
+	vs->slots = slots;
+	vs->epoch = context(vs);
+	return 0;
+}
+
+void
+verdict_free(struct verdict_session *vs)
+{
+	/* The slots stay for the worker's next session. */
+	vs->slots = NULL;
+}
+
+void
+verdict_set_user(struct verdict_session *vs, const char *user, size_t len)
+{
+	if (len >= sizeof(vs->user))
+		len = sizeof(vs->user) - 1;
+	memcpy(vs->user, user, len);
+	vs->user[len] = '\0';
+	vs->hasuser = 1;
+	if (vs->slots != NULL)
+		vs->epoch = context(vs);
+}
+
+void
+verdict_set_tls(struct verdict_session *vs, int on)
+{
+	vs->tls = on;
+	if (vs->slots != NULL)
+		vs->epoch = context(vs);
+}
+
+/* The state is part of the key: nothing to forget. */
+void
+verdict_set_state(struct verdict_session *vs, enum rules_state st)
+{
+	vs->state = st;
+}
+
+/* FNV-1a over what the slot is keyed by. */
+static uint32_t
+hash_str(uint32_t h, const char *s)
+{
+	if (s != NULL)
+		for (; *s != '\0'; s++)
+			h = (h ^ (uint8_t)*s) * 16777619u;
+	return (h ^ 0xff) * 16777619u;
+}
+
+static uint32_t
+hash_q(const struct verdict_q *q, enum rules_state st)
+{
+	uint32_t	 h = 2166136261u;
+
+	h = (h ^ (uint32_t)q->table) * 16777619u;
+	h = (h ^ (uint32_t)q->kind) * 16777619u;
+	h = (h ^ (uint32_t)st) * 16777619u;
+	h = hash_str(h, q->key);
+	h = hash_str(h, q->name);
+	return hash_str(h, q->mailbox);
+}
+
+static int
+streq(const char *slot, const char *q)
+{
+	return strcmp(slot, q != NULL ? q : "") == 0;
+}
+
+/* Can the question be a cache key at all? */
+static int
+fits(const struct verdict_q *q)
+{
+	return (q->key == NULL || strlen(q->key) < VERDICT_KEY_MAX) &&
+	    (q->name == NULL || strlen(q->name) < VERDICT_NAME_MAX) &&
+	    (q->mailbox == NULL || strlen(q->mailbox) < VERDICT_MAILBOX_MAX);
+}
+
+/* The first of the VERDICT_WAYS slots a hash may be in. */
+static struct verdict_slot *
+set_of(struct verdict_session *vs, uint32_t h)
+{
+	return &vs->slots[h & (VERDICT_SLOTS - VERDICT_WAYS)];
+}
+
+static struct verdict_slot *
+lookup(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
+    uint64_t gen)
+{
+	struct verdict_slot	*sl = set_of(vs, h);
+	int			 i;
+
+	for (i = 0; i < VERDICT_WAYS; i++, sl++)
+		if (sl->gen == gen && sl->epoch == vs->epoch &&
+		    sl->hash == h && sl->table == q->table &&
+		    sl->kind == q->kind && sl->state == vs->state &&
+		    streq(sl->key, q->key) && streq(sl->name, q->name) &&
+		    streq(sl->mailbox, q->mailbox))
+			return sl;
+	return NULL;
+}
+
+/* A stale slot of the set if there is one, else each in turn. */
+static struct verdict_slot *
+victim(struct verdict_session *vs, uint32_t h, uint64_t gen)
+{
+	static unsigned		 turn;
+	struct verdict_slot	*sl = set_of(vs, h);
+	int			 i;
+
+	for (i = 0; i < VERDICT_WAYS; i++)
+		if (sl[i].gen != gen)
+			return &sl[i];
+	return &sl[turn++ % VERDICT_WAYS];
+}
+
+static void
+copy(char *dst, size_t size, const char *s)
+{
+	size_t	 n = s != NULL ? strlen(s) : 0;
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, s != NULL ? s : "", n);
+	dst[n] = '\0';
+}
+
+/* Kept only when all of it fits: a cut text would be a wrong verdict. */
+static void
+store(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
+    const struct policy_answer *a)
+{
+	struct verdict_slot	*sl;
+
+	if (a->nuntagged > 0 || !fits(q) ||
+	    (a->text != NULL && strlen(a->text) >= VERDICT_TEXT_MAX))
+		return;
+	sl = victim(vs, h, a->gen);
+	sl->gen = a->gen;
+	sl->epoch = vs->epoch;
+	sl->hash = h;
+	sl->table = (uint8_t)q->table;
+	sl->kind = (uint8_t)q->kind;
+	sl->state = (uint8_t)vs->state;
+	sl->action = a->action;
+	sl->line = a->line;
+	sl->col = a->col;
+	copy(sl->key, sizeof(sl->key), q->key);
+	copy(sl->name, sizeof(sl->name), q->name);
+	copy(sl->mailbox, sizeof(sl->mailbox), q->mailbox);
+	sl->hastext = a->text != NULL;
+	copy(sl->text, sizeof(sl->text), a->text);
+}
+
+static void
+from_slot(struct verdict_session *vs, const struct verdict_slot *sl,
+    struct verdict *v)
+{
+	struct policy_answer	*a = &vs->hit;
+
+	a->gen = sl->gen;
+	a->action = sl->action;
+	a->cacheable = 1;
+	a->line = sl->line;
+	a->col = sl->col;
+	a->text = sl->hastext ? sl->text : NULL;
+	a->file = vs->filegen == sl->gen ? vs->file : "";
+	a->nuntagged = 0;
+	v->action = sl->action;
+	v->text = a->text;
+	v->nuntagged = 0;
+	v->untagged = NULL;
+	v->gen = sl->gen;
+	v->cached = 1;
+	v->ans = a;
+}
+
+static void
+query_of(const struct verdict_session *vs, const struct verdict_q *q,
+    struct rules_query *rq)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->proto = vs->proto;
+	rq->table = q->table;
+	rq->key = q->key;
+	rq->kind = q->kind;
+	rq->name = q->name;
+	rq->tls = vs->tls;
+	rq->state = vs->state;
+	rq->user = vs->hasuser ? vs->user : NULL;
+	rq->family = vs->family;
+	memcpy(rq->addr, vs->addr, sizeof(rq->addr));
+	rq->listener = vs->listener[0] != '\0' ? vs->listener : NULL;
+	rq->port = vs->port;
+	rq->mailbox = q->mailbox;
+	rq->args = q->args;
+	rq->nargs = q->nargs;
+}
+
+int
+verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
+    struct verdict *v)
+{
+	struct rules_query	 rq;
+	struct verdict_slot	*sl;
+	uint64_t		 gen;
+	uint32_t		 h;
+
+	if (vs->pc == NULL) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	/* A policy store, but no channel to policyd: fail closed now. */
+	if (vs->pc->ch.fd == -1) {
+		if (vs->failed++ == 0)
+			log_warnx("no channel to postern-policyd: verdicts "
+			    "fail closed");
+		errno = ENOTCONN;
+		return -1;
+	}
+	h = hash_q(q, vs->state);
+	if ((gen = policy_generation(vs->pc)) != 0 &&
+	    (sl = lookup(vs, q, h, gen)) != NULL) {
+		vs->asked++;
+		vs->hits++;
+		from_slot(vs, sl, v);
+		return 0;
+	}
+	query_of(vs, q, &rq);
+	if (policy_query(vs->pc, &rq, vs->timeout_ms, &vs->ans) == -1) {
+		if (vs->failed++ == 0)
+			log_warn("no verdict for %s (%u) from postern-policyd",
+			    q->key != NULL ? q->key : "?", q->table);
+		return -1;
+	}
+	vs->asked++;
+	if (vs->filegen != vs->ans.gen) {
+		copy(vs->file, sizeof(vs->file), vs->ans.file);
+		vs->filegen = vs->ans.gen;
+	}
+	if (vs->ans.cacheable || q->nargs == 0)
+		store(vs, q, h, &vs->ans);
+	v->action = vs->ans.action;
+	v->text = vs->ans.text;
+	v->nuntagged = vs->ans.nuntagged;
+	v->untagged = vs->ans.untagged;
+	v->gen = vs->ans.gen;
+	v->cached = 0;
+	v->ans = &vs->ans;
+	log_debug("verdict %s for %s %s%s%s: generation %" PRIu64 " line %u",
+	    rules_action_name(v->action), q->key != NULL ? q->key : "",
+	    q->name != NULL ? q->name : "", q->mailbox != NULL ? " " : "",
+	    q->mailbox != NULL ? q->mailbox : "", v->gen, vs->ans.line);
+	return 0;
+}
+
+void
+verdict_log_stats(const struct verdict_session *vs, uint64_t id)
+{
+	if (vs->pc == NULL)
+		return;
+	log_debug("session %" PRIu64 ": %" PRIu64 " verdicts, %" PRIu64
+	    " from the cache (%" PRIu64 "%%), %" PRIu64 " failed", id,
+	    vs->asked, vs->hits, vs->asked > 0 ? vs->hits * 100 / vs->asked :
+	    0, vs->failed);
+}

@@ -1,0 +1,115 @@
+/*
+ * Verdicts for a session, whatever its protocol: the query built from the
+ * session's context (client address, listener, TLS, user, state), the
+ * worker's verdict cache, and failing closed.
+ *
+ * The cache answers a query again without a round trip to policyd when
+ * the answer came from the generation that is current now (the page
+ * policy_generation() reads, no syscall) and for the same context: client
+ * address, listener, port, TLS and user.  The cache is the worker's, so a
+ * later session with the same context finds it warm; a new user or TLS
+ * state is another context, whose verdicts are its own.  An answer is kept when it depends on the
+ * session alone (policyd's cacheable), or when the query carried no
+ * arguments, so that everything it depends on is in the cache key
+ * (table, key, kind, name, mailbox, state).  A lookup costs a hash and a
+ * compare: no allocation, no syscall.
+ *
+ * No verdict (policyd gone, a timeout, nothing loaded): verdict_ask()
+ * returns -1 and the caller fails closed.
+ */
+#ifndef POSTERN_WORKER_VERDICT_H
+#define POSTERN_WORKER_VERDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy_client.h"
+#include "proto_worker.h"
+#include "rules.h"
+
+#define VERDICT_SLOTS		512	/* a power of two */
+#define VERDICT_WAYS		4	/* slots a key may be in */
+#define VERDICT_KEY_MAX		48
+#define VERDICT_NAME_MAX	24
+#define VERDICT_MAILBOX_MAX	128
+#define VERDICT_TEXT_MAX	128
+#define VERDICT_USER_MAX	256
+#define VERDICT_TIMEOUT_MS	2000	/* timeout policy, by default */
+
+struct verdict_slot {
+	uint64_t		 gen;	/* 0: empty */
+	uint32_t		 epoch;
+	uint32_t		 hash;
+	uint8_t			 table;
+	uint8_t			 kind;
+	uint8_t			 state;
+	uint8_t			 hastext;
+	enum rules_action	 action;
+	unsigned		 line;
+	unsigned		 col;
+	char			 key[VERDICT_KEY_MAX];
+	char			 name[VERDICT_NAME_MAX];
+	char			 mailbox[VERDICT_MAILBOX_MAX];
+	char			 text[VERDICT_TEXT_MAX];
+};
+
+/* One question. */
+struct verdict_q {
+	enum rules_table	 table;
+	const char		*key;
+	enum rules_kind		 kind;
+	const char		*name;
+	const char		*mailbox;
+	const struct rules_arg	*args;
+	size_t			 nargs;
+};
+
+/* An answer; valid until the next verdict_ask(). */
+struct verdict {
+	enum rules_action	 action;
+	const char		*text;		/* NULL if none */
+	size_t			 nuntagged;
+	const char *const	*untagged;
+	uint64_t		 gen;
+	int			 cached;
+	const struct policy_answer *ans;	/* for the audit */
+};
+
+struct verdict_session {
+	struct policy_client	*pc;
+	int			 timeout_ms;
+	enum rules_proto	 proto;
+	int			 tls;
+	int			 family;
+	uint8_t			 addr[16];
+	char			 listener[WORKER_NAME_MAX];
+	unsigned		 port;
+	char			 user[VERDICT_USER_MAX];
+	int			 hasuser;
+	enum rules_state	 state;
+	uint32_t		 epoch;		/* the context's serial */
+	uint64_t		 asked;		/* verdicts given */
+	uint64_t		 hits;		/* of which from the cache */
+	uint64_t		 failed;	/* no verdict */
+	char			 file[256];	/* the rule file of filegen */
+	uint64_t		 filegen;
+	struct verdict_slot	*slots;
+	struct policy_answer	 ans;
+	struct policy_answer	 hit;
+};
+
+/* 0, or -1 (out of memory).  pc may be NULL: then there is no policy. */
+int	 verdict_init(struct verdict_session *, struct policy_client *,
+	    int, enum rules_proto, const struct worker_session *);
+void	 verdict_free(struct verdict_session *);
+/* Context changes; each empties the cache. */
+void	 verdict_set_user(struct verdict_session *, const char *, size_t);
+void	 verdict_set_tls(struct verdict_session *, int);
+void	 verdict_set_state(struct verdict_session *, enum rules_state);
+/* 0 and *v, or -1: no verdict, fail closed. */
+int	 verdict_ask(struct verdict_session *, const struct verdict_q *,
+	    struct verdict *);
+/* The cache's share, logged at debug level when the session ends. */
+void	 verdict_log_stats(const struct verdict_session *, uint64_t);
+
+#endif
