@@ -418,15 +418,49 @@ reload_head()
 reload_body()
 {
 	printf 'imap request NOOP respond "OK gen 0"\nimap request * accept\nimap response * all * accept\nimap capability * accept\n' > rules
-	setup
+	mkdir -m 700 audit
+	setup "audit dir \"$PWD/audit\""
 	pd=$(sed -nE 's/^posternd: policyd pid ([0-9]+) ready$/\1/p' log | tail -1)
+	gen0=$("$POLICYCTL" -s "$PWD/store" history | sed -nE 's/^[* ]*generation ([0-9]+) .*/\1/p' | tail -1)
 	atf_check -o save:out $PYTHON "$RELOAD" $PORT "$POLICYCTL" \
-	    "$PWD/store" 50 200 $pd
+	    "$PWD/store" 50 200 $pd "$PWD/answers"
 	cat out
 	atf_check -o match:'^ok ' cat out
 	# the cache answered most verdicts, and says so at session end
 	wait_log "verdicts, [0-9]+ from the cache" 50
 	no_deaths
+	# Every NOOP's verdict record names the rule set and generation the
+	# client's answer came from (rule set I is generation gen0 + I), and
+	# the logs verify.
+	atf_check -o match:": good, " -o not-match:"line [0-9]" \
+	    "$POLICYCTL" audit verify audit/worker-*.log
+	$PYTHON - "$gen0" "$PWD/answers" audit/worker-*.log <<'EOF2' ||
+import json, re, sys
+gen0 = int(sys.argv[1])
+seen = sorted(int(l) for l in open(sys.argv[2]))
+got = []
+for f in sys.argv[3:]:
+	for l in open(f):
+		r = json.loads(l)
+		if r["event"] != "verdict" or r["key"] != "NOOP":
+			continue
+		# rule set 0 is ./rules, generation gen0
+		m = re.fullmatch(r"rules(?:\.(\d+))?:1", r["rule"])
+		assert m, r
+		i = int(m.group(1) or 0)
+		assert r["generation"] == gen0 + i, r
+		got.append(i)
+got.sort()
+assert got == seen, (len(got), len(seen))
+print("%d verdict records match the answers" % len(got))
+EOF2
+	    atf_fail "audit records and answers differ"
+	# LOGIN's verdicts are recorded, its password masked.
+	grep -q '"key":"LOGIN","what":"a LOGIN testuser \*\*\*"' \
+	    audit/worker-*.log || atf_fail "no masked LOGIN verdict record"
+	if grep -rl testpass audit; then
+		atf_fail "the password is in the audit logs"
+	fi
 }
 reload_cleanup()
 {

@@ -1,5 +1,5 @@
 #! /usr/bin/python3
-"""reload.py PORT POLICYCTL STORE SESSIONS LOADS POLICYD_PID, for
+"""reload.py PORT POLICYCTL STORE SESSIONS LOADS POLICYD_PID [ANSWERS], for
 enforce_test.sh.
 
 SESSIONS sessions log in through postern and send NOOPs, which the rules
@@ -9,7 +9,9 @@ current at some moment between the NOOP's sending and its answer: set I
 was being loaded before the answer came, and set I+1 was not yet
 published when the NOOP was sent.  "Published" is what the workers go
 by: policyd's generation page, read here from its memfd in /proc.  No session may see an error or lose its
-connection.  Prints "ok N answers" or what went wrong, exit 1.
+connection.  Prints "ok N answers" or what went wrong, exit 1.  With
+ANSWERS, writes there the rule set of every answer, one a line, so the
+audit records can be held against what the clients saw.
 """
 
 import mmap
@@ -122,6 +124,9 @@ def main():
     if seen < nloads / 4:
         print("only %d of %d rule sets seen" % (seen, nloads))
         sys.exit(1)
+    if len(sys.argv) > 7:
+        with open(sys.argv[7], "w") as fp:
+            fp.write("".join("%d\n" % i for _, _, i in answers))
     lags.sort()
     print("ok %d answers, %d rule sets seen, publish lag p50 %.1f ms "
           "max %.1f ms" % (len(answers), seen, 1000 * lags[len(lags) // 2],
