@@ -262,6 +262,7 @@ store(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
 	sl->kind = (uint8_t)q->kind;
 	sl->state = (uint8_t)vs->state;
 	sl->action = a->action;
+	sl->tls = (uint8_t)a->tls;
 	sl->line = a->line;
 	sl->col = a->col;
 	copy(sl->key, sizeof(sl->key), q->key);
@@ -279,6 +280,7 @@ from_slot(struct verdict_session *vs, const struct verdict_slot *sl,
 
 	a->gen = sl->gen;
 	a->action = sl->action;
+	a->tls = (enum rules_tls)sl->tls;
 	a->cacheable = 1;
 	a->line = sl->line;
 	a->col = sl->col;
@@ -286,6 +288,7 @@ from_slot(struct verdict_session *vs, const struct verdict_slot *sl,
 	a->file = vs->filegen == sl->gen ? vs->file : "";
 	a->nuntagged = 0;
 	v->action = sl->action;
+	v->tls = a->tls;
 	v->text = a->text;
 	v->nuntagged = 0;
 	v->untagged = NULL;
@@ -360,6 +363,7 @@ verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
 	if (vs->ans.cacheable || q->nargs == 0)
 		store(vs, q, h, &vs->ans);
 	v->action = vs->ans.action;
+	v->tls = vs->ans.tls;
 	v->text = vs->ans.text;
 	v->nuntagged = vs->ans.nuntagged;
 	v->untagged = vs->ans.untagged;
