@@ -51,6 +51,9 @@ static struct context		 contexts[CONTEXTS];
 static uint32_t			 serials;
 static uint64_t			 uses;
 static struct verdict_slot	*slots;
+/* The rule file of generation filegen, for the slots' audit records. */
+static char			 file[256];
+static uint64_t			 filegen;
 
 static int
 same(const struct context *c, const struct verdict_session *vs)
@@ -285,7 +288,7 @@ from_slot(struct verdict_session *vs, const struct verdict_slot *sl,
 	a->line = sl->line;
 	a->col = sl->col;
 	a->text = sl->hastext ? sl->text : NULL;
-	a->file = vs->filegen == sl->gen ? vs->file : "";
+	a->file = filegen == sl->gen ? file : "";
 	a->nuntagged = 0;
 	v->action = sl->action;
 	v->tls = a->tls;
@@ -356,9 +359,9 @@ verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
 		return -1;
 	}
 	vs->asked++;
-	if (vs->filegen != vs->ans.gen) {
-		copy(vs->file, sizeof(vs->file), vs->ans.file);
-		vs->filegen = vs->ans.gen;
+	if (filegen != vs->ans.gen) {
+		copy(file, sizeof(file), vs->ans.file);
+		filegen = vs->ans.gen;
 	}
 	if (vs->ans.cacheable || q->nargs == 0)
 		store(vs, q, h, &vs->ans);

@@ -93,8 +93,6 @@ struct verdict_session {
 	uint64_t		 asked;		/* verdicts given */
 	uint64_t		 hits;		/* of which from the cache */
 	uint64_t		 failed;	/* no verdict */
-	char			 file[256];	/* the rule file of filegen */
-	uint64_t		 filegen;
 	struct verdict_slot	*slots;
 	struct policy_answer	 ans;
 	struct policy_answer	 hit;
