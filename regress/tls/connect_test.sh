@@ -21,8 +21,9 @@ certs()
 	chmod 600 ec.key
 }
 
-# setup: Dovecot, ./rules in the store, posternd with three listeners:
-# st (STARTTLS, a certificate), imaps (implicit) and plain (none).
+# setup: Dovecot, ./rules in the store, posternd with four listeners:
+# st (STARTTLS, a certificate), imaps (implicit), plain (none) and pop
+# (POP3, none).
 setup()
 {
 	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
@@ -35,6 +36,7 @@ setup()
 	ST=$(free_port)
 	IMAPS=$(free_port)
 	PLAIN=$(free_port)
+	POP=$(free_port)
 	cert="certificate \"$PWD/ec.crt\" key \"$PWD/ec.key\""
 	cat > postern.conf <<EOF2
 user nobody
@@ -50,11 +52,13 @@ listen on 127.0.0.1 port $IMAPS imap name imaps tls implicit $cert \
 	upstream 127.0.0.1 port $IMAP_PORT
 listen on 127.0.0.1 port $PLAIN imap name plain \
 	upstream 127.0.0.1 port $IMAP_PORT
+listen on 127.0.0.1 port $POP pop3 name pop \
+	upstream 127.0.0.1 port $POP3_PORT
 EOF2
 	"$POSTERND" -d -v -f postern.conf > log 2>&1 &
 	echo $! > posternd.pid
-	wait_file log "worker slot [0-9]+ pid [0-9]+ ready" 3
-	wait_file log "policy enforced" 3
+	wait_file log "worker slot [0-9]+ pid [0-9]+ ready" 4
+	wait_file log "policy enforced" 4
 }
 
 common_head()
@@ -142,6 +146,7 @@ imap request LOGIN reject "[PRIVACYREQUIRED] Use TLS first" unless tls
 imap request * accept
 imap response * all * accept
 imap capability * accept
+pop3 connect tls none if client 127.0.0.2
 EOF2
 }
 
@@ -268,8 +273,33 @@ fail_closed_cleanup()
 	common_cleanup
 }
 
+atf_test_case pop3 cleanup
+pop3_head()
+{
+	common_head
+	atf_set descr "POP3 asks its own connect table: -ERR when no" \
+	    "pop3 connect rule holds, the session when one does"
+}
+pop3_body()
+{
+	rules
+	setup
+	atf_check -o inline:"-ERR Connection refused\nEOF\n" \
+	    $PYTHON "$DRIVE" first $POP 127.0.0.1
+	atf_check -o inline:"pop3 ok\n" $PYTHON "$DRIVE" pop3 $POP 127.0.0.2
+	wait_records 2
+	atf_check -o match:"^127.0.0.1 pop - reject default$" \
+	    -o match:"^127.0.0.2 pop none tls .*rules:10$" cat rec
+	no_deaths
+}
+pop3_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case pop3
 	atf_add_test_case modes
 	atf_add_test_case refused
 	atf_add_test_case fail_closed

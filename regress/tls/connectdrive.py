@@ -12,11 +12,13 @@ clients apart by it).
                                      refused
   connectdrive.py implicit PORT SRC  IMAP4_SSL: the rule's tls holds,
                                      LOGIN works
+  connectdrive.py pop3 PORT SRC      poplib: greeting, USER/PASS, STAT
   connectdrive.py first PORT SRC [tls]  the first line the client gets
 
 Each prints "<name> ok" or a reason and exits 1.
 """
 import imaplib
+import poplib
 import socket
 import ssl
 import sys
@@ -50,6 +52,23 @@ class Implicit(From, imaplib.IMAP4_SSL):
     def _create_socket(self, timeout):
         return self.ssl_context.wrap_socket(From._create_socket(self,
                                                                 timeout))
+
+
+class Pop(From, poplib.POP3):
+    pass
+
+
+def pop3(port):
+    p = Pop("127.0.0.1", port)
+    if not p.getwelcome().startswith(b"+OK"):
+        fail("POP3 greeting: %r" % p.getwelcome())
+    p.user("testuser")
+    p.pass_("testpass")
+    n, _ = p.stat()
+    if n < 1:
+        fail("STAT: %d messages" % n)
+    p.quit()
+    print("pop3 ok")
 
 
 def caps(m):
@@ -144,4 +163,4 @@ if __name__ == "__main__":
         first(port, len(sys.argv) > 4)
     else:
         {"required": required, "offered": offered, "none": none,
-         "implicit": implicit}[what](port)
+         "implicit": implicit, "pop3": pop3}[what](port)
