@@ -26,3 +26,6 @@ posternd_SRCS	+= master/keyd_child.c master/worker_tls.c
 PROGS		+= postern-keyd
 postern-keyd_SRCS = master/keyd.c
 MAN8		+= master/postern-keyd.8
+# A helper daemon as posternd's child: start, ready, restart, log relay
+# (child.h), for policyd_child.c and keyd_child.c.
+posternd_SRCS	+= master/child.c

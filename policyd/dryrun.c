@@ -179,11 +179,19 @@ verdict(FILE *out, const char *from, const struct rules_query *q,
 	char	 buf[2048];
 	size_t	 i;
 
+	static const char *const modes[] = { "?", "none", "starttls",
+	    "starttls-required", "implicit" };
+
 	fprintf(out, "%s: %s", from, rules_action_name(v->action));
+	if (v->action == RULES_TLS)
+		fprintf(out, " %s", (unsigned)v->tls < 5 ? modes[v->tls] :
+		    "?");
 	if (v->text != NULL)
 		fprintf(out, " \"%s\"", v->text);
 	if (v->line > 0)
 		fprintf(out, " by %s:%u:%u", v->file, v->line, v->col);
+	else if (q->table == RULES_CONNECT && v->action == RULES_ACCEPT)
+		fputs(" (no connect rule: the listener's mode)", out);
 	else
 		fputs(" by default (no rule holds)", out);
 	fputs(v->cacheable ? ", cacheable\n" : ", depends on arguments\n",

@@ -316,9 +316,10 @@ int
 rules_match(const void *data, const struct rules_query *q,
     struct rules_verdict *v)
 {
-	struct blob	 bl;
-	const char	*key = q->key != NULL ? q->key : "";
-	int		 done;
+	struct blob		 bl;
+	const unsigned char	*k;
+	const char		*key = q->key != NULL ? q->key : "";
+	int			 done;
 
 	memset(v, 0, sizeof(*v));
 	if ((q->proto != RULES_IMAP && q->proto != RULES_POP3) ||
@@ -333,8 +334,17 @@ rules_match(const void *data, const struct rules_query *q,
 		done = match_response(&bl, q, v);
 		break;
 	case RULES_CONNECT:
-		done = try_key(&bl, key_find(&bl, q->proto, q->table, "tls",
-		    0, ""), q, v);
+		/*
+		 * No connect rule at all: accept, line 0, which the worker
+		 * takes as "the listener's mode"; rules none of which
+		 * holds refuse the connection, below.
+		 */
+		k = key_find(&bl, q->proto, q->table, "tls", 0, "");
+		if (k == NULL) {
+			v->action = RULES_ACCEPT;
+			return 0;
+		}
+		done = try_key(&bl, k, q, v);
 		break;
 	case RULES_LIST:
 		key = "*";

@@ -54,6 +54,7 @@ struct side {
 struct relay {
 	const struct worker_config	*conf;
 	const struct worker_session	*sess;
+	const struct worker_env		*env;
 	struct msgchan			*chan;
 	const struct relay_engine	*ops;
 	void				*eng;
@@ -151,6 +152,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	memset(&r, 0, sizeof(r));
 	r.conf = conf;
 	r.sess = sess;
+	r.env = env;
 	r.chan = chan;
 	r.reason = WORKER_END_ERROR;
 	/* A whole line must fit behind a full buffer; lines are not split. */
@@ -751,8 +753,11 @@ relay_tls_begin(struct relay *r)
 	static const char	 greeting[] =
 	    "* OK postern ready\r\n";
 	uint64_t		 id = r->sess->id;
+	const char		*refused;
 
-	r->tls_mode = tls_connect_mode(r->sess);
+	/* A client of an implicit listener reads its refusal over TLS. */
+	(void)tls_connect_mode(r->conf, r->env != NULL ? r->env->policy :
+	    NULL, r->sess, &r->tls_mode, &refused);
 	tls_set_stopfd(r->chan->fd);
 	if (r->tls_mode == WORKER_TLS_IMPLICIT) {
 		if ((c->ssl = tls_server_new(c->fd)) == NULL ||
@@ -768,6 +773,11 @@ relay_tls_begin(struct relay *r)
 		audit_set_tls(1, v, ci, sni);
 		log_debug("session %llu: client TLS %s %s sni %s",
 		    (unsigned long long)id, v, ci, sni ? sni : "-");
+	}
+	if (refused != NULL) {
+		bye(r, refused);
+		relay_close(r, WORKER_END_POLICY);
+		return;
 	}
 	if (t->up_mode == WORKER_UPTLS_NONE)
 		return;

@@ -24,10 +24,12 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "audit.h"
 #include "log.h"
 #include "proto_keyd.h"
 #include "tls.h"
 #include "tls_keyproxy.h"
+#include "verdict.h"
 
 #define TLS_SETUP_TIMEOUT_MS	30000
 #define TLS_CIPHERS_DEFAULT	"HIGH:!aNULL:!kRSA:!PSK:!SRP:!MD5:!RC4:!SHA1"
@@ -68,18 +70,115 @@ tls_conf(void)
 	return &slice;
 }
 
-enum worker_tls_mode
-tls_connect_mode(const struct worker_session *sess)
+static enum worker_tls_mode
+mode_of(enum rules_tls t)
 {
-	(void)sess;
-	/*
-	 * The connect verdict plugs in here: ask the policy for the
-	 * "connect" table with the session's client and listener, and
-	 * return the mode it names, falling back to the listener's.
-	 * Implicit is the listener's alone: a client that speaks TLS
-	 * from its first byte cannot be asked to do otherwise.
-	 */
-	return (enum worker_tls_mode)slice.mode;
+	switch (t) {
+	case RULES_TLS_NONE:
+		return WORKER_TLS_NONE;
+	case RULES_TLS_STARTTLS:
+		return WORKER_TLS_STARTTLS;
+	case RULES_TLS_STARTTLS_REQUIRED:
+		return WORKER_TLS_STARTTLS_REQUIRED;
+	default:
+		return WORKER_TLS_IMPLICIT;
+	}
+}
+
+static const char *
+mode_name(enum worker_tls_mode m)
+{
+	static const char *const names[] = { "none", "starttls",
+	    "starttls-required", "implicit" };
+
+	return (unsigned)m < 4 ? names[m] : "?";
+}
+
+/*
+ * What the listener lets a rule ask for.  A client of an implicit
+ * listener speaks TLS from its first byte and one of a plaintext
+ * listener does not, so neither can be changed into the other; STARTTLS
+ * needs a certificate.  Within that the rule decides, "none" included.
+ */
+static int
+honoured(enum worker_tls_mode want)
+{
+	if (slice.mode == WORKER_TLS_IMPLICIT)
+		return want == WORKER_TLS_IMPLICIT;
+	if (want == WORKER_TLS_IMPLICIT)
+		return 0;
+	return want == WORKER_TLS_NONE || nsrv > 0;
+}
+
+/*
+ * The mode the verdict gives, or -1: refused.  The audit record's
+ * "what" is the mode the connection gets.
+ */
+static int
+connect_verdict(const struct worker_config *conf,
+    const struct worker_session *sess, const struct verdict *v,
+    enum worker_tls_mode *mode)
+{
+	enum worker_tls_mode	 want;
+
+	if (v->action == RULES_ACCEPT)	/* no connect rule at all */
+		return 0;
+	if (v->action != RULES_TLS) {
+		log_info("session %llu: connection from %s refused: no "
+		    "connect rule holds (generation %llu)",
+		    (unsigned long long)sess->id, sess->client_addr,
+		    (unsigned long long)v->gen);
+		return -1;
+	}
+	want = mode_of(v->tls);
+	if (!honoured(want)) {
+		log_info("session %llu: connect rule %s:%u asks for TLS %s, "
+		    "which listener %s cannot do: %s",
+		    (unsigned long long)sess->id, v->ans->file, v->ans->line,
+		    mode_name(want), conf->listener, mode_name(*mode));
+		return 0;
+	}
+	*mode = want;
+	return 0;
+}
+
+int
+tls_connect_mode(const struct worker_config *conf, struct policy_client *pc,
+    const struct worker_session *sess, enum worker_tls_mode *mode,
+    const char **why)
+{
+	static struct verdict_session	 vs;
+	struct verdict_q		 q;
+	struct verdict			 v;
+	const char			*m;
+	int				 rc;
+
+	*mode = (enum worker_tls_mode)slice.mode;
+	*why = NULL;
+	if (pc == NULL)
+		return 0;
+	memset(&q, 0, sizeof(q));
+	q.table = RULES_CONNECT;
+	q.key = "tls";
+	if ((rc = verdict_init(&vs, pc, (int)conf->timeout_policy,
+	    conf->protocol == WORKER_PROTO_POP3 ? RULES_POP3 : RULES_IMAP,
+	    sess)) == 0)
+		rc = verdict_ask(&vs, &q, &v);
+	verdict_free(&vs);
+	if (rc == -1) {
+		log_warnx("session %llu: no connect verdict for %s: "
+		    "connection refused", (unsigned long long)sess->id,
+		    sess->client_addr);
+		audit_verdict("connect", "tls", NULL, 0, NULL, 0);
+		*why = "[UNAVAILABLE] Policy unavailable";
+		return -1;
+	}
+	if ((rc = connect_verdict(conf, sess, &v, mode)) == -1)
+		*why = "Connection refused";
+	m = rc == 0 ? mode_name(*mode) : NULL;
+	audit_verdict("connect", "tls", m, m != NULL ? strlen(m) : 0, v.ans,
+	    v.cached);
+	return rc;
 }
 
 static void

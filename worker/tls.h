@@ -26,12 +26,20 @@
 void	 tls_setup(struct msgchan *);
 const struct worker_tls *tls_conf(void);
 
+struct policy_client;
+
 /*
- * The client side's TLS mode for this connection.  Today the listener's
- * default; the connect verdict ("imap connect tls MODE if ...") decides
- * here once the policy client asks for it.
+ * The client side's TLS mode for this connection, whatever its protocol:
+ * the connect verdict of the worker's protocol (postern.rules(5),
+ * "connect"), asked once with the client address, listener and port,
+ * and bounded by what the listener can do.  pc NULL (no policy store):
+ * the listener's mode.  0 and *mode, or -1 when the connection is
+ * refused (no connect rule holds, or no verdict: fail closed), with
+ * *why the text for the client's BYE or -ERR.
  */
-enum worker_tls_mode tls_connect_mode(const struct worker_session *);
+int	 tls_connect_mode(const struct worker_config *, struct policy_client *pc,
+	    const struct worker_session *, enum worker_tls_mode *mode,
+	    const char **why);
 
 /* A new TLS connection on fd, as the server (client side) or the client. */
 SSL	*tls_server_new(int fd);

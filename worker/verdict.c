@@ -51,6 +51,9 @@ static struct context		 contexts[CONTEXTS];
 static uint32_t			 serials;
 static uint64_t			 uses;
 static struct verdict_slot	*slots;
+/* The rule file of generation filegen, for the slots' audit records. */
+static char			 file[256];
+static uint64_t			 filegen;
 
 static int
 same(const struct context *c, const struct verdict_session *vs)
@@ -262,6 +265,7 @@ store(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
 	sl->kind = (uint8_t)q->kind;
 	sl->state = (uint8_t)vs->state;
 	sl->action = a->action;
+	sl->tls = (uint8_t)a->tls;
 	sl->line = a->line;
 	sl->col = a->col;
 	copy(sl->key, sizeof(sl->key), q->key);
@@ -279,13 +283,15 @@ from_slot(struct verdict_session *vs, const struct verdict_slot *sl,
 
 	a->gen = sl->gen;
 	a->action = sl->action;
+	a->tls = (enum rules_tls)sl->tls;
 	a->cacheable = 1;
 	a->line = sl->line;
 	a->col = sl->col;
 	a->text = sl->hastext ? sl->text : NULL;
-	a->file = vs->filegen == sl->gen ? vs->file : "";
+	a->file = filegen == sl->gen ? file : "";
 	a->nuntagged = 0;
 	v->action = sl->action;
+	v->tls = a->tls;
 	v->text = a->text;
 	v->nuntagged = 0;
 	v->untagged = NULL;
@@ -353,13 +359,14 @@ verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
 		return -1;
 	}
 	vs->asked++;
-	if (vs->filegen != vs->ans.gen) {
-		copy(vs->file, sizeof(vs->file), vs->ans.file);
-		vs->filegen = vs->ans.gen;
+	if (filegen != vs->ans.gen) {
+		copy(file, sizeof(file), vs->ans.file);
+		filegen = vs->ans.gen;
 	}
 	if (vs->ans.cacheable || q->nargs == 0)
 		store(vs, q, h, &vs->ans);
 	v->action = vs->ans.action;
+	v->tls = vs->ans.tls;
 	v->text = vs->ans.text;
 	v->nuntagged = vs->ans.nuntagged;
 	v->untagged = vs->ans.untagged;

@@ -44,6 +44,7 @@ struct verdict_slot {
 	uint8_t			 kind;
 	uint8_t			 state;
 	uint8_t			 hastext;
+	uint8_t			 tls;	/* enum rules_tls, for connect */
 	enum rules_action	 action;
 	unsigned		 line;
 	unsigned		 col;
@@ -67,6 +68,7 @@ struct verdict_q {
 /* An answer; valid until the next verdict_ask(). */
 struct verdict {
 	enum rules_action	 action;
+	enum rules_tls		 tls;		/* RULES_TLS: the mode */
 	const char		*text;		/* NULL if none */
 	size_t			 nuntagged;
 	const char *const	*untagged;
@@ -91,8 +93,6 @@ struct verdict_session {
 	uint64_t		 asked;		/* verdicts given */
 	uint64_t		 hits;		/* of which from the cache */
 	uint64_t		 failed;	/* no verdict */
-	char			 file[256];	/* the rule file of filegen */
-	uint64_t		 filegen;
 	struct verdict_slot	*slots;
 	struct policy_answer	 ans;
 	struct policy_answer	 hit;

@@ -158,6 +158,15 @@ postern answers USER and PASS; the server sees "APOP user digest"\n' \
 	    "$P" test -f p.rules -p pop3 request PASS secret
 	atf_check -o match:'^file p.rules: accept by p.rules:3:1' \
 	    "$P" test -f p.rules -p pop3 -T request USER bob
+	# The connect table: the mode, a refusal, no connect rule at all.
+	printf '%s\n' 'imap connect tls starttls if client 10.0.0.0/8' \
+	    'imap request * accept' >c.rules
+	atf_check -o match:'^file c.rules: tls starttls by c.rules:1:1' \
+	    "$P" test -f c.rules -a 10.1.2.3 connect
+	atf_check -o match:'^file c.rules: reject by default' \
+	    "$P" test -f c.rules -a 192.0.2.1 connect
+	atf_check -o match:"^file c.rules: accept \\(no connect rule: the listener's mode\\)" \
+	    "$P" test -f c.rules -p pop3 connect
 	echo 'pop3 request QUIT apop' >bad.rules
 	atf_check -s exit:1 -e match:'apop is an action of the USER and PASS' \
 	    "$P" test -f bad.rules -p pop3 request QUIT

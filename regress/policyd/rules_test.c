@@ -188,8 +188,9 @@ ATF_TC_BODY(defaults, tc)
 	CHECK_V(match(&q), RULES_DROP, 0);
 	q.table = RULES_LIST;
 	CHECK_V(match(&q), RULES_ACCEPT, 0);
+	/* No connect rule: the listener's mode (accept, line 0). */
 	q.table = RULES_CONNECT;
-	CHECK_V(match(&q), RULES_REJECT, 0);
+	CHECK_V(match(&q), RULES_ACCEPT, 0);
 	q.table = 9;
 	{
 		struct rules_verdict	 v;
@@ -525,6 +526,19 @@ ATF_TC_BODY(capability_list_connect, tc)
 	v = match(&q);
 	CHECK_V(v, RULES_TLS, 10);
 	ATF_CHECK_EQ(v.tls, RULES_TLS_STARTTLS);
+	rules_blob_free(&B);
+
+	/* Connect rules, none of which holds: the connection is refused. */
+	compile_ok("imap connect tls starttls if client 10.0.0.0/8\n"
+	    "imap request * accept\n");
+	q = query(RULES_IMAP, RULES_CONNECT, NULL);
+	set_addr(&q, "192.0.2.1");
+	CHECK_V(match(&q), RULES_REJECT, 0);
+	set_addr(&q, "10.1.1.1");
+	CHECK_V(match(&q), RULES_TLS, 1);
+	/* The other protocol has no connect rule: its listeners' mode. */
+	q.proto = RULES_POP3;
+	CHECK_V(match(&q), RULES_ACCEPT, 0);
 	rules_blob_free(&B);
 }
 

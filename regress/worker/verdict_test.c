@@ -34,7 +34,8 @@ static const char rules1[] =
     "imap request SELECT reject \"private\" if arg 1 ~ \"Private*\"\n"
     "imap request * accept\n"
     "imap response * all * accept\n"
-    "imap list hide \"Private*\"\n";
+    "imap list hide \"Private*\"\n"
+    "imap connect tls starttls-required\n";
 static const char rules2[] = "imap request * reject \"closed\"\n";
 
 struct pd {
@@ -240,6 +241,19 @@ ATF_TC_BODY(cache_hits, tc)
 	ATF_REQUIRE(verdict_init(&vs, &pc, 1000, RULES_IMAP, &ws) == 0);
 	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
 	ATF_CHECK(v.cached);
+	/* the connect verdict's mode and rule come from the cache too */
+	for (i = 0; i < 2; i++) {
+		ask(&vs, RULES_CONNECT, "tls", NULL, NULL, 0, &v);
+		ATF_CHECK_EQ(v.cached, i);
+		ATF_CHECK_EQ(v.action, RULES_TLS);
+		ATF_CHECK_EQ(v.tls, RULES_TLS_STARTTLS_REQUIRED);
+		ATF_CHECK_EQ(v.ans->tls, RULES_TLS_STARTTLS_REQUIRED);
+		ATF_CHECK_EQ(v.ans->line, 6);
+		ATF_CHECK(v.ans->file != NULL && v.ans->file[0] != '\0');
+		verdict_free(&vs);
+		ATF_REQUIRE(verdict_init(&vs, &pc, 1000, RULES_IMAP,
+		    &ws) == 0);
+	}
 	verdict_free(&vs);
 	/* another client address: its own verdicts */
 	{
