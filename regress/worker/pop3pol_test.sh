@@ -181,7 +181,6 @@ apop_body()
 pop3 request USER apop
 pop3 request PASS apop
 pop3 request * accept
-pop3 response GREETING +OK rewrite "+OK no timestamp" if port 1
 pop3 response * * accept
 pop3 capability * accept
 EOF2
