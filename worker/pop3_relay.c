@@ -30,6 +30,7 @@ struct pop3_relay {
 	int				 enforce;	/* pe is set up */
 	int				 tls_handed;	/* STLS +OK sent */
 	int				 byesent;
+	uint64_t			 id;		/* the session's */
 };
 
 static void	*pop3_relay_new(struct relay *, const struct worker_config *,
@@ -84,6 +85,7 @@ pop3_relay_new(struct relay *r, const struct worker_config *conf,
 		return NULL;
 	pr->relay = r;
 	pr->conf = conf;
+	pr->id = relay_session(r)->id;
 	pop3_relay_limits(conf, &lim);
 	memset(&io, 0, sizeof(io));
 	io.to_server = io_to_server;
@@ -116,8 +118,10 @@ pop3_relay_free(void *arg)
 	struct pop3_relay	*pr = arg;
 
 	pop3_session_free(&pr->s);
-	if (pr->enforce)
+	if (pr->enforce) {
+		verdict_log_stats(&pr->pe.vs, pr->id);
 		pop3_enforce_free(&pr->pe);
+	}
 	free(pr);
 }
 
