@@ -303,7 +303,7 @@ stls_body()
 	atf_check -o match:'^1 ' curl -s --ssl-reqd --insecure \
 	    "pop3://127.0.0.1:$PORT/" -u testuser:testpass
 	printf 'USER testuser\r\nPASS testpass\r\nSTAT\r\nQUIT\r\n' |
-	    openssl s_client -quiet -starttls pop3 -connect 127.0.0.1:$PORT \
+	    openssl s_client -quiet -ign_eof -starttls pop3 -connect 127.0.0.1:$PORT \
 	    > sc.out 2> sc.err || true
 	atf_check -o match:'^\+OK 3 ' cat sc.out
 	no_deaths
