@@ -219,6 +219,13 @@ request(void *arg, const struct pop3_session *s, const struct pop3_cmd *c,
 		pv->act = POP3_V_REJECT;
 		pv->text = status_text(pe, v.text, "+OK");
 		break;
+	case RULES_REWRITE:
+		/* Its template is no answer: never sent as one. */
+		log_warnx("%s: the rule's rewrite is not done for POP3 "
+		    "requests: refused", c->kw);
+		pv->act = POP3_V_REJECT;
+		pv->text = "-ERR Refused by policy";
+		break;
 	default:
 		pv->act = POP3_V_REJECT;
 		pv->text = status_text(pe, v.text, "-ERR Refused by policy");

@@ -85,7 +85,8 @@ requests_head()
 {
 	common_head
 	atf_set descr "request verdicts: accept, reject (-ERR and +OK)," \
-	    "drop, abort; unknown commands only when a rule names them"
+	    "respond, drop, abort, rewrite refused; unknown commands only" \
+	    "when a rule names them"
 }
 requests_body()
 {
@@ -96,6 +97,8 @@ pop3 request RSET  drop
 pop3 request XYZZY abort
 pop3 request LAST  accept
 pop3 request XTND  accept-multiline
+pop3 request TOP   rewrite "RETR $1"
+pop3 request UIDL  respond "+OK 1 by-postern"
 pop3 request *     accept
 pop3 response * * accept
 pop3 capability * accept
@@ -103,6 +106,12 @@ EOF2
 	setup
 	atf_check -o match:'^\+OK noop answered by postern$' \
 	    $T "USER testuser" "PASS testpass" NOOP
+	# rewrite is not done for POP3: refused; respond answers
+	atf_check -o match:'^-ERR Refused by policy$' \
+	    -o match:'^\+OK 1 by-postern$' \
+	    $T "USER testuser" "PASS testpass" "TOP 1 0" "UIDL 1"
+	grep -q "TOP: the rule's rewrite is not done" log ||
+	    atf_fail "no log line for the refused rewrite"
 	atf_check -o match:'^-ERR no deleting$' \
 	    $T "USER testuser" "PASS testpass" "DELE 1" QUIT
 	# refused by postern: Dovecot still has all three
