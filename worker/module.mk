@@ -28,3 +28,5 @@ LIB_SRCS += worker/verdict.c worker/imap_policy.c worker/imap_args.c \
 $(OBJ)/regress/worker/verdict_test.o: ALL_CFLAGS += \
 	-DPOLICYD_PATH=\"$(abspath $(OBJ))/bin/postern-policyd\"
 $(OBJ)/regress/worker/verdict_test: | $(OBJ)/bin/postern-policyd
+# POP3 policy enforcement: the pop3 rules' verdicts, the audit records.
+LIB_SRCS += worker/pop3_enforce.c

@@ -1,10 +1,11 @@
 /*
- * The one place where a POP3 request or response is judged.  Until the
- * worker asks postern-policyd (after the enforce branch), these answer
- * "accept" for everything except what the worker cannot yet pass on:
- * STLS (no TLS in the worker yet) is refused and hidden from CAPA, and
- * commands the engine does not know are refused.  The TLS engineer
- * changes pop3_policy_stls() and pop3_policy_capa(), nothing else.
+ * The one place where a POP3 request or response is judged.  What the
+ * worker decides itself comes first: STLS (answered here, by the
+ * session's TLS mode), starttls-required (no login before TLS), the STLS
+ * line of CAPA's reply (shown only when offered).  Then, with a policy
+ * store, the verdicts of postern-policyd through the ops the relay sets
+ * (pop3_enforce.h); without one, everything known is accepted and
+ * commands the engine does not know are refused.
  */
 #ifndef POSTERN_WORKER_POP3_POLICY_H
 #define POSTERN_WORKER_POP3_POLICY_H
@@ -20,6 +21,9 @@ enum pop3_verdict_act {
 	POP3_V_REJECT,		/* answer text in the server's place */
 	POP3_V_ABORT,		/* answer text, then end the session */
 	POP3_V_APOP,		/* USER, PASS: become an APOP login */
+	POP3_V_DROP,		/* forward nothing, answer nothing */
+	POP3_V_STLS,		/* STLS taken: the handshake follows */
+	POP3_V_REPLACE,		/* response: text in place of its line */
 };
 
 struct pop3_verdict {
@@ -28,6 +32,21 @@ struct pop3_verdict {
 };
 
 struct pop3_session;
+enum pop3_state;
+
+/* A policy behind the worker's own decisions; each member may be NULL. */
+struct pop3_policy_ops {
+	void	(*request)(void *, const struct pop3_session *,
+		    const struct pop3_cmd *, int known,
+		    struct pop3_verdict *);
+	void	(*response)(void *, const struct pop3_session *,
+		    const char *kw, const uint8_t *, size_t,
+		    struct pop3_verdict *);
+	int	(*capa)(void *, const struct pop3_session *, const uint8_t *,
+		    size_t);
+	/* The server's answer moved the state (audit, verdict context). */
+	void	(*state)(void *, enum pop3_state from, enum pop3_state to);
+};
 
 /*
  * A command, after the engine's own checks; known says whether the
@@ -37,15 +56,16 @@ void	 pop3_policy_request(const struct pop3_session *,
 	    const struct pop3_cmd *, int known, struct pop3_verdict *);
 /*
  * A response's status line to the command kw ("GREETING" for the
- * greeting; the keyword upper-cased).  Anything but ACCEPT ends the
- * session for now, with "-ERR Error in protocol".
+ * greeting; the keyword upper-cased).
  */
 void	 pop3_policy_response(const struct pop3_session *, const char *kw,
 	    const uint8_t *, size_t, struct pop3_verdict *);
 /* One line of CAPA's reply, without CRLF: 1 keep, 0 hide. */
 int	 pop3_policy_capa(const struct pop3_session *, const uint8_t *,
 	    size_t);
-/* STLS: refused until the worker has TLS; fills v when refused. */
+/* STLS: 1 and v filled when refused, 0 when taken. */
 int	 pop3_policy_stls(const struct pop3_session *, struct pop3_verdict *);
+/* A login command that must wait for TLS (starttls-required). */
+int	 pop3_policy_tls_first(const struct pop3_session *, const char *kw);
 
 #endif

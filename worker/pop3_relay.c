@@ -4,6 +4,11 @@
  * relay_forward(); bodies of multi-line responses by pointer into the
  * relay's input buffer.  The timers: the upstream's greeting, the login,
  * and the idle timer once the client is in TRANSACTION.
+ *
+ * STLS is answered here once the session takes it (pop3_policy.h): its
+ * +OK goes out only when nothing followed STLS in the same read, and
+ * anything read after it and before the handshake ends the session
+ * (CVE-2011-0411, RFC 2595 section 4).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,15 +16,21 @@
 #include <string.h>
 
 #include "log.h"
+#include "pop3_enforce.h"
 #include "pop3_relay.h"
 #include "pop3_session.h"
 #include "relay.h"
+#include "relay_tls.h"
 
 struct pop3_relay {
 	struct relay			*relay;
 	const struct worker_config	*conf;
 	struct pop3_session		 s;
+	struct pop3_enforce		 pe;
+	int				 enforce;	/* pe is set up */
+	int				 tls_handed;	/* STLS +OK sent */
 	int				 byesent;
+	uint64_t			 id;		/* the session's */
 };
 
 static void	*pop3_relay_new(struct relay *, const struct worker_config *,
@@ -35,6 +46,8 @@ static void	 io_to_client(void *, const uint8_t *, size_t, int);
 static void	 io_close(void *, const char *);
 static void	 io_greeted(void *);
 static void	 io_authenticated(void *);
+static void	 tls_sync(struct pop3_relay *);
+static size_t	 client_input(struct pop3_relay *, const uint8_t *, size_t);
 
 const struct relay_engine pop3_relay_engine = {
 	.e_new = pop3_relay_new,
@@ -58,12 +71,6 @@ pop3_relay_limits(const struct worker_config *conf, struct pop3_limits *lim)
 		lim->pass_max = conf->max_password;
 	if (conf->max_inflight > 0)
 		lim->inflight_max = conf->max_inflight;
-	/*
-	 * A test switch until the rule "pop3 request USER apop" reaches
-	 * the worker (after enforcement is merged): posternd's environment.
-	 */
-	if (getenv("POSTERN_TEST_POP3_APOP") != NULL)
-		lim->apop_userpass = 1;
 }
 
 static void *
@@ -74,11 +81,11 @@ pop3_relay_new(struct relay *r, const struct worker_config *conf,
 	struct pop3_limits	 lim;
 	struct pop3_io		 io;
 
-	(void)env;
 	if ((pr = calloc(1, sizeof(*pr))) == NULL)
 		return NULL;
 	pr->relay = r;
 	pr->conf = conf;
+	pr->id = relay_session(r)->id;
 	pop3_relay_limits(conf, &lim);
 	memset(&io, 0, sizeof(io));
 	io.to_server = io_to_server;
@@ -91,6 +98,17 @@ pop3_relay_new(struct relay *r, const struct worker_config *conf,
 		free(pr);
 		return NULL;
 	}
+	if (env != NULL && env->policy != NULL) {
+		if (pop3_enforce_init(&pr->pe, env->policy,
+		    (int)conf->timeout_policy, relay_session(r)) == -1) {
+			pop3_session_free(&pr->s);
+			free(pr);
+			return NULL;
+		}
+		pr->enforce = 1;
+		pr->s.ops = &pop3_enforce_ops;
+		pr->s.opsarg = &pr->pe;
+	}
 	return pr;
 }
 
@@ -100,6 +118,10 @@ pop3_relay_free(void *arg)
 	struct pop3_relay	*pr = arg;
 
 	pop3_session_free(&pr->s);
+	if (pr->enforce) {
+		verdict_log_stats(&pr->pe.vs, pr->id);
+		pop3_enforce_free(&pr->pe);
+	}
 	free(pr);
 }
 
@@ -127,9 +149,48 @@ pop3_relay_input(void *arg, enum relay_side from, const uint8_t *data,
 
 	if (pr->s.closed)
 		return 0;
+	tls_sync(pr);
 	if (from == RELAY_CLIENT)
-		return pop3_session_client(&pr->s, data, len);
+		return client_input(pr, data, len);
 	return pop3_session_server(&pr->s, data, len);
+}
+
+/* The session's view of the client leg's TLS (pop3_session.h). */
+static void
+tls_sync(struct pop3_relay *pr)
+{
+	enum worker_tls_mode	 m = relay_tls_mode(pr->relay);
+	int			 on = relay_tls_active(pr->relay, RELAY_CLIENT);
+
+	if (pr->s.stls && pr->tls_handed && on)
+		pop3_session_tls_done(&pr->s);
+	pr->s.tls.active = on;
+	pr->s.tls.offered = !on && (m == WORKER_TLS_STARTTLS ||
+	    m == WORKER_TLS_STARTTLS_REQUIRED);
+	pr->s.tls.required = m == WORKER_TLS_STARTTLS_REQUIRED;
+}
+
+static size_t
+client_input(struct pop3_relay *pr, const uint8_t *data, size_t len)
+{
+	static const char	 ok[] = "+OK Begin TLS negotiation now\r\n";
+	size_t			 used;
+
+	used = pop3_session_client(&pr->s, data, len);
+	if (!pr->s.stls || pr->tls_handed)
+		return used;
+	if (used < len) {
+		log_warnx("security: client sent %zu bytes after STLS, "
+		    "before TLS (command injection): session aborted",
+		    len - used);
+		io_close(pr, "Data after STLS: session aborted");
+		return len;
+	}
+	pr->tls_handed = 1;
+	relay_forward(pr->relay, RELAY_CLIENT, (const uint8_t *)ok,
+	    sizeof(ok) - 1, 0);
+	relay_starttls(pr->relay);
+	return used;
 }
 
 /*

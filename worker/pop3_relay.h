@@ -1,9 +1,9 @@
 /*
  * The POP3 side of the relay: the session layer (pop3_session.h) decides,
  * this engine carries it out on the relay.  Bytes go out exactly as
- * received, save for what the worker answers itself (refusals, and the
- * USER/PASS to APOP conversion) and the STLS line of CAPA's reply,
- * hidden until the worker has TLS (pop3_policy.h).
+ * received, save for what the worker answers itself (refusals, STLS,
+ * the USER/PASS to APOP conversion), what the rules replace, and CAPA's
+ * reply as the capability rules and the TLS mode say (pop3_policy.h).
  */
 #ifndef POSTERN_WORKER_POP3_RELAY_H
 #define POSTERN_WORKER_POP3_RELAY_H

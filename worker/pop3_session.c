@@ -98,6 +98,7 @@ static void	 effects(struct pop3_session *, struct pop3_pend *,
 static size_t	 body(struct pop3_session *, const uint8_t *, size_t);
 static size_t	 capa_body(struct pop3_session *, const uint8_t *, size_t);
 static void	 line_out(struct pop3_session *);
+static void	 text_out(struct pop3_session *, const char *);
 static void	 fail(struct pop3_session *, const char *);
 
 void
@@ -148,11 +149,22 @@ pop3_session_free(struct pop3_session *s)
 int
 pop3_session_want_client(const struct pop3_session *s)
 {
-	if (s->closed || s->state == POP3_S_GREETING)
+	if (s->closed || s->state == POP3_S_GREETING || s->stls)
 		return 0;
 	if (s->sasl_turn)
 		return 1;
 	return s->barriers == 0 && s->qlen < s->lim.inflight_max;
+}
+
+void
+pop3_session_tls_done(struct pop3_session *s)
+{
+	s->stls = 0;
+	s->tls.active = 1;
+	s->tls.offered = 0;
+	s->user_ok = 0;
+	free(s->user);
+	s->user = NULL;
 }
 
 int
@@ -255,7 +267,15 @@ command(struct pop3_session *s, const uint8_t *t, size_t tlen, size_t rawlen)
 		local(s, v.text != NULL ? v.text : "-ERR Command refused",
 		    v.act == POP3_V_ABORT);
 		return;
+	case POP3_V_DROP:
+		return;
+	case POP3_V_STLS:
+		/* The relay answers it, once nothing follows it. */
+		s->stls = 1;
+		return;
 	case POP3_V_APOP:
+		if (d == NULL)
+			break;
 		if (d->kind == K_USER) {
 			free(s->user);
 			if ((s->user = strndup(c.rest, c.restlen)) == NULL) {
@@ -274,6 +294,7 @@ command(struct pop3_session *s, const uint8_t *t, size_t tlen, size_t rawlen)
 		break;
 	case POP3_V_ACCEPT:
 	case POP3_V_ACCEPT_MLINE:
+	case POP3_V_REPLACE:
 		break;
 	}
 	if (d != NULL && d->kind == K_QUIT)
@@ -562,18 +583,36 @@ status_line(struct pop3_session *s)
 		return;
 	}
 	pop3_policy_response(s, e->kw, t, tlen, &v);
-	if (v.act != POP3_V_ACCEPT) {
-		fail(s, "Error in protocol");
+	if (v.act == POP3_V_ABORT) {
+		fail(s, v.text != NULL ? v.text : "Session ended by policy");
 		return;
 	}
 	effects(s, e, st);
-	line_out(s);
+	if (v.act == POP3_V_REJECT || v.act == POP3_V_REPLACE)
+		text_out(s, v.text);
+	else if (v.act != POP3_V_DROP)
+		line_out(s);
 	if (st == POP3_ST_OK && (e->flags & PEND_MULTI)) {
 		s->body = 1;
+		s->skip = v.act == POP3_V_REJECT || v.act == POP3_V_DROP;
 		pop3_ml_start(&s->ml);
 		return;
 	}
 	done(s);
+}
+
+/* A line of the policy's in place of the server's. */
+static void
+text_out(struct pop3_session *s, const char *text)
+{
+	char	 line[POP3_REPLY_MAX];
+	int	 n;
+
+	n = snprintf(line, sizeof(line), "%s\r\n", text != NULL ? text :
+	    "-ERR Response refused by policy");
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = snprintf(line, sizeof(line), "-ERR Refused\r\n");
+	s->io.to_client(s->io.arg, (const uint8_t *)line, (size_t)n, 0);
 }
 
 static void
@@ -582,11 +621,16 @@ greeting(struct pop3_session *s, const uint8_t *t, size_t tlen)
 	struct pop3_verdict	 v;
 
 	pop3_policy_response(s, "GREETING", t, tlen, &v);
-	if (v.act != POP3_V_ACCEPT) {
-		fail(s, "Error in protocol");
+	if (v.act == POP3_V_REPLACE && pop3_status_parse(t, tlen) ==
+	    POP3_ST_OK)
+		text_out(s, v.text);
+	else if (v.act != POP3_V_ACCEPT) {
+		/* No greeting, no session. */
+		fail(s, v.act == POP3_V_ABORT && v.text != NULL ? v.text :
+		    "Server greeting refused by policy");
 		return;
-	}
-	line_out(s);
+	} else
+		line_out(s);
 	if (pop3_status_parse(t, tlen) != POP3_ST_OK) {
 		log_warnx("server greeting \"%.*s\"", (int)(tlen > 80 ? 80 :
 		    tlen), t);
@@ -604,7 +648,8 @@ greeting(struct pop3_session *s, const uint8_t *t, size_t tlen)
 static void
 effects(struct pop3_session *s, struct pop3_pend *e, enum pop3_status st)
 {
-	int	 ok = st == POP3_ST_OK;
+	int		 ok = st == POP3_ST_OK;
+	enum pop3_state	 was = s->state;
 
 	switch (e->kind) {
 	case K_USER:
@@ -628,6 +673,8 @@ effects(struct pop3_session *s, struct pop3_pend *e, enum pop3_status st)
 	default:
 		break;
 	}
+	if (s->state != was && s->ops != NULL && s->ops->state != NULL)
+		s->ops->state(s->opsarg, was, s->state);
 }
 
 /* A multi-line body, by pointer: only its end is looked for. */
@@ -638,9 +685,11 @@ body(struct pop3_session *s, const uint8_t *p, size_t len)
 	int	 end;
 
 	end = pop3_ml_scan(&s->ml, p, len, &n);
-	s->io.to_client(s->io.arg, p, n, 1);
+	if (!s->skip)
+		s->io.to_client(s->io.arg, p, n, 1);
 	if (end) {
 		s->body = 0;
+		s->skip = 0;
 		done(s);
 	}
 	return n;
@@ -664,7 +713,13 @@ capa_body(struct pop3_session *s, const uint8_t *p, size_t len)
 		return n;
 	tlen = pop3_line_text(&s->sl, &t);
 	if (tlen == 1 && t[0] == '.') {
-		line_out(s);
+		/* STLS is ours: listed when we offer it. */
+		if (s->tls.offered && !s->tls.active && !s->skip)
+			s->io.to_client(s->io.arg, (const uint8_t *)"STLS\r\n",
+			    6, 0);
+		if (!s->skip)
+			line_out(s);
+		s->skip = 0;
 		s->sl.len = 0;
 		s->body = 0;
 		done(s);
@@ -674,7 +729,7 @@ capa_body(struct pop3_session *s, const uint8_t *p, size_t len)
 		t++;
 		tlen--;
 	}
-	if (pop3_policy_capa(s, t, tlen))
+	if (!s->skip && pop3_policy_capa(s, t, tlen))
 		line_out(s);
 	s->sl.len = 0;
 	return n;

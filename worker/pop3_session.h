@@ -37,9 +37,9 @@ struct pop3_limits {
 	size_t		 pass_max;	/* PASS's argument */
 	unsigned int	 inflight_max;	/* pipelined commands */
 	/*
-	 * Zorp's example 4.16 without a rule: USER and PASS are answered
-	 * here and become an APOP login upstream.  The rule (pop3 request
-	 * USER apop) sets it once enforcement is merged.
+	 * Zorp's example 4.16 for a session without a policy (the unit
+	 * tests): USER and PASS become an APOP login upstream.  In the
+	 * worker the rule "pop3 request USER apop" decides instead.
 	 */
 	int		 apop_userpass;
 };
@@ -64,6 +64,14 @@ struct pop3_io {
 };
 
 struct pop3_pend;
+struct pop3_policy_ops;
+
+/* The client leg's TLS, kept true by the relay (pop3_policy.h). */
+struct pop3_tls {
+	int		 offered;	/* STLS may be taken now */
+	int		 required;	/* no login before TLS */
+	int		 active;
+};
 
 struct pop3_session {
 	struct pop3_limits	 lim;
@@ -82,6 +90,11 @@ struct pop3_session {
 	int			 sasl_turn;	/* AUTH: the client's line next */
 	int			 quit;		/* QUIT sent */
 	int			 closed;
+	int			 stls;		/* STLS taken: the relay's turn */
+	int			 skip;		/* the body is dropped */
+	struct pop3_tls		 tls;
+	const struct pop3_policy_ops *ops;	/* NULL: no policy */
+	void			*opsarg;
 	uint32_t		 commands;
 	char			 timestamp[POP3_TIMESTAMP_MAX];
 	char			*user;		/* USER's name, APOP conversion */
@@ -96,6 +109,11 @@ int	 pop3_session_want_client(const struct pop3_session *);
 /* Feed bytes; returns how many were consumed. */
 size_t	 pop3_session_client(struct pop3_session *, const uint8_t *, size_t);
 size_t	 pop3_session_server(struct pop3_session *, const uint8_t *, size_t);
+/*
+ * TLS is up after the STLS the session took (s->stls): the client is
+ * read again, in AUTHORIZATION, with nothing of before remembered.
+ */
+void	 pop3_session_tls_done(struct pop3_session *);
 /* In the middle of a server response: no line of ours may go out now. */
 int	 pop3_session_mid_response(const struct pop3_session *);
 

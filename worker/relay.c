@@ -70,6 +70,7 @@ struct relay {
 	unsigned int			 idle_timeout;	/* s; 0 = login timer */
 	enum worker_tls_mode		 tls_mode;	/* the client side's */
 	int				 starttls;	/* client TLS once flushed */
+	char				 up_greeting[300];	/* after STARTTLS */
 };
 
 static int64_t	 now_ms(void);
@@ -90,6 +91,7 @@ static void	 bye(struct relay *, const char *);
 static ssize_t	 side_send(struct side *, const void *, size_t);
 static ssize_t	 tls_read_more(struct side *, uint8_t *);
 static int	 tls_pending(const struct relay *);
+static int	 upstream_prelude(struct relay *);
 
 static int64_t
 now_ms(void)
@@ -750,8 +752,6 @@ relay_tls_begin(struct relay *r)
 	struct side		*u = &r->s[RELAY_UPSTREAM];
 	const struct worker_tls	*t = tls_conf();
 	const char		*v, *ci, *sni;
-	static const char	 greeting[] =
-	    "* OK postern ready\r\n";
 	uint64_t		 id = r->sess->id;
 	const char		*refused;
 
@@ -782,8 +782,8 @@ relay_tls_begin(struct relay *r)
 	if (t->up_mode == WORKER_UPTLS_NONE)
 		return;
 	if (tls_upstream_connected(u->fd, r->up_deadline, id) == -1 ||
-	    (t->up_mode == WORKER_UPTLS_STARTTLS &&
-	    tls_upstream_starttls(u->fd, r->up_deadline, id) == -1) ||
+	    (t->up_mode == WORKER_UPTLS_STARTTLS && upstream_prelude(r) ==
+	    -1) ||
 	    (u->ssl = tls_client_new(u->fd)) == NULL ||
 	    tls_handshake(u->ssl, r->up_deadline, id, "upstream") == -1) {
 		tls_free(u->ssl);
@@ -806,6 +806,30 @@ relay_tls_begin(struct relay *r)
 	 * server anew, over TLS.
 	 */
 	if (t->up_mode == WORKER_UPTLS_STARTTLS &&
-	    buf_add(&u->in, greeting, sizeof(greeting) - 1) == -1)
+	    buf_add(&u->in, r->up_greeting, strlen(r->up_greeting)) == -1)
 		relay_close(r, WORKER_END_ERROR);
+}
+
+/*
+ * The upstream's STARTTLS or STLS, and the greeting the session gets in
+ * place of the server's (POP3: with its APOP timestamp).
+ */
+static int
+upstream_prelude(struct relay *r)
+{
+	struct side	*u = &r->s[RELAY_UPSTREAM];
+	char		 ts[256];
+
+	if (r->conf->protocol != WORKER_PROTO_POP3) {
+		(void)snprintf(r->up_greeting, sizeof(r->up_greeting),
+		    "* OK postern ready\r\n");
+		return tls_upstream_starttls(u->fd, r->up_deadline,
+		    r->sess->id);
+	}
+	if (tls_upstream_stls(u->fd, r->up_deadline, r->sess->id, ts,
+	    sizeof(ts)) == -1)
+		return -1;
+	(void)snprintf(r->up_greeting, sizeof(r->up_greeting),
+	    "+OK postern ready%s%s\r\n", ts[0] != '\0' ? " " : "", ts);
+	return 0;
 }

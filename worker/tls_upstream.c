@@ -207,3 +207,71 @@ tls_upstream_starttls(int fd, int64_t deadline, uint64_t id)
 	}
 	return 0;
 }
+
+/* STLS as a line of CAPA's reply (RFC 2449 section 6.9). */
+static int
+lists_stls(const char *line)
+{
+	return strncasecmp(line, "STLS", 4) == 0 &&
+	    (line[4] == '\0' || line[4] == ' ');
+}
+
+/*
+ * POP3's prelude (RFC 2595 section 4): "+OK" greeting, CAPA that lists
+ * STLS, STLS answered "+OK", and not a byte more before the handshake.
+ * The greeting's APOP timestamp is kept for the session: the server does
+ * not greet again after TLS.
+ */
+int
+tls_upstream_stls(int fd, int64_t deadline, uint64_t id, char *ts,
+    size_t tssize)
+{
+	struct pre	 p = { .fd = fd, .deadline = deadline, .id = id };
+	char		 line[LINE_MAX_PRE];
+	const char	*lt, *gt;
+	int		 offered = 0;
+
+	ts[0] = '\0';
+	if (read_line(&p, line, sizeof(line)) == -1)
+		return -1;
+	if (strncmp(line, "+OK", 3) != 0) {
+		log_warnx("session %llu: upstream greeting \"%.80s\": "
+		    "refused", (unsigned long long)id, line);
+		return -1;
+	}
+	if ((lt = strchr(line, '<')) != NULL &&
+	    (gt = strchr(lt, '>')) != NULL && (size_t)(gt - lt) + 1 < tssize)
+		(void)snprintf(ts, tssize, "%.*s", (int)(gt - lt) + 1, lt);
+	if (send_all(&p, "CAPA\r\n") == -1 ||
+	    read_line(&p, line, sizeof(line)) == -1)
+		return -1;
+	if (strncmp(line, "+OK", 3) == 0) {
+		for (;;) {
+			if (read_line(&p, line, sizeof(line)) == -1)
+				return -1;
+			if (strcmp(line, ".") == 0)
+				break;
+			offered |= lists_stls(line);
+		}
+	}
+	if (!offered) {
+		log_warnx("session %llu: upstream does not offer STLS, "
+		    "which is required: refused", (unsigned long long)id);
+		return -1;
+	}
+	if (send_all(&p, "STLS\r\n") == -1 ||
+	    read_line(&p, line, sizeof(line)) == -1)
+		return -1;
+	if (strncmp(line, "+OK", 3) != 0) {
+		log_warnx("session %llu: upstream refuses STLS: \"%.80s\"",
+		    (unsigned long long)id, line);
+		return -1;
+	}
+	if (p.len > 0) {
+		log_warnx("security: session %llu: upstream sent %zu bytes "
+		    "after its STLS +OK, before TLS (response injection): "
+		    "session aborted", (unsigned long long)id, p.len);
+		return -1;
+	}
+	return 0;
+}

@@ -10,11 +10,20 @@
 #ifndef POSTERN_WORKER_TLS_UPSTREAM_H
 #define POSTERN_WORKER_TLS_UPSTREAM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The master's non-blocking connect, finished by deadline: 0, or -1. */
 int	 tls_upstream_connected(int fd, int64_t deadline, uint64_t id);
 /* The plaintext dialogue up to the handshake: 0, or -1 logged. */
 int	 tls_upstream_starttls(int fd, int64_t deadline, uint64_t id);
+
+/*
+ * POP3's STLS prelude (RFC 2595): 0, or -1 logged.  ts gets the APOP
+ * timestamp of the plaintext greeting ("" when none), for the greeting
+ * the session is given instead of one the server does not send again.
+ */
+int	 tls_upstream_stls(int fd, int64_t deadline, uint64_t id, char *ts,
+	    size_t tssize);
 
 #endif

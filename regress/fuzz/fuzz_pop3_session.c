@@ -153,7 +153,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	io.arg = &f;
 	if (pop3_session_init(&s, &lim, &io) == -1)
 		return 0;
+	/* STLS offered, or required; a taken STLS "handshakes" at once. */
+	s.tls.offered = (mode & 16) != 0;
+	s.tls.required = (mode & 32) != 0;
 	while (!f.closed && (cllen > 0 || svlen > 0)) {
+		if (s.stls)
+			pop3_session_tls_done(&s);
 		if (svlen > 0 && (cllen == 0 || !pop3_session_want_client(&s) ||
 		    (ctl < ctlend && (*ctl & 0x80)))) {
 			k = chunk(&ctl, ctlend, svlen);

@@ -88,3 +88,5 @@ $(FUZZ_OBJ)/regress/fuzz/fuzz_pop3_session: $(patsubst %.c,$(FUZZ_OBJ)/%.o,\
 $(eval $(call fuzz_rule,fuzz_pop3_session))
 fuzz-build: $(FUZZ_OBJ)/regress/fuzz/fuzz_pop3_session
 fuzz: fuzz-fuzz_pop3_session
+# The worker's headers include the rule language's (rules.h, via verdict.h).
+FUZZ_CFLAGS += -Ipolicyd

@@ -16,6 +16,7 @@
 
 #include <atf-c.h>
 
+#include "pop3_policy.h"
 #include "pop3_session.h"
 
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -28,6 +29,10 @@ struct step {
 #define CL(s)	{ 'C', (s), sizeof(s) - 1 }
 #define SV(s)	{ 'S', (s), sizeof(s) - 1 }
 #define NSTEPS(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A policy and a TLS state for the scripts that follow (policy_test.c). */
+static const struct pop3_policy_ops	*h_ops;
+static struct pop3_tls			 h_tls;
 
 struct tr {
 	char	*s;
@@ -159,6 +164,8 @@ run_script(struct run *r, const struct pop3_limits *lim,
 	io.authenticated = h_authed;
 	io.arg = r;
 	ATF_REQUIRE(pop3_session_init(&r->s, lim, &io) == 0);
+	r->s.ops = h_ops;
+	r->s.tls = h_tls;
 	tr_add(&r->up, "", 0);
 	tr_add(&r->down, "", 0);
 	for (i = 0; i < nsc; i++) {

@@ -201,32 +201,6 @@ big_cleanup()
 	common_cleanup
 }
 
-atf_test_case apop cleanup
-apop_head()
-{
-	common_head
-	atf_set descr "USER and PASS become an APOP login upstream, digest" \
-	    "from the greeting's timestamp (Zorp's example 4.16; by the" \
-	    "internal switch POSTERN_TEST_POP3_APOP until the rule is enforced)"
-}
-apop_body()
-{
-	POSTERN_TEST_POP3_APOP=1
-	export POSTERN_TEST_POP3_APOP
-	setup
-	atf_check -o inline:"apop ok\n" $PYTHON "$DRIVE" apop $PORT
-	# Dovecot saw APOP for the USER/PASS login and for the client's own.
-	wait_file dv/dovecot-info.log "user=<testuser>, method=APOP" 2
-	if grep "method=PLAIN" dv/dovecot-info.log; then
-		atf_fail "a USER/PASS login reached Dovecot as such"
-	fi
-	no_deaths
-}
-apop_cleanup()
-{
-	common_cleanup
-}
-
 atf_test_case unavailable cleanup
 unavailable_head()
 {
@@ -253,6 +227,5 @@ atf_init_test_cases()
 	atf_add_test_case pipeline
 	atf_add_test_case malformed
 	atf_add_test_case big
-	atf_add_test_case apop
 	atf_add_test_case unavailable
 }

@@ -1,0 +1,27 @@
+/*
+ * POP3 policy enforcement: what the verdicts of postern.rules(5) mean
+ * for POP3 commands, responses and CAPA lines (the "pop3" rules), asked
+ * through verdict.h and recorded in the audit log.  pop3_relay.c sets
+ * pop3_enforce_ops on the session when there is a policy store.
+ */
+#ifndef POSTERN_WORKER_POP3_ENFORCE_H
+#define POSTERN_WORKER_POP3_ENFORCE_H
+
+#include "pop3_policy.h"
+#include "pop3_session.h"
+#include "verdict.h"
+
+struct pop3_enforce {
+	struct verdict_session	 vs;
+	char			 user[VERDICT_USER_MAX];	/* USER, APOP */
+	size_t			 userlen;
+	char			 text[POP3_REPLY_MAX];
+};
+
+extern const struct pop3_policy_ops pop3_enforce_ops;
+
+int	 pop3_enforce_init(struct pop3_enforce *, struct policy_client *,
+	    int, const struct worker_session *);
+void	 pop3_enforce_free(struct pop3_enforce *);
+
+#endif
