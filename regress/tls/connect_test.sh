@@ -147,6 +147,9 @@ imap request * accept
 imap response * all * accept
 imap capability * accept
 pop3 connect tls none if client 127.0.0.2
+pop3 request * accept
+pop3 response * * accept
+pop3 capability * accept
 EOF2
 }
 
