@@ -30,6 +30,7 @@
 
 #include <bsd/sys/queue.h>
 
+#include "child_chan.h"
 #include "log.h"
 #include "msg.h"
 #include "privdrop.h"
@@ -38,7 +39,6 @@
 #include "sandbox.h"
 #include "stdio_detach.h"
 
-#define CONFIG_TIMEOUT_MS	30000
 #define READY_TIMEOUT_MS	5000
 
 struct wchan {
@@ -51,7 +51,6 @@ static struct wchanlist	 wchans = TAILQ_HEAD_INITIALIZER(wchans);
 static EVP_PKEY		*keys[KEYD_KEYS_MAX];
 static uint32_t		 nkeys;
 
-static void	 channel_check(void);
 static void	 config_read(struct msgchan *, struct keyd_config *);
 static void	 keys_read(struct msgchan *, const struct keyd_config *);
 static void	 confine(const struct keyd_config *);
@@ -72,7 +71,7 @@ main(int argc, char *argv[])
 	log_child();
 	if (argc != 1)
 		fatalx("usage: postern-keyd (started by posternd only)");
-	channel_check();
+	child_chan_check(KEYD_CHAN_FD, "postern-keyd");
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal SIGPIPE");
 	msgchan_init(&chan, KEYD_CHAN_FD, MSGCHAN_FDS, 0);
@@ -90,37 +89,9 @@ main(int argc, char *argv[])
 }
 
 static void
-channel_check(void)
-{
-	struct stat	 st;
-	int		 fl;
-
-	if (fstat(KEYD_CHAN_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
-		fatalx("descriptor %d is not a socket: postern-keyd is "
-		    "started by posternd", KEYD_CHAN_FD);
-	if ((fl = fcntl(KEYD_CHAN_FD, F_GETFL)) == -1 ||
-	    fcntl(KEYD_CHAN_FD, F_SETFL, fl | O_NONBLOCK) == -1 ||
-	    fcntl(KEYD_CHAN_FD, F_SETFD, FD_CLOEXEC) == -1)
-		fatal("fcntl descriptor %d", KEYD_CHAN_FD);
-}
-
-static void
 config_read(struct msgchan *chan, struct keyd_config *c)
 {
-	struct msg	 m;
-	int		 rc;
-
-	if ((rc = msg_wait(chan, &m, CONFIG_TIMEOUT_MS)) == -1)
-		fatal("waiting for the config");
-	if (rc == 0)
-		fatalx("no config from the master in %d s",
-		    CONFIG_TIMEOUT_MS / 1000);
-	if (m.fd != -1)
-		close(m.fd);
-	if (m.hdr.type != MSG_K_CONFIG || m.len != sizeof(*c) || m.fd != -1)
-		fatalx("master sent type %u, %zu bytes, instead of the "
-		    "config", m.hdr.type, m.len);
-	memcpy(c, m.body, sizeof(*c));
+	child_config_read(chan, MSG_K_CONFIG, c, sizeof(*c));
 	if (memchr(c->chroot, '\0', sizeof(c->chroot)) == NULL ||
 	    c->chroot[0] != '/')
 		fatalx("config: chroot is not an absolute path");
@@ -168,7 +139,7 @@ keys_read(struct msgchan *chan, const struct keyd_config *c)
 	int		 rc;
 
 	while (nkeys < c->nkeys) {
-		if ((rc = msg_wait(chan, &m, CONFIG_TIMEOUT_MS)) == -1)
+		if ((rc = msg_wait(chan, &m, CHILD_CONFIG_TIMEOUT_MS)) == -1)
 			fatal("waiting for the keys");
 		if (rc == 0)
 			fatalx("no key %u from the master", nkeys);

@@ -27,6 +27,7 @@
 #include <bsd/sys/queue.h>
 #include <seccomp.h>
 
+#include "child_chan.h"
 #include "log.h"
 #include "msg.h"
 #include "privdrop.h"
@@ -37,7 +38,6 @@
 #include "store.h"
 #include "stdio_detach.h"
 
-#define CONFIG_TIMEOUT_MS	30000
 #define READY_TIMEOUT_MS	5000
 /* The store is looked at this often even when inotify says nothing. */
 #define REFRESH_MS		1000
@@ -57,7 +57,6 @@ static uint64_t		 checked_gen;	/* its blob passed rules_blob_check */
 static int		 inofd = -1;
 static struct wchanq	 wchans = TAILQ_HEAD_INITIALIZER(wchans);
 
-static void	 channel_check(void);
 static void	 config_read(struct msgchan *, struct policyd_config *);
 static void	 genpage_make(void);
 static void	 publish(uint64_t);
@@ -86,7 +85,7 @@ main(int argc, char *argv[])
 	log_child();
 	if (argc != 1)
 		fatalx("usage: postern-policyd (started by posternd only)");
-	channel_check();
+	child_chan_check(POLICYD_CHAN_FD, "postern-policyd");
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal SIGPIPE");
 	msgchan_init(&chan, POLICYD_CHAN_FD, MSGCHAN_FDS, 0);
@@ -110,37 +109,9 @@ main(int argc, char *argv[])
 }
 
 static void
-channel_check(void)
-{
-	struct stat	 st;
-	int		 fl;
-
-	if (fstat(POLICYD_CHAN_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
-		fatalx("descriptor %d is not a socket: postern-policyd is "
-		    "started by posternd", POLICYD_CHAN_FD);
-	if ((fl = fcntl(POLICYD_CHAN_FD, F_GETFL)) == -1 ||
-	    fcntl(POLICYD_CHAN_FD, F_SETFL, fl | O_NONBLOCK) == -1 ||
-	    fcntl(POLICYD_CHAN_FD, F_SETFD, FD_CLOEXEC) == -1)
-		fatal("fcntl descriptor %d", POLICYD_CHAN_FD);
-}
-
-static void
 config_read(struct msgchan *chan, struct policyd_config *c)
 {
-	struct msg	 m;
-	int		 rc;
-
-	if ((rc = msg_wait(chan, &m, CONFIG_TIMEOUT_MS)) == -1)
-		fatal("waiting for the config");
-	if (rc == 0)
-		fatalx("no config from the master in %d s",
-		    CONFIG_TIMEOUT_MS / 1000);
-	if (m.fd != -1)
-		close(m.fd);
-	if (m.hdr.type != MSG_P_CONFIG || m.len != sizeof(*c) || m.fd != -1)
-		fatalx("master sent type %u, %zu bytes, instead of the "
-		    "config", m.hdr.type, m.len);
-	memcpy(c, m.body, sizeof(*c));
+	child_config_read(chan, MSG_P_CONFIG, c, sizeof(*c));
 	if (memchr(c->store, '\0', sizeof(c->store)) == NULL ||
 	    c->store[0] != '/')
 		fatalx("config: store directory is not an absolute path");

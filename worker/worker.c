@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "child_chan.h"
 #include "log.h"
 #include "msg.h"
 #include "policy_client.h"
@@ -32,8 +33,6 @@
 #include "tls_keyproxy.h"
 #include "sandbox_worker.h"
 
-/* The master sends the slice right after exec. */
-#define CONFIG_TIMEOUT_MS	30000
 #define READY_TIMEOUT_MS	5000
 /*
  * Descriptors: 0-2, the channel, a client and an upstream socket, and
@@ -49,7 +48,6 @@ static struct worker_env env;
 /* policyd says hello as soon as it has the channel. */
 #define POLICYD_HELLO_MS	5000
 
-static void	 channel_check(void);
 static void	 config_read(struct msgchan *, struct worker_config *);
 static int	 config_valid(const struct worker_config *);
 static void	 confine(const struct worker_config *);
@@ -70,7 +68,7 @@ main(int argc, char *argv[])
 	log_child();
 	if (argc != 1)
 		fatalx("usage: postern-worker (started by posternd only)");
-	channel_check();
+	child_chan_check(WORKER_CHAN_FD, "postern-worker");
 	/* Writes to a closed socket fail with EPIPE instead. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal SIGPIPE");
@@ -105,41 +103,10 @@ main(int argc, char *argv[])
 	serve(&chan, &conf);
 }
 
-/* Started by hand, the worker would take whatever fd 3 is for the master. */
-static void
-channel_check(void)
-{
-	struct stat	 st;
-	int		 fl;
-
-	if (fstat(WORKER_CHAN_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
-		fatalx("descriptor %d is not a socket: postern-worker is "
-		    "started by posternd", WORKER_CHAN_FD);
-	/* The relay polls it with the sessions' sockets. */
-	if ((fl = fcntl(WORKER_CHAN_FD, F_GETFL)) == -1 ||
-	    fcntl(WORKER_CHAN_FD, F_SETFL, fl | O_NONBLOCK) == -1 ||
-	    fcntl(WORKER_CHAN_FD, F_SETFD, FD_CLOEXEC) == -1)
-		fatal("fcntl descriptor %d", WORKER_CHAN_FD);
-}
-
 static void
 config_read(struct msgchan *chan, struct worker_config *conf)
 {
-	struct msg	 m;
-	int		 rc;
-
-	if ((rc = msg_wait(chan, &m, CONFIG_TIMEOUT_MS)) == -1)
-		fatal("waiting for the config slice");
-	if (rc == 0)
-		fatalx("no config slice from the master in %d s",
-		    CONFIG_TIMEOUT_MS / 1000);
-	if (m.fd != -1)
-		close(m.fd);
-	if (m.hdr.type != MSG_W_CONFIG || m.len != sizeof(*conf) ||
-	    m.fd != -1)
-		fatalx("master sent type %u, %zu bytes, instead of the "
-		    "config slice", m.hdr.type, m.len);
-	memcpy(conf, m.body, sizeof(*conf));
+	child_config_read(chan, MSG_W_CONFIG, conf, sizeof(*conf));
 	if (!config_valid(conf))
 		fatalx("config slice refused");
 }
