@@ -5,7 +5,8 @@
  *
  * Without a policy store (no channel to policyd) every call passes: the
  * worker is the transparent relay it was, except for what it can never
- * let through (COMPRESS, and STARTTLS until TLS is in the worker).
+ * let through (COMPRESS) and what postern answers itself (STARTTLS:
+ * imap_relay.c, by the connection's TLS mode).
  */
 #ifndef POSTERN_IMAP_POLICY_H
 #define POSTERN_IMAP_POLICY_H
@@ -75,9 +76,10 @@ enum imap_pol_do imap_policy_response(struct imap_policy *,
 /* Keep this capability in a list the client sees? */
 int	 imap_policy_cap_keep(struct imap_policy *, const struct imap_token *);
 /*
- * STARTTLS and LOGINDISABLED follow the listener's TLS mode: 1 offer
- * it, 0 hide it, -1 not a TLS capability.  Until the worker does TLS,
- * STARTTLS is hidden (and refused) and LOGINDISABLED passes as is.
+ * The server's STARTTLS and LOGINDISABLED: 1 keep it, 0 hide it, -1 not
+ * a TLS capability.  The server's STARTTLS is always hidden, since the
+ * client's STARTTLS is postern's to answer; imap_relay.c adds postern's
+ * own STARTTLS (and LOGINDISABLED) where the connection's mode says so.
  */
 int	 imap_tls_cap_offer(const struct imap_token *);
 
