@@ -61,19 +61,25 @@ m.logout()
 EOF
 }
 
+# rotated N: N logs have their rotate record.
+rotated()
+{
+	[ "$(grep -l '"event":"rotate"' audit/worker-*.log 2>/dev/null |
+	    wc -l)" -ge "$1" ]
+}
+
+disconnect_seen()
+{
+	grep -q '"event":"disconnect"' audit/worker-*.log 2>/dev/null
+}
+
 # session_log [N]: once N sessions ended, the log with a disconnect record.
 session_log()
 {
 	wait_file log "session [0-9]+ ended" ${1:-1}
-	i=0
-	while [ $i -lt 200 ]; do
-		f=$(grep -l '"event":"disconnect"' audit/worker-*.log \
-		    2>/dev/null | head -1)
-		[ -n "$f" ] && { echo "$f"; return 0; }
-		sleep 0.05
-		i=$((i + 1))
-	done
-	atf_fail "no disconnect record in audit/"
+	wait_until 10 disconnect_seen ||
+	    atf_fail "no disconnect record in audit/"
+	grep -l '"event":"disconnect"' audit/worker-*.log | head -1
 }
 
 atf_test_case records cleanup
@@ -250,13 +256,7 @@ rotation_body()
 	kill -USR1 "$(cat posternd.pid)"
 	wait_file log "SIGUSR1: reopening the audit logs"
 	n=$(ls old | wc -l)
-	i=0
-	while [ "$(grep -l '"event":"rotate"' audit/worker-*.log 2>/dev/null |
-	    wc -l)" -lt "$n" ]; do
-		[ $i -lt 200 ] || atf_fail "not every log was reopened"
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_until 10 rotated "$n" || atf_fail "not every log was reopened"
 	echo go >&7
 	wait "$(cat hold.pid)" || atf_fail "held session: $(cat hold.out)"
 	rm hold.pid

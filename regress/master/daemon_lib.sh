@@ -26,6 +26,20 @@ wait_file()
 	atf_fail "no ${3:-1} lines matching '$2' in $1"
 }
 
+# wait_until SECONDS CMD [ARGS]: run CMD every 50 ms until it succeeds;
+# 1 if it did not within SECONDS.  For events no log line announces.
+wait_until()
+{
+	_t=$(($1 * 20))
+	shift
+	_i=0
+	until "$@"; do
+		[ $_i -lt $_t ] || return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
+
 wait_log()
 {
 	wait_file log "$@"

@@ -100,11 +100,9 @@ EOF2
 # wait_events CLIENT EVENT: up to 10 s for EVENT among the audit
 # records of CLIENT's sessions, which go to ./events, one a line: the
 # event and its table or reason.
-wait_events()
+has_event()
 {
-	i=0
-	while [ $i -lt 200 ]; do
-		$PYTHON - "$1" audit/*.log > events <<'EOF2'
+	$PYTHON - "$1" audit/*.log > events <<'EOF2'
 import json, sys
 for p in sys.argv[2:]:
     for l in open(p):
@@ -112,24 +110,26 @@ for p in sys.argv[2:]:
         if r.get("client") == sys.argv[1]:
             print(r.get("event"), r.get("table", r.get("reason", "-")))
 EOF2
-		grep -q "^$2 " events && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
+	grep -q "^$2 " events
+}
+
+wait_events()
+{
+	wait_until 10 has_event "$1" "$2" && return 0
 	cat events >&2
 	atf_fail "no $2 record of $1 in the audit log"
 }
 
 # wait_records N: up to 10 s for N connect verdicts in ./rec.
+has_records()
+{
+	connect_records > rec
+	[ "$(wc -l < rec)" -ge "$1" ]
+}
+
 wait_records()
 {
-	i=0
-	while [ $i -lt 200 ]; do
-		connect_records > rec
-		[ "$(wc -l < rec)" -ge "$1" ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_until 10 has_records "$1" && return 0
 	cat rec >&2
 	atf_fail "not $1 connect verdicts in the audit log"
 }

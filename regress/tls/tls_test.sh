@@ -86,6 +86,12 @@ no_deaths()
 	fi
 }
 
+# A TLS session that answers CAPABILITY.
+tls_caps()
+{
+	$PYTHON "$DRIVE" caps $PORT >/dev/null 2>&1
+}
+
 atf_test_case implicit cleanup
 implicit_head()
 {
@@ -292,12 +298,8 @@ key_isolation_body()
 	echo $! > holdrsa.pid
 	$PYTHON "$DRIVE" hold $PORT - hold.ec > hold.ec.out 2>&1 &
 	echo $! > holdec.pid
-	i=0
-	while [ ! -f hold.rsa.up ] || [ ! -f hold.ec.up ]; do
-		[ $i -lt 400 ] || atf_fail "sessions not up"
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_until 20 test -f hold.rsa.up -a -f hold.ec.up ||
+	    atf_fail "sessions not up"
 	master=$(cat posternd.pid)
 	keyd=$(pgrep -P "$master" -x postern-keyd)
 	workers=$(pgrep -P "$master" -x postern-worker)
@@ -341,12 +343,7 @@ keyd_restart_body()
 	wait_log "keyd pid $keyd killed by signal 9"
 	wait_log "keyd gone: a new worker takes over"
 	wait_log "keyd pid [0-9]+ ready" 2
-	i=0
-	until $PYTHON "$DRIVE" caps $PORT >/dev/null 2>&1; do
-		[ $i -lt 100 ] || atf_fail "no TLS session after keyd's restart"
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_until 10 tls_caps || atf_fail "no TLS session after keyd's restart"
 	[ "$(pgrep -P "$(cat posternd.pid)" -x postern-keyd)" != "$keyd" ] ||
 	    atf_fail "the old keyd runs"
 }

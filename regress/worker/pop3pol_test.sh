@@ -80,6 +80,12 @@ no_deaths()
 LOGIN="USER testuser|PASS testpass"
 
 
+# disconnects N: the audit logs hold N disconnect records.
+disconnects()
+{
+	[ "$(cat audit/worker-*.log | grep -c '"event":"disconnect"')" -ge "$1" ]
+}
+
 atf_test_case requests cleanup
 requests_head()
 {
@@ -268,12 +274,7 @@ p.apop("testuser", "testpass")
 p.quit()
 EOF2
 	wait_file log "session [0-9]+ ended" 2
-	i=0
-	while [ $i -lt 200 ] && [ "$(cat audit/worker-*.log |
-	    grep -c '"event":"disconnect"')" -lt 2 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_until 10 disconnects 2 || atf_fail "not 2 disconnect records"
 	cat audit/worker-*.log > all
 	atf_check -o match:'"event":"verdict".*"table":"request".*"key":"PASS"' \
 	    -o match:'"key":"NOOP"' \
