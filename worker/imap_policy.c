@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "imap_caps.h"
 #include "imap_list.h"
+#include "imap_mailbox.h"
 #include "imap_policy.h"
 #include "imap_reply.h"
 #include "log.h"
@@ -34,7 +35,6 @@ imap_policy_init(struct imap_policy *pol, struct policy_client *pc,
 	memset(pol, 0, sizeof(*pol));
 	imap_args_init(&pol->args);
 	buf_init(&pol->held, linemax + HOLD_NAME_MAX);
-	buf_init(&pol->lit, POLICY_STR_MAX);
 	pol->state = IMAP_ST_GREETING;
 	if (verdict_init(&pol->vs, pc, timeout_ms, RULES_IMAP, ws) == -1) {
 		imap_policy_free(pol);
@@ -49,7 +49,6 @@ imap_policy_free(struct imap_policy *pol)
 	verdict_free(&pol->vs);
 	imap_args_free(&pol->args);
 	buf_free(&pol->held);
-	buf_free(&pol->lit);
 }
 
 int
@@ -176,6 +175,13 @@ rewrite(struct imap_policy *pol, const struct imap_sev *sev,
 	size_t			 max = 8192;
 	int			 n;
 
+	/*
+	 * Only a command of one line: its literals' octets are in no
+	 * template, and every literal must go upstream as {n}.
+	 */
+	if (!sev->ev.final || (sev->flags & IMAP_SEVF_HELD))
+		return reject(out, sev->cmd->tag,
+		    "[CANNOT] Rewrite failed for these arguments");
 	if (tmpl == NULL || (line = malloc(max)) == NULL)
 		return reject(out, sev->cmd->tag, "[CANNOT] Rewrite failed");
 	n = rules_expand(tmpl, a->raw, a->n, line, max);
@@ -238,10 +244,15 @@ plain_user(struct imap_policy *pol, const uint8_t *p, size_t len)
 
 /* LOGIN and AUTHENTICATE PLAIN name the user the server may accept. */
 static void
-track_login(struct imap_policy *pol, const struct imap_sev *sev)
+track_login(struct imap_policy *pol, const struct imap_session *s,
+    const struct imap_sev *sev)
 {
 	const struct imap_args	*a = &pol->args;
 	const struct imap_cmd	*c = sev->cmd;
+	const struct imap_token	*tok;
+	const uint8_t		*p;
+	unsigned int		 ntok;
+	size_t			 len;
 
 	if (c->desc == NULL || !(c->desc->flags & (IMAP_CMDF_LOGIN |
 	    IMAP_CMDF_AUTHENTICATE)))
@@ -264,6 +275,15 @@ track_login(struct imap_policy *pol, const struct imap_sev *sev)
 	    a->val[0].len < sizeof(pol->user)) {
 		memcpy(pol->user, a->val[0].s, a->val[0].len);
 		pol->userlen = a->val[0].len;
+		return;
+	}
+	/* A user name sent as a literal: the session held it. */
+	tok = imap_parser_tokens(&s->cli, &ntok);
+	if (ntok > 2 && tok[2].type == IMAP_TOK_LITERAL &&
+	    imap_session_literal(s, 2, &p, &len) == 0 &&
+	    len < sizeof(pol->user) && memchr(p, '\0', len) == NULL) {
+		memcpy(pol->user, p, len);
+		pol->userlen = len;
 	}
 }
 
@@ -298,33 +318,6 @@ ask_list(struct imap_policy *pol, const char *mailbox, struct verdict *v)
 	return 0;
 }
 
-/* Which arguments name a mailbox that hiding must also refuse. */
-static int
-mailbox_args(const char *name, int *a0, int *a1)
-{
-	static const char *const one[] = { "SELECT", "EXAMINE", "STATUS",
-	    "APPEND", "DELETE", "SUBSCRIBE" };
-	size_t	 i;
-
-	*a0 = *a1 = -1;
-	for (i = 0; i < sizeof(one) / sizeof(one[0]); i++)
-		if (strcmp(name, one[i]) == 0) {
-			*a0 = 0;
-			return 1;
-		}
-	if (strcmp(name, "RENAME") == 0) {
-		*a0 = 0;
-		*a1 = 1;
-		return 1;
-	}
-	if (strcmp(name, "COPY") == 0 || strcmp(name, "MOVE") == 0 ||
-	    strcmp(name, "UID COPY") == 0 || strcmp(name, "UID MOVE") == 0) {
-		*a0 = 1;
-		return 1;
-	}
-	return 0;
-}
-
 /*
  * 1: the name is of a hidden mailbox, or too long to tell; -1: no
  * verdict.
@@ -342,38 +335,85 @@ hidden_name(struct imap_policy *pol, const uint8_t *p, size_t len)
 }
 
 /*
- * The same for argument i.  A literal's contents are not here yet: when
- * it is the one whose octets come next, they are held and checked as
- * they complete (imap_policy_client_more()).
+ * The octets of a mailbox place, tok[i]: an atom's or a quoted string's
+ * contents, a held literal's octets.  -1: none we can read.
  */
 static int
-hidden_arg(struct imap_policy *pol, const struct imap_sev *sev, int i)
+place_bytes(const struct imap_session *s, const struct imap_token *tok,
+    unsigned int i, const uint8_t **p, size_t *len)
 {
-	const struct rules_arg	*a;
+	const struct imap_token	*t = &tok[i];
 
-	if (i < 0 || (size_t)i >= pol->args.n)
+	switch (t->type) {
+	case IMAP_TOK_ATOM:
+	case IMAP_TOK_QUOTED:
+	case IMAP_TOK_NUMBER:
+	case IMAP_TOK_SEQSET:
+		*p = t->p;
+		*len = t->len;
 		return 0;
-	a = &pol->args.val[i];
-	if (a->s == NULL) {
-		if ((size_t)i == pol->args.n - 1 && !sev->ev.final)
-			pol->litname = 1;
-		return 0;
+	case IMAP_TOK_LITERAL:
+		return imap_session_literal(s, i, p, len);
+	default:
+		return -1;
 	}
-	return hidden_name(pol, (const uint8_t *)a->s, a->len);
+}
+
+/*
+ * 1: the place names a hidden mailbox, or one we cannot read (counted as
+ * hidden, postern.rules(5) MAILBOX NAMES); 0 not; -1 no verdict.
+ */
+static int
+hidden_place(struct imap_policy *pol, const struct imap_session *s,
+    const struct imap_token *tok, const struct imap_gram_mbox *m)
+{
+	const uint8_t	*p;
+	size_t		 len;
+	char		 name[POLICY_STR_MAX];
+	int		 r;
+
+	if (m->kind == IMAP_MBOX_REFERENCE || m->kind == IMAP_MBOX_PATTERN)
+		return 0;	/* LIST results are filtered instead */
+	if (place_bytes(s, tok, m->tok, &p, &len) == -1)
+		return 1;
+	if (m->kind == IMAP_MBOX_URL) {
+		r = imap_url_mailbox(p, len, name, sizeof(name));
+		if (r == 1)
+			return 0;	/* no mailbox in it */
+		if (r != 0)
+			return 1;
+		return hidden_name(pol, (const uint8_t *)name, strlen(name));
+	}
+	return hidden_name(pol, p, len);
+}
+
+/* Every mailbox place of the command from token first on. */
+static int
+hidden_places(struct imap_policy *pol, const struct imap_session *s,
+    unsigned int first)
+{
+	const struct imap_token	*tok;
+	const struct imap_gram	*g = &s->gram;
+	unsigned int		 ntok, i;
+	int			 h;
+
+	tok = imap_parser_tokens(&s->cli, &ntok);
+	for (i = 0; i < g->nmbox; i++) {
+		if (g->mbox[i].tok < first || g->mbox[i].tok >= ntok)
+			continue;
+		if ((h = hidden_place(pol, s, tok, &g->mbox[i])) != 0)
+			return h;
+	}
+	return 0;
 }
 
 static enum imap_pol_do
-refuse_hidden(struct imap_policy *pol, const struct imap_sev *sev,
-    struct buf *out)
+refuse_hidden(struct imap_policy *pol, const struct imap_session *s,
+    const struct imap_sev *sev, struct buf *out)
 {
-	int	 a0, a1, h;
+	int	 h;
 
-	if (!mailbox_args(sev->cmd->name, &a0, &a1))
-		return IPOL_PASS;
-	pol->litname = 0;
-	if ((h = hidden_arg(pol, sev, a0)) == 0)
-		h = hidden_arg(pol, sev, a1);
-	if (h == -1)
+	if ((h = hidden_places(pol, s, 0)) == -1)
 		return reply(out, sev->cmd->tag, "NO", "UNAVAILABLE",
 		    unavailable, IPOL_ANSWER);
 	if (h == 1)
@@ -382,7 +422,7 @@ refuse_hidden(struct imap_policy *pol, const struct imap_sev *sev,
 	return IPOL_PASS;
 }
 
-/* A hidden mailbox named after the first line: the session ends. */
+/* A hidden mailbox named after the first chunk: the session ends. */
 static enum imap_pol_do
 hidden_late(struct buf *out, int h)
 {
@@ -392,56 +432,17 @@ hidden_late(struct buf *out, int h)
 	return abort_line(out, "[NONEXISTENT] No such mailbox");
 }
 
-/* A literal that names a mailbox: held whole, then checked. */
-static enum imap_pol_do
-literal_name(struct imap_policy *pol, const struct imap_event *ev,
-    struct buf *out)
-{
-	int	 h;
-
-	if (buf_add(&pol->lit, ev->data, ev->len) == -1) {
-		pol->litname = 0;
-		return hidden_late(out, 1);
-	}
-	if (ev->litleft > 0)
-		return IPOL_DROP;
-	pol->litname = 0;
-	h = hidden_name(pol, buf_data(&pol->lit), buf_len(&pol->lit));
-	if (h != 0) {
-		buf_reset(&pol->lit);
-		return hidden_late(out, h);
-	}
-	(void)buf_add(out, buf_data(&pol->lit), buf_len(&pol->lit));
-	buf_reset(&pol->lit);
-	return IPOL_REPLACE;
-}
-
 enum imap_pol_do
 imap_policy_client_more(struct imap_policy *pol, const struct imap_session *s,
     const struct imap_sev *sev, struct buf *out)
 {
-	const struct imap_token	*tok;
-	unsigned int		 ntok;
-	int			 a0, a1, h, plus;
+	int	 h;
 
 	if (!imap_policy_on(pol) || sev->cmd == NULL ||
-	    (sev->flags & (IMAP_SEVF_SASL | IMAP_SEVF_DONE)))
+	    !(sev->flags & IMAP_SEVF_CHUNK))
 		return IPOL_PASS;
 	buf_reset(out);
-	if (sev->ev.type == IMAP_EV_LITDATA)
-		return pol->litname ? literal_name(pol, &sev->ev, out) :
-		    IPOL_PASS;
-	if (sev->ev.type != IMAP_EV_LINE || sev->ev.seg == 0 ||
-	    !mailbox_args(sev->cmd->name, &a0, &a1))
-		return IPOL_PASS;
-	/* The arguments so far, with those of this line. */
-	tok = imap_parser_tokens(&s->cli, &ntok);
-	plus = IMAP_LIT_KIND(sev->ev.lit) == IMAP_LIT_PLUS;
-	if (imap_args_parse(&pol->args, tok, ntok, plus) == -1)
-		return hidden_late(out, 1);
-	pol->litname = 0;
-	if ((h = hidden_arg(pol, sev, a0)) == 0)
-		h = hidden_arg(pol, sev, a1);
+	h = hidden_places(pol, s, s->chunk_tok);
 	return h != 0 ? hidden_late(out, h) : IPOL_PASS;
 }
 
@@ -523,18 +524,19 @@ enable(struct imap_policy *pol, const struct imap_sev *sev,
 }
 
 static enum imap_pol_do
-accepted(struct imap_policy *pol, const struct imap_sev *sev,
+accepted(struct imap_policy *pol, const struct imap_session *s,
+    const struct imap_sev *sev,
     const struct imap_token *tok, unsigned int ntok, struct buf *out)
 {
 	enum imap_pol_do	 r;
 
-	if ((r = refuse_hidden(pol, sev, out)) != IPOL_PASS)
+	if ((r = refuse_hidden(pol, s, sev, out)) != IPOL_PASS)
 		return r;
 	if (sev->cmd->desc != NULL &&
 	    (sev->cmd->desc->flags & IMAP_CMDF_ENABLE) &&
 	    (r = enable(pol, sev, tok, ntok, out)) != IPOL_PASS)
 		return r;
-	track_login(pol, sev);
+	track_login(pol, s, sev);
 	return IPOL_PASS;
 }
 
@@ -552,8 +554,6 @@ imap_policy_request(struct imap_policy *pol, const struct imap_session *s,
 	int			 plus;
 
 	buf_reset(out);
-	pol->litname = 0;
-	buf_reset(&pol->lit);
 	tok = imap_parser_tokens(&s->cli, &ntok);
 	plus = IMAP_LIT_KIND(sev->ev.lit) == IMAP_LIT_PLUS &&
 	    !(sev->flags & IMAP_SEVF_LIT_CONVERT);
@@ -561,7 +561,7 @@ imap_policy_request(struct imap_policy *pol, const struct imap_session *s,
 		if (c->desc != NULL && (c->desc->flags & (IMAP_CMDF_LOGIN |
 		    IMAP_CMDF_AUTHENTICATE)) &&
 		    imap_args_parse(&pol->args, tok, ntok, plus) == 0)
-			track_login(pol, sev);
+			track_login(pol, s, sev);
 		return IPOL_PASS;
 	}
 	if (imap_args_parse(&pol->args, tok, ntok, plus) == -1)
@@ -578,13 +578,9 @@ imap_policy_request(struct imap_policy *pol, const struct imap_session *s,
 		    IPOL_ANSWER);
 	}
 	audit_verdict("request", c->name, line, n, v.ans, v.cached);
-	if ((sev->flags & IMAP_SEVF_INVALID_STATE) &&
-	    v.action != RULES_ACCEPT)
-		return reply(out, c->tag, "BAD", NULL,
-		    "Command not valid in this state", IPOL_ANSWER);
 	switch (v.action) {
 	case RULES_ACCEPT:
-		return accepted(pol, sev, tok, ntok, out);
+		return accepted(pol, s, sev, tok, ntok, out);
 	case RULES_DROP:
 		return IPOL_DROP;
 	case RULES_ABORT:

@@ -40,8 +40,8 @@ struct imap_policy {
 	unsigned int		 hold_open;	/* offset after "(" in held */
 	size_t			 hold_name;	/* name octets so far */
 	struct buf		 held;
-	int			 litname;	/* client literal: a mailbox */
-	struct buf		 lit;		/* its octets, held */
+
+
 	char			 name[POLICY_STR_MAX];
 	enum imap_state		 state;
 };

@@ -92,6 +92,7 @@ static int	 cap_keep(const struct imap_token *, void *);
 static void	 answer(struct imap_relay *, const char *, size_t);
 static void	 deliver(struct imap_relay *);
 static void	 fail(struct imap_relay *, const char *, size_t);
+static void	 flush_up(struct imap_relay *);
 
 const struct relay_engine imap_relay_engine = {
 	.e_new = imap_relay_new,
@@ -270,6 +271,19 @@ deliver(struct imap_relay *ir)
 	}
 }
 
+/* What the session lets go upstream of a held command, up to its pause. */
+static void
+flush_up(struct imap_relay *ir)
+{
+	const uint8_t	*p;
+	size_t		 len;
+
+	while (!ir->closed && imap_session_outbox(&ir->s, &p, &len)) {
+		relay_forward(ir->relay, RELAY_UPSTREAM, p, len, 0);
+		imap_session_outbox_sent(&ir->s, len);
+	}
+}
+
 /* Between our STARTTLS OK and the end of the handshake. */
 static int
 tls_switching(const struct imap_relay *ir)
@@ -338,8 +352,8 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	}
 	if (sev->flags & IMAP_SEVF_SASL)
 		imap_policy_sasl(&ir->pol, sev);
-	if (!(sev->flags & IMAP_SEVF_CMD_START) &&
-	    sev->act == IMAP_ACT_FORWARD && client_more(ir, sev))
+	if ((sev->flags & IMAP_SEVF_CHUNK) && sev->act == IMAP_ACT_FORWARD &&
+	    client_more(ir, sev))
 		return;
 	if (sev->flags & IMAP_SEVF_DONE)
 		/* IDLE is over for the client, whatever the server says. */
@@ -348,9 +362,13 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	switch (sev->act) {
 	case IMAP_ACT_NONE:
 	case IMAP_ACT_DROP:
+	case IMAP_ACT_HOLD:
 		break;
 	case IMAP_ACT_FORWARD:
-		if (ev->type == IMAP_EV_LITDATA)
+		if (sev->flags & IMAP_SEVF_HELD) {
+			imap_session_release(&ir->s);
+			flush_up(ir);
+		} else if (ev->type == IMAP_EV_LITDATA)
 			relay_forward(ir->relay, RELAY_UPSTREAM, ev->data,
 			    ev->len, 1);
 		else if (sev->flags & IMAP_SEVF_LIT_CONVERT) {
@@ -483,6 +501,8 @@ server_input(struct imap_relay *ir, const uint8_t *data, size_t len)
 		n = imap_session_server(&ir->s, data + used, len - used, &sev);
 		used += n;
 		server_event(ir, &sev);
+		/* an upstream "+" lets the next piece of a held command go */
+		flush_up(ir);
 		if (n == 0 && sev.act == IMAP_ACT_NONE)
 			break;
 	}
@@ -499,6 +519,7 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 	switch (sev->act) {
 	case IMAP_ACT_NONE:
 	case IMAP_ACT_DROP:
+	case IMAP_ACT_HOLD:
 		break;
 	case IMAP_ACT_FORWARD:
 		if (server_policy(ir, sev))

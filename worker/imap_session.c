@@ -12,14 +12,16 @@
 #include "imap_reply.h"
 #include "imap_session.h"
 
+/* What the session waits for from the upstream before the client. */
 enum {
 	WAIT_NONE,
-	WAIT_SYNC,		/* client {n}: forward the upstream's + */
-	WAIT_CONVERT		/* client {n+} sent as {n}: drop the + */
+	WAIT_OUT,		/* a held chunk's {n}: drop the upstream's + */
+	WAIT_STREAM_SYNC,	/* streamed client {n}: forward its + */
+	WAIT_STREAM_PLUS	/* streamed client {n+}, sent as {n}: drop */
 };
 
-/* RFC 7888 section 4 and RFC 9051 section 4.3. */
-#define LITMINUS_MAX	4096
+/* Room in the hold buffer beyond a whole command and its literals. */
+#define HOLD_SLACK	64
 
 int
 imap_session_init(struct imap_session *s, const struct imap_limits *lim)
@@ -31,10 +33,14 @@ imap_session_init(struct imap_session *s, const struct imap_limits *lim)
 		imap_limits_default(&s->lim);
 	TAILQ_INIT(&s->inflight);
 	s->state = IMAP_ST_GREETING;
-	if (imap_parser_init(&s->cli, IMAP_DIR_CLIENT, &s->lim) == -1)
+	buf_init(&s->hold, s->lim.cmd_line_max + s->lim.lit_max + HOLD_SLACK);
+	if (imap_parser_init(&s->cli, IMAP_DIR_CLIENT, &s->lim) == -1) {
+		buf_free(&s->hold);
 		return -1;
+	}
 	if (imap_parser_init(&s->srv, IMAP_DIR_SERVER, &s->lim) == -1) {
 		imap_parser_free(&s->cli);
+		buf_free(&s->hold);
 		return -1;
 	}
 	return 0;
@@ -53,6 +59,10 @@ imap_session_free(struct imap_session *s)
 	s->done = NULL;
 	imap_parser_free(&s->cli);
 	imap_parser_free(&s->srv);
+	buf_free(&s->hold);
+	free(s->lits);
+	s->lits = NULL;
+	s->nlits = s->litcap = 0;
 }
 
 static void
@@ -114,6 +124,8 @@ cmd_remove(struct imap_session *s, struct imap_cmd *c)
 		s->starttls = NULL;
 	if (s->srv_cmd == c)
 		s->srv_cmd = NULL;
+	if (s->upcmd == c)
+		s->upcmd = NULL;
 	free(s->done);
 	s->done = c;
 }
@@ -188,7 +200,8 @@ imap_session_projected_state(const struct imap_session *s)
 int
 imap_session_want_client(const struct imap_session *s)
 {
-	return !s->closed && s->wait == WAIT_NONE && !s->tls_switch;
+	return !s->closed && s->wait == WAIT_NONE && !s->sending &&
+	    !s->tls_switch;
 }
 
 void
@@ -225,88 +238,227 @@ message_complete(struct imap_session *s)
 		s->starttls = c;
 }
 
+static void
+hold_reset(struct imap_session *s)
+{
+	buf_reset(&s->hold);
+	s->nlits = 0;
+	s->holding = 0;
+	s->sending = 0;
+	s->sent = 0;
+	s->nextlit = 0;
+}
+
 /*
- * Refuse the literal just announced.  Only a synchronizing one in the
- * first line can be refused and the session go on: the client then sends
- * nothing more of the command.
+ * The rest of the client's message is not wanted: a {n} that nobody will
+ * answer "+" is not sent (the parser starts afresh), a {n+}'s octets and
+ * whatever follows them up to the command's end are read and dropped.
  */
 static void
-refuse_literal(struct imap_session *s, struct imap_sev *sev,
-    const char *code, const char *text)
+client_skip(struct imap_session *s, int litkind)
+{
+	if (litkind == IMAP_LIT_SYNC)
+		imap_parser_abort_message(&s->cli);
+	else
+		s->cli_discard = 1;
+}
+
+/*
+ * The command in progress is refused before any of it went upstream:
+ * "tag BAD why", and none of its bytes will be.
+ */
+static void
+refuse_cmd(struct imap_session *s, struct imap_sev *sev, const char *code,
+    const char *why)
 {
 	struct imap_cmd	*c = s->cur;
 
-	if (sev->ev.seg > 0 || IMAP_LIT_KIND(sev->ev.lit) != IMAP_LIT_SYNC) {
-		close_session(s, sev, text);
-		return;
-	}
 	set_reply(s, sev, IMAP_ACT_REPLY, (const uint8_t *)c->tag,
-	    strlen(c->tag), "BAD", code, text);
-	imap_parser_abort_message(&s->cli);
-	sev->flags &= ~IMAP_SEVF_CMD_START;
+	    strlen(c->tag), "BAD", code, why);
+	sev->flags &= ~(IMAP_SEVF_CMD_START | IMAP_SEVF_WAIT_CONT |
+	    IMAP_SEVF_LIT_CONVERT | IMAP_SEVF_HELD);
+	sev->flags |= IMAP_SEVF_REFUSED;
+	hold_reset(s);
+	if (!sev->ev.final)
+		client_skip(s, IMAP_LIT_KIND(sev->ev.lit));
+	s->wait = WAIT_NONE;
+	s->stream_end = 0;
 	cmd_remove(s, c);
 }
 
+/* Refused after part of it went upstream: only the end will do. */
 static void
-client_literal(struct imap_session *s, struct imap_sev *sev)
+refuse_late(struct imap_session *s, struct imap_sev *sev, const char *why)
+{
+	if (s->chunks == 0)
+		refuse_cmd(s, sev, NULL, why);
+	else
+		close_session(s, sev, why);
+}
+
+/* A segment into the held chunk, a {n+} as {n}. */
+static int
+hold_segment(struct imap_session *s, const struct imap_event *ev)
+{
+	const uint8_t	*plus;
+	size_t		 off;
+
+	if (ev->final || IMAP_LIT_KIND(ev->lit) != IMAP_LIT_PLUS)
+		return buf_add(&s->hold, ev->raw, ev->rawlen);
+	plus = memchr(ev->raw + ev->lit_off, '+', ev->rawlen - ev->lit_off);
+	off = (size_t)(plus - ev->raw);
+	if (buf_add(&s->hold, ev->raw, off) == -1)
+		return -1;
+	return buf_add(&s->hold, plus + 1, ev->rawlen - off - 1);
+}
+
+static int
+hold_literal(struct imap_session *s, const struct imap_event *ev)
+{
+	struct imap_heldlit	*l;
+	unsigned int		 ntok;
+	size_t			 cap;
+
+	if (s->nlits == s->litcap) {
+		cap = s->litcap == 0 ? 4 : (size_t)s->litcap * 2;
+		if ((l = reallocarray(s->lits, cap, sizeof(*l))) == NULL)
+			return -1;
+		s->lits = l;
+		s->litcap = (unsigned int)cap;
+	}
+	(void)imap_parser_tokens(&s->cli, &ntok);
+	l = &s->lits[s->nlits++];
+	l->tok = ntok - 1;
+	l->off = buf_len(&s->hold);
+	l->len = (size_t)ev->litlen;
+	s->heldoct += ev->litlen;
+	return 0;
+}
+
+/* The chunk is complete: the event that asks the relay to decide. */
+static void
+chunk_done(struct imap_session *s, struct imap_sev *sev)
 {
 	const struct imap_event	*ev = &sev->ev;
-	struct imap_cmd		*c = s->cur;
-	const uint8_t		*plus;
-	uint64_t		 max;
-	int			 append;
 
-	append = c->desc != NULL && (c->desc->flags & IMAP_CMDF_APPEND);
-	max = append ? s->lim.lit_append_max : s->lim.lit_max;
-	if (IMAP_LIT_KIND(ev->lit) == IMAP_LIT_MINUS) {
+	sev->act = IMAP_ACT_FORWARD;
+	sev->flags |= s->chunks == 0 ? IMAP_SEVF_CMD_START : IMAP_SEVF_CHUNK;
+	if (s->holding)
+		sev->flags |= IMAP_SEVF_HELD;
+	s->chunks++;
+	s->upcmd = s->cur;
+	if (ev->final) {
+		message_complete(s);
+		return;
+	}
+	sev->flags |= IMAP_SEVF_WAIT_CONT;
+	if (s->holding) {
+		/* the wait starts once the held bytes are sent */
+		s->stream_end = IMAP_LIT_KIND(ev->lit);
+		return;
+	}
+	if (IMAP_LIT_KIND(ev->lit) == IMAP_LIT_PLUS) {
+		const uint8_t *plus = memchr(ev->raw + ev->lit_off, '+',
+		    ev->rawlen - ev->lit_off);
+
+		sev->plus_off = (size_t)(plus - ev->raw);
+		sev->flags |= IMAP_SEVF_LIT_CONVERT;
+		s->wait = WAIT_STREAM_PLUS;
+	} else
+		s->wait = WAIT_STREAM_SYNC;
+}
+
+/*
+ * A segment of the command the grammar accepts so far: the chunk goes on
+ * (a held literal: our own "+" for a {n}) or it is complete.
+ */
+static void
+client_segment(struct imap_session *s, struct imap_sev *sev)
+{
+	const struct imap_event	*ev = &sev->ev;
+	int			 kind = IMAP_LIT_KIND(ev->lit);
+	int			 streamed = !ev->final && s->gram.lit_stream;
+	static const char	 plus[] = "+ Ready for literal data\r\n";
+
+	if (!ev->final && kind == IMAP_LIT_MINUS) {
 		close_session(s, sev, "Literal {n-} is in no IMAP grammar");
 		return;
 	}
-	if ((ev->lit & IMAP_LIT_BINARY) && !append) {
-		refuse_literal(s, sev, NULL, "Literal8 not allowed here");
+	if (streamed && ev->litlen > s->lim.lit_append_max) {
+		refuse_late(s, sev, "Literal too big");
 		return;
 	}
-	if (ev->litlen > max) {
-		refuse_literal(s, sev, "TOOBIG", "Literal too big");
+	if (!ev->final && !streamed &&
+	    s->heldoct + ev->litlen > s->lim.lit_max) {
+		if (s->chunks == 0)
+			refuse_cmd(s, sev, "TOOBIG", "Literal too big");
+		else
+			close_session(s, sev, "Literal too big");
 		return;
 	}
-	if (IMAP_LIT_KIND(ev->lit) == IMAP_LIT_SYNC) {
-		s->wait = WAIT_SYNC;
-		sev->flags |= IMAP_SEVF_WAIT_CONT;
+	/* A chunk of one segment goes as it is, from the parser's buffer. */
+	if (ev->final || streamed) {
+		if (s->holding && hold_segment(s, ev) == -1) {
+			close_session(s, sev, "Command too long to hold");
+			return;
+		}
+		chunk_done(s, sev);
 		return;
 	}
-	if ((s->caps & IMAP_CAP_LITERALPLUS) ||
-	    ((s->caps & (IMAP_CAP_LITERALMINUS | IMAP_CAP_IMAP4REV2)) &&
-	    ev->litlen <= LITMINUS_MAX))
+	if (!s->holding) {
+		hold_reset(s);
+		s->holding = 1;
+	}
+	if (hold_segment(s, ev) == -1 || hold_literal(s, ev) == -1) {
+		close_session(s, sev, "Command too long to hold");
 		return;
-	/* The upstream cannot take it unannounced: ask it for a "+". */
-	plus = memchr(ev->raw + ev->lit_off, '+', ev->rawlen - ev->lit_off);
-	sev->plus_off = plus - ev->raw;
-	s->wait = WAIT_CONVERT;
-	sev->flags |= IMAP_SEVF_WAIT_CONT | IMAP_SEVF_LIT_CONVERT;
+	}
+	if (kind == IMAP_LIT_SYNC) {
+		sev->act = IMAP_ACT_REPLY;
+		sev->reply = plus;
+		sev->replylen = sizeof(plus) - 1;
+	} else
+		sev->act = IMAP_ACT_HOLD;
+}
+
+/* The grammar's word on the tokens so far; 0 when they may go on. */
+static int
+client_grammar(struct imap_session *s, struct imap_sev *sev)
+{
+	const struct imap_token	*tok;
+	unsigned int		 ntok;
+	const char		*why;
+
+	tok = imap_parser_tokens(&s->cli, &ntok);
+	if (imap_grammar_check(tok, ntok, sev->ev.final, s->caps, s->enabled,
+	    s->cur_state, &s->gram) == -1)
+		s->gram.res = IMAP_GRAM_BAD;
+	if (s->gram.res == IMAP_GRAM_OK || s->gram.res == IMAP_GRAM_MORE) {
+		if ((s->gram.res == IMAP_GRAM_OK) == (sev->ev.final != 0) &&
+		    !s->gram.overflow)
+			return 0;
+		why = s->gram.overflow ? "Too many mailbox names" :
+		    "Invalid arguments";
+	} else
+		why = s->gram.why != NULL ? s->gram.why : "Invalid arguments";
+	refuse_late(s, sev, why);
+	return -1;
 }
 
 static void
 client_command(struct imap_session *s, struct imap_sev *sev)
 {
 	const struct imap_token	*tok;
-	const struct imap_cmd_desc *d, *sub;
 	struct imap_cmd		*c;
 	unsigned int		 ntok;
-	enum imap_state		 st;
-	int			 invalid = 0;
 
 	tok = imap_parser_tokens(&s->cli, &ntok);
 	if (s->ninflight >= s->lim.inflight_max) {
-		if (!sev->ev.final &&
-		    IMAP_LIT_KIND(sev->ev.lit) != IMAP_LIT_SYNC) {
-			close_session(s, sev, "Too many commands in flight");
-			return;
-		}
 		set_reply(s, sev, IMAP_ACT_REPLY, tok[0].p, tok[0].len, "BAD",
 		    NULL, "Too many commands in flight");
+		sev->flags |= IMAP_SEVF_REFUSED;
 		if (!sev->ev.final)
-			imap_parser_abort_message(&s->cli);
+			client_skip(s, IMAP_LIT_KIND(sev->ev.lit));
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -315,35 +467,31 @@ client_command(struct imap_session *s, struct imap_sev *sev)
 	}
 	memcpy(c->tag, tok[0].p, tok[0].len);
 	upname(c->name, sizeof(c->name), tok[1].p, tok[1].len);
-	d = imap_cmd_lookup((const char *)tok[1].p, tok[1].len);
-	if (d != NULL && strcmp(d->name, "UID") == 0 && ntok > 2 &&
+	if (imap_tok_is(&tok[1], "UID") && ntok > 2 &&
 	    tok[2].type == IMAP_TOK_ATOM) {
-		sub = imap_cmd_lookup((const char *)tok[2].p, tok[2].len);
 		snprintf(c->name, sizeof(c->name), "UID ");
 		upname(c->name + 4, sizeof(c->name) - 4, tok[2].p,
 		    tok[2].len);
-		if (sub == NULL || !(sub->flags & IMAP_CMDF_UID))
-			invalid = 1;
-		d = sub;
 	}
-	c->desc = d;
-	st = imap_session_projected_state(s);
-	if (invalid || (d != NULL && !(d->states & IMAP_STB(st))))
-		sev->flags |= IMAP_SEVF_INVALID_STATE;
-	if (d != NULL && (d->flags & IMAP_CMDF_COMPRESS))
-		sev->flags |= IMAP_SEVF_COMPRESS;
-	if (d != NULL && (d->flags & IMAP_CMDF_STARTTLS))
-		sev->flags |= IMAP_SEVF_STARTTLS;
+	/* It runs in the state the commands before it leave. */
+	s->cur_state = imap_session_projected_state(s);
 	TAILQ_INSERT_TAIL(&s->inflight, c, entry);
 	s->ninflight++;
 	s->cur = c;
+	s->chunks = 0;
+	s->chunk_tok = 0;
+	s->heldoct = 0;
+	hold_reset(s);
 	sev->cmd = c;
-	sev->flags |= IMAP_SEVF_CMD_START;
 	sev->act = IMAP_ACT_FORWARD;
-	if (sev->ev.final)
-		message_complete(s);
-	else
-		client_literal(s, sev);
+	if (client_grammar(s, sev) == -1)
+		return;
+	c->desc = s->gram.desc;
+	if (c->desc != NULL && (c->desc->flags & IMAP_CMDF_COMPRESS))
+		sev->flags |= IMAP_SEVF_COMPRESS;
+	if (c->desc != NULL && (c->desc->flags & IMAP_CMDF_STARTTLS))
+		sev->flags |= IMAP_SEVF_STARTTLS;
+	client_segment(s, sev);
 }
 
 static int
@@ -428,11 +576,23 @@ client_error(struct imap_session *s, struct imap_sev *sev)
 		return;
 	}
 	if (ev->seg > 0) {
+		/* the parser is at the next message: the command is over */
+		sev->cmd = s->cur;
+		if (s->cur != NULL && s->chunks == 0) {
+			set_reply(s, sev, IMAP_ACT_REPLY,
+			    (const uint8_t *)s->cur->tag, strlen(s->cur->tag),
+			    "BAD", NULL, imap_err_str(ev->err));
+			sev->flags |= IMAP_SEVF_REFUSED;
+			hold_reset(s);
+			cmd_remove(s, s->cur);
+			return;
+		}
 		close_session(s, sev, imap_err_str(ev->err));
 		return;
 	}
 	set_reply(s, sev, IMAP_ACT_REPLY, ev->tag, ev->taglen, "BAD", NULL,
 	    imap_err_str(ev->err));
+	sev->flags |= IMAP_SEVF_REFUSED;
 }
 
 static void
@@ -463,11 +623,16 @@ client_line(struct imap_session *s, struct imap_sev *sev)
 			s->cli_discard = 0;
 		return;
 	}
+	if (s->cur == NULL) {
+		close_session(s, sev, "Internal error: no command");
+		return;
+	}
+	if (!s->holding)
+		s->chunk_tok = ev->tok_first;
 	sev->act = IMAP_ACT_FORWARD;
-	if (ev->final)
-		message_complete(s);
-	else
-		client_literal(s, sev);
+	if (client_grammar(s, sev) == -1)
+		return;
+	client_segment(s, sev);
 }
 
 static void
@@ -489,14 +654,14 @@ imap_session_client(struct imap_session *s, const uint8_t *data, size_t len,
 		close_session(s, sev, "Session closed");
 		return len;
 	}
-	if (s->wait != WAIT_NONE) {
-		sev->act = IMAP_ACT_NONE;
-		sev->flags = IMAP_SEVF_BLOCKED;
-		return 0;
-	}
 	if (len > 0 && (s->tls_switch || s->starttls != NULL)) {
 		close_session(s, sev, "Data after STARTTLS");
 		return len;
+	}
+	if (!imap_session_want_client(s)) {
+		sev->act = IMAP_ACT_NONE;
+		sev->flags = IMAP_SEVF_BLOCKED;
+		return 0;
 	}
 	n = imap_parser_feed(&s->cli, data, len, &sev->ev);
 	switch (sev->ev.type) {
@@ -505,7 +670,14 @@ imap_session_client(struct imap_session *s, const uint8_t *data, size_t len,
 		break;
 	case IMAP_EV_LITDATA:
 		sev->cmd = s->cur;
-		sev->act = s->cli_discard ? IMAP_ACT_DROP : IMAP_ACT_FORWARD;
+		if (s->cli_discard)
+			sev->act = IMAP_ACT_DROP;
+		else if (!s->holding)
+			sev->act = IMAP_ACT_FORWARD;
+		else if (buf_add(&s->hold, sev->ev.data, sev->ev.len) == -1)
+			close_session(s, sev, "Command too long to hold");
+		else
+			sev->act = IMAP_ACT_HOLD;
 		break;
 	case IMAP_EV_ERROR:
 		client_error(s, sev);
@@ -631,6 +803,40 @@ server_untagged(struct imap_session *s, struct imap_sev *sev,
 	}
 }
 
+/*
+ * A tagged answer to c.  Before the "+" we wait for, the server has read
+ * exactly what we sent of c: drop the rest, and have the client send no
+ * more of it (a {n} is not answered; a {n+}'s octets are read and
+ * dropped).  While the client is still inside c at any other point, the
+ * server answered a command it was reading: the session ends (-1).
+ */
+static int
+early_answer(struct imap_session *s, struct imap_sev *sev, struct imap_cmd *c)
+{
+	int	 kind = 0;
+
+	if (c == s->upcmd && (s->sending || s->wait != WAIT_NONE)) {
+		if (s->sending)
+			kind = s->stream_end;
+		else if (s->wait == WAIT_STREAM_SYNC)
+			kind = IMAP_LIT_SYNC;
+		else if (s->wait == WAIT_STREAM_PLUS)
+			kind = IMAP_LIT_PLUS;
+		hold_reset(s);
+		s->wait = WAIT_NONE;
+		s->stream_end = 0;
+		if (s->cur == c && kind != 0)
+			client_skip(s, kind);
+		return 0;
+	}
+	if (c == s->cur) {
+		close_session(s, sev, "Upstream answered a command it was "
+		    "still reading");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 server_tagged(struct imap_session *s, struct imap_sev *sev,
     const struct imap_token *tok, unsigned int ntok)
@@ -666,14 +872,8 @@ server_tagged(struct imap_session *s, struct imap_sev *sev,
 	}
 	if (ok && (f & IMAP_CMDF_COMPRESS))
 		close_session(s, sev, "Compression cannot be inspected");
-	/* Answered before the client sent all of it. */
-	if (s->cur == c) {
-		if (s->wait == WAIT_SYNC)
-			imap_parser_abort_message(&s->cli);
-		else
-			s->cli_discard = 1;
-		s->wait = WAIT_NONE;
-	}
+	if (early_answer(s, sev, c) == -1)
+		return;
 	cmd_remove(s, c);
 }
 
@@ -681,23 +881,30 @@ static void
 server_cont(struct imap_session *s, struct imap_sev *sev)
 {
 	snprintf(sev->resp, sizeof(sev->resp), "+");
-	if (s->wait != WAIT_NONE) {
+	sev->flags |= IMAP_SEVF_CONT;
+	switch (s->wait) {
+	case WAIT_OUT:
+		sev->cmd = s->upcmd;
+		sev->act = IMAP_ACT_DROP;
+		s->wait = WAIT_NONE;
+		return;
+	case WAIT_STREAM_SYNC:
+	case WAIT_STREAM_PLUS:
 		sev->cmd = s->cur;
-		sev->flags |= IMAP_SEVF_CONT;
-		sev->act = s->wait == WAIT_SYNC ? IMAP_ACT_FORWARD :
+		sev->act = s->wait == WAIT_STREAM_SYNC ? IMAP_ACT_FORWARD :
 		    IMAP_ACT_DROP;
 		s->wait = WAIT_NONE;
-	} else if (s->auth != NULL) {
+		return;
+	}
+	sev->flags &= ~IMAP_SEVF_CONT;
+	if (s->auth != NULL) {
 		sev->cmd = s->auth;
 		set_raw(s, 1);
-	}
-	else if (s->idle != NULL)
+	} else if (s->idle != NULL)
 		sev->cmd = s->idle;
-	else {
-		/* Nobody asked: a client could take it for its own. */
-		sev->flags |= IMAP_SEVF_UNSOLICITED;
-		sev->act = IMAP_ACT_DROP;
-	}
+	else
+		/* It waits for bytes nobody will send: we cannot follow. */
+		close_session(s, sev, "Upstream asked for data no command has");
 }
 
 static void
@@ -794,19 +1001,98 @@ int
 imap_session_refuse(struct imap_session *s, const struct imap_cmd *cmd)
 {
 	struct imap_cmd	*c = (struct imap_cmd *)cmd;
+	int		 kind = 0;
 
 	if (!in_queue(s, cmd))
 		return -1;
 	if (s->cur == c) {
-		/* a {n+} the client is sending anyway: drop it as it comes */
-		if (s->wait == WAIT_SYNC || imap_parser_idle(&s->cli))
-			imap_parser_abort_message(&s->cli);
-		else
-			s->cli_discard = 1;
+		/* decided at a streamed literal the client may be sending */
+		if (s->holding)
+			kind = s->stream_end;
+		else if (s->wait == WAIT_STREAM_SYNC)
+			kind = IMAP_LIT_SYNC;
+		else if (s->wait == WAIT_STREAM_PLUS)
+			kind = IMAP_LIT_PLUS;
+		if (kind != 0)
+			client_skip(s, kind);
+	}
+	if (s->upcmd == c || s->cur == c) {
+		hold_reset(s);
 		s->wait = WAIT_NONE;
+		s->stream_end = 0;
 	}
 	cmd_remove(s, c);
 	return 0;
+}
+
+void
+imap_session_release(struct imap_session *s)
+{
+	if (!s->holding)
+		return;
+	s->holding = 0;
+	s->sending = 1;
+	s->sent = 0;
+	s->nextlit = 0;
+}
+
+/* Where the outbox pauses next: before a literal's octets, or its end. */
+static size_t
+outbox_end(const struct imap_session *s)
+{
+	if (s->nextlit < s->nlits)
+		return s->lits[s->nextlit].off;
+	return buf_len(&s->hold);
+}
+
+int
+imap_session_outbox(const struct imap_session *s, const uint8_t **p,
+    size_t *len)
+{
+	if (!s->sending || s->wait != WAIT_NONE || s->closed)
+		return 0;
+	*p = buf_data(&s->hold) + s->sent;
+	*len = outbox_end(s) - s->sent;
+	return 1;
+}
+
+void
+imap_session_outbox_sent(struct imap_session *s, size_t n)
+{
+	int	 kind;
+
+	s->sent += n;
+	if (s->sent < outbox_end(s))
+		return;
+	if (s->nextlit < s->nlits) {
+		s->nextlit++;
+		s->wait = WAIT_OUT;
+		return;
+	}
+	kind = s->stream_end;
+	hold_reset(s);
+	s->stream_end = 0;
+	if (kind == IMAP_LIT_SYNC)
+		s->wait = WAIT_STREAM_SYNC;
+	else if (kind != 0)
+		s->wait = WAIT_STREAM_PLUS;
+}
+
+int
+imap_session_literal(const struct imap_session *s, unsigned int tok,
+    const uint8_t **p, size_t *len)
+{
+	unsigned int	 i;
+
+	if (!s->holding && !s->sending)
+		return -1;
+	for (i = 0; i < s->nlits; i++)
+		if (s->lits[i].tok == tok) {
+			*p = buf_data(&s->hold) + s->lits[i].off;
+			*len = s->lits[i].len;
+			return 0;
+		}
+	return -1;
 }
 
 int
@@ -817,6 +1103,7 @@ imap_session_inject(struct imap_session *s, const char *tag,
 
 	if (s->closed || s->cur != NULL || s->idle != NULL ||
 	    s->auth != NULL || s->starttls != NULL || s->wait != WAIT_NONE ||
+	    s->holding || s->sending ||
 	    !imap_parser_idle(&s->cli) || strlen(tag) > IMAP_TAG_MAX ||
 	    s->ninflight >= s->lim.inflight_max)
 		return -1;

@@ -24,24 +24,50 @@
  *
  * Flow control.  While imap_session_want_client() is 0 the relay must
  * not feed client bytes (leave them in the socket or its buffer): the
- * client announced a synchronizing literal and the upstream has not
- * answered "+" yet, or we turned a {n+} into {n}.  A feed then returns 0
- * with IMAP_SEVF_BLOCKED.  After a server event with IMAP_SEVF_STARTTLS
- * the relay forwards that line, throws away whatever plaintext it holds
- * from either side, does TLS and calls imap_session_tls_done(); bytes fed
- * before that end the session (CVE-2011-0411 class injection).
+ * session is sending a held command upstream and waits for the
+ * upstream's "+", or waits for the "+" of a streamed literal.  A feed
+ * then returns 0 with IMAP_SEVF_BLOCKED.  After a server event with
+ * IMAP_SEVF_STARTTLS the relay forwards that line, throws away whatever
+ * plaintext it holds from either side, does TLS and calls
+ * imap_session_tls_done(); bytes fed before that end the session
+ * (CVE-2011-0411 class injection).
  *
- * Literals.  A client {n} is forwarded and the relay waits for the
- * upstream's "+", which is forwarded to the client; a tagged answer
- * instead ends the command and the client never sends the octets.  A
- * {n+} is forwarded as is when the upstream allows it (LITERAL+, or
- * LITERAL- / IMAP4rev2 and n <= 4096), else turned into {n} and the
- * upstream's "+" dropped.  {n-} is in no grammar: the session ends.
- * Sizes: lit_append_max for APPEND, lit_max otherwise; literal8 only in
- * APPEND.  An oversized or misplaced literal in the first line of a
- * command gets "tag BAD [TOOBIG]" when synchronizing, "* BYE" when the
- * octets are on their way anyway; in a later line (earlier ones went
- * upstream already) "* BYE".
+ * The stream model.  postern and the server must agree on every byte:
+ * where each command, literal and response begins and ends.  So:
+ *  - A command is checked against its grammar (imap_grammar.h) on every
+ *    segment, before any of it goes upstream: an unknown command, one
+ *    the server did not advertise, one not valid in the state, or one
+ *    whose arguments the server would not read as we do gets "tag BAD"
+ *    from postern (IMAP_SEVF_REFUSED) and nothing is forwarded.
+ *  - Every literal goes upstream as a synchronizing one, {n}, and its
+ *    octets only after the upstream's own "+": a server that answers a
+ *    command before it reads all of it has then read exactly what we
+ *    sent, and we drop the rest.  A client's {n+} is held or waited
+ *    for, never passed on as {n+}.
+ *  - Literals that are arguments (mailbox names, LOGIN, SEARCH strings,
+ *    URLs) are held: postern answers the client's "+" itself, collects
+ *    the command up to its end (a "chunk"), and only then does the
+ *    policy decide, with every argument at hand (a mailbox in a literal
+ *    gets the same answer as a quoted one).  The decision event has
+ *    IMAP_SEVF_HELD; on FORWARD the relay calls imap_session_release()
+ *    and sends what imap_session_outbox() gives it, which pauses at each
+ *    literal until the upstream's "+" (dropped) arrives.
+ *  - Literals that are message data (APPEND's message, CATENATE TEXT:
+ *    lit_stream in imap_grammar.h) are streamed: the chunk before them
+ *    is decided and sent ending in {n}; the upstream's "+" is passed to
+ *    a client that sent {n}, dropped for one that sent {n+}; the octets
+ *    then go through as they come.  What follows such a literal is a
+ *    new chunk (IMAP_SEVF_CHUNK), checked again; a later chunk the
+ *    grammar refuses ends the session: the server is inside the command.
+ *  - An upstream that answers a command before its "+" ends it: what was
+ *    not sent is dropped, a client {n} is not waited for, a client
+ *    {n+}'s octets and the rest of its command are read and dropped.  An
+ *    answer at any other point inside a command, or a "+" nobody asked
+ *    for, ends the session: we would have to guess.
+ * Sizes: lit_append_max for a streamed literal, lit_max for all the held
+ * literal octets of one command together; over it, "tag BAD [TOOBIG]"
+ * while nothing went upstream, else "* BYE".  {n-} is in no grammar: the
+ * session ends.
  *
  * Lines that are not commands.  After an upstream "+" to AUTHENTICATE,
  * the next client line is a SASL response: base64, empty (SCRAM's last
@@ -78,7 +104,9 @@
 #include <bsd/sys/queue.h>
 
 #include "imap_caps.h"
+#include "buf.h"
 #include "imap_cmd.h"
+#include "imap_grammar.h"
 #include "imap_limits.h"
 #include "imap_parse.h"
 
@@ -88,7 +116,8 @@ enum imap_act {
 	IMAP_ACT_DROP,
 	IMAP_ACT_REPLY,
 	IMAP_ACT_SUBST,
-	IMAP_ACT_CLOSE
+	IMAP_ACT_CLOSE,
+	IMAP_ACT_HOLD		/* the session keeps the bytes (held literal) */
 };
 
 /* sev.flags */
@@ -97,7 +126,7 @@ enum imap_act {
 #define IMAP_SEVF_WAIT_CONT	0x00004	/* client: wait for the upstream + */
 #define IMAP_SEVF_LIT_CONVERT	0x00008	/* client: forward {n+} as {n} */
 #define IMAP_SEVF_CONT		0x00010	/* server: + answers a literal */
-#define IMAP_SEVF_INVALID_STATE	0x00020	/* client: cmd not valid now */
+#define IMAP_SEVF_HELD		0x00020	/* client: FORWARD = release */
 #define IMAP_SEVF_UNSOLICITED	0x00040	/* server: untagged, no command */
 #define IMAP_SEVF_GREETING	0x00080	/* server: the greeting */
 #define IMAP_SEVF_STATE		0x00100	/* the state changed */
@@ -110,6 +139,8 @@ enum imap_act {
 #define IMAP_SEVF_UNKNOWN_TAG	0x08000	/* server: tag of no command */
 #define IMAP_SEVF_BLOCKED	0x10000	/* client fed while waiting */
 #define IMAP_SEVF_PRIVATE	0x20000	/* answers an injected command */
+#define IMAP_SEVF_CHUNK		0x40000	/* client: a later chunk of a cmd */
+#define IMAP_SEVF_REFUSED	0x80000	/* client: BAD by the grammar */
 
 #define IMAP_NAME_MAX	32
 
@@ -142,13 +173,36 @@ struct imap_sev {
 	size_t			 replylen;
 };
 
+/* A literal held in the session's buffer. */
+struct imap_heldlit {
+	unsigned int	 tok;		/* its LITERAL token */
+	size_t		 off;		/* its octets, in hold */
+	size_t		 len;
+};
+
 struct imap_session {
 	struct imap_parser	 cli;
 	struct imap_parser	 srv;
 	struct imap_limits	 lim;
 	enum imap_state		 state;
-	unsigned int		 caps;		/* IMAP_CAP_* of the upstream */
-	unsigned int		 enabled;	/* IMAP_CAP_* from * ENABLED */
+	uint64_t		 caps;		/* IMAP_CAP_* of the upstream */
+	uint64_t		 enabled;	/* IMAP_CAP_* from * ENABLED */
+	struct imap_gram	 gram;		/* of the command in progress */
+	enum imap_state		 cur_state;	/* the state it runs in */
+	unsigned int		 chunks;	/* its chunks decided so far */
+	unsigned int		 chunk_tok;	/* first token of this chunk */
+	struct buf		 hold;		/* a chunk, upstream form */
+	struct imap_heldlit	*lits;		/* literals inside it */
+	unsigned int		 nlits;
+	unsigned int		 litcap;
+	uint64_t		 heldoct;	/* held literal octets, cmd */
+	int			 holding;	/* hold collects a chunk */
+	int			 sending;	/* hold goes upstream */
+	size_t			 sent;		/* ... this much of it */
+	unsigned int		 nextlit;	/* next pause for a "+" */
+	int			 stream_end;	/* chunk ends in a streamed
+						   literal: its kind */
+	struct imap_cmd		*upcmd;		/* whose chunk is decided */
 	struct imap_cmdq	 inflight;
 	unsigned int		 ninflight;
 	struct imap_cmd		*cur;		/* client message in progress */
@@ -173,17 +227,32 @@ size_t	 imap_session_client(struct imap_session *, const uint8_t *, size_t,
 	    struct imap_sev *);
 size_t	 imap_session_server(struct imap_session *, const uint8_t *, size_t,
 	    struct imap_sev *);
+/*
+ * The held chunk of the last IMAP_SEVF_HELD event passed: it becomes the
+ * outbox.  Then, and after every later event, the relay sends what
+ * imap_session_outbox() gives until it returns 0, telling
+ * imap_session_outbox_sent() what it took.
+ */
+void	 imap_session_release(struct imap_session *);
+int	 imap_session_outbox(const struct imap_session *, const uint8_t **,
+	    size_t *);
+void	 imap_session_outbox_sent(struct imap_session *, size_t);
+/*
+ * The octets of a held literal, by the index of its LITERAL token in the
+ * client parser's tokens: 0, or -1 when it is not held (streamed).
+ */
+int	 imap_session_literal(const struct imap_session *, unsigned int,
+	    const uint8_t **, size_t *);
 /* May the relay read and feed client bytes now? */
 int	 imap_session_want_client(const struct imap_session *);
 /* TLS is up on both legs: forget what the upstream said before it. */
 void	 imap_session_tls_done(struct imap_session *);
 /*
- * The policy refuses the command whose first line was just returned (the
- * relay then answers it itself): forget it and make sure none of its
- * bytes will be forwarded.  Call it before forwarding any byte of it.
- * Returns 0, or -1 when the client will send literal octets anyway and
- * the session is better ended (a {n+} refused: the octets are dropped as
- * they come, so this is not fatal; -1 only if cmd is not the current).
+ * The policy refuses the command whose decision event (IMAP_SEVF_CMD_START)
+ * was just returned, and the relay answers it itself: forget it, with
+ * what is held of it, and make sure none of its bytes will be forwarded
+ * (a client {n+}'s octets are read and dropped as they come).  Returns
+ * 0, or -1 if cmd is not in flight.
  */
 int	 imap_session_refuse(struct imap_session *, const struct imap_cmd *);
 /*

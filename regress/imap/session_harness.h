@@ -37,7 +37,7 @@ static const char *
 act_str(enum imap_act a)
 {
 	static const char *s[] = { "none", "fwd", "drop", "reply", "subst",
-	    "close" };
+	    "close", "hold" };
 
 	return s[a];
 }
@@ -58,6 +58,19 @@ tr_raw(struct trace *t, const void *p, size_t n)
 	}
 }
 
+/* What a held command lets go upstream now, as the relay sends it. */
+static void
+run_outbox(struct run *r)
+{
+	const uint8_t	*p;
+	size_t		 len;
+
+	while (imap_session_outbox(&r->s, &p, &len)) {
+		tr_raw(&r->up, p, len);
+		imap_session_outbox_sent(&r->s, len);
+	}
+}
+
 static void
 run_event(struct run *r, int srv, const struct imap_sev *sev)
 {
@@ -69,13 +82,14 @@ run_event(struct run *r, int srv, const struct imap_sev *sev)
 	} fl[] = {
 		{ IMAP_SEVF_CMD_START, "start" }, { IMAP_SEVF_CMD_DONE, "done" },
 		{ IMAP_SEVF_WAIT_CONT, "wait" }, { IMAP_SEVF_LIT_CONVERT, "conv" },
-		{ IMAP_SEVF_CONT, "cont" }, { IMAP_SEVF_INVALID_STATE, "invalid" },
+		{ IMAP_SEVF_CONT, "cont" }, { IMAP_SEVF_HELD, "held" },
 		{ IMAP_SEVF_UNSOLICITED, "unsol" }, { IMAP_SEVF_GREETING, "greet" },
 		{ IMAP_SEVF_STARTTLS, "starttls" },
 		{ IMAP_SEVF_COMPRESS, "compress" }, { IMAP_SEVF_SASL, "sasl" },
 		{ IMAP_SEVF_SASL_CANCEL, "cancel" }, { IMAP_SEVF_DONE, "idledone" },
 		{ IMAP_SEVF_CAPS, "caps" }, { IMAP_SEVF_UNKNOWN_TAG, "unknowntag" },
-		{ IMAP_SEVF_PRIVATE, "private" },
+		{ IMAP_SEVF_PRIVATE, "private" }, { IMAP_SEVF_CHUNK, "chunk" },
+		{ IMAP_SEVF_REFUSED, "refused" },
 	};
 	size_t			 i;
 
@@ -113,7 +127,10 @@ run_event(struct run *r, int srv, const struct imap_sev *sev)
 
 	switch (sev->act) {
 	case IMAP_ACT_FORWARD:
-		if (sev->flags & IMAP_SEVF_LIT_CONVERT) {
+		if (sev->flags & IMAP_SEVF_HELD) {
+			imap_session_release(&r->s);
+			run_outbox(r);
+		} else if (sev->flags & IMAP_SEVF_LIT_CONVERT) {
 			tr_raw(to, ev->raw, sev->plus_off);
 			tr_raw(to, ev->raw + sev->plus_off + 1,
 			    ev->rawlen - sev->plus_off - 1);
@@ -179,6 +196,7 @@ run_feed(struct run *r, const struct step *st, size_t off, size_t len,
 		d += n;
 		len -= n;
 		run_event(r, 1, &sev);
+		run_outbox(r);
 	}
 	run_drain_client(r, piece);
 }
