@@ -20,6 +20,11 @@ imap_grammar_check(const struct imap_token *tok, unsigned int ntok,
 		d = imap_cmd_lookup((const char *)tok[2].p, tok[2].len);
 		g->uid = 1;
 		i = 2;
+		if (d != NULL && !(d->flags & IMAP_CMDF_UID)) {
+			g->res = IMAP_GRAM_BAD;
+			g->why = "Invalid UID command";
+			return 0;
+		}
 	}
 	g->desc = d;
 	if (d == NULL) {

@@ -273,6 +273,12 @@ refuse_cmd(struct imap_session *s, struct imap_sev *sev, const char *code,
 {
 	struct imap_cmd	*c = s->cur;
 
+	/* Octets on their way that we would only read to drop: too many. */
+	if (!sev->ev.final && IMAP_LIT_KIND(sev->ev.lit) != IMAP_LIT_SYNC &&
+	    sev->ev.litlen > s->lim.lit_max) {
+		close_session(s, sev, why);
+		return;
+	}
 	set_reply(s, sev, IMAP_ACT_REPLY, (const uint8_t *)c->tag,
 	    strlen(c->tag), "BAD", code, why);
 	sev->flags &= ~(IMAP_SEVF_CMD_START | IMAP_SEVF_WAIT_CONT |
@@ -384,8 +390,15 @@ client_segment(struct imap_session *s, struct imap_sev *sev)
 		close_session(s, sev, "Literal {n-} is in no IMAP grammar");
 		return;
 	}
+	if (!ev->final && (ev->lit & IMAP_LIT_BINARY) && !streamed) {
+		refuse_late(s, sev, "Literal8 not allowed here");
+		return;
+	}
 	if (streamed && ev->litlen > s->lim.lit_append_max) {
-		refuse_late(s, sev, "Literal too big");
+		if (s->chunks == 0)
+			refuse_cmd(s, sev, "TOOBIG", "Literal too big");
+		else
+			close_session(s, sev, "Literal too big");
 		return;
 	}
 	if (!ev->final && !streamed &&
@@ -847,8 +860,13 @@ server_tagged(struct imap_session *s, struct imap_sev *sev,
 
 	upname(sev->resp, sizeof(sev->resp), tok[1].p, tok[1].len);
 	if ((c = find_tag(s, tok[0].p, tok[0].len)) == NULL) {
+		/*
+		 * The server ran something we never sent as a command: the
+		 * two of us read the stream differently.  Never guess on.
+		 */
 		sev->flags |= IMAP_SEVF_UNKNOWN_TAG;
-		sev->act = IMAP_ACT_DROP;
+		close_session(s, sev, "Upstream answered a command it was "
+		    "never sent");
 		return;
 	}
 	sev->cmd = c;
