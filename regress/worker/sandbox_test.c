@@ -293,12 +293,18 @@ ATF_TC_BODY(relay_works, tc)
 	expect_line(t_up[0], "a1 NOOP\r\n");
 	put(t_up[0], "a1 OK done\r\n");
 	expect_line(t_cli[0], "a1 OK done\r\n");
-	/* The literal's octets wait for the server's "+". */
-	put(t_cli[0], "a2 LOGIN {4}\r\nuser pass\r\n");
+	/*
+	 * An argument in a literal is held: postern says "+" itself and
+	 * decides on the whole command; upstream, the octets still wait
+	 * for the server's own "+", which the client never sees.
+	 */
+	put(t_cli[0], "a2 LOGIN {4}\r\n");
+	expect_line(t_cli[0], "+ Ready for literal data\r\n");
+	expect_nothing(t_up[0], 100);
+	put(t_cli[0], "user pass\r\n");
 	expect_line(t_up[0], "a2 LOGIN {4}\r\n");
 	expect_nothing(t_up[0], 100);
 	put(t_up[0], "+ go on\r\n");
-	expect_line(t_cli[0], "+ go on\r\n");
 	expect_line(t_up[0], "user pass\r\n");
 	put(t_up[0], "a2 OK [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE] in\r\n");
 	expect_line(t_cli[0], "a2 OK [CAPABILITY IMAP4rev1] in\r\n");
@@ -402,11 +408,11 @@ ATF_TC_BODY(relay_session, tc)
 	/* the "+"s were the relay's business: the client sees the OK */
 	expect_line(t_cli[0], "b3 OK in\r\n");
 	/* lit_max is 64 KiB outside APPEND */
-	put(t_cli[0], "b4 SELECT {70000}\r\nb5 NOOP\r\n");
+	put(t_cli[0], "b4 SELECT {70000}\r\nb5 SELECT INBOX\r\n");
 	expect_line(t_cli[0], "b4 BAD [TOOBIG] Literal too big\r\n");
-	expect_line(t_up[0], "b5 NOOP\r\n");
-	put(t_up[0], "b5 OK done\r\n");
-	expect_line(t_cli[0], "b5 OK done\r\n");
+	expect_line(t_up[0], "b5 SELECT INBOX\r\n");
+	put(t_up[0], "b5 OK [READ-WRITE] done\r\n");
+	expect_line(t_cli[0], "b5 OK [READ-WRITE] done\r\n");
 	/* answered early: "hello {2}" gets no "+", b7 is a command */
 	put(t_cli[0], "b6 APPEND Nope {5+}\r\nhello {2}\r\n");
 	expect_line(t_up[0], "b6 APPEND Nope {5}\r\n");
