@@ -238,10 +238,16 @@ message_complete(struct imap_session *s)
 		s->starttls = c;
 }
 
+/* Held bytes kept between commands: an idle session holds no more. */
+#define HOLD_KEEP	4096
+
 static void
 hold_reset(struct imap_session *s)
 {
-	buf_reset(&s->hold);
+	if (s->hold.size > HOLD_KEEP)
+		buf_free(&s->hold);
+	else
+		buf_reset(&s->hold);
 	s->nlits = 0;
 	s->holding = 0;
 	s->sending = 0;
