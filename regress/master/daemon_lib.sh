@@ -86,3 +86,35 @@ common_cleanup()
 	# workers exit when the master's channel closes
 	return 0
 }
+
+ORACLE=@TOPDIR@/regress/fixture/oracle.py
+
+# Every IMAP session Dovecot logged in and every postern session is over:
+# the rawlog and the audit records are complete.
+sessions_over()
+{
+	_in=$(grep -c 'imap-login: Info: Login:' "$1/dovecot-info.log")
+	_out=$(grep -Ec '^.{15} imap\([^)]*\)[^:]*: Info: Disconnected' \
+	    "$1/dovecot-info.log")
+	[ "$_out" -ge "$_in" ] || return 1
+	_c=$(cat "$2"/worker-*.log 2>/dev/null | grep -c '"event":"connect"')
+	_d=$(cat "$2"/worker-*.log 2>/dev/null | grep -c '"event":"disconnect"')
+	[ "$_d" -ge "$_c" ]
+}
+
+# oracle_check DVDIR AUDITDIR: the differential oracle
+# (regress/fixture/oracle.py) on the rawlog of the Dovecot in DVDIR
+# (started with DOVECOT_RAWLOG=1) and posternd's audit logs in AUDITDIR,
+# once every session has ended; the test fails with its diff when any
+# command Dovecot received is not one postern accepted, in the same
+# order, framed the same way.
+oracle_check()
+{
+	wait_until 20 sessions_over "$1" "$2" ||
+	    atf_fail "sessions still open in $1 or $2 after 20 s"
+	if ! $PYTHON "$ORACLE" -v "$1" "$2" > oracle.out 2>&1; then
+		cat oracle.out >&2
+		atf_fail "oracle: postern and Dovecot disagree (oracle.out)"
+	fi
+	cat oracle.out
+}
