@@ -12,12 +12,15 @@ RAW=@TOPDIR@/regress/worker/rawtalk.py
 # (unless there is no ./rules), posternd on $PORT with min-idle workers.
 setup()
 {
-	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
+	# Dovecot records what it received, postern what it accepted: the
+	# oracle (oracle_check) compares the two.
+	DOVECOT_RAWLOG=1 atf_check -o ignore -e ignore "$FIXTURE" start \
+	    "$PWD/dv"
 	. "$PWD/dv/ports"
 	PORT=${PORT:-$(free_port)}
-	mkdir -p empty store
+	mkdir -p empty store audit
 	chmod 755 empty
-	chmod 700 store
+	chmod 700 store audit
 	if [ -f rules ]; then
 		atf_check -o ignore -e ignore "$POLICYCTL" -s "$PWD/store" \
 		    load rules
@@ -31,6 +34,7 @@ user nobody
 chroot "$PWD/empty"
 worker "$WORKER"
 policy store "$PWD/store"
+audit dir "$PWD/audit"
 pool min-idle 2 max 80 sessions 100
 timeout start 10 drain 2
 $1
