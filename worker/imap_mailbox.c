@@ -339,6 +339,26 @@ imap_mailbox_name(const uint8_t *p, size_t len, char *out, size_t size)
 	return n;
 }
 
+int
+imap_mailbox_name_alt(const uint8_t *p, size_t len, char *out, size_t size)
+{
+	int	 n;
+
+	/* A decoded name is never longer than its modified UTF-7. */
+	if (size <= len)
+		return -1;
+	/* Strictly valid, or no "&": both readings agree. */
+	if (memchr(p, '&', len) == NULL ||
+	    imap_mutf7_decode(p, len, out, size) != -1)
+		return 0;
+	/* Not even lenient modified UTF-7: read as it is by all. */
+	if ((n = imap_mutf7_decode_lenient(p, len, out, size)) == -1)
+		return 0;
+	if (n == 5 && strcasecmp(out, "INBOX") == 0)
+		memcpy(out, "INBOX", 5);
+	return n;
+}
+
 /*
  * IMAP URLs (RFC 5092).  Only the mailbox matters here, but the rest is
  * read too: a URL postern reads one way and the server another would be

@@ -58,6 +58,16 @@ int	 imap_resp_mailboxes(const struct imap_token *, unsigned int,
  * 5.1).  NUL-terminated in out: its length, or -1 (too long, or a NUL).
  */
 int	 imap_mailbox_name(const uint8_t *, size_t, char *, size_t);
+/*
+ * The other reading of a name a lenient server would decode
+ * differently: printable ASCII sent in modified UTF-7
+ * ("&AFMAZQBjAHIAZQB0-" for "Secret"), which imap_mailbox_name() takes
+ * as it is (RFC 3501 forbids it, Dovecot refuses it, others may open
+ * "Secret").  Its length, NUL-terminated in out, when it differs from
+ * imap_mailbox_name()'s; 0 when there is no other reading; -1 when it
+ * does not fit.  A name is hidden when either reading is.
+ */
+int	 imap_mailbox_name_alt(const uint8_t *, size_t, char *, size_t);
 
 /* What imap_url_mailbox() found. */
 #define IMAP_URL_BAD		-1	/* unreadable: treat as hidden */

@@ -442,6 +442,32 @@ ATF_TC_BODY(mailbox_name, tc)
 	    6), -1);
 }
 
+/* The reading of a lenient server, for names RFC 3501 forbids. */
+ATF_TC_WITHOUT_HEAD(mailbox_name_alt);
+ATF_TC_BODY(mailbox_name_alt, tc)
+{
+	char	 out[64];
+
+#define ALT(s) imap_mailbox_name_alt((const uint8_t *)(s), strlen(s), out, \
+	sizeof(out))
+	ATF_CHECK_EQ(ALT("&AFMAZQBjAHIAZQB0-"), 6);
+	ATF_CHECK_STREQ(out, "Secret");
+	ATF_CHECK_EQ(ALT("&AFM-ecret"), 6);
+	ATF_CHECK_STREQ(out, "Secret");
+	ATF_CHECK_EQ(ALT("&AEkATgBCAE8AWA-"), 5);
+	ATF_CHECK_STREQ(out, "INBOX");
+	ATF_CHECK_EQ(ALT("&AOQ-bad-&AFM-"), 7);
+	ATF_CHECK_STREQ(out, "\xc3\xa4" "bad-S");
+	/* one reading only */
+	ATF_CHECK_EQ(ALT("Secret"), 0);
+	ATF_CHECK_EQ(ALT("Entw&APw-rfe"), 0);
+	ATF_CHECK_EQ(ALT("A&B"), 0);
+	ATF_CHECK_EQ(ALT("&AFM"), 0);
+	ATF_CHECK_EQ(imap_mailbox_name_alt((const uint8_t *)"&AFM-ecret", 10,
+	    out, 10), -1);
+#undef ALT
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, list);
@@ -456,5 +482,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, url_relative);
 	ATF_TP_ADD_TC(tp, url_bad);
 	ATF_TP_ADD_TC(tp, mailbox_name);
+	ATF_TP_ADD_TC(tp, mailbox_name_alt);
 	return atf_no_error();
 }
