@@ -677,11 +677,14 @@ imap_url_mailbox(const uint8_t *u, size_t len, char *out, size_t size)
 	out[n] = '\0';
 	if (!utf8_ok((const uint8_t *)out, n))
 		return IMAP_URL_BAD;
-	/* RFC 5092 wants UTF-8; a name that reads as modified UTF-7 for
-	 * something else too is the client's guess at which one. */
+	/*
+	 * RFC 5092 wants UTF-8; a name that reads as modified UTF-7 for
+	 * something else too, even leniently (imap_mailbox_name_alt()),
+	 * is the client's guess at which one.
+	 */
 	if (n > URL_NAME_MAX || (memchr(out, '&', n) != NULL &&
-	    imap_mutf7_decode((const uint8_t *)out, n, tmp, sizeof(tmp)) !=
-	    -1))
+	    imap_mutf7_decode_lenient((const uint8_t *)out, n, tmp,
+	    sizeof(tmp)) != -1))
 		return IMAP_URL_BAD;
 	if (n == 5 && strcasecmp(out, "INBOX") == 0)
 		memcpy(out, "INBOX", 5);

@@ -396,6 +396,7 @@ ATF_TC_BODY(url_bad, tc)
 	/* modified UTF-7 in a URL: which mailbox is meant is unknown */
 	URL_IS("/Entw&APw-rfe/;UID=1", IMAP_URL_BAD);
 	URL_IS("/A&-B", IMAP_URL_BAD);
+	URL_IS("/&AFM-ecret", IMAP_URL_BAD);
 	/* relative paths that start with a name depend on the base */
 	URL_IS("Secret/;UID=1", IMAP_URL_BAD);
 	URL_IS("http://h/Secret", IMAP_URL_BAD);
