@@ -52,7 +52,7 @@ put_utf8(char *out, size_t size, size_t *n, uint32_t cp)
 /* One "&...-" run starting after the "&"; *i ends past the "-". */
 static int
 shifted(const uint8_t *in, size_t len, size_t *i, char *out, size_t size,
-    size_t *n)
+    size_t *n, int lenient)
 {
 	uint32_t	 bits = 0, hi = 0, u;
 	int		 nbits = 0, v, units = 0;
@@ -78,7 +78,7 @@ shifted(const uint8_t *in, size_t len, size_t *i, char *out, size_t size,
 		} else if (u >= 0xdc00 && u <= 0xdfff)
 			return -1;
 		/* Printable ASCII must not be encoded (RFC 3501). */
-		if (u >= 0x20 && u < 0x7f)
+		if (u >= 0x20 && u < 0x7f && !lenient)
 			return -1;
 		if (put_utf8(out, size, n, u) == -1)
 			return -1;
@@ -92,8 +92,8 @@ shifted(const uint8_t *in, size_t len, size_t *i, char *out, size_t size,
 	return 0;
 }
 
-int
-imap_mutf7_decode(const uint8_t *in, size_t len, char *out, size_t size)
+static int
+decode(const uint8_t *in, size_t len, char *out, size_t size, int lenient)
 {
 	size_t	 i = 0, n = 0;
 
@@ -116,9 +116,22 @@ imap_mutf7_decode(const uint8_t *in, size_t len, char *out, size_t size)
 			continue;
 		}
 		i++;
-		if (shifted(in, len, &i, out, size, &n) == -1)
+		if (shifted(in, len, &i, out, size, &n, lenient) == -1)
 			return -1;
 	}
 	out[n] = '\0';
 	return n > 0x7fffffff ? -1 : (int)n;
+}
+
+int
+imap_mutf7_decode(const uint8_t *in, size_t len, char *out, size_t size)
+{
+	return decode(in, len, out, size, 0);
+}
+
+int
+imap_mutf7_decode_lenient(const uint8_t *in, size_t len, char *out,
+    size_t size)
+{
+	return decode(in, len, out, size, 1);
 }

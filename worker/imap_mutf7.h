@@ -15,4 +15,11 @@
  */
 int	 imap_mutf7_decode(const uint8_t *, size_t, char *, size_t);
 
+/*
+ * The same, but printable ASCII may be encoded ("&AFM-ecret" for
+ * "Secret"): what servers that do not check read, so that a name can be
+ * checked as they would see it too.
+ */
+int	 imap_mutf7_decode_lenient(const uint8_t *, size_t, char *, size_t);
+
 #endif

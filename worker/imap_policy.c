@@ -378,9 +378,13 @@ hidden_place(struct imap_policy *pol, const struct imap_session *s,
 		return 1;
 	if (m->kind == IMAP_MBOX_URL) {
 		r = imap_url_mailbox(p, len, name, sizeof(name));
-		if (r == 1)
-			return 0;	/* no mailbox in it */
-		if (r != 0)
+		/*
+		 * A server alone, or ";UID=n" against the base: the
+		 * selected mailbox, which passed when it was selected.
+		 */
+		if (r == IMAP_URL_SERVER || r == IMAP_URL_BASE)
+			return 0;
+		if (r != IMAP_URL_MAILBOX)
 			return 1;
 		return hidden_name(pol, (const uint8_t *)name, strlen(name));
 	}
