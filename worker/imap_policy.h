@@ -27,6 +27,9 @@ enum imap_pol_do {
 	IPOL_REPLACE	/* send out instead (request: upstream) */
 };
 
+/* Literals of one held response that may name a mailbox. */
+#define POL_HELD_LITS	16
+
 struct imap_policy {
 	struct verdict_session	 vs;
 	struct imap_args	 args;
@@ -35,11 +38,19 @@ struct imap_policy {
 	char			 user[VERDICT_USER_MAX];
 	size_t			 userlen;
 	int			 skip;	/* drop the rest of the response */
-	int			 hold;	/* a LIST whose name is a literal */
-	unsigned int		 hold_close;	/* offset of ")" in held */
-	unsigned int		 hold_open;	/* offset after "(" in held */
-	size_t			 hold_name;	/* name octets so far */
-	struct buf		 held;
+	int			 hold;	/* a response naming a mailbox */
+	char			 hold_resp[IMAP_NAME_MAX];
+	struct buf		 held;	/* ... held whole */
+	struct {
+		unsigned int	 tok;	/* its LITERAL token */
+		size_t		 off;	/* its octets in held */
+		size_t		 len;
+	}			 hlit[POL_HELD_LITS];
+	unsigned int		 nhlit;
+	char			 attrs[POLICY_STR_MAX];	/* LIST's, by rule */
+	size_t			 lopen;		/* ... replace these octets */
+	size_t			 lclose;		/* of its first line */
+	char			 selected[POLICY_STR_MAX]; /* last SELECT's */
 
 
 	char			 name[POLICY_STR_MAX];

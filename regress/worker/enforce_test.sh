@@ -195,6 +195,7 @@ list_hide_body()
 imap list hide "Private*"
 imap list hide "Secret Stuff"
 imap list hide "Café"
+imap list hide "Parent/*"
 imap list attributes "\\Noselect" if mailbox "Archive"
 imap request * accept
 imap response * all * accept
@@ -202,7 +203,8 @@ imap capability * accept
 EOF2
 	setup
 	$PYTHON "$CONV" $IMAP_PORT "$LOGIN" 'b CREATE Private' 'c CREATE "Secret Stuff"' \
-	    'd CREATE Caf&AOk-' 'e CREATE Archive' 'f CREATE Open' > /dev/null
+	    'd CREATE Caf&AOk-' 'e CREATE Archive' 'f CREATE Open' \
+	    'g CREATE Parent/Kid' > /dev/null
 	$PYTHON "$CONV" $PORT "$LOGIN" 'b LIST "" "*"' 'c LSUB "" "*"' \
 	    'd LIST (SUBSCRIBED) "" "*" RETURN (CHILDREN)' > out
 	atf_check -o match:'^\* LIST .* Open$' cat out
@@ -211,10 +213,18 @@ EOF2
 	# refused to every command that names a mailbox
 	for c in 'SELECT Private' 'EXAMINE "Secret Stuff"' \
 	    'STATUS Caf&AOk- (MESSAGES)' 'APPEND Private {3}|abc' \
-	    'DELETE Private' 'RENAME Private Other' 'RENAME Open Private2' \
-	    'SUBSCRIBE Private'; do
+	    'DELETE Private' 'RENAME Private Other' 'SUBSCRIBE Private'; do
 		atf_check -o match:'^b NO \[NONEXISTENT\]' $PYTHON "$CONV" $PORT "$LOGIN" "b $c"
 	done
+	# a hidden name made to exist, or a parent of hidden ones moved or
+	# deleted: the answer depends on the rules only, never on the server
+	for c in 'CREATE Private' 'CREATE Private9' 'RENAME Open Private2' \
+	    'DELETE Parent' 'RENAME Parent Elsewhere'; do
+		atf_check -o match:'^b NO \[CANNOT\] Mailbox name not allowed' \
+		    $PYTHON "$CONV" $PORT "$LOGIN" "b $c"
+	done
+	atf_check -o match:'^\* LIST .* Parent$' -o not-match:'Kid' \
+	    $PYTHON "$CONV" $PORT "$LOGIN" 'b LIST "" "*"'
 	atf_check -o match:'^b NO \[NONEXISTENT\]' \
 	    $PYTHON "$CONV" $PORT "$LOGIN" 'c SELECT INBOX' 'b COPY 1 Private'
 	atf_check -o match:'^b NO \[NONEXISTENT\]' \
@@ -223,10 +233,13 @@ EOF2
 	# (postern answers the "+"): the same tagged answer as quoted, and
 	# the session goes on
 	for c in 'SELECT {7}|Private' 'SELECT {7+}|Private' \
-	    'RENAME {4}|Open {8}|Private3' 'RENAME {4}|Open Private4' \
-	    'STATUS {7+}|Private (MESSAGES)'; do
+	    'RENAME {7}|Private {4}|Open' 'STATUS {7+}|Private (MESSAGES)'; do
 		atf_check -o match:'^b NO \[NONEXISTENT\]' -o match:'^c OK' \
 		    -o not-match:'^\* BYE' \
+		    $PYTHON "$CONV" $PORT "$LOGIN" "b $c" 'c NOOP'
+	done
+	for c in 'RENAME {4}|Open {8}|Private3' 'RENAME {4}|Open Private4'; do
+		atf_check -o match:'^b NO \[CANNOT\]' -o match:'^c OK' \
 		    $PYTHON "$CONV" $PORT "$LOGIN" "b $c" 'c NOOP'
 	done
 	atf_check -o match:'^b OK' -o match:'^c OK' \

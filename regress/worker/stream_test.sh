@@ -128,7 +128,6 @@ hidden_in_literal_body()
 	for cmd in 'SELECT {6}\r\nSecret\r\n' 'SELECT {6+}\r\nSecret\r\n' \
 	    'STATUS {6+}\r\nSecret (MESSAGES)\r\n' \
 	    'DELETE {6+}\r\nSecret\r\n' 'RENAME {6+}\r\nSecret Other\r\n' \
-	    'RENAME Drafts {7+}\r\nSecret2\r\n' \
 	    'APPEND {6+}\r\nSecret {5+}\r\nhello\r\n'; do
 		$PYTHON "$RAW" $PORT "$LOGIN" '<a ' ">b $cmd" '<b ' \
 		    '>c NOOP\r\n' '<c ' > out
@@ -136,6 +135,11 @@ hidden_in_literal_body()
 		    { cat out; atf_fail "$cmd: not refused as missing"; }
 		grep -q '^c OK' out || { cat out; atf_fail "$cmd: session lost"; }
 	done
+	# a hidden name made to exist: CANNOT, literal or not
+	atf_check -o match:'^b NO \[CANNOT\] Mailbox name not allowed$' \
+	    -o match:'^c OK' \
+	    $PYTHON "$RAW" $PORT "$LOGIN" '<a ' \
+	    '>b RENAME Drafts {7+}\r\nSecret2\r\n' '<b ' '>c NOOP\r\n' '<c '
 	# the quoted form answers the same
 	atf_check -o match:'^b NO \[NONEXISTENT\] No such mailbox$' \
 	    $PYTHON "$RAW" $PORT "$LOGIN" '<a ' '>b SELECT "Secret"\r\n' '<b '
