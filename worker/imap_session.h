@@ -147,8 +147,8 @@ struct imap_session {
 	struct imap_parser	 srv;
 	struct imap_limits	 lim;
 	enum imap_state		 state;
-	unsigned int		 caps;		/* IMAP_CAP_* of the upstream */
-	unsigned int		 enabled;	/* IMAP_CAP_* from * ENABLED */
+	uint64_t		 caps;		/* IMAP_CAP_* of the upstream */
+	uint64_t		 enabled;	/* IMAP_CAP_* from * ENABLED */
 	struct imap_cmdq	 inflight;
 	unsigned int		 ninflight;
 	struct imap_cmd		*cur;		/* client message in progress */
