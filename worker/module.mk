@@ -2,7 +2,8 @@
 # unit tests, the fuzzers and the benchmarks link the very code the worker
 # runs; worker.c, with main(), is the program's only own source.
 LIB_SRCS += worker/imap_limits.c worker/imap_lex.c worker/imap_parse.c \
-	worker/imap_caps.c worker/imap_cmd.c worker/imap_reply.c \
+	worker/imap_caps.c worker/imap_cmd.c worker/imap_grammar.c \
+	worker/imap_reply.c \
 	worker/imap_session.c worker/relay.c worker/imap_relay.c \
 	worker/sandbox_worker.c
 ALL_CFLAGS += -Iworker
