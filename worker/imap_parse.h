@@ -200,6 +200,7 @@ struct imap_parser {
 	uint64_t		 litleft;
 	/* lexer state carried from one segment to the next */
 	unsigned int		 depth;
+	unsigned int		 sect_depth;	/* in a section's list: "(" open */
 };
 
 int	 imap_parser_init(struct imap_parser *, enum imap_dir,
