@@ -916,11 +916,11 @@ static const struct {
 	/* RFC 5032 */
 	{ "OLDER", SK_NZ, IMAP_CAP_WITHIN, "WITHIN not advertised" },
 	{ "YOUNGER", SK_NZ, IMAP_CAP_WITHIN, "WITHIN not advertised" },
-	/* RFC 8514 */
-	{ "SAVEDATEBEFORE", SK_DATE, IMAP_CAP_SAVEDATE,
+	/* RFC 8514: SAVED*, not SAVEDATE* */
+	{ "SAVEDBEFORE", SK_DATE, IMAP_CAP_SAVEDATE,
 	    "SAVEDATE not advertised" },
-	{ "SAVEDATEON", SK_DATE, IMAP_CAP_SAVEDATE, "SAVEDATE not advertised" },
-	{ "SAVEDATESINCE", SK_DATE, IMAP_CAP_SAVEDATE,
+	{ "SAVEDON", SK_DATE, IMAP_CAP_SAVEDATE, "SAVEDATE not advertised" },
+	{ "SAVEDSINCE", SK_DATE, IMAP_CAP_SAVEDATE,
 	    "SAVEDATE not advertised" },
 	{ "SAVEDATESUPPORTED", SK_NONE, IMAP_CAP_SAVEDATE,
 	    "SAVEDATE not advertised" },
