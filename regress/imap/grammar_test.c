@@ -102,7 +102,7 @@ capbits(const char *name)
 static void
 parse_caps(char *spec, uint64_t *caps, uint64_t *enabled)
 {
-	char	*en, *p, *q, op;
+	char	*en, *p, *q, op, name[64];
 	int	 i;
 
 	*enabled = 0;
@@ -123,10 +123,11 @@ parse_caps(char *spec, uint64_t *caps, uint64_t *enabled)
 	while (op != '\0') {
 		p = q + 1;
 		q = p + strcspn(p, "+!");
+		snprintf(name, sizeof(name), "%.*s", (int)(q - p), p);
 		if (op == '+')
-			*caps |= capbits(strndup(p, q - p));
+			*caps |= capbits(name);
 		else
-			*caps &= ~capbits(strndup(p, q - p));
+			*caps &= ~capbits(name);
 		op = *q;
 	}
 }
