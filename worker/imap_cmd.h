@@ -7,6 +7,7 @@
 #define POSTERN_IMAP_CMD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum imap_state {
 	IMAP_ST_GREETING,	/* no greeting from the server yet */
@@ -40,6 +41,13 @@ struct imap_cmd_desc {
 	unsigned int	 flags;		/* IMAP_CMDF_* */
 	/* The untagged responses it asks for, space-separated. */
 	const char	*resp;
+	/*
+	 * IMAP_CAP_* bits of which the upstream must advertise at least
+	 * one for the command to exist there; 0 for the IMAP4rev1 base
+	 * (RFC 3501 section 6), which every server has.  Arguments that
+	 * need a capability of their own are gated in imap_grammar.c.
+	 */
+	uint64_t	 cap;
 };
 
 /* By name, ignoring case; NULL for a command postern does not know. */

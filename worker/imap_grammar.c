@@ -1,8 +1,2194 @@
-/* STUB until the grammar branch lands. */
+/*
+ * The argument grammar of every command postern forwards: RFC 3501 and
+ * RFC 9051 section 9, and the ABNF of each extension the command table
+ * knows.  A recursive descent over the tokens of imap_parse.c.
+ *
+ * Every matcher returns 0 when it matched and consumed its tokens, -1
+ * when it stopped; the reason is then in g->res: BAD (no command of the
+ * grammar), NOTADV (the argument needs a capability the upstream lacks)
+ * or MORE (the tokens ran out after a literal: all of them so far are a
+ * valid prefix).  Running out of tokens at the end of a final segment is
+ * BAD where an argument is due, and the end where one is optional.
+ *
+ * Strict on purpose: where the RFCs and Dovecot disagree, the narrower
+ * of the two wins, since a command the server refuses halfway through
+ * its arguments desynchronises the stream.
+ */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
+#include "imap_caps.h"
 #include "imap_grammar.h"
+
+struct gs {
+	const struct imap_token	*tok;
+	unsigned int		 n;
+	unsigned int		 i;	/* next token */
+	int			 final;
+	uint64_t		 caps;
+	uint64_t		 enabled;
+	struct imap_gram	*g;
+};
+
+/* What IMAP4rev2 has built in (RFC 9051 section 1, appendix E). */
+#define REV2_CAPS	(IMAP_CAP_NAMESPACE | IMAP_CAP_UNSELECT | \
+	IMAP_CAP_UIDPLUS | IMAP_CAP_ESEARCH | IMAP_CAP_SEARCHRES | \
+	IMAP_CAP_ENABLE | IMAP_CAP_IDLE | IMAP_CAP_SASLIR | \
+	IMAP_CAP_LIST_EXTENDED | IMAP_CAP_LIST_STATUS | IMAP_CAP_MOVE | \
+	IMAP_CAP_LITERALMINUS | IMAP_CAP_BINARY | IMAP_CAP_SPECIAL_USE | \
+	IMAP_CAP_STATUS_SIZE | IMAP_CAP_CHILDREN)
+
+/* Lists nested by SEARCH, NOT and OR: recursion is bounded here. */
+#define SEARCH_DEPTH_MAX	64
+/* RFC 2971 section 3.3 */
+#define ID_PAIRS_MAX		30
+
+static int
+stop(struct gs *s, enum imap_gram_res res, const char *why)
+{
+	/* the first reason stands */
+	if (s->g->res == IMAP_GRAM_OK) {
+		s->g->res = res;
+		s->g->why = why;
+	}
+	return -1;
+}
+
+static int
+bad(struct gs *s, const char *why)
+{
+	return stop(s, IMAP_GRAM_BAD, why);
+}
+
+static int
+gate(struct gs *s, uint64_t cap, const char *why)
+{
+	if (s->caps & cap)
+		return 0;
+	return stop(s, IMAP_GRAM_NOTADV, why);
+}
+
+/*
+ * The next token, not consumed; NULL with MORE (not final) or BAD (final:
+ * an argument is missing) when there is none.
+ */
+static const struct imap_token *
+need(struct gs *s, const char *why)
+{
+	if (s->i < s->n)
+		return &s->tok[s->i];
+	if (!s->final)
+		stop(s, IMAP_GRAM_MORE, NULL);
+	else
+		bad(s, why);
+	return NULL;
+}
+
+/*
+ * Optional arguments: 1 when the arguments are over, 0 when a token
+ * follows, -1 (MORE) when more may come after the literal.
+ */
+static int
+end_of(struct gs *s)
+{
+	if (s->i < s->n)
+		return 0;
+	if (!s->final)
+		return stop(s, IMAP_GRAM_MORE, NULL);
+	return 1;
+}
+
+/* The next token is a ")"?  Same answers as end_of(). */
+static int
+at_close(struct gs *s)
+{
+	if (s->i < s->n)
+		return s->tok[s->i].type == IMAP_TOK_LIST_END;
+	if (!s->final)
+		return stop(s, IMAP_GRAM_MORE, NULL);
+	/* the lexer balances lists at the end of a message */
+	return bad(s, "Unclosed list");
+}
+
+static int
+open_list(struct gs *s, const char *why)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, why)) == NULL)
+		return -1;
+	if (t->type != IMAP_TOK_LIST_BEGIN)
+		return bad(s, why);
+	s->i++;
+	return 0;
+}
+
+static int
+close_list(struct gs *s, const char *why)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, why)) == NULL)
+		return -1;
+	if (t->type != IMAP_TOK_LIST_END)
+		return bad(s, why);
+	s->i++;
+	return 0;
+}
+
+static int
+has_any(const struct imap_token *t, const char *set)
+{
+	uint32_t	 k;
+
+	for (k = 0; k < t->len; k++)
+		if (strchr(set, t->p[k]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* atom: ATOM-CHARs only (the lexer lets "%", "*" and "]" into words). */
+static int
+is_atom(const struct imap_token *t)
+{
+	switch (t->type) {
+	case IMAP_TOK_ATOM:
+		return !(t->flags & IMAP_TOKF_FLAG) && !has_any(t, "%*]");
+	case IMAP_TOK_SEQSET:
+		return !has_any(t, "*");
+	case IMAP_TOK_NUMBER:
+	case IMAP_TOK_NIL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+kw(const struct imap_token *t, const char *name)
+{
+	return t->type == IMAP_TOK_ATOM && !(t->flags & IMAP_TOKF_FLAG) &&
+	    imap_tok_is(t, name);
+}
+
+/*
+ * A literal in a place that takes one.  binary: literal8 (~{n}) allowed
+ * there; stream: it is message data, not an argument held whole.
+ */
+static int
+literal(struct gs *s, const struct imap_token *t, int binary, int stream)
+{
+	if (IMAP_LIT_KIND(t->lit) == IMAP_LIT_MINUS)
+		return bad(s, "No grammar has {n-} literals");
+	if ((t->lit & IMAP_LIT_BINARY) && !binary)
+		return bad(s, "literal8 is not allowed here");
+	if (t == &s->tok[s->n - 1] && !s->final)
+		s->g->lit_stream = stream;
+	return 0;
+}
+
+static void
+mbox_at(struct gs *s, unsigned int i, enum imap_mbox_kind kind)
+{
+	struct imap_gram	*g = s->g;
+
+	if (g->nmbox == IMAP_GRAM_MBOX_MAX) {
+		g->overflow = 1;
+		return;
+	}
+	g->mbox[g->nmbox].tok = i;
+	g->mbox[g->nmbox].kind = kind;
+	g->nmbox++;
+}
+
+/* astring = 1*ASTRING-CHAR / string */
+static int
+astring(struct gs *s, const char *why)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, why)) == NULL)
+		return -1;
+	switch (t->type) {
+	case IMAP_TOK_QUOTED:
+		break;
+	case IMAP_TOK_LITERAL:
+		if (literal(s, t, 0, 0) == -1)
+			return -1;
+		break;
+	case IMAP_TOK_ATOM:
+		if ((t->flags & IMAP_TOKF_FLAG) || has_any(t, "%*"))
+			return bad(s, why);
+		break;
+	default:
+		if (!is_atom(t))
+			return bad(s, why);
+		break;
+	}
+	s->i++;
+	return 0;
+}
+
+static int
+mailbox(struct gs *s, enum imap_mbox_kind kind)
+{
+	unsigned int	 i = s->i;
+
+	if (astring(s, "Invalid mailbox name") == -1)
+		return -1;
+	mbox_at(s, i, kind);
+	return 0;
+}
+
+/* list-mailbox = 1*list-char / string */
+static int
+list_mailbox(struct gs *s)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, "Invalid mailbox pattern")) == NULL)
+		return -1;
+	switch (t->type) {
+	case IMAP_TOK_LITERAL:
+		if (literal(s, t, 0, 0) == -1)
+			return -1;
+		break;
+	case IMAP_TOK_ATOM:
+		if (t->flags & IMAP_TOKF_FLAG)
+			return bad(s, "Invalid mailbox pattern");
+		break;
+	case IMAP_TOK_QUOTED:
+	case IMAP_TOK_NUMBER:
+	case IMAP_TOK_SEQSET:
+	case IMAP_TOK_NIL:
+		break;
+	default:
+		return bad(s, "Invalid mailbox pattern");
+	}
+	mbox_at(s, s->i, IMAP_MBOX_PATTERN);
+	s->i++;
+	return 0;
+}
+
+static int
+string(struct gs *s, const char *why)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, why)) == NULL)
+		return -1;
+	if (t->type == IMAP_TOK_LITERAL) {
+		if (literal(s, t, 0, 0) == -1)
+			return -1;
+	} else if (t->type != IMAP_TOK_QUOTED)
+		return bad(s, why);
+	s->i++;
+	return 0;
+}
+
+static int
+atom(struct gs *s, const char *why)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, why)) == NULL)
+		return -1;
+	if (!is_atom(t))
+		return bad(s, why);
+	s->i++;
+	return 0;
+}
+
+static int
+number(struct gs *s, uint64_t min, uint64_t max, const char *why)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, why)) == NULL)
+		return -1;
+	if (t->type != IMAP_TOK_NUMBER || (t->flags & IMAP_TOKF_OVERFLOW) ||
+	    t->num < min || t->num > max)
+		return bad(s, why);
+	s->i++;
+	return 0;
+}
+
+#define NUM32		UINT32_MAX
+#define MODSEQ_MAX	((uint64_t)INT64_MAX)
+
+/* The numbers of a lexed sequence set fit in 32 bits (nz-number). */
+static int
+seq_numbers_ok(const struct imap_token *t)
+{
+	uint64_t	 v = 0;
+	uint32_t	 k;
+	int		 digits = 0;
+
+	for (k = 0; k <= t->len; k++) {
+		if (k < t->len && t->p[k] >= '0' && t->p[k] <= '9') {
+			v = v * 10 + (t->p[k] - '0');
+			if (v > NUM32)
+				return 0;
+			digits = 1;
+			continue;
+		}
+		if (digits && v == 0)
+			return 0;
+		v = 0;
+		digits = 0;
+	}
+	return 1;
+}
+
+/* sequence-set; "$" (RFC 5182) where dollar is set. */
+static int
+seqset(struct gs *s, int dollar, int star)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, "Invalid sequence set")) == NULL)
+		return -1;
+	if (dollar && t->type == IMAP_TOK_ATOM && t->len == 1 &&
+	    t->p[0] == '$') {
+		if (gate(s, IMAP_CAP_SEARCHRES, "SEARCHRES not advertised") ==
+		    -1)
+			return -1;
+	} else if (t->type == IMAP_TOK_NUMBER) {
+		if ((t->flags & IMAP_TOKF_OVERFLOW) || t->num == 0 ||
+		    t->num > NUM32)
+			return bad(s, "Invalid sequence set");
+	} else if (t->type == IMAP_TOK_SEQSET) {
+		if (!seq_numbers_ok(t) || (!star && has_any(t, "*")))
+			return bad(s, "Invalid sequence set");
+	} else
+		return bad(s, "Invalid sequence set");
+	s->i++;
+	return 0;
+}
+
+static const char *const months[] = {
+	"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+	"JUL", "AUG", "SEP", "OCT", "NOV", "DEC"
+};
+
+static int
+isdig(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* date-text = date-day "-" date-month "-" date-year; returns its length */
+static size_t
+date_text(const uint8_t *p, size_t len, int fixed)
+{
+	size_t	 k = 0, m;
+
+	if (fixed) {
+		/* date-day-fixed = (SP DIGIT) / 2DIGIT */
+		if (len < 2 || !(p[0] == ' ' || isdig(p[0])) || !isdig(p[1]))
+			return 0;
+		k = 2;
+	} else {
+		while (k < len && k < 2 && isdig(p[k]))
+			k++;
+		if (k == 0)
+			return 0;
+	}
+	if (k + 9 > len || p[k] != '-' || p[k + 4] != '-')
+		return 0;
+	for (m = 0; m < 12; m++)
+		if (strncasecmp((const char *)p + k + 1, months[m], 3) == 0)
+			break;
+	if (m == 12)
+		return 0;
+	for (m = k + 5; m < k + 9; m++)
+		if (!isdig(p[m]))
+			return 0;
+	return k + 9;
+}
+
+/* date = date-text / DQUOTE date-text DQUOTE */
+static int
+date(struct gs *s)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, "Invalid date")) == NULL)
+		return -1;
+	if ((t->type != IMAP_TOK_ATOM && t->type != IMAP_TOK_QUOTED) ||
+	    (t->flags & IMAP_TOKF_FLAG) ||
+	    date_text(t->p, t->len, 0) != t->len)
+		return bad(s, "Invalid date");
+	s->i++;
+	return 0;
+}
+
+/* date-time = DQUOTE date-day-fixed "-" ... SP time SP zone DQUOTE */
+static int
+is_date_time(const struct imap_token *t)
+{
+	const uint8_t	*p = t->p;
+	size_t		 k;
+
+	if (t->type != IMAP_TOK_QUOTED || t->len != 26 ||
+	    date_text(p, t->len, 1) != 11)
+		return 0;
+	p += 11;
+	/* " HH:MM:SS +ZZZZ" */
+	if (p[0] != ' ' || p[3] != ':' || p[6] != ':' || p[9] != ' ' ||
+	    (p[10] != '+' && p[10] != '-'))
+		return 0;
+	for (k = 1; k < 15; k++)
+		if (k != 3 && k != 6 && k != 9 && k != 10 && !isdig(p[k]))
+			return 0;
+	return 1;
+}
+
+/*
+ * flag = "\Answered" / "\Flagged" / "\Deleted" / "\Seen" / "\Draft" /
+ * flag-keyword.  Dovecot refuses other system flags, \Recent included,
+ * with BAD; so do we.
+ */
+static int
+flag(struct gs *s)
+{
+	static const char *const sys[] = {
+		"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"
+	};
+	const struct imap_token	*t;
+	size_t			 k;
+
+	if ((t = need(s, "Invalid flag")) == NULL)
+		return -1;
+	if (t->type == IMAP_TOK_ATOM && (t->flags & IMAP_TOKF_FLAG)) {
+		for (k = 0; k < sizeof(sys) / sizeof(sys[0]); k++)
+			if (imap_tok_is(t, sys[k]))
+				break;
+		if (k == sizeof(sys) / sizeof(sys[0]))
+			return bad(s, "Invalid system flag");
+	} else if (!is_atom(t) || t->type == IMAP_TOK_NIL)
+		return bad(s, "Invalid flag");
+	s->i++;
+	return 0;
+}
+
+/* flag-list = "(" [flag *(SP flag)] ")" */
+static int
+flag_list(struct gs *s)
+{
+	int	 r;
+
+	if (open_list(s, "Invalid flag list") == -1)
+		return -1;
+	while ((r = at_close(s)) == 0)
+		if (flag(s) == -1)
+			return -1;
+	if (r == -1)
+		return -1;
+	s->i++;
+	return 0;
+}
+
+/* ---- FETCH ---- */
+
+struct sect {
+	struct gs		*s;
+	const struct imap_token	*t;	/* the piece being read */
+	uint32_t		 off;
+};
+
+static int
+sc_c(const struct sect *x)
+{
+	return x->off < x->t->len ? x->t->p[x->off] : -1;
+}
+
+static int
+sc_eat(struct sect *x, int c)
+{
+	if (sc_c(x) != c)
+		return 0;
+	x->off++;
+	return 1;
+}
+
+/* A keyword, ignoring case, not followed by more of a word. */
+static int
+sc_word(struct sect *x, const char *w)
+{
+	size_t	 n = strlen(w);
+	int	 c;
+
+	if (x->t->len - x->off < n ||
+	    strncasecmp((const char *)x->t->p + x->off, w, n) != 0)
+		return 0;
+	if (x->off + n < x->t->len) {
+		c = x->t->p[x->off + n];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    c == '.' || isdig((uint8_t)c))
+			return 0;
+	}
+	x->off += n;
+	return 1;
+}
+
+static int
+sc_number(struct sect *x, uint64_t min)
+{
+	uint64_t	 v = 0;
+	uint32_t	 start = x->off;
+
+	while (sc_c(x) >= '0' && sc_c(x) <= '9') {
+		v = v * 10 + (x->t->p[x->off++] - '0');
+		if (v > NUM32)
+			return -1;
+	}
+	if (x->off == start || v < min)
+		return -1;
+	return 0;
+}
+
+/* section-part = nz-number *("." nz-number), stops before ".TEXT" */
+static int
+sc_part(struct sect *x)
+{
+	for (;;) {
+		if (sc_number(x, 1) == -1)
+			return -1;
+		if (sc_c(x) != '.' || x->off + 1 >= x->t->len ||
+		    !isdig(x->t->p[x->off + 1]))
+			return 0;
+		x->off++;
+	}
+}
+
+static int
+is_astring_char(int c)
+{
+	return c > 0x20 && c < 0x7f && strchr("(){%*\"\\]", c) == NULL;
+}
+
+/*
+ * header-list = "(" header-fld-name *(SP header-fld-name) ")", where a
+ * name is an astring: an atom, a quoted string, or a literal that ends
+ * this SECTION piece (SECT_OPEN) and is followed by a SECT_CONT piece.
+ */
+static int
+sc_header_list(struct sect *x)
+{
+	struct gs		*s = x->s;
+	const struct imap_token	*t;
+	uint32_t		 start;
+
+	if (!sc_eat(x, '('))
+		return bad(s, "Invalid header list");
+	for (;;) {
+		if (sc_c(x) == -1 && (x->t->flags & IMAP_TOKF_SECT_OPEN)) {
+			if ((t = need(s, "Invalid section")) == NULL)
+				return -1;
+			if (t->type != IMAP_TOK_LITERAL ||
+			    literal(s, t, 0, 0) == -1)
+				return bad(s, "Invalid section");
+			s->i++;
+			if ((t = need(s, "Invalid section")) == NULL)
+				return -1;
+			if (t->type != IMAP_TOK_SECTION ||
+			    !(t->flags & IMAP_TOKF_SECT_CONT))
+				return bad(s, "Invalid section");
+			s->i++;
+			x->t = t;
+			x->off = 0;
+		} else if (sc_eat(x, '"')) {
+			while (sc_c(x) != '"') {
+				if (sc_c(x) == -1)
+					return bad(s, "Invalid header list");
+				if (sc_c(x) == '\\')
+					x->off++;
+				x->off++;
+			}
+			x->off++;
+		} else {
+			for (start = x->off; is_astring_char(sc_c(x));)
+				x->off++;
+			if (x->off == start)
+				return bad(s, "Invalid header list");
+		}
+		if (sc_eat(x, ')'))
+			return 0;
+		if (!sc_eat(x, ' '))
+			return bad(s, "Invalid header list");
+	}
+}
+
+/*
+ * section-msgtext = "HEADER" / "HEADER.FIELDS" [".NOT"] SP header-list /
+ * "TEXT"; section-text adds "MIME" after a part.
+ */
+static int
+sc_text(struct sect *x, int mime)
+{
+	if (sc_word(x, "HEADER.FIELDS") || sc_word(x, "HEADER.FIELDS.NOT")) {
+		if (!sc_eat(x, ' '))
+			return bad(x->s, "Invalid section");
+		return sc_header_list(x);
+	}
+	if (sc_word(x, "HEADER") || sc_word(x, "TEXT") ||
+	    (mime && sc_word(x, "MIME")))
+		return 0;
+	return bad(x->s, "Invalid section");
+}
+
+/*
+ * BODY[section]<partial>, BODY.PEEK[...], BINARY[.PEEK][part]<partial>,
+ * BINARY.SIZE[part] (RFC 3516).  partial = "<" number "." nz-number ">".
+ */
+static int
+section(struct gs *s)
+{
+	static const char *const names[] = {
+		"BODY[", "BODY.PEEK[", "BINARY[", "BINARY.PEEK[", "BINARY.SIZE["
+	};
+	struct sect	 x;
+	size_t		 k, n;
+
+	x.s = s;
+	x.t = &s->tok[s->i++];
+	x.off = 0;
+	if (x.t->flags & IMAP_TOKF_SECT_CONT)
+		return bad(s, "Invalid section");
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		n = strlen(names[k]);
+		if (x.t->len > n &&
+		    strncasecmp((const char *)x.t->p, names[k], n) == 0)
+			break;
+	}
+	if (k == sizeof(names) / sizeof(names[0]))
+		return bad(s, "Invalid fetch attribute");
+	x.off = (uint32_t)n;
+	if (k >= 2) {
+		if (gate(s, IMAP_CAP_BINARY, "BINARY not advertised") == -1)
+			return -1;
+		/* section-binary = "[" [section-part] "]" */
+		if (sc_c(&x) != ']' && sc_part(&x) == -1)
+			return bad(s, "Invalid section");
+	} else if (sc_c(&x) >= '1' && sc_c(&x) <= '9') {
+		if (sc_part(&x) == -1)
+			return bad(s, "Invalid section");
+		if (sc_eat(&x, '.') && sc_text(&x, 1) == -1)
+			return -1;
+	} else if (sc_c(&x) != ']' && sc_text(&x, 0) == -1)
+		return -1;
+	if (!sc_eat(&x, ']'))
+		return bad(s, "Invalid section");
+	if (sc_eat(&x, '<')) {
+		if (k == 4 || sc_number(&x, 0) == -1 || !sc_eat(&x, '.') ||
+		    sc_number(&x, 1) == -1 || !sc_eat(&x, '>'))
+			return bad(s, "Invalid partial");
+	}
+	if (sc_c(&x) != -1 || (x.t->flags & IMAP_TOKF_SECT_OPEN))
+		return bad(s, "Invalid section");
+	return 0;
+}
+
+static int fetch_att(struct gs *);
+
+/* PREVIEW [SP "(" "LAZY" ")"] (RFC 8970) */
+static int
+preview(struct gs *s)
+{
+	int	 r;
+
+	if (gate(s, IMAP_CAP_PREVIEW, "PREVIEW not advertised") == -1)
+		return -1;
+	if ((r = end_of(s)) != 0)
+		return r == 1 ? 0 : -1;
+	/* "FETCH 1 PREVIEW (CHANGEDSINCE 1)": that list is not ours */
+	if (s->tok[s->i].type != IMAP_TOK_LIST_BEGIN || s->i + 1 >= s->n ||
+	    !kw(&s->tok[s->i + 1], "LAZY"))
+		return 0;
+	s->i += 2;
+	return close_list(s, "Invalid PREVIEW modifiers");
+}
+
+static int
+fetch_att(struct gs *s)
+{
+	static const char *const plain[] = {
+		"ENVELOPE", "FLAGS", "INTERNALDATE", "RFC822", "RFC822.HEADER",
+		"RFC822.SIZE", "RFC822.TEXT", "BODY", "BODYSTRUCTURE", "UID"
+	};
+	const struct imap_token	*t;
+	size_t			 k;
+
+	if ((t = need(s, "Missing fetch attribute")) == NULL)
+		return -1;
+	if (t->type == IMAP_TOK_SECTION)
+		return section(s);
+	s->i++;
+	for (k = 0; k < sizeof(plain) / sizeof(plain[0]); k++)
+		if (kw(t, plain[k]))
+			return 0;
+	if (kw(t, "MODSEQ"))
+		return gate(s, IMAP_CAP_CONDSTORE, "CONDSTORE not advertised");
+	if (kw(t, "EMAILID") || kw(t, "THREADID"))
+		return gate(s, IMAP_CAP_OBJECTID, "OBJECTID not advertised");
+	if (kw(t, "SAVEDATE"))
+		return gate(s, IMAP_CAP_SAVEDATE, "SAVEDATE not advertised");
+	if (kw(t, "PREVIEW"))
+		return preview(s);
+	return bad(s, "Invalid fetch attribute");
+}
+
+/*
+ * fetch-modifiers = SP "(" fetch-modifier *(SP fetch-modifier) ")":
+ * CHANGEDSINCE (RFC 7162 section 3.1.4), VANISHED (section 3.2.6: UID
+ * FETCH only, with CHANGEDSINCE, after ENABLE QRESYNC).
+ */
+static int
+fetch_modifiers(struct gs *s)
+{
+	const struct imap_token	*t;
+	int			 changed = 0, vanished = 0, r;
+
+	if (open_list(s, "Invalid fetch modifiers") == -1)
+		return -1;
+	do {
+		if ((t = need(s, "Invalid fetch modifier")) == NULL)
+			return -1;
+		s->i++;
+		if (kw(t, "CHANGEDSINCE") && !changed) {
+			if (gate(s, IMAP_CAP_CONDSTORE,
+			    "CONDSTORE not advertised") == -1 ||
+			    number(s, 0, MODSEQ_MAX,
+			    "Invalid CHANGEDSINCE") == -1)
+				return -1;
+			changed = 1;
+		} else if (kw(t, "VANISHED") && !vanished) {
+			if (gate(s, IMAP_CAP_QRESYNC,
+			    "QRESYNC not advertised") == -1)
+				return -1;
+			if (!(s->enabled & IMAP_CAP_QRESYNC))
+				return bad(s, "QRESYNC not enabled");
+			if (!s->g->uid)
+				return bad(s, "VANISHED needs UID FETCH");
+			vanished = 1;
+		} else
+			return bad(s, "Invalid fetch modifier");
+	} while ((r = at_close(s)) == 0);
+	if (r == -1)
+		return -1;
+	s->i++;
+	if (vanished && !changed)
+		return bad(s, "VANISHED needs CHANGEDSINCE");
+	return 0;
+}
+
+static int
+g_fetch(struct gs *s)
+{
+	const struct imap_token	*t;
+	int			 r;
+
+	if (seqset(s, 1, 1) == -1)
+		return -1;
+	if ((t = need(s, "Missing fetch attributes")) == NULL)
+		return -1;
+	if (kw(t, "ALL") || kw(t, "FULL") || kw(t, "FAST"))
+		s->i++;
+	else if (t->type == IMAP_TOK_LIST_BEGIN) {
+		s->i++;
+		do {
+			if (fetch_att(s) == -1)
+				return -1;
+		} while ((r = at_close(s)) == 0);
+		if (r == -1)
+			return -1;
+		s->i++;
+	} else if (fetch_att(s) == -1)
+		return -1;
+	if ((r = end_of(s)) != 0)
+		return r == 1 ? 0 : -1;
+	return fetch_modifiers(s);
+}
+
+/* ---- STORE ---- */
+
+static int
+g_store(struct gs *s)
+{
+	static const char *const ops[] = {
+		"FLAGS", "+FLAGS", "-FLAGS",
+		"FLAGS.SILENT", "+FLAGS.SILENT", "-FLAGS.SILENT"
+	};
+	const struct imap_token	*t;
+	size_t			 k;
+	int			 r;
+
+	if (seqset(s, 1, 1) == -1)
+		return -1;
+	if ((t = need(s, "Missing STORE arguments")) == NULL)
+		return -1;
+	if (t->type == IMAP_TOK_LIST_BEGIN) {
+		/* store-modifiers: UNCHANGEDSINCE (RFC 7162 section 3.1.3) */
+		s->i++;
+		if ((t = need(s, "Invalid store modifier")) == NULL)
+			return -1;
+		if (!kw(t, "UNCHANGEDSINCE"))
+			return bad(s, "Invalid store modifier");
+		s->i++;
+		if (gate(s, IMAP_CAP_CONDSTORE, "CONDSTORE not advertised") ==
+		    -1 || number(s, 0, MODSEQ_MAX,
+		    "Invalid UNCHANGEDSINCE") == -1 ||
+		    close_list(s, "Invalid store modifier") == -1)
+			return -1;
+	}
+	if ((t = need(s, "Missing STORE data item")) == NULL)
+		return -1;
+	for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+		if (kw(t, ops[k]))
+			break;
+	if (k == sizeof(ops) / sizeof(ops[0]))
+		return bad(s, "Invalid STORE data item");
+	s->i++;
+	if ((t = need(s, "Missing flags")) == NULL)
+		return -1;
+	if (t->type == IMAP_TOK_LIST_BEGIN)
+		return flag_list(s);
+	/* flag *(SP flag) */
+	do {
+		if (flag(s) == -1)
+			return -1;
+	} while ((r = end_of(s)) == 0);
+	return r == 1 ? 0 : -1;
+}
+
+/* ---- SEARCH, SORT, THREAD, ESEARCH ---- */
+
+enum sk_arg {
+	SK_NONE, SK_ASTRING, SK_DATE, SK_NUMBER, SK_NZ, SK_SEQ, SK_KEY,
+	SK_KEY2, SK_HEADER, SK_KEYWORD, SK_MODSEQ, SK_OBJID
+};
+
+static const struct {
+	const char	*name;
+	enum sk_arg	 arg;
+	uint64_t	 cap;
+	const char	*why;
+} search_keys[] = {
+	{ "ALL", SK_NONE, 0, NULL },
+	{ "ANSWERED", SK_NONE, 0, NULL },
+	{ "BCC", SK_ASTRING, 0, NULL },
+	{ "BEFORE", SK_DATE, 0, NULL },
+	{ "BODY", SK_ASTRING, 0, NULL },
+	{ "CC", SK_ASTRING, 0, NULL },
+	{ "DELETED", SK_NONE, 0, NULL },
+	{ "DRAFT", SK_NONE, 0, NULL },
+	{ "FLAGGED", SK_NONE, 0, NULL },
+	{ "FROM", SK_ASTRING, 0, NULL },
+	{ "HEADER", SK_HEADER, 0, NULL },
+	{ "KEYWORD", SK_KEYWORD, 0, NULL },
+	{ "LARGER", SK_NUMBER, 0, NULL },
+	{ "NEW", SK_NONE, 0, NULL },
+	{ "NOT", SK_KEY, 0, NULL },
+	{ "OLD", SK_NONE, 0, NULL },
+	{ "ON", SK_DATE, 0, NULL },
+	{ "OR", SK_KEY2, 0, NULL },
+	{ "RECENT", SK_NONE, 0, NULL },
+	{ "SEEN", SK_NONE, 0, NULL },
+	{ "SENTBEFORE", SK_DATE, 0, NULL },
+	{ "SENTON", SK_DATE, 0, NULL },
+	{ "SENTSINCE", SK_DATE, 0, NULL },
+	{ "SINCE", SK_DATE, 0, NULL },
+	{ "SMALLER", SK_NUMBER, 0, NULL },
+	{ "SUBJECT", SK_ASTRING, 0, NULL },
+	{ "TEXT", SK_ASTRING, 0, NULL },
+	{ "TO", SK_ASTRING, 0, NULL },
+	{ "UID", SK_SEQ, 0, NULL },
+	{ "UNANSWERED", SK_NONE, 0, NULL },
+	{ "UNDELETED", SK_NONE, 0, NULL },
+	{ "UNDRAFT", SK_NONE, 0, NULL },
+	{ "UNFLAGGED", SK_NONE, 0, NULL },
+	{ "UNKEYWORD", SK_KEYWORD, 0, NULL },
+	{ "UNSEEN", SK_NONE, 0, NULL },
+	/* RFC 7162 section 3.1.5 */
+	{ "MODSEQ", SK_MODSEQ, IMAP_CAP_CONDSTORE, "CONDSTORE not advertised" },
+	/* RFC 5032 */
+	{ "OLDER", SK_NZ, IMAP_CAP_WITHIN, "WITHIN not advertised" },
+	{ "YOUNGER", SK_NZ, IMAP_CAP_WITHIN, "WITHIN not advertised" },
+	/* RFC 8514: SAVED*, not SAVEDATE* */
+	{ "SAVEDBEFORE", SK_DATE, IMAP_CAP_SAVEDATE,
+	    "SAVEDATE not advertised" },
+	{ "SAVEDON", SK_DATE, IMAP_CAP_SAVEDATE, "SAVEDATE not advertised" },
+	{ "SAVEDSINCE", SK_DATE, IMAP_CAP_SAVEDATE,
+	    "SAVEDATE not advertised" },
+	{ "SAVEDATESUPPORTED", SK_NONE, IMAP_CAP_SAVEDATE,
+	    "SAVEDATE not advertised" },
+	/* RFC 8474 */
+	{ "EMAILID", SK_OBJID, IMAP_CAP_OBJECTID, "OBJECTID not advertised" },
+	{ "THREADID", SK_OBJID, IMAP_CAP_OBJECTID, "OBJECTID not advertised" },
+	/* RFC 6203 */
+	{ "FUZZY", SK_KEY, IMAP_CAP_FUZZY, "FUZZY not advertised" },
+};
+
+/* objectid = 1*255(ALPHA / DIGIT / "_" / "-") */
+static int
+objectid(struct gs *s)
+{
+	const struct imap_token	*t;
+	uint32_t		 k;
+	uint8_t			 c;
+
+	if ((t = need(s, "Invalid object id")) == NULL)
+		return -1;
+	if ((t->type != IMAP_TOK_ATOM && t->type != IMAP_TOK_NUMBER) ||
+	    (t->flags & IMAP_TOKF_FLAG) || t->len > 255)
+		return bad(s, "Invalid object id");
+	for (k = 0; k < t->len; k++) {
+		c = t->p[k];
+		if (!isdig(c) && !(c >= 'A' && c <= 'Z') &&
+		    !(c >= 'a' && c <= 'z') && c != '_' && c != '-')
+			return bad(s, "Invalid object id");
+	}
+	s->i++;
+	return 0;
+}
+
+/*
+ * "MODSEQ" [SP entry-name SP entry-type-req] SP mod-sequence-valzer,
+ * entry-name = DQUOTE "/flags/" attr-flag DQUOTE.
+ */
+static int
+search_modseq(struct gs *s)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, "Invalid MODSEQ")) == NULL)
+		return -1;
+	if (t->type == IMAP_TOK_QUOTED) {
+		if (t->len <= 7 ||
+		    strncasecmp((const char *)t->p, "/flags/", 7) != 0)
+			return bad(s, "Invalid MODSEQ entry name");
+		s->i++;
+		if ((t = need(s, "Invalid MODSEQ")) == NULL)
+			return -1;
+		if (!kw(t, "priv") && !kw(t, "shared") && !kw(t, "all"))
+			return bad(s, "Invalid MODSEQ entry type");
+		s->i++;
+	}
+	return number(s, 0, MODSEQ_MAX, "Invalid MODSEQ");
+}
+
+static int
+search_key(struct gs *s, unsigned int depth)
+{
+	const struct imap_token	*t;
+	size_t			 k;
+	int			 r;
+
+	if (depth > SEARCH_DEPTH_MAX)
+		return bad(s, "Search keys nested too deep");
+	if ((t = need(s, "Missing search key")) == NULL)
+		return -1;
+	if (t->type == IMAP_TOK_LIST_BEGIN) {
+		s->i++;
+		do {
+			if (search_key(s, depth + 1) == -1)
+				return -1;
+		} while ((r = at_close(s)) == 0);
+		if (r == -1)
+			return -1;
+		s->i++;
+		return 0;
+	}
+	if (t->type == IMAP_TOK_NUMBER || t->type == IMAP_TOK_SEQSET ||
+	    (t->type == IMAP_TOK_ATOM && t->len == 1 && t->p[0] == '$'))
+		return seqset(s, 1, 1);
+	for (k = 0; k < sizeof(search_keys) / sizeof(search_keys[0]); k++)
+		if (kw(t, search_keys[k].name))
+			break;
+	if (k == sizeof(search_keys) / sizeof(search_keys[0]))
+		return bad(s, "Invalid search key");
+	s->i++;
+	if (search_keys[k].cap != 0 &&
+	    gate(s, search_keys[k].cap, search_keys[k].why) == -1)
+		return -1;
+	switch (search_keys[k].arg) {
+	case SK_NONE:
+		return 0;
+	case SK_ASTRING:
+		return astring(s, "Invalid search string");
+	case SK_DATE:
+		return date(s);
+	case SK_NUMBER:
+		return number(s, 0, NUM32, "Invalid number");
+	case SK_NZ:
+		return number(s, 1, NUM32, "Invalid number");
+	case SK_SEQ:
+		return seqset(s, 1, 1);
+	case SK_KEY:
+		return search_key(s, depth + 1);
+	case SK_KEY2:
+		if (search_key(s, depth + 1) == -1)
+			return -1;
+		return search_key(s, depth + 1);
+	case SK_HEADER:
+		if (astring(s, "Invalid header name") == -1)
+			return -1;
+		return astring(s, "Invalid search string");
+	case SK_KEYWORD:
+		if ((t = need(s, "Invalid keyword")) == NULL)
+			return -1;
+		if (!is_atom(t) || t->type == IMAP_TOK_NIL)
+			return bad(s, "Invalid keyword");
+		s->i++;
+		return 0;
+	case SK_MODSEQ:
+		return search_modseq(s);
+	case SK_OBJID:
+		return objectid(s);
+	}
+	return bad(s, "Invalid search key");
+}
+
+/* 1*(SP search-key) up to the end of the command */
+static int
+search_keys_to_end(struct gs *s)
+{
+	int	 r;
+
+	do {
+		if (search_key(s, 0) == -1)
+			return -1;
+	} while ((r = end_of(s)) == 0);
+	return r == 1 ? 0 : -1;
+}
+
+/* charset = atom / quoted */
+static int
+charset(struct gs *s)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, "Missing charset")) == NULL)
+		return -1;
+	if (t->type != IMAP_TOK_QUOTED && !is_atom(t))
+		return bad(s, "Invalid charset");
+	s->i++;
+	return 0;
+}
+
+enum ret_ctx { RET_SEARCH, RET_SORT, RET_MULTI };
+
+/*
+ * search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP
+ * search-return-opt)] ")": RFC 4731, SAVE from RFC 5182, CONTEXT,
+ * UPDATE and PARTIAL from RFC 5267.  ESEARCH IN (RFC 7377) takes only
+ * the RFC 4731 ones.
+ */
+static int
+return_opts(struct gs *s, enum ret_ctx ctx)
+{
+	const struct imap_token	*t;
+	uint64_t		 ctxcap;
+	int			 r;
+
+	ctxcap = ctx == RET_SORT ? IMAP_CAP_CONTEXT_SORT :
+	    IMAP_CAP_CONTEXT_SEARCH;
+	if (open_list(s, "Invalid RETURN options") == -1)
+		return -1;
+	while ((r = at_close(s)) == 0) {
+		t = &s->tok[s->i++];
+		if (kw(t, "MIN") || kw(t, "MAX") || kw(t, "ALL") ||
+		    kw(t, "COUNT"))
+			continue;
+		if (ctx == RET_MULTI)
+			return bad(s, "Invalid RETURN option");
+		if (kw(t, "SAVE")) {
+			if (gate(s, IMAP_CAP_SEARCHRES,
+			    "SEARCHRES not advertised") == -1)
+				return -1;
+		} else if (kw(t, "UPDATE") || kw(t, "CONTEXT")) {
+			if (gate(s, ctxcap, "CONTEXT not advertised") == -1)
+				return -1;
+		} else if (kw(t, "PARTIAL")) {
+			if (gate(s, ctxcap, "CONTEXT not advertised") == -1)
+				return -1;
+			/* partial-range = nz-number ":" nz-number */
+			if ((t = need(s, "Invalid PARTIAL range")) == NULL)
+				return -1;
+			if (t->type != IMAP_TOK_SEQSET || has_any(t, ",*") ||
+			    !has_any(t, ":") || !seq_numbers_ok(t))
+				return bad(s, "Invalid PARTIAL range");
+			s->i++;
+		} else
+			return bad(s, "Invalid RETURN option");
+	}
+	if (r == -1)
+		return -1;
+	s->i++;
+	return 0;
+}
+
+static int
+g_search(struct gs *s)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, "Missing search keys")) == NULL)
+		return -1;
+	if (kw(t, "RETURN")) {
+		s->i++;
+		if (gate(s, IMAP_CAP_ESEARCH, "ESEARCH not advertised") == -1 ||
+		    return_opts(s, RET_SEARCH) == -1)
+			return -1;
+		if ((t = need(s, "Missing search keys")) == NULL)
+			return -1;
+	}
+	if (kw(t, "CHARSET")) {
+		s->i++;
+		if (charset(s) == -1)
+			return -1;
+	}
+	return search_keys_to_end(s);
+}
+
+/* sort-criteria = "(" sort-criterion *(SP sort-criterion) ")" */
+static int
+sort_criteria(struct gs *s)
+{
+	static const char *const keys[] = {
+		"ARRIVAL", "CC", "DATE", "FROM", "SIZE", "SUBJECT", "TO"
+	};
+	const struct imap_token	*t;
+	size_t			 k;
+	int			 r;
+
+	if (open_list(s, "Invalid sort criteria") == -1)
+		return -1;
+	do {
+		if ((t = need(s, "Invalid sort criteria")) == NULL)
+			return -1;
+		if (kw(t, "REVERSE")) {
+			s->i++;
+			if ((t = need(s, "Invalid sort criteria")) == NULL)
+				return -1;
+		}
+		s->i++;
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (kw(t, keys[k]))
+				break;
+		if (k < sizeof(keys) / sizeof(keys[0]))
+			continue;
+		if (!kw(t, "DISPLAYFROM") && !kw(t, "DISPLAYTO"))
+			return bad(s, "Invalid sort criteria");
+		if (gate(s, IMAP_CAP_SORT_DISPLAY,
+		    "SORT=DISPLAY not advertised") == -1)
+			return -1;
+	} while ((r = at_close(s)) == 0);
+	if (r == -1)
+		return -1;
+	s->i++;
+	return 0;
+}
+
+static int
+g_sort(struct gs *s)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, "Missing sort criteria")) == NULL)
+		return -1;
+	if (kw(t, "RETURN")) {
+		s->i++;
+		if (gate(s, IMAP_CAP_ESORT, "ESORT not advertised") == -1 ||
+		    return_opts(s, RET_SORT) == -1)
+			return -1;
+	}
+	if (sort_criteria(s) == -1 || charset(s) == -1)
+		return -1;
+	return search_keys_to_end(s);
+}
+
+static int
+g_thread(struct gs *s)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, "Missing thread algorithm")) == NULL)
+		return -1;
+	s->i++;
+	if (kw(t, "ORDEREDSUBJECT")) {
+		if (gate(s, IMAP_CAP_THREAD_ORDEREDSUBJECT,
+		    "THREAD=ORDEREDSUBJECT not advertised") == -1)
+			return -1;
+	} else if (kw(t, "REFERENCES")) {
+		if (gate(s, IMAP_CAP_THREAD_REFERENCES,
+		    "THREAD=REFERENCES not advertised") == -1)
+			return -1;
+	} else if (kw(t, "REFS")) {
+		if (gate(s, IMAP_CAP_THREAD_REFS,
+		    "THREAD=REFS not advertised") == -1)
+			return -1;
+	} else
+		return bad(s, "Invalid thread algorithm");
+	if (charset(s) == -1)
+		return -1;
+	return search_keys_to_end(s);
+}
+
+/* one-or-more-mailbox = mailbox / "(" mailbox *(SP mailbox) ")" */
+static int
+mailboxes(struct gs *s)
+{
+	const struct imap_token	*t;
+	int			 r;
+
+	if ((t = need(s, "Missing mailbox")) == NULL)
+		return -1;
+	if (t->type != IMAP_TOK_LIST_BEGIN)
+		return mailbox(s, IMAP_MBOX_NAME);
+	s->i++;
+	do {
+		if (mailbox(s, IMAP_MBOX_NAME) == -1)
+			return -1;
+	} while ((r = at_close(s)) == 0);
+	if (r == -1)
+		return -1;
+	s->i++;
+	return 0;
+}
+
+/*
+ * filter-mailboxes of RFC 5465 section 8 ("selected" and
+ * "selected-delayed" only for NOTIFY), "subtree-one" of RFC 7377 only
+ * for ESEARCH.  Sets *selected for the selected ones.
+ */
+static int
+filter_mailboxes(struct gs *s, int notify, int *selected)
+{
+	const struct imap_token	*t;
+
+	*selected = 0;
+	if ((t = need(s, "Missing mailbox filter")) == NULL)
+		return -1;
+	s->i++;
+	if (kw(t, "selected") || kw(t, "selected-delayed")) {
+		*selected = 1;
+		return 0;
+	}
+	if (kw(t, "inboxes") || kw(t, "personal") || kw(t, "subscribed"))
+		return 0;
+	if (kw(t, "subtree") || kw(t, "mailboxes") ||
+	    (!notify && kw(t, "subtree-one")))
+		return mailboxes(s);
+	return bad(s, "Invalid mailbox filter");
+}
+
+static int
+g_esearch(struct gs *s)
+{
+	const struct imap_token	*t;
+	int			 r, sel;
+
+	if ((t = need(s, "Missing search keys")) == NULL)
+		return -1;
+	if (kw(t, "IN")) {
+		/* "IN" SP "(" source-mbox [SP "(" scope-options ")"] ")";
+		 * no scope option is defined, so none is taken */
+		s->i++;
+		if (open_list(s, "Invalid ESEARCH source") == -1)
+			return -1;
+		do {
+			if (filter_mailboxes(s, 0, &sel) == -1)
+				return -1;
+		} while ((r = at_close(s)) == 0);
+		if (r == -1)
+			return -1;
+		s->i++;
+		if ((t = need(s, "Missing search keys")) == NULL)
+			return -1;
+	}
+	if (kw(t, "RETURN")) {
+		s->i++;
+		if (return_opts(s, RET_MULTI) == -1)
+			return -1;
+		if ((t = need(s, "Missing search keys")) == NULL)
+			return -1;
+	}
+	if (kw(t, "CHARSET")) {
+		s->i++;
+		if (charset(s) == -1)
+			return -1;
+	}
+	return search_keys_to_end(s);
+}
+
+/* ---- mailboxes ---- */
+
+static int
+g_mailbox(struct gs *s)
+{
+	return mailbox(s, IMAP_MBOX_NAME);
+}
+
+static int
+g_rename(struct gs *s)
+{
+	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+		return -1;
+	return mailbox(s, IMAP_MBOX_NAME);
+}
+
+/*
+ * select-params (RFC 4466): CONDSTORE and QRESYNC (RFC 7162 sections
+ * 3.1.8, 3.2.5): QRESYNC (uidvalidity modseq [known-uids [seq-match]]).
+ */
+static int
+g_select(struct gs *s)
+{
+	const struct imap_token	*t;
+	int			 r, cs = 0, qr = 0;
+
+	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+		return -1;
+	if ((r = end_of(s)) != 0)
+		return r == 1 ? 0 : -1;
+	if (open_list(s, "Invalid SELECT parameters") == -1)
+		return -1;
+	do {
+		if ((t = need(s, "Invalid SELECT parameter")) == NULL)
+			return -1;
+		s->i++;
+		if (kw(t, "CONDSTORE") && !cs) {
+			if (gate(s, IMAP_CAP_CONDSTORE,
+			    "CONDSTORE not advertised") == -1)
+				return -1;
+			cs = 1;
+			continue;
+		}
+		if (!kw(t, "QRESYNC") || qr)
+			return bad(s, "Invalid SELECT parameter");
+		qr = 1;
+		if (gate(s, IMAP_CAP_QRESYNC, "QRESYNC not advertised") == -1)
+			return -1;
+		if (!(s->enabled & IMAP_CAP_QRESYNC))
+			return bad(s, "QRESYNC not enabled");
+		if (open_list(s, "Invalid QRESYNC parameter") == -1 ||
+		    number(s, 1, NUM32, "Invalid UIDVALIDITY") == -1 ||
+		    number(s, 1, MODSEQ_MAX, "Invalid mod-sequence") == -1)
+			return -1;
+		if ((r = at_close(s)) == -1)
+			return -1;
+		if (r == 0 && s->tok[s->i].type != IMAP_TOK_LIST_BEGIN) {
+			/* known-uids: "*" is not allowed */
+			if (seqset(s, 0, 0) == -1 || (r = at_close(s)) == -1)
+				return -1;
+		}
+		if (r == 0) {
+			/* seq-match-data */
+			if (open_list(s, "Invalid QRESYNC parameter") == -1 ||
+			    seqset(s, 0, 0) == -1 || seqset(s, 0, 0) == -1 ||
+			    close_list(s, "Invalid QRESYNC parameter") == -1)
+				return -1;
+		}
+		if (close_list(s, "Invalid QRESYNC parameter") == -1)
+			return -1;
+	} while ((r = at_close(s)) == 0);
+	if (r == -1)
+		return -1;
+	s->i++;
+	return 0;
+}
+
+/* CREATE mailbox [SP "(" "USE" SP "(" use-attr ... ")" ")"] (RFC 6154) */
+static int
+g_create(struct gs *s)
+{
+	static const char *const use[] = {
+		"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk",
+		"\\Sent", "\\Trash", "\\Important"
+	};
+	const struct imap_token	*t;
+	size_t			 k;
+	int			 r;
+
+	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+		return -1;
+	if ((r = end_of(s)) != 0)
+		return r == 1 ? 0 : -1;
+	if (open_list(s, "Invalid CREATE parameters") == -1)
+		return -1;
+	if ((t = need(s, "Invalid CREATE parameter")) == NULL)
+		return -1;
+	if (!kw(t, "USE"))
+		return bad(s, "Invalid CREATE parameter");
+	s->i++;
+	if (gate(s, IMAP_CAP_CREATE_SPECIAL_USE,
+	    "CREATE-SPECIAL-USE not advertised") == -1 ||
+	    open_list(s, "Invalid USE attributes") == -1)
+		return -1;
+	do {
+		if ((t = need(s, "Invalid USE attribute")) == NULL)
+			return -1;
+		for (k = 0; k < sizeof(use) / sizeof(use[0]); k++)
+			if (t->type == IMAP_TOK_ATOM && imap_tok_is(t, use[k]))
+				break;
+		if (k == sizeof(use) / sizeof(use[0]))
+			return bad(s, "Invalid USE attribute");
+		s->i++;
+	} while ((r = at_close(s)) == 0);
+	if (r == -1)
+		return -1;
+	s->i++;
+	return close_list(s, "Invalid CREATE parameters");
+}
+
+/* status-att-list = status-att *(SP status-att), in parentheses */
+static int
+status_atts(struct gs *s)
+{
+	static const char *const base[] = {
+		"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN"
+	};
+	static const struct {
+		const char	*name;
+		uint64_t	 cap;
+		const char	*why;
+	} ext[] = {
+		{ "SIZE", IMAP_CAP_STATUS_SIZE, "STATUS=SIZE not advertised" },
+		{ "HIGHESTMODSEQ", IMAP_CAP_CONDSTORE,
+		    "CONDSTORE not advertised" },
+		{ "DELETED", IMAP_CAP_IMAP4REV2, "IMAP4rev2 not advertised" },
+		{ "APPENDLIMIT", IMAP_CAP_APPENDLIMIT,
+		    "APPENDLIMIT not advertised" },
+		{ "MAILBOXID", IMAP_CAP_OBJECTID, "OBJECTID not advertised" },
+	};
+	const struct imap_token	*t;
+	size_t			 k;
+	int			 r;
+
+	if (open_list(s, "Invalid status attributes") == -1)
+		return -1;
+	do {
+		if ((t = need(s, "Invalid status attribute")) == NULL)
+			return -1;
+		s->i++;
+		for (k = 0; k < sizeof(base) / sizeof(base[0]); k++)
+			if (kw(t, base[k]))
+				break;
+		if (k < sizeof(base) / sizeof(base[0]))
+			continue;
+		for (k = 0; k < sizeof(ext) / sizeof(ext[0]); k++)
+			if (kw(t, ext[k].name))
+				break;
+		if (k == sizeof(ext) / sizeof(ext[0]))
+			return bad(s, "Invalid status attribute");
+		if (gate(s, ext[k].cap, ext[k].why) == -1)
+			return -1;
+	} while ((r = at_close(s)) == 0);
+	if (r == -1)
+		return -1;
+	s->i++;
+	return 0;
+}
+
+static int
+g_status(struct gs *s)
+{
+	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+		return -1;
+	return status_atts(s);
+}
+
+/*
+ * LIST [SP list-select-opts] SP mailbox SP mbox-or-pat
+ * [SP list-return-opts] (RFC 5258, 5819, 6154); plain RFC 3501 LIST
+ * without the brackets.
+ */
+static int
+g_list(struct gs *s)
+{
+	const struct imap_token	*t;
+	const char		*ext = "LIST-EXTENDED not advertised";
+	int			 r, base = 0, recursive = 0;
+
+	if ((t = need(s, "Missing LIST arguments")) == NULL)
+		return -1;
+	if (t->type == IMAP_TOK_LIST_BEGIN) {
+		s->i++;
+		if (gate(s, IMAP_CAP_LIST_EXTENDED, ext) == -1)
+			return -1;
+		while ((r = at_close(s)) == 0) {
+			t = &s->tok[s->i++];
+			if (kw(t, "SUBSCRIBED") || kw(t, "REMOTE"))
+				base = 1;
+			else if (kw(t, "RECURSIVEMATCH"))
+				recursive = 1;
+			else if (kw(t, "SPECIAL-USE")) {
+				if (gate(s, IMAP_CAP_SPECIAL_USE,
+				    "SPECIAL-USE not advertised") == -1)
+					return -1;
+				base = 1;
+			} else
+				return bad(s, "Invalid LIST selection option");
+		}
+		if (r == -1)
+			return -1;
+		s->i++;
+		/* RFC 5258 section 3.1 */
+		if (recursive && !base)
+			return bad(s, "RECURSIVEMATCH needs another option");
+	}
+	if (mailbox(s, IMAP_MBOX_REFERENCE) == -1)
+		return -1;
+	if ((t = need(s, "Missing mailbox pattern")) == NULL)
+		return -1;
+	if (t->type == IMAP_TOK_LIST_BEGIN) {
+		s->i++;
+		if (gate(s, IMAP_CAP_LIST_EXTENDED, ext) == -1)
+			return -1;
+		do {
+			if (list_mailbox(s) == -1)
+				return -1;
+		} while ((r = at_close(s)) == 0);
+		if (r == -1)
+			return -1;
+		s->i++;
+	} else if (list_mailbox(s) == -1)
+		return -1;
+	if ((r = end_of(s)) != 0)
+		return r == 1 ? 0 : -1;
+	if (!kw(&s->tok[s->i], "RETURN"))
+		return bad(s, "Invalid LIST arguments");
+	s->i++;
+	if (gate(s, IMAP_CAP_LIST_EXTENDED, ext) == -1 ||
+	    open_list(s, "Invalid LIST return options") == -1)
+		return -1;
+	while ((r = at_close(s)) == 0) {
+		t = &s->tok[s->i++];
+		if (kw(t, "SUBSCRIBED") || kw(t, "CHILDREN"))
+			continue;
+		if (kw(t, "SPECIAL-USE")) {
+			if (gate(s, IMAP_CAP_SPECIAL_USE,
+			    "SPECIAL-USE not advertised") == -1)
+				return -1;
+		} else if (kw(t, "STATUS")) {
+			if (gate(s, IMAP_CAP_LIST_STATUS,
+			    "LIST-STATUS not advertised") == -1 ||
+			    status_atts(s) == -1)
+				return -1;
+		} else
+			return bad(s, "Invalid LIST return option");
+	}
+	if (r == -1)
+		return -1;
+	s->i++;
+	return 0;
+}
+
+static int
+g_lsub(struct gs *s)
+{
+	if (mailbox(s, IMAP_MBOX_REFERENCE) == -1)
+		return -1;
+	return list_mailbox(s);
+}
+
+/* ---- APPEND (RFC 3501, 3502, 4469, 3516, 6855) ---- */
+
+/* cat-part = text-literal / url: "TEXT" SP literal, "URL" SP astring */
+static int
+catenate(struct gs *s)
+{
+	const struct imap_token	*t;
+	unsigned int		 i;
+	int			 r;
+
+	if (gate(s, IMAP_CAP_CATENATE, "CATENATE not advertised") == -1 ||
+	    open_list(s, "Invalid CATENATE parts") == -1)
+		return -1;
+	do {
+		if ((t = need(s, "Invalid CATENATE part")) == NULL)
+			return -1;
+		s->i++;
+		if (kw(t, "URL")) {
+			i = s->i;
+			if (astring(s, "Invalid CATENATE URL") == -1)
+				return -1;
+			mbox_at(s, i, IMAP_MBOX_URL);
+		} else if (kw(t, "TEXT")) {
+			if ((t = need(s, "Invalid CATENATE TEXT")) == NULL)
+				return -1;
+			if (t->type != IMAP_TOK_LITERAL)
+				return bad(s, "Invalid CATENATE TEXT");
+			if ((t->lit & IMAP_LIT_BINARY) && gate(s,
+			    IMAP_CAP_BINARY, "BINARY not advertised") == -1)
+				return -1;
+			if (literal(s, t, 1, 1) == -1)
+				return -1;
+			s->i++;
+		} else
+			return bad(s, "Invalid CATENATE part");
+	} while ((r = at_close(s)) == 0);
+	if (r == -1)
+		return -1;
+	s->i++;
+	return 0;
+}
+
+static int
+append_data(struct gs *s)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, "Missing message")) == NULL)
+		return -1;
+	if (t->type == IMAP_TOK_LITERAL) {
+		if ((t->lit & IMAP_LIT_BINARY) &&
+		    gate(s, IMAP_CAP_BINARY, "BINARY not advertised") == -1)
+			return -1;
+		if (literal(s, t, 1, 1) == -1)
+			return -1;
+		s->i++;
+		return 0;
+	}
+	s->i++;
+	if (kw(t, "CATENATE"))
+		return catenate(s);
+	if (!kw(t, "UTF8"))
+		return bad(s, "Invalid APPEND arguments");
+	/* "UTF8" SP "(" literal8 ")" (RFC 6855 section 4) */
+	if (gate(s, IMAP_CAP_UTF8ACCEPT, "UTF8=ACCEPT not advertised") == -1)
+		return -1;
+	if (!(s->enabled & IMAP_CAP_UTF8ACCEPT))
+		return bad(s, "UTF8=ACCEPT not enabled");
+	if (open_list(s, "Invalid UTF8 data") == -1 ||
+	    (t = need(s, "Invalid UTF8 data")) == NULL)
+		return -1;
+	if (t->type != IMAP_TOK_LITERAL || !(t->lit & IMAP_LIT_BINARY))
+		return bad(s, "UTF8 data must be a literal8");
+	if (literal(s, t, 1, 1) == -1)
+		return -1;
+	s->i++;
+	return close_list(s, "Invalid UTF8 data");
+}
+
+static int
+g_append(struct gs *s)
+{
+	const struct imap_token	*t;
+	int			 r, nmsg = 0;
+
+	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+		return -1;
+	do {
+		if (nmsg++ > 0 && gate(s, IMAP_CAP_MULTIAPPEND,
+		    "MULTIAPPEND not advertised") == -1)
+			return -1;
+		if ((t = need(s, "Missing message")) == NULL)
+			return -1;
+		if (t->type == IMAP_TOK_LIST_BEGIN) {
+			if (flag_list(s) == -1)
+				return -1;
+			if ((t = need(s, "Missing message")) == NULL)
+				return -1;
+		}
+		if (t->type == IMAP_TOK_QUOTED) {
+			if (!is_date_time(t))
+				return bad(s, "Invalid date-time");
+			s->i++;
+		}
+		if (append_data(s) == -1)
+			return -1;
+	} while ((r = end_of(s)) == 0);
+	return r == 1 ? 0 : -1;
+}
+
+static int
+g_copy(struct gs *s)
+{
+	if (seqset(s, 1, 1) == -1)
+		return -1;
+	return mailbox(s, IMAP_MBOX_NAME);
+}
+
+static int
+g_expunge(struct gs *s)
+{
+	/* UID EXPUNGE sequence-set (RFC 4315); its gate is checked first */
+	if (s->g->uid)
+		return seqset(s, 1, 1);
+	return 0;
+}
+
+/* ---- the rest ---- */
+
+static int
+g_none(struct gs *s)
+{
+	(void)s;
+	return 0;
+}
+
+static int
+g_login(struct gs *s)
+{
+	if (astring(s, "Invalid user name") == -1)
+		return -1;
+	return astring(s, "Invalid password");
+}
+
+/* base64 of RFC 3501, or "=" for an empty response (RFC 4959) */
+static int
+is_base64(const struct imap_token *t)
+{
+	uint32_t	 k, pad = 0;
+	uint8_t		 c;
+
+	if (t->type != IMAP_TOK_ATOM && t->type != IMAP_TOK_NUMBER)
+		return 0;
+	if (t->flags & IMAP_TOKF_FLAG)
+		return 0;
+	if (t->len == 1 && t->p[0] == '=')
+		return 1;
+	if (t->len == 0 || t->len % 4 != 0)
+		return 0;
+	for (k = 0; k < t->len; k++) {
+		c = t->p[k];
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || !(isdig(c) || (c >= 'A' && c <= 'Z') ||
+		    (c >= 'a' && c <= 'z') || c == '+' || c == '/'))
+			return 0;
+	}
+	return pad <= 2;
+}
+
+static int
+g_authenticate(struct gs *s)
+{
+	const struct imap_token	*t;
+	int			 r;
+
+	if (atom(s, "Invalid mechanism") == -1)
+		return -1;
+	if ((r = end_of(s)) != 0)
+		return r == 1 ? 0 : -1;
+	t = &s->tok[s->i];
+	if (gate(s, IMAP_CAP_SASLIR, "SASL-IR not advertised") == -1)
+		return -1;
+	if (!is_base64(t))
+		return bad(s, "Invalid initial response");
+	s->i++;
+	return 0;
+}
+
+/* RFC 2971: "(" *(string SP nstring) ")" / nil; values may be atoms */
+static int
+g_id(struct gs *s)
+{
+	const struct imap_token	*t;
+	unsigned int		 npair = 0;
+	int			 r;
+
+	if ((t = need(s, "Missing ID parameters")) == NULL)
+		return -1;
+	if (t->type == IMAP_TOK_NIL) {
+		s->i++;
+		return 0;
+	}
+	if (open_list(s, "Invalid ID parameters") == -1)
+		return -1;
+	while ((r = at_close(s)) == 0) {
+		if (++npair > ID_PAIRS_MAX)
+			return bad(s, "Too many ID parameters");
+		if (string(s, "Invalid ID field name") == -1)
+			return -1;
+		if ((t = need(s, "Missing ID value")) == NULL)
+			return -1;
+		if (t->type == IMAP_TOK_NIL)
+			s->i++;
+		else if (astring(s, "Invalid ID value") == -1)
+			return -1;
+	}
+	if (r == -1)
+		return -1;
+	s->i++;
+	return 0;
+}
+
+static int
+g_enable(struct gs *s)
+{
+	int	 r;
+
+	do {
+		if (atom(s, "Invalid capability") == -1)
+			return -1;
+	} while ((r = end_of(s)) == 0);
+	return r == 1 ? 0 : -1;
+}
+
+static int
+g_compress(struct gs *s)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, "Missing compression algorithm")) == NULL)
+		return -1;
+	if (!kw(t, "DEFLATE"))
+		return bad(s, "Unknown compression algorithm");
+	s->i++;
+	return 0;
+}
+
+/* ACL, RFC 4314: identifier = astring, mod-rights = astring */
+static int
+g_acl_mbox_id(struct gs *s)
+{
+	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+		return -1;
+	return astring(s, "Invalid identifier");
+}
+
+static int
+g_setacl(struct gs *s)
+{
+	if (g_acl_mbox_id(s) == -1)
+		return -1;
+	return astring(s, "Invalid rights");
+}
+
+/* QUOTA, RFC 9208: quota-root = astring */
+static int
+g_getquota(struct gs *s)
+{
+	return astring(s, "Invalid quota root");
+}
+
+static int
+g_setquota(struct gs *s)
+{
+	int	 r;
+
+	if (astring(s, "Invalid quota root") == -1 ||
+	    open_list(s, "Invalid quota resources") == -1)
+		return -1;
+	while ((r = at_close(s)) == 0)
+		if (atom(s, "Invalid resource name") == -1 ||
+		    number(s, 0, MODSEQ_MAX, "Invalid resource limit") == -1)
+			return -1;
+	if (r == -1)
+		return -1;
+	s->i++;
+	return 0;
+}
+
+/* METADATA, RFC 5464: entries are astrings under /private or /shared */
+static int
+entry(struct gs *s)
+{
+	const struct imap_token	*t;
+
+	if ((t = need(s, "Invalid entry name")) == NULL)
+		return -1;
+	if (t->type != IMAP_TOK_LITERAL &&
+	    !((t->len >= 8 && strncasecmp((const char *)t->p, "/private", 8) ==
+	    0 && (t->len == 8 || t->p[8] == '/')) ||
+	    (t->len >= 7 && strncasecmp((const char *)t->p, "/shared", 7) ==
+	    0 && (t->len == 7 || t->p[7] == '/'))))
+		return bad(s, "Invalid entry name");
+	return astring(s, "Invalid entry name");
+}
+
+static int
+g_getmetadata(struct gs *s)
+{
+	const struct imap_token	*t;
+	int			 r;
+
+	if ((t = need(s, "Missing GETMETADATA arguments")) == NULL)
+		return -1;
+	if (t->type == IMAP_TOK_LIST_BEGIN) {
+		s->i++;
+		do {
+			if ((t = need(s, "Invalid GETMETADATA option")) ==
+			    NULL)
+				return -1;
+			s->i++;
+			if (kw(t, "MAXSIZE")) {
+				if (number(s, 0, NUM32,
+				    "Invalid MAXSIZE") == -1)
+					return -1;
+			} else if (kw(t, "DEPTH")) {
+				if ((t = need(s, "Invalid DEPTH")) == NULL)
+					return -1;
+				if (!(t->type == IMAP_TOK_NUMBER &&
+				    t->num <= 1 && t->len == 1) &&
+				    !kw(t, "infinity"))
+					return bad(s, "Invalid DEPTH");
+				s->i++;
+			} else
+				return bad(s, "Invalid GETMETADATA option");
+		} while ((r = at_close(s)) == 0);
+		if (r == -1)
+			return -1;
+		s->i++;
+	}
+	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+		return -1;
+	if ((t = need(s, "Missing entry")) == NULL)
+		return -1;
+	if (t->type != IMAP_TOK_LIST_BEGIN)
+		return entry(s);
+	s->i++;
+	do {
+		if (entry(s) == -1)
+			return -1;
+	} while ((r = at_close(s)) == 0);
+	if (r == -1)
+		return -1;
+	s->i++;
+	return 0;
+}
+
+static int
+g_setmetadata(struct gs *s)
+{
+	const struct imap_token	*t;
+	int			 r;
+
+	if (mailbox(s, IMAP_MBOX_NAME) == -1 ||
+	    open_list(s, "Invalid entry values") == -1)
+		return -1;
+	do {
+		if (entry(s) == -1)
+			return -1;
+		/* value = nstring / literal8 */
+		if ((t = need(s, "Missing entry value")) == NULL)
+			return -1;
+		if (t->type == IMAP_TOK_NIL || t->type == IMAP_TOK_QUOTED)
+			s->i++;
+		else if (t->type == IMAP_TOK_LITERAL) {
+			if (literal(s, t, 1, 0) == -1)
+				return -1;
+			s->i++;
+		} else
+			return bad(s, "Invalid entry value");
+	} while ((r = at_close(s)) == 0);
+	if (r == -1)
+		return -1;
+	s->i++;
+	return 0;
+}
+
+/*
+ * NOTIFY, RFC 5465 section 8: "NONE", or "SET" [SP "STATUS"] then event
+ * groups "(" filter-mailboxes SP events ")".
+ */
+static int
+notify_events(struct gs *s, int selected)
+{
+	static const char *const other[] = {
+		"MailboxName", "SubscriptionChange", "MailboxMetadataChange",
+		"ServerMetadataChange"
+	};
+	const struct imap_token	*t;
+	size_t			 k;
+	int			 r, mnew = 0, mexp = 0, mflag = 0;
+
+	if ((t = need(s, "Missing events")) == NULL)
+		return -1;
+	if (kw(t, "NONE")) {
+		s->i++;
+		return 0;
+	}
+	if (open_list(s, "Invalid events") == -1)
+		return -1;
+	do {
+		if ((t = need(s, "Invalid event")) == NULL)
+			return -1;
+		s->i++;
+		if (kw(t, "MessageNew")) {
+			mnew = 1;
+			if ((r = at_close(s)) == -1)
+				return -1;
+			if (r == 0 &&
+			    s->tok[s->i].type == IMAP_TOK_LIST_BEGIN) {
+				/* fetch attributes: for selected only */
+				if (!selected)
+					return bad(s, "Fetch attributes need "
+					    "a selected mailbox filter");
+				s->i++;
+				do {
+					if (fetch_att(s) == -1)
+						return -1;
+				} while ((r = at_close(s)) == 0);
+				if (r == -1)
+					return -1;
+				s->i++;
+			}
+			continue;
+		}
+		if (kw(t, "MessageExpunge")) {
+			mexp = 1;
+			continue;
+		}
+		if (kw(t, "FlagChange") || kw(t, "AnnotationChange")) {
+			mflag = 1;
+			continue;
+		}
+		for (k = 0; k < sizeof(other) / sizeof(other[0]); k++)
+			if (kw(t, other[k]))
+				break;
+		if (k == sizeof(other) / sizeof(other[0]))
+			return bad(s, "Invalid event");
+	} while ((r = at_close(s)) == 0);
+	if (r == -1)
+		return -1;
+	s->i++;
+	/* RFC 5465 section 5: these come together or not at all */
+	if (mnew != mexp || (mflag && !mnew))
+		return bad(s, "MessageNew and MessageExpunge go together");
+	return 0;
+}
+
+static int
+g_notify(struct gs *s)
+{
+	const struct imap_token	*t;
+	int			 r, sel;
+
+	if ((t = need(s, "Missing NOTIFY arguments")) == NULL)
+		return -1;
+	s->i++;
+	if (kw(t, "NONE"))
+		return 0;
+	if (!kw(t, "SET"))
+		return bad(s, "Invalid NOTIFY arguments");
+	if ((t = need(s, "Missing event groups")) == NULL)
+		return -1;
+	if (kw(t, "STATUS"))
+		s->i++;
+	do {
+		if (open_list(s, "Invalid event group") == -1 ||
+		    filter_mailboxes(s, 1, &sel) == -1 ||
+		    notify_events(s, sel) == -1 ||
+		    close_list(s, "Invalid event group") == -1)
+			return -1;
+	} while ((r = end_of(s)) == 0);
+	return r == 1 ? 0 : -1;
+}
+
+/* URLAUTH, RFC 4467 section 9 */
+static int
+url(struct gs *s, const char *why)
+{
+	unsigned int	 i = s->i;
+
+	if (astring(s, why) == -1)
+		return -1;
+	mbox_at(s, i, IMAP_MBOX_URL);
+	return 0;
+}
+
+static int
+g_genurlauth(struct gs *s)
+{
+	int	 r;
+
+	do {
+		if (url(s, "Invalid URL") == -1 ||
+		    atom(s, "Invalid mechanism") == -1)
+			return -1;
+	} while ((r = end_of(s)) == 0);
+	return r == 1 ? 0 : -1;
+}
+
+static int
+g_urlfetch(struct gs *s)
+{
+	int	 r;
+
+	do {
+		if (url(s, "Invalid URL") == -1)
+			return -1;
+	} while ((r = end_of(s)) == 0);
+	return r == 1 ? 0 : -1;
+}
+
+static int
+g_resetkey(struct gs *s)
+{
+	int	 r;
+
+	if ((r = end_of(s)) != 0)
+		return r == 1 ? 0 : -1;
+	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+		return -1;
+	while ((r = end_of(s)) == 0)
+		if (atom(s, "Invalid mechanism") == -1)
+			return -1;
+	return r == 1 ? 0 : -1;
+}
+
+static const struct {
+	const char	*name;
+	int		(*fn)(struct gs *);
+} grammars[] = {
+	{ "APPEND", g_append },
+	{ "AUTHENTICATE", g_authenticate },
+	{ "CAPABILITY", g_none },
+	{ "CHECK", g_none },
+	{ "CLOSE", g_none },
+	{ "COMPRESS", g_compress },
+	{ "COPY", g_copy },
+	{ "CREATE", g_create },
+	{ "DELETE", g_mailbox },
+	{ "DELETEACL", g_acl_mbox_id },
+	{ "ENABLE", g_enable },
+	{ "ESEARCH", g_esearch },
+	{ "EXAMINE", g_select },
+	{ "EXPUNGE", g_expunge },
+	{ "FETCH", g_fetch },
+	{ "GENURLAUTH", g_genurlauth },
+	{ "GETACL", g_mailbox },
+	{ "GETMETADATA", g_getmetadata },
+	{ "GETQUOTA", g_getquota },
+	{ "GETQUOTAROOT", g_mailbox },
+	{ "ID", g_id },
+	{ "IDLE", g_none },
+	{ "LIST", g_list },
+	{ "LISTRIGHTS", g_acl_mbox_id },
+	{ "LOGIN", g_login },
+	{ "LOGOUT", g_none },
+	{ "LSUB", g_lsub },
+	{ "MOVE", g_copy },
+	{ "MYRIGHTS", g_mailbox },
+	{ "NAMESPACE", g_none },
+	{ "NOOP", g_none },
+	{ "NOTIFY", g_notify },
+	{ "RENAME", g_rename },
+	{ "RESETKEY", g_resetkey },
+	{ "SEARCH", g_search },
+	{ "SELECT", g_select },
+	{ "SETACL", g_setacl },
+	{ "SETMETADATA", g_setmetadata },
+	{ "SETQUOTA", g_setquota },
+	{ "SORT", g_sort },
+	{ "STARTTLS", g_none },
+	{ "STATUS", g_status },
+	{ "STORE", g_store },
+	{ "SUBSCRIBE", g_mailbox },
+	{ "THREAD", g_thread },
+	{ "UNAUTHENTICATE", g_none },
+	{ "UNSELECT", g_none },
+	{ "UNSUBSCRIBE", g_mailbox },
+	{ "URLFETCH", g_urlfetch },
+};
 
 int
 imap_grammar_check(const struct imap_token *tok, unsigned int ntok,
@@ -10,53 +2196,104 @@ imap_grammar_check(const struct imap_token *tok, unsigned int ntok,
     struct imap_gram *g)
 {
 	const struct imap_cmd_desc	*d;
-	unsigned int			 i = 1;
+	struct gs			 s;
+	size_t				 k;
+	int				 r;
 
-	(void)caps;
-	(void)enabled;
 	memset(g, 0, sizeof(*g));
-	d = imap_cmd_lookup((const char *)tok[1].p, tok[1].len);
-	if (d != NULL && strcmp(d->name, "UID") == 0 && ntok > 2) {
-		d = imap_cmd_lookup((const char *)tok[2].p, tok[2].len);
-		g->uid = 1;
-		i = 2;
-		if (d != NULL && !(d->flags & IMAP_CMDF_UID)) {
-			g->res = IMAP_GRAM_BAD;
-			g->why = "Invalid UID command";
-			return 0;
-		}
+	memset(&s, 0, sizeof(s));
+	s.tok = tok;
+	s.n = ntok;
+	s.final = final;
+	s.caps = caps;
+	if (caps & IMAP_CAP_IMAP4REV2)
+		s.caps |= REV2_CAPS;
+	s.enabled = enabled;
+	s.g = g;
+	if (ntok < 2 || tok[0].type != IMAP_TOK_TAG ||
+	    tok[1].type != IMAP_TOK_ATOM) {
+		g->res = IMAP_GRAM_BAD;
+		g->why = "Missing command";
+		return g->res;
 	}
-	g->desc = d;
-	if (d == NULL) {
+	if ((d = imap_cmd_lookup((const char *)tok[1].p, tok[1].len)) ==
+	    NULL) {
 		g->res = IMAP_GRAM_UNKNOWN;
 		g->why = "Unknown command";
-		return 0;
+		return g->res;
 	}
-	if (!(d->states & IMAP_STB(st == IMAP_ST_GREETING ? IMAP_ST_NOTAUTH :
-	    st))) {
+	s.i = 2;
+	if (strcmp(d->name, "UID") == 0) {
+		if (ntok < 3 || tok[2].type != IMAP_TOK_ATOM) {
+			g->res = IMAP_GRAM_BAD;
+			g->why = "Missing command after UID";
+			return g->res;
+		}
+		d = imap_cmd_lookup((const char *)tok[2].p, tok[2].len);
+		if (d == NULL || !(d->flags & IMAP_CMDF_UID)) {
+			g->res = IMAP_GRAM_UNKNOWN;
+			g->why = "Unknown UID command";
+			return g->res;
+		}
+		g->uid = 1;
+		s.i = 3;
+	}
+	g->desc = d;
+	if (d->cap != 0 && !(s.caps & d->cap)) {
+		g->res = IMAP_GRAM_NOTADV;
+		g->why = "Command not advertised by the server";
+		return g->res;
+	}
+	if (g->uid && strcmp(d->name, "EXPUNGE") == 0 &&
+	    !(s.caps & IMAP_CAP_UIDPLUS)) {
+		g->res = IMAP_GRAM_NOTADV;
+		g->why = "UIDPLUS not advertised";
+		return g->res;
+	}
+	if (!(d->states & IMAP_STB(st))) {
 		g->res = IMAP_GRAM_STATE;
 		g->why = "Command not valid in this state";
-		return 0;
+		return g->res;
 	}
-	if (strcmp(d->name, "SELECT") == 0 || strcmp(d->name, "EXAMINE") == 0 ||
-	    strcmp(d->name, "STATUS") == 0 || strcmp(d->name, "DELETE") == 0 ||
-	    strcmp(d->name, "CREATE") == 0 || strcmp(d->name, "APPEND") == 0 ||
-	    strcmp(d->name, "SUBSCRIBE") == 0 || strcmp(d->name, "RENAME") == 0)
-		if (ntok > i + 1) {
-			g->mbox[g->nmbox].tok = i + 1;
-			g->mbox[g->nmbox++].kind = IMAP_MBOX_NAME;
-		}
-	if (strcmp(d->name, "RENAME") == 0 && ntok > i + 2) {
-		g->mbox[g->nmbox].tok = i + 2;
-		g->mbox[g->nmbox++].kind = IMAP_MBOX_NAME;
+	for (k = 0; k < sizeof(grammars) / sizeof(grammars[0]); k++)
+		if (strcmp(grammars[k].name, d->name) == 0)
+			break;
+	if (k == sizeof(grammars) / sizeof(grammars[0])) {
+		/* a table entry without a grammar is never forwarded */
+		g->res = IMAP_GRAM_BAD;
+		g->why = "No grammar for this command";
+		return g->res;
 	}
-	if ((strcmp(d->name, "COPY") == 0 || strcmp(d->name, "MOVE") == 0) &&
-	    ntok > i + 2) {
-		g->mbox[g->nmbox].tok = i + 2;
-		g->mbox[g->nmbox++].kind = IMAP_MBOX_NAME;
+	r = grammars[k].fn(&s);
+	if (r == 0) {
+		if (s.i < s.n)
+			bad(&s, "Too many arguments");
+		else if (!final)
+			g->res = IMAP_GRAM_MORE;
 	}
-	if (!final && strcmp(d->name, "APPEND") == 0 && ntok - 1 > i + 1)
-		g->lit_stream = 1;
-	g->res = final ? IMAP_GRAM_OK : IMAP_GRAM_MORE;
-	return 0;
+	if (g->res != IMAP_GRAM_MORE)
+		g->lit_stream = 0;
+	if (g->res == IMAP_GRAM_MORE)
+		g->why = NULL;
+	return g->res;
+}
+
+const char *
+imap_gram_res_str(enum imap_gram_res res)
+{
+	switch (res) {
+	case IMAP_GRAM_OK:
+		return "OK";
+	case IMAP_GRAM_MORE:
+		return "MORE";
+	case IMAP_GRAM_BAD:
+		return "BAD";
+	case IMAP_GRAM_UNKNOWN:
+		return "UNKNOWN";
+	case IMAP_GRAM_NOTADV:
+		return "NOTADV";
+	case IMAP_GRAM_STATE:
+		return "STATE";
+	}
+	return "?";
 }

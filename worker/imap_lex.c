@@ -165,15 +165,26 @@ is_section_name(const uint8_t *s, size_t len)
 	return 0;
 }
 
+static enum imap_err lex_literal(struct lexer *, const uint8_t **,
+    const uint8_t *, int);
+static enum imap_err lex_args(struct lexer *, const uint8_t *,
+    const uint8_t *, int, int);
+
 /*
  * BODY[...]<n.m> as one token: the brackets may hold spaces, lists and
- * quoted strings (HEADER.FIELDS ("Subject")), never a literal.
+ * quoted strings (HEADER.FIELDS ("Subject")).  In a command, a header
+ * field name may also be a literal (header-fld-name is an astring): the
+ * token then ends before the announcement, with SECT_OPEN, and the next
+ * segment goes on with a SECT_CONT token (lex_section_cont).  q: where
+ * to go on scanning; pd: the parentheses open inside the brackets.
  */
 static enum imap_err
-lex_section(struct lexer *lx, const uint8_t **sp, const uint8_t *start,
-    const uint8_t *b, const uint8_t *end)
+lex_section_body(struct lexer *lx, const uint8_t **sp, const uint8_t *start,
+    const uint8_t *q, const uint8_t *end, uint8_t flags, unsigned int pd)
 {
-	const uint8_t	*q = b + 1, *d;
+	struct imap_token	*t;
+	const uint8_t		*d;
+	enum imap_err		 err;
 
 	while (q < end && *q != ']') {
 		if (*q == '"') {
@@ -185,7 +196,30 @@ lex_section(struct lexer *lx, const uint8_t **sp, const uint8_t *start,
 			}
 			if (q >= end)
 				return IMAP_ERR_BAD_SECTION;
-		} else if (*q == '{' || *q == '[')
+		} else if (*q == '(')
+			pd++;
+		else if (*q == ')') {
+			if (pd == 0)
+				return IMAP_ERR_BAD_SECTION;
+			pd--;
+		} else if (*q == '{') {
+			/* only a whole field name, only from clients */
+			if (!lx->strict || pd == 0 || q == start ||
+			    (q[-1] != '(' && q[-1] != ' '))
+				return IMAP_ERR_BAD_SECTION;
+			if ((t = push(lx->p, IMAP_TOK_SECTION, start,
+			    q - start)) == NULL)
+				return push_err(lx->p);
+			t->flags = flags | IMAP_TOKF_SECT_OPEN;
+			err = lex_literal(lx, &q, end, 1);
+			if (err == IMAP_ERR_LITERAL_SYNTAX)
+				return IMAP_ERR_BAD_SECTION;
+			if (err != IMAP_ERR_NONE)
+				return err;
+			lx->p->sect_depth = pd;
+			*sp = q;
+			return IMAP_ERR_NONE;
+		} else if (*q == '[')
 			return IMAP_ERR_BAD_SECTION;
 		else if (*q >= 0x80 || *q < 0x20 || *q == 0x7f)
 			return bad_char(*q);
@@ -211,10 +245,38 @@ lex_section(struct lexer *lx, const uint8_t **sp, const uint8_t *start,
 	}
 	if (q < end && *q != ' ' && *q != ')')
 		return bad_char(*q);
-	if (push(lx->p, IMAP_TOK_SECTION, start, q - start) == NULL)
+	if ((t = push(lx->p, IMAP_TOK_SECTION, start, q - start)) == NULL)
 		return push_err(lx->p);
+	t->flags = flags;
 	*sp = q;
 	return IMAP_ERR_NONE;
+}
+
+static enum imap_err
+lex_section(struct lexer *lx, const uint8_t **sp, const uint8_t *start,
+    const uint8_t *b, const uint8_t *end)
+{
+	return lex_section_body(lx, sp, start, b + 1, end, 0, 0);
+}
+
+/*
+ * The segment after a literal inside a section: the field list goes on
+ * right after the literal octets, so with SP or ")".
+ */
+static enum imap_err
+lex_section_cont(struct lexer *lx, const uint8_t *s, const uint8_t *end)
+{
+	unsigned int	 pd = lx->p->sect_depth;
+	const uint8_t	*q = s;
+	enum imap_err	 err;
+
+	lx->p->sect_depth = 0;
+	if (s == end || (*s != ' ' && *s != ')'))
+		return IMAP_ERR_BAD_SECTION;
+	err = lex_section_body(lx, &q, s, s, end, IMAP_TOKF_SECT_CONT, pd);
+	if (err != IMAP_ERR_NONE || lx->p->sect_depth != 0)
+		return err;
+	return lex_args(lx, q, end, 1, 1);
 }
 
 /* Atom, flag, number, sequence set, NIL or section. */
@@ -634,6 +696,8 @@ imap_lex_segment(struct imap_parser *p, const uint8_t *s, const uint8_t *end,
 	lx.out = out;
 	lx.strict = p->dir == IMAP_DIR_CLIENT;
 	out->lit = IMAP_LIT_NONE;
+	if (!first && p->sect_depth != 0)
+		return lex_section_cont(&lx, s, end);
 	if (!first)
 		return lex_args(&lx, s, end, 1, 1);
 	if (p->dir == IMAP_DIR_SERVER)

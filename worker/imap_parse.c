@@ -84,6 +84,7 @@ msg_reset(struct imap_parser *p)
 	p->ntok = 0;
 	p->declen = 0;
 	p->depth = 0;
+	p->sect_depth = 0;
 	p->litleft = 0;
 	p->msgdone = 0;
 }

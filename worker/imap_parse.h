@@ -93,6 +93,16 @@ enum imap_tok_type {
 #define IMAP_TOKF_OVERFLOW	0x01	/* NUMBER too big for 63 bits */
 #define IMAP_TOKF_ESCAPED	0x02	/* QUOTED had \" or \\ */
 #define IMAP_TOKF_FLAG		0x04	/* ATOM starting with a backslash */
+/*
+ * A SECTION whose header list holds a literal (header-fld-name is an
+ * astring): the token ends before the literal announcement and has
+ * SECT_OPEN; the LITERAL follows, and the next segment starts with a
+ * SECTION token with SECT_CONT that goes on from the literal, up to the
+ * "]" and the partial, or up to the next literal (then with SECT_OPEN
+ * too).
+ */
+#define IMAP_TOKF_SECT_OPEN	0x08
+#define IMAP_TOKF_SECT_CONT	0x10
 
 struct imap_token {
 	const uint8_t	*p;		/* into the parser's buffers */
@@ -190,6 +200,7 @@ struct imap_parser {
 	uint64_t		 litleft;
 	/* lexer state carried from one segment to the next */
 	unsigned int		 depth;
+	unsigned int		 sect_depth;	/* in a section's list: "(" open */
 };
 
 int	 imap_parser_init(struct imap_parser *, enum imap_dir,

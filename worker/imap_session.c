@@ -715,7 +715,7 @@ static void
 caps_from(struct imap_session *s, struct imap_sev *sev,
     const struct imap_token *tok, unsigned int i, unsigned int ntok)
 {
-	unsigned int	 caps = 0;
+	uint64_t	 caps = 0;
 
 	for (; i < ntok && tok[i].type == IMAP_TOK_ATOM; i++)
 		caps |= imap_cap_bit(tok[i].p, tok[i].len);

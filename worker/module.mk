@@ -2,7 +2,8 @@
 # unit tests, the fuzzers and the benchmarks link the very code the worker
 # runs; worker.c, with main(), is the program's only own source.
 LIB_SRCS += worker/imap_limits.c worker/imap_lex.c worker/imap_parse.c \
-	worker/imap_caps.c worker/imap_cmd.c worker/imap_reply.c \
+	worker/imap_caps.c worker/imap_cmd.c worker/imap_grammar.c \
+	worker/imap_reply.c \
 	worker/imap_session.c worker/relay.c worker/imap_relay.c \
 	worker/sandbox_worker.c
 ALL_CFLAGS += -Iworker
@@ -23,7 +24,7 @@ LIBS += -lmd
 # Policy enforcement: verdicts and their cache (verdict.h, any protocol),
 # and what they mean for IMAP (imap_policy.h, LIST results, arguments).
 LIB_SRCS += worker/verdict.c worker/imap_policy.c worker/imap_args.c \
-	worker/imap_list.c worker/imap_mutf7.c worker/imap_grammar.c worker/imap_mailbox.c
+	worker/imap_list.c worker/imap_mutf7.c worker/imap_mailbox.c
 # verdict_test starts the real postern-policyd, by absolute path.
 $(OBJ)/regress/worker/verdict_test.o: ALL_CFLAGS += \
 	-DPOLICYD_PATH=\"$(abspath $(OBJ))/bin/postern-policyd\"

@@ -84,6 +84,13 @@ tr_token(struct trace *t, const struct imap_token *k)
 		    IMAP_LIT_KIND(k->lit) == IMAP_LIT_MINUS ? "-" : "",
 		    (unsigned long long)k->num);
 		return;
+	case IMAP_TOK_SECTION:
+		/* a section split by a literal: "<" goes on, ">" stops */
+		if (k->flags & IMAP_TOKF_SECT_CONT)
+			tr_printf(t, "<");
+		if (k->flags & IMAP_TOKF_SECT_OPEN)
+			tr_printf(t, ">");
+		break;
 	default:
 		break;
 	}
