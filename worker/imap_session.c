@@ -440,6 +440,19 @@ client_segment(struct imap_session *s, struct imap_sev *sev)
 		sev->act = IMAP_ACT_HOLD;
 }
 
+/*
+ * {n-} is in no grammar, and whether its octets follow is anybody's
+ * guess: nothing can be refused and read past with certainty.
+ */
+static int
+minus_literal(struct imap_session *s, struct imap_sev *sev)
+{
+	if (sev->ev.final || IMAP_LIT_KIND(sev->ev.lit) != IMAP_LIT_MINUS)
+		return 0;
+	close_session(s, sev, "Literal {n-} is in no IMAP grammar");
+	return 1;
+}
+
 /* The grammar's word on the tokens so far; 0 when they may go on. */
 static int
 client_grammar(struct imap_session *s, struct imap_sev *sev)
@@ -503,7 +516,7 @@ client_command(struct imap_session *s, struct imap_sev *sev)
 	hold_reset(s);
 	sev->cmd = c;
 	sev->act = IMAP_ACT_FORWARD;
-	if (client_grammar(s, sev) == -1)
+	if (minus_literal(s, sev) || client_grammar(s, sev) == -1)
 		return;
 	c->desc = s->gram.desc;
 	if (c->desc != NULL && (c->desc->flags & IMAP_CMDF_COMPRESS))
@@ -649,7 +662,7 @@ client_line(struct imap_session *s, struct imap_sev *sev)
 	if (!s->holding)
 		s->chunk_tok = ev->tok_first;
 	sev->act = IMAP_ACT_FORWARD;
-	if (client_grammar(s, sev) == -1)
+	if (minus_literal(s, sev) || client_grammar(s, sev) == -1)
 		return;
 	client_segment(s, sev);
 }

@@ -16,7 +16,8 @@
 
 #define GREETING	"* OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ " \
 			"STARTTLS AUTH=PLAIN] ready\r\n"
-#define GREETING_NOLIT	"* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n"
+#define GREETING_NOLIT	"* OK [CAPABILITY IMAP4rev1 IDLE MULTIAPPEND " \
+			"BINARY] ready\r\n"
 
 /* RFC 3501 section 8, both directions, step by step. */
 ATF_TC_WITHOUT_HEAD(rfc3501_exchange);
@@ -459,9 +460,9 @@ ATF_TC_BODY(literal_refusals, tc)
 	    "a1 BAD [TOOBIG] Literal too big\r\n"
 	    "a2 NO [OVERQUOTA] no\r\n"
 	    "a3 BAD [TOOBIG] Literal too big\r\n"
-	    "a4 BAD Literal8 not allowed here\r\n"
+	    "a4 BAD literal8 is not allowed here\r\n"
 	    "+ Ready for literal data\r\n"
-	    "a5 BAD Literal8 not allowed here\r\n"
+	    "a5 BAD literal8 is not allowed here\r\n"
 	    "a6 OK done\r\n");
 	EXPECT_STR(r.up.s, "a2 APPEND x {67108864}\r\na6 NOOP\r\n");
 	run_free(&r);
@@ -477,7 +478,7 @@ ATF_TC_WITHOUT_HEAD(idle);
 ATF_TC_BODY(idle, tc)
 {
 	static const struct step sc[] = {
-		SV("* PREAUTH hi\r\n"),
+		SV("* PREAUTH [CAPABILITY IMAP4rev1 IDLE] hi\r\n"),
 		CL("a2 SELECT INBOX\r\n"),
 		SV("a2 OK [READ-WRITE] selected\r\n"),
 		CL("a3 IDLE\r\n"),
@@ -495,7 +496,7 @@ ATF_TC_BODY(idle, tc)
 
 	RUN(&r, NULL, sc);
 	EXPECT_STR(r.ev.s,
-	    "S line fwd * PREAUTH +greet =authenticated\n"
+	    "S line fwd * PREAUTH +greet +caps =authenticated\n"
 	    "C line fwd a2/SELECT +start\n"
 	    "S line fwd a2/SELECT OK +done =selected\n"
 	    "C line fwd a3/IDLE +start\n"

@@ -53,7 +53,7 @@ literal_taken_for_command_body()
 	    'IDLE' 'ID' 'ENABLE' 'EXPUNGE' 'SELECT INBOX' 'LSUB ""'; do
 		$PYTHON "$RAW" $PORT "$LOGIN" '<a ' \
 		    ">x $cmd {17+}\\r\\ny DELETE Secret\\r\\n\\r\\n" \
-		    '>z NOOP\r\n' '<z ' > out || atf_fail "$cmd: no answer"
+		    '>z NOOP\r\n' '<z ' > out || { cat out; atf_fail "$cmd: no answer"; }
 		grep -q '^z OK' out || { cat out; atf_fail "$cmd: session lost"; }
 		if grep -q '^y ' out; then
 			cat out
@@ -61,12 +61,14 @@ literal_taken_for_command_body()
 		fi
 		secret_there
 	done
-	# The same with a synchronizing literal, and two of them.
-	for cmd in 'GETACL' 'NOOP' 'XFOO' 'LOGIN'; do
+	# The same with a synchronizing literal: refused at once, no "+",
+	# so the client sends no octets.
+	for cmd in 'CAPABILITY' 'NOOP' 'XFOO' 'LOGIN' 'LOGOUT' 'CHECK'; do
 		$PYTHON "$RAW" $PORT "$LOGIN" '<a ' ">x $cmd {17}\\r\\n" \
-		    '<(x |\+)' '>y DELETE Secret\r\n\r\n' '>z NOOP\r\n' \
-		    '<z ' > out || atf_fail "$cmd: no answer"
-		grep -q '^y ' out && atf_fail "$cmd {17}: the literal ran"
+		    '<(x |\+)' '>z NOOP\r\n' '<z ' > out ||
+		    atf_fail "$cmd: no answer"
+		grep -q '^x BAD' out || { cat out; atf_fail "$cmd {17}: no BAD"; }
+		grep -q '^+' out && atf_fail "$cmd {17}: a + for it"
 		secret_there
 	done
 	no_deaths
@@ -152,8 +154,42 @@ hidden_in_literal_cleanup()
 	common_cleanup
 }
 
+atf_test_case literal_in_section cleanup
+literal_in_section_head()
+{
+	common_head
+	atf_set descr "a header field name sent as a literal inside" \
+	    "BODY[HEADER.FIELDS (...)], where RFC 3501 allows one, gets" \
+	    "Dovecot's own answer"
+}
+literal_in_section_body()
+{
+	stream_setup
+	for form in '{7+}\r\n' '{7}\r\n'; do
+		$PYTHON "$RAW" $PORT "$LOGIN" '<a ' '>b SELECT INBOX\r\n' '<b ' \
+		    ">c FETCH 1 (BODY.PEEK[HEADER.FIELDS (${form}SUBJECT)])\\r\\n" \
+		    '<c ' > out
+		grep -q '^\* 1 FETCH (BODY\[HEADER.FIELDS (' out &&
+		    grep -q '^c OK' out || { cat out; atf_fail "$form: $(tail -1 out)"; }
+	done
+	# the same bytes straight to Dovecot
+	$PYTHON "$RAW" $IMAP_PORT '>DIRECT LOGIN testuser testpass\r\n' \
+	    '<DIRECT ' '>b SELECT INBOX\r\n' '<b ' \
+	    '>c FETCH 1 (BODY.PEEK[HEADER.FIELDS ({7+}\r\nSUBJECT)])\r\n' \
+	    '<c ' > direct
+	atf_check -o save:want grep -v '^\*\|OK\|^c ' direct
+	grep -q '^c OK' direct || atf_fail "Dovecot refused it directly"
+	no_deaths
+	oracle_check "$PWD/dv" "$PWD/audit"
+}
+literal_in_section_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case literal_in_section
 	atf_add_test_case literal_taken_for_command
 	atf_add_test_case answered_before_literal
 	atf_add_test_case hidden_in_literal
