@@ -529,8 +529,10 @@ catenate_urlauth_body()
 	    "$URL/Secret/;UID=1" '/%53ecret/;UID=1' \
 	    '/&AFMAZQBjAHIAZQB0-/;UID=1'; do
 		refused "$N" "APPEND Drafts CATENATE (URL \"$u\")" \
-		    "APPEND Drafts CATENATE (TEXT {5+}\\r\\nhello URL \"$u\")" \
 		    "APPEND Drafts (\\\\Seen) CATENATE (URL \"$u\" TEXT {2+}\\r\\nhi)"
+		# the URL after a TEXT part (message data, streamed): its own
+		# session, since a BYE there would hide the other rows
+		refused "$N" "APPEND Drafts CATENATE (TEXT {5+}\\r\\nhello URL \"$u\")"
 	done
 	# a relative URL whose base is the hidden mailbox: the APPEND's own
 	refused "$N" 'APPEND Secret CATENATE (URL ";UID=1")'
