@@ -426,6 +426,18 @@ audit_state(const char *from, const char *to)
 	rec_end();
 }
 
+void
+audit_answered(const char *line, size_t len)
+{
+	if (a.fd == -1)
+		return;
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	rec_begin("answered");
+	rec_str("line", line, len > AUDIT_WHAT_MAX ? AUDIT_WHAT_MAX : len);
+	rec_end();
+}
+
 const char *
 audit_end_reason(uint32_t r)
 {

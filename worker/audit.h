@@ -76,6 +76,12 @@ void	 audit_connect(void);
  */
 void	 audit_verdict(const char *table, const char *key, const char *what,
 	    size_t whatlen, const struct policy_answer *ans, int cached);
+/*
+ * postern answered a command itself (a refusal by the grammar, a rule's
+ * reject or respond, a hidden mailbox): line is its tagged answer.  None
+ * of that command reached the server.
+ */
+void	 audit_answered(const char *line, size_t len);
 /* The protocol state changed ("not-authenticated" -> "authenticated"). */
 void	 audit_state(const char *from, const char *to);
 /* The session is over: why, and the bytes both ways. */

@@ -75,6 +75,7 @@
 #define IMAP_CAP_APPENDLIMIT	(UINT64_C(1) << 55)	/* RFC 7889, also APPENDLIMIT=n */
 #define IMAP_CAP_UTF8ONLY	(UINT64_C(1) << 56)
 #define IMAP_CAP_QUOTASET	(UINT64_C(1) << 57)	/* RFC 9208 */
+#define IMAP_CAP_URLAUTH_BINARY	(UINT64_C(1) << 58)	/* RFC 5524 */
 
 /*
  * Capability bit of one capability name, 0 if not one of those.

@@ -2108,13 +2108,42 @@ g_genurlauth(struct gs *s)
 	return r == 1 ? 0 : -1;
 }
 
+/*
+ * RFC 5524: "(" url *(SP fetch-param) ")" asks for a body part's
+ * structure, or its octets decoded.
+ */
+static int
+urlfetch_ext(struct gs *s)
+{
+	const struct imap_token	*t;
+	int			 r;
+
+	if (gate(s, IMAP_CAP_URLAUTH_BINARY, "URLAUTH=BINARY not advertised")
+	    == -1 || open_list(s, "Invalid URL") == -1 ||
+	    url(s, "Invalid URL") == -1)
+		return -1;
+	while ((r = at_close(s)) == 0) {
+		t = &s->tok[s->i];
+		if (!kw(t, "BODYPARTSTRUCTURE") && !kw(t, "BINARY") &&
+		    !kw(t, "BODY"))
+			return bad(s, "Invalid URLFETCH parameter");
+		s->i++;
+	}
+	if (r == -1)
+		return -1;
+	return close_list(s, "Invalid URL");
+}
+
 static int
 g_urlfetch(struct gs *s)
 {
 	int	 r;
 
 	do {
-		if (url(s, "Invalid URL") == -1)
+		if (s->i < s->n && s->tok[s->i].type == IMAP_TOK_LIST_BEGIN) {
+			if (urlfetch_ext(s) == -1)
+				return -1;
+		} else if (url(s, "Invalid URL") == -1)
 			return -1;
 	} while ((r = end_of(s)) == 0);
 	return r == 1 ? 0 : -1;

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit.h"
 #include "buf.h"
 #include "imap_caps.h"
 #include "imap_limits.h"
@@ -383,6 +384,8 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 			    ev->rawlen, 0);
 		break;
 	case IMAP_ACT_REPLY:
+		if (sev->flags & IMAP_SEVF_REFUSED)
+			audit_answered(sev->reply, sev->replylen);
 		answer(ir, sev->reply, sev->replylen);
 		break;
 	case IMAP_ACT_SUBST:
@@ -725,9 +728,12 @@ client_policy(struct imap_relay *ir, const struct imap_sev *sev)
 		fail(ir, bad, sizeof(bad) - 1);
 		return 1;
 	}
-	if (d == IPOL_ANSWER)
+	if (d == IPOL_ANSWER) {
+		audit_answered((const char *)buf_data(&ir->scratch),
+		    buf_len(&ir->scratch));
 		answer(ir, (const char *)buf_data(&ir->scratch),
 		    buf_len(&ir->scratch));
+	}
 	else if (d == IPOL_ABORT)
 		policy_abort(ir);
 	return 1;

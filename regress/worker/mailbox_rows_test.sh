@@ -226,7 +226,10 @@ commands_hidden_body()
 	# C: the command would make a hidden name exist
 	for name in 'Secret9' '"Secret9"' '{7+}\r\nSecret9' 'Secret' \
 	    'Secret/New' '"&AFMAZQBjAHIAZQB0-9"'; do
-		refused "$C" "CREATE $name" "RENAME Drafts $name" \
+		refused "$C" "CREATE $name" "RENAME Drafts $name"
+		# Dovecot does not advertise CREATE-SPECIAL-USE: postern's
+		# BAD comes first, nothing forwarded either way
+		refused "b BAD CREATE-SPECIAL-USE not advertised" \
 		    "CREATE $name (USE (\\\\Archive))"
 	done
 	secret_unchanged
@@ -279,7 +282,7 @@ commands_visible_body()
 	look 'LIST "" Visible1' > out
 	has out '^\* LIST \(\\HasNoChildren\) "/" Visible1$'
 	same '>b CREATE Visible1\r\n'
-	through '>b CREATE {8+}\r\nVisible2 (USE (\\Archive))\r\n' '<b ' > out
+	through '>b CREATE {8+}\r\nVisible2\r\n' '<b ' > out
 	has out '^b OK Create completed\.$'
 	through '>b SUBSCRIBE Visible1\r\n' '<b ' > out
 	has out '^b OK Subscribe completed\.$'
@@ -478,19 +481,19 @@ notify_head()
 notify_body()
 {
 	rows_setup
-	refused "$N" 'NOTIFY SET (mailboxes Secret (MessageNew))' \
-	    'NOTIFY SET (mailboxes "Secret" (MessageNew))' \
-	    'NOTIFY SET (mailboxes (INBOX Secret) (MessageNew))' \
-	    'NOTIFY SET (subtree Secret (MessageNew))' \
+	refused "$N" 'NOTIFY SET (mailboxes Secret (MessageNew MessageExpunge))' \
+	    'NOTIFY SET (mailboxes "Secret" (MessageNew MessageExpunge))' \
+	    'NOTIFY SET (mailboxes (INBOX Secret) (MessageNew MessageExpunge))' \
+	    'NOTIFY SET (subtree Secret (MessageNew MessageExpunge))' \
 	    'NOTIFY SET (subtree (Drafts "Secret/Sub") (MessageNew MessageExpunge))' \
-	    'NOTIFY SET (personal (MessageNew)) (mailboxes Secret (MessageNew))' \
-	    'NOTIFY SET (mailboxes "&AFMAZQBjAHIAZQB0-" (MessageNew))' \
-	    'NOTIFY SET STATUS (mailboxes Secret (MessageNew))' \
-	    'NOTIFY SET (selected (MessageNew)) (subtree Secret (MailboxName))'
-	refused "$N" 'NOTIFY SET (mailboxes {6+}\r\nSecret (MessageNew))'
+	    'NOTIFY SET (personal (MessageNew MessageExpunge)) (mailboxes Secret (MessageNew MessageExpunge))' \
+	    'NOTIFY SET (mailboxes "&AFMAZQBjAHIAZQB0-" (MessageNew MessageExpunge))' \
+	    'NOTIFY SET STATUS (mailboxes Secret (MessageNew MessageExpunge))' \
+	    'NOTIFY SET (selected (MessageNew MessageExpunge)) (subtree Secret (MailboxName))'
+	refused "$N" 'NOTIFY SET (mailboxes {6+}\r\nSecret (MessageNew MessageExpunge))'
 	# visible specifiers: Dovecot's answers
-	same '>b NOTIFY SET (mailboxes INBOX (MessageNew))\r\n'
-	same '>b NOTIFY SET (subtree Private (MessageNew))\r\n'
+	same '>b NOTIFY SET (mailboxes INBOX (MessageNew MessageExpunge))\r\n'
+	same '>b NOTIFY SET (subtree Private (MessageNew MessageExpunge))\r\n'
 	same '>b NOTIFY SET (personal (MessageNew MessageExpunge))\r\n'
 	same '>b NOTIFY NONE\r\n'
 	# Dovecot does send the events: straight, Secret's arrives
@@ -530,9 +533,13 @@ catenate_urlauth_body()
 	    '/&AFMAZQBjAHIAZQB0-/;UID=1'; do
 		refused "$N" "APPEND Drafts CATENATE (URL \"$u\")" \
 		    "APPEND Drafts (\\\\Seen) CATENATE (URL \"$u\" TEXT {2+}\\r\\nhi)"
-		# the URL after a TEXT part (message data, streamed): its own
-		# session, since a BYE there would hide the other rows
-		refused "$N" "APPEND Drafts CATENATE (TEXT {5+}\\r\\nhello URL \"$u\")"
+		# the URL after a TEXT part (message data, streamed): the
+		# command's beginning went upstream, so the session ends
+		# (postern.rules(5), MAILBOX NAMES); its own session
+		through ">b APPEND Drafts CATENATE (TEXT {5+}\\r\\nhello URL \"$u\")\\r\\n" \
+		    '=' > out
+		grep -qx '\* BYE \[NONEXISTENT\] No such mailbox' out ||
+		    row_fail "CATENATE (TEXT ... URL $u): no BYE"
 	done
 	# a relative URL whose base is the hidden mailbox: the APPEND's own
 	refused "$N" 'APPEND Secret CATENATE (URL ";UID=1")'
