@@ -618,6 +618,26 @@ imap_tls_cap_offer(const struct imap_token *t)
 	return -1;
 }
 
+/*
+ * Capabilities whose syntax postern's grammar does not read: a client
+ * that used them would get postern's BAD, and some name mailboxes in
+ * places no hide rule could check (Gmail's labels, Apple's push list).
+ * They are not offered (postern.rules(5), MAILBOX NAMES).
+ */
+static int
+cap_unparsed(const struct imap_token *t)
+{
+	static const char *const caps[] = { "X-GM-EXT-1", "XAPPLEPUSHSERVICE",
+	    "XLIST", "SNIPPET=FUZZY", "PREVIEW=FUZZY", "LANGUAGE",
+	    "I18NLEVEL=2", "X-SUN-IMAP", "XYMHIGHESTMODSEQ" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (imap_tok_is(t, caps[i]))
+			return 1;
+	return 0;
+}
+
 int
 imap_policy_cap_keep(struct imap_policy *pol, const struct imap_token *t)
 {
@@ -626,6 +646,8 @@ imap_policy_cap_keep(struct imap_policy *pol, const struct imap_token *t)
 	/* Nobody could read what follows COMPRESS (RFC 4978). */
 	if (t->len >= 8 && strncasecmp((const char *)t->p, "COMPRESS", 8) ==
 	    0)
+		return 0;
+	if (cap_unparsed(t))
 		return 0;
 	if ((r = imap_tls_cap_offer(t)) != -1)
 		return r;
