@@ -24,7 +24,13 @@
 #define MSGCHAN_FDS		0x1		/* descriptors may pass */
 
 #define MSG_BODY_DEFAULT	(16 * 1024)	/* maxbody 0 means this */
-#define MSG_BODY_MAX		(64 * 1024)	/* no channel allows more */
+/*
+ * No channel allows more.  The largest body is a verdict query for a
+ * command line at the largest `limit line' (proto_policy.h); the other
+ * channels ask for what their own messages need.  A channel's buffers
+ * grow to a large body only while one is on its way (msg.c).
+ */
+#define MSG_BODY_MAX		(17 * 1024 * 1024)
 
 struct msg_hdr {
 	uint32_t	type;		/* see proto.h */

@@ -73,7 +73,7 @@ main(int argc, char *argv[])
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal SIGPIPE");
 	/* A certificate chain comes in one message (proto_tls.h). */
-	msgchan_init(&chan, WORKER_CHAN_FD, MSGCHAN_FDS, MSG_BODY_MAX);
+	msgchan_init(&chan, WORKER_CHAN_FD, MSGCHAN_FDS, WORKER_CHAN_BODY_MAX);
 	config_read(&chan, &conf);
 	(void)snprintf(name, sizeof(name), "worker %s/%u", conf.listener,
 	    conf.slot);

@@ -526,7 +526,7 @@ ATF_TC_BODY(oversized, tc)
 	close(sv[1]);
 
 	/* the hard cap holds whatever the caller asks for */
-	msgchan_init(&a, -1, 0, 1 << 20);
+	msgchan_init(&a, -1, 0, (size_t)MSG_BODY_MAX + 1);
 	ATF_REQUIRE_EQ(a.maxbody, MSG_BODY_MAX);
 	msgchan_clear(&a);
 }
