@@ -130,7 +130,7 @@ start(const char *dir, struct msgchan *master, struct policy_client *pc)
 	if (msg_compose(master, MSG_P_WORKER, 0, wp[1], &w, sizeof(w)) ==
 	    -1 || msg_send(master, WAIT_MS) == -1)
 		err(1, "worker channel");
-	if (policy_client_init(pc, wp[0]) == -1 ||
+	if (policy_client_init(pc, wp[0], 0) == -1 ||
 	    policy_client_start(pc, WAIT_MS) == -1)
 		err(1, "hello");
 	return pid;
