@@ -749,8 +749,50 @@ ATF_TC_BODY(over_channel, tc)
 	pd_stop(&pd, &pc);
 }
 
+
+ATF_TC(pop3_long);
+ATF_TC_HEAD(pop3_long, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a POP3 worker's channel follows "
+	    "limit pop3-line: an argument of nearly 1 MiB gets its verdict");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(pop3_long, tc)
+{
+	static const char		 rules[] =
+	    "pop3 request XTND reject \"-ERR long\" if arg 1 ~ \"*z\"\n"
+	    "pop3 request * accept\n";
+	static struct verdict_session	 vs;
+	struct policy_client		 pc;
+	struct pd			 pd;
+	struct worker_config		 wc;
+	struct rules_arg		 a;
+	char				*big;
+	size_t				 len = WORKER_POP3_LINE_MAX - 16;
+
+	memset(&wc, 0, sizeof(wc));
+	wc.max_line = 64 * 1024;
+	wc.max_args = 1024;
+	wc.max_pop3_line = WORKER_POP3_LINE_MAX;
+	pd_start_max(&pd, rules, &pc, policy_query_max(&wc));
+	ATF_REQUIRE(verdict_init(&vs, &pc, 5000, RULES_POP3, &ws) == 0);
+	ATF_REQUIRE((big = malloc(len)) != NULL);
+	memset(big, 'y', len);
+	big[len - 1] = 'z';
+	a.s = big;
+	a.len = len;
+	ATF_CHECK_EQ(ask_long(&vs, "XTND", &a, 1), RULES_REJECT);
+	ATF_CHECK_STREQ(vs.ans.text, "-ERR long");
+	big[len - 1] = 'y';
+	ATF_CHECK_EQ(ask_long(&vs, "XTND", &a, 1), RULES_ACCEPT);
+	free(big);
+	verdict_free(&vs);
+	pd_stop(&pd, &pc);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, pop3_long);
 	ATF_TP_ADD_TC(tp, long_args);
 	ATF_TP_ADD_TC(tp, largest_line);
 	ATF_TP_ADD_TC(tp, over_channel);
