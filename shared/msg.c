@@ -14,7 +14,7 @@
 
 /*
  * Everything queued for writing on one channel, all messages together;
- * a channel whose limit is larger may queue one message of its limit.
+ * there is room for one more message of the channel's limit on top.
  */
 #define MSG_WQUEUE_MAX	(1024 * 1024)
 
@@ -69,8 +69,7 @@ msgchan_init(struct msgchan *ch, int fd, int flags, size_t maxbody)
 	ch->maxbody = maxbody;
 	/* Room for a whole message behind the tail of the one before. */
 	buf_init(&ch->rbuf, 2 * (sizeof(struct msg_hdr) + maxbody));
-	buf_init(&ch->wbuf, sizeof(struct msg_hdr) + maxbody > MSG_WQUEUE_MAX ?
-	    sizeof(struct msg_hdr) + maxbody : MSG_WQUEUE_MAX);
+	buf_init(&ch->wbuf, MSG_WQUEUE_MAX + sizeof(struct msg_hdr) + maxbody);
 	TAILQ_INIT(&ch->rfds);
 	TAILQ_INIT(&ch->wfds);
 }
@@ -164,6 +163,56 @@ fail:
 		close(fd);
 	errno = err;
 	return -1;
+}
+
+/*
+ * Room for a body of len bytes at the end of the write queue, for the
+ * caller to write in place, then msg_commit(): a long body is not
+ * built in a buffer of its own first and copied.  Nothing else may be
+ * queued between the two.  NULL and errno as msg_compose().
+ */
+void *
+msg_reserve(struct msgchan *ch, size_t len)
+{
+	uint8_t	*p;
+
+	if (ch->error != 0) {
+		errno = ch->error;
+		return NULL;
+	}
+	if (len > ch->maxbody) {
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	if ((p = buf_reserve(&ch->wbuf, sizeof(struct msg_hdr) + len)) ==
+	    NULL)
+		return NULL;
+	return p + sizeof(struct msg_hdr);
+}
+
+/* Queue the body msg_reserve() made room for, len bytes of it at most. */
+int
+msg_commit(struct msgchan *ch, uint32_t type, uint32_t peerid, size_t len)
+{
+	struct msg_hdr	 hdr;
+
+	if (ch->error != 0) {
+		errno = ch->error;
+		return -1;
+	}
+	if (len > ch->maxbody ||
+	    ch->wbuf.size - ch->wbuf.wpos < sizeof(hdr) + len) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.type = type;
+	hdr.len = (uint32_t)len;
+	hdr.peerid = peerid;
+	hdr.pid = (uint32_t)getpid();
+	memcpy(ch->wbuf.data + ch->wbuf.wpos, &hdr, sizeof(hdr));
+	buf_commit(&ch->wbuf, sizeof(hdr) + len);
+	return 0;
 }
 
 int

@@ -28,8 +28,6 @@ policy_client_init(struct policy_client *pc, int fd, size_t maxbody)
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
 		return -1;
 	msgchan_init(&pc->ch, fd, MSGCHAN_FDS, maxbody);
-	/* Grown to the longest query sent, which the channel bounds. */
-	buf_init(&pc->out, pc->ch.maxbody);
 	pc->nextid = 1;
 	return 0;
 }
@@ -43,7 +41,6 @@ policy_client_close(struct policy_client *pc)
 	if (pc->ch.fd != -1)
 		close(pc->ch.fd);
 	msgchan_clear(&pc->ch);
-	buf_free(&pc->out);
 	pc->ch.fd = -1;
 }
 
@@ -337,15 +334,12 @@ policy_query(struct policy_client *pc, const struct rules_query *q,
 		errno = EMSGSIZE;
 		return -1;
 	}
-	buf_reset(&pc->out);
-	if ((out = buf_reserve(&pc->out, len)) == NULL)
+	/* Written where it is sent from: one copy of the arguments. */
+	if ((out = msg_reserve(&pc->ch, len)) == NULL)
 		return -1;
 	encode(q, str, id, out);
-	rc = msg_compose(&pc->ch, MSG_P_QUERY, 0, -1, out, len);
-	/* A long query's memory is not kept for the short ones after it. */
-	if (pc->out.size > 2 * MSG_BODY_DEFAULT)
-		buf_free(&pc->out);
-	if (rc == -1 || msg_send(&pc->ch, timeout_ms) == -1)
+	if (msg_commit(&pc->ch, MSG_P_QUERY, 0, len) == -1 ||
+	    msg_send(&pc->ch, timeout_ms) == -1)
 		return -1;
 	for (;;) {
 		if ((rc = msg_wait(&pc->ch, &m, remaining(&deadline))) == -1)

@@ -25,7 +25,6 @@
 
 struct policy_client {
 	struct msgchan		 ch;
-	struct buf		 out;	/* a query, up to ch.maxbody */
 	uint64_t		 nextid;
 	const volatile uint64_t	*page;	/* NULL until the hello came */
 	size_t			 pagesize;
