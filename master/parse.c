@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "parse.h"
+#include "proto_policy.h"
 
 #define MAX_WORDS	64
 
@@ -429,6 +430,9 @@ st_pool(struct parser *p, struct conf *conf)
 /*
  * limit [line N] [literal N] [depth N] [args N] [inflight N]
  *     [pop3-line N] [username N] [password N], one or more.
+ * The bounds of line, args and pop3-line are those the policy channel
+ * is made for: proto_policy.h checks at build time that the largest
+ * give a channel that carries every query.
  */
 #define LIMIT_WORDS	"'line', 'literal', 'depth', 'args', 'inflight', " \
 			"'pop3-line', 'username' or 'password'"
@@ -444,7 +448,7 @@ st_limit(struct parser *p, struct conf *conf)
 		/* RFC 7162 section 4: clients may send lines of 8192 octets. */
 		if (strcmp(w, "line") == 0) {
 			if (get_u32(p, "line length", UNIT_BYTES, 8192,
-			    16 * 1024 * 1024, &conf->max_line) == -1)
+			    WORKER_LINE_MAX, &conf->max_line) == -1)
 				return -1;
 		} else if (strcmp(w, "literal") == 0) {
 			if (get_u32(p, "literal size", UNIT_BYTES, 0,
@@ -456,8 +460,8 @@ st_limit(struct parser *p, struct conf *conf)
 			    &conf->max_depth) == -1)
 				return -1;
 		} else if (strcmp(w, "args") == 0) {
-			if (get_u32(p, "argument count", UNIT_NONE, 16, 65536,
-			    &conf->max_args) == -1)
+			if (get_u32(p, "argument count", UNIT_NONE, 16,
+			    WORKER_ARGS_MAX, &conf->max_args) == -1)
 				return -1;
 		} else if (strcmp(w, "inflight") == 0) {
 			if (get_u32(p, "commands in flight", UNIT_NONE, 1,
@@ -466,7 +470,7 @@ st_limit(struct parser *p, struct conf *conf)
 		} else if (strcmp(w, "pop3-line") == 0) {
 			/* RFC 2449 section 4: 255 octets and CRLF at least. */
 			if (get_u32(p, "POP3 line length", UNIT_BYTES, 256,
-			    1024 * 1024, &conf->max_pop3_line) == -1)
+			    WORKER_POP3_LINE_MAX, &conf->max_pop3_line) == -1)
 				return -1;
 		} else if (strcmp(w, "username") == 0) {
 			if (get_u32(p, "user name length", UNIT_BYTES, 1,

@@ -76,11 +76,12 @@ policyd_child_configure(const struct conf *c, const char *worker,
 }
 
 int
-policyd_child_channel(uint32_t slot)
+policyd_child_channel(const struct worker_config *wc)
 {
-	struct policyd_worker	 w = { .slot = slot };
+	struct policyd_worker	 w = { .slot = wc->slot,
+				    .maxbody = (uint32_t)policy_query_max(wc) };
 
-	return child_channel(&pd, slot, MSG_P_WORKER, &w, sizeof(w));
+	return child_channel(&pd, wc->slot, MSG_P_WORKER, &w, sizeof(w));
 }
 
 int

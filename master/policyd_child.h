@@ -11,13 +11,17 @@
 #include <poll.h>
 
 #include "parse.h"
+#include "proto_worker.h"
 
 /* The program, next to the worker's: DIR/postern-policyd. */
 int	 policyd_child_path(const char *, char *, size_t);
 /* Start, keep, restart (store or user changed) or stop policyd. */
 void	 policyd_child_configure(const struct conf *, const char *, int);
-/* The worker's end of a new channel to policyd, or -1 (none configured). */
-int	 policyd_child_channel(uint32_t);
+/*
+ * The worker's end of a new channel to policyd, or -1 (none configured);
+ * the channel takes the queries of the worker with that config slice.
+ */
+int	 policyd_child_channel(const struct worker_config *);
 /* A timeout for poll (ms, -1 none); restarts policyd when it is due. */
 int	 policyd_child_maintain(void);
 /* 1 if pid was policyd's (then it is restarted later), 0 if not. */

@@ -374,7 +374,7 @@ worker_spawn(struct pool *p)
 		p->next_spawn = now_ms() + KEYD_WAIT_MS;
 	}
 	/* Its own channel to policyd, if there is one; body empty. */
-	else if ((pfd = policyd_child_channel(wc.slot)) != -1 &&
+	else if ((pfd = policyd_child_channel(&wc)) != -1 &&
 	    msg_compose(&w->chan, MSG_W_POLICYD, 0, pfd, NULL, 0) == -1)
 		worker_fail(w, "queue policyd channel");
 	else if (afd != -1 && msg_compose(&w->chan, MSG_W_AUDIT, 0, afd, &wa,

@@ -20,7 +20,7 @@
 #include "worker_tls.h"
 
 /* A chain must fit in one message, with room to spare. */
-#define PEM_MAX		(MSG_BODY_MAX - 1024)
+#define PEM_MAX		(WORKER_CHAN_BODY_MAX - 1024)
 
 /* The whole file, NUL-terminated; NULL when it failed (logged). */
 static char *

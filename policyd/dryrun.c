@@ -18,13 +18,18 @@
 
 #include "dryrun.h"
 #include "policyctl_compile.h"
+#include "proto_policy.h"
 #include "rules.h"
 #include "store.h"
 
 #define EX_DONE		0
 #define EX_INPUT	1
 #define EX_STORE	2
-#define ARGS_MAX	64
+/*
+ * Arguments past POLICY_ARGS_MAX are left out, as the worker leaves
+ * them out of its queries: no rule can name them.
+ */
+#define ARGS_MAX	POLICY_ARGS_MAX
 
 static const struct {
 	const char		*name;
@@ -121,8 +126,9 @@ query_words(struct rules_query *q, int argc, char **argv,
 
 	if (argc < 1)
 		return bad("missing", "what to test");
-	if (strcmp(argv[0], "request") == 0 && argc >= 2 &&
-	    argc - 2 <= ARGS_MAX) {
+	if (strcmp(argv[0], "request") == 0 && argc >= 2) {
+		if (argc - 2 > ARGS_MAX)
+			argc = 2 + ARGS_MAX;
 		q->table = RULES_REQUEST;
 		q->key = argv[1];
 		/* "a1 SELECT INBOX" as one word would quietly match "*". */

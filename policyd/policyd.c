@@ -65,7 +65,7 @@ static void	 inotify_watch(const char *);
 static void	 confine(const struct policyd_config *);
 static int	 sandbox_policyd_load(void);
 static void	 master_msg(struct msgchan *, struct msg *);
-static void	 wchan_add(int, uint32_t);
+static void	 wchan_add(int, uint32_t, uint32_t);
 static void	 wchan_end(struct wchan *, const char *);
 static int	 wchan_msg(struct wchan *, const struct msg *);
 static int	 query_parse(const struct msg *, struct rules_query *,
@@ -277,7 +277,10 @@ master_msg(struct msgchan *chan, struct msg *m)
 		if (m->len != sizeof(w) || m->fd == -1)
 			break;
 		memcpy(&w, m->body, sizeof(w));
-		wchan_add(m->fd, w.slot);
+		if (w.maxbody > MSG_BODY_MAX)
+			fatalx("master: worker %u channel limit %u over %u",
+			    w.slot, w.maxbody, MSG_BODY_MAX);
+		wchan_add(m->fd, w.slot, w.maxbody);
 		return;
 	case MSG_SHUTDOWN:
 		if (m->len != 0 || m->fd != -1)
@@ -289,8 +292,13 @@ master_msg(struct msgchan *chan, struct msg *m)
 	    m->fd != -1 ? " and a descriptor" : "");
 }
 
+/*
+ * The channel takes the queries of the worker's `limit line' (maxbody,
+ * proto_policy.h; 0 is the default): a long command line gets its
+ * verdict like a short one.
+ */
 static void
-wchan_add(int fd, uint32_t slot)
+wchan_add(int fd, uint32_t slot, uint32_t maxbody)
 {
 	struct policy_hello	 h = { .pagesize = (uint32_t)pagesize };
 	struct wchan		*w;
@@ -301,7 +309,7 @@ wchan_add(int fd, uint32_t slot)
 	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
 		fatal("fcntl worker %u channel", slot);
-	msgchan_init(&w->ch, fd, MSGCHAN_FDS, 0);
+	msgchan_init(&w->ch, fd, MSGCHAN_FDS, maxbody);
 	w->slot = slot;
 	TAILQ_INSERT_TAIL(&wchans, w, entry);
 	/* msg_compose() takes the descriptor; the page stays ours. */

@@ -12,8 +12,20 @@
 
 #define MSGF_FD		0x1		/* an fd came with the first byte */
 
-/* Everything queued for writing on one channel, all messages together. */
+/*
+ * Everything queued for writing on one channel, all messages together;
+ * there is room for one more message of the channel's limit on top.
+ */
 #define MSG_WQUEUE_MAX	(1024 * 1024)
+
+/*
+ * What a read asks for when no larger message is on its way, and the
+ * size a buffer goes back to once a larger message has passed: a
+ * channel whose limit follows `limit line' takes the memory of a long
+ * query only while it carries one.
+ */
+#define MSG_READ_MIN	(sizeof(struct msg_hdr) + MSG_BODY_DEFAULT)
+#define MSG_KEEP_MAX	(2 * MSG_READ_MIN)
 
 /*
  * Received descriptors not yet handed out.  Read and then get until
@@ -39,6 +51,7 @@ struct msgfd {
 static void	 msgfd_closeall(struct msgfdq *);
 static int	 msg_fail(struct msgchan *, int);
 static int	 msg_takefds(struct msgchan *, struct msghdr *, size_t);
+static size_t	 msg_want(const struct msgchan *);
 static ssize_t	 msg_sendmsg(int, const void *, size_t, int);
 static void	 msg_deadline(struct timespec *, int);
 static int	 msg_poll(struct pollfd *, const struct timespec *);
@@ -56,7 +69,7 @@ msgchan_init(struct msgchan *ch, int fd, int flags, size_t maxbody)
 	ch->maxbody = maxbody;
 	/* Room for a whole message behind the tail of the one before. */
 	buf_init(&ch->rbuf, 2 * (sizeof(struct msg_hdr) + maxbody));
-	buf_init(&ch->wbuf, MSG_WQUEUE_MAX);
+	buf_init(&ch->wbuf, MSG_WQUEUE_MAX + sizeof(struct msg_hdr) + maxbody);
 	TAILQ_INIT(&ch->rfds);
 	TAILQ_INIT(&ch->wfds);
 }
@@ -152,6 +165,56 @@ fail:
 	return -1;
 }
 
+/*
+ * Room for a body of len bytes at the end of the write queue, for the
+ * caller to write in place, then msg_commit(): a long body is not
+ * built in a buffer of its own first and copied.  Nothing else may be
+ * queued between the two.  NULL and errno as msg_compose().
+ */
+void *
+msg_reserve(struct msgchan *ch, size_t len)
+{
+	uint8_t	*p;
+
+	if (ch->error != 0) {
+		errno = ch->error;
+		return NULL;
+	}
+	if (len > ch->maxbody) {
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	if ((p = buf_reserve(&ch->wbuf, sizeof(struct msg_hdr) + len)) ==
+	    NULL)
+		return NULL;
+	return p + sizeof(struct msg_hdr);
+}
+
+/* Queue the body msg_reserve() made room for, len bytes of it at most. */
+int
+msg_commit(struct msgchan *ch, uint32_t type, uint32_t peerid, size_t len)
+{
+	struct msg_hdr	 hdr;
+
+	if (ch->error != 0) {
+		errno = ch->error;
+		return -1;
+	}
+	if (len > ch->maxbody ||
+	    ch->wbuf.size - ch->wbuf.wpos < sizeof(hdr) + len) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.type = type;
+	hdr.len = (uint32_t)len;
+	hdr.peerid = peerid;
+	hdr.pid = (uint32_t)getpid();
+	memcpy(ch->wbuf.data + ch->wbuf.wpos, &hdr, sizeof(hdr));
+	buf_commit(&ch->wbuf, sizeof(hdr) + len);
+	return 0;
+}
+
 int
 msg_pending(const struct msgchan *ch)
 {
@@ -202,6 +265,8 @@ msg_flush(struct msgchan *ch)
 		buf_drain(&ch->wbuf, (size_t)n);
 		ch->wstart += (uint64_t)n;
 	}
+	if (ch->wbuf.size > MSG_KEEP_MAX)
+		buf_free(&ch->wbuf);
 	return 0;
 }
 
@@ -235,6 +300,32 @@ msg_sendmsg(int sock, const void *data, size_t len, int fd)
 }
 
 /*
+ * Bytes the next read asks for: what the message at the front still
+ * lacks when its header is in and it is larger than the usual read,
+ * else the usual read.  Never more than a whole message, nor than the
+ * buffer's room.  A header over the limit is not trusted here:
+ * msg_get() ends the channel for it.
+ */
+static size_t
+msg_want(const struct msgchan *ch)
+{
+	struct msg_hdr	 hdr;
+	size_t		 len = buf_len(&ch->rbuf), want = MSG_READ_MIN;
+
+	if (want > sizeof(hdr) + ch->maxbody)
+		want = sizeof(hdr) + ch->maxbody;
+	if (len >= sizeof(hdr)) {
+		memcpy(&hdr, buf_data(&ch->rbuf), sizeof(hdr));
+		if (hdr.len <= ch->maxbody && sizeof(hdr) + hdr.len > len &&
+		    sizeof(hdr) + hdr.len - len > want)
+			want = sizeof(hdr) + hdr.len - len;
+	}
+	if (want > ch->rbuf.max - len)
+		want = ch->rbuf.max - len;
+	return want;
+}
+
+/*
  * One recvmsg into the read buffer.  Room for one descriptor only: a read
  * never brings more than one legitimately, since the kernel ends a read
  * after the bytes that carried descriptors.
@@ -258,13 +349,13 @@ msg_read(struct msgchan *ch)
 	}
 	if (ch->eof)
 		return 0;
-	want = ch->rbuf.max - buf_len(&ch->rbuf);
-	if (want == 0) {
+	/* The bodies handed out are ours again: a large buffer goes. */
+	if (buf_len(&ch->rbuf) == 0 && ch->rbuf.size > MSG_KEEP_MAX)
+		buf_free(&ch->rbuf);
+	if ((want = msg_want(ch)) == 0) {
 		errno = ENOBUFS;
 		return -1;
 	}
-	if (want > sizeof(struct msg_hdr) + ch->maxbody)
-		want = sizeof(struct msg_hdr) + ch->maxbody;
 	if ((p = buf_reserve(&ch->rbuf, want)) == NULL)
 		return -1;
 	do {

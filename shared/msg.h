@@ -6,9 +6,11 @@
  * them; the descriptor travels by SCM_RIGHTS with the first byte of its
  * message.  Channels are local socketpairs, so the header is in host order.
  *
- * Writing is queued: msg_compose() adds a message, msg_flush() writes what
- * the socket takes.  Reading is msg_read() (one recvmsg) then msg_get()
- * until it returns 0.  Any error on a channel is final: the caller ends it.
+ * Writing is queued: msg_compose() adds a message (or msg_reserve() makes
+ * room for a body written in place, and msg_commit() adds it), msg_flush()
+ * writes what the socket takes.  Reading is msg_read() (one recvmsg) then
+ * msg_get() until it returns 0.  Any error on a channel is final: the
+ * caller ends it.
  */
 #ifndef POSTERN_MSG_H
 #define POSTERN_MSG_H
@@ -24,7 +26,13 @@
 #define MSGCHAN_FDS		0x1		/* descriptors may pass */
 
 #define MSG_BODY_DEFAULT	(16 * 1024)	/* maxbody 0 means this */
-#define MSG_BODY_MAX		(64 * 1024)	/* no channel allows more */
+/*
+ * No channel allows more.  The largest body is a verdict query for a
+ * command line at the largest `limit line' (proto_policy.h); the other
+ * channels ask for what their own messages need.  A channel's buffers
+ * grow to a large body only while one is on its way (msg.c).
+ */
+#define MSG_BODY_MAX		(17 * 1024 * 1024)
 
 struct msg_hdr {
 	uint32_t	type;		/* see proto.h */
@@ -64,6 +72,8 @@ void	 msgchan_init(struct msgchan *, int, int, size_t);
 void	 msgchan_clear(struct msgchan *);
 int	 msg_compose(struct msgchan *, uint32_t, uint32_t, int, const void *,
 	    size_t);
+void	*msg_reserve(struct msgchan *, size_t);
+int	 msg_commit(struct msgchan *, uint32_t, uint32_t, size_t);
 int	 msg_flush(struct msgchan *);
 int	 msg_pending(const struct msgchan *);
 ssize_t	 msg_read(struct msgchan *);

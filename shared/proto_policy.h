@@ -10,7 +10,8 @@
  *   policyd -> master  MSG_READY       store open, privileges dropped,
  *                                      filter loaded
  *   master -> policyd  MSG_P_WORKER    + one end of a worker's socketpair:
- *                                      struct policyd_worker
+ *                                      struct policyd_worker, with the
+ *                                      channel's limit
  *   master -> worker   MSG_W_POLICYD   (proto_worker.h) + the other end;
  *                                      empty body, once, after MSG_W_CONFIG
  *   policyd -> master  MSG_LOG         any time
@@ -32,7 +33,11 @@
 #ifndef POSTERN_PROTO_POLICY_H
 #define POSTERN_PROTO_POLICY_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "msg.h"
+#include "proto_worker.h"
 
 #define POLICYD_CHAN_FD		3
 
@@ -61,7 +66,7 @@ struct policyd_config {
 
 struct policyd_worker {
 	uint32_t slot;			/* the worker's pool slot, for logs */
-	uint32_t pad;
+	uint32_t maxbody;		/* policy_query_max() of its config */
 };
 
 /*
@@ -75,7 +80,11 @@ struct policy_hello {
 	uint32_t pad;
 };
 
-/* Bounds of one query; a larger one is malformed. */
+/*
+ * Bounds of one query; a larger one is malformed.  No rule can name an
+ * argument after the 255th (postern.rules(5), "arg N"), so a worker
+ * sends at most POLICY_ARGS_MAX of them, however many the command has.
+ */
 #define POLICY_STR_MAX		1024	/* key, name, user, listener, mailbox */
 #define POLICY_ARGS_MAX		256
 
@@ -140,6 +149,40 @@ struct policy_verdict {
 	uint16_t filelen;
 };
 
+/*
+ * The largest query a worker may send, and so the limit of its channel
+ * at both ends: the worker's from its own config slice, policyd's from
+ * the struct policyd_worker the master sends with the channel, made
+ * from the same slice.  A verdict must never fail for a command that
+ * `limit line' lets through, so the whole of every argument a rule may
+ * test travels: a glob like "*x" looks at the end of an argument, and
+ * policyctl test sees the arguments whole too.  What the channel has to
+ * carry is then the fixed part, the five strings at their longest, the
+ * argument headers, and the arguments' text: at most the line, plus one
+ * byte per token, since a list's elements are sent joined by single
+ * spaces where the line may have none ("(A)]"), and a masked password
+ * is "***" however short.  POP3's arguments are its line's words.
+ * Derived rather than fixed: the 16 KiB a channel had by default cut
+ * off every command over about 16 KiB, while a larger fixed limit would
+ * still be too small for a larger `limit line'.
+ */
+#define POLICY_QUERY_FIXED	(sizeof(struct policy_query) + \
+				    5 * POLICY_STR_MAX + \
+				    POLICY_ARGS_MAX * sizeof(struct policy_arg))
+
+static inline size_t
+policy_query_max(const struct worker_config *c)
+{
+	size_t	 line = c->max_line > c->max_pop3_line ? c->max_line :
+		    c->max_pop3_line;
+
+	return POLICY_QUERY_FIXED + line + c->max_args;
+}
+
+_Static_assert(POLICY_QUERY_FIXED + WORKER_LINE_MAX + WORKER_ARGS_MAX <=
+    MSG_BODY_MAX, "the largest limit line must give a working channel");
+_Static_assert(WORKER_POP3_LINE_MAX <= WORKER_LINE_MAX,
+    "policy_query_max covers POP3 lines within the IMAP bound");
 _Static_assert(sizeof(struct policyd_config) == 16 + POLICYD_PATH_MAX,
     "policyd_config has no padding");
 _Static_assert(sizeof(struct policy_query) == 8 + 6 * 4 + 16 + 8 + 16,

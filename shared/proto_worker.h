@@ -68,6 +68,22 @@ enum worker_msg_type {
 #define WORKER_PATH_MAX		256	/* chroot directory, with its NUL */
 #define WORKER_TEXT_MAX		128	/* BYE text, with its NUL */
 
+/*
+ * The largest limits postern.conf takes (`limit line', `limit args',
+ * `limit pop3-line'; master/parse.c).  Buffers that follow a limit are
+ * bounded by these, and the policy channel's largest body is made
+ * from them (proto_policy.h).
+ */
+#define WORKER_LINE_MAX		(16 * 1024 * 1024)
+#define WORKER_ARGS_MAX		65536
+#define WORKER_POP3_LINE_MAX	(1024 * 1024)
+
+/*
+ * The master's channel to a worker: its config and TLS chains, which
+ * fit with room to spare (master/worker_tls.c).
+ */
+#define WORKER_CHAN_BODY_MAX	(64 * 1024)
+
 enum worker_protocol {
 	WORKER_PROTO_IMAP = 1,
 	WORKER_PROTO_POP3 = 2,

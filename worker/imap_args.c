@@ -1,11 +1,19 @@
 /* A command's arguments for the rules: extraction and masking. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "imap_args.h"
 
-/* Arguments longer than a line are impossible: the text is bounded. */
-#define ARGS_TEXT_MAX	(4 * 64 * 1024 + 4 * IMAP_ARGS_MAX * 8)
+/*
+ * Both views of the longest line `limit line' lets through, as need()
+ * counts them: the text is bounded, and grows only as far as the
+ * longest line seen.
+ */
+#define ARGS_TEXT_MAX	(3 * (size_t)WORKER_LINE_MAX + \
+			    32 * (size_t)WORKER_ARGS_MAX + 64)
+/* The arrays start with room for this many arguments. */
+#define ARGS_FIRST	16
 
 void
 imap_args_init(struct imap_args *a)
@@ -18,7 +26,33 @@ imap_args_init(struct imap_args *a)
 void
 imap_args_free(struct imap_args *a)
 {
+	free(a->val);
+	free(a->raw);
+	a->val = a->raw = NULL;
+	a->n = a->cap = 0;
 	buf_free(&a->text);
+}
+
+/* Room for argument number a->n: 0, or -1 (too many, or no memory). */
+static int
+grow(struct imap_args *a)
+{
+	struct rules_arg	*v, *r;
+	size_t			 cap;
+
+	if (a->n < a->cap)
+		return 0;
+	if (a->cap >= IMAP_ARGS_MAX)
+		return -1;
+	cap = a->cap == 0 ? ARGS_FIRST : 2 * a->cap;
+	if ((v = reallocarray(a->val, cap, sizeof(*v))) == NULL)
+		return -1;
+	a->val = v;
+	if ((r = reallocarray(a->raw, cap, sizeof(*r))) == NULL)
+		return -1;
+	a->raw = r;
+	a->cap = cap;
+	return 0;
 }
 
 /* Room for both views of every token: quoting doubles at worst. */
@@ -129,7 +163,7 @@ imap_args_parse(struct imap_args *a, const struct imap_token *tok,
 	w = base;
 	mask = secret(tok, ntok);
 	for (i = first_arg(tok, ntok); i < ntok; ) {
-		if (a->n == IMAP_ARGS_MAX)
+		if (grow(a) == -1)
 			return -1;
 		j = i;
 		a->raw[a->n].s = w;

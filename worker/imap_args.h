@@ -14,15 +14,22 @@
 
 #include "buf.h"
 #include "imap_parse.h"
+#include "proto_worker.h"
 #include "rules.h"
 
-#define IMAP_ARGS_MAX		256	/* POLICY_ARGS_MAX */
+/*
+ * As many arguments as `limit args' lets a command have: a UID SEARCH
+ * of many OR and UID terms has hundreds at the top level.  policyd is
+ * sent the first POLICY_ARGS_MAX (verdict.c), all a rule can name.
+ */
+#define IMAP_ARGS_MAX		WORKER_ARGS_MAX
 #define IMAP_ARGS_MASK		"***"
 
 struct imap_args {
-	struct rules_arg	 val[IMAP_ARGS_MAX];
-	struct rules_arg	 raw[IMAP_ARGS_MAX];
+	struct rules_arg	*val;		/* n of them, room for cap */
+	struct rules_arg	*raw;
 	size_t			 n;
+	size_t			 cap;
 	int			 masked;	/* index masked in val, or -1 */
 	struct buf		 text;
 };

@@ -19,7 +19,7 @@ static int	 verdict(const struct msg *, struct policy_answer *);
 static int	 remaining(const struct timespec *);
 
 int
-policy_client_init(struct policy_client *pc, int fd)
+policy_client_init(struct policy_client *pc, int fd, size_t maxbody)
 {
 	int	 fl;
 
@@ -27,7 +27,7 @@ policy_client_init(struct policy_client *pc, int fd)
 	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
 		return -1;
-	msgchan_init(&pc->ch, fd, MSGCHAN_FDS, 0);
+	msgchan_init(&pc->ch, fd, MSGCHAN_FDS, maxbody);
 	pc->nextid = 1;
 	return 0;
 }
@@ -111,8 +111,10 @@ take(const uint8_t **p, size_t *left, size_t n, char **dst)
 /*
  * The body into *ans, strings copied with NULs: every length is checked
  * against what is left, and nothing may follow.  The copies take at most
- * the body's size plus one NUL per string, which buf_ holds since the
- * strings are at most the body less its fixed part.
+ * the body's size (a NUL per string, each of which comes after its
+ * length's two bytes or the fixed part), so a body that buf_ holds is
+ * one whose copies it holds.  The channel takes long queries, so it
+ * would take a long verdict too: that is refused here.
  */
 static int
 verdict(const struct msg *m, struct policy_answer *ans)
@@ -123,6 +125,8 @@ verdict(const struct msg *m, struct policy_answer *ans)
 	size_t			 left, i;
 	uint16_t		 ul;
 
+	if (m->len > sizeof(ans->buf_))
+		goto bad;
 	memcpy(&pv, m->body, sizeof(pv));
 	if (pv.status != POLICY_OK) {
 		errno = pv.status == POLICY_NOGEN ? ENOENT : EIO;
@@ -223,39 +227,49 @@ policy_client_start(struct policy_client *pc, int timeout_ms)
 	return 0;
 }
 
-static int
-put(uint8_t *out, size_t max, size_t *off, const void *p, size_t n)
-{
-	if (max - *off < n)
-		return -1;
-	if (n > 0)
-		memcpy(out + *off, p, n);
-	*off += n;
-	return 0;
-}
-
 static size_t
 slen(const char *s)
 {
 	return s != NULL ? strlen(s) : 0;
 }
 
-static int
-encode(const struct rules_query *q, uint64_t id, uint8_t *out, size_t max,
-    size_t *len)
+/*
+ * The query's body, or 0 when it cannot be one: a string over
+ * POLICY_STR_MAX, more than POLICY_ARGS_MAX arguments (verdict.c sends
+ * no more), a port out of range.
+ */
+static size_t
+encoded_len(const struct rules_query *q, const char *const str[5])
+{
+	size_t	 n = sizeof(struct policy_query), i;
+
+	for (i = 0; i < 5; i++) {
+		if (slen(str[i]) > POLICY_STR_MAX)
+			return 0;
+		n += slen(str[i]);
+	}
+	if (q->nargs > POLICY_ARGS_MAX || q->port > 65535)
+		return 0;
+	n += q->nargs * sizeof(struct policy_arg);
+	for (i = 0; i < q->nargs; i++) {
+		if (q->args[i].len > UINT32_MAX)
+			return 0;
+		if (q->args[i].s != NULL)
+			n += q->args[i].len;
+	}
+	return n;
+}
+
+/* Into out, which has room for encoded_len() bytes. */
+static void
+encode(const struct rules_query *q, const char *const str[5], uint64_t id,
+    uint8_t *out)
 {
 	struct policy_query	 pq;
 	struct policy_arg	 pa;
-	const char		*str[5] = { q->key, q->name, q->user,
-				    q->listener, q->mailbox };
-	size_t			 off = sizeof(pq), i;
+	size_t			 off = sizeof(pq), i, n;
 
 	memset(&pq, 0, sizeof(pq));
-	for (i = 0; i < 5; i++)
-		if (slen(str[i]) > POLICY_STR_MAX)
-			return -1;
-	if (q->nargs > POLICY_ARGS_MAX || q->port > 65535)
-		return -1;
 	pq.id = id;
 	pq.proto = q->proto;
 	pq.table = q->table;
@@ -271,34 +285,35 @@ encode(const struct rules_query *q, uint64_t id, uint8_t *out, size_t max,
 	pq.userlen = (uint16_t)slen(q->user);
 	pq.listenerlen = (uint16_t)slen(q->listener);
 	pq.mailboxlen = (uint16_t)slen(q->mailbox);
-	for (i = 0; i < 5; i++)
-		if (put(out, max, &off, str[i], slen(str[i])) == -1)
-			return -1;
+	memcpy(out, &pq, sizeof(pq));
+	for (i = 0; i < 5; i++) {
+		if ((n = slen(str[i])) > 0)
+			memcpy(out + off, str[i], n);
+		off += n;
+	}
 	for (i = 0; i < q->nargs; i++) {
-		if (q->args[i].len > UINT32_MAX)
-			return -1;
 		pa.len = (uint32_t)q->args[i].len;
 		pa.flags = q->args[i].s == NULL ? POLICY_ARG_LITERAL : 0;
-		if (put(out, max, &off, &pa, sizeof(pa)) == -1)
-			return -1;
+		memcpy(out + off, &pa, sizeof(pa));
+		off += sizeof(pa);
 	}
 	for (i = 0; i < q->nargs; i++)
-		if (q->args[i].s != NULL && put(out, max, &off, q->args[i].s,
-		    q->args[i].len) == -1)
-			return -1;
-	memcpy(out, &pq, sizeof(pq));
-	*len = off;
-	return 0;
+		if (q->args[i].s != NULL && q->args[i].len > 0) {
+			memcpy(out + off, q->args[i].s, q->args[i].len);
+			off += q->args[i].len;
+		}
 }
 
 int
 policy_query(struct policy_client *pc, const struct rules_query *q,
     int timeout_ms, struct policy_answer *ans)
 {
-	static uint8_t	 out[MSG_BODY_DEFAULT];
+	const char	*str[5] = { q->key, q->name, q->user, q->listener,
+			    q->mailbox };
 	struct timespec	 deadline;
 	struct msg	 m;
 	uint64_t	 id;
+	uint8_t		*out;
 	size_t		 len;
 	int		 rc;
 
@@ -311,11 +326,19 @@ policy_query(struct policy_client *pc, const struct rules_query *q,
 		deadline.tv_nsec -= 1000000000L;
 	}
 	id = pc->nextid++;
-	if (encode(q, id, out, sizeof(out), &len) == -1) {
+	/*
+	 * Over the channel's limit is EMSGSIZE: a query that policy_query_max()
+	 * did not foresee, which fails closed and is logged by the caller.
+	 */
+	if ((len = encoded_len(q, str)) == 0 || len > pc->ch.maxbody) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (msg_compose(&pc->ch, MSG_P_QUERY, 0, -1, out, len) == -1 ||
+	/* Written where it is sent from: one copy of the arguments. */
+	if ((out = msg_reserve(&pc->ch, len)) == NULL)
+		return -1;
+	encode(q, str, id, out);
+	if (msg_commit(&pc->ch, MSG_P_QUERY, 0, len) == -1 ||
 	    msg_send(&pc->ch, timeout_ms) == -1)
 		return -1;
 	for (;;) {

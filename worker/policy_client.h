@@ -45,8 +45,12 @@ struct policy_answer {
 	char			 buf_[MSG_BODY_DEFAULT];
 };
 
-/* Takes fd (non-blocking is set here); closes it in policy_client_close. */
-int	 policy_client_init(struct policy_client *, int);
+/*
+ * Takes fd (non-blocking is set here); closes it in policy_client_close.
+ * maxbody: the channel's limit, policy_query_max() of the worker's
+ * config, as policyd has it for this channel (0: MSG_BODY_DEFAULT).
+ */
+int	 policy_client_init(struct policy_client *, int, size_t);
 void	 policy_client_close(struct policy_client *);
 /* Wait for policyd's hello and map the page: 0, or -1 (timeout: ETIMEDOUT) */
 int	 policy_client_start(struct policy_client *, int);

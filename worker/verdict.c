@@ -319,7 +319,11 @@ query_of(const struct verdict_session *vs, const struct verdict_q *q,
 	rq->port = vs->port;
 	rq->mailbox = q->mailbox;
 	rq->args = q->args;
-	rq->nargs = q->nargs;
+	/*
+	 * No rule can name an argument after the 255th: those after
+	 * POLICY_ARGS_MAX are not sent, and the verdict is the same.
+	 */
+	rq->nargs = q->nargs < POLICY_ARGS_MAX ? q->nargs : POLICY_ARGS_MAX;
 }
 
 int

@@ -51,7 +51,7 @@ static struct worker_env env;
 static void	 config_read(struct msgchan *, struct worker_config *);
 static int	 config_valid(const struct worker_config *);
 static void	 confine(const struct worker_config *);
-static void	 policyd_start(int);
+static void	 policyd_start(int, const struct worker_config *);
 static int	 policyd_lost(void);
 static void	 serve(struct msgchan *, const struct worker_config *)
 		    __attribute__((noreturn));
@@ -73,7 +73,7 @@ main(int argc, char *argv[])
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal SIGPIPE");
 	/* A certificate chain comes in one message (proto_tls.h). */
-	msgchan_init(&chan, WORKER_CHAN_FD, MSGCHAN_FDS, MSG_BODY_MAX);
+	msgchan_init(&chan, WORKER_CHAN_FD, MSGCHAN_FDS, WORKER_CHAN_BODY_MAX);
 	config_read(&chan, &conf);
 	(void)snprintf(name, sizeof(name), "worker %s/%u", conf.listener,
 	    conf.slot);
@@ -139,6 +139,14 @@ config_valid(const struct worker_config *c)
 		log_warnx("config: line %u, timeouts login %u idle %u "
 		    "upstream %u out of range", c->max_line, c->timeout_login,
 		    c->timeout_idle, c->timeout_upstream);
+		return 0;
+	}
+	/* The policy channel's limit is made from these (proto_policy.h). */
+	if (c->max_line > WORKER_LINE_MAX || c->max_args > WORKER_ARGS_MAX ||
+	    c->max_pop3_line > WORKER_POP3_LINE_MAX) {
+		log_warnx("config: limits line %u args %u pop3-line %u over "
+		    "%u, %u, %u", c->max_line, c->max_args, c->max_pop3_line,
+		    WORKER_LINE_MAX, WORKER_ARGS_MAX, WORKER_POP3_LINE_MAX);
 		return 0;
 	}
 	return 1;
@@ -226,7 +234,7 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				    m.fd == -1 || env.policy == NULL)
 					goto bad;
 				policyd_fd = m.fd;
-				policyd_start(policyd_fd);
+				policyd_start(policyd_fd, conf);
 				continue;
 			case MSG_W_AUDIT:
 				/* A segment of the slot's log (audit.h). */
@@ -283,9 +291,10 @@ serve(struct msgchan *chan, const struct worker_config *conf)
  * fails closed, which is what a policy store without policyd means.
  */
 static void
-policyd_start(int fd)
+policyd_start(int fd, const struct worker_config *conf)
 {
-	if (policy_client_init(&policyd, fd) == -1)
+	/* policyd has the same limit for this channel, from the master. */
+	if (policy_client_init(&policyd, fd, policy_query_max(conf)) == -1)
 		fatal("policyd channel");
 	env.policy = &policyd;
 	if (policy_client_start(&policyd, POLICYD_HELLO_MS) == -1)

@@ -170,7 +170,7 @@ pd_worker(struct pd *pd, uint32_t slot, struct policy_client *pc)
 	ATF_REQUIRE(msg_compose(&pd->master, MSG_P_WORKER, 0, sp[1], &w,
 	    sizeof(w)) == 0);
 	ATF_REQUIRE(msg_send(&pd->master, WAIT_MS) == 0);
-	ATF_REQUIRE(policy_client_init(pc, sp[0]) == 0);
+	ATF_REQUIRE(policy_client_init(pc, sp[0], 0) == 0);
 	ATF_REQUIRE_MSG(policy_client_start(pc, WAIT_MS) == 0,
 	    "no hello: %s", strerror(errno));
 }
@@ -438,7 +438,7 @@ ATF_TC_BODY(timeout, tc)
 
 	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) ==
 	    0);
-	ATF_REQUIRE(policy_client_init(&pc, sp[0]) == 0);
+	ATF_REQUIRE(policy_client_init(&pc, sp[0], 0) == 0);
 	msgchan_init(&peer, sp[1], MSGCHAN_FDS, 0);
 	request(&q, "NOOP", NULL, 0);
 	ATF_REQUIRE(clock_gettime(CLOCK_MONOTONIC, &t0) == 0);

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -526,7 +527,7 @@ ATF_TC_BODY(oversized, tc)
 	close(sv[1]);
 
 	/* the hard cap holds whatever the caller asks for */
-	msgchan_init(&a, -1, 0, 1 << 20);
+	msgchan_init(&a, -1, 0, (size_t)MSG_BODY_MAX + 1);
 	ATF_REQUIRE_EQ(a.maxbody, MSG_BODY_MAX);
 	msgchan_clear(&a);
 }
@@ -743,8 +744,78 @@ ATF_TC_BODY(wait_timeout, tc)
 	close(sv[1]);
 }
 
+
+/*
+ * A body written in place arrives as composed; a large one, on a
+ * channel whose limit allows it, arrives whole between small ones, and
+ * the reader's buffer goes back to small after it.
+ */
+ATF_TC_WITHOUT_HEAD(reserve_commit);
+ATF_TC_BODY(reserve_commit, tc)
+{
+	struct msgchan	 a, b;
+	struct msg	 m;
+	uint8_t		*p;
+	size_t		 big = 3 * 1024 * 1024, i;
+	pid_t		 pid;
+	int		 sv[2], status;
+
+	make_pair(sv);
+	/* The writer is a child: the socket holds less than the body. */
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		msgchan_init(&a, sv[0], 0, big);
+		if ((p = msg_reserve(&a, 5)) == NULL)
+			_exit(1);
+		memcpy(p, "hello", 5);
+		if (msg_commit(&a, 7, 9, 5) == -1 ||
+		    (p = msg_reserve(&a, big)) == NULL)
+			_exit(2);
+		for (i = 0; i < big; i++)
+			p[i] = (uint8_t)(i * 7);
+		if (msg_commit(&a, 8, 0, big) == -1 ||
+		    msg_compose(&a, 9, 0, -1, "x", 1) == -1 ||
+		    msg_send(&a, 5000) == -1)
+			_exit(3);
+		if (a.wbuf.size >= big)
+			_exit(4);
+		/* over the limit, or committing more than was reserved */
+		if (msg_reserve(&a, big + 1) != NULL || errno != EMSGSIZE)
+			_exit(5);
+		if (msg_reserve(&a, 10) == NULL ||
+		    msg_commit(&a, 1, 0, a.wbuf.size) != -1 ||
+		    errno != EINVAL || msg_pending(&a))
+			_exit(6);
+		_exit(0);
+	}
+	close(sv[0]);
+	msgchan_init(&b, sv[1], 0, big);
+	ATF_REQUIRE_EQ(msg_wait(&b, &m, 5000), 1);
+	ATF_REQUIRE_EQ(m.hdr.type, 7);
+	ATF_REQUIRE_EQ(m.hdr.peerid, 9);
+	ATF_REQUIRE_EQ(m.len, 5);
+	ATF_REQUIRE(memcmp(m.body, "hello", 5) == 0);
+	ATF_REQUIRE_EQ(msg_wait(&b, &m, 5000), 1);
+	ATF_REQUIRE_EQ(m.hdr.type, 8);
+	ATF_REQUIRE_EQ(m.len, big);
+	for (i = 0; i < big; i++)
+		if (((const uint8_t *)m.body)[i] != (uint8_t)(i * 7))
+			atf_tc_fail("byte %zu of the large body differs", i);
+	ATF_REQUIRE(b.rbuf.size >= big);
+	/* the next read gives the large buffer back */
+	ATF_REQUIRE_EQ(msg_wait(&b, &m, 5000), 1);
+	ATF_REQUIRE_EQ(m.hdr.type, 9);
+	ATF_REQUIRE(b.rbuf.size < big);
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "writer: status %d", status);
+	msgchan_clear(&b);
+	close(sv[1]);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, reserve_commit);
 	ATF_TP_ADD_TC(tp, roundtrip);
 	ATF_TP_ADD_TC(tp, roundtrip_nofds);
 	ATF_TP_ADD_TC(tp, split_bytes);

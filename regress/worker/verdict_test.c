@@ -85,12 +85,18 @@ master_wait(struct pd *pd, struct msg *m, int ms)
 	return rc;
 }
 
-/* policyd on a store holding src (NULL: an empty store), one channel. */
+/*
+ * policyd on a store holding src (NULL: an empty store), one channel
+ * whose limit is maxbody at both ends (0: the default), as the master
+ * and the worker set it from a worker's config slice.
+ */
 static void
-pd_start(struct pd *pd, const char *src, struct policy_client *pc)
+pd_start_max(struct pd *pd, const char *src, struct policy_client *pc,
+    size_t maxbody)
 {
 	struct policyd_config	 c;
-	struct policyd_worker	 w = { .slot = 1 };
+	struct policyd_worker	 w = { .slot = 1,
+				    .maxbody = (uint32_t)maxbody };
 	struct passwd		*pw;
 	struct msg		 m;
 	struct store		*st;
@@ -134,8 +140,14 @@ pd_start(struct pd *pd, const char *src, struct policy_client *pc)
 	ATF_REQUIRE(msg_compose(&pd->master, MSG_P_WORKER, 0, sp[1], &w,
 	    sizeof(w)) == 0);
 	ATF_REQUIRE(msg_send(&pd->master, WAIT_MS) == 0);
-	ATF_REQUIRE(policy_client_init(pc, sp[0]) == 0);
+	ATF_REQUIRE(policy_client_init(pc, sp[0], maxbody) == 0);
 	ATF_REQUIRE(policy_client_start(pc, WAIT_MS) == 0);
+}
+
+static void
+pd_start(struct pd *pd, const char *src, struct policy_client *pc)
+{
+	pd_start_max(pd, src, pc, 0);
 }
 
 static void
@@ -507,8 +519,283 @@ ATF_TC_BODY(enabled_filtered, tc)
 	pd_stop(&pd, &pc);
 }
 
+
+/*
+ * Long arguments, as real clients send them: a UID set of 20 KB, an ID
+ * of 30 KB, a SEARCH of 60 KB.  Globs look at their start, their end
+ * and their middle, and answer as on a short argument.
+ */
+static const char rules_long[] =
+    "imap request FETCH reject \"tail\" if arg 1 ~ \"*,7999\"\n"
+    "imap request FETCH reject \"head\" if arg 1 ~ \"2,4,*\"\n"
+    "imap request ID reject \"agent\" if arg 1 ~ \"*\\\"x-agent\\\" \\\"Bad*\"\n"
+    "imap request SEARCH reject \"end\" if arg 2 ~ \"*:99999\"\n"
+    "imap request SEARCH reject \"255th\" if arg 255 ~ \"x*\"\n"
+    "imap request * accept\n";
+
+/* "from,from+2,...,to": the UID set of the issue is 1 to 7999. */
+static char *
+uidset(unsigned from, unsigned to)
+{
+	char	*s;
+	size_t	 n = 0, cap = 8 * (size_t)(to - from + 2);
+	unsigned u;
+
+	ATF_REQUIRE((s = malloc(cap)) != NULL);
+	s[0] = '\0';
+	for (u = from; u <= to; u += 2)
+		n += (size_t)snprintf(s + n, cap - n, "%s%u", n > 0 ? "," :
+		    "", u);
+	return s;
+}
+
+/* The config of a worker with that limit line, as the master makes it. */
+static size_t
+chan_max(uint32_t line)
+{
+	struct worker_config	 wc;
+
+	memset(&wc, 0, sizeof(wc));
+	wc.max_line = line;
+	wc.max_args = 1024;
+	wc.max_pop3_line = 8192;
+	return policy_query_max(&wc);
+}
+
+static enum rules_action
+ask_long(struct verdict_session *vs, const char *key, struct rules_arg *a,
+    size_t n)
+{
+	struct verdict	 v;
+
+	ask(vs, RULES_REQUEST, key, NULL, a, n, &v);
+	ATF_CHECK(!v.cached);
+	return v.action;
+}
+
+ATF_TC(long_args);
+ATF_TC_HEAD(long_args, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "arguments of 20, 30 and 60 KB get "
+	    "the verdict of the real policyd, globs at their end included, "
+	    "on a channel made for the default limit line");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(long_args, tc)
+{
+	static struct verdict_session	 vs;
+	static struct rules_arg		 many[400];
+	struct policy_client		 pc;
+	struct pd			 pd;
+	struct rules_arg		 a[2];
+	char				*set, *id, *big;
+	size_t				 n, i;
+
+	pd_start_max(&pd, rules_long, &pc, chan_max(64 * 1024));
+	ATF_REQUIRE(pc.ch.maxbody > 64 * 1024);
+	ATF_REQUIRE(verdict_init(&vs, &pc, 5000, RULES_IMAP, &ws) == 0);
+
+	/* About 20 KB: "1,3,...,7999" ends in the tail glob. */
+	set = uidset(1, 7999);
+	ATF_REQUIRE(strlen(set) > MSG_BODY_DEFAULT);
+	a[0].s = set;
+	a[0].len = strlen(set);
+	a[1].s = "(FLAGS)";
+	a[1].len = 7;
+	ATF_CHECK_EQ(ask_long(&vs, "FETCH", a, 2), RULES_REJECT);
+	ATF_CHECK_STREQ(vs.ans.text, "tail");
+	/* Cut before the end: the tail no longer matches. */
+	a[0].len = strlen(set) - 5;
+	ATF_CHECK_EQ(ask_long(&vs, "FETCH", a, 2), RULES_ACCEPT);
+	free(set);
+	set = uidset(2, 8800);
+	a[0].s = set;
+	a[0].len = strlen(set);
+	ATF_REQUIRE(a[0].len > 20 * 1024);
+	ATF_CHECK_EQ(ask_long(&vs, "FETCH", a, 2), RULES_REJECT);
+	ATF_CHECK_STREQ(vs.ans.text, "head");
+	free(set);
+
+	/* 30 KB of ID pairs; the pair the glob looks for is the last. */
+	ATF_REQUIRE((id = malloc(32 * 1024)) != NULL);
+	n = (size_t)snprintf(id, 32 * 1024, "(");
+	for (i = 0; n < 30 * 1024; i++)
+		n += (size_t)snprintf(id + n, 32 * 1024 - n,
+		    "\"x-k%zu\" \"%0200zu\" ", i, i);
+	(void)snprintf(id + n, 32 * 1024 - n, "\"x-agent\" \"Bad 1.0\")");
+	a[0].s = id;
+	a[0].len = strlen(id);
+	ATF_REQUIRE(a[0].len > 30 * 1024);
+	ATF_CHECK_EQ(ask_long(&vs, "ID", a, 1), RULES_REJECT);
+	ATF_CHECK_STREQ(vs.ans.text, "agent");
+	memcpy(strstr(id, "\"Bad"), "\"Good", 5);
+	ATF_CHECK_EQ(ask_long(&vs, "ID", a, 1), RULES_ACCEPT);
+	free(id);
+
+	/* 60 KB in one argument, the glob on its last bytes. */
+	ATF_REQUIRE((big = malloc(61 * 1024)) != NULL);
+	memset(big, '7', 60 * 1024);
+	memcpy(big, "1:", 2);
+	memcpy(big + 60 * 1024 - 6, ":99999", 6);
+	a[0].s = "UID";
+	a[0].len = 3;
+	a[1].s = big;
+	a[1].len = 60 * 1024;
+	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", a, 2), RULES_REJECT);
+	ATF_CHECK_STREQ(vs.ans.text, "end");
+	big[60 * 1024 - 1] = '8';
+	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", a, 2), RULES_ACCEPT);
+
+	/*
+	 * 400 arguments, 60 KB together: the first POLICY_ARGS_MAX are
+	 * sent, the 255th (the last a rule can name) among them.
+	 */
+	for (i = 0; i < 400; i++) {
+		many[i].s = big;
+		many[i].len = 150;
+	}
+	many[1].s = "1:99999";
+	many[1].len = 7;
+	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", many, 400), RULES_REJECT);
+	ATF_CHECK_STREQ(vs.ans.text, "end");
+	many[1].len = 6;
+	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", many, 400), RULES_ACCEPT);
+	many[254].s = "xyz";
+	many[254].len = 3;
+	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", many, 400), RULES_REJECT);
+	ATF_CHECK_STREQ(vs.ans.text, "255th");
+	free(big);
+	ATF_CHECK_EQ(vs.failed, 0);
+	verdict_free(&vs);
+	pd_stop(&pd, &pc);
+}
+
+ATF_TC(largest_line);
+ATF_TC_HEAD(largest_line, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "the largest limit line posternd "
+	    "takes gives a channel that carries a query with an argument "
+	    "of that size, and the glob on its end holds");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(largest_line, tc)
+{
+	static struct verdict_session	 vs;
+	struct policy_client		 pc;
+	struct pd			 pd;
+	struct rules_arg		 a[2];
+	struct worker_config		 wc;
+	char				*big;
+	size_t				 len = WORKER_LINE_MAX - 64;
+
+	memset(&wc, 0, sizeof(wc));
+	wc.max_line = WORKER_LINE_MAX;
+	wc.max_args = WORKER_ARGS_MAX;
+	wc.max_pop3_line = WORKER_POP3_LINE_MAX;
+	ATF_REQUIRE(policy_query_max(&wc) <= MSG_BODY_MAX);
+	pd_start_max(&pd, rules_long, &pc, policy_query_max(&wc));
+	ATF_REQUIRE_EQ(pc.ch.maxbody, policy_query_max(&wc));
+	ATF_REQUIRE(verdict_init(&vs, &pc, 10000, RULES_IMAP, &ws) == 0);
+	ATF_REQUIRE((big = malloc(len)) != NULL);
+	memset(big, '7', len);
+	memcpy(big + len - 6, ":99999", 6);
+	a[0].s = "UID";
+	a[0].len = 3;
+	a[1].s = big;
+	a[1].len = len;
+	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", a, 2), RULES_REJECT);
+	ATF_CHECK_STREQ(vs.ans.text, "end");
+	/* And a short one after it, on the same channel. */
+	a[1].len = 5;
+	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", a, 2), RULES_ACCEPT);
+	free(big);
+	verdict_free(&vs);
+	pd_stop(&pd, &pc);
+}
+
+ATF_TC(over_channel);
+ATF_TC_HEAD(over_channel, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a query over the channel's limit "
+	    "fails closed at the worker, and the channel still serves");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(over_channel, tc)
+{
+	static struct verdict_session	 vs;
+	struct policy_client		 pc;
+	struct pd			 pd;
+	struct verdict_q		 q = { .table = RULES_REQUEST,
+					    .key = "SEARCH" };
+	struct verdict			 v;
+	struct rules_arg		 a;
+	char				*big;
+
+	pd_start(&pd, rules_long, &pc);
+	ATF_REQUIRE(verdict_init(&vs, &pc, 5000, RULES_IMAP, &ws) == 0);
+	ATF_REQUIRE((big = calloc(1, 20 * 1024)) != NULL);
+	memset(big, 'a', 20 * 1024);
+	a.s = big;
+	a.len = 20 * 1024;
+	q.args = &a;
+	q.nargs = 1;
+	errno = 0;
+	ATF_CHECK_EQ(verdict_ask(&vs, &q, &v), -1);
+	ATF_CHECK_EQ(errno, EMSGSIZE);
+	a.len = 10;
+	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", &a, 1), RULES_ACCEPT);
+	free(big);
+	verdict_free(&vs);
+	pd_stop(&pd, &pc);
+}
+
+
+ATF_TC(pop3_long);
+ATF_TC_HEAD(pop3_long, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a POP3 worker's channel follows "
+	    "limit pop3-line: an argument of nearly 1 MiB gets its verdict");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(pop3_long, tc)
+{
+	static const char		 rules[] =
+	    "pop3 request XTND reject \"-ERR long\" if arg 1 ~ \"*z\"\n"
+	    "pop3 request * accept\n";
+	static struct verdict_session	 vs;
+	struct policy_client		 pc;
+	struct pd			 pd;
+	struct worker_config		 wc;
+	struct rules_arg		 a;
+	char				*big;
+	size_t				 len = WORKER_POP3_LINE_MAX - 16;
+
+	memset(&wc, 0, sizeof(wc));
+	wc.max_line = 64 * 1024;
+	wc.max_args = 1024;
+	wc.max_pop3_line = WORKER_POP3_LINE_MAX;
+	pd_start_max(&pd, rules, &pc, policy_query_max(&wc));
+	ATF_REQUIRE(verdict_init(&vs, &pc, 5000, RULES_POP3, &ws) == 0);
+	ATF_REQUIRE((big = malloc(len)) != NULL);
+	memset(big, 'y', len);
+	big[len - 1] = 'z';
+	a.s = big;
+	a.len = len;
+	ATF_CHECK_EQ(ask_long(&vs, "XTND", &a, 1), RULES_REJECT);
+	ATF_CHECK_STREQ(vs.ans.text, "-ERR long");
+	big[len - 1] = 'y';
+	ATF_CHECK_EQ(ask_long(&vs, "XTND", &a, 1), RULES_ACCEPT);
+	free(big);
+	verdict_free(&vs);
+	pd_stop(&pd, &pc);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, pop3_long);
+	ATF_TP_ADD_TC(tp, long_args);
+	ATF_TP_ADD_TC(tp, largest_line);
+	ATF_TP_ADD_TC(tp, over_channel);
 	ATF_TP_ADD_TC(tp, enabled_filtered);
 	ATF_TP_ADD_TC(tp, list_literal);
 	ATF_TP_ADD_TC(tp, cache_hits);
