@@ -22,7 +22,8 @@
 #include "imap_reply.h"
 #include "log.h"
 
-#define LINE_MAX_AUDIT	1024
+/* One past the audit record's 1024: a longer line is recorded as cut. */
+#define LINE_MAX_AUDIT	1026
 /*
  * A response that may name a mailbox and spans segments is held whole:
  * its lines and at most this many literal octets (METADATA values).

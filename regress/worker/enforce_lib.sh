@@ -7,6 +7,9 @@ POLICYCTL=@OBJDIR@/bin/policyctl
 FIXTURE=@OBJDIR@/regress/fixture/dovecot
 CONV=@TOPDIR@/regress/worker/converse.py
 RAW=@TOPDIR@/regress/worker/rawtalk.py
+# A look at Dovecot's state without postern: the oracle leaves out the
+# sessions that start with this tag.
+DIRECT='DIRECT LOGIN testuser testpass'
 
 # setup [extra postern.conf line]: Dovecot, the store with ./rules loaded
 # (unless there is no ./rules), posternd on $PORT with min-idle workers.

@@ -33,7 +33,7 @@ imap response * all * accept
 imap capability *     accept
 EOF2
 	setup
-	$PYTHON "$CONV" $IMAP_PORT "$LOGIN" 'b CREATE Keep' 'c LOGOUT' > /dev/null
+	$PYTHON "$CONV" $IMAP_PORT "$DIRECT" 'b CREATE Keep' 'c LOGOUT' > /dev/null
 	atf_check -o match:'^\* OK \[ALERT\] from postern$' \
 	    -o match:'^b OK NOOP answered by postern$' $PYTHON "$CONV" $PORT "$LOGIN" 'b NOOP'
 	# rewritten to EXAMINE: Dovecot opens it read-only
@@ -45,13 +45,13 @@ EOF2
 	atf_check -o match:'^b NO no renames$' \
 	    -o match:'^c OK \[ALERT\] pretend created$' \
 	    $PYTHON "$CONV" $PORT "$LOGIN" 'b RENAME Keep Kept' 'c CREATE New'
-	$PYTHON "$CONV" $IMAP_PORT "$LOGIN" 'b LIST "" "*"' > dout
+	$PYTHON "$CONV" $IMAP_PORT "$DIRECT" 'b LIST "" "*"' > dout
 	atf_check -o match:' Keep$' cat dout
 	atf_check -s exit:1 -o ignore grep -E ' (Kept|New)$' dout
 	# dropped: no answer at all, and the mailbox is still there
 	$PYTHON "$CONV" $PORT "$LOGIN" '!b DELETE Keep' 'c NOOP' > out
 	atf_check -s exit:1 -o ignore grep '^b ' out
-	atf_check -o match:'^\* LIST .* Keep$' $PYTHON "$CONV" $IMAP_PORT "$LOGIN" 'b LIST "" Keep'
+	atf_check -o match:'^\* LIST .* Keep$' $PYTHON "$CONV" $IMAP_PORT "$DIRECT" 'b LIST "" Keep'
 	atf_check -o match:"^\* BYE Session ended by policy$" -o match:"^EOF$" \
 	    $PYTHON "$CONV" $PORT "$LOGIN" 'b LSUB "" "*"' 'c NOOP'
 	# a command postern does not know never reaches the server (which
@@ -67,6 +67,7 @@ EOF2
 	    $PYTHON "$CONV" $PORT "$LOGIN" 'b EXPUNGE' 'c SELECT INBOX' \
 	    'c EXPUNGE' 'd CLOSE' 'd FETCH 1 FLAGS'
 	no_deaths
+	oracle_check "$PWD/dv" "$PWD/audit"
 }
 requests_cleanup()
 {
@@ -97,6 +98,7 @@ EOF2
 	atf_check -o match:'^b NO \[CANNOT\] Rewrite failed' \
 	    $PYTHON "$CONV" $PORT "$LOGIN" 'b STATUS {5}|INBOX (UIDNEXT)'
 	no_deaths
+	oracle_check "$PWD/dv" "$PWD/audit"
 }
 rewrite_literal_cleanup()
 {
@@ -135,6 +137,7 @@ EOF2
 	atf_check -o match:"^\* BYE Session ended by policy$" -o match:"^EOF$" \
 	    $PYTHON "$CONV" $PORT "$LOGIN" 'b STATUS INBOX (MESSAGES)' 'c NOOP'
 	no_deaths
+	oracle_check "$PWD/dv" "$PWD/audit"
 }
 responses_cleanup()
 {
@@ -168,7 +171,7 @@ EOF2
 	atf_check -s exit:1 -o ignore grep -E ' (IDLE|ID|CONDSTORE|STARTTLS|COMPRESS=DEFLATE)( |\]|$)' out
 	# Dovecot has them all
 	atf_check -o match:' IDLE' -o match:' COMPRESS=DEFLATE' \
-	    -o match:' CONDSTORE' $PYTHON "$CONV" $IMAP_PORT "$LOGIN" 'b CAPABILITY'
+	    -o match:' CONDSTORE' $PYTHON "$CONV" $IMAP_PORT "$DIRECT" 'b CAPABILITY'
 	# ENABLE of a hidden capability enables nothing
 	atf_check -o match:'^\* ENABLED$' cat out
 	atf_check -o match:'^c OK ENABLE completed$' cat out
@@ -176,6 +179,7 @@ EOF2
 	atf_check -o match:'^b NO \[CANNOT\] COMPRESS' \
 	    $PYTHON "$CONV" $PORT "$LOGIN" 'b COMPRESS DEFLATE'
 	no_deaths
+	oracle_check "$PWD/dv" "$PWD/audit"
 }
 capabilities_cleanup()
 {
@@ -202,7 +206,7 @@ imap response * all * accept
 imap capability * accept
 EOF2
 	setup
-	$PYTHON "$CONV" $IMAP_PORT "$LOGIN" 'b CREATE Private' 'c CREATE "Secret Stuff"' \
+	$PYTHON "$CONV" $IMAP_PORT "$DIRECT" 'b CREATE Private' 'c CREATE "Secret Stuff"' \
 	    'd CREATE Caf&AOk-' 'e CREATE Archive' 'f CREATE Open' \
 	    'g CREATE Parent/Kid' > /dev/null
 	$PYTHON "$CONV" $PORT "$LOGIN" 'b LIST "" "*"' 'c LSUB "" "*"' \
@@ -246,10 +250,11 @@ EOF2
 	    $PYTHON "$CONV" $PORT "$LOGIN" 'b SELECT {4}|Open' \
 	    'c STATUS {7+}|Archive (MESSAGES)'
 	# still there, untouched
-	$PYTHON "$CONV" $IMAP_PORT "$LOGIN" 'b LIST "" "*"' > dout
+	$PYTHON "$CONV" $IMAP_PORT "$DIRECT" 'b LIST "" "*"' > dout
 	atf_check -o match:'Private$' -o match:'Open$' cat dout
 	atf_check -s exit:1 -o ignore grep -E 'Private[234]' dout
 	no_deaths
+	oracle_check "$PWD/dv" "$PWD/audit"
 }
 list_hide_cleanup()
 {
@@ -294,6 +299,7 @@ EOF2
 	atf_check -o match:'^b NO arg$' $PYTHON "$CONV" $PORT "$LOGIN" 'b EXAMINE Forbidden'
 	atf_check -o match:'^b OK' $PYTHON "$CONV" $PORT "$LOGIN" 'b EXAMINE INBOX'
 	no_deaths
+	oracle_check "$PWD/dv" "$PWD/audit"
 }
 conditions_cleanup()
 {
@@ -360,6 +366,7 @@ EOF2
 	if grep -E "worker.*(killed by signal|SIGSYS)|fatal" log; then
 		atf_fail "a worker died"
 	fi
+	oracle_check "$PWD/dv" "$PWD/audit"
 }
 fail_closed_cleanup()
 {
@@ -422,6 +429,7 @@ EOF2
 	if grep -rl testpass audit; then
 		atf_fail "the password is in the audit logs"
 	fi
+	oracle_check "$PWD/dv" "$PWD/audit"
 }
 reload_cleanup()
 {

@@ -8,39 +8,8 @@
 # timings).  Over `limit line', postern's own answer: "* BYE Line too
 # long".
 
-. @OBJDIR@/regress/master/daemon_lib
-WORKER=@OBJDIR@/bin/postern-worker
-POLICYCTL=@OBJDIR@/bin/policyctl
-FIXTURE=@OBJDIR@/regress/fixture/dovecot
+. @OBJDIR@/regress/worker/enforce_lib
 LONG=@TOPDIR@/regress/worker/longline.py
-
-# setup [postern.conf lines]: Dovecot, ./rules loaded, posternd on $PORT
-# with audit logs in ./audit; returns once its workers are ready.
-setup()
-{
-	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
-	. "$PWD/dv/ports"
-	PORT=$(free_port)
-	mkdir -p empty store audit
-	chmod 755 empty
-	chmod 700 store audit
-	atf_check -o ignore -e ignore "$POLICYCTL" -s "$PWD/store" load rules
-	cat > postern.conf <<EOF2
-user nobody
-chroot "$PWD/empty"
-worker "$WORKER"
-policy store "$PWD/store"
-audit dir "$PWD/audit"
-pool min-idle 1 max 4 sessions 100
-timeout start 10 drain 2
-$1
-listen on 127.0.0.1 port $PORT imap name t1 upstream 127.0.0.1 port $IMAP_PORT
-EOF2
-	"$POSTERND" -d -v -f postern.conf > log 2>&1 &
-	echo $! > posternd.pid
-	wait_file log "worker slot [0-9]+ pid [0-9]+ ready"
-	wait_file log "policy enforced"
-}
 
 # Rules that accept everything the test sends, after trying rules on the
 # long arguments that do not hold, one of them on an argument's end.
@@ -58,20 +27,6 @@ imap list hide "Private*"
 EOF2
 }
 
-common_cleanup()
-{
-	[ -f posternd.pid ] && kill -9 "$(cat posternd.pid)" 2>/dev/null
-	"$FIXTURE" stop "$PWD/dv"
-	return 0
-}
-
-no_deaths()
-{
-	if grep -E "SIGSYS|killed by signal|exited with|fatal" log; then
-		atf_fail "a worker died"
-	fi
-}
-
 atf_test_case same_answers cleanup
 same_answers_head()
 {
@@ -86,7 +41,7 @@ same_answers_body()
 {
 	rules
 	setup
-	$PYTHON "$LONG" $IMAP_PORT > direct 2> sizes ||
+	LOGIN_TAG=DIRECT $PYTHON "$LONG" $IMAP_PORT > direct 2> sizes ||
 	    atf_fail "direct to Dovecot failed"
 	$PYTHON "$LONG" $PORT > proxied 2>/dev/null ||
 	    atf_fail "through posternd failed"
@@ -115,6 +70,7 @@ same_answers_body()
 	atf_check -o not-match:'Private' $PYTHON @TOPDIR@/regress/worker/converse.py \
 	    $PORT 'a LOGIN testuser testpass' 'b LIST "" "*"'
 	no_deaths
+	oracle_check "$PWD/dv" "$PWD/audit"
 }
 same_answers_cleanup()
 {
@@ -141,6 +97,7 @@ rule_on_long_body()
 	    -o match:'^e OK Search completed' cat proxied
 	atf_check -s exit:1 grep -E 'no verdict' log
 	no_deaths
+	oracle_check "$PWD/dv" "$PWD/audit"
 }
 rule_on_long_cleanup()
 {
@@ -166,6 +123,7 @@ over_limit_body()
 	    $PYTHON "$LONG" $PORT over 20100
 	atf_check -s exit:1 grep -E 'no verdict' log
 	no_deaths
+	oracle_check "$PWD/dv" "$PWD/audit"
 }
 over_limit_cleanup()
 {
