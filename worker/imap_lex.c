@@ -542,6 +542,14 @@ lex_tag(struct lexer *lx, const uint8_t **sp, const uint8_t *end)
 		    IMAP_ERR_BAD_TAG;
 	if (s < end && *s != ' ')
 		return IMAP_ERR_BAD_TAG;
+	/*
+	 * RFC 3501 lets a tag hold "]"; Dovecot does not, and answers such
+	 * a command with an untagged BAD: the client would wait for a
+	 * tagged answer that never comes, and we would keep the command in
+	 * flight.  Refused here, as the server would.
+	 */
+	if (lx->p->dir == IMAP_DIR_CLIENT && memchr(t, ']', s - t) != NULL)
+		return IMAP_ERR_BAD_TAG;
 	if (s - t > IMAP_TAG_MAX)
 		return IMAP_ERR_TAG_TOO_LONG;
 	if (push(lx->p, IMAP_TOK_TAG, t, s - t) == NULL)

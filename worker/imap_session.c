@@ -197,9 +197,33 @@ imap_session_projected_state(const struct imap_session *s)
 	return st;
 }
 
+/*
+ * A command that changes the state (LOGIN, AUTHENTICATE, SELECT,
+ * EXAMINE, CLOSE, UNSELECT, UNAUTHENTICATE) is in flight: the commands
+ * behind it are read once it is answered, so that each is checked in the
+ * state the server runs it in, not in the one postern would have to
+ * guess (a failed LOGIN leaves the server reading IDLE's DONE as a
+ * command).  A SASL response the server asked for ("+") is still read.
+ */
+static int
+state_pending(const struct imap_session *s)
+{
+	const struct imap_cmd	*c;
+
+	TAILQ_FOREACH(c, &s->inflight, entry)
+		if ((c->flags & IMAP_CMD_SENT) &&
+		    !(c->flags & IMAP_CMD_PRIVATE) && c->desc != NULL &&
+		    (c->desc->flags & (IMAP_CMDF_LOGIN | IMAP_CMDF_SELECT |
+		    IMAP_CMDF_UNSELECT | IMAP_CMDF_UNAUTH)))
+			return 1;
+	return 0;
+}
+
 int
 imap_session_want_client(const struct imap_session *s)
 {
+	if (!s->raw && state_pending(s))
+		return 0;
 	return !s->closed && s->wait == WAIT_NONE && !s->sending &&
 	    !s->tls_switch;
 }

@@ -1,7 +1,8 @@
 /*
  * Drive an imap_session with a script of client and server chunks, the
  * way the relay will: honour want_client (keep client bytes back while
- * the session waits for a "+"), and record three things -- the events,
+ * the session waits for a "+" or for the answer to a command that changes
+ * the state), and record three things -- the events,
  * the bytes that would go upstream, and the bytes that would go to the
  * client.  All three must not depend on how the chunks are split.
  */
@@ -198,7 +199,6 @@ run_feed(struct run *r, const struct step *st, size_t off, size_t len,
 		run_event(r, 1, &sev);
 		run_outbox(r);
 	}
-	run_drain_client(r, piece);
 }
 
 /*
@@ -227,6 +227,14 @@ run_script(struct run *r, const struct imap_limits *lim,
 			run_feed(r, &sc[i], cut, sc[i].len - cut, piece);
 		} else
 			run_feed(r, &sc[i], 0, sc[i].len, piece);
+		/*
+		 * Held client bytes go on after a whole server step: when
+		 * they may depends on the server's answers (a command behind
+		 * a LOGIN waits for its answer), and a cut inside a step
+		 * must not change the trace.
+		 */
+		if (sc[i].dir == 'S')
+			run_drain_client(r, piece);
 	}
 }
 

@@ -540,8 +540,8 @@ ATF_TC_BODY(authenticate, tc)
 		SV("a4 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"),
 		CL("a5 AUTHENTICATE PLAIN AHRlc3R1c2VyAHRlc3RwYXNz\r\n"
 		   "a6 SELECT INBOX\r\n"),
-		SV("a5 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\r\n"
-		   "a6 OK [READ-WRITE] selected\r\n"),
+		SV("a5 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\r\n"),
+		SV("a6 OK [READ-WRITE] selected\r\n"),
 	};
 	struct run	 r;
 
@@ -561,8 +561,8 @@ ATF_TC_BODY(authenticate, tc)
 	    "C line fwd a4/AUTHENTICATE +sasl\n"
 	    "S line fwd a4/AUTHENTICATE NO +done\n"
 	    "C line fwd a5/AUTHENTICATE +start\n"
-	    "C line fwd a6/SELECT +start\n"
 	    "S line fwd a5/AUTHENTICATE OK +done +caps =authenticated\n"
+	    "C line fwd a6/SELECT +start\n"
 	    "S line fwd a6/SELECT OK +done =selected\n");
 	EXPECT_STR(r.up.s, "a1 AUTHENTICATE CRAM-MD5\r\n*\r\n"
 	    "a2 AUTHENTICATE PLAIN\r\n*\r\n"
@@ -671,8 +671,8 @@ ATF_TC_BODY(pipelining, tc)
 		CL("a6 SELECT INBOX\r\na7 NOOP\r\na8 UID FETCH 1:* (FLAGS)\r\n"
 		   "a8 SEARCH ALL\r\n"),
 		SV("* FLAGS (\\Seen)\r\n* 3 EXISTS\r\n* OK [ALERT] hello\r\n"
-		   "a6 OK [READ-WRITE] done\r\n"
-		   "* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n"
+		   "a6 OK [READ-WRITE] done\r\n"),
+		SV("* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n"
 		   "* SEARCH 1 2\r\n"
 		   "a8 OK fetched\r\n"
 		   "a7 OK noop\r\n"
@@ -702,13 +702,13 @@ ATF_TC_BODY(pipelining, tc)
 	EXPECT_STR(r.ev.s,
 	    "S line fwd * PREAUTH +greet =authenticated\n"
 	    "C line fwd a6/SELECT +start\n"
-	    "C line fwd a7/NOOP +start\n"
-	    "C line fwd a8/UID FETCH +start\n"
-	    "C line fwd a8/SEARCH +start\n"
 	    "S line fwd a6/SELECT FLAGS\n"
 	    "S line fwd a6/SELECT EXISTS\n"
 	    "S line fwd * OK +unsol\n"
 	    "S line fwd a6/SELECT OK +done =selected\n"
+	    "C line fwd a7/NOOP +start\n"
+	    "C line fwd a8/UID FETCH +start\n"
+	    "C line fwd a8/SEARCH +start\n"
 	    "S line fwd a7/NOOP FETCH\n"
 	    "S line fwd a8/SEARCH SEARCH\n"
 	    "S line fwd a8/UID FETCH OK +done\n"
@@ -788,7 +788,9 @@ ATF_TC_BODY(states, tc)
 		SV("* OK [CAPABILITY IMAP4rev1 UNSELECT ENABLE] hi\r\n"),
 		CL("a1 SELECT INBOX\r\n"),
 		CL("a2 LOGIN u p\r\na3 SELECT INBOX\r\na4 FETCH 1 FLAGS\r\n"),
-		SV("a2 OK in\r\na3 OK [READ-ONLY] in\r\na4 OK fetched\r\n"),
+		SV("a2 OK in\r\n"),
+		SV("a3 OK [READ-ONLY] in\r\n"),
+		SV("a4 OK fetched\r\n"),
 		CL("a5 SELECT Nope\r\n"),
 		SV("a5 NO no such mailbox\r\n"),
 		CL("a6 FETCH 1 FLAGS\r\na7 EXAMINE INBOX\r\n"),
@@ -800,7 +802,8 @@ ATF_TC_BODY(states, tc)
 		   "b4 XFOO\r\n"),
 		SV("b1 OK enabled\r\n"),
 		CL("b5 EXAMINE INBOX\r\nb6 CLOSE\r\n"),
-		SV("b5 OK in\r\nb6 OK closed\r\n"),
+		SV("b5 OK in\r\n"),
+		SV("b6 OK closed\r\n"),
 		CL("b7 LOGOUT\r\n"),
 		SV("* BYE bye\r\nb7 OK out\r\n"),
 	};
@@ -811,10 +814,10 @@ ATF_TC_BODY(states, tc)
 	    "S line fwd * OK +greet +caps =not authenticated\n"
 	    "C line reply a1/SELECT +refused\n"
 	    "C line fwd a2/LOGIN +start\n"
-	    "C line fwd a3/SELECT +start\n"
-	    "C line fwd a4/FETCH +start\n"
 	    "S line fwd a2/LOGIN OK +done =authenticated\n"
+	    "C line fwd a3/SELECT +start\n"
 	    "S line fwd a3/SELECT OK +done =selected\n"
+	    "C line fwd a4/FETCH +start\n"
 	    "S line fwd a4/FETCH OK +done\n"
 	    "C line fwd a5/SELECT +start\n"
 	    "S line fwd a5/SELECT NO +done =authenticated\n"
@@ -830,8 +833,8 @@ ATF_TC_BODY(states, tc)
 	    "C line reply b4/XFOO +refused\n"
 	    "S line fwd b1/ENABLE OK +done\n"
 	    "C line fwd b5/EXAMINE +start\n"
-	    "C line fwd b6/CLOSE +start\n"
 	    "S line fwd b5/EXAMINE OK +done =selected\n"
+	    "C line fwd b6/CLOSE +start\n"
 	    "S line fwd b6/CLOSE OK +done =authenticated\n"
 	    "C line fwd b7/LOGOUT +start\n"
 	    "S line fwd b7/LOGOUT BYE =logout\n"
@@ -907,7 +910,6 @@ ATF_TC_BODY(malformed_answers, tc)
 		CL("a%1 NOOP\r\n"),
 		CL("c4 SELECT \"a\\x\"\r\n"),
 		CL("c5 FETCH 1 (((((((((((((((((FLAGS)))))))))))))))))\r\n"),
-		SV("a]1 OK noop\r\n"),
 		CL("c6 LOGIN {999999999999999999999999999999+}\r\n"),
 	};
 	struct run	 r;
@@ -921,11 +923,12 @@ ATF_TC_BODY(malformed_answers, tc)
 	    "c3 BAD Literal length out of range\r\n"
 	    "* BAD Missing tag\r\n"
 	    "* BAD Invalid tag\r\n"
+	    "* BAD Invalid tag\r\n"
 	    "c4 BAD Invalid escape in quoted string\r\n"
 	    "c5 BAD Lists nested too deep\r\n"
-	    "a]1 OK noop\r\n"
 	    "* BYE Literal length out of range\r\n");
-	EXPECT_STR(r.up.s, "a]1 NOOP\r\n");
+	/* a]1 too: Dovecot's tags cannot hold "]", so neither can ours */
+	EXPECT_STR(r.up.s, "");
 	ATF_REQUIRE(r.closed);
 	run_free(&r);
 }
