@@ -20,6 +20,9 @@ enum {
 	WAIT_STREAM_PLUS	/* streamed client {n+}, sent as {n}: drop */
 };
 
+/* imap_cmd.flags, beside IMAP_CMD_*: the upstream's "+" to this IDLE came. */
+#define CMD_CONT_SEEN	0x100
+
 /* Room in the hold buffer beyond a whole command and its literals. */
 #define HOLD_SLACK	64
 
@@ -899,6 +902,25 @@ static void
 server_cont(struct imap_session *s, struct imap_sev *sev)
 {
 	snprintf(sev->resp, sizeof(sev->resp), "+");
+	/*
+	 * The server sends its "+"s in the order it reads the commands: an
+	 * IDLE or AUTHENTICATE before the command whose literal we wait for
+	 * gets its "+" first.  IDLE's is passed and the wait goes on.  One
+	 * while AUTHENTICATE is unanswered is its challenge: the server took
+	 * the later command's line for its SASL response, and would take
+	 * that literal's octets for a command.
+	 */
+	if (s->wait != WAIT_NONE && s->idle != NULL && s->idle != s->upcmd &&
+	    !(s->idle->flags & CMD_CONT_SEEN)) {
+		s->idle->flags |= CMD_CONT_SEEN;
+		sev->cmd = s->idle;
+		return;
+	}
+	if (s->wait != WAIT_NONE && s->auth != NULL && s->auth != s->upcmd) {
+		close_session(s, sev, "Upstream read a command as a SASL "
+		    "response");
+		return;
+	}
 	sev->flags |= IMAP_SEVF_CONT;
 	switch (s->wait) {
 	case WAIT_OUT:
@@ -918,8 +940,10 @@ server_cont(struct imap_session *s, struct imap_sev *sev)
 	if (s->auth != NULL) {
 		sev->cmd = s->auth;
 		set_raw(s, 1);
-	} else if (s->idle != NULL)
+	} else if (s->idle != NULL) {
+		s->idle->flags |= CMD_CONT_SEEN;
 		sev->cmd = s->idle;
+	}
 	else
 		/* It waits for bytes nobody will send: we cannot follow. */
 		close_session(s, sev, "Upstream asked for data no command has");
