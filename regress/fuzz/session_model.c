@@ -297,13 +297,18 @@ static void
 owed_answer(struct sm *f, const uint8_t *tag, size_t len)
 {
 	size_t	 i;
+	int	 lost;
 
-	for (i = 0; i < f->nowed; i++)
-		if (!f->owed[i].answered && strlen(f->owed[i].tag) == len &&
-		    memcmp(f->owed[i].tag, tag, len) == 0) {
-			f->owed[i].answered = 1;
-			return;
-		}
+	/* a lost command's tag on a later one: the client cannot tell */
+	for (lost = 0; lost < 2; lost++)
+		for (i = 0; i < f->nowed; i++)
+			if (!f->owed[i].answered &&
+			    f->owed[i].lost == lost &&
+			    strlen(f->owed[i].tag) == len &&
+			    memcmp(f->owed[i].tag, tag, len) == 0) {
+				f->owed[i].answered = 1;
+				return;
+			}
 	/* (d) a tagged answer for a command the client never started */
 	CHECK(!"tagged answer to no command of the client");
 }
