@@ -910,16 +910,23 @@ server_cont(struct imap_session *s, struct imap_sev *sev)
 	 * the later command's line for its SASL response, and would take
 	 * that literal's octets for a command.
 	 */
-	if (s->wait != WAIT_NONE && s->idle != NULL && s->idle != s->upcmd &&
-	    !(s->idle->flags & CMD_CONT_SEEN)) {
-		s->idle->flags |= CMD_CONT_SEEN;
-		sev->cmd = s->idle;
-		return;
-	}
-	if (s->wait != WAIT_NONE && s->auth != NULL && s->auth != s->upcmd) {
-		close_session(s, sev, "Upstream read a command as a SASL "
-		    "response");
-		return;
+	if (s->wait != WAIT_NONE) {
+		struct imap_cmd	*c;
+
+		TAILQ_FOREACH(c, &s->inflight, entry) {
+			if (c == s->upcmd)
+				break;
+			if (c == s->auth) {
+				close_session(s, sev, "Upstream read a "
+				    "command as a SASL response");
+				return;
+			}
+			if (c == s->idle && !(c->flags & CMD_CONT_SEEN)) {
+				c->flags |= CMD_CONT_SEEN;
+				sev->cmd = c;
+				return;
+			}
+		}
 	}
 	sev->flags |= IMAP_SEVF_CONT;
 	switch (s->wait) {
