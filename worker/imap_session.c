@@ -119,9 +119,15 @@ cmd_remove(struct imap_session *s, struct imap_cmd *c)
 	s->ninflight--;
 	if (s->cur == c)
 		s->cur = NULL;
-	if (s->idle == c || s->auth == c) {
-		s->idle = s->auth = NULL;
+	/* one does not end the other: an IDLE refused, AUTHENTICATE on */
+	if (s->idle == c) {
+		s->idle = NULL;
 		set_raw(s, 0);
+	} else if (s->auth == c) {
+		s->auth = NULL;
+		/* raw lines while an IDLE is in flight are its DONE */
+		if (s->idle == NULL)
+			set_raw(s, 0);
 	}
 	if (s->starttls == c)
 		s->starttls = NULL;
