@@ -919,15 +919,19 @@ server_cont(struct imap_session *s, struct imap_sev *sev)
 	if (s->wait != WAIT_NONE) {
 		struct imap_cmd	*c;
 
+		/* not s->idle, s->auth: the last ones, an older may wait */
 		TAILQ_FOREACH(c, &s->inflight, entry) {
 			if (c == s->upcmd)
 				break;
-			if (c == s->auth) {
+			if (c->desc == NULL || !(c->flags & IMAP_CMD_SENT))
+				continue;
+			if (c->desc->flags & IMAP_CMDF_AUTHENTICATE) {
 				close_session(s, sev, "Upstream read a "
 				    "command as a SASL response");
 				return;
 			}
-			if (c == s->idle && !(c->flags & CMD_CONT_SEEN)) {
+			if ((c->desc->flags & IMAP_CMDF_IDLE) &&
+			    !(c->flags & CMD_CONT_SEEN)) {
 				c->flags |= CMD_CONT_SEEN;
 				sev->cmd = c;
 				return;
@@ -954,8 +958,17 @@ server_cont(struct imap_session *s, struct imap_sev *sev)
 		sev->cmd = s->auth;
 		set_raw(s, 1);
 	} else if (s->idle != NULL) {
-		s->idle->flags |= CMD_CONT_SEEN;
-		sev->cmd = s->idle;
+		struct imap_cmd	*c;
+
+		/* the oldest IDLE without its "+" (tags may repeat) */
+		TAILQ_FOREACH(c, &s->inflight, entry)
+			if (c->desc != NULL && (c->desc->flags &
+			    IMAP_CMDF_IDLE) && !(c->flags & CMD_CONT_SEEN))
+				break;
+		if (c == NULL)
+			c = s->idle;
+		c->flags |= CMD_CONT_SEEN;
+		sev->cmd = c;
 	}
 	else
 		/* It waits for bytes nobody will send: we cannot follow. */
