@@ -955,6 +955,16 @@ server_cont(struct imap_session *s, struct imap_sev *sev)
 	}
 	sev->flags &= ~IMAP_SEVF_CONT;
 	if (s->auth != NULL) {
+		/*
+		 * The server reads the next line as its SASL response: a
+		 * command the client sent behind AUTHENTICATE, gone upstream
+		 * or held to go, would be one thing to us, another to it.
+		 */
+		if (TAILQ_NEXT(s->auth, entry) != NULL) {
+			close_session(s, sev, "Upstream read a command as a "
+			    "SASL response");
+			return;
+		}
 		sev->cmd = s->auth;
 		set_raw(s, 1);
 	} else if (s->idle != NULL) {
