@@ -418,12 +418,15 @@ model_raw_mode(struct sm *f, int kind)
 	imap_parser_set_raw(&f->up, kind != 0);
 }
 
-/* A client line the server reads as a SASL response or DONE. */
+/*
+ * A client line the server reads as a SASL response or DONE; not valid:
+ * one its parser rejects (8-bit, a bare LF...), a failed SASL response.
+ */
 static void
-model_raw(struct sm *f, const struct imap_event *ev)
+model_raw(struct sm *f, const struct imap_event *ev, int valid)
 {
 	struct mcmd	*m;
-	size_t		 len = ev->rawlen;
+	size_t		 len = ev->raw != NULL ? ev->rawlen : 0;
 
 	if (f->expoff < f->nexp && !f->exp[f->expoff].raw) {
 		/* postern passed a command here; the server takes it as a
@@ -443,13 +446,13 @@ model_raw(struct sm *f, const struct imap_event *ev)
 	m = &f->mq[f->nmq - 1];
 	m->waiting = 0;
 	if (f->mraw == K_IDLE) {
-		MCHECK(f, len == 4 && strncasecmp((const char *)ev->raw,
+		MCHECK(f, valid && len == 4 && strncasecmp((const char *)ev->raw,
 		    "DONE", 4) == 0);
 		model_raw_mode(f, 0);
 		return;
 	}
 	model_raw_mode(f, 0);
-	if (len == 1 && ev->raw[0] == '*')
+	if (!valid || (len == 1 && ev->raw[0] == '*'))
 		m->status = "BAD";
 	else if (next_rand(&f->rs) % 3 == 0) {
 		/* another round trip: the next line is raw again */
@@ -474,7 +477,7 @@ model_line(struct sm *f, const struct imap_event *ev)
 		f->litwait = 0;
 	}
 	if (ev->seg == 0 && f->mraw) {
-		model_raw(f, ev);
+		model_raw(f, ev, 1);
 		return;
 	}
 	tok = imap_parser_tokens(&f->up, &ntok);
@@ -529,6 +532,16 @@ up_send(struct sm *f, const void *data, size_t len)
 		len -= n;
 		switch (ev.type) {
 		case IMAP_EV_ERROR:
+			/* the model cannot follow a stream it lost */
+			MCHECK(f, !ev.fatal);
+			if (ev.fatal) {
+				f->moff = 1;
+				break;
+			}
+			if (ev.seg == 0 && f->mraw) {
+				model_raw(f, &ev, 0);
+				break;
+			}
 			/*
 			 * The server could not parse what postern sent.  Only
 			 * a SASL line after the AUTHENTICATE race may be so:
