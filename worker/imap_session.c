@@ -20,6 +20,9 @@ enum {
 	WAIT_STREAM_PLUS	/* streamed client {n+}, sent as {n}: drop */
 };
 
+/* imap_cmd.flags, beside IMAP_CMD_*: the upstream's "+" to this IDLE came. */
+#define CMD_CONT_SEEN	0x100
+
 /* Room in the hold buffer beyond a whole command and its literals. */
 #define HOLD_SLACK	64
 
@@ -116,9 +119,15 @@ cmd_remove(struct imap_session *s, struct imap_cmd *c)
 	s->ninflight--;
 	if (s->cur == c)
 		s->cur = NULL;
-	if (s->idle == c || s->auth == c) {
-		s->idle = s->auth = NULL;
+	/* one does not end the other: an IDLE refused, AUTHENTICATE on */
+	if (s->idle == c) {
+		s->idle = NULL;
 		set_raw(s, 0);
+	} else if (s->auth == c) {
+		s->auth = NULL;
+		/* raw lines while an IDLE is in flight are its DONE */
+		if (s->idle == NULL)
+			set_raw(s, 0);
 	}
 	if (s->starttls == c)
 		s->starttls = NULL;
@@ -942,6 +951,36 @@ static void
 server_cont(struct imap_session *s, struct imap_sev *sev)
 {
 	snprintf(sev->resp, sizeof(sev->resp), "+");
+	/*
+	 * The server sends its "+"s in the order it reads the commands: an
+	 * IDLE or AUTHENTICATE before the command whose literal we wait for
+	 * gets its "+" first.  IDLE's is passed and the wait goes on.  One
+	 * while AUTHENTICATE is unanswered is its challenge: the server took
+	 * the later command's line for its SASL response, and would take
+	 * that literal's octets for a command.
+	 */
+	if (s->wait != WAIT_NONE) {
+		struct imap_cmd	*c;
+
+		/* not s->idle, s->auth: the last ones, an older may wait */
+		TAILQ_FOREACH(c, &s->inflight, entry) {
+			if (c == s->upcmd)
+				break;
+			if (c->desc == NULL || !(c->flags & IMAP_CMD_SENT))
+				continue;
+			if (c->desc->flags & IMAP_CMDF_AUTHENTICATE) {
+				close_session(s, sev, "Upstream read a "
+				    "command as a SASL response");
+				return;
+			}
+			if ((c->desc->flags & IMAP_CMDF_IDLE) &&
+			    !(c->flags & CMD_CONT_SEEN)) {
+				c->flags |= CMD_CONT_SEEN;
+				sev->cmd = c;
+				return;
+			}
+		}
+	}
 	sev->flags |= IMAP_SEVF_CONT;
 	switch (s->wait) {
 	case WAIT_OUT:
@@ -959,10 +998,31 @@ server_cont(struct imap_session *s, struct imap_sev *sev)
 	}
 	sev->flags &= ~IMAP_SEVF_CONT;
 	if (s->auth != NULL) {
+		/*
+		 * The server reads the next line as its SASL response: a
+		 * command the client sent behind AUTHENTICATE, gone upstream
+		 * or held to go, would be one thing to us, another to it.
+		 */
+		if (TAILQ_NEXT(s->auth, entry) != NULL) {
+			close_session(s, sev, "Upstream read a command as a "
+			    "SASL response");
+			return;
+		}
 		sev->cmd = s->auth;
 		set_raw(s, 1);
-	} else if (s->idle != NULL)
-		sev->cmd = s->idle;
+	} else if (s->idle != NULL) {
+		struct imap_cmd	*c;
+
+		/* the oldest IDLE without its "+" (tags may repeat) */
+		TAILQ_FOREACH(c, &s->inflight, entry)
+			if (c->desc != NULL && (c->desc->flags &
+			    IMAP_CMDF_IDLE) && !(c->flags & CMD_CONT_SEEN))
+				break;
+		if (c == NULL)
+			c = s->idle;
+		c->flags |= CMD_CONT_SEEN;
+		sev->cmd = c;
+	}
 	else
 		/* It waits for bytes nobody will send: we cannot follow. */
 		close_session(s, sev, "Upstream asked for data no command has");

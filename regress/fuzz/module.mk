@@ -9,7 +9,7 @@
 #   obj-fuzz/regress/fuzz/fuzz_imap_server CRASHFILE   replay a reproducer
 #
 # A harness is regress/fuzz/<name>.c plus FUZZ_COMMON_SRCS, linked with the
-# engine; its seeds are FUZZ_CORPUS_<name>.  The work corpus grows in
+# engine (objects first, then the archive, whatever rule added them); its seeds are FUZZ_CORPUS_<name>.  The work corpus grows in
 # $(FUZZ_OBJ)/corpus/<name> across runs; crashes land in
 # $(FUZZ_OBJ)/artifacts/.  libFuzzer exits non-zero on a crash, a leak, a
 # timeout or the RSS limit, and so does `make fuzz`.
@@ -32,6 +32,10 @@ FUZZ_DICT	:= regress/fuzz/imap.dict
 # are linked into it beside the engine.
 FUZZ_TARGETS	+= fuzz_rules
 FUZZ_CORPUS_fuzz_rules := regress/fuzz/corpus/rules
+# The session harness's checks live in session_model.c, shared with the
+# corpus replay of `make check` (regress/imap/session_replay_test.c).
+$(FUZZ_OBJ)/regress/fuzz/fuzz_imap_session: \
+    $(FUZZ_OBJ)/regress/fuzz/session_model.o
 $(FUZZ_OBJ)/regress/fuzz/fuzz_rules: $(patsubst %.c,$(FUZZ_OBJ)/%.o,\
     $(filter policyd/rules_%.c,$(LIB_SRCS)))
 
@@ -57,7 +61,8 @@ $(FUZZ_ENGINE): $(FUZZ_ENGINE_SRCS:%.c=$(FUZZ_OBJ)/%.o)
 define fuzz_rule
 $(FUZZ_OBJ)/regress/fuzz/$(1): $(FUZZ_OBJ)/regress/fuzz/$(1).o \
     $(FUZZ_COMMON_SRCS:%.c=$(FUZZ_OBJ)/%.o) $(FUZZ_ENGINE)
-	$$(FUZZ_CC) $$(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$^ $$(LIBS)
+	$$(FUZZ_CC) $$(FUZZ_SAN) -fsanitize=fuzzer -o $$@ \
+	    $$(filter %.o,$$^) $$(filter %.a,$$^) $$(LIBS)
 
 .PHONY: fuzz-$(1)
 fuzz-$(1): $(FUZZ_OBJ)/regress/fuzz/$(1)
@@ -90,3 +95,7 @@ fuzz-build: $(FUZZ_OBJ)/regress/fuzz/fuzz_pop3_session
 fuzz: fuzz-fuzz_pop3_session
 # The worker's headers include the rule language's (rules.h, via verdict.h).
 FUZZ_CFLAGS += -Ipolicyd
+# The corpus replay of `make check` builds session_model.c in (it includes
+# it) and reads the corpus from the source tree.
+$(OBJ)/regress/imap/session_replay_test.o: ALL_CFLAGS += -Iregress/fuzz \
+	-DSESSION_CORPUS=\"$(abspath regress/fuzz/corpus/session)\"
