@@ -73,8 +73,12 @@
  * the next client line is a SASL response: base64, empty (SCRAM's last
  * step) or "*" (cancel) is forwarded (IMAP_SEVF_SASL); anything else is
  * replaced by "*" upstream (IMAP_ACT_SUBST), so no server can take it for
- * a command.  Before the "+" client lines are commands (SASL-IR with a
- * command pipelined behind it).  From the end of an IDLE command on, the
+ * a command.  Nothing behind an AUTHENTICATE is read as a command
+ * before its answer (the commands behind a state change wait, see
+ * imap_session_want_client()), so a line the client pipelined after a
+ * SASL-IR is, after a "+", read as the SASL response, as the server
+ * reads it; a "+" that finds a command of the client's behind the
+ * AUTHENTICATE anyway ends the session.  From the end of an IDLE command on, the
  * next client line must be DONE (any case); anything else is dropped and
  * DONE sent upstream in its place, which ends the IDLE as Dovecot does
  * (its answer to a tagged line during IDLE is "BAD Expected DONE" and the
@@ -243,7 +247,13 @@ void	 imap_session_outbox_sent(struct imap_session *, size_t);
  */
 int	 imap_session_literal(const struct imap_session *, unsigned int,
 	    const uint8_t **, size_t *);
-/* May the relay read and feed client bytes now? */
+/*
+ * May the relay read and feed client bytes now?  Not while a held command
+ * goes upstream or a literal waits for its "+", and not while a command
+ * that changes the state (LOGIN, AUTHENTICATE, SELECT, EXAMINE, CLOSE,
+ * UNSELECT, UNAUTHENTICATE) waits for its answer: the next command is
+ * checked in the state the server runs it in.
+ */
 int	 imap_session_want_client(const struct imap_session *);
 /* TLS is up on both legs: forget what the upstream said before it. */
 void	 imap_session_tls_done(struct imap_session *);
