@@ -331,8 +331,11 @@ check_token(struct run *r, const struct imap_token *t)
 		CHECK(imap_tok_is(t, "NIL"));
 		break;
 	case IMAP_TOK_SECTION:
-		CHECK(memchr(t->p, '[', t->len) != NULL);
-		CHECK(memchr(t->p, ']', t->len) != NULL);
+		/* a literal field name splits a section in parts */
+		if (!(t->flags & IMAP_TOKF_SECT_CONT))
+			CHECK(memchr(t->p, '[', t->len) != NULL);
+		if (!(t->flags & IMAP_TOKF_SECT_OPEN))
+			CHECK(memchr(t->p, ']', t->len) != NULL);
 		break;
 	case IMAP_TOK_CODE_BEGIN:
 		CHECK(off >= 1 && t->p[-1] == '[');
