@@ -39,6 +39,8 @@ imap_policy_init(struct imap_policy *pol, struct policy_client *pc,
     int timeout_ms, const struct worker_session *ws, size_t linemax)
 {
 	memset(pol, 0, sizeof(*pol));
+	/* a rewritten line may be as long as a line the client may send */
+	pol->linemax = linemax;
 	imap_args_init(&pol->args);
 	buf_init(&pol->held, linemax + HOLD_LIT_MAX);
 	pol->state = IMAP_ST_GREETING;
@@ -178,7 +180,7 @@ rewrite(struct imap_policy *pol, const struct imap_sev *sev,
 	const struct imap_args	*a = &pol->args;
 	char			*line;
 	const struct rules_arg	*last;
-	size_t			 max = 8192;
+	size_t			 max = pol->linemax;
 	int			 n;
 
 	/*

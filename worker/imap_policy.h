@@ -55,6 +55,7 @@ struct imap_policy {
 
 	char			 name[POLICY_STR_MAX];
 	enum imap_state		 state;
+	size_t			 linemax;	/* of a rewritten line */
 };
 
 int	 imap_policy_init(struct imap_policy *, struct policy_client *,

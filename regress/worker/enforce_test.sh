@@ -95,6 +95,10 @@ EOF2
 	    $PYTHON "$CONV" $PORT "$LOGIN" 'b SELECT INBOX'
 	atf_check -o match:'^b NO \[CANNOT\] Rewrite failed' \
 	    $PYTHON "$CONV" $PORT "$LOGIN" 'b SELECT {5}|INBOX'
+	# a rewritten line as long as the client's may be (9000 bytes here)
+	long=$(printf '%09000d' 0)
+	atf_check -o not-match:'CANNOT' -o match:'^b (NO|BAD)' \
+	    $PYTHON "$CONV" $PORT "$LOGIN" "b SELECT X$long"
 	atf_check -o match:'^b NO \[CANNOT\] Rewrite failed' \
 	    $PYTHON "$CONV" $PORT "$LOGIN" 'b STATUS {5}|INBOX (UIDNEXT)'
 	no_deaths
