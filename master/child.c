@@ -47,6 +47,35 @@ child_path(const char *prog, const char *worker, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+#ifndef __has_feature
+#define __has_feature(x)	0
+#endif
+
+char **
+child_envp(void)
+{
+	static char	*envp[4];
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+	/* Their suppressions and halt_on_error decide what a test sees. */
+	static const char *const keep[] = {
+		"ASAN_OPTIONS=", "LSAN_OPTIONS=", "UBSAN_OPTIONS="
+	};
+	extern char	**environ;
+	char		**e;
+	size_t		 i, n = 0;
+
+	for (e = environ; *e != NULL && n < sizeof(keep) / sizeof(keep[0]);
+	    e++)
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (strncmp(*e, keep[i], strlen(keep[i])) == 0) {
+				envp[n++] = *e;
+				break;
+			}
+	envp[n] = NULL;
+#endif
+	return envp;
+}
+
 static void
 close_chan(struct child *c)
 {
@@ -77,7 +106,7 @@ child_exec(const struct child *c, int chan, int other)
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 	close_range((unsigned int)c->chanfd + 1, ~0U, 0);
-	execv(c->path, argv);
+	execve(c->path, argv, child_envp());
 	dprintf(STDERR_FILENO, "%s: exec %s: %s\n", c->prog, c->path,
 	    strerror(errno));
 	_exit(127);

@@ -36,6 +36,14 @@ struct child {
 	int64_t		 next_start;	/* ms; 0 now */
 };
 
+/*
+ * The environment every child of posternd is exec'd with, called in the
+ * forked child: nothing of posternd's.  Whoever started posternd chose
+ * that environment, not the children's needs; none of them reads a
+ * variable, and one inherited could change how a library behaves inside
+ * the sandbox.  A sanitizer build keeps only the sanitizers' options.
+ */
+char	**child_envp(void);
 /* prog next to the worker: DIR/prog.  0, or -1 if it does not fit. */
 int	 child_path(const char *prog, const char *worker, char *, size_t);
 /* The program's path, next to the worker; fatal if it does not fit. */

@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "audit_files.h"
+#include "child.h"
 #include "log.h"
 #include "msg.h"
 #include "policyd_child.h"
@@ -435,7 +436,7 @@ worker_exec(int chan, int other)
 	rl.rlim_cur = rl.rlim_max = (rlim_t)audit_files_max_size();
 	if (setrlimit(RLIMIT_FSIZE, &rl) == -1)
 		_exit(126);
-	execv(worker_path, argv);
+	execve(worker_path, argv, child_envp());
 	dprintf(STDERR_FILENO, "postern-worker: exec %s: %s\n", worker_path,
 	    strerror(errno));
 	_exit(127);

@@ -261,8 +261,13 @@ sandbox_policyd_load(void)
 		sandbox_free(sb);
 		return -1;
 	}
-	if (getenv("POSTERN_SANDBOX_DEBUG") != NULL)
-		sandbox_debug(sb);
+#ifdef POSTERN_SANDBOX_DEBUG
+	/*
+	 * Chosen when building (make SANDBOX_DEBUG=1), never at run time,
+	 * so nothing a child inherits can turn its filter's kill off.
+	 */
+	sandbox_debug(sb);
+#endif
 	return sandbox_load(sb);
 }
 

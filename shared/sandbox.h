@@ -60,7 +60,8 @@ int		 sandbox_allow(struct sandbox *, int)
  * Debugging a missing syscall: instead of killing, a forbidden call
  * prints "sandbox: syscall N not allowed" on stderr and fails with ENOSYS
  * (x86_64; elsewhere the kernel logs it and lets it through).  Never in
- * production: the filter then stops nothing.
+ * production: the filter then stops nothing.  The daemons call it only
+ * when built with make SANDBOX_DEBUG=1 (-DPOSTERN_SANDBOX_DEBUG).
  */
 void		 sandbox_debug(struct sandbox *);
 /* Install the filter on this process for good, and free sb either way. */

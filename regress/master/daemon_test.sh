@@ -40,7 +40,8 @@ session_head()
 {
 	common_head
 	atf_set descr "a client logs in to Dovecot through posternd; the" \
-	    "worker is nobody, chrooted, filtered; the master logs the session"
+	    "worker is nobody, chrooted, filtered, without posternd's" \
+	    "environment; the master logs the session"
 }
 session_body()
 {
@@ -48,9 +49,13 @@ session_body()
 	. "$PWD/dv/ports"
 	p=$(free_port)
 	conf $p $IMAP_PORT
-	start
+	POSTERN_LEAK_PROBE=leaked start
 	wait_log "^posternd: worker slot 0 pid [0-9]+ ready$"
 	wpid=$(sed -nE 's/^posternd: worker slot 0 pid ([0-9]+) ready$/\1/p' log)
+	# posternd's environment stops at posternd.
+	atf_check -o inline:"1\n" grep -ac POSTERN_LEAK_PROBE=leaked \
+	    /proc/$(cat pid)/environ
+	atf_check -s exit:1 grep -a POSTERN_LEAK_PROBE /proc/$wpid/environ
 	atf_check -o match:"^Uid:	65534	65534	65534	65534$" \
 	    grep "^Uid:" /proc/$wpid/status
 	atf_check -o inline:"$PWD/empty\n" readlink /proc/$wpid/root

@@ -4,7 +4,7 @@
 # proxy: it greets each client with what it was given, so a test can see
 # which worker got which session and whether the upstream socket works.
 #
-# FAKE_MODE (environment, inherited through posternd):
+# FAKE_MODE (environment, set by the wrapper pool_test.sh names as worker):
 #   ok       greet, close, report the session ended; repeat
 #   hold     greet, then keep the session until MSG_W_SHUTDOWN and send
 #            "* BYE <text>" to the client

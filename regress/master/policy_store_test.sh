@@ -36,18 +36,23 @@ policyd_head()
 	atf_set require.user root
 	atf_set require.progs "$PYTHON"
 	atf_set timeout 60
-	atf_set descr "posternd starts policyd confined in the store, gives" \
-	    "each worker a channel to it, and restarts it when it dies"
+	atf_set descr "posternd starts policyd confined in the store and" \
+	    "without its own environment, gives each worker a channel to" \
+	    "it, and restarts it when it dies"
 }
 policyd_body()
 {
 	conf $(free_port)
 	atf_check -o match:"^policy store \"$PWD/store\"$" \
 	    "$POSTERND" -n -v -f postern.conf
-	start
+	POSTERN_LEAK_PROBE=leaked start
 	wait_log "^posternd: policyd pid [0-9]+ ready$"
 	wait_log "^posternd: worker slot [01] pid [0-9]+ ready$" 2
 	pd=$(policyd_pid)
+	# posternd's environment stops at posternd.
+	atf_check -o inline:"1\n" grep -ac POSTERN_LEAK_PROBE=leaked \
+	    /proc/$(cat pid)/environ
+	atf_check -s exit:1 grep -a POSTERN_LEAK_PROBE /proc/$pd/environ
 	atf_check -o match:"^Seccomp:	2$" grep "^Seccomp:" /proc/$pd/status
 	atf_check -o match:"^Uid:	65534	65534	65534	65534$" \
 	    grep "^Uid:" /proc/$pd/status

@@ -15,11 +15,29 @@ conf()
 	cat > postern.conf <<EOF
 user nobody
 chroot "$PWD/empty"
-worker "$FAKE"
+worker "$PWD/fakeworker"
 timeout start 3 drain 2
 $3
 listen on 127.0.0.1 port $1 imap name t1 upstream 127.0.0.1 port $2
 EOF
+	fake_worker
+}
+
+# fake_worker: ./fakeworker, the worker conf names, runs $FAKE with
+# FAKE_MODE (ok if unset) set: posternd passes its workers no environment.
+fake_worker()
+{
+	printf '#!/bin/sh\nFAKE_MODE=%s exec %s\n' "${FAKE_MODE:-ok}" \
+	    "$FAKE" > fakeworker
+	chmod 755 fakeworker
+}
+
+# start [flags]: daemon_lib's, with the worker in FAKE_MODE.
+start()
+{
+	fake_worker
+	"$POSTERND" -d -v -f postern.conf "$@" > log 2>&1 &
+	echo $! > pid
 }
 
 common_head()

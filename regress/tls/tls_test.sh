@@ -283,14 +283,16 @@ key_isolation_head()
 {
 	common_head
 	atf_set descr "while TLS sessions run, no worker's memory holds a" \
-	    "private key's DER, primes, exponent or scalar; keyd's does"
+	    "private key's DER, primes, exponent or scalar; keyd's does;" \
+	    "neither has posternd's environment"
 }
 key_isolation_body()
 {
 	dovecot
 	PORT=$(free_port)
-	setup "listen on 127.0.0.1 port $PORT imap name imaps tls implicit \
-	    $(certlines ec rsa) upstream 127.0.0.1 port $IMAP_PORT" 1
+	POSTERN_LEAK_PROBE=leaked setup "listen on 127.0.0.1 port $PORT imap \
+	    name imaps tls implicit $(certlines ec rsa) upstream 127.0.0.1 \
+	    port $IMAP_PORT" 1
 	$PYTHON "$DRIVE" secrets rsa.key > rsa.sec || atf_fail "rsa secrets"
 	$PYTHON "$DRIVE" secrets ec.key > ec.sec || atf_fail "ec secrets"
 	touch hold.rsa hold.ec
@@ -305,6 +307,12 @@ key_isolation_body()
 	workers=$(pgrep -P "$master" -x postern-worker)
 	[ -n "$keyd" ] || atf_fail "no keyd"
 	[ $(echo $workers | wc -w) -ge 2 ] || atf_fail "workers: $workers"
+	# posternd's environment stops at posternd.
+	atf_check -o inline:"1\n" grep -ac POSTERN_LEAK_PROBE=leaked \
+	    /proc/$master/environ
+	for p in $keyd $workers; do
+		atf_check -s exit:1 grep -a POSTERN_LEAK_PROBE /proc/$p/environ
+	done
 	for w in $workers; do
 		atf_check -o inline:"0\n" $PYTHON "$DRIVE" memscan $w rsa.sec
 		atf_check -o inline:"0\n" $PYTHON "$DRIVE" memscan $w ec.sec
