@@ -44,10 +44,12 @@
 
 #include <stdint.h>
 
+#include "proto.h"
+
 /* The worker finds its channel to the master here (as OpenSMTPD does). */
 #define WORKER_CHAN_FD		3
 
-/* Message types of this channel; proto.h keeps below 100. */
+/* Message types of this channel: 100-199 (proto.h). */
 enum worker_msg_type {
 	MSG_W_CONFIG = 100,	/* master -> worker: struct worker_config */
 	MSG_W_SESSION = 101,	/* master -> worker: struct worker_session, fd */
@@ -62,6 +64,18 @@ enum worker_msg_type {
 	MSG_W_TLS = 123,	/* master -> worker: proto_tls.h */
 	MSG_W_TLS_CERT = 124,	/* master -> worker: proto_tls.h */
 };
+
+MSG_RANGE_CHECK(MSG_W_CONFIG, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_SESSION, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_UPSTREAM, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_SHUTDOWN, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_SESSION_END, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_AUDIT_ANCHOR, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_POLICYD, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_AUDIT, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_KEYHOLDER, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_TLS, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_TLS_CERT, MSG_BASE_WORKER);
 
 #define WORKER_NAME_MAX		32	/* listener name, with its NUL */
 #define WORKER_ADDR_MAX		64	/* numeric host, with its NUL */
