@@ -241,7 +241,7 @@ worker_stop(struct worker *w, const char *text)
 	} else if (w->chan.fd != -1) {
 		memset(&sd, 0, sizeof(sd));
 		snprintf(sd.text, sizeof(sd.text), "%s", text);
-		if (msg_compose(&w->chan, MSG_W_SHUTDOWN, 0, -1, &sd,
+		if (msg_compose(&w->chan, MSG_SHUTDOWN, 0, -1, &sd,
 		    sizeof(sd)) == -1)
 			worker_fail(w, "queue shutdown");
 	}

@@ -53,8 +53,9 @@ enum msg_type {
 	MSG_READY = 2,
 
 	/*
-	 * parent -> child: finish what is under way and exit.  Empty body.
-	 * No fd.
+	 * parent -> child: finish what is under way and exit.  Empty body,
+	 * but to a worker struct worker_shutdown (proto_worker.h): the
+	 * text of the BYE its client gets.  No fd.
 	 */
 	MSG_SHUTDOWN = 3,
 };

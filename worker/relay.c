@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "log.h"
 #include "msg.h"
+#include "proto.h"
 #include "proto_worker.h"
 #include "relay.h"
 #include "audit.h"
@@ -544,7 +545,7 @@ chan_read(struct relay *r)
 		}
 		if (m.fd != -1)
 			close(m.fd);
-		if (m.hdr.type != MSG_W_SHUTDOWN || m.len != sizeof(sd) ||
+		if (m.hdr.type != MSG_SHUTDOWN || m.len != sizeof(sd) ||
 		    m.fd != -1 || memchr(m.body, '\0', m.len) == NULL) {
 			log_warnx("master sent type %u, %zu bytes, during a "
 			    "session", m.hdr.type, m.len);
