@@ -19,19 +19,11 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "clock.h"
 #include "log.h"
 #include "proto.h"
 
 #define RESTART_MAX_MS	30000
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 child_path(const char *prog, const char *worker, char *out, size_t len)

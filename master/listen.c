@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "listen.h"
+#include "clock.h"
 #include "log.h"
 #include "pool.h"
 #include "proto_worker.h"
@@ -31,15 +32,6 @@ static void	sockaddr_text(const struct sockaddr_storage *, socklen_t,
 
 static uint64_t	 next_session;
 static int64_t	 paused_until;	/* CLOCK_MONOTONIC ms */
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 listeners_paused(void)

@@ -27,6 +27,7 @@
 
 #include "audit_files.h"
 #include "child.h"
+#include "clock.h"
 #include "log.h"
 #include "msg.h"
 #include "policyd_child.h"
@@ -93,7 +94,6 @@ static size_t		 nslots;
 static struct worker	**polled;	/* who pool_pollfds() put where */
 static size_t		 npolled, polledsz;
 
-static int64_t		 now_ms(void);
 static int		 slot_get(void);
 static void		 worker_spawn(struct pool *);
 static void		 worker_exec(int, int) __attribute__((noreturn));
@@ -107,15 +107,6 @@ static void		 worker_free(struct worker *);
 static void		 pool_failed(struct pool *);
 static void		 pool_counts(const struct pool *, unsigned int *,
 			    unsigned int *, unsigned int *);
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 pool_init(const char *path, int verbose)
@@ -251,7 +242,7 @@ worker_stop(struct worker *w, const char *text)
 	} else if (w->chan.fd != -1) {
 		memset(&sd, 0, sizeof(sd));
 		snprintf(sd.text, sizeof(sd.text), "%s", text);
-		if (msg_compose(&w->chan, MSG_W_SHUTDOWN, 0, -1, &sd,
+		if (msg_compose(&w->chan, MSG_SHUTDOWN, 0, -1, &sd,
 		    sizeof(sd)) == -1)
 			worker_fail(w, "queue shutdown");
 	}

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "audit_files.h"
+#include "clock.h"
 #include "listen.h"
 #include "log.h"
 #include "parse.h"
@@ -59,22 +60,12 @@ static void		 signals_handle(void);
 static void		 reload(void);
 static void		 stop(void);
 static void		 event_loop(void);
-static int64_t		 now_ms(void);
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: posternd [-dnv] [-f file] [-w worker]\n");
 	exit(1);
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const char *

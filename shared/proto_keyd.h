@@ -28,15 +28,30 @@
 
 #include <stdint.h>
 
+#include "proto.h"
+
 #define KEYD_CHAN_FD		3
 
+/*
+ * Message types of these channels: 300-399 (proto.h).  They were 200-211
+ * until issue 16, the numbers of proto_policy.h too: the one exception to
+ * proto.h's rule that a number never changes.  A keyd and a posternd or
+ * worker from builds either side of that change do not understand each
+ * other, so an upgrade across it restarts the whole daemon.
+ */
 enum keyd_msg_type {
-	MSG_K_CONFIG = 200,
-	MSG_K_KEY = 201,
-	MSG_K_WORKER = 202,
-	MSG_K_REQUEST = 210,
-	MSG_K_ANSWER = 211,
+	MSG_K_CONFIG = 300,
+	MSG_K_KEY = 301,
+	MSG_K_WORKER = 302,
+	MSG_K_REQUEST = 310,
+	MSG_K_ANSWER = 311,
 };
+
+MSG_RANGE_CHECK(MSG_K_CONFIG, MSG_BASE_KEYD);
+MSG_RANGE_CHECK(MSG_K_KEY, MSG_BASE_KEYD);
+MSG_RANGE_CHECK(MSG_K_WORKER, MSG_BASE_KEYD);
+MSG_RANGE_CHECK(MSG_K_REQUEST, MSG_BASE_KEYD);
+MSG_RANGE_CHECK(MSG_K_ANSWER, MSG_BASE_KEYD);
 
 #define KEYD_KEYS_MAX		64
 #define KEYD_PATH_MAX		256

@@ -37,11 +37,12 @@
 #include <stdint.h>
 
 #include "msg.h"
+#include "proto.h"
 #include "proto_worker.h"
 
 #define POLICYD_CHAN_FD		3
 
-/* proto.h keeps below 100, proto_worker.h 100-199. */
+/* Message types of these channels: 200-299 (proto.h). */
 enum policy_msg_type {
 	MSG_P_CONFIG = 200,	/* master -> policyd: struct policyd_config */
 	MSG_P_WORKER = 201,	/* master -> policyd: policyd_worker, fd */
@@ -49,6 +50,12 @@ enum policy_msg_type {
 	MSG_P_QUERY = 211,	/* worker -> policyd: policy_query... */
 	MSG_P_VERDICT = 212,	/* policyd -> worker: policy_verdict... */
 };
+
+MSG_RANGE_CHECK(MSG_P_CONFIG, MSG_BASE_POLICY);
+MSG_RANGE_CHECK(MSG_P_WORKER, MSG_BASE_POLICY);
+MSG_RANGE_CHECK(MSG_P_HELLO, MSG_BASE_POLICY);
+MSG_RANGE_CHECK(MSG_P_QUERY, MSG_BASE_POLICY);
+MSG_RANGE_CHECK(MSG_P_VERDICT, MSG_BASE_POLICY);
 
 #define POLICYD_PATH_MAX	256	/* store directory, with its NUL */
 

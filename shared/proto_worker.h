@@ -31,10 +31,11 @@
  *                                      every 64 records, before each
  *                                      MSG_W_SESSION_END and when a
  *                                      rotation ends a segment
- *   master -> worker  MSG_W_SHUTDOWN   any time after MSG_READY
+ *   master -> worker  MSG_SHUTDOWN     (proto.h) + struct worker_shutdown,
+ *                                      any time after MSG_READY
  *
  * A worker that reaches its session quota is not told anything: the master
- * sends it MSG_W_SHUTDOWN while it is idle and starts a fresh one.  End of
+ * sends it MSG_SHUTDOWN while it is idle and starts a fresh one.  End of
  * file on the channel means the master is gone: the worker closes its
  * session, if any, and exits at once.  A worker serves one listener (so one
  * protocol) for its whole life.
@@ -44,15 +45,17 @@
 
 #include <stdint.h>
 
+#include "proto.h"
+
 /* The worker finds its channel to the master here (as OpenSMTPD does). */
 #define WORKER_CHAN_FD		3
 
-/* Message types of this channel; proto.h keeps below 100. */
+/* Message types of this channel: 100-199 (proto.h). */
 enum worker_msg_type {
 	MSG_W_CONFIG = 100,	/* master -> worker: struct worker_config */
 	MSG_W_SESSION = 101,	/* master -> worker: struct worker_session, fd */
 	MSG_W_UPSTREAM = 102,	/* master -> worker: struct worker_upstream, fd */
-	MSG_W_SHUTDOWN = 103,	/* master -> worker: struct worker_shutdown */
+	/* 103 was MSG_W_SHUTDOWN, now MSG_SHUTDOWN: never to be reused. */
 	MSG_W_SESSION_END = 110, /* worker -> master: struct worker_session_end */
 	MSG_W_AUDIT_ANCHOR = 115, /* worker -> master: struct worker_audit_anchor */
 	/* Reserved for what comes later; each will carry one descriptor. */
@@ -62,6 +65,17 @@ enum worker_msg_type {
 	MSG_W_TLS = 123,	/* master -> worker: proto_tls.h */
 	MSG_W_TLS_CERT = 124,	/* master -> worker: proto_tls.h */
 };
+
+MSG_RANGE_CHECK(MSG_W_CONFIG, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_SESSION, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_UPSTREAM, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_SESSION_END, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_AUDIT_ANCHOR, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_POLICYD, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_AUDIT, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_KEYHOLDER, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_TLS, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_TLS_CERT, MSG_BASE_WORKER);
 
 #define WORKER_NAME_MAX		32	/* listener name, with its NUL */
 #define WORKER_ADDR_MAX		64	/* numeric host, with its NUL */

@@ -23,8 +23,10 @@
 #include "imap_relay.h"
 #include "pop3_relay.h"
 #include "imap_limits.h"
+#include "clock.h"
 #include "log.h"
 #include "msg.h"
+#include "proto.h"
 #include "proto_worker.h"
 #include "relay.h"
 #include "audit.h"
@@ -73,7 +75,6 @@ struct relay {
 	char				 up_greeting[300];	/* after STARTTLS */
 };
 
-static int64_t	 now_ms(void);
 static void	 side_init(struct side *, int, size_t);
 static void	 side_free(struct side *);
 static int	 side_want_read(const struct relay *, enum relay_side);
@@ -92,15 +93,6 @@ static ssize_t	 side_send(struct side *, const void *, size_t);
 static ssize_t	 tls_read_more(struct side *, uint8_t *);
 static int	 tls_pending(const struct relay *);
 static int	 upstream_prelude(struct relay *);
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 side_init(struct side *s, int fd, size_t outmax)
@@ -553,7 +545,7 @@ chan_read(struct relay *r)
 		}
 		if (m.fd != -1)
 			close(m.fd);
-		if (m.hdr.type != MSG_W_SHUTDOWN || m.len != sizeof(sd) ||
+		if (m.hdr.type != MSG_SHUTDOWN || m.len != sizeof(sd) ||
 		    m.fd != -1 || memchr(m.body, '\0', m.len) == NULL) {
 			log_warnx("master sent type %u, %zu bytes, during a "
 			    "session", m.hdr.type, m.len);

@@ -54,7 +54,7 @@ struct worker_env {
  * Runs one session to its end: both sockets closed, MSG_W_SESSION_END
  * queued on chan.  client is the client socket, upstream the upstream
  * socket or -1 with uperr its connect error.  Returns 0, or -1 when the
- * worker must exit (EOF or an error on chan, MSG_W_SHUTDOWN).
+ * worker must exit (EOF or an error on chan, MSG_SHUTDOWN).
  */
 int	 relay_run(const struct worker_config *, const struct worker_env *,
 	    struct msgchan *chan, const struct worker_session *, int client,

@@ -25,6 +25,7 @@
 #include <openssl/x509v3.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "log.h"
 #include "proto_keyd.h"
 #include "tls.h"
@@ -53,15 +54,6 @@ ssl_error(void)
 		return "unknown error";
 	s = ERR_reason_error_string(e);
 	return s != NULL ? s : "unknown error";
-}
-
-int64_t
-tls_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 const struct worker_tls *
@@ -438,7 +430,7 @@ tls_wait(int fd, short events, int64_t deadline, uint64_t id)
 	int64_t		 now;
 
 	for (;;) {
-		if ((now = tls_now_ms()) >= deadline)
+		if ((now = now_ms()) >= deadline)
 			return 1;
 		pfd[0].fd = fd;
 		pfd[0].events = events;

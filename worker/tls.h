@@ -68,6 +68,5 @@ int	 tls_wait(int fd, short events, int64_t deadline, uint64_t id);
 void	 tls_describe(SSL *, const char **version, const char **cipher,
 	    const char **sni);
 void	 tls_free(SSL *);
-int64_t	 tls_now_ms(void);
 
 #endif

@@ -243,7 +243,7 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 					goto bad;
 				}
 				continue;
-			case MSG_W_SHUTDOWN:
+			case MSG_SHUTDOWN:
 				if (m.fd != -1 || m.len !=
 				    sizeof(struct worker_shutdown))
 					goto bad;

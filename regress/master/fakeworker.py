@@ -6,7 +6,7 @@
 #
 # FAKE_MODE (environment, set by the wrapper pool_test.sh names as worker):
 #   ok       greet, close, report the session ended; repeat
-#   hold     greet, then keep the session until MSG_W_SHUTDOWN and send
+#   hold     greet, then keep the session until MSG_SHUTDOWN and send
 #            "* BYE <text>" to the client
 #   sigsys   kill itself with SIGSYS right after MSG_READY
 #   noready  never send MSG_READY
@@ -17,8 +17,8 @@ import socket
 import struct
 import sys
 
-MSG_LOG, MSG_READY = 1, 2
-MSG_W_CONFIG, MSG_W_SESSION, MSG_W_UPSTREAM, MSG_W_SHUTDOWN = 100, 101, 102, 103
+MSG_LOG, MSG_READY, MSG_SHUTDOWN = 1, 2, 3
+MSG_W_CONFIG, MSG_W_SESSION, MSG_W_UPSTREAM = 100, 101, 102
 MSG_W_TLS = 123
 MSG_W_SESSION_END = 110
 HDR = struct.Struct("=5I")		# type, len, flags, peerid, pid
@@ -100,8 +100,8 @@ send(MSG_READY)
 if mode == "sigsys":
 	os.kill(os.getpid(), signal.SIGSYS)
 while True:
-	kind, body, fd = get([MSG_W_SESSION, MSG_W_SHUTDOWN])
-	if kind == MSG_W_SHUTDOWN:
+	kind, body, fd = get([MSG_W_SESSION, MSG_SHUTDOWN])
+	if kind == MSG_SHUTDOWN:
 		os._exit(0)
 	s = SESSION.unpack(body)
 	sid = s[0]
@@ -117,7 +117,7 @@ while True:
 	    b"upstream [%s]\r\n" % (slot, cstr(s[7]).encode(), sid,
 	    cstr(s[8]).encode(), said.encode()))
 	if mode == "hold":
-		_, body, _ = get([MSG_W_SHUTDOWN])
+		_, body, _ = get([MSG_SHUTDOWN])
 		client.sendall(b"* BYE %s\r\n" % cstr(body).encode())
 		client.close()
 		os._exit(0)

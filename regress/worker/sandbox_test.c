@@ -21,6 +21,7 @@
 #include <atf-c.h>
 
 #include "msg.h"
+#include "proto.h"
 #include "proto_worker.h"
 #include "relay.h"
 #include "sandbox.h"
@@ -471,7 +472,7 @@ ATF_TC_BODY(relay_shutdown, tc)
 	msgchan_init(&chan, t_chan[0], MSGCHAN_FDS, 0);
 	memset(&sd, 0, sizeof(sd));
 	strcpy(sd.text, "postern going down");
-	ATF_REQUIRE(msg_compose(&chan, MSG_W_SHUTDOWN, 0, -1, &sd,
+	ATF_REQUIRE(msg_compose(&chan, MSG_SHUTDOWN, 0, -1, &sd,
 	    sizeof(sd)) == 0);
 	ATF_REQUIRE(msg_send(&chan, 5000) == 0);
 	expect_line(t_cli[0], "* BYE postern going down\r\n");
