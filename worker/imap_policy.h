@@ -63,15 +63,18 @@ int	 imap_policy_init(struct imap_policy *, struct policy_client *,
 void	 imap_policy_free(struct imap_policy *);
 /* Is there a policy to enforce? */
 int	 imap_policy_on(const struct imap_policy *);
-/* Client: the first line of a command (IMAP_SEVF_CMD_START, FORWARD). */
+/*
+ * Client: a command's decision event (IMAP_SEVF_CMD_START, FORWARD): the
+ * whole command, or all of it up to a message literal.
+ */
 enum imap_pol_do imap_policy_request(struct imap_policy *,
 	    const struct imap_session *, const struct imap_sev *,
 	    struct buf *);
 /*
- * Client: a later line of a command, or literal octets (FORWARD).  A
- * mailbox name there that the list rules hide ends the session, since
- * the command's first line went upstream already; a name sent as a
- * literal is held until it is whole, then checked.
+ * Client: a later chunk of a command (IMAP_SEVF_CHUNK: what follows a
+ * message literal), before it goes upstream.  A mailbox name there that
+ * the list rules hide ends the session, since the command's beginning
+ * went upstream already.
  */
 enum imap_pol_do imap_policy_client_more(struct imap_policy *,
 	    const struct imap_session *, const struct imap_sev *,
@@ -94,5 +97,10 @@ int	 imap_policy_cap_keep(struct imap_policy *, const struct imap_token *);
  * own STARTTLS (and LOGINDISABLED) where the connection's mode says so.
  */
 int	 imap_tls_cap_offer(const struct imap_token *);
+
+/* For imap_hide.c: rule text into a line, a "* BYE", a status response? */
+void	 imap_policy_add_clean(struct buf *, const char *);
+enum imap_pol_do imap_policy_abort(struct buf *, const char *);
+int	 imap_policy_is_status(const char *);
 
 #endif

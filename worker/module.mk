@@ -24,7 +24,7 @@ LIBS += -lmd
 # Policy enforcement: verdicts and their cache (verdict.h, any protocol),
 # and what they mean for IMAP (imap_policy.h, LIST results, arguments).
 LIB_SRCS += worker/verdict.c worker/imap_policy.c worker/imap_args.c \
-	worker/imap_list.c worker/imap_mutf7.c worker/imap_mailbox.c
+	worker/imap_list.c worker/imap_mutf7.c worker/imap_mailbox.c worker/imap_hide.c
 # verdict_test starts the real postern-policyd, by absolute path.
 $(OBJ)/regress/worker/verdict_test.o: ALL_CFLAGS += \
 	-DPOLICYD_PATH=\"$(abspath $(OBJ))/bin/postern-policyd\"
