@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "parse.h"
+#include "conf.h"
 #include "proto_worker.h"
 
 /* The directory is safe to use (root's, outside every chroot): 0, or -1. */

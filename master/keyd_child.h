@@ -10,7 +10,7 @@
 
 #include <poll.h>
 
-#include "parse.h"
+#include "conf.h"
 
 /* The program, next to the worker's: DIR/postern-keyd. */
 int	 keyd_child_path(const char *, char *, size_t);

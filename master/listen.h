@@ -6,7 +6,7 @@
 #ifndef POSTERN_MASTER_LISTEN_H
 #define POSTERN_MASTER_LISTEN_H
 
-#include "parse.h"
+#include "conf.h"
 
 /*
  * Binds every listener of conf, taking over the socket of the listener of

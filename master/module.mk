@@ -1,7 +1,6 @@
 # posternd: the root master.
 PROGS		+= posternd
-posternd_SRCS	 = master/posternd.c master/parse.c master/pool.c \
-		   master/listen.c
+posternd_SRCS	 = master/posternd.c master/pool.c master/listen.c
 MAN5		+= master/postern.conf.5
 MAN8		+= master/posternd.8
 
@@ -21,11 +20,8 @@ FORCE:
 posternd_SRCS	+= master/policyd_child.c
 posternd_SRCS	+= master/audit_files.c
 # TLS: postern-keyd, the key holder (proto_keyd.h), as posternd's child,
-# and what a TLS listener's workers are sent (worker_tls.h).
-posternd_SRCS	+= master/keyd_child.c master/worker_tls.c
-PROGS		+= postern-keyd
-postern-keyd_SRCS = master/keyd.c
-MAN8		+= master/postern-keyd.8
+# and what a TLS listener's workers are sent (listener_tls.h).
+posternd_SRCS	+= master/keyd_child.c master/listener_tls.c
 # A helper daemon as posternd's child: start, ready, restart, log relay
 # (child.h), for policyd_child.c and keyd_child.c.
 posternd_SRCS	+= master/child.c

@@ -10,7 +10,7 @@
 
 #include <poll.h>
 
-#include "parse.h"
+#include "conf.h"
 #include "proto_worker.h"
 
 /* The program, next to the worker's: DIR/postern-policyd. */

@@ -32,7 +32,7 @@
 #include "msg.h"
 #include "policyd_child.h"
 #include "keyd_child.h"
-#include "worker_tls.h"
+#include "listener_tls.h"
 
 /* How often a TLS pool looks for keyd while it is away. */
 #define KEYD_WAIT_MS	200
@@ -82,7 +82,7 @@ struct pool {
 	unsigned int		 failures;	/* deaths before ready, in a row */
 	int64_t			 next_spawn;	/* ms */
 	uint32_t		 timeout_start;	/* s, exec to MSG_READY */
-	struct worker_tls_set	 tls;		/* sent after the config */
+	struct listener_tls_set	 tls;		/* sent after the config */
 };
 TAILQ_HEAD(poollist, pool);
 
@@ -174,7 +174,7 @@ pool_configure(struct conf *conf)
 		memcpy(p->tmpl.chroot, conf->chroot, sizeof(p->tmpl.chroot));
 		p->tmpl.verbose = (uint32_t)log_verbose;
 		p->timeout_start = conf->timeout_start;
-		if (worker_tls_load(&p->tls, conf, l) == -1)
+		if (listener_tls_load(&p->tls, conf, l) == -1)
 			log_warnx("%s: TLS not loaded: its workers will "
 			    "fail to start", l->name);
 		TAILQ_INSERT_TAIL(&pools, p, entry);
@@ -361,7 +361,7 @@ worker_spawn(struct pool *p)
 	if (msg_compose(&w->chan, MSG_W_CONFIG, 0, -1, &wc, sizeof(wc)) == -1)
 		worker_fail(w, "queue config");
 	/* The worker builds its TLS contexts before its filter. */
-	else if (worker_tls_send(&w->chan, &p->tls, wc.slot) == -1) {
+	else if (listener_tls_send(&w->chan, &p->tls, wc.slot) == -1) {
 		worker_fail(w, "queue TLS");
 		p->next_spawn = now_ms() + KEYD_WAIT_MS;
 	}
@@ -461,7 +461,7 @@ pool_maintain(void)
 	TAILQ_FOREACH_SAFE(p, &pools, entry, np) {
 		if (p->retired && TAILQ_EMPTY(&p->workers)) {
 			TAILQ_REMOVE(&pools, p, entry);
-			worker_tls_free(&p->tls);
+			listener_tls_free(&p->tls);
 			free(p);
 			continue;
 		}
@@ -663,7 +663,7 @@ pool_cleanup(void)
 		while ((w = TAILQ_FIRST(&p->workers)) != NULL)
 			worker_free(w);
 		TAILQ_REMOVE(&pools, p, entry);
-		worker_tls_free(&p->tls);
+		listener_tls_free(&p->tls);
 		free(p);
 	}
 	free(slots);

@@ -9,7 +9,7 @@
 #include <poll.h>
 #include <stdint.h>
 
-#include "parse.h"
+#include "conf.h"
 #include "proto_worker.h"
 
 struct pool;

@@ -22,10 +22,10 @@
 #include "clock.h"
 #include "listen.h"
 #include "log.h"
-#include "parse.h"
+#include "conf.h"
 #include "policyd_child.h"
 #include "keyd_child.h"
-#include "worker_tls.h"
+#include "listener_tls.h"
 #include "pool.h"
 #include "privdrop.h"
 
@@ -107,7 +107,7 @@ check_runtime(const struct conf *c)
 		log_warn("keyd program next to %s", path);
 		return -1;
 	}
-	if (worker_tls_check(c) == -1)
+	if (listener_tls_check(c) == -1)
 		return -1;
 	if (privdrop_checkdir(c->chroot) == -1) {
 		log_warnx("chroot %s: %s", c->chroot, privdrop_error());

@@ -12,7 +12,7 @@ rm -f "$results"
 export LSAN_OPTIONS="suppressions=$top/regress/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
-kyua test --kyuafile="$top/regress/Kyuafile" --build-root="$obj/regress" \
+kyua test --kyuafile="$obj/regress/Kyuafile" --build-root="$obj/regress" \
     --results-file="$results" >"$obj/kyua-test.log" 2>&1
 krc=$?
 cat "$obj/kyua-test.log"

@@ -94,7 +94,7 @@ MSG_RANGE_CHECK(MSG_W_TLS_CERT, MSG_BASE_WORKER);
 
 /*
  * The master's channel to a worker: its config and TLS chains, which
- * fit with room to spare (master/worker_tls.c).
+ * fit with room to spare (master/listener_tls.c).
  */
 #define WORKER_CHAN_BODY_MAX	(64 * 1024)
 

@@ -14,8 +14,8 @@
 
 #include "buf.h"
 #include "imap_parse.h"
+#include "policy_wire.h"
 #include "proto_worker.h"
-#include "rules.h"
 
 /*
  * As many arguments as `limit args' lets a command have: a UID SEARCH

@@ -15,7 +15,7 @@
 #define RESP_PLACES_MAX	64
 
 static int
-ask_list(struct imap_policy *pol, const char *mailbox, struct verdict *v)
+ask_list(struct imap_enforce *pol, const char *mailbox, struct verdict *v)
 {
 	struct verdict_q	 q = { .table = RULES_LIST, .key = "*",
 				    .mailbox = mailbox };
@@ -37,7 +37,7 @@ ask_list(struct imap_policy *pol, const char *mailbox, struct verdict *v)
  * verdict of the first.
  */
 static int
-hidden_name_v(struct imap_policy *pol, const uint8_t *p, size_t len,
+hidden_name_v(struct imap_enforce *pol, const uint8_t *p, size_t len,
     struct verdict *v)
 {
 	char	 alt[POLICY_STR_MAX];
@@ -59,7 +59,7 @@ hidden_name_v(struct imap_policy *pol, const uint8_t *p, size_t len,
 }
 
 static int
-hidden_name(struct imap_policy *pol, const uint8_t *p, size_t len)
+hidden_name(struct imap_enforce *pol, const uint8_t *p, size_t len)
 {
 	struct verdict	 v;
 
@@ -72,7 +72,7 @@ hidden_name(struct imap_policy *pol, const uint8_t *p, size_t len)
  * the selected mailbox.
  */
 static int
-url_hidden(struct imap_policy *pol, const uint8_t *p, size_t len)
+url_hidden(struct imap_enforce *pol, const uint8_t *p, size_t len)
 {
 	char	 name[POLICY_STR_MAX];
 
@@ -121,7 +121,7 @@ place_bytes(const struct imap_session *s, const struct imap_token *tok,
  * hidden, postern.rules(5) MAILBOX NAMES); 0 not; -1 no verdict.
  */
 static int
-hidden_place(struct imap_policy *pol, const struct imap_session *s,
+hidden_place(struct imap_enforce *pol, const struct imap_session *s,
     const struct imap_token *tok, const struct imap_gram_mbox *m)
 {
 	const uint8_t	*p;
@@ -143,7 +143,7 @@ hidden_place(struct imap_policy *pol, const struct imap_session *s,
  * move hidden mailboxes or tell that they exist.
  */
 static int
-hidden_below(struct imap_policy *pol, const struct imap_session *s,
+hidden_below(struct imap_enforce *pol, const struct imap_session *s,
     const struct imap_token *tok, const struct imap_gram_mbox *m)
 {
 	static const char *const delims[] = { "/", "." };
@@ -178,7 +178,7 @@ hidden_below(struct imap_policy *pol, const struct imap_session *s,
  * under them.
  */
 enum hide_answer
-imap_hide_command(struct imap_policy *pol, const struct imap_session *s,
+imap_hide_command(struct imap_enforce *pol, const struct imap_session *s,
     const char *cmd, unsigned int first)
 {
 	const struct imap_token	*tok;
@@ -221,7 +221,7 @@ imap_hide_command(struct imap_policy *pol, const struct imap_session *s,
  * relative URL (";UID=n") later.
  */
 void
-imap_hide_selected(struct imap_policy *pol, const struct imap_session *s,
+imap_hide_selected(struct imap_enforce *pol, const struct imap_session *s,
     const struct imap_sev *sev)
 {
 	const struct imap_token	*tok;
@@ -250,7 +250,7 @@ resp_names_mailbox(const char *resp)
 	    "MAILBOX" };
 	size_t	 i;
 
-	if (imap_policy_is_status(resp))
+	if (imap_enforce_is_status(resp))
 		return 1;
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(resp, kinds[i]) == 0)
@@ -260,7 +260,7 @@ resp_names_mailbox(const char *resp)
 
 /* The octets of a held response's literal, by its token. */
 static int
-held_literal(const struct imap_policy *pol, unsigned int tok,
+held_literal(const struct imap_enforce *pol, unsigned int tok,
     const uint8_t **p, size_t *len)
 {
 	unsigned int	 i;
@@ -276,7 +276,7 @@ held_literal(const struct imap_policy *pol, unsigned int tok,
 
 /* 1 hidden (or unreadable), 0 not, -1 no verdict; *v for a name. */
 static int
-resp_place_hidden(struct imap_policy *pol, const struct imap_token *tok,
+resp_place_hidden(struct imap_enforce *pol, const struct imap_token *tok,
     const struct imap_mref *ref, struct verdict *v)
 {
 	const struct imap_token	*t = &tok[ref->tok];
@@ -327,7 +327,7 @@ strip_code(const uint8_t *line, size_t len, const struct imap_token *tok,
 
 /* A LIST line's attributes as the list rule's attributes verdict says. */
 static enum imap_pol_do
-list_attrs(struct imap_policy *pol, const uint8_t *line, size_t len,
+list_attrs(struct imap_enforce *pol, const uint8_t *line, size_t len,
     const struct imap_token *tok, unsigned int ntok, int copy,
     struct buf *out)
 {
@@ -339,7 +339,7 @@ list_attrs(struct imap_policy *pol, const uint8_t *line, size_t len,
 	    close > len || close < open)
 		goto asis;
 	(void)buf_add(out, line, open);
-	imap_policy_add_clean(out, pol->attrs);
+	imap_enforce_add_clean(out, pol->attrs);
 	if (buf_add(out, line + close, len - close) == -1)
 		return IPOL_DROP;
 	return IPOL_REPLACE;
@@ -358,7 +358,7 @@ asis:
  * with a LIST's attributes as the rules say.
  */
 static enum imap_pol_do
-resp_decide(struct imap_policy *pol, const struct imap_session *s,
+resp_decide(struct imap_enforce *pol, const struct imap_session *s,
     const char *resp, const uint8_t *line, size_t len, int final, int copy,
     struct buf *out)
 {
@@ -374,7 +374,7 @@ resp_decide(struct imap_policy *pol, const struct imap_session *s,
 	if ((n = imap_resp_mailboxes(tok, ntok, refs, RESP_PLACES_MAX)) < 0 ||
 	    n > RESP_PLACES_MAX)
 		h = 1;
-	if (!imap_policy_is_status(resp) && imap_list_parse(tok, ntok, &l) == 0)
+	if (!imap_enforce_is_status(resp) && imap_list_parse(tok, ntok, &l) == 0)
 		name = l.mbox;
 	for (i = 0; h == 0 && n > 0 && i < (unsigned int)n; i++) {
 		memset(&v, 0, sizeof(v));
@@ -386,10 +386,10 @@ resp_decide(struct imap_policy *pol, const struct imap_session *s,
 	}
 	if (h == -1) {
 		pol->skip = 0;
-		return imap_policy_abort(out, "[UNAVAILABLE] Policy unavailable");
+		return imap_enforce_abort(out, "[UNAVAILABLE] Policy unavailable");
 	}
 	if (h == 1) {
-		if (imap_policy_is_status(resp) && final)
+		if (imap_enforce_is_status(resp) && final)
 			return strip_code(line, len, tok, ntok, out);
 		pol->skip = !final;
 		return IPOL_DROP;
@@ -405,7 +405,7 @@ resp_decide(struct imap_policy *pol, const struct imap_session *s,
 
 /* A held response's literal: where its octets will be. */
 static int
-hold_literal(struct imap_policy *pol, const struct imap_session *s,
+hold_literal(struct imap_enforce *pol, const struct imap_session *s,
     const struct imap_event *ev)
 {
 	unsigned int	 ntok;
@@ -427,7 +427,7 @@ hold_literal(struct imap_policy *pol, const struct imap_session *s,
  * URLs are.
  */
 enum imap_pol_do
-imap_hide_response(struct imap_policy *pol, const struct imap_session *s,
+imap_hide_response(struct imap_enforce *pol, const struct imap_session *s,
     const struct imap_sev *sev, struct buf *out)
 {
 	const struct imap_event	*ev = &sev->ev;
@@ -440,7 +440,7 @@ imap_hide_response(struct imap_policy *pol, const struct imap_session *s,
 	/* Where a LIST's attributes are, in its first line. */
 	pol->lopen = pol->lclose = 0;
 	tok = imap_parser_tokens(&s->srv, &ntok);
-	if (!imap_policy_is_status(sev->resp) && imap_list_parse(tok, ntok, &l) == 0 &&
+	if (!imap_enforce_is_status(sev->resp) && imap_list_parse(tok, ntok, &l) == 0 &&
 	    tok[l.attr_open].p >= ev->raw && tok[l.attr_close].p < ev->raw +
 	    ev->rawlen) {
 		pol->lopen = (size_t)(tok[l.attr_open].p - ev->raw) + 1;
@@ -452,7 +452,7 @@ imap_hide_response(struct imap_policy *pol, const struct imap_session *s,
 	buf_reset(&pol->held);
 	pol->nhlit = 0;
 	if (buf_add(&pol->held, ev->raw, ev->rawlen) == -1)
-		return imap_policy_abort(out, "Response too large to check");
+		return imap_enforce_abort(out, "Response too large to check");
 	(void)hold_literal(pol, s, ev);
 	(void)snprintf(pol->hold_resp, sizeof(pol->hold_resp), "%s",
 	    sev->resp);
@@ -462,7 +462,7 @@ imap_hide_response(struct imap_policy *pol, const struct imap_session *s,
 
 /* The rest of a held response, then the decision on all of it. */
 enum imap_pol_do
-imap_hide_held(struct imap_policy *pol, const struct imap_session *s,
+imap_hide_held(struct imap_enforce *pol, const struct imap_session *s,
     const struct imap_event *ev, struct buf *out)
 {
 	enum imap_pol_do	 r;
@@ -487,6 +487,6 @@ toolarge:
 	pol->hold = 0;
 	buf_free(&pol->held);
 	pol->skip = 0;
-	return imap_policy_abort(out, "Response too large to check");
+	return imap_enforce_abort(out, "Response too large to check");
 }
 

@@ -31,7 +31,7 @@
 #include "buf.h"
 #include "imap_caps.h"
 #include "imap_limits.h"
-#include "imap_policy.h"
+#include "imap_enforce.h"
 #include "imap_relay.h"
 #include "imap_reply.h"
 #include "imap_session.h"
@@ -63,7 +63,7 @@ struct imap_relay {
 	char				 tls_ok[IMAP_TAG_MAX + 128];
 	int				 tls_oklen;	/* > 0: OK not queued yet */
 	uint64_t			 id;		/* the session's */
-	struct imap_policy		 pol;
+	struct imap_enforce		 pol;
 };
 
 static void	*imap_relay_new(struct relay *, const struct worker_config *,
@@ -140,7 +140,7 @@ imap_relay_new(struct relay *r, const struct worker_config *conf,
 		free(ir);
 		return NULL;
 	}
-	if (imap_policy_init(&ir->pol, env != NULL ? env->policy : NULL,
+	if (imap_enforce_init(&ir->pol, env != NULL ? env->policy : NULL,
 	    (int)conf->timeout_policy, ws, ir->lim.resp_line_max) == -1) {
 		imap_session_free(&ir->s);
 		buf_free(&ir->pending);
@@ -157,7 +157,7 @@ imap_relay_free(void *arg)
 	struct imap_relay	*ir = arg;
 
 	verdict_log_stats(&ir->pol.vs, ir->id);
-	imap_policy_free(&ir->pol);
+	imap_enforce_free(&ir->pol);
 	imap_session_free(&ir->s);
 	buf_free(&ir->pending);
 	buf_free(&ir->scratch);
@@ -352,7 +352,7 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 			ir->logout = 1;
 	}
 	if (sev->flags & IMAP_SEVF_SASL)
-		imap_policy_sasl(&ir->pol, sev);
+		imap_enforce_sasl(&ir->pol, sev);
 	if ((sev->flags & IMAP_SEVF_CHUNK) && sev->act == IMAP_ACT_FORWARD &&
 	    client_more(ir, sev))
 		return;
@@ -518,7 +518,7 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 	const struct imap_event	*ev = &sev->ev;
 
 	server_timers(ir, sev);
-	imap_policy_observe(&ir->pol, &ir->s, sev);
+	imap_enforce_observe(&ir->pol, &ir->s, sev);
 	switch (sev->act) {
 	case IMAP_ACT_NONE:
 	case IMAP_ACT_DROP:
@@ -606,7 +606,7 @@ cap_keep(const struct imap_token *t, void *arg)
 	    strncasecmp((const char *)t->p, "COMPRESS=", 9) == 0) ||
 	    (h->required && t->len > 5 &&
 	    strncasecmp((const char *)t->p, "AUTH=", 5) == 0) ||
-	    !imap_policy_cap_keep(&h->ir->pol, t)) {
+	    !imap_enforce_cap_keep(&h->ir->pol, t)) {
 		h->hidden++;
 		return 0;
 	}
@@ -687,7 +687,7 @@ policy_abort(struct imap_relay *ir)
 }
 
 /*
- * The request verdict on a command's first line (imap_policy.h).
+ * The request verdict on a command's first line (imap_enforce.h).
  * Returns 1 when the command was handled here, 0 to forward it.
  */
 /*
@@ -710,7 +710,7 @@ client_policy(struct imap_relay *ir, const struct imap_sev *sev)
 	enum imap_pol_do	 d;
 
 	policy_tls_sync(ir);
-	d = imap_policy_request(&ir->pol, &ir->s, sev, &ir->scratch);
+	d = imap_enforce_request(&ir->pol, &ir->s, sev, &ir->scratch);
 	if (d == IPOL_PASS)
 		return 0;
 	if (d == IPOL_REPLACE) {
@@ -740,14 +740,14 @@ client_policy(struct imap_relay *ir, const struct imap_sev *sev)
 }
 
 /*
- * The response verdict (imap_policy.h) on a server event to forward.
+ * The response verdict (imap_enforce.h) on a server event to forward.
  * Returns 1 when it was handled here, 0 to forward it as usual.
  */
 static int
 server_policy(struct imap_relay *ir, const struct imap_sev *sev)
 {
 	policy_tls_sync(ir);
-	switch (imap_policy_response(&ir->pol, &ir->s, sev, &ir->scratch)) {
+	switch (imap_enforce_response(&ir->pol, &ir->s, sev, &ir->scratch)) {
 	case IPOL_PASS:
 		return 0;
 	case IPOL_REPLACE:
@@ -771,13 +771,13 @@ server_policy(struct imap_relay *ir, const struct imap_sev *sev)
 }
 
 /*
- * Later lines and literal octets of a command (imap_policy.h): 1 when
+ * Later lines and literal octets of a command (imap_enforce.h): 1 when
  * handled here (held, sent from the policy's copy, or the session ended).
  */
 static int
 client_more(struct imap_relay *ir, const struct imap_sev *sev)
 {
-	switch (imap_policy_client_more(&ir->pol, &ir->s, sev,
+	switch (imap_enforce_client_more(&ir->pol, &ir->s, sev,
 	    &ir->scratch)) {
 	case IPOL_PASS:
 		return 0;

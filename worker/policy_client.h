@@ -18,8 +18,8 @@
 #include <stdint.h>
 
 #include "msg.h"
+#include "policy_wire.h"
 #include "proto_policy.h"
-#include "rules.h"
 
 #define POLICY_UNTAGGED_MAX	32
 

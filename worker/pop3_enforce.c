@@ -23,7 +23,7 @@ static int	 capa(void *, const struct pop3_session *, const uint8_t *,
 		    size_t);
 static void	 state(void *, enum pop3_state, enum pop3_state);
 
-const struct pop3_policy_ops pop3_enforce_ops = {
+const struct pop3_hooks_ops pop3_enforce_ops = {
 	.request = request,
 	.response = response,
 	.capa = capa,

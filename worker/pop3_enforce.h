@@ -7,7 +7,7 @@
 #ifndef POSTERN_WORKER_POP3_ENFORCE_H
 #define POSTERN_WORKER_POP3_ENFORCE_H
 
-#include "pop3_policy.h"
+#include "pop3_hooks.h"
 #include "pop3_session.h"
 #include "verdict.h"
 
@@ -18,7 +18,7 @@ struct pop3_enforce {
 	char			 text[POP3_REPLY_MAX];
 };
 
-extern const struct pop3_policy_ops pop3_enforce_ops;
+extern const struct pop3_hooks_ops pop3_enforce_ops;
 
 int	 pop3_enforce_init(struct pop3_enforce *, struct policy_client *,
 	    int, const struct worker_session *);

@@ -5,7 +5,7 @@
  * relay's input buffer.  The timers: the upstream's greeting, the login,
  * and the idle timer once the client is in TRANSACTION.
  *
- * STLS is answered here once the session takes it (pop3_policy.h): its
+ * STLS is answered here once the session takes it (pop3_hooks.h): its
  * +OK goes out only when nothing followed STLS in the same read, and
  * anything read after it and before the handshake ends the session
  * (CVE-2011-0411, RFC 2595 section 4).

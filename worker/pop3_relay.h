@@ -3,7 +3,7 @@
  * this engine carries it out on the relay.  Bytes go out exactly as
  * received, save for what the worker answers itself (refusals, STLS,
  * the USER/PASS to APOP conversion), what the rules replace, and CAPA's
- * reply as the capability rules and the TLS mode say (pop3_policy.h).
+ * reply as the capability rules and the TLS mode say (pop3_hooks.h).
  */
 #ifndef POSTERN_WORKER_POP3_RELAY_H
 #define POSTERN_WORKER_POP3_RELAY_H

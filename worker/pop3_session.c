@@ -14,7 +14,7 @@
 
 #include "apop.h"
 #include "log.h"
-#include "pop3_policy.h"
+#include "pop3_hooks.h"
 #include "pop3_session.h"
 
 enum pop3_kind {
@@ -260,7 +260,7 @@ command(struct pop3_session *s, const uint8_t *t, size_t tlen, size_t rawlen)
 		local(s, why, 0);
 		return;
 	}
-	pop3_policy_request(s, &c, d != NULL, &v);
+	pop3_hooks_request(s, &c, d != NULL, &v);
 	switch (v.act) {
 	case POP3_V_REJECT:
 	case POP3_V_ABORT:
@@ -582,7 +582,7 @@ status_line(struct pop3_session *s)
 		fail(s, "Error in protocol");
 		return;
 	}
-	pop3_policy_response(s, e->kw, t, tlen, &v);
+	pop3_hooks_response(s, e->kw, t, tlen, &v);
 	if (v.act == POP3_V_ABORT) {
 		fail(s, v.text != NULL ? v.text : "Session ended by policy");
 		return;
@@ -620,7 +620,7 @@ greeting(struct pop3_session *s, const uint8_t *t, size_t tlen)
 {
 	struct pop3_verdict	 v;
 
-	pop3_policy_response(s, "GREETING", t, tlen, &v);
+	pop3_hooks_response(s, "GREETING", t, tlen, &v);
 	if (v.act == POP3_V_REPLACE && pop3_status_parse(t, tlen) ==
 	    POP3_ST_OK)
 		text_out(s, v.text);
@@ -729,7 +729,7 @@ capa_body(struct pop3_session *s, const uint8_t *p, size_t len)
 		t++;
 		tlen--;
 	}
-	if (!s->skip && pop3_policy_capa(s, t, tlen))
+	if (!s->skip && pop3_hooks_capa(s, t, tlen))
 		line_out(s);
 	s->sl.len = 0;
 	return n;

@@ -64,9 +64,9 @@ struct pop3_io {
 };
 
 struct pop3_pend;
-struct pop3_policy_ops;
+struct pop3_hooks_ops;
 
-/* The client leg's TLS, kept true by the relay (pop3_policy.h). */
+/* The client leg's TLS, kept true by the relay (pop3_hooks.h). */
 struct pop3_tls {
 	int		 offered;	/* STLS may be taken now */
 	int		 required;	/* no login before TLS */
@@ -93,7 +93,7 @@ struct pop3_session {
 	int			 stls;		/* STLS taken: the relay's turn */
 	int			 skip;		/* the body is dropped */
 	struct pop3_tls		 tls;
-	const struct pop3_policy_ops *ops;	/* NULL: no policy */
+	const struct pop3_hooks_ops *ops;	/* NULL: no policy */
 	void			*opsarg;
 	uint32_t		 commands;
 	char			 timestamp[POP3_TIMESTAMP_MAX];

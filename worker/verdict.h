@@ -24,8 +24,8 @@
 #include <stdint.h>
 
 #include "policy_client.h"
+#include "policy_wire.h"
 #include "proto_worker.h"
-#include "rules.h"
 
 #define VERDICT_SLOTS		512	/* a power of two */
 #define VERDICT_WAYS		4	/* slots a key may be in */

@@ -1,9 +1,9 @@
 # regress/bench: `make bench` builds and runs the micro-benchmarks, with
 # the normal flags (-O2 and the hardening of the real build), linked with
-# libpostern.a.  A benchmark is regress/bench/<name>.c; add its name to
+# the archives of the engines and the matcher as the tests are.  A
+# benchmark is regress/bench/<name>.c; add its name to
 # BENCH_RUN and, if it takes arguments, set BENCH_ARGS_<name>.  Names must
 # not end in _test, or regress/module.mk would take them for unit tests.
-# (libpostern.a is named in full: GNUmakefile sets LIB after including us.)
 # The figures are printed; goals are reported as met or not, never
 # asserted, so `make bench` fails only when a benchmark cannot run.
 #
@@ -21,10 +21,10 @@ BENCH_PROGS	= $(BENCH_RUN:%=$(OBJ)/regress/bench/%)
 IMAPLOAD	= $(OBJ)/regress/bench/imapload
 
 $(BENCH_PROGS): $(OBJ)/regress/bench/%: $(OBJ)/regress/bench/%.o \
-    $(OBJ)/libpostern.a
+    $(TEST_ARCHIVES)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-# A client of its own: it needs nothing from libpostern.a.
+# A client of its own: it needs nothing of postern.
 $(IMAPLOAD): $(OBJ)/regress/bench/imapload.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 

@@ -2,7 +2,7 @@
  * libFuzzer harness of the IMAP session layer, both directions at once,
  * against a model of the server: the input format and the invariants are
  * in session_model.c, which the corpus replay in `make check`
- * (regress/imap/session_replay_test.c) runs too.
+ * (regress/worker/imap_session_replay_test.c) runs too.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -33,16 +33,16 @@ FUZZ_DICT	:= regress/fuzz/imap.dict
 FUZZ_TARGETS	+= fuzz_rules
 FUZZ_CORPUS_fuzz_rules := regress/fuzz/corpus/rules
 # The session harness's checks live in session_model.c, shared with the
-# corpus replay of `make check` (regress/imap/session_replay_test.c).
+# corpus replay of `make check` (regress/worker/imap_session_replay_test.c).
 $(FUZZ_OBJ)/regress/fuzz/fuzz_imap_session: \
     $(FUZZ_OBJ)/regress/fuzz/session_model.o
 $(FUZZ_OBJ)/regress/fuzz/fuzz_rules: $(patsubst %.c,$(FUZZ_OBJ)/%.o,\
-    $(filter policyd/rules_%.c,$(LIB_SRCS)))
+    $(filter rules/rules_%.c,$(rules_SRCS)) $(FUZZ_OBJ)/shared/policy_text.o)
 
 # The engine as the worker has it: every worker/imap_* file of the
 # library, and shared/ for whatever they call.  An archive, so that a
 # harness pulls in only the objects it uses.
-FUZZ_ENGINE_SRCS = $(filter worker/imap_%.c shared/%.c,$(LIB_SRCS))
+FUZZ_ENGINE_SRCS = $(filter worker/imap_%.c,$(worker_SRCS)) $(shared_SRCS)
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		  -fno-omit-frame-pointer
 FUZZ_CFLAGS	= $(WARN) -g -O1 -D_GNU_SOURCE -Ishared -Iworker \
@@ -88,14 +88,14 @@ fuzz: $(FUZZ_TARGETS:%=fuzz-%)
 FUZZ_CORPUS_fuzz_pop3_session := regress/fuzz/corpus/pop3
 $(FUZZ_OBJ)/regress/fuzz/fuzz_pop3_session: $(patsubst %.c,$(FUZZ_OBJ)/%.o,\
     $(filter worker/pop3_parse.c worker/pop3_session.c \
-    worker/pop3_policy.c worker/apop.c,$(LIB_SRCS))) \
+    worker/pop3_hooks.c worker/apop.c,$(worker_SRCS))) \
     $(FUZZ_OBJ)/shared/log.o $(FUZZ_OBJ)/shared/msg.o $(FUZZ_OBJ)/shared/buf.o
 $(eval $(call fuzz_rule,fuzz_pop3_session))
 fuzz-build: $(FUZZ_OBJ)/regress/fuzz/fuzz_pop3_session
 fuzz: fuzz-fuzz_pop3_session
 # The worker's headers include the rule language's (rules.h, via verdict.h).
-FUZZ_CFLAGS += -Ipolicyd
+FUZZ_CFLAGS += -Irules
 # The corpus replay of `make check` builds session_model.c in (it includes
 # it) and reads the corpus from the source tree.
-$(OBJ)/regress/imap/session_replay_test.o: ALL_CFLAGS += -Iregress/fuzz \
+$(OBJ)/regress/worker/imap_session_replay_test.o: ALL_CFLAGS += -Iregress/fuzz \
 	-DSESSION_CORPUS=\"$(abspath regress/fuzz/corpus/session)\"

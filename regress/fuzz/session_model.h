@@ -1,6 +1,6 @@
 /*
  * The checks behind fuzz_imap_session, shared with the corpus replay in
- * regress/imap/session_replay_test.c: one input runs an imap_session the
+ * regress/worker/imap_session_replay_test.c: one input runs an imap_session the
  * way imap_relay.c does, against a model of the server that reads what
  * postern sends upstream.  See session_model.c for the input format and
  * the invariants.

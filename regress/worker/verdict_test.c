@@ -23,7 +23,7 @@
 #include "proto_policy.h"
 #include "rules.h"
 #include "store.h"
-#include "imap_policy.h"
+#include "imap_enforce.h"
 #include "imap_session.h"
 #include "verdict.h"
 
@@ -390,7 +390,7 @@ ATF_TC_BODY(fail_closed, tc)
  * what the client would get, into out.
  */
 static void
-server_feed(struct imap_session *s, struct imap_policy *pol, const char *in,
+server_feed(struct imap_session *s, struct imap_enforce *pol, const char *in,
     struct buf *out)
 {
 	struct imap_sev		 sev;
@@ -403,10 +403,10 @@ server_feed(struct imap_session *s, struct imap_policy *pol, const char *in,
 		n = imap_session_server(s, p, len, &sev);
 		p += n;
 		len -= n;
-		imap_policy_observe(pol, s, &sev);
+		imap_enforce_observe(pol, s, &sev);
 		if (sev.act != IMAP_ACT_FORWARD)
 			continue;
-		switch (imap_policy_response(pol, s, &sev, &rep)) {
+		switch (imap_enforce_response(pol, s, &sev, &rep)) {
 		case IPOL_PASS:
 			if (sev.ev.type == IMAP_EV_LITDATA)
 				(void)buf_add(out, sev.ev.data, sev.ev.len);
@@ -438,7 +438,7 @@ ATF_TC_BODY(list_literal, tc)
 	    "imap list hide \"Private*\"\n"
 	    "imap list attributes \"\\\\Noselect\" if mailbox \"Arch*\"\n"
 	    "imap response * all * accept\n";
-	static struct imap_policy pol;
+	static struct imap_enforce pol;
 	struct imap_session	 s;
 	struct imap_limits	 lim;
 	struct policy_client	 pc;
@@ -449,7 +449,7 @@ ATF_TC_BODY(list_literal, tc)
 	pd_start(&pd, rules, &pc);
 	imap_limits_default(&lim);
 	ATF_REQUIRE(imap_session_init(&s, &lim) == 0);
-	ATF_REQUIRE(imap_policy_init(&pol, &pc, 1000, &ws, 65536) == 0);
+	ATF_REQUIRE(imap_enforce_init(&pol, &pc, 1000, &ws, 65536) == 0);
 	buf_init(&out, 1 << 20);
 	server_feed(&s, &pol, "* OK hi\r\n"
 	    "* LIST () \"/\" {9}\r\nPrivate/x\r\n"
@@ -465,7 +465,7 @@ ATF_TC_BODY(list_literal, tc)
 	    "* LIST (\\Marked) \"/\" {4}\r\nOpen\r\n"
 	    "* LIST () \"/\" {8}\r\nCaf&AOk-\r\n");
 	buf_free(&out);
-	imap_policy_free(&pol);
+	imap_enforce_free(&pol);
 	imap_session_free(&s);
 	pd_stop(&pd, &pc);
 }
@@ -483,7 +483,7 @@ ATF_TC_BODY(enabled_filtered, tc)
 	    "imap capability CONDSTORE drop\n"
 	    "imap capability * accept\n"
 	    "imap response * all * accept\n";
-	static struct imap_policy pol;
+	static struct imap_enforce pol;
 	struct imap_session	 s;
 	struct imap_limits	 lim;
 	struct policy_client	 pc;
@@ -494,7 +494,7 @@ ATF_TC_BODY(enabled_filtered, tc)
 	pd_start(&pd, rules, &pc);
 	imap_limits_default(&lim);
 	ATF_REQUIRE(imap_session_init(&s, &lim) == 0);
-	ATF_REQUIRE(imap_policy_init(&pol, &pc, 1000, &ws, 65536) == 0);
+	ATF_REQUIRE(imap_enforce_init(&pol, &pc, 1000, &ws, 65536) == 0);
 	buf_init(&out, 1 << 20);
 	server_feed(&s, &pol, "* OK hi\r\n"
 	    "* ENABLED CONDSTORE QRESYNC\r\n"
@@ -504,17 +504,17 @@ ATF_TC_BODY(enabled_filtered, tc)
 	ATF_CHECK_STREQ(got, "* OK hi\r\n"
 	    "* ENABLED QRESYNC\r\n"
 	    "* ENABLED QRESYNC\r\n");
-	ATF_CHECK(imap_policy_cap_keep(&pol, &(struct imap_token){
+	ATF_CHECK(imap_enforce_cap_keep(&pol, &(struct imap_token){
 	    .p = (const uint8_t *)"COMPRESS=DEFLATE", .len = 16,
 	    .type = IMAP_TOK_ATOM }) == 0);
-	ATF_CHECK(imap_policy_cap_keep(&pol, &(struct imap_token){
+	ATF_CHECK(imap_enforce_cap_keep(&pol, &(struct imap_token){
 	    .p = (const uint8_t *)"STARTTLS", .len = 8,
 	    .type = IMAP_TOK_ATOM }) == 0);
-	ATF_CHECK(imap_policy_cap_keep(&pol, &(struct imap_token){
+	ATF_CHECK(imap_enforce_cap_keep(&pol, &(struct imap_token){
 	    .p = (const uint8_t *)"IDLE", .len = 4,
 	    .type = IMAP_TOK_ATOM }) == 1);
 	buf_free(&out);
-	imap_policy_free(&pol);
+	imap_enforce_free(&pol);
 	imap_session_free(&s);
 	pd_stop(&pd, &pc);
 }

@@ -1,0 +1,114 @@
+/*
+ * postern.conf: the parsed form, and the parser that builds it, read by
+ * posternd and by policyctl (which finds the store in it).  The whole
+ * file is read into a fresh struct conf; the caller swaps it in only
+ * when parsing succeeded, so a bad file never touches a running
+ * configuration.
+ */
+#ifndef POSTERN_SHARED_CONF_H
+#define POSTERN_SHARED_CONF_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <bsd/sys/queue.h>
+
+#include "proto_tls.h"
+#include "proto_worker.h"
+
+#define CONF_DEFAULT_FILE	"/etc/postern.conf"
+#define CONF_DEFAULT_USER	"_postern"
+#define CONF_DEFAULT_CHROOT	"/var/empty/postern"
+#define CONF_HOST_MAX		256
+
+struct pool;
+
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	char			 name[WORKER_NAME_MAX];
+	uint32_t		 protocol;	/* enum worker_protocol */
+	int			 line;		/* where it was defined */
+
+	char			 host[WORKER_ADDR_MAX];	/* as written */
+	char			 addr[WORKER_ADDR_MAX];	/* numeric */
+	uint16_t		 port;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+
+	char			 up_host[CONF_HOST_MAX]; /* as written */
+	char			 up_addr[WORKER_ADDR_MAX]; /* numeric */
+	uint16_t		 up_port;
+	struct sockaddr_storage	 up_ss;
+	socklen_t		 up_sslen;
+
+	/* TLS: the client side, then the upstream side. */
+	uint32_t		 tls_mode;	/* enum worker_tls_mode */
+	uint32_t		 ncerts;
+	struct listener_cert {
+		char		 cert[WORKER_PATH_MAX];
+		char		 key[WORKER_PATH_MAX];
+		uint32_t	 index;		/* the key's at keyd */
+	}			 certs[WORKER_TLS_CERTS_MAX];
+	uint32_t		 up_tls;	/* enum worker_tls_upstream */
+	uint32_t		 up_verify;
+	char			 up_ca[WORKER_PATH_MAX];  /* "" system */
+	char			 up_name[CONF_HOST_MAX];  /* "" up_host */
+
+	int			 fd;	/* listening socket, -1 until bound */
+	struct pool		*pool;	/* its workers, once running */
+};
+TAILQ_HEAD(listenerlist, listener);
+
+struct conf {
+	char			 user[64];
+	uid_t			 uid;
+	gid_t			 gid;
+	char			 chroot[WORKER_PATH_MAX];
+	char			 worker[WORKER_PATH_MAX]; /* "" = built-in */
+	char			 policy_store[WORKER_PATH_MAX]; /* "" = none */
+	char			 audit_dir[WORKER_PATH_MAX]; /* "" = no logs */
+	uint32_t		 audit_max_size; /* bytes, one log file */
+
+	uint32_t		 min_idle;
+	uint32_t		 max_workers;
+	uint32_t		 sessions;	/* per worker; 0 = no quota */
+
+	uint32_t		 max_line;
+	uint32_t		 max_literal;
+	uint32_t		 max_depth;	/* parentheses in a command */
+	uint32_t		 max_args;	/* tokens of a command */
+	uint32_t		 max_inflight;	/* pipelined commands */
+	uint32_t		 max_pop3_line;	/* POP3 line, CRLF included */
+	uint32_t		 max_username;	/* POP3 USER, APOP name */
+	uint32_t		 max_password;	/* POP3 PASS */
+
+	uint32_t		 timeout_login;
+	uint32_t		 timeout_idle;
+	uint32_t		 timeout_upstream;
+	uint32_t		 timeout_start;
+	uint32_t		 timeout_drain;
+	uint32_t		 timeout_policy;	/* ms, a verdict */
+
+	/* "tls" statements: every listener's, both sides. */
+	uint32_t		 tls_min;	/* TLS1_2_VERSION... */
+	uint32_t		 tls_max;
+	char			 tls_ciphers[WORKER_TLS_STR_MAX];
+	char			 tls_ciphersuites[WORKER_TLS_STR_MAX];
+	char			 tls_groups[WORKER_TLS_STR_MAX];
+	uint32_t		 nkeys;		/* certs of all listeners */
+
+	struct listenerlist	 listeners;
+};
+
+/* Errors are logged as file:line: ...; NULL when there was any. */
+struct conf	*conf_parse(const char *);
+void		 conf_free(struct conf *);
+/* Prints the configuration back in the grammar of postern.conf(5). */
+void		 conf_print(FILE *, const struct conf *);
+struct listener	*conf_listener_find(const struct conf *,
+		    const struct sockaddr_storage *, socklen_t);
+
+#endif

@@ -1,0 +1,1170 @@
+/*
+ * A hand-written parser for postern.conf(5).  The grammar is line based:
+ * a statement is a keyword and its words on one line (a backslash at the
+ * end of a line joins the next), so a recursive descent over the words of
+ * one line is all it takes, and every error knows its line.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "conf.h"
+#include "proto_policy.h"
+
+#define MAX_WORDS	64
+
+/* RFC 3501 section 5.4: an autologout timer must be at least 30 minutes. */
+#define IMAP_MIN_IDLE	1800
+/* RFC 1939 section 3: a POP3 autologout timer must be at least 10 minutes. */
+#define POP3_MIN_IDLE	600
+
+struct parser {
+	const char	*file;
+	int		 line;
+	char		*words[MAX_WORDS];
+	int		 nwords;
+	int		 pos;
+	int		 errors;
+	int		 idle_line;	/* where timeout idle was set */
+	int		 pool_line;	/* where the pool was last set */
+	int		 nlisten;	/* listen statements, valid or not */
+};
+
+enum unit {
+	UNIT_NONE,
+	UNIT_BYTES,	/* k, m, g suffixes */
+	UNIT_SECONDS,	/* s, m, h suffixes */
+};
+
+static void	 perror_at(struct parser *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	 expected(struct parser *, const char *);
+static int	 split_line(struct parser *, char *);
+static char	*next_word(struct parser *);
+static char	*peek_word(struct parser *);
+static int	 get_number(struct parser *, const char *, enum unit,
+		    uint64_t, uint64_t, uint64_t *);
+static int	 get_u32(struct parser *, const char *, enum unit, uint32_t,
+		    uint32_t, uint32_t *);
+static int	 get_port(struct parser *, uint16_t *);
+static int	 copy_word(struct parser *, const char *, char *, size_t);
+static int	 parse_statement(struct parser *, struct conf *);
+static int	 st_user(struct parser *, struct conf *);
+static int	 st_chroot(struct parser *, struct conf *);
+static int	 st_worker(struct parser *, struct conf *);
+static int	 st_policy(struct parser *, struct conf *);
+static int	 st_audit(struct parser *, struct conf *);
+static int	 st_pool(struct parser *, struct conf *);
+static int	 st_limit(struct parser *, struct conf *);
+static int	 st_timeout(struct parser *, struct conf *);
+static int	 st_listen(struct parser *, struct conf *);
+static int	 st_tls(struct parser *, struct conf *);
+static int	 listen_tls(struct parser *, struct listener *);
+static int	 upstream_tls(struct parser *, struct listener *);
+static void	 check_tls(struct parser *, struct conf *);
+static void	 print_tls_client(FILE *, const struct listener *);
+static void	 print_tls_upstream(FILE *, const struct listener *);
+static void	 print_knob(FILE *, const char *, const char *);
+static void	 print_string(FILE *, const char *);
+static int	 resolve(struct parser *, const char *, uint16_t, int,
+		    struct sockaddr_storage *, socklen_t *, char *, size_t);
+static void	 check_conf(struct parser *, struct conf *);
+static void	 conf_defaults(struct conf *);
+static const char *proto_name(uint32_t);
+
+static const struct {
+	const char	*keyword;
+	int		(*parse)(struct parser *, struct conf *);
+} statements[] = {
+	{ "audit",	st_audit },
+	{ "chroot",	st_chroot },
+	{ "limit",	st_limit },
+	{ "listen",	st_listen },
+	{ "policy",	st_policy },
+	{ "pool",	st_pool },
+	{ "timeout",	st_timeout },
+	{ "tls",	st_tls },
+	{ "user",	st_user },
+	{ "worker",	st_worker },
+};
+
+static void
+perror_at(struct parser *p, int line, const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s:%d: %s", p->file, line, msg);
+	p->errors++;
+}
+
+/* Names the word the parser stopped at: the one read last, if any. */
+static void
+expected(struct parser *p, const char *what)
+{
+	if (p->pos >= 1 && p->pos <= p->nwords)
+		perror_at(p, p->line, "expected %s near '%s'", what,
+		    p->words[p->pos - 1]);
+	else
+		perror_at(p, p->line, "expected %s near end of line", what);
+}
+
+static char *
+next_word(struct parser *p)
+{
+	if (p->pos >= p->nwords) {
+		p->pos = p->nwords + 1;	/* so expected() says end of line */
+		return NULL;
+	}
+	return p->words[p->pos++];
+}
+
+static char *
+peek_word(struct parser *p)
+{
+	return p->pos < p->nwords ? p->words[p->pos] : NULL;
+}
+
+/*
+ * Splits a logical line into words in place: blanks separate words, '#'
+ * starts a comment, "..." quotes a word and \" or \\ escape inside it.
+ */
+static int
+split_line(struct parser *p, char *s)
+{
+	char	*w;
+
+	p->nwords = 0;
+	p->pos = 0;
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0' || *s == '#')
+			return 0;
+		if (p->nwords == MAX_WORDS) {
+			perror_at(p, p->line, "more than %d words", MAX_WORDS);
+			return -1;
+		}
+		w = s;
+		p->words[p->nwords++] = w;
+		if (*s == '"') {
+			char	*d = w;
+
+			for (s++; *s != '"'; s++) {
+				if (*s == '\0') {
+					perror_at(p, p->line,
+					    "expected '\"' near end of line");
+					return -1;
+				}
+				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+					s++;
+				*d++ = *s;
+			}
+			*d = '\0';
+			s++;
+			if (*s != '\0' && *s != ' ' && *s != '\t' &&
+			    *s != '#') {
+				perror_at(p, p->line,
+				    "expected blank after '\"' near '%s'", s);
+				return -1;
+			}
+			if (*s != '\0' && *s != '#')
+				s++;
+			else if (*s == '#')
+				*s = '\0';
+			continue;
+		}
+		while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '#')
+			s++;
+		if (*s == '#') {
+			*s = '\0';
+			return 0;
+		}
+		if (*s != '\0')
+			*s++ = '\0';
+	}
+}
+
+static int
+get_number(struct parser *p, const char *what, enum unit unit, uint64_t min,
+    uint64_t max, uint64_t *out)
+{
+	char		*w, *end;
+	uint64_t	 v, mul = 1;
+
+	if ((w = next_word(p)) == NULL || !isdigit((unsigned char)*w)) {
+		expected(p, what);
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(w, &end, 10);
+	if (errno == ERANGE)
+		v = UINT64_MAX;
+	if (*end != '\0') {
+		char	 c = (char)tolower((unsigned char)*end);
+
+		if (end[1] != '\0')
+			c = '?';
+		if (unit == UNIT_BYTES && c == 'k')
+			mul = 1024;
+		else if (unit == UNIT_BYTES && c == 'm')
+			mul = 1024 * 1024;
+		else if (unit == UNIT_BYTES && c == 'g')
+			mul = 1024 * 1024 * 1024;
+		else if (unit == UNIT_SECONDS && c == 's')
+			mul = 1;
+		else if (unit == UNIT_SECONDS && c == 'm')
+			mul = 60;
+		else if (unit == UNIT_SECONDS && c == 'h')
+			mul = 3600;
+		else {
+			expected(p, what);
+			return -1;
+		}
+	}
+	if (v > UINT64_MAX / mul)
+		v = UINT64_MAX;
+	else
+		v *= mul;
+	if (v < min || v > max) {
+		perror_at(p, p->line, "expected %s from %llu to %llu near '%s'",
+		    what, (unsigned long long)min, (unsigned long long)max, w);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+get_u32(struct parser *p, const char *what, enum unit unit, uint32_t min,
+    uint32_t max, uint32_t *out)
+{
+	uint64_t	 v;
+
+	if (get_number(p, what, unit, min, max, &v) == -1)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+get_port(struct parser *p, uint16_t *port)
+{
+	uint64_t	 v;
+	char		*w;
+
+	if ((w = next_word(p)) == NULL || strcmp(w, "port") != 0) {
+		expected(p, "'port'");
+		return -1;
+	}
+	if (get_number(p, "port number", UNIT_NONE, 1, 65535, &v) == -1)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int
+copy_word(struct parser *p, const char *what, char *dst, size_t size)
+{
+	char	*w;
+
+	if ((w = next_word(p)) == NULL || *w == '\0') {
+		expected(p, what);
+		return -1;
+	}
+	if ((size_t)snprintf(dst, size, "%s", w) >= size) {
+		perror_at(p, p->line, "%s too long (at most %zu bytes) near "
+		    "'%.20s...'", what, size - 1, w);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+st_user(struct parser *p, struct conf *conf)
+{
+	struct passwd	*pw;
+
+	if (copy_word(p, "user name", conf->user, sizeof(conf->user)) == -1)
+		return -1;
+	if ((pw = getpwnam(conf->user)) == NULL) {
+		perror_at(p, p->line, "unknown user '%s'", conf->user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		perror_at(p, p->line, "user '%s' is root: expected an "
+		    "unprivileged user", conf->user);
+		return -1;
+	}
+	conf->uid = pw->pw_uid;
+	conf->gid = pw->pw_gid;
+	return 0;
+}
+
+static int
+st_chroot(struct parser *p, struct conf *conf)
+{
+	if (copy_word(p, "directory", conf->chroot, sizeof(conf->chroot)) == -1)
+		return -1;
+	if (conf->chroot[0] != '/') {
+		expected(p, "absolute path");
+		return -1;
+	}
+	return 0;
+}
+
+/* policy store DIR: the LMDB store postern-policyd answers from. */
+static int
+st_policy(struct parser *p, struct conf *conf)
+{
+	char	*w = next_word(p);
+
+	if (w == NULL || strcmp(w, "store") != 0) {
+		expected(p, "'store'");
+		return -1;
+	}
+	if (copy_word(p, "directory", conf->policy_store,
+	    sizeof(conf->policy_store)) == -1)
+		return -1;
+	if (conf->policy_store[0] != '/') {
+		expected(p, "absolute path");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * audit dir DIR [max-size SIZE]: the workers' audit logs and, in DIR/keys,
+ * their keys; a worker whose log would pass SIZE is killed (SIGXFSZ).
+ */
+static int
+st_audit(struct parser *p, struct conf *conf)
+{
+	char	*w = next_word(p);
+
+	if (w == NULL || strcmp(w, "dir") != 0) {
+		expected(p, "'dir'");
+		return -1;
+	}
+	if (copy_word(p, "directory", conf->audit_dir,
+	    sizeof(conf->audit_dir)) == -1)
+		return -1;
+	if (conf->audit_dir[0] != '/') {
+		expected(p, "absolute path");
+		return -1;
+	}
+	if ((w = next_word(p)) == NULL)
+		return 0;
+	if (strcmp(w, "max-size") != 0) {
+		expected(p, "'max-size'");
+		return -1;
+	}
+	return get_u32(p, "audit log size", UNIT_BYTES, 65536, UINT32_MAX,
+	    &conf->audit_max_size);
+}
+
+static int
+st_worker(struct parser *p, struct conf *conf)
+{
+	if (copy_word(p, "program path", conf->worker,
+	    sizeof(conf->worker)) == -1)
+		return -1;
+	if (conf->worker[0] != '/') {
+		expected(p, "absolute path");
+		return -1;
+	}
+	return 0;
+}
+
+/* pool [min-idle N] [max N] [sessions N], at least one. */
+static int
+st_pool(struct parser *p, struct conf *conf)
+{
+	char	*w;
+	int	 n = 0;
+
+	p->pool_line = p->line;
+	while ((w = next_word(p)) != NULL) {
+		n++;
+		if (strcmp(w, "min-idle") == 0) {
+			if (get_u32(p, "number of idle workers", UNIT_NONE, 0,
+			    4096, &conf->min_idle) == -1)
+				return -1;
+		} else if (strcmp(w, "max") == 0) {
+			if (get_u32(p, "number of workers", UNIT_NONE, 1,
+			    4096, &conf->max_workers) == -1)
+				return -1;
+		} else if (strcmp(w, "sessions") == 0) {
+			if (get_u32(p, "sessions per worker", UNIT_NONE, 0,
+			    UINT32_MAX, &conf->sessions) == -1)
+				return -1;
+		} else {
+			expected(p, "'min-idle', 'max' or 'sessions'");
+			return -1;
+		}
+	}
+	if (n == 0) {
+		expected(p, "'min-idle', 'max' or 'sessions'");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * limit [line N] [literal N] [depth N] [args N] [inflight N]
+ *     [pop3-line N] [username N] [password N], one or more.
+ * The bounds of line, args and pop3-line are those the policy channel
+ * is made for: proto_policy.h checks at build time that the largest
+ * give a channel that carries every query.
+ */
+#define LIMIT_WORDS	"'line', 'literal', 'depth', 'args', 'inflight', " \
+			"'pop3-line', 'username' or 'password'"
+
+static int
+st_limit(struct parser *p, struct conf *conf)
+{
+	char	*w;
+	int	 n = 0;
+
+	while ((w = next_word(p)) != NULL) {
+		n++;
+		/* RFC 7162 section 4: clients may send lines of 8192 octets. */
+		if (strcmp(w, "line") == 0) {
+			if (get_u32(p, "line length", UNIT_BYTES, 8192,
+			    WORKER_LINE_MAX, &conf->max_line) == -1)
+				return -1;
+		} else if (strcmp(w, "literal") == 0) {
+			if (get_u32(p, "literal size", UNIT_BYTES, 0,
+			    INT32_MAX, &conf->max_literal) == -1)
+				return -1;
+		} else if (strcmp(w, "depth") == 0) {
+			/* The engine keeps a token's depth in a byte. */
+			if (get_u32(p, "nesting depth", UNIT_NONE, 1, 250,
+			    &conf->max_depth) == -1)
+				return -1;
+		} else if (strcmp(w, "args") == 0) {
+			if (get_u32(p, "argument count", UNIT_NONE, 16,
+			    WORKER_ARGS_MAX, &conf->max_args) == -1)
+				return -1;
+		} else if (strcmp(w, "inflight") == 0) {
+			if (get_u32(p, "commands in flight", UNIT_NONE, 1,
+			    4096, &conf->max_inflight) == -1)
+				return -1;
+		} else if (strcmp(w, "pop3-line") == 0) {
+			/* RFC 2449 section 4: 255 octets and CRLF at least. */
+			if (get_u32(p, "POP3 line length", UNIT_BYTES, 256,
+			    WORKER_POP3_LINE_MAX, &conf->max_pop3_line) == -1)
+				return -1;
+		} else if (strcmp(w, "username") == 0) {
+			if (get_u32(p, "user name length", UNIT_BYTES, 1,
+			    4096, &conf->max_username) == -1)
+				return -1;
+		} else if (strcmp(w, "password") == 0) {
+			if (get_u32(p, "password length", UNIT_BYTES, 1,
+			    4096, &conf->max_password) == -1)
+				return -1;
+		} else {
+			expected(p, LIMIT_WORDS);
+			return -1;
+		}
+	}
+	if (n == 0) {
+		expected(p, LIMIT_WORDS);
+		return -1;
+	}
+	return 0;
+}
+
+/* timeout [login N] [idle N] [upstream N] [start N] [drain N]... */
+static int
+st_timeout(struct parser *p, struct conf *conf)
+{
+	static const struct {
+		const char	*name;
+		size_t		 off;
+	} t[] = {
+		{ "drain", offsetof(struct conf, timeout_drain) },
+		{ "idle", offsetof(struct conf, timeout_idle) },
+		{ "login", offsetof(struct conf, timeout_login) },
+		{ "start", offsetof(struct conf, timeout_start) },
+		{ "upstream", offsetof(struct conf, timeout_upstream) },
+	};
+	char	*w;
+	size_t	 i;
+	int	 n = 0;
+
+	while ((w = next_word(p)) != NULL) {
+		n++;
+		/* A verdict's wait is counted in milliseconds. */
+		if (strcmp(w, "policy") == 0) {
+			if (get_u32(p, "milliseconds", UNIT_NONE, 1, 60000,
+			    &conf->timeout_policy) == -1)
+				return -1;
+			continue;
+		}
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+			if (strcmp(w, t[i].name) == 0)
+				break;
+		if (i == sizeof(t) / sizeof(t[0])) {
+			expected(p, "'login', 'idle', 'upstream', 'start', "
+			    "'drain' or 'policy'");
+			return -1;
+		}
+		if (get_u32(p, "seconds", UNIT_SECONDS, 1, 7 * 24 * 3600,
+		    (uint32_t *)((char *)conf + t[i].off)) == -1)
+			return -1;
+		if (strcmp(w, "idle") == 0)
+			p->idle_line = p->line;
+	}
+	if (n == 0) {
+		expected(p, "'login', 'idle', 'upstream', 'start', 'drain' "
+		    "or 'policy'");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+resolve(struct parser *p, const char *host, uint16_t port, int passive,
+    struct sockaddr_storage *ss, socklen_t *sslen, char *num, size_t numlen)
+{
+	struct addrinfo	 hints, *res;
+	char		 serv[8];
+	int		 error;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	/* A listener binds one address; a name could mean several. */
+	if (passive)
+		hints.ai_flags |= AI_NUMERICHOST | AI_PASSIVE;
+	snprintf(serv, sizeof(serv), "%u", port);
+	/* "*" is every IPv4 address; "::" says IPv6 plainly. */
+	if (passive && strcmp(host, "*") == 0) {
+		host = NULL;
+		hints.ai_family = AF_INET;
+	}
+	if ((error = getaddrinfo(host, serv, &hints, &res)) != 0) {
+		if (passive && error == EAI_NONAME)
+			perror_at(p, p->line, "expected numeric address or '*' "
+			    "near '%s'", host);
+		else
+			perror_at(p, p->line, "host %s: %s", host ? host : "*",
+			    gai_strerror(error));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	if ((error = getnameinfo((struct sockaddr *)ss, *sslen, num, numlen,
+	    NULL, 0, NI_NUMERICHOST)) != 0) {
+		perror_at(p, p->line, "%s: %s", host ? host : "*",
+		    gai_strerror(error));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+valid_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' &&
+		    *s != '.')
+			return 0;
+	return 1;
+}
+
+/*
+ * listen on ADDR port N (imap | pop3) [name NAME]
+ *	[tls MODE] [certificate FILE key FILE]...
+ *	upstream HOST port N [tls implicit|starttls] [ca FILE] [verify off]
+ *	[servername NAME]
+ */
+static int
+st_listen(struct parser *p, struct conf *conf)
+{
+	struct listener	*l;
+	char		*w;
+
+	p->nlisten++;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		fatal("%s", __func__);
+	l->fd = -1;
+	l->line = p->line;
+	if ((w = next_word(p)) == NULL || strcmp(w, "on") != 0) {
+		expected(p, "'on'");
+		goto fail;
+	}
+	if (copy_word(p, "address", l->host, sizeof(l->host)) == -1 ||
+	    get_port(p, &l->port) == -1)
+		goto fail;
+	if ((w = next_word(p)) != NULL && strcmp(w, "imap") == 0)
+		l->protocol = WORKER_PROTO_IMAP;
+	else if (w != NULL && strcmp(w, "pop3") == 0)
+		l->protocol = WORKER_PROTO_POP3;
+	else {
+		expected(p, "'imap' or 'pop3'");
+		goto fail;
+	}
+	if ((w = peek_word(p)) != NULL && strcmp(w, "name") == 0) {
+		next_word(p);
+		if (copy_word(p, "listener name", l->name,
+		    sizeof(l->name)) == -1)
+			goto fail;
+		if (!valid_name(l->name)) {
+			expected(p, "name of letters, digits, '-', '_', '.'");
+			goto fail;
+		}
+	} else
+		snprintf(l->name, sizeof(l->name), "%s-%u",
+		    proto_name(l->protocol), l->port);
+	if (listen_tls(p, l) == -1)
+		goto fail;
+	if ((w = next_word(p)) == NULL || strcmp(w, "upstream") != 0) {
+		expected(p, "'upstream'");
+		goto fail;
+	}
+	if (copy_word(p, "upstream host", l->up_host,
+	    sizeof(l->up_host)) == -1 || get_port(p, &l->up_port) == -1 ||
+	    upstream_tls(p, l) == -1)
+		goto fail;
+	if (resolve(p, l->host, l->port, 1, &l->ss, &l->sslen, l->addr,
+	    sizeof(l->addr)) == -1 ||
+	    resolve(p, l->up_host, l->up_port, 0, &l->up_ss, &l->up_sslen,
+	    l->up_addr, sizeof(l->up_addr)) == -1)
+		goto fail;
+	TAILQ_INSERT_TAIL(&conf->listeners, l, entry);
+	return 0;
+ fail:
+	free(l);
+	return -1;
+}
+
+/* ---- TLS (postern.conf(5), "TLS") ---- */
+
+static const char *const tls_modes[] = {
+	[WORKER_TLS_NONE] = "none",
+	[WORKER_TLS_STARTTLS] = "starttls",
+	[WORKER_TLS_STARTTLS_REQUIRED] = "starttls-required",
+	[WORKER_TLS_IMPLICIT] = "implicit",
+};
+
+/* The client side: [tls MODE] [certificate FILE key FILE]... */
+static int
+listen_tls(struct parser *p, struct listener *l)
+{
+	struct listener_cert	*c;
+	char			*w;
+	size_t			 i;
+
+	if ((w = peek_word(p)) != NULL && strcmp(w, "tls") == 0) {
+		next_word(p);
+		if ((w = next_word(p)) == NULL)
+			w = "";
+		for (i = 0; i < sizeof(tls_modes) / sizeof(tls_modes[0]); i++)
+			if (strcmp(w, tls_modes[i]) == 0)
+				break;
+		if (i == sizeof(tls_modes) / sizeof(tls_modes[0])) {
+			expected(p, "'none', 'starttls', 'starttls-required' "
+			    "or 'implicit'");
+			return -1;
+		}
+		l->tls_mode = (uint32_t)i;
+	}
+	while ((w = peek_word(p)) != NULL && strcmp(w, "certificate") == 0) {
+		next_word(p);
+		if (l->ncerts == WORKER_TLS_CERTS_MAX) {
+			perror_at(p, p->line, "expected at most %d "
+			    "certificates per listener", WORKER_TLS_CERTS_MAX);
+			return -1;
+		}
+		c = &l->certs[l->ncerts];
+		if (copy_word(p, "certificate file", c->cert,
+		    sizeof(c->cert)) == -1)
+			return -1;
+		if ((w = next_word(p)) == NULL || strcmp(w, "key") != 0) {
+			expected(p, "'key'");
+			return -1;
+		}
+		if (copy_word(p, "key file", c->key, sizeof(c->key)) == -1)
+			return -1;
+		if (c->cert[0] != '/' || c->key[0] != '/') {
+			perror_at(p, p->line, "expected absolute paths for "
+			    "certificate and key, not '%s' and '%s'", c->cert,
+			    c->key);
+			return -1;
+		}
+		l->ncerts++;
+	}
+	return 0;
+}
+
+/* The upstream side: [tls implicit|starttls] [ca FILE] [verify off]... */
+static int
+upstream_tls(struct parser *p, struct listener *l)
+{
+	char	*w;
+
+	l->up_verify = 1;
+	while ((w = peek_word(p)) != NULL) {
+		if (strcmp(w, "tls") == 0) {
+			next_word(p);
+			if ((w = next_word(p)) != NULL &&
+			    strcmp(w, "implicit") == 0)
+				l->up_tls = WORKER_UPTLS_IMPLICIT;
+			else if (w != NULL && strcmp(w, "starttls") == 0)
+				l->up_tls = WORKER_UPTLS_STARTTLS;
+			else {
+				expected(p, "'implicit' or 'starttls'");
+				return -1;
+			}
+		} else if (strcmp(w, "ca") == 0) {
+			next_word(p);
+			if (copy_word(p, "CA file", l->up_ca,
+			    sizeof(l->up_ca)) == -1)
+				return -1;
+			if (l->up_ca[0] != '/') {
+				expected(p, "an absolute CA file path");
+				return -1;
+			}
+		} else if (strcmp(w, "verify") == 0) {
+			next_word(p);
+			if ((w = next_word(p)) == NULL ||
+			    strcmp(w, "off") != 0) {
+				expected(p, "'off'");
+				return -1;
+			}
+			l->up_verify = 0;
+		} else if (strcmp(w, "servername") == 0) {
+			next_word(p);
+			if (copy_word(p, "server name", l->up_name,
+			    sizeof(l->up_name)) == -1)
+				return -1;
+		} else
+			break;
+	}
+	return 0;
+}
+
+static int
+tls_version(const char *w, uint32_t *v)
+{
+	if (strcmp(w, "tlsv1.2") == 0)
+		*v = 0x0303;
+	else if (strcmp(w, "tlsv1.3") == 0)
+		*v = 0x0304;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * tls protocols VERSION [VERSION]; tls ciphers|ciphersuites|groups STRING.
+ * Nothing older than TLS 1.2 can be asked for (RFC 8996).
+ */
+static int
+st_tls(struct parser *p, struct conf *conf)
+{
+	char		*w;
+	uint32_t	 v, lo = 0, hi = 0;
+
+	if ((w = next_word(p)) == NULL)
+		w = "";
+	if (strcmp(w, "protocols") == 0) {
+		while ((w = next_word(p)) != NULL) {
+			if (tls_version(w, &v) == -1) {
+				expected(p, "'tlsv1.2' or 'tlsv1.3' (older "
+				    "versions are not supported)");
+				return -1;
+			}
+			lo = lo == 0 || v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+		if (lo == 0) {
+			expected(p, "'tlsv1.2' or 'tlsv1.3'");
+			return -1;
+		}
+		conf->tls_min = lo;
+		conf->tls_max = hi;
+		return 0;
+	}
+	if (strcmp(w, "ciphers") == 0)
+		return copy_word(p, "cipher list", conf->tls_ciphers,
+		    sizeof(conf->tls_ciphers));
+	if (strcmp(w, "ciphersuites") == 0)
+		return copy_word(p, "TLS 1.3 cipher suites",
+		    conf->tls_ciphersuites, sizeof(conf->tls_ciphersuites));
+	if (strcmp(w, "groups") == 0)
+		return copy_word(p, "group list", conf->tls_groups,
+		    sizeof(conf->tls_groups));
+	expected(p, "'protocols', 'ciphers', 'ciphersuites' or 'groups'");
+	return -1;
+}
+
+/* Certificates go with a TLS mode; keys are numbered for keyd. */
+static void
+check_tls(struct parser *p, struct conf *conf)
+{
+	struct listener	*l;
+	uint32_t	 i;
+
+	conf->nkeys = 0;
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		if (l->tls_mode != WORKER_TLS_NONE && l->ncerts == 0)
+			perror_at(p, l->line, "expected 'certificate FILE key "
+			    "FILE' with 'tls %s'", tls_modes[l->tls_mode]);
+		if (l->tls_mode == WORKER_TLS_NONE && l->ncerts > 0)
+			perror_at(p, l->line, "expected 'tls MODE' with a "
+			    "certificate");
+		if (l->up_tls == WORKER_UPTLS_NONE && (l->up_ca[0] != '\0' ||
+		    !l->up_verify || l->up_name[0] != '\0'))
+			perror_at(p, l->line, "expected upstream 'tls "
+			    "implicit' or 'tls starttls' with 'ca', 'verify' "
+			    "or 'servername'");
+		if (l->up_tls != WORKER_UPTLS_NONE && l->up_name[0] == '\0')
+			(void)snprintf(l->up_name, sizeof(l->up_name), "%s",
+			    l->up_host);
+		for (i = 0; i < l->ncerts; i++)
+			l->certs[i].index = conf->nkeys++;
+	}
+}
+
+static void
+print_knob(FILE *fp, const char *what, const char *s)
+{
+	if (*s == '\0')
+		return;
+	fputs(what, fp);
+	print_string(fp, s);
+	fputc('\n', fp);
+}
+
+/* Inside the listen statement: the client side's words. */
+static void
+print_tls_client(FILE *fp, const struct listener *l)
+{
+	uint32_t	 i;
+
+	if (l->tls_mode != WORKER_TLS_NONE)
+		fprintf(fp, " tls %s", tls_modes[l->tls_mode]);
+	for (i = 0; i < l->ncerts; i++) {
+		fputs(" \\\n\tcertificate ", fp);
+		print_string(fp, l->certs[i].cert);
+		fputs(" key ", fp);
+		print_string(fp, l->certs[i].key);
+	}
+	if (l->ncerts > 0)
+		fputs(" \\\n\t", fp);
+}
+
+/* And the upstream side's, at its end. */
+static void
+print_tls_upstream(FILE *fp, const struct listener *l)
+{
+	if (l->up_tls == WORKER_UPTLS_NONE)
+		return;
+	fprintf(fp, " tls %s servername %s%s",
+	    l->up_tls == WORKER_UPTLS_IMPLICIT ? "implicit" : "starttls",
+	    l->up_name, l->up_verify ? "" : " verify off");
+	if (l->up_ca[0] != '\0') {
+		fputs(" ca ", fp);
+		print_string(fp, l->up_ca);
+	}
+}
+
+static int
+parse_statement(struct parser *p, struct conf *conf)
+{
+	char	*w = next_word(p);
+	size_t	 i;
+
+	for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++)
+		if (strcmp(w, statements[i].keyword) == 0)
+			break;
+	if (i == sizeof(statements) / sizeof(statements[0])) {
+		expected(p, "'audit', 'chroot', 'limit', 'listen', 'policy', "
+		    "'pool', 'timeout', 'tls', 'user' or 'worker'");
+		return -1;
+	}
+	if (statements[i].parse(p, conf) == -1)
+		return -1;
+	if (p->pos < p->nwords) {
+		p->pos++;
+		expected(p, "end of line");
+		return -1;
+	}
+	return 0;
+}
+
+/* What can only be judged once the whole file is read. */
+static void
+check_conf(struct parser *p, struct conf *conf)
+{
+	struct listener	*l, *m;
+	uint32_t	 min_idle = POP3_MIN_IDLE;
+	const char	*why = "RFC 1939: at least 10 minutes";
+
+	if (p->nlisten == 0)
+		perror_at(p, p->line, "expected at least one 'listen' "
+		    "statement near end of file");
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		if (l->protocol == WORKER_PROTO_IMAP) {
+			min_idle = IMAP_MIN_IDLE;
+			why = "RFC 3501: at least 30 minutes, clients renew "
+			    "IDLE every 29";
+		}
+		for (m = TAILQ_NEXT(l, entry); m != NULL;
+		    m = TAILQ_NEXT(m, entry)) {
+			if (strcmp(l->name, m->name) == 0)
+				perror_at(p, m->line, "expected a name no "
+				    "other listener has, not '%s' as on line "
+				    "%d", m->name, l->line);
+			if (l->sslen == m->sslen &&
+			    memcmp(&l->ss, &m->ss, l->sslen) == 0)
+				perror_at(p, m->line, "address %s port %u "
+				    "already used on line %d", m->addr,
+				    m->port, l->line);
+		}
+	}
+	if (conf->timeout_idle < min_idle)
+		perror_at(p, p->idle_line ? p->idle_line : p->line,
+		    "expected an idle timeout of at least %u seconds, not %u "
+		    "(%s)", min_idle, conf->timeout_idle, why);
+	check_tls(p, conf);
+	if (conf->min_idle > conf->max_workers)
+		perror_at(p, p->pool_line, "expected pool min-idle no more "
+		    "than max, not %u and %u",
+		    conf->min_idle, conf->max_workers);
+}
+
+static void
+conf_defaults(struct conf *conf)
+{
+	struct passwd	*pw;
+
+	memset(conf, 0, sizeof(*conf));
+	snprintf(conf->user, sizeof(conf->user), "%s", CONF_DEFAULT_USER);
+	snprintf(conf->chroot, sizeof(conf->chroot), "%s",
+	    CONF_DEFAULT_CHROOT);
+	conf->min_idle = 4;
+	conf->max_workers = 256;
+	conf->sessions = 100;
+	conf->max_line = 65536;
+	conf->max_literal = 64 * 1024 * 1024;
+	conf->max_depth = 16;
+	conf->max_args = 1024;
+	conf->max_inflight = 128;
+	conf->max_pop3_line = 8192;
+	conf->max_username = 256;
+	conf->max_password = 256;
+	conf->timeout_login = 60;
+	conf->timeout_idle = 1800;
+	conf->timeout_upstream = 30;
+	conf->timeout_start = 10;
+	conf->timeout_drain = 30;
+	conf->audit_max_size = 1024 * 1024 * 1024;
+	conf->tls_min = 0x0303;		/* TLS 1.2 */
+	conf->tls_max = 0x0304;		/* TLS 1.3 */
+	conf->timeout_policy = 2000;
+	conf->uid = (uid_t)-1;
+	conf->gid = (gid_t)-1;
+	if ((pw = getpwnam(conf->user)) != NULL) {
+		conf->uid = pw->pw_uid;
+		conf->gid = pw->pw_gid;
+	}
+	TAILQ_INIT(&conf->listeners);
+}
+
+struct conf *
+conf_parse(const char *file)
+{
+	struct parser	 p;
+	struct conf	*conf;
+	FILE		*fp;
+	char		*line = NULL, *logical = NULL;
+	size_t		 linesz = 0, loglen = 0;
+	ssize_t		 n;
+	int		 phys = 0, first = 1;
+
+	memset(&p, 0, sizeof(p));
+	p.file = file;
+	if ((fp = fopen(file, "r")) == NULL) {
+		log_warn("%s", file);
+		return NULL;
+	}
+	if ((conf = malloc(sizeof(*conf))) == NULL)
+		fatal("%s", __func__);
+	conf_defaults(conf);
+
+	while ((n = getline(&line, &linesz, fp)) != -1) {
+		phys++;
+		if (loglen == 0)
+			first = phys;
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		p.line = phys;
+		if (strlen(line) != (size_t)n) {
+			perror_at(&p, p.line, "expected text near NUL byte");
+			loglen = 0;
+			continue;
+		}
+		if ((logical = realloc(logical, loglen + n + 1)) == NULL)
+			fatal("%s", __func__);
+		memcpy(logical + loglen, line, n);
+		loglen += n;
+		logical[loglen] = '\0';
+		/* A backslash at the end joins the next line. */
+		if (n > 0 && line[n - 1] == '\\') {
+			logical[loglen - 1] = ' ';
+			continue;
+		}
+		loglen = 0;
+		/* Errors in a joined statement name its first line. */
+		p.line = first;
+		if (split_line(&p, logical) == 0 && p.nwords > 0)
+			parse_statement(&p, conf);
+	}
+	/* The file ended inside a statement joined by a backslash. */
+	if (loglen > 0) {
+		p.line = first;
+		if (split_line(&p, logical) == 0 && p.nwords > 0)
+			parse_statement(&p, conf);
+	}
+	p.line = phys > 0 ? phys : 1;
+	if (ferror(fp)) {
+		log_warn("%s", file);
+		p.errors++;
+	}
+	fclose(fp);
+	free(line);
+	free(logical);
+	check_conf(&p, conf);
+	if (conf->uid == (uid_t)-1 && p.errors == 0)
+		perror_at(&p, p.line, "unknown user '%s' (the default): "
+		    "expected a 'user' statement", conf->user);
+	if (p.errors > 0) {
+		conf_free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+void
+conf_free(struct conf *conf)
+{
+	struct listener	*l;
+
+	if (conf == NULL)
+		return;
+	while ((l = TAILQ_FIRST(&conf->listeners)) != NULL) {
+		TAILQ_REMOVE(&conf->listeners, l, entry);
+		free(l);
+	}
+	free(conf);
+}
+
+static const char *
+proto_name(uint32_t protocol)
+{
+	return protocol == WORKER_PROTO_POP3 ? "pop3" : "imap";
+}
+
+static void
+print_string(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+void
+conf_print(FILE *fp, const struct conf *conf)
+{
+	const struct listener	*l;
+
+	fprintf(fp, "user %s\n", conf->user);
+	fprintf(fp, "chroot ");
+	print_string(fp, conf->chroot);
+	fputc('\n', fp);
+	if (conf->worker[0] != '\0') {
+		fprintf(fp, "worker ");
+		print_string(fp, conf->worker);
+		fputc('\n', fp);
+	}
+	if (conf->policy_store[0] != '\0') {
+		fprintf(fp, "policy store ");
+		print_string(fp, conf->policy_store);
+		fputc('\n', fp);
+	}
+	if (conf->audit_dir[0] != '\0') {
+		fprintf(fp, "audit dir ");
+		print_string(fp, conf->audit_dir);
+		fprintf(fp, " max-size %u\n", conf->audit_max_size);
+	}
+	fprintf(fp, "pool min-idle %u max %u sessions %u\n", conf->min_idle,
+	    conf->max_workers, conf->sessions);
+	fprintf(fp, "limit line %u literal %u depth %u args %u inflight %u\n",
+	    conf->max_line, conf->max_literal, conf->max_depth, conf->max_args,
+	    conf->max_inflight);
+	fprintf(fp, "limit pop3-line %u username %u password %u\n",
+	    conf->max_pop3_line, conf->max_username, conf->max_password);
+	fprintf(fp, "timeout login %u idle %u upstream %u start %u drain %u "
+	    "policy %u\n", conf->timeout_login, conf->timeout_idle,
+	    conf->timeout_upstream, conf->timeout_start, conf->timeout_drain,
+	    conf->timeout_policy);
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		fprintf(fp, "listen on %s port %u %s name %s", l->host,
+		    l->port, proto_name(l->protocol), l->name);
+		print_tls_client(fp, l);
+		fprintf(fp, "%supstream %s port %u", l->ncerts > 0 ? "" : " ",
+		    l->up_host, l->up_port);
+		print_tls_upstream(fp, l);
+		fputc('\n', fp);
+	}
+	/* The defaults are left out, as with no tls statement. */
+	if (conf->tls_min != 0x0303 || conf->tls_max != 0x0304)
+		fprintf(fp, "tls protocols %s%s%s\n",
+		    conf->tls_min == 0x0303 ? "tlsv1.2" : "tlsv1.3",
+		    conf->tls_max != conf->tls_min ? " " : "",
+		    conf->tls_max != conf->tls_min ? "tlsv1.3" : "");
+	print_knob(fp, "tls ciphers ", conf->tls_ciphers);
+	print_knob(fp, "tls ciphersuites ", conf->tls_ciphersuites);
+	print_knob(fp, "tls groups ", conf->tls_groups);
+}
+
+struct listener *
+conf_listener_find(const struct conf *conf, const struct sockaddr_storage *ss,
+    socklen_t sslen)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		if (l->sslen == sslen && memcmp(&l->ss, ss, sslen) == 0)
+			return l;
+	return NULL;
+}

@@ -1,0 +1,103 @@
+/*
+ * The words both ends of the policy channel use (proto_policy.h): which
+ * protocol, table and response kind a query is about, what a verdict
+ * does, the TLS modes and session states rules test, and one argument
+ * of a command.  A worker speaks them without the rule compiler or the
+ * matcher (rules/), which read the same words from the other side.
+ * The numbers travel on the wire; never renumber one.
+ */
+#ifndef POSTERN_POLICY_WIRE_H
+#define POSTERN_POLICY_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum rules_proto {
+	RULES_IMAP = 1,
+	RULES_POP3 = 2,
+};
+
+enum rules_table {
+	RULES_CONNECT = 1,
+	RULES_REQUEST = 2,
+	RULES_RESPONSE = 3,
+	RULES_CAPABILITY = 4,
+	RULES_LIST = 5,		/* imap only */
+};
+
+/* Response kinds; a rule's "all" matches both. */
+enum rules_kind {
+	RULES_ALL = 0,
+	RULES_TAGGED = 1,
+	RULES_UNTAGGED = 2,
+};
+
+enum rules_action {
+	RULES_ACCEPT = 1,
+	RULES_REJECT = 2,	/* text: the reject text, or NULL */
+	RULES_DROP = 3,
+	RULES_ABORT = 4,
+	RULES_REWRITE = 5,	/* text: the template; rules_expand() */
+	RULES_RESPOND = 6,	/* text: tagged text; untagged lines follow */
+	RULES_ACCEPT_MULTILINE = 7,	/* pop3 requests */
+	RULES_HIDE = 8,		/* list */
+	RULES_ATTRIBUTES = 9,	/* list; text: the attributes */
+	RULES_TLS = 10,		/* connect; tls: the mode */
+	RULES_APOP = 11,	/* pop3 requests USER, PASS: login by APOP */
+};
+#define RULES_ACTION_MAX	RULES_APOP
+
+enum rules_tls {
+	RULES_TLS_NONE = 1,
+	RULES_TLS_STARTTLS = 2,
+	RULES_TLS_STARTTLS_REQUIRED = 3,
+	RULES_TLS_IMPLICIT = 4,
+};
+
+enum rules_state {
+	RULES_ST_UNKNOWN = 0,
+	RULES_ST_NOT_AUTHENTICATED = 1,	/* imap */
+	RULES_ST_AUTHENTICATED = 2,	/* imap */
+	RULES_ST_SELECTED = 3,		/* imap */
+	RULES_ST_LOGOUT = 4,		/* imap */
+	RULES_ST_AUTHORIZATION = 5,	/* pop3 */
+	RULES_ST_TRANSACTION = 6,	/* pop3 */
+};
+
+/* One argument of a command; a literal is seen as its length only. */
+struct rules_arg {
+	const char	*s;		/* NULL for a literal */
+	size_t		 len;
+};
+
+/*
+ * A query: which table and key, and the session it is asked for.  A
+ * field the query does not have is NULL or 0, and a condition about it
+ * is false.
+ */
+struct rules_query {
+	enum rules_proto	 proto;
+	enum rules_table	 table;
+	const char		*key;	/* command or capability */
+	enum rules_kind		 kind;	/* response: (un)tagged */
+	const char		*name;	/* response: OK, EXISTS... */
+	int			 tls;	/* client side encrypted */
+	enum rules_state	 state;
+	const char		*user;	/* NULL: not logged in */
+	int			 family;	/* AF_INET, AF_INET6 or 0 */
+	uint8_t			 addr[16];	/* network order */
+	const char		*listener;
+	unsigned		 port;	/* the listener's port */
+	const char		*mailbox;	/* list: the mailbox */
+	const struct rules_arg	*args;	/* args[0] is $1 */
+	size_t			 nargs;
+};
+
+/* a rewrite template filled: its length, or -1 (no such argument, a
+ * literal, or no room in the buffer) */
+int	 rules_expand(const char *, const struct rules_arg *, size_t, char *,
+	    size_t);
+/* "accept", "reject"...: the word postern.rules(5) and the audit use */
+const char	*rules_action_name(enum rules_action);
+
+#endif
