@@ -84,7 +84,7 @@ MSG_RANGE_CHECK(MSG_W_TLS_CERT, MSG_BASE_WORKER);
 
 /*
  * The largest limits postern.conf takes (`limit line', `limit args',
- * `limit pop3-line'; master/parse.c).  Buffers that follow a limit are
+ * `limit pop3-line'; shared/conf_parse.c).  Buffers that follow a limit are
  * bounded by these, and the policy channel's largest body is made
  * from them (proto_policy.h).
  */

@@ -28,7 +28,7 @@ FUZZ_CORPUS_fuzz_imap_client := regress/fuzz/corpus/client
 FUZZ_CORPUS_fuzz_imap_server := regress/fuzz/corpus/server
 FUZZ_CORPUS_fuzz_imap_session := regress/fuzz/corpus/session
 FUZZ_DICT	:= regress/fuzz/imap.dict
-# The rule compiler's harness: the policyd/rules_* files of the library
+# The rule compiler's harness: the rules/rules_* files of librules.a
 # are linked into it beside the engine.
 FUZZ_TARGETS	+= fuzz_rules
 FUZZ_CORPUS_fuzz_rules := regress/fuzz/corpus/rules
