@@ -11,11 +11,14 @@ published when the NOOP was sent.  "Published" is what the workers go
 by: policyd's generation page, read here from its memfd in /proc.  No session may see an error or lose its
 connection.  Prints "ok N answers" or what went wrong, exit 1.  With
 ANSWERS, writes there the rule set of every answer, one a line, so the
-audit records can be held against what the clients saw.
+audit records can be held against what the clients saw.  With
+RELOAD_HUP="PID N" in the environment, SIGHUP goes to PID (posternd) N
+times, spread over the loads: a configuration reload under the same load.
 """
 
 import mmap
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -89,6 +92,8 @@ def main():
             with lock:
                 errors.append(str(e))
 
+    hup = os.environ.get("RELOAD_HUP", "").split()
+    hup_every = nloads // int(hup[1]) if hup else 0
     threads = [threading.Thread(target=session, args=(k,))
                for k in range(nsess)]
     for t in threads:
@@ -109,6 +114,8 @@ def main():
             time.sleep(0.0005)
         pub[i] = time.monotonic()
         lags.append(pub[i] - t)
+        if hup_every and i % hup_every == 0:
+            os.kill(int(hup[0]), signal.SIGHUP)
     stop.set()
     for t in threads:
         t.join()
