@@ -138,10 +138,19 @@ enum policy_status {
 /*
  * A verdict body: this struct, then text (the reject text, rewrite
  * template and so on), file (the rule file's name), and nuntagged
- * lines each preceded by a uint16_t length.  line 0: no rule held, the
+ * lines each preceded by a uint16_t length.  Nothing may follow.  A
+ * status other than POLICY_OK is sent as this struct alone, its other
+ * fields 0, and read as its status alone.  line 0: no rule held, the
  * table's default.  cacheable: the verdict depends on the session only,
  * and holds for the whole session while the generation stays.
+ *
+ * At most POLICY_VERDICT_MAX bytes: policyd sends a larger verdict as
+ * POLICY_ERROR.  A worker takes at most POLICY_UNTAGGED_MAX untagged
+ * lines and refuses a verdict with more.
  */
+#define POLICY_VERDICT_MAX	MSG_BODY_DEFAULT
+#define POLICY_UNTAGGED_MAX	32
+
 struct policy_verdict {
 	uint64_t id;
 	uint64_t gen;
