@@ -24,6 +24,9 @@
  *   policyd -> worker  MSG_P_VERDICT   struct policy_verdict + its strings,
  *                                      one per query, in order
  *
+ * The bodies of MSG_P_QUERY and MSG_P_VERDICT are made and read in one
+ * place, policy_codec.h, by both ends.
+ *
  * A query is answered on its own channel; the request id is the
  * worker's, echoed back, so a late answer to a query the worker gave up
  * on is recognised and dropped.  A worker's channel that sends anything
@@ -100,8 +103,8 @@ struct policy_hello {
  * listener and mailbox (their lengths below, no NULs, a length of 0
  * meaning "absent"), then nargs struct policy_arg, then the text of the
  * arguments that are not literals, one after another.  Nothing may
- * follow.  Numbers are enum rules_* (rules.h).  Arguments are sent only
- * when a rule may read them; otherwise nargs is 0.
+ * follow.  Numbers are enum rules_* (policy_wire.h).  Arguments are sent
+ * only when a rule may read them; otherwise nargs is 0.
  */
 struct policy_query {
 	uint64_t id;
