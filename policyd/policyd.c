@@ -30,6 +30,7 @@
 #include "child_chan.h"
 #include "log.h"
 #include "msg.h"
+#include "policy_codec.h"
 #include "privdrop.h"
 #include "proto.h"
 #include "proto_policy.h"
@@ -68,8 +69,6 @@ static void	 master_msg(struct msgchan *, struct msg *);
 static void	 wchan_add(int, uint32_t, uint32_t);
 static void	 wchan_end(struct wchan *, const char *);
 static int	 wchan_msg(struct wchan *, const struct msg *);
-static int	 query_parse(const struct msg *, struct rules_query *,
-		    struct rules_arg *, uint64_t *);
 static int	 answer(struct wchan *, uint64_t, const struct rules_query *);
 static void	 serve(struct msgchan *) __attribute__((noreturn));
 
@@ -345,9 +344,9 @@ wchan_end(struct wchan *w, const char *why)
 static int
 wchan_msg(struct wchan *w, const struct msg *m)
 {
-	static struct rules_arg	 args[POLICY_ARGS_MAX];
-	struct rules_query	 q;
-	uint64_t		 id;
+	static struct policy_query_room	 room;
+	struct rules_query		 q;
+	uint64_t			 id;
 
 	if (m->fd != -1) {
 		close(m->fd);
@@ -358,101 +357,13 @@ wchan_msg(struct wchan *w, const struct msg *m)
 		log_warnx("worker %u: sent type %u", w->slot, m->hdr.type);
 		return -1;
 	}
-	if (query_parse(m, &q, args, &id) == -1) {
+	if (policy_query_decode(m->body, m->len, w->ch.maxbody, &id, &q,
+	    &room) == -1) {
 		log_warnx("worker %u: malformed query, %zu bytes", w->slot,
 		    m->len);
 		return -1;
 	}
 	return answer(w, id, &q);
-}
-
-/* Takes n bytes of string at *off into dst, NUL-terminated; NULL if n 0. */
-static int
-take_str(const uint8_t *b, size_t len, size_t *off, size_t n, char *dst,
-    const char **out)
-{
-	*out = NULL;
-	if (n == 0)
-		return 0;
-	if (n > POLICY_STR_MAX || len - *off < n || memchr(b + *off, '\0', n))
-		return -1;
-	memcpy(dst, b + *off, n);
-	dst[n] = '\0';
-	*off += n;
-	*out = dst;
-	return 0;
-}
-
-static int
-query_parse(const struct msg *m, struct rules_query *q, struct rules_arg *args,
-    uint64_t *id)
-{
-	static char		 s[5][POLICY_STR_MAX + 1];
-	struct policy_query	 pq;
-	struct policy_arg	 pa;
-	const uint8_t		*b = m->body;
-	size_t			 off, i, tail;
-
-	if (m->len < sizeof(pq))
-		return -1;
-	memcpy(&pq, b, sizeof(pq));
-	*id = pq.id;
-	if (pq.nargs > POLICY_ARGS_MAX || pq.tls > 1 || pq.kind > RULES_UNTAGGED ||
-	    pq.state > RULES_ST_TRANSACTION || pq.port > 65535 ||
-	    (pq.family != 0 && pq.family != AF_INET && pq.family != AF_INET6) ||
-	    pq.pad[0] != 0 || pq.pad[1] != 0 || pq.pad[2] != 0)
-		return -1;
-	memset(q, 0, sizeof(*q));
-	q->proto = pq.proto;
-	q->table = pq.table;
-	q->kind = pq.kind;
-	q->state = pq.state;
-	q->tls = (int)pq.tls;
-	q->family = (int)pq.family;
-	memcpy(q->addr, pq.addr, sizeof(q->addr));
-	q->port = pq.port;
-	off = sizeof(pq);
-	if (take_str(b, m->len, &off, pq.keylen, s[0], &q->key) == -1 ||
-	    take_str(b, m->len, &off, pq.namelen, s[1], &q->name) == -1 ||
-	    take_str(b, m->len, &off, pq.userlen, s[2], &q->user) == -1 ||
-	    take_str(b, m->len, &off, pq.listenerlen, s[3], &q->listener) ==
-	    -1 ||
-	    take_str(b, m->len, &off, pq.mailboxlen, s[4], &q->mailbox) == -1)
-		return -1;
-	if ((m->len - off) / sizeof(pa) < pq.nargs)
-		return -1;
-	tail = off + pq.nargs * sizeof(pa);
-	for (i = 0; i < pq.nargs; i++) {
-		memcpy(&pa, b + off + i * sizeof(pa), sizeof(pa));
-		if (pa.flags & ~(uint32_t)POLICY_ARG_LITERAL)
-			return -1;
-		args[i].len = pa.len;
-		if (pa.flags & POLICY_ARG_LITERAL) {
-			args[i].s = NULL;
-			continue;
-		}
-		/* The text points into the body, which outlives the answer. */
-		if (m->len - tail < pa.len)
-			return -1;
-		args[i].s = (const char *)b + tail;
-		tail += pa.len;
-	}
-	if (tail != m->len)
-		return -1;
-	q->args = pq.nargs > 0 ? args : NULL;
-	q->nargs = pq.nargs;
-	return 0;
-}
-
-static int
-put(uint8_t *out, size_t max, size_t *off, const void *p, size_t n)
-{
-	if (max - *off < n)
-		return -1;
-	if (n > 0)
-		memcpy(out + *off, p, n);
-	*off += n;
-	return 0;
 }
 
 /*
@@ -462,40 +373,39 @@ put(uint8_t *out, size_t max, size_t *off, const void *p, size_t n)
 static int
 answer(struct wchan *w, uint64_t id, const struct rules_query *q)
 {
-	static uint8_t		 out[MSG_BODY_DEFAULT];
-	struct policy_verdict	 pv;
-	struct rules_verdict	 v;
-	const void		*blob;
-	const char		*u;
-	size_t			 len, off, i, n;
-	uint16_t		 ul;
-	int			 rc;
+	static uint8_t			 out[POLICY_VERDICT_MAX];
+	static struct policy_str	 lines[POLICY_VERDICT_LINES];
+	struct policy_reply		 r;
+	struct rules_verdict		 v;
+	const void			*blob;
+	const char			*u;
+	size_t				 len, i, n = 0;
+	int				 rc;
 
-	memset(&pv, 0, sizeof(pv));
-	pv.id = id;
-	off = sizeof(pv);
-	rc = store_read_begin(store, &pv.gen, &blob, &len);
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	rc = store_read_begin(store, &r.gen, &blob, &len);
 	if (rc == STORE_NOGEN) {
-		pv.status = POLICY_NOGEN;
-		pv.gen = 0;
+		r.status = POLICY_NOGEN;
+		r.gen = 0;
 		publish(0);
 		goto send;
 	}
 	if (rc != STORE_OK) {
 		log_warnx("%s", store_error(store));
-		pv.status = POLICY_ERROR;
-		pv.gen = 0;
+		r.status = POLICY_ERROR;
+		r.gen = 0;
 		goto send;
 	}
-	publish(pv.gen);
-	pv.status = POLICY_ERROR;
-	if (pv.gen != checked_gen) {
+	publish(r.gen);
+	r.status = POLICY_ERROR;
+	if (r.gen != checked_gen) {
 		if (rules_blob_check(blob, len) == -1) {
 			log_warnx("generation %llu: compiled rules damaged",
-			    (unsigned long long)pv.gen);
+			    (unsigned long long)r.gen);
 			goto end;
 		}
-		checked_gen = pv.gen;
+		checked_gen = r.gen;
 	}
 	if (rules_match(blob, q, &v) == -1) {
 		/* A bad protocol or table: the worker's bug, not ours. */
@@ -503,46 +413,38 @@ answer(struct wchan *w, uint64_t id, const struct rules_query *q)
 		    w->slot, q->proto, q->table);
 		goto end;
 	}
-	pv.action = v.action;
-	pv.tls = v.action == RULES_TLS ? v.tls : 0;
-	pv.cacheable = v.cacheable ? 1 : 0;
-	pv.line = v.line;
-	pv.col = v.col;
-	n = v.text != NULL ? strlen(v.text) : 0;
-	pv.textlen = (uint16_t)n;
-	if (n > UINT16_MAX || put(out, sizeof(out), &off, v.text, n) == -1)
-		goto toobig;
-	n = v.file != NULL ? strlen(v.file) : 0;
-	pv.filelen = (uint16_t)n;
-	if (n > UINT16_MAX || put(out, sizeof(out), &off, v.file, n) == -1)
-		goto toobig;
-	for (i = 0; i < v.nuntagged; i++) {
+	/* The strings point into the blob: encoded before the end. */
+	r.status = POLICY_OK;
+	r.action = v.action;
+	r.tls = v.action == RULES_TLS ? v.tls : 0;
+	r.cacheable = v.cacheable;
+	r.line = v.line;
+	r.col = v.col;
+	r.text.s = v.text;
+	r.text.len = v.text != NULL ? strlen(v.text) : 0;
+	r.file.s = v.file;
+	r.file.len = v.file != NULL ? strlen(v.file) : 0;
+	/* More lines than lines[] could never fit in a body. */
+	for (i = 0; i < v.nuntagged && i < POLICY_VERDICT_LINES; i++) {
 		if ((u = rules_untagged(&v, i)) == NULL)
 			break;
-		n = strlen(u);
-		ul = (uint16_t)n;
-		if (n > UINT16_MAX ||
-		    put(out, sizeof(out), &off, &ul, sizeof(ul)) == -1 ||
-		    put(out, sizeof(out), &off, u, n) == -1)
-			goto toobig;
+		lines[i].s = u;
+		lines[i].len = strlen(u);
 	}
-	pv.nuntagged = (uint32_t)i;
-	pv.status = POLICY_OK;
-	goto end;
- toobig:
+	r.nuntagged = i;
+	r.untagged = lines;
+	if (v.nuntagged <= POLICY_VERDICT_LINES &&
+	    (n = policy_verdict_encode(&r, out, sizeof(out))) > 0)
+		goto end;
 	log_warnx("generation %llu: verdict of %s:%u too large to send",
-	    (unsigned long long)pv.gen, v.file, v.line);
-	pv.status = POLICY_ERROR;
+	    (unsigned long long)r.gen, v.file, v.line);
+	r.status = POLICY_ERROR;
  end:
 	store_read_end(store);
  send:
-	if (pv.status != POLICY_OK) {
-		off = sizeof(pv);
-		pv.action = pv.tls = pv.cacheable = pv.line = pv.col = 0;
-		pv.nuntagged = pv.textlen = pv.filelen = 0;
-	}
-	memcpy(out, &pv, sizeof(pv));
-	if (msg_compose(&w->ch, MSG_P_VERDICT, w->slot, -1, out, off) == -1 ||
+	if (r.status != POLICY_OK)
+		n = policy_verdict_encode(&r, out, sizeof(out));
+	if (msg_compose(&w->ch, MSG_P_VERDICT, w->slot, -1, out, n) == -1 ||
 	    msg_flush(&w->ch) == -1)
 		return -1;
 	return 0;

@@ -24,6 +24,9 @@
  *   policyd -> worker  MSG_P_VERDICT   struct policy_verdict + its strings,
  *                                      one per query, in order
  *
+ * The bodies of MSG_P_QUERY and MSG_P_VERDICT are made and read in one
+ * place, policy_codec.h, by both ends.
+ *
  * A query is answered on its own channel; the request id is the
  * worker's, echoed back, so a late answer to a query the worker gave up
  * on is recognised and dropped.  A worker's channel that sends anything
@@ -100,8 +103,8 @@ struct policy_hello {
  * listener and mailbox (their lengths below, no NULs, a length of 0
  * meaning "absent"), then nargs struct policy_arg, then the text of the
  * arguments that are not literals, one after another.  Nothing may
- * follow.  Numbers are enum rules_* (rules.h).  Arguments are sent only
- * when a rule may read them; otherwise nargs is 0.
+ * follow.  Numbers are enum rules_* (policy_wire.h).  Arguments are sent
+ * only when a rule may read them; otherwise nargs is 0.
  */
 struct policy_query {
 	uint64_t id;
@@ -138,10 +141,19 @@ enum policy_status {
 /*
  * A verdict body: this struct, then text (the reject text, rewrite
  * template and so on), file (the rule file's name), and nuntagged
- * lines each preceded by a uint16_t length.  line 0: no rule held, the
+ * lines each preceded by a uint16_t length.  Nothing may follow.  A
+ * status other than POLICY_OK is sent as this struct alone, its other
+ * fields 0, and read as its status alone.  line 0: no rule held, the
  * table's default.  cacheable: the verdict depends on the session only,
  * and holds for the whole session while the generation stays.
+ *
+ * At most POLICY_VERDICT_MAX bytes: policyd sends a larger verdict as
+ * POLICY_ERROR.  A worker takes at most POLICY_UNTAGGED_MAX untagged
+ * lines and refuses a verdict with more.
  */
+#define POLICY_VERDICT_MAX	MSG_BODY_DEFAULT
+#define POLICY_UNTAGGED_MAX	32
+
 struct policy_verdict {
 	uint64_t id;
 	uint64_t gen;

@@ -11,11 +11,12 @@
 #include <unistd.h>
 
 #include "policy_client.h"
+#include "policy_codec.h"
 
 static int	 client_msg(struct policy_client *, struct msg *, uint64_t,
 		    struct policy_answer *);
 static int	 hello(struct policy_client *, struct msg *);
-static int	 verdict(const struct msg *, struct policy_answer *);
+static int	 verdict(const struct policy_reply *, struct policy_answer *);
 static int	 remaining(const struct timespec *);
 
 int
@@ -95,77 +96,48 @@ hello(struct policy_client *pc, struct msg *m)
 	return 0;
 }
 
-static int
-take(const uint8_t **p, size_t *left, size_t n, char **dst)
+/* s into *dst with its NUL; dst moves past it. */
+static const char *
+copy(char **dst, const struct policy_str *s)
 {
-	if (*left < n)
-		return -1;
-	memcpy(*dst, *p, n);
-	(*dst)[n] = '\0';
-	*dst += n + 1;
-	*p += n;
-	*left -= n;
-	return 0;
+	char	*p = *dst;
+
+	memcpy(p, s->s, s->len);
+	p[s->len] = '\0';
+	*dst += s->len + 1;
+	return p;
 }
 
 /*
- * The body into *ans, strings copied with NULs: every length is checked
- * against what is left, and nothing may follow.  The copies take at most
- * the body's size (a NUL per string, each of which comes after its
- * length's two bytes or the fixed part), so a body that buf_ holds is
- * one whose copies it holds.  The channel takes long queries, so it
- * would take a long verdict too: that is refused here.
+ * The decoded verdict into *ans, strings copied with NULs.  The copies
+ * take at most the body's size (a NUL per string, each of which comes
+ * after its length's two bytes or the fixed part), so a body that buf_
+ * holds, the decoder's limit, is one whose copies it holds.  The
+ * channel takes long queries, so it would take a long verdict too: that
+ * is refused by the decoder.
  */
 static int
-verdict(const struct msg *m, struct policy_answer *ans)
+verdict(const struct policy_reply *r, struct policy_answer *ans)
 {
-	struct policy_verdict	 pv;
-	const uint8_t		*p;
-	char			*dst = ans->buf_;
-	size_t			 left, i;
-	uint16_t		 ul;
+	char	*dst = ans->buf_;
+	size_t	 i;
 
-	if (m->len > sizeof(ans->buf_))
-		goto bad;
-	memcpy(&pv, m->body, sizeof(pv));
-	if (pv.status != POLICY_OK) {
-		errno = pv.status == POLICY_NOGEN ? ENOENT : EIO;
+	if (r->status != POLICY_OK) {
+		errno = r->status == POLICY_NOGEN ? ENOENT : EIO;
 		return -1;
 	}
-	if (pv.nuntagged > POLICY_UNTAGGED_MAX || pv.cacheable > 1 ||
-	    pv.action < RULES_ACCEPT || pv.action > RULES_ACTION_MAX)
-		goto bad;
-	p = (const uint8_t *)m->body + sizeof(pv);
-	left = m->len - sizeof(pv);
-	ans->text = pv.textlen > 0 ? dst : NULL;
-	if (take(&p, &left, pv.textlen, &dst) == -1)
-		goto bad;
-	ans->file = dst;
-	if (take(&p, &left, pv.filelen, &dst) == -1)
-		goto bad;
-	for (i = 0; i < pv.nuntagged; i++) {
-		if (left < sizeof(ul))
-			goto bad;
-		memcpy(&ul, p, sizeof(ul));
-		p += sizeof(ul);
-		left -= sizeof(ul);
-		ans->untagged[i] = dst;
-		if (take(&p, &left, ul, &dst) == -1)
-			goto bad;
-	}
-	if (left != 0)
-		goto bad;
-	ans->gen = pv.gen;
-	ans->action = pv.action;
-	ans->tls = pv.tls;
-	ans->cacheable = (int)pv.cacheable;
-	ans->line = pv.line;
-	ans->col = pv.col;
-	ans->nuntagged = pv.nuntagged;
+	ans->text = r->text.len > 0 ? copy(&dst, &r->text) : NULL;
+	ans->file = copy(&dst, &r->file);
+	for (i = 0; i < r->nuntagged; i++)
+		ans->untagged[i] = copy(&dst, &r->untagged[i]);
+	ans->gen = r->gen;
+	ans->action = r->action;
+	ans->tls = r->tls;
+	ans->cacheable = r->cacheable;
+	ans->line = r->line;
+	ans->col = r->col;
+	ans->nuntagged = r->nuntagged;
 	return 0;
- bad:
-	errno = EPROTO;
-	return -1;
 }
 
 /* 1: the answer to id is in *ans; 0: something else, handled; -1 error */
@@ -173,19 +145,24 @@ static int
 client_msg(struct policy_client *pc, struct msg *m, uint64_t id,
     struct policy_answer *ans)
 {
-	struct policy_verdict	 pv;
+	struct policy_str	 lines[POLICY_UNTAGGED_MAX];
+	struct policy_reply	 r;
+	int			 rc;
 
 	switch (m->hdr.type) {
 	case MSG_P_HELLO:
 		return hello(pc, m) == -1 ? -1 : 0;
 	case MSG_P_VERDICT:
-		if (m->fd != -1 || m->len < sizeof(pv))
+		if (m->fd != -1 || m->len < sizeof(struct policy_verdict))
 			break;
-		memcpy(&pv, m->body, sizeof(pv));
+		rc = policy_verdict_decode(m->body, m->len, sizeof(ans->buf_),
+		    &r, lines);
 		/* An answer to a query given up on earlier. */
-		if (pv.id != id)
-			return pv.id < id ? 0 : -1;
-		return verdict(m, ans) == -1 ? -1 : 1;
+		if (r.id != id)
+			return r.id < id ? 0 : -1;
+		if (rc == -1)
+			break;
+		return verdict(&r, ans) == -1 ? -1 : 1;
 	}
 	if (m->fd != -1)
 		close(m->fd);
@@ -227,89 +204,10 @@ policy_client_start(struct policy_client *pc, int timeout_ms)
 	return 0;
 }
 
-static size_t
-slen(const char *s)
-{
-	return s != NULL ? strlen(s) : 0;
-}
-
-/*
- * The query's body, or 0 when it cannot be one: a string over
- * POLICY_STR_MAX, more than POLICY_ARGS_MAX arguments (verdict.c sends
- * no more), a port out of range.
- */
-static size_t
-encoded_len(const struct rules_query *q, const char *const str[5])
-{
-	size_t	 n = sizeof(struct policy_query), i;
-
-	for (i = 0; i < 5; i++) {
-		if (slen(str[i]) > POLICY_STR_MAX)
-			return 0;
-		n += slen(str[i]);
-	}
-	if (q->nargs > POLICY_ARGS_MAX || q->port > 65535)
-		return 0;
-	n += q->nargs * sizeof(struct policy_arg);
-	for (i = 0; i < q->nargs; i++) {
-		if (q->args[i].len > UINT32_MAX)
-			return 0;
-		if (q->args[i].s != NULL)
-			n += q->args[i].len;
-	}
-	return n;
-}
-
-/* Into out, which has room for encoded_len() bytes. */
-static void
-encode(const struct rules_query *q, const char *const str[5], uint64_t id,
-    uint8_t *out)
-{
-	struct policy_query	 pq;
-	struct policy_arg	 pa;
-	size_t			 off = sizeof(pq), i, n;
-
-	memset(&pq, 0, sizeof(pq));
-	pq.id = id;
-	pq.proto = q->proto;
-	pq.table = q->table;
-	pq.kind = q->kind;
-	pq.state = q->state;
-	pq.tls = q->tls ? 1 : 0;
-	pq.family = (uint32_t)q->family;
-	memcpy(pq.addr, q->addr, sizeof(pq.addr));
-	pq.port = q->port;
-	pq.nargs = (uint32_t)q->nargs;
-	pq.keylen = (uint16_t)slen(q->key);
-	pq.namelen = (uint16_t)slen(q->name);
-	pq.userlen = (uint16_t)slen(q->user);
-	pq.listenerlen = (uint16_t)slen(q->listener);
-	pq.mailboxlen = (uint16_t)slen(q->mailbox);
-	memcpy(out, &pq, sizeof(pq));
-	for (i = 0; i < 5; i++) {
-		if ((n = slen(str[i])) > 0)
-			memcpy(out + off, str[i], n);
-		off += n;
-	}
-	for (i = 0; i < q->nargs; i++) {
-		pa.len = (uint32_t)q->args[i].len;
-		pa.flags = q->args[i].s == NULL ? POLICY_ARG_LITERAL : 0;
-		memcpy(out + off, &pa, sizeof(pa));
-		off += sizeof(pa);
-	}
-	for (i = 0; i < q->nargs; i++)
-		if (q->args[i].s != NULL && q->args[i].len > 0) {
-			memcpy(out + off, q->args[i].s, q->args[i].len);
-			off += q->args[i].len;
-		}
-}
-
 int
 policy_query(struct policy_client *pc, const struct rules_query *q,
     int timeout_ms, struct policy_answer *ans)
 {
-	const char	*str[5] = { q->key, q->name, q->user, q->listener,
-			    q->mailbox };
 	struct timespec	 deadline;
 	struct msg	 m;
 	uint64_t	 id;
@@ -330,14 +228,14 @@ policy_query(struct policy_client *pc, const struct rules_query *q,
 	 * Over the channel's limit is EMSGSIZE: a query that policy_query_max()
 	 * did not foresee, which fails closed and is logged by the caller.
 	 */
-	if ((len = encoded_len(q, str)) == 0 || len > pc->ch.maxbody) {
+	if ((len = policy_query_size(q, pc->ch.maxbody)) == 0) {
 		errno = EMSGSIZE;
 		return -1;
 	}
 	/* Written where it is sent from: one copy of the arguments. */
 	if ((out = msg_reserve(&pc->ch, len)) == NULL)
 		return -1;
-	encode(q, str, id, out);
+	policy_query_encode(q, id, out);
 	if (msg_commit(&pc->ch, MSG_P_QUERY, 0, len) == -1 ||
 	    msg_send(&pc->ch, timeout_ms) == -1)
 		return -1;

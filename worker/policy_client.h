@@ -21,8 +21,6 @@
 #include "policy_wire.h"
 #include "proto_policy.h"
 
-#define POLICY_UNTAGGED_MAX	32
-
 struct policy_client {
 	struct msgchan		 ch;
 	uint64_t		 nextid;
@@ -42,7 +40,7 @@ struct policy_answer {
 	const char		*file;
 	size_t			 nuntagged;
 	const char		*untagged[POLICY_UNTAGGED_MAX];
-	char			 buf_[MSG_BODY_DEFAULT];
+	char			 buf_[POLICY_VERDICT_MAX];
 };
 
 /*
