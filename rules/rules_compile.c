@@ -516,6 +516,11 @@ act_respond(struct cc *cc)
 		return -1;
 	cc->r->plist = (uint32_t)(cc->pl.len / 4);
 	while (cc->r->proto == RULES_IMAP && is(cc, "untagged")) {
+		/* A worker takes no more (proto_policy.h): a longer respond
+		 * would fail closed on every use. */
+		if (cc->r->pcount == POLICY_UNTAGGED_MAX)
+			return fail_at(cc, cc->t.line, cc->t.col,
+			    "more than %d untagged lines", POLICY_UNTAGGED_MAX);
 		if (next(cc) == -1 ||
 		    take_quoted(cc, "the untagged line in quotes", &ref) == -1)
 			return -1;

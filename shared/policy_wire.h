@@ -93,6 +93,12 @@ struct rules_query {
 	size_t			 nargs;
 };
 
+/*
+ * The untagged lines a respond verdict may carry: a worker refuses a
+ * verdict with more, and the compiler a rule with more.
+ */
+#define POLICY_UNTAGGED_MAX	32
+
 /* a rewrite template filled: its length, or -1 (no such argument, a
  * literal, or no room in the buffer) */
 int	 rules_expand(const char *, const struct rules_arg *, size_t, char *,

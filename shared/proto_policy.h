@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "msg.h"
+#include "policy_wire.h"
 #include "proto.h"
 #include "proto_worker.h"
 
@@ -149,10 +150,9 @@ enum policy_status {
  *
  * At most POLICY_VERDICT_MAX bytes: policyd sends a larger verdict as
  * POLICY_ERROR.  A worker takes at most POLICY_UNTAGGED_MAX untagged
- * lines and refuses a verdict with more.
+ * lines (policy_wire.h) and refuses a verdict with more.
  */
 #define POLICY_VERDICT_MAX	MSG_BODY_DEFAULT
-#define POLICY_UNTAGGED_MAX	32
 
 struct policy_verdict {
 	uint64_t id;

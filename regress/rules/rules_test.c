@@ -985,9 +985,31 @@ ATF_TC_BODY(many_keys, tc)
 	rules_blob_free(&B);
 }
 
+/* A respond with more untagged lines than a worker takes would fail
+ * closed on every use: refused where it is written. */
+ATF_TC_WITHOUT_HEAD(respond_untagged_bound);
+ATF_TC_BODY(respond_untagged_bound, tc)
+{
+	char	 src[4096], want[128];
+	size_t	 n;
+	int	 i, col;
+
+	n = (size_t)snprintf(src, sizeof(src), "imap request X respond \"OK\"");
+	for (i = 0; i < POLICY_UNTAGGED_MAX; i++)
+		n += (size_t)snprintf(src + n, sizeof(src) - n,
+		    " untagged \"L%02d\"", i);
+	compile_ok(src);
+	col = (int)n + 2;
+	(void)snprintf(src + n, sizeof(src) - n, " untagged \"L32\"");
+	(void)snprintf(want, sizeof(want), "t.rules:1:%d: more than %d "
+	    "untagged lines", col, POLICY_UNTAGGED_MAX);
+	compile_err(src, want);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, request_actions);
+	ATF_TP_ADD_TC(tp, respond_untagged_bound);
 	ATF_TP_ADD_TC(tp, first_match_and_fallback);
 	ATF_TP_ADD_TC(tp, defaults);
 	ATF_TP_ADD_TC(tp, conditions);
