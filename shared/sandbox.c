@@ -338,6 +338,28 @@ sandbox_allow(struct sandbox *sb, int nr)
 	return add(sb, &r, "allow");
 }
 
+int
+sandbox_load_list(const struct sandbox_list *l, int debug)
+{
+	struct sandbox	*sb;
+	size_t		 i;
+
+	if ((sb = sandbox_new()) == NULL)
+		return -1;
+	for (i = 0; i < l->ngroups; i++)
+		if (sandbox_allow_group(sb, l->groups[i]) == -1)
+			goto fail;
+	for (i = 0; i < l->ncalls; i++)
+		if (sandbox_allow(sb, l->calls[i]) == -1)
+			goto fail;
+	if (debug)
+		sandbox_debug(sb);
+	return sandbox_load(sb);
+ fail:
+	sandbox_free(sb);
+	return -1;
+}
+
 void
 sandbox_debug(struct sandbox *sb)
 {

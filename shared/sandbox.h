@@ -12,6 +12,9 @@
  *	    sandbox_load(sb) == -1)
  *		fatalx("%s", sandbox_error());
  *
+ * posternd's children keep their list as data, a struct sandbox_list in
+ * the program's folder, which confine() (confine.h) loads.
+ *
  * Never on the list, whatever a process asks: open, openat, openat2,
  * creat, socket, socketpair, connect, bind, listen, accept, accept4,
  * execve, execveat, fork, vfork, clone, clone3, ptrace,
@@ -31,6 +34,8 @@
  */
 #ifndef POSTERN_SANDBOX_H
 #define POSTERN_SANDBOX_H
+
+#include <stddef.h>
 
 enum sandbox_group {
 	SB_STDIO,	/* I/O on descriptors already open, memory without
@@ -66,6 +71,23 @@ int		 sandbox_allow(struct sandbox *, int)
 void		 sandbox_debug(struct sandbox *);
 /* Install the filter on this process for good, and free sb either way. */
 int		 sandbox_load(struct sandbox *)
+		    SANDBOX_MUST;
+/*
+ * A program's allow-list as data, kept in the program's folder: the
+ * groups it needs and the one-off calls (SCMP_SYS(name)) beyond them,
+ * each table entry with a comment saying why.
+ */
+struct sandbox_list {
+	const enum sandbox_group	*groups;
+	size_t				 ngroups;
+	const int			*calls;
+	size_t				 ncalls;
+};
+/*
+ * sandbox_new(), the groups, the calls, sandbox_debug() if debug is set
+ * (confine.c sets it only in a SANDBOX_DEBUG build), sandbox_load().
+ */
+int		 sandbox_load_list(const struct sandbox_list *, int debug)
 		    SANDBOX_MUST;
 /* Free a sandbox that will not be loaded. */
 void		 sandbox_free(struct sandbox *);

@@ -39,7 +39,7 @@ child_fail(const char *what)
 static void
 load(void)
 {
-	if (sandbox_worker_load() == -1)
+	if (sandbox_load_list(&worker_filter, 0) == -1)
 		child_fail(sandbox_error());
 	(void)!write(report_fd, "L", 1);
 }
