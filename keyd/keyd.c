@@ -41,17 +41,19 @@
  */
 static const enum sandbox_group keyd_groups[] = {
 	/*
-	 * read/write/close, malloc for OpenSSL's bignums, getrandom for
-	 * the blinding and ECDSA nonces, getpid, exit.
+	 * close, malloc for OpenSSL's bignums, getrandom for the blinding
+	 * and ECDSA nonces, futex for OpenSSL's run-once, getpid, exit.
 	 */
 	SB_STDIO,
-	/* The loop over the channels (chan_loop.c); msg_send's ppoll. */
+	/* The loop over the channels (chan_loop.c), msg_send(). */
 	SB_POLL,
-	/* shutdown of a channel being ended. */
-	SB_SOCKIO,
-	/* recvmsg of worker channels from the master, made non-blocking. */
+	/*
+	 * recvmsg of worker channels from the master, made non-blocking;
+	 * sendmsg of answers.  No SB_SOCKIO: the channels are all framed
+	 * messages (msg.c).
+	 */
 	SB_FDPASS,
-	/* clock_gettime where the vDSO cannot answer. */
+	/* msg_send()'s timeout. */
 	SB_TIME,
 };
 

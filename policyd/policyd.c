@@ -47,21 +47,21 @@
  */
 static const enum sandbox_group policyd_groups[] = {
 	/*
-	 * read/write/close, malloc, the inotify read, mmap and munmap
-	 * when LMDB remaps a store that grew (MDB_MAP_RESIZED), getpid for
-	 * message headers and LMDB's reader slot, exit.
+	 * read/close, malloc, the inotify read, mmap and munmap when LMDB
+	 * remaps a store that grew (MDB_MAP_RESIZED), futex for LMDB's
+	 * reader table mutex, getpid for message headers and LMDB's reader
+	 * slot, exit.
 	 */
 	SB_STDIO,
-	/* The loop over the channels (chan_loop.c); msg_send's ppoll. */
+	/* The loop over the channels (chan_loop.c), msg_send(). */
 	SB_POLL,
-	/* shutdown of a channel being ended. */
-	SB_SOCKIO,
 	/*
 	 * recvmsg of worker channels from the master, fcntl O_NONBLOCK on
-	 * them, sendmsg of the generation page to workers.
+	 * them, sendmsg of the generation page to workers.  No SB_SOCKIO:
+	 * the channels are all framed messages (msg.c).
 	 */
 	SB_FDPASS,
-	/* clock_gettime where the vDSO cannot answer. */
+	/* msg_send()'s timeout. */
 	SB_TIME,
 };
 

@@ -20,8 +20,8 @@
  * execve, execveat, fork, vfork, clone, clone3, ptrace,
  * process_vm_readv/writev.  sandbox_allow() refuses them, and it refuses
  * a bare allow of the calls the groups allow only with some arguments
- * (mmap, mprotect, fcntl, newfstatat, sendto, ioctl, kill, tgkill): an
- * unconditional rule would quietly widen the group's.
+ * (mmap, mprotect, fcntl, sendto, kill, tgkill), or never (newfstatat,
+ * ioctl): an unconditional rule would quietly widen the group's.
  *
  * Calls that would have been allowed later fail; calls made after load
  * that the list lacks kill the process with SIGSYS.  A sandboxed process
@@ -38,16 +38,24 @@
 #include <stddef.h>
 
 enum sandbox_group {
-	SB_STDIO,	/* I/O on descriptors already open, memory without
-			   PROT_EXEC, clocks, randomness, exit, abort */
-	SB_POLL,	/* poll, ppoll and epoll */
+	SB_STDIO,	/* read, write and close descriptors already open,
+			   memory without PROT_EXEC, randomness, exit, abort */
+	SB_POLL,	/* waiting on descriptors: poll, ppoll */
 	SB_SOCKIO,	/* send and receive on connected sockets, shutdown,
-			   socket names and options (read only) */
+			   getsockopt */
 	SB_FDPASS,	/* descriptors passed with SCM_RIGHTS: sendmsg,
-			   recvmsg, and fcntl F_GETFL/F_SETFL/F_GETFD/F_SETFD */
-	SB_TIME,	/* clocks and sleeping */
+			   recvmsg, and fcntl F_GETFL/F_SETFL */
+	SB_TIME,	/* reading the clocks */
 	SB_SIGNAL,	/* handlers, masks, and signals to itself only */
 };
+/*
+ * In no group, because no postern process calls them (its traces under
+ * strace say so): epoll, sleeping (nanosleep, clock_nanosleep), socket
+ * names (getsockname, getpeername: posternd sends the addresses), readv,
+ * stdio's questions about a stream (fstat, lseek, ioctl TCGETS), and
+ * fcntl F_GETFD/F_SETFD (received descriptors come close-on-exec).  A
+ * process that comes to need one gets a group for it, with the reason.
+ */
 
 struct sandbox;
 
