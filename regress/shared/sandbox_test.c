@@ -503,7 +503,7 @@ ATF_TC_BODY(empty_kills_all, tc)
 	ATF_REQUIRE_STREQ(out, "");
 }
 
-static int	thread_go[2];
+static int	thread_up[2], thread_go[2];
 
 static void *
 forbidden_thread(void *arg)
@@ -511,6 +511,8 @@ forbidden_thread(void *arg)
 	char	 c;
 
 	(void)arg;
+	/* Running: its start-up calls (rseq...) are behind it. */
+	(void)!write(thread_up[1], "u", 1);
 	if (read(thread_go[0], &c, 1) == 1)
 		socket(AF_INET, SOCK_STREAM, 0);
 	return NULL;
@@ -524,9 +526,11 @@ static void
 thread_child(void)
 {
 	pthread_t	 t;
+	char		 c;
 
-	if (pipe(thread_go) == -1 ||
-	    pthread_create(&t, NULL, forbidden_thread, NULL) != 0)
+	if (pipe(thread_up) == -1 || pipe(thread_go) == -1 ||
+	    pthread_create(&t, NULL, forbidden_thread, NULL) != 0 ||
+	    read(thread_up[0], &c, 1) != 1)
 		child_fail("thread");
 	load(SB_STDIO, SB_POLL, -1);
 	(void)!write(thread_go[1], "g", 1);
