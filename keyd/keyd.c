@@ -89,7 +89,8 @@ main(int argc, char *argv[])
 	cf.uid = conf.uid;
 	cf.gid = conf.gid;
 	cf.chroot = conf.chroot;
-	cf.nofile = 16 + conf.max_workers;
+	/* posternd counted: KEYD_NOFILE_FIXED and the TLS workers. */
+	cf.nofile = conf.nofile;
 	cf.filter = &keyd_filter;
 	if (confine(&cf) == -1)
 		fatalx("%s", confine_error());
@@ -113,9 +114,9 @@ config_check(const struct keyd_config *c)
 		fatalx("config: uid %u gid %u: keyd never runs as root",
 		    c->uid, c->gid);
 	if (c->nkeys == 0 || c->nkeys > KEYD_KEYS_MAX ||
-	    c->max_workers == 0 || c->max_workers > 60000)
-		fatalx("config: %u keys, %u workers out of range", c->nkeys,
-		    c->max_workers);
+	    c->nofile <= KEYD_NOFILE_FIXED)
+		fatalx("config: %u keys, %u descriptors out of range",
+		    c->nkeys, c->nofile);
 }
 
 /* Only RSA and EC keys: the operations keyd knows are theirs. */

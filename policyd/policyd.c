@@ -125,8 +125,8 @@ main(int argc, char *argv[])
 	cf.uid = conf.uid;
 	cf.gid = conf.gid;
 	cf.chroot = conf.store;
-	/* 0-2, the master, the page, inotify, LMDB's two, the workers. */
-	cf.nofile = 16 + conf.max_workers;
+	/* posternd counted: POLICYD_NOFILE_FIXED and the workers. */
+	cf.nofile = conf.nofile;
 	cf.filter = &policyd_filter;
 	if (confine(&cf) == -1)
 		fatalx("%s", confine_error());
@@ -152,8 +152,9 @@ config_check(const struct policyd_config *c)
 	if (c->uid == 0 || c->gid == 0)
 		fatalx("config: uid %u gid %u: policyd never runs as root",
 		    c->uid, c->gid);
-	if (c->max_workers == 0 || c->max_workers > 60000)
-		fatalx("config: max_workers %u out of range", c->max_workers);
+	if (c->nofile <= POLICYD_NOFILE_FIXED)
+		fatalx("config: %u descriptors: not one for a worker",
+		    c->nofile);
 }
 
 /*

@@ -13,6 +13,13 @@
  *	   struct sandbox_list, kept as data in the program's folder), in
  *	   debug mode only in a SANDBOX_DEBUG build (-DPOSTERN_SANDBOX_DEBUG).
  *
+ * The descriptors a child may hold are what posternd computed for it
+ * (master/rlimits.c) and sent in its config.  A child never raises its
+ * limit above the hard limit it was started with, which it could not do
+ * once unprivileged and which posternd made large enough before it
+ * started the child; should it be lower all the same, the child takes
+ * the hard limit and says so.
+ *
  * confine() returns 0, or -1 with errno set and a message naming the
  * step, what it acted on and why in confine_error(); the caller treats
  * any failure as fatal.
@@ -31,7 +38,7 @@ struct confine {
 	gid_t			 gid;		/* never 0 */
 	const char		*chroot;	/* root's all the way down */
 	rlim_t			 nofile;	/* RLIMIT_NOFILE wanted, > 0 */
-	rlim_t			 fsize;		/* RLIMIT_FSIZE; 0: none grows */
+	rlim_t			 fsize;		/* RLIMIT_FSIZE; 0: no file */
 	rlim_t			 nproc;		/* RLIMIT_NPROC; 0: no fork */
 	const struct sandbox_list *filter;
 };
