@@ -10,9 +10,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,70 +25,88 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include <bsd/sys/queue.h>
-
+#include "chan_loop.h"
 #include "child_chan.h"
+#include "confine.h"
 #include "log.h"
 #include "msg.h"
-#include "privdrop.h"
 #include "proto.h"
 #include "proto_keyd.h"
-#include "sandbox.h"
-#include "stdio_detach.h"
 
 #define READY_TIMEOUT_MS	5000
 
-struct wchan {
-	TAILQ_ENTRY(wchan)	 entry;
-	struct msgchan		 ch;
+/*
+ * keyd's allow-list: its keys are in memory before the filter, and from
+ * then on it only reads requests, computes, and writes answers.
+ */
+static const enum sandbox_group keyd_groups[] = {
+	/*
+	 * close, malloc for OpenSSL's bignums, getrandom for the blinding
+	 * and ECDSA nonces, futex for OpenSSL's run-once, getpid, exit.
+	 */
+	SB_STDIO,
+	/* The loop over the channels (chan_loop.c), msg_send(). */
+	SB_POLL,
+	/*
+	 * recvmsg of worker channels from the master, made non-blocking;
+	 * sendmsg of answers.  No SB_SOCKIO: the channels are all framed
+	 * messages (msg.c).
+	 */
+	SB_FDPASS,
+	/* msg_send()'s timeout. */
+	SB_TIME,
 };
-TAILQ_HEAD(wchanlist, wchan);
 
-static struct wchanlist	 wchans = TAILQ_HEAD_INITIALIZER(wchans);
+static const struct sandbox_list keyd_filter = {
+	keyd_groups, sizeof(keyd_groups) / sizeof(keyd_groups[0]), NULL, 0,
+};
+
 static EVP_PKEY		*keys[KEYD_KEYS_MAX];
 static uint32_t		 nkeys;
 
-static void	 config_read(struct msgchan *, struct keyd_config *);
+static void	 config_check(const struct keyd_config *);
 static void	 keys_read(struct msgchan *, const struct keyd_config *);
-static void	 confine(const struct keyd_config *);
-static int	 sandbox_keyd_load(void);
-static void	 serve(struct msgchan *) __attribute__((noreturn));
-static void	 master_msg(const struct msg *);
+static void	 master_msg(struct chan_loop *, struct msg *);
 static int	 wchan_msg(struct wchan *, const struct msg *);
-static void	 wchan_end(struct wchan *, const char *);
 
 int
 main(int argc, char *argv[])
 {
 	struct keyd_config	 conf;
 	struct msgchan		 chan;
+	struct confine		 cf;
+	struct chan_loop	 loop;
 
 	(void)argv;
-	log_init(1, 0, "postern-keyd");
-	log_child();
-	if (argc != 1)
-		fatalx("usage: postern-keyd (started by posternd only)");
-	child_chan_check(KEYD_CHAN_FD, "postern-keyd");
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-		fatal("signal SIGPIPE");
-	msgchan_init(&chan, KEYD_CHAN_FD, MSGCHAN_FDS, 0);
-	config_read(&chan, &conf);
-	log_init(1, (int)conf.verbose, "keyd");
-	log_to_channel(&chan);
-	stdio_detach();
+	child_begin(argc, "postern-keyd", &chan, KEYD_CHAN_FD, MSGCHAN_FDS,
+	    0);
+	child_config_read(&chan, MSG_K_CONFIG, &conf, sizeof(conf));
+	config_check(&conf);
+	child_detach(&chan, "keyd", (int)conf.verbose);
 	keys_read(&chan, &conf);
-	confine(&conf);
+	memset(&cf, 0, sizeof(cf));
+	cf.prog = "postern-keyd";
+	cf.uid = conf.uid;
+	cf.gid = conf.gid;
+	cf.chroot = conf.chroot;
+	/* posternd counted: KEYD_NOFILE_FIXED and the TLS workers. */
+	cf.nofile = conf.nofile;
+	cf.filter = &keyd_filter;
+	if (confine(&cf) == -1)
+		fatalx("%s", confine_error());
 	if (msg_compose(&chan, MSG_READY, 0, -1, NULL, 0) == -1 ||
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
 		fatal("send ready");
 	log_debug("ready, %u keys", nkeys);
-	serve(&chan);
+	chan_loop_init(&loop, &chan);
+	loop.master_msg = master_msg;
+	loop.peer_msg = wchan_msg;
+	chan_loop_run(&loop);
 }
 
 static void
-config_read(struct msgchan *chan, struct keyd_config *c)
+config_check(const struct keyd_config *c)
 {
-	child_config_read(chan, MSG_K_CONFIG, c, sizeof(*c));
 	if (memchr(c->chroot, '\0', sizeof(c->chroot)) == NULL ||
 	    c->chroot[0] != '/')
 		fatalx("config: chroot is not an absolute path");
@@ -99,9 +114,9 @@ config_read(struct msgchan *chan, struct keyd_config *c)
 		fatalx("config: uid %u gid %u: keyd never runs as root",
 		    c->uid, c->gid);
 	if (c->nkeys == 0 || c->nkeys > KEYD_KEYS_MAX ||
-	    c->max_workers == 0 || c->max_workers > 60000)
-		fatalx("config: %u keys, %u workers out of range", c->nkeys,
-		    c->max_workers);
+	    c->nofile <= KEYD_NOFILE_FIXED)
+		fatalx("config: %u keys, %u descriptors out of range",
+		    c->nkeys, c->nofile);
 }
 
 /* Only RSA and EC keys: the operations keyd knows are theirs. */
@@ -160,68 +175,15 @@ keys_read(struct msgchan *chan, const struct keyd_config *c)
 }
 
 static void
-confine(const struct keyd_config *c)
+master_msg(struct chan_loop *l, struct msg *m)
 {
-	struct privdrop_limits	 lim = { .nofile = 16 + c->max_workers };
-
-	if (privdrop_id(c->uid, c->gid, c->chroot) == -1)
-		fatalx("%s", privdrop_error());
-	if (privdrop_limits(&lim) == -1)
-		fatalx("%s", privdrop_error());
-	if (sandbox_keyd_load() == -1)
-		fatalx("%s", sandbox_error());
-}
-
-static int
-sandbox_keyd_load(void)
-{
-	struct sandbox	*sb;
-
-	if ((sb = sandbox_new()) == NULL)
-		return -1;
-	/*
-	 * SB_STDIO: read/write/close, malloc for OpenSSL's bignums,
-	 * getrandom for the blinding and ECDSA nonces, getpid, exit.
-	 * SB_POLL: the loop over the channels; msg_send's ppoll.
-	 * SB_SOCKIO: shutdown of a channel being ended.
-	 * SB_FDPASS: recvmsg of worker channels from the master.
-	 * SB_TIME: clock_gettime where the vDSO cannot answer.
-	 */
-	if (sandbox_allow_group(sb, SB_STDIO) == -1 ||
-	    sandbox_allow_group(sb, SB_POLL) == -1 ||
-	    sandbox_allow_group(sb, SB_SOCKIO) == -1 ||
-	    sandbox_allow_group(sb, SB_FDPASS) == -1 ||
-	    sandbox_allow_group(sb, SB_TIME) == -1) {
-		sandbox_free(sb);
-		return -1;
-	}
-#ifdef POSTERN_SANDBOX_DEBUG
-	/*
-	 * Chosen when building (make SANDBOX_DEBUG=1), never at run time,
-	 * so nothing a child inherits can turn its filter's kill off.
-	 */
-	sandbox_debug(sb);
-#endif
-	return sandbox_load(sb);
-}
-
-static void
-master_msg(const struct msg *m)
-{
-	struct wchan	*w;
-	int		 fl;
-
 	switch (m->hdr.type) {
 	case MSG_K_WORKER:
+		/* The header's peer id is the worker's slot (child.c). */
 		if (m->len != 0 || m->fd == -1)
 			break;
-		if ((w = calloc(1, sizeof(*w))) == NULL)
-			fatal("calloc");
-		if ((fl = fcntl(m->fd, F_GETFL)) == -1 ||
-		    fcntl(m->fd, F_SETFL, fl | O_NONBLOCK) == -1)
-			fatal("fcntl worker channel");
-		msgchan_init(&w->ch, m->fd, 0, sizeof(struct keyd_request));
-		TAILQ_INSERT_TAIL(&wchans, w, entry);
+		(void)chan_loop_add(l, m->fd, m->hdr.peerid, 0,
+		    sizeof(struct keyd_request));
 		return;
 	case MSG_SHUTDOWN:
 		if (m->len != 0 || m->fd != -1)
@@ -230,17 +192,6 @@ master_msg(const struct msg *m)
 	}
 	fatalx("master sent type %u, %zu bytes%s", m->hdr.type, m->len,
 	    m->fd != -1 ? " and a descriptor" : "");
-}
-
-static void
-wchan_end(struct wchan *w, const char *why)
-{
-	if (why != NULL)
-		log_warnx("worker channel: %s: closed", why);
-	TAILQ_REMOVE(&wchans, w, entry);
-	close(w->ch.fd);
-	msgchan_clear(&w->ch);
-	free(w);
 }
 
 /* The operation itself, on a key whose type fits it; -1: refused. */
@@ -316,85 +267,4 @@ wchan_msg(struct wchan *w, const struct msg *m)
 		return -1;
 	explicit_bzero(&q, sizeof(q));
 	return 0;
-}
-
-static void
-serve(struct msgchan *master)
-{
-	struct pollfd	*pfd = NULL;
-	struct wchan	*w, *wnext;
-	struct msg	 m;
-	size_t		 n, i, max = 0;
-	int		 rc, r;
-
-	for (;;) {
-		while ((rc = msg_get(master, &m)) == 1)
-			master_msg(&m);
-		if (master->eof || (rc == -1 && (master->error == EPIPE ||
-		    master->error == ECONNRESET)))
-			_exit(0);
-		if (rc == -1)
-			fatal("channel to the master");
-		TAILQ_FOREACH_SAFE(w, &wchans, entry, wnext) {
-			r = 0;
-			/* One answer at a time: a worker must read it. */
-			while (!msg_pending(&w->ch) &&
-			    (r = msg_get(&w->ch, &m)) == 1)
-				if (wchan_msg(w, &m) == -1) {
-					r = -2;
-					break;
-				}
-			if (r < 0)
-				wchan_end(w, r == -1 ? strerror(w->ch.error) :
-				    "protocol error");
-			else if (w->ch.eof)
-				wchan_end(w, NULL);
-		}
-		n = 1;
-		TAILQ_FOREACH(w, &wchans, entry)
-			n++;
-		if (n > max) {
-			if ((pfd = reallocarray(pfd, n, sizeof(*pfd))) == NULL)
-				fatal("reallocarray");
-			max = n;
-		}
-		pfd[0].fd = master->fd;
-		pfd[0].events = POLLIN | (msg_pending(master) ? POLLOUT : 0);
-		i = 1;
-		TAILQ_FOREACH(w, &wchans, entry) {
-			pfd[i].fd = w->ch.fd;
-			pfd[i].events = msg_pending(&w->ch) ? POLLOUT : POLLIN;
-			i++;
-		}
-		if (poll(pfd, n, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("poll");
-		}
-		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    msg_read(master) == -1 && errno != EAGAIN &&
-		    errno != EWOULDBLOCK) {
-			if (errno == ECONNRESET)
-				_exit(0);
-			fatal("read from the master");
-		}
-		if ((pfd[0].revents & POLLOUT) && msg_flush(master) == -1) {
-			if (errno == EPIPE || errno == ECONNRESET)
-				_exit(0);
-			fatal("write to the master");
-		}
-		i = 1;
-		TAILQ_FOREACH_SAFE(w, &wchans, entry, wnext) {
-			short	 rev = pfd[i++].revents;
-
-			if ((rev & POLLOUT) && msg_flush(&w->ch) == -1) {
-				wchan_end(w, strerror(errno));
-				continue;
-			}
-			if ((rev & (POLLIN | POLLHUP | POLLERR)) &&
-			    msg_read(&w->ch) == -1 && errno != EAGAIN &&
-			    errno != EWOULDBLOCK)
-				wchan_end(w, strerror(errno));
-		}
-	}
 }

@@ -14,6 +14,7 @@
 
 #include "child.h"
 #include "keyd_child.h"
+#include "rlimits.h"
 #include "log.h"
 #include "msg.h"
 #include "proto_keyd.h"
@@ -60,7 +61,7 @@ keyd_child_configure(const struct conf *c, const char *worker,
 	struct keyd_config	 nc;
 	struct keyd_key		 nk[KEYD_KEYS_MAX];
 	struct listener		*l;
-	uint32_t		 n = 0, i;
+	uint32_t		 i;
 
 	if (c->nkeys == 0 || c->nkeys > KEYD_KEYS_MAX) {
 		if (c->nkeys > KEYD_KEYS_MAX)
@@ -78,16 +79,13 @@ keyd_child_configure(const struct conf *c, const char *worker,
 	/* keyd needs no files once it has its keys: the workers' chroot. */
 	(void)snprintf(nc.chroot, sizeof(nc.chroot), "%s", c->chroot);
 	TAILQ_FOREACH(l, &c->listeners, entry) {
-		n++;
 		for (i = 0; i < l->ncerts; i++) {
 			nk[l->certs[i].index].index = l->certs[i].index;
 			(void)snprintf(nk[l->certs[i].index].path,
 			    sizeof(nk[0].path), "%s", l->certs[i].key);
 		}
 	}
-	nc.max_workers = n * c->max_workers * 2;
-	if (nc.max_workers == 0 || nc.max_workers > 60000)
-		nc.max_workers = 60000;
+	nc.nofile = rlimits_keyd_nofile(c);
 	child_set_path(&kd, worker);
 	if (kd.on && kd.pid != -1 && memcmp(&nc, &conf, sizeof(nc)) == 0 &&
 	    memcmp(nk, keys, sizeof(nk)) == 0)

@@ -25,3 +25,5 @@ posternd_SRCS	+= master/keyd_child.c master/listener_tls.c
 # A helper daemon as posternd's child: start, ready, restart, log relay
 # (child.h), for policyd_child.c and keyd_child.c.
 posternd_SRCS	+= master/child.c
+# The limits a configuration implies, checked and raised at start (rlimits.h).
+posternd_SRCS	+= master/rlimits.c

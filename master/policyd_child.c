@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "child.h"
+#include "rlimits.h"
 #include "log.h"
 #include "msg.h"
 #include "policyd_child.h"
@@ -50,8 +51,6 @@ policyd_child_configure(const struct conf *c, const char *worker,
     int verbose)
 {
 	struct policyd_config	 nc;
-	struct listener		*l;
-	uint32_t		 n = 0;
 
 	if (c->policy_store[0] == '\0') {
 		child_stop(&pd, 0);
@@ -61,12 +60,7 @@ policyd_child_configure(const struct conf *c, const char *worker,
 	nc.verbose = (uint32_t)verbose;
 	nc.uid = (uint32_t)c->uid;
 	nc.gid = (uint32_t)c->gid;
-	/* Every pool's workers at once, and those of a reload's overlap. */
-	TAILQ_FOREACH(l, &c->listeners, entry)
-		n++;
-	nc.max_workers = n * c->max_workers * 2;
-	if (nc.max_workers == 0 || nc.max_workers > 60000)
-		nc.max_workers = 60000;
+	nc.nofile = rlimits_policyd_nofile(c);
 	(void)snprintf(nc.store, sizeof(nc.store), "%s", c->policy_store);
 	child_set_path(&pd, worker);
 	if (pd.on && pd.pid != -1 && memcmp(&nc, &conf, sizeof(nc)) == 0)

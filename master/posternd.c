@@ -25,6 +25,7 @@
 #include "conf.h"
 #include "policyd_child.h"
 #include "keyd_child.h"
+#include "rlimits.h"
 #include "listener_tls.h"
 #include "pool.h"
 #include "privdrop.h"
@@ -115,7 +116,10 @@ check_runtime(const struct conf *c)
 	}
 	if (audit_files_check(c) == -1)
 		return -1;
-	return check_empty(c->chroot);
+	if (check_empty(c->chroot) == -1)
+		return -1;
+	/* Before any child starts: they inherit the hard limits. */
+	return rlimits_check(c);
 }
 
 /* Whatever is in the chroot, a worker taken over could read. */
@@ -176,6 +180,9 @@ main(int argc, char *argv[])
 	if ((conf = conf_parse(conffile)) == NULL)
 		exit(1);
 	if (noaction) {
+		/* Our own limits, raised as at start if we may. */
+		if (rlimits_check(conf) == -1)
+			exit(1);
 		if (verbose)
 			conf_print(stdout, conf);
 		conf_free(conf);

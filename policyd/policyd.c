@@ -17,38 +17,67 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <bsd/sys/queue.h>
 #include <seccomp.h>
 
+#include "chan_loop.h"
 #include "child_chan.h"
+#include "confine.h"
 #include "log.h"
 #include "msg.h"
 #include "policy_codec.h"
-#include "privdrop.h"
 #include "proto.h"
 #include "proto_policy.h"
 #include "rules.h"
-#include "sandbox.h"
 #include "store.h"
-#include "stdio_detach.h"
 
 #define READY_TIMEOUT_MS	5000
 /* The store is looked at this often even when inotify says nothing. */
 #define REFRESH_MS		1000
 
-struct wchan {
-	TAILQ_ENTRY(wchan)	 entry;
-	struct msgchan		 ch;
-	uint32_t		 slot;
+/*
+ * policyd's allow-list.  The store was opened before the chroot and
+ * LMDB's reader works on the descriptors and maps it already has:
+ * renewing a read transaction touches the reader table in the mmap'd
+ * lock file (futex, for its robust mutex; a plain store otherwise) and
+ * reads pages of the mmap'd data file.
+ */
+static const enum sandbox_group policyd_groups[] = {
+	/*
+	 * read/close, malloc, the inotify read, mmap and munmap when LMDB
+	 * remaps a store that grew (MDB_MAP_RESIZED), futex for LMDB's
+	 * reader table mutex, getpid for message headers and LMDB's reader
+	 * slot, exit.
+	 */
+	SB_STDIO,
+	/* The loop over the channels (chan_loop.c), msg_send(). */
+	SB_POLL,
+	/*
+	 * recvmsg of worker channels from the master, fcntl O_NONBLOCK on
+	 * them, sendmsg of the generation page to workers.  No SB_SOCKIO:
+	 * the channels are all framed messages (msg.c).
+	 */
+	SB_FDPASS,
+	/* msg_send()'s timeout. */
+	SB_TIME,
 };
-TAILQ_HEAD(wchanq, wchan);
+
+static const int policyd_calls[] = {
+	/*
+	 * Each worker's hello carries its own copy of the page's
+	 * descriptor, which msg_compose() closes once it is sent.
+	 */
+	SCMP_SYS(dup),
+};
+
+static const struct sandbox_list policyd_filter = {
+	policyd_groups, sizeof(policyd_groups) / sizeof(policyd_groups[0]),
+	policyd_calls, sizeof(policyd_calls) / sizeof(policyd_calls[0]),
+};
 
 static struct store	*store;
 static volatile uint64_t *genpage;	/* the page's first 8 bytes */
@@ -56,42 +85,33 @@ static int		 genfd = -1;
 static size_t		 pagesize;
 static uint64_t		 checked_gen;	/* its blob passed rules_blob_check */
 static int		 inofd = -1;
-static struct wchanq	 wchans = TAILQ_HEAD_INITIALIZER(wchans);
+static struct chan_loop	 loop;
 
-static void	 config_read(struct msgchan *, struct policyd_config *);
+static void	 config_check(const struct policyd_config *);
 static void	 genpage_make(void);
 static void	 publish(uint64_t);
 static void	 refresh(void);
+static void	 refresh_hook(struct chan_loop *, short);
 static void	 inotify_watch(const char *);
-static void	 confine(const struct policyd_config *);
-static int	 sandbox_policyd_load(void);
-static void	 master_msg(struct msgchan *, struct msg *);
+static void	 master_msg(struct chan_loop *, struct msg *);
 static void	 wchan_add(int, uint32_t, uint32_t);
-static void	 wchan_end(struct wchan *, const char *);
 static int	 wchan_msg(struct wchan *, const struct msg *);
 static int	 answer(struct wchan *, uint64_t, const struct rules_query *);
-static void	 serve(struct msgchan *) __attribute__((noreturn));
 
 int
 main(int argc, char *argv[])
 {
 	struct policyd_config	 conf;
 	struct msgchan		 chan;
+	struct confine		 cf;
 	char			 err[256];
 
 	(void)argv;
-	log_init(1, 0, "postern-policyd");
-	log_child();
-	if (argc != 1)
-		fatalx("usage: postern-policyd (started by posternd only)");
-	child_chan_check(POLICYD_CHAN_FD, "postern-policyd");
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-		fatal("signal SIGPIPE");
-	msgchan_init(&chan, POLICYD_CHAN_FD, MSGCHAN_FDS, 0);
-	config_read(&chan, &conf);
-	log_init(1, (int)conf.verbose, "policyd");
-	log_to_channel(&chan);
-	stdio_detach();
+	child_begin(argc, "postern-policyd", &chan, POLICYD_CHAN_FD,
+	    MSGCHAN_FDS, 0);
+	child_config_read(&chan, MSG_P_CONFIG, &conf, sizeof(conf));
+	config_check(&conf);
+	child_detach(&chan, "policyd", (int)conf.verbose);
 	/* Everything from the file system, before the chroot. */
 	if (store_open(&store, conf.store, STORE_RDONLY, NULL, err,
 	    sizeof(err)) != STORE_OK)
@@ -99,26 +119,41 @@ main(int argc, char *argv[])
 	genpage_make();
 	inotify_watch(conf.store);
 	refresh();
-	confine(&conf);
+	memset(&cf, 0, sizeof(cf));
+	cf.prog = "postern-policyd";
+	cf.uid = conf.uid;
+	cf.gid = conf.gid;
+	cf.chroot = conf.store;
+	/* posternd counted: POLICYD_NOFILE_FIXED and the workers. */
+	cf.nofile = conf.nofile;
+	cf.filter = &policyd_filter;
+	if (confine(&cf) == -1)
+		fatalx("%s", confine_error());
 	if (msg_compose(&chan, MSG_READY, 0, -1, NULL, 0) == -1 ||
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
 		fatal("send ready");
 	log_debug("ready, generation %llu", (unsigned long long)*genpage);
-	serve(&chan);
+	chan_loop_init(&loop, &chan);
+	loop.master_msg = master_msg;
+	loop.peer_msg = wchan_msg;
+	loop.hook = refresh_hook;
+	loop.hook_fd = inofd;
+	loop.hook_ms = REFRESH_MS;
+	chan_loop_run(&loop);
 }
 
 static void
-config_read(struct msgchan *chan, struct policyd_config *c)
+config_check(const struct policyd_config *c)
 {
-	child_config_read(chan, MSG_P_CONFIG, c, sizeof(*c));
 	if (memchr(c->store, '\0', sizeof(c->store)) == NULL ||
 	    c->store[0] != '/')
 		fatalx("config: store directory is not an absolute path");
 	if (c->uid == 0 || c->gid == 0)
 		fatalx("config: uid %u gid %u: policyd never runs as root",
 		    c->uid, c->gid);
-	if (c->max_workers == 0 || c->max_workers > 60000)
-		fatalx("config: max_workers %u out of range", c->max_workers);
+	if (c->nofile <= POLICYD_NOFILE_FIXED)
+		fatalx("config: %u descriptors: not one for a worker",
+		    c->nofile);
 }
 
 /*
@@ -181,6 +216,23 @@ refresh(void)
 }
 
 /*
+ * inotify said something (its events are read and dropped), or a
+ * second passed quietly.
+ */
+static void
+refresh_hook(struct chan_loop *l, short revents)
+{
+	char	 ev[4096];
+
+	(void)l;
+	if (revents != 0 && (revents & POLLIN) == 0)
+		return;
+	while (inofd != -1 && read(inofd, ev, sizeof(ev)) > 0)
+		;
+	refresh();
+}
+
+/*
  * policyctl writes data.mdb with pwrite: every commit is an IN_MODIFY,
  * so a new generation is published at once, not at the next query.
  * The event of the data pages can be read before the meta page that
@@ -210,72 +262,11 @@ inotify_watch(const char *dir)
 }
 
 static void
-confine(const struct policyd_config *c)
-{
-	/* 0-2, the master, the page, inotify, LMDB's two, the workers. */
-	struct privdrop_limits	 lim = { .nofile = 16 + c->max_workers };
-
-	if (privdrop_id(c->uid, c->gid, c->store) == -1)
-		fatalx("%s", privdrop_error());
-	if (privdrop_limits(&lim) == -1)
-		fatalx("%s", privdrop_error());
-	if (sandbox_policyd_load() == -1)
-		fatalx("%s", sandbox_error());
-}
-
-/*
- * policyd's allow-list.  The store was opened before the chroot and
- * LMDB's reader works on the descriptors and maps it already has:
- * renewing a read transaction touches the reader table in the mmap'd
- * lock file (futex, for its robust mutex; a plain store otherwise) and
- * reads pages of the mmap'd data file.
- */
-static int
-sandbox_policyd_load(void)
-{
-	struct sandbox	*sb;
-
-	if ((sb = sandbox_new()) == NULL)
-		return -1;
-	/*
-	 * SB_STDIO: read/write/close, malloc, the inotify read, mmap and
-	 * munmap when LMDB remaps a store that grew (MDB_MAP_RESIZED),
-	 * getpid for message headers and LMDB's reader slot, exit.
-	 * SB_POLL: the loop over the channels; msg_send's ppoll.
-	 * SB_SOCKIO: shutdown of a channel being ended.
-	 * SB_FDPASS: recvmsg of worker channels from the master, sendmsg
-	 * of the generation page to workers.
-	 * SB_TIME: clock_gettime where the vDSO cannot answer.
-	 */
-	if (sandbox_allow_group(sb, SB_STDIO) == -1 ||
-	    sandbox_allow_group(sb, SB_POLL) == -1 ||
-	    sandbox_allow_group(sb, SB_SOCKIO) == -1 ||
-	    sandbox_allow_group(sb, SB_FDPASS) == -1 ||
-	    sandbox_allow_group(sb, SB_TIME) == -1 ||
-	    /*
-	     * dup: each worker's hello carries its own copy of the page's
-	     * descriptor, which msg_compose() closes once it is sent.
-	     */
-	    sandbox_allow(sb, SCMP_SYS(dup)) == -1) {
-		sandbox_free(sb);
-		return -1;
-	}
-#ifdef POSTERN_SANDBOX_DEBUG
-	/*
-	 * Chosen when building (make SANDBOX_DEBUG=1), never at run time,
-	 * so nothing a child inherits can turn its filter's kill off.
-	 */
-	sandbox_debug(sb);
-#endif
-	return sandbox_load(sb);
-}
-
-static void
-master_msg(struct msgchan *chan, struct msg *m)
+master_msg(struct chan_loop *l, struct msg *m)
 {
 	struct policyd_worker	 w;
 
-	(void)chan;
+	(void)l;
 	switch (m->hdr.type) {
 	case MSG_P_WORKER:
 		if (m->len != sizeof(w) || m->fd == -1)
@@ -306,38 +297,20 @@ wchan_add(int fd, uint32_t slot, uint32_t maxbody)
 {
 	struct policy_hello	 h = { .pagesize = (uint32_t)pagesize };
 	struct wchan		*w;
-	int			 fl, pfd;
+	int			 pfd;
 
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		fatal("calloc");
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		fatal("fcntl worker %u channel", slot);
-	msgchan_init(&w->ch, fd, MSGCHAN_FDS, maxbody);
-	w->slot = slot;
-	TAILQ_INSERT_TAIL(&wchans, w, entry);
+	w = chan_loop_add(&loop, fd, slot, MSGCHAN_FDS, maxbody);
 	/* msg_compose() takes the descriptor; the page stays ours. */
 	if ((pfd = dup(genfd)) == -1) {
-		wchan_end(w, "dup of the generation page failed");
+		chan_loop_end(&loop, w, "dup of the generation page failed");
 		return;
 	}
 	if (msg_compose(&w->ch, MSG_P_HELLO, slot, pfd, &h, sizeof(h)) == -1) {
 		close(pfd);
-		wchan_end(w, "hello failed");
+		chan_loop_end(&loop, w, "hello failed");
 		return;
 	}
 	log_debug("worker %u: channel", slot);
-}
-
-static void
-wchan_end(struct wchan *w, const char *why)
-{
-	if (why != NULL)
-		log_warnx("worker %u: %s: channel closed", w->slot, why);
-	TAILQ_REMOVE(&wchans, w, entry);
-	close(w->ch.fd);
-	msgchan_clear(&w->ch);
-	free(w);
 }
 
 /* -1: the channel is to end. */
@@ -448,100 +421,4 @@ answer(struct wchan *w, uint64_t id, const struct rules_query *q)
 	    msg_flush(&w->ch) == -1)
 		return -1;
 	return 0;
-}
-
-static void
-serve(struct msgchan *master)
-{
-	struct pollfd	*pfd = NULL;
-	struct wchan	*w, *wnext;
-	struct msg	 m;
-	char		 ev[4096];
-	size_t		 n, i, max = 0;
-	int		 rc, r;
-
-	for (;;) {
-		while ((rc = msg_get(master, &m)) == 1)
-			master_msg(master, &m);
-		/* A log line may have found the master gone: so be it. */
-		if (master->eof || (rc == -1 && (master->error == EPIPE ||
-		    master->error == ECONNRESET)))
-			_exit(0);
-		if (rc == -1)
-			fatal("channel to the master");
-		TAILQ_FOREACH_SAFE(w, &wchans, entry, wnext) {
-			/*
-			 * A worker that does not read its answers gets no
-			 * more until it has: policyd's buffers stay bounded.
-			 */
-			r = 0;
-			while (!msg_pending(&w->ch) &&
-			    (r = msg_get(&w->ch, &m)) == 1)
-				if (wchan_msg(w, &m) == -1)
-					break;
-			if (r == 1 || r == -1) {
-				wchan_end(w, r == -1 ? strerror(w->ch.error) :
-				    "protocol error");
-				continue;
-			}
-			if (w->ch.eof) {
-				log_debug("worker %u: gone", w->slot);
-				wchan_end(w, NULL);
-			}
-		}
-		n = 2;
-		TAILQ_FOREACH(w, &wchans, entry)
-			n++;
-		if (n > max) {
-			if ((pfd = reallocarray(pfd, n, sizeof(*pfd))) == NULL)
-				fatal("reallocarray");
-			max = n;
-		}
-		pfd[0].fd = master->fd;
-		pfd[0].events = POLLIN | (msg_pending(master) ? POLLOUT : 0);
-		pfd[1].fd = inofd;
-		pfd[1].events = POLLIN;
-		i = 2;
-		TAILQ_FOREACH(w, &wchans, entry) {
-			pfd[i].fd = w->ch.fd;
-			pfd[i].events = msg_pending(&w->ch) ? POLLOUT : POLLIN;
-			i++;
-		}
-		if ((r = poll(pfd, n, REFRESH_MS)) == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("poll");
-		}
-		if (r == 0 || (pfd[1].revents & POLLIN)) {
-			while (inofd != -1 && read(inofd, ev, sizeof(ev)) > 0)
-				;
-			refresh();
-		}
-		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    msg_read(master) == -1 && errno != EAGAIN &&
-		    errno != EWOULDBLOCK) {
-			if (errno == ECONNRESET)
-				_exit(0);
-			fatal("read from the master");
-		}
-		/* A master gone with log lines unsent is a master gone. */
-		if ((pfd[0].revents & POLLOUT) && msg_flush(master) == -1) {
-			if (errno == EPIPE || errno == ECONNRESET)
-				_exit(0);
-			fatal("write to the master");
-		}
-		i = 2;
-		TAILQ_FOREACH_SAFE(w, &wchans, entry, wnext) {
-			short re = pfd[i++].revents;
-
-			if ((re & POLLOUT) && msg_flush(&w->ch) == -1) {
-				wchan_end(w, strerror(errno));
-				continue;
-			}
-			if ((re & (POLLIN | POLLHUP | POLLERR)) &&
-			    msg_read(&w->ch) == -1 && errno != EAGAIN &&
-			    errno != EWOULDBLOCK)
-				wchan_end(w, strerror(errno));
-		}
-	}
 }

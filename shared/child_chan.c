@@ -6,11 +6,13 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "child_chan.h"
 #include "log.h"
+#include "stdio_detach.h"
 
 void
 child_chan_check(int fd, const char *prog)
@@ -26,6 +28,28 @@ child_chan_check(int fd, const char *prog)
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl descriptor %d", fd);
+}
+
+void
+child_begin(int argc, const char *prog, struct msgchan *chan, int fd,
+    int flags, size_t maxbody)
+{
+	log_init(1, 0, prog);
+	log_child();
+	if (argc != 1)
+		fatalx("usage: %s (started by posternd only)", prog);
+	child_chan_check(fd, prog);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal SIGPIPE");
+	msgchan_init(chan, fd, flags, maxbody);
+}
+
+void
+child_detach(struct msgchan *chan, const char *name, int verbose)
+{
+	log_init(1, verbose, name);
+	log_to_channel(chan);
+	stdio_detach();
 }
 
 void

@@ -2,9 +2,9 @@
  * The one clock for timeouts, deadlines and rates: CLOCK_MONOTONIC, so a
  * step of the wall clock never fires or stalls a timer.  Milliseconds in
  * an int64_t leave room for any uptime and make differences plain
- * subtraction.  Sandboxed processes may call it: clock_gettime is on
- * every allow-list (sandbox.c, sandbox_worker.c) for when the vDSO
- * cannot answer.
+ * subtraction.  Sandboxed processes may call it: clock_gettime is in
+ * SB_TIME (sandbox.c), which every child's allow-list has, for when the
+ * vDSO cannot answer.
  */
 #include <time.h>
 

@@ -13,6 +13,8 @@
  *	4. sandbox_load() (sandbox.h): the syscall filter, last, because the
  *	   steps above make syscalls the filter forbids.
  *
+ * posternd's children do steps 2 to 4 in one call, confine() (confine.h).
+ *
  * Each function returns 0, or -1 with errno set and a message saying what
  * failed, on what, and why in privdrop_error(); the caller is expected to
  * treat any failure as fatal: a half-dropped process must not go on, and

@@ -57,12 +57,21 @@ MSG_RANGE_CHECK(MSG_K_ANSWER, MSG_BASE_KEYD);
 #define KEYD_PATH_MAX		256
 #define KEYD_DATA_MAX		1024	/* RSA 8192 bits */
 
+/*
+ * Descriptors keyd holds besides its workers' channels: 0-2, the
+ * master's channel, and room to spare (a key file is read before the
+ * chroot and closed).
+ */
+#define KEYD_NOFILE_FIXED	16
+
 struct keyd_config {
 	uint32_t verbose;
 	uint32_t uid;
 	uint32_t gid;
 	uint32_t nkeys;
-	uint32_t max_workers;		/* channels at once */
+	uint32_t nofile;		/* RLIMIT_NOFILE: KEYD_NOFILE_FIXED and
+					   a channel per worker of a TLS
+					   listener (master/rlimits.c) */
 	uint32_t pad;
 	char	 chroot[KEYD_PATH_MAX];
 };

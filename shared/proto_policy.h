@@ -64,6 +64,13 @@ MSG_RANGE_CHECK(MSG_P_VERDICT, MSG_BASE_POLICY);
 #define POLICYD_PATH_MAX	256	/* store directory, with its NUL */
 
 /*
+ * Descriptors policyd holds besides its workers' channels: 0-2, the
+ * master's channel, the generation page and the copy of it on its way
+ * to a worker, inotify, LMDB's data and lock files, and room to spare.
+ */
+#define POLICYD_NOFILE_FIXED	16
+
+/*
  * policyd opens the store read only, then chroots into its directory
  * and drops to uid/gid (never 0).
  */
@@ -71,7 +78,9 @@ struct policyd_config {
 	uint32_t verbose;		/* 0 info, 1 debug, 2 more */
 	uint32_t uid;
 	uint32_t gid;
-	uint32_t max_workers;		/* channels it must hold at once */
+	uint32_t nofile;		/* RLIMIT_NOFILE: POLICYD_NOFILE_FIXED
+					   and a channel per worker it may
+					   have at once (master/rlimits.c) */
 	char	 store[POLICYD_PATH_MAX];
 };
 

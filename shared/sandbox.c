@@ -1,4 +1,3 @@
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include <errno.h>
@@ -49,18 +48,9 @@ static const struct rule stdio_rules[] = {
 	/* Reading and writing the descriptors it was given. */
 	ALLOW(read),
 	ALLOW(write),
-	ALLOW(readv),
+	/* glibc writes its last words (stack smashing, fortify) with it. */
 	ALLOW(writev),
 	ALLOW(close),
-	/* stdio and isatty look at a descriptor before buffering it. */
-	ALLOW(fstat),
-	/* glibc 2.36 does fstat(fd) as newfstatat(fd, "", AT_EMPTY_PATH). */
-	ALLOW_IF(newfstatat, 3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
-	    AT_EMPTY_PATH),
-	/* stdio asks if a character device is a terminal. */
-	ALLOW_IF(ioctl, 1, SCMP_CMP_EQ, TCGETS, 0),
-	/* stdio's fflush and ftell on a stream. */
-	ALLOW(lseek),
 	/* malloc: the heap, and mappings for large blocks; never code. */
 	ALLOW(brk),
 	ALLOW_NOEXEC(mmap, 2),
@@ -68,11 +58,11 @@ static const struct rule stdio_rules[] = {
 	ALLOW(mremap),		/* realloc; keeps the protection */
 	ALLOW_NOEXEC(mprotect, 2),
 	ALLOW(madvise),		/* free hands pages back */
-	/* glibc's locks (stdio, malloc) wait on futexes when contended. */
+	/*
+	 * glibc's locks wait on futexes when contended, and OpenSSL's
+	 * run-once wakes its waiters.
+	 */
 	ALLOW(futex),
-	/* Where the vDSO cannot read the clock, the syscall does. */
-	ALLOW(clock_gettime),
-	ALLOW(gettimeofday),
 	/* libsodium and OpenSSL (re)seed from the kernel at any time. */
 	ALLOW(getrandom),
 	/* For log lines, and abort()/assert(): gettid, then tgkill self. */
@@ -93,14 +83,12 @@ static const struct rule stdio_rules[] = {
 };
 
 static const struct rule poll_rules[] = {
-	/* The event loop: waiting on descriptors it already has. */
+	/*
+	 * Waiting on descriptors it already has: poll, and ppoll, which is
+	 * what glibc's poll() is where the kernel has no poll (aarch64).
+	 */
 	ALLOW(poll),
 	ALLOW(ppoll),
-	ALLOW(epoll_create1),	/* a loop set up after the drop */
-	ALLOW(epoll_ctl),
-	ALLOW(epoll_wait),
-	ALLOW(epoll_pwait),
-	ALLOW(epoll_pwait2),
 };
 
 static const struct rule sockio_rules[] = {
@@ -113,35 +101,33 @@ static const struct rule sockio_rules[] = {
 	ALLOW(sendmsg),
 	/* Half-close at the end of a session. */
 	ALLOW(shutdown),
-	/* SO_ERROR and the like; reading only, options are set before. */
+	/* SO_ERROR of a connect; reading only, options are set before. */
 	ALLOW(getsockopt),
-	/* Addresses of a connection, for logs. */
-	ALLOW(getsockname),
-	ALLOW(getpeername),
 };
 
 static const struct rule fdpass_rules[] = {
 	/* SCM_RIGHTS travels in sendmsg/recvmsg control data. */
 	ALLOW(recvmsg),
 	ALLOW(sendmsg),
-	/* A received descriptor is made non-blocking and close-on-exec. */
+	/*
+	 * A received descriptor is made non-blocking; recvmsg's
+	 * MSG_CMSG_CLOEXEC already made it close-on-exec.
+	 */
 	ALLOW_IF(fcntl, 1, SCMP_CMP_EQ, F_GETFL, 0),
 	ALLOW_IF(fcntl, 1, SCMP_CMP_EQ, F_SETFL, 0),
-	ALLOW_IF(fcntl, 1, SCMP_CMP_EQ, F_GETFD, 0),
-	ALLOW_IF(fcntl, 1, SCMP_CMP_EQ, F_SETFD, 0),
 	/* Closing what was passed, or a descriptor passed on. */
 	ALLOW(close),
 };
 
 static const struct rule time_rules[] = {
-	/* Timestamps and timeouts, where the vDSO cannot serve them. */
+	/*
+	 * Timeouts, deadlines and timestamps, where the vDSO cannot serve
+	 * them: clock_gettime (clock.c, msg.c, the audit records),
+	 * gettimeofday and time (OpenSSL's and libsodium's clocks).
+	 */
 	ALLOW(clock_gettime),
-	ALLOW(clock_getres),
 	ALLOW(gettimeofday),
 	ALLOW(time),
-	/* Back-off between retries. */
-	ALLOW(nanosleep),
-	ALLOW(clock_nanosleep),
 };
 
 static const struct rule signal_rules[] = {
@@ -208,7 +194,10 @@ static const int never[] = {
 	SCMP_SYS(process_vm_writev),
 };
 
-/* Allowed only with the argument checks the groups put on them. */
+/*
+ * Allowed only with the argument checks the groups put on them, or not
+ * at all: a bare ioctl or newfstatat would allow every request or path.
+ */
 static const int conditional[] = {
 	SCMP_SYS(mmap), SCMP_SYS(mprotect), SCMP_SYS(fcntl),
 	SCMP_SYS(newfstatat), SCMP_SYS(sendto), SCMP_SYS(ioctl),
@@ -336,6 +325,28 @@ sandbox_allow(struct sandbox *sb, int nr)
 	struct rule	 r = { .nr = nr };
 
 	return add(sb, &r, "allow");
+}
+
+int
+sandbox_load_list(const struct sandbox_list *l, int debug)
+{
+	struct sandbox	*sb;
+	size_t		 i;
+
+	if ((sb = sandbox_new()) == NULL)
+		return -1;
+	for (i = 0; i < l->ngroups; i++)
+		if (sandbox_allow_group(sb, l->groups[i]) == -1)
+			goto fail;
+	for (i = 0; i < l->ncalls; i++)
+		if (sandbox_allow(sb, l->calls[i]) == -1)
+			goto fail;
+	if (debug)
+		sandbox_debug(sb);
+	return sandbox_load(sb);
+ fail:
+	sandbox_free(sb);
+	return -1;
 }
 
 void

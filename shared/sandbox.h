@@ -12,13 +12,16 @@
  *	    sandbox_load(sb) == -1)
  *		fatalx("%s", sandbox_error());
  *
+ * posternd's children keep their list as data, a struct sandbox_list in
+ * the program's folder, which confine() (confine.h) loads.
+ *
  * Never on the list, whatever a process asks: open, openat, openat2,
  * creat, socket, socketpair, connect, bind, listen, accept, accept4,
  * execve, execveat, fork, vfork, clone, clone3, ptrace,
  * process_vm_readv/writev.  sandbox_allow() refuses them, and it refuses
  * a bare allow of the calls the groups allow only with some arguments
- * (mmap, mprotect, fcntl, newfstatat, sendto, ioctl, kill, tgkill): an
- * unconditional rule would quietly widen the group's.
+ * (mmap, mprotect, fcntl, sendto, kill, tgkill), or never (newfstatat,
+ * ioctl): an unconditional rule would quietly widen the group's.
  *
  * Calls that would have been allowed later fail; calls made after load
  * that the list lacks kill the process with SIGSYS.  A sandboxed process
@@ -32,17 +35,27 @@
 #ifndef POSTERN_SANDBOX_H
 #define POSTERN_SANDBOX_H
 
+#include <stddef.h>
+
 enum sandbox_group {
-	SB_STDIO,	/* I/O on descriptors already open, memory without
-			   PROT_EXEC, clocks, randomness, exit, abort */
-	SB_POLL,	/* poll, ppoll and epoll */
+	SB_STDIO,	/* read, write and close descriptors already open,
+			   memory without PROT_EXEC, randomness, exit, abort */
+	SB_POLL,	/* waiting on descriptors: poll, ppoll */
 	SB_SOCKIO,	/* send and receive on connected sockets, shutdown,
-			   socket names and options (read only) */
+			   getsockopt */
 	SB_FDPASS,	/* descriptors passed with SCM_RIGHTS: sendmsg,
-			   recvmsg, and fcntl F_GETFL/F_SETFL/F_GETFD/F_SETFD */
-	SB_TIME,	/* clocks and sleeping */
+			   recvmsg, and fcntl F_GETFL/F_SETFL */
+	SB_TIME,	/* reading the clocks */
 	SB_SIGNAL,	/* handlers, masks, and signals to itself only */
 };
+/*
+ * In no group, because no postern process calls them (its traces under
+ * strace say so): epoll, sleeping (nanosleep, clock_nanosleep), socket
+ * names (getsockname, getpeername: posternd sends the addresses), readv,
+ * stdio's questions about a stream (fstat, lseek, ioctl TCGETS), and
+ * fcntl F_GETFD/F_SETFD (received descriptors come close-on-exec).  A
+ * process that comes to need one gets a group for it, with the reason.
+ */
 
 struct sandbox;
 
@@ -66,6 +79,23 @@ int		 sandbox_allow(struct sandbox *, int)
 void		 sandbox_debug(struct sandbox *);
 /* Install the filter on this process for good, and free sb either way. */
 int		 sandbox_load(struct sandbox *)
+		    SANDBOX_MUST;
+/*
+ * A program's allow-list as data, kept in the program's folder: the
+ * groups it needs and the one-off calls (SCMP_SYS(name)) beyond them,
+ * each table entry with a comment saying why.
+ */
+struct sandbox_list {
+	const enum sandbox_group	*groups;
+	size_t				 ngroups;
+	const int			*calls;
+	size_t				 ncalls;
+};
+/*
+ * sandbox_new(), the groups, the calls, sandbox_debug() if debug is set
+ * (confine.c sets it only in a SANDBOX_DEBUG build), sandbox_load().
+ */
+int		 sandbox_load_list(const struct sandbox_list *, int debug)
 		    SANDBOX_MUST;
 /* Free a sandbox that will not be loaded. */
 void		 sandbox_free(struct sandbox *);

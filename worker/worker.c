@@ -6,32 +6,25 @@
  * socket and an upstream socket.
  */
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "audit.h"
+#include "chan_loop.h"
 #include "child_chan.h"
+#include "confine.h"
 #include "log.h"
 #include "msg.h"
 #include "policy_client.h"
-#include "privdrop.h"
 #include "proto.h"
 #include "proto_worker.h"
 #include "relay.h"
-#include "sandbox.h"
-#include "stdio_detach.h"
+#include "sandbox_worker.h"
 #include "tls.h"
 #include "tls_keyproxy.h"
-#include "sandbox_worker.h"
 
 #define READY_TIMEOUT_MS	5000
 /*
@@ -48,44 +41,53 @@ static struct worker_env env;
 /* policyd says hello as soon as it has the channel. */
 #define POLICYD_HELLO_MS	5000
 
-static void	 config_read(struct msgchan *, struct worker_config *);
+static struct worker_config conf;
+static struct msgchan	 chan;
+/* Between a session's two messages: its client socket, -1 otherwise. */
+static struct worker_session sess;
+static int		 client = -1;
+
 static int	 config_valid(const struct worker_config *);
-static void	 confine(const struct worker_config *);
+static void	 master_msg(struct chan_loop *, struct msg *);
+static void	 keyd_gone(struct chan_loop *, short);
 static void	 policyd_start(int, const struct worker_config *);
 static int	 policyd_lost(void);
-static void	 serve(struct msgchan *, const struct worker_config *)
-		    __attribute__((noreturn));
 
 int
 main(int argc, char *argv[])
 {
-	struct worker_config	 conf;
-	struct msgchan		 chan;
+	struct chan_loop	 loop;
+	struct confine		 cf;
+	struct rlimit		 fsize;
 	char			 name[64];
 
 	(void)argv;
-	log_init(1, 0, "postern-worker");
-	log_child();
-	if (argc != 1)
-		fatalx("usage: postern-worker (started by posternd only)");
-	child_chan_check(WORKER_CHAN_FD, "postern-worker");
-	/* Writes to a closed socket fail with EPIPE instead. */
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-		fatal("signal SIGPIPE");
 	/* A certificate chain comes in one message (proto_tls.h). */
-	msgchan_init(&chan, WORKER_CHAN_FD, MSGCHAN_FDS, WORKER_CHAN_BODY_MAX);
-	config_read(&chan, &conf);
+	child_begin(argc, "postern-worker", &chan, WORKER_CHAN_FD,
+	    MSGCHAN_FDS, WORKER_CHAN_BODY_MAX);
+	child_config_read(&chan, MSG_W_CONFIG, &conf, sizeof(conf));
+	if (!config_valid(&conf))
+		fatalx("config slice refused");
 	(void)snprintf(name, sizeof(name), "worker %s/%u", conf.listener,
 	    conf.slot);
-	log_init(1, (int)conf.verbose, name);
-	/* From here on nothing is written to stderr. */
-	log_to_channel(&chan);
-	stdio_detach();
+	child_detach(&chan, name, (int)conf.verbose);
 	/* libsodium opens no file after this; the filter forbids it. */
 	if (audit_init(&chan, conf.slot) == -1)
 		fatalx("audit: libsodium");
 	tls_setup(&chan);
-	confine(&conf);
+	/* posternd sets RLIMIT_FSIZE to the audit log's max-size, or 0. */
+	if (getrlimit(RLIMIT_FSIZE, &fsize) == -1)
+		fatal("getrlimit RLIMIT_FSIZE");
+	memset(&cf, 0, sizeof(cf));
+	cf.prog = "postern-worker";
+	cf.uid = conf.uid;
+	cf.gid = conf.gid;
+	cf.chroot = conf.chroot;
+	cf.nofile = WORKER_NOFILE;
+	cf.fsize = fsize.rlim_cur;
+	cf.filter = &worker_filter;
+	if (confine(&cf) == -1)
+		fatalx("%s", confine_error());
 	if (msg_compose(&chan, MSG_READY, 0, -1, NULL, 0) == -1 ||
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
 		fatal("send ready");
@@ -100,15 +102,16 @@ main(int argc, char *argv[])
 		msgchan_init(&policyd.ch, -1, MSGCHAN_FDS, 0);
 		env.policy = &policyd;
 	}
-	serve(&chan, &conf);
-}
-
-static void
-config_read(struct msgchan *chan, struct worker_config *conf)
-{
-	child_config_read(chan, MSG_W_CONFIG, conf, sizeof(*conf));
-	if (!config_valid(conf))
-		fatalx("config slice refused");
+	/*
+	 * Idle: wait for a session (two messages, client then upstream),
+	 * run it, be idle again.  keyd says nothing unasked: while idle,
+	 * anything on its channel is its end.
+	 */
+	chan_loop_init(&loop, &chan);
+	loop.master_msg = master_msg;
+	loop.hook = keyd_gone;
+	loop.hook_fd = keyproxy_fd();
+	chan_loop_run(&loop);
 }
 
 static int
@@ -152,137 +155,90 @@ config_valid(const struct worker_config *c)
 	return 1;
 }
 
-/* privdrop.h's order: drop, limits, then the filter. */
-static void
-confine(const struct worker_config *c)
-{
-	struct privdrop_limits	 lim = { .nofile = WORKER_NOFILE };
-	struct rlimit		 fsize;
-
-	/* posternd sets it to the audit log's max-size, or to 0. */
-	if (getrlimit(RLIMIT_FSIZE, &fsize) == -1)
-		fatal("getrlimit RLIMIT_FSIZE");
-	lim.fsize = fsize.rlim_cur;
-	if (privdrop_id(c->uid, c->gid, c->chroot) == -1)
-		fatalx("%s", privdrop_error());
-	if (privdrop_limits(&lim) == -1)
-		fatalx("%s", privdrop_error());
-	if (sandbox_worker_load() == -1)
-		fatalx("%s", sandbox_error());
-}
-
 /*
- * Idle: wait for a session (two messages, client then upstream), run it,
- * be idle again.  Any surprise on the channel ends the worker: the master
- * replaces it.
+ * A message from the master.  Any surprise on the channel ends the
+ * worker: the master replaces it.
  */
 static void
-serve(struct msgchan *chan, const struct worker_config *conf)
+master_msg(struct chan_loop *l, struct msg *m)
 {
-	struct worker_session	 sess;
 	struct worker_upstream	 up;
-	struct pollfd		 pfds[2];
-	struct msg		 m;
-	int			 client = -1, rc, transparent = 0;
+	static int		 transparent;
+	int			 rc;
 
-	for (;;) {
-		while ((rc = msg_get(chan, &m)) == 1) {
-			switch (m.hdr.type) {
-			case MSG_W_SESSION:
-				if (client != -1 || m.len != sizeof(sess) ||
-				    m.fd == -1)
-					goto bad;
-				memcpy(&sess, m.body, sizeof(sess));
-				client = m.fd;
-				continue;
-			case MSG_W_UPSTREAM:
-				if (client == -1 || m.len != sizeof(up))
-					goto bad;
-				memcpy(&up, m.body, sizeof(up));
-				if (up.id != sess.id ||
-				    (m.fd == -1) == (up.error == 0))
-					goto bad;
-				if (env.policy == NULL && !transparent++)
-					log_debug("no policy store: sessions "
-					    "are relayed without verdicts");
-				log_debug("session %llu from %s port %u",
-				    (unsigned long long)sess.id,
-				    sess.client_addr, sess.client_port);
-				/* relay_run() closes both. */
-				rc = relay_run(conf, &env, chan, &sess, client, m.fd,
-				    up.error);
-				client = -1;
-				if (msg_flush(chan) == -1)
-					fatal("write to the master");
-				/*
-				 * A worker without its key holder, or
-				 * without policyd, is no use.
-				 */
-				if (rc == -1 || keyproxy_lost() ||
-				    policyd_lost()) {
-					(void)msg_send(chan, READY_TIMEOUT_MS);
-					_exit(0);
-				}
-				continue;
-			case MSG_W_POLICYD:
-				/*
-				 * The channel to postern-policyd
-				 * (proto_policy.h), kept for the verdict
-				 * queries; empty body, one per life.
-				 */
-				if (policyd_fd != -1 || m.len != 0 ||
-				    m.fd == -1 || env.policy == NULL)
-					goto bad;
-				policyd_fd = m.fd;
-				policyd_start(policyd_fd, conf);
-				continue;
-			case MSG_W_AUDIT:
-				/* A segment of the slot's log (audit.h). */
-				if (audit_msg(&m) == -1) {
-					m.fd = -1;
-					goto bad;
-				}
-				continue;
-			case MSG_SHUTDOWN:
-				if (m.fd != -1 || m.len !=
-				    sizeof(struct worker_shutdown))
-					goto bad;
-				log_debug("shutdown");
-				_exit(0);
-			}
- bad:
-			log_warnx("master sent type %u, %zu bytes%s while "
-			    "%s", m.hdr.type, m.len, m.fd != -1 ?
-			    " and a descriptor" : "", client != -1 ?
-			    "waiting for the upstream" : "idle");
-			_exit(1);
-		}
-		if (rc == -1)
-			fatal("channel to the master");
-		if (chan->eof)
-			_exit(0);
-		pfds[0].fd = chan->fd;
-		pfds[0].events = POLLIN | (msg_pending(chan) ? POLLOUT : 0);
-		/* keyd says nothing unasked: anything is its end. */
-		pfds[1].fd = client == -1 ? keyproxy_fd() : -1;
-		pfds[1].events = POLLIN;
-		pfds[1].revents = 0;
-		if (poll(pfds, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("poll");
-		}
-		if (pfds[1].revents != 0) {
-			log_warnx("keyd gone: a new worker takes over");
-			_exit(0);
-		}
-		if ((pfds[0].revents & POLLOUT) && msg_flush(chan) == -1)
+	switch (m->hdr.type) {
+	case MSG_W_SESSION:
+		if (client != -1 || m->len != sizeof(sess) || m->fd == -1)
+			break;
+		memcpy(&sess, m->body, sizeof(sess));
+		client = m->fd;
+		l->hook_fd = -1;
+		return;
+	case MSG_W_UPSTREAM:
+		if (client == -1 || m->len != sizeof(up))
+			break;
+		memcpy(&up, m->body, sizeof(up));
+		if (up.id != sess.id || (m->fd == -1) == (up.error == 0))
+			break;
+		if (env.policy == NULL && !transparent++)
+			log_debug("no policy store: sessions are relayed "
+			    "without verdicts");
+		log_debug("session %llu from %s port %u",
+		    (unsigned long long)sess.id, sess.client_addr,
+		    sess.client_port);
+		/* relay_run() closes both. */
+		rc = relay_run(&conf, &env, &chan, &sess, client, m->fd,
+		    up.error);
+		client = -1;
+		l->hook_fd = keyproxy_fd();
+		if (msg_flush(&chan) == -1)
 			fatal("write to the master");
-		if ((pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    msg_read(chan) == -1 && errno != EAGAIN &&
-		    errno != EWOULDBLOCK)
-			fatal("read from the master");
+		/*
+		 * A worker without its key holder, or without policyd,
+		 * is no use.
+		 */
+		if (rc == -1 || keyproxy_lost() || policyd_lost()) {
+			(void)msg_send(&chan, READY_TIMEOUT_MS);
+			_exit(0);
+		}
+		return;
+	case MSG_W_POLICYD:
+		/*
+		 * The channel to postern-policyd (proto_policy.h), kept for
+		 * the verdict queries; empty body, one per life.
+		 */
+		if (policyd_fd != -1 || m->len != 0 || m->fd == -1 ||
+		    env.policy == NULL)
+			break;
+		policyd_fd = m->fd;
+		policyd_start(policyd_fd, &conf);
+		return;
+	case MSG_W_AUDIT:
+		/* A segment of the slot's log (audit.h). */
+		if (audit_msg(m) == -1) {
+			m->fd = -1;
+			break;
+		}
+		return;
+	case MSG_SHUTDOWN:
+		if (m->fd != -1 || m->len != sizeof(struct worker_shutdown))
+			break;
+		log_debug("shutdown");
+		_exit(0);
 	}
+	log_warnx("master sent type %u, %zu bytes%s while %s", m->hdr.type,
+	    m->len, m->fd != -1 ? " and a descriptor" : "", client != -1 ?
+	    "waiting for the upstream" : "idle");
+	_exit(1);
+}
+
+static void
+keyd_gone(struct chan_loop *l, short revents)
+{
+	(void)l;
+	(void)revents;
+	log_warnx("keyd gone: a new worker takes over");
+	_exit(0);
 }
 
 /*
@@ -291,10 +247,10 @@ serve(struct msgchan *chan, const struct worker_config *conf)
  * fails closed, which is what a policy store without policyd means.
  */
 static void
-policyd_start(int fd, const struct worker_config *conf)
+policyd_start(int fd, const struct worker_config *c)
 {
 	/* policyd has the same limit for this channel, from the master. */
-	if (policy_client_init(&policyd, fd, policy_query_max(conf)) == -1)
+	if (policy_client_init(&policyd, fd, policy_query_max(c)) == -1)
 		fatal("policyd channel");
 	env.policy = &policyd;
 	if (policy_client_start(&policyd, POLICYD_HELLO_MS) == -1)

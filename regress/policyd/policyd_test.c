@@ -4,6 +4,7 @@
  * through the worker's client (policy_client.h).
  */
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -117,10 +118,15 @@ log_wait(struct pd *pd, const char *what)
 	    "no \"%s\" in the log: %s", what, pd->logs);
 }
 
+/*
+ * policyd on a store with src loaded (NULL: empty), told to hold nofile
+ * descriptors, started with hard as its RLIMIT_NOFILE (0: ours).
+ */
 static void
-pd_start(struct pd *pd, const char *src)
+pd_start_nofile(struct pd *pd, const char *src, uint32_t nofile, rlim_t hard)
 {
 	struct policyd_config	 c;
+	struct rlimit		 rl = { hard, hard };
 	struct passwd		*pw;
 	struct msg		 m;
 	int			 sp[2];
@@ -139,6 +145,8 @@ pd_start(struct pd *pd, const char *src)
 	if (pd->pid == 0) {
 		if (dup2(sp[1], POLICYD_CHAN_FD) == -1)
 			_exit(126);
+		if (hard != 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			_exit(126);
 		execl(POLICYD_PATH, "postern-policyd", (char *)NULL);
 		_exit(127);
 	}
@@ -147,7 +155,7 @@ pd_start(struct pd *pd, const char *src)
 	memset(&c, 0, sizeof(c));
 	c.uid = pw->pw_uid;
 	c.gid = pw->pw_gid;
-	c.max_workers = 8;
+	c.nofile = nofile;
 	c.verbose = 1;
 	(void)snprintf(c.store, sizeof(c.store), "%s", pd->dir);
 	ATF_REQUIRE(msg_compose(&pd->master, MSG_P_CONFIG, 0, -1, &c,
@@ -156,6 +164,12 @@ pd_start(struct pd *pd, const char *src)
 	ATF_REQUIRE_MSG(master_wait(pd, &m, WAIT_MS) == 1,
 	    "no ready from policyd: %s", pd->logs);
 	ATF_REQUIRE_EQ(m.hdr.type, MSG_READY);
+}
+
+static void
+pd_start(struct pd *pd, const char *src)
+{
+	pd_start_nofile(pd, src, POLICYD_NOFILE_FIXED + 8, 0);
 }
 
 /* A worker's channel: policyd gets one end, the caller the other. */
@@ -338,6 +352,71 @@ status_field(pid_t pid, const char *name)
 	return v;
 }
 
+/* RLIMIT_NOFILE of pid, soft and hard, from /proc/pid/limits. */
+static void
+nofile_of(pid_t pid, long *soft, long *hard)
+{
+	char	 path[64], line[256];
+	FILE	*f;
+
+	*soft = *hard = -1;
+	(void)snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	ATF_REQUIRE((f = fopen(path, "r")) != NULL);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Max open files %ld %ld", soft, hard) == 2)
+			break;
+	fclose(f);
+}
+
+ATF_TC(nofile);
+ATF_TC_HEAD(nofile, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "policyd holds the descriptors "
+	    "posternd counted for it, soft and hard, lowering its hard limit "
+	    "to that");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(nofile, tc)
+{
+	struct pd	 pd;
+	long		 soft, hard;
+
+	pd_start_nofile(&pd, rules1, POLICYD_NOFILE_FIXED + 40, 1024);
+	nofile_of(pd.pid, &soft, &hard);
+	ATF_CHECK_EQ(soft, POLICYD_NOFILE_FIXED + 40);
+	ATF_CHECK_EQ(hard, POLICYD_NOFILE_FIXED + 40);
+	pd_stop(&pd);
+}
+
+ATF_TC(nofile_over_hard);
+ATF_TC_HEAD(nofile_over_hard, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "told to hold more descriptors than "
+	    "its hard limit, policyd takes the hard limit, says so and "
+	    "serves: it never dies trying to raise it (issue 17)");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(nofile_over_hard, tc)
+{
+	static struct policy_answer	 a;
+	struct policy_client		 pc;
+	struct rules_query		 q;
+	struct pd			 pd;
+	long				 soft, hard;
+
+	pd_start_nofile(&pd, rules1, 1040, 64);
+	log_wait(&pd, "1040 descriptors wanted, the hard limit is 64");
+	nofile_of(pd.pid, &soft, &hard);
+	ATF_CHECK_EQ(soft, 64);
+	ATF_CHECK_EQ(hard, 64);
+	pd_worker(&pd, 1, &pc);
+	request(&q, "NOOP", NULL, 0);
+	ask(&pc, &q, &a);
+	ATF_CHECK_EQ(a.action, RULES_ACCEPT);
+	policy_client_close(&pc);
+	pd_stop(&pd);
+}
+
 ATF_TC(confined);
 ATF_TC_HEAD(confined, tc)
 {
@@ -516,6 +595,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, verdict);
 	ATF_TP_ADD_TC(tp, generation);
 	ATF_TP_ADD_TC(tp, confined);
+	ATF_TP_ADD_TC(tp, nofile);
+	ATF_TP_ADD_TC(tp, nofile_over_hard);
 	ATF_TP_ADD_TC(tp, malformed);
 	ATF_TP_ADD_TC(tp, timeout);
 	ATF_TP_ADD_TC(tp, grown);

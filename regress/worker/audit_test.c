@@ -489,7 +489,7 @@ filtered(int cut)
 	ATF_REQUIRE((pid = fork()) != -1);
 	if (pid != 0)
 		return pid;
-	if (sandbox_worker_load() == -1)
+	if (sandbox_load_list(&worker_filter, 0) == -1)
 		_exit(3);
 	session(1);
 	if (msg_flush(&wchan) != 0)

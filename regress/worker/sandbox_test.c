@@ -1,10 +1,13 @@
 /*
  * The worker's real filter (sandbox_worker.c) on a forked child: the
- * calls a worker must never make kill it with SIGSYS, and the relay
- * itself (relay.c, imap_relay.c, from libpostern.a) runs a session
- * under it, with this process playing client, server and master.
+ * calls a worker must never make, and those it has no use for, kill it
+ * with SIGSYS, and the relay itself (relay.c, imap_relay.c, from
+ * libworker.a) runs a session under it, with this process playing
+ * client, server and master.
  */
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atf-c.h>
@@ -39,7 +43,7 @@ child_fail(const char *what)
 static void
 load(void)
 {
-	if (sandbox_worker_load() == -1)
+	if (sandbox_load_list(&worker_filter, 0) == -1)
 		child_fail(sandbox_error());
 	(void)!write(report_fd, "L", 1);
 }
@@ -132,10 +136,91 @@ do_execve(void)
 	survived();
 }
 
+/*
+ * What the worker does not call is not on its list (sandbox_worker.c):
+ * epoll, sleeping, socket names, a look at a file.
+ */
+static void
+do_epoll(void)
+{
+	load();
+	(void)epoll_create1(EPOLL_CLOEXEC);
+	survived();
+}
+
+static void
+do_nanosleep(void)
+{
+	struct timespec	 ts = { 0, 1000 };
+
+	load();
+	(void)nanosleep(&ts, NULL);
+	survived();
+}
+
+static void
+do_clock_nanosleep(void)
+{
+	struct timespec	 ts = { 0, 1000 };
+
+	load();
+	(void)syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, NULL);
+	survived();
+}
+
+static void
+do_getpeername(void)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	int			 sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		child_fail("socketpair");
+	load();
+	(void)getpeername(sv[0], (struct sockaddr *)&ss, &len);
+	survived();
+}
+
+static void
+do_fstat(void)
+{
+	struct stat	 st;
+
+	load();
+	(void)fstat(report_fd, &st);
+	survived();
+}
+
 ATF_TC_WITHOUT_HEAD(socket_killed);
 ATF_TC_BODY(socket_killed, tc)
 {
 	check_killed(do_socket);
+}
+
+ATF_TC_WITHOUT_HEAD(epoll_killed);
+ATF_TC_BODY(epoll_killed, tc)
+{
+	check_killed(do_epoll);
+}
+
+ATF_TC_WITHOUT_HEAD(nanosleep_killed);
+ATF_TC_BODY(nanosleep_killed, tc)
+{
+	check_killed(do_nanosleep);
+	check_killed(do_clock_nanosleep);
+}
+
+ATF_TC_WITHOUT_HEAD(getpeername_killed);
+ATF_TC_BODY(getpeername_killed, tc)
+{
+	check_killed(do_getpeername);
+}
+
+ATF_TC_WITHOUT_HEAD(fstat_killed);
+ATF_TC_BODY(fstat_killed, tc)
+{
+	check_killed(do_fstat);
 }
 
 ATF_TC_WITHOUT_HEAD(connect_killed);
@@ -486,6 +571,10 @@ ATF_TC_BODY(relay_shutdown, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, socket_killed);
+	ATF_TP_ADD_TC(tp, epoll_killed);
+	ATF_TP_ADD_TC(tp, nanosleep_killed);
+	ATF_TP_ADD_TC(tp, getpeername_killed);
+	ATF_TP_ADD_TC(tp, fstat_killed);
 	ATF_TP_ADD_TC(tp, connect_killed);
 	ATF_TP_ADD_TC(tp, openat_killed);
 	ATF_TP_ADD_TC(tp, execve_killed);

@@ -1,0 +1,75 @@
+/*
+ * The channel loop of a child of posternd: its channel to the master,
+ * and the workers' channels it was handed (postern-policyd and
+ * postern-keyd hold one per worker; a worker holds none), each with its
+ * slot for the logs and its own body limit.  One turn of the loop:
+ *
+ *	1. every whole message from the master goes to master_msg(), which
+ *	   may add worker channels; the master gone (end of file, EPIPE,
+ *	   ECONNRESET) ends the process with _exit(0), any other error on
+ *	   its channel is fatal;
+ *	2. every whole message of each worker channel goes to peer_msg(),
+ *	   but only while nothing is waiting to be written to that worker:
+ *	   a worker that does not read its answers gets no more until it
+ *	   has, so the buffers stay bounded;
+ *	3. poll: the master for input (and output while something waits),
+ *	   each worker channel for output while something waits, else for
+ *	   input, and the hook's descriptor, with the hook's timeout;
+ *	4. the hook, if its descriptor had an event or the poll timed out;
+ *	5. read and write what poll said can be.
+ *
+ * A worker channel ends, closed and freed, on a protocol error (peer_msg
+ * returned -1), an error of its own, or end of file, with the reason
+ * logged as "worker SLOT: WHY: channel closed" (end of file only at
+ * debug level).  chan_loop_run() does not return.
+ */
+#ifndef POSTERN_CHAN_LOOP_H
+#define POSTERN_CHAN_LOOP_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bsd/sys/queue.h>
+
+#include "msg.h"
+
+struct wchan {
+	TAILQ_ENTRY(wchan)	 entry;
+	struct msgchan		 ch;
+	uint32_t		 slot;		/* the worker's pool slot */
+};
+TAILQ_HEAD(wchanq, wchan);
+
+struct chan_loop {
+	/* Set by the program, after chan_loop_init(). */
+	struct msgchan	*master;
+	void		 (*master_msg)(struct chan_loop *, struct msg *);
+	/* 0, or -1: the channel ends as a protocol error. */
+	int		 (*peer_msg)(struct wchan *, const struct msg *);
+	/* Optional; may change from one turn to the next. */
+	int		 hook_fd;	/* polled for input; -1: none */
+	int		 hook_ms;	/* poll's timeout; -1: none */
+	void		 (*hook)(struct chan_loop *, short revents);
+					/* revents 0: the timeout */
+	/* Kept by chan_loop.c. */
+	struct wchanq	 peers;
+	struct pollfd	*pfd;
+	struct wchan	**polled;
+	size_t		 max;
+};
+
+/* Nothing but the master channel, no hook. */
+void		 chan_loop_init(struct chan_loop *, struct msgchan *master);
+/*
+ * A worker's channel: fd is made non-blocking and belongs to the loop
+ * from now on.  msgchan_init()'s flags and maxbody.
+ */
+struct wchan	*chan_loop_add(struct chan_loop *, int fd, uint32_t slot,
+		    int flags, size_t maxbody);
+/* why NULL: it went away (logged at debug level). */
+void		 chan_loop_end(struct chan_loop *, struct wchan *,
+		    const char *why);
+void		 chan_loop_run(struct chan_loop *) __attribute__((noreturn));
+
+#endif
