@@ -25,3 +25,6 @@ posternd_SRCS	+= master/keyd_child.c master/listener_tls.c
 # A helper daemon as posternd's child: start, ready, restart, log relay
 # (child.h), for policyd_child.c and keyd_child.c.
 posternd_SRCS	+= master/child.c
+# Clients waiting for a worker, and refused in words when they cannot
+# have one (waitq.h); sessions per client address (client_limit.h).
+posternd_SRCS	+= master/waitq.c master/client_limit.c

@@ -27,6 +27,7 @@
 
 #include "audit_files.h"
 #include "child.h"
+#include "client_limit.h"
 #include "clock.h"
 #include "log.h"
 #include "msg.h"
@@ -65,6 +66,7 @@ struct worker {
 	struct msgchan		 chan;		/* fd -1 once closed */
 	uint32_t		 sessions;
 	uint64_t		 session;	/* the one under way */
+	struct client_count	*client;	/* its client's count */
 	int64_t			 deadline;	/* ms; 0 none */
 	int			 failed;	/* killed for misbehaving */
 };
@@ -590,6 +592,8 @@ worker_msg(struct worker *w, struct msg *m)
 		    (unsigned long long)end.upstream_in,
 		    (unsigned long long)end.upstream_out, end.commands);
 		w->pool->failures = 0;
+		client_limit_release(w->client);
+		w->client = NULL;
 		worker_idle(w);
 		return;
 	case MSG_W_AUDIT_ANCHOR:
@@ -648,9 +652,7 @@ pool_want(struct pool *p)
 int
 pool_accepting(struct pool *p)
 {
-	if (p->retired)
-		return 0;
-	return !p->wanted || pool_idle(p) != NULL;
+	return !p->retired;
 }
 
 void
@@ -676,10 +678,12 @@ pool_cleanup(void)
 
 int
 pool_handoff(struct worker *w, int client, int upstream, int uperr,
-    const struct worker_session *s)
+    const struct worker_session *s, struct client_count *cc)
 {
 	struct worker_upstream	 up;
 
+	/* Held until the session ends or the worker is gone. */
+	w->client = cc;
 	memset(&up, 0, sizeof(up));
 	up.id = s->id;
 	up.error = uperr;
@@ -763,6 +767,7 @@ worker_free(struct worker *w)
 {
 	TAILQ_REMOVE(&w->pool->workers, w, entry);
 	worker_close(w);
+	client_limit_release(w->client);
 	slots[w->slot] = 0;
 	free(w);
 }
