@@ -43,6 +43,8 @@
 
 /* A stopping worker that is still alive after this is killed. */
 #define STOP_GRACE_MS	10000
+/* Workers started at once for waiting clients, at most. */
+#define SPAWN_AHEAD	8
 /* Back-off after a worker died before it was ready: 1 s, doubling, to... */
 #define RESPAWN_MAX_MS	30000
 
@@ -80,7 +82,7 @@ struct pool {
 	uint32_t		 max;
 	uint32_t		 quota;
 	int			 retired;
-	int			 wanted;	/* a client waits, none idle */
+	unsigned int		 wanted;	/* clients waiting, none idle */
 	unsigned int		 failures;	/* deaths before ready, in a row */
 	int64_t			 next_spawn;	/* ms */
 	uint32_t		 timeout_start;	/* s, exec to MSG_READY */
@@ -490,7 +492,8 @@ pool_maintain(void)
 			continue;
 		pool_counts(p, &idle, &starting, &live);
 		while ((idle + starting < p->min_idle ||
-		    (p->wanted && idle + starting == 0)) && live < p->max) {
+		    idle + starting < (p->wanted < SPAWN_AHEAD ? p->wanted :
+		    SPAWN_AHEAD)) && live < p->max) {
 			if (p->next_spawn > now) {
 				if (next == -1 || p->next_spawn < next)
 					next = p->next_spawn;
@@ -644,15 +647,24 @@ pool_idle(struct pool *p)
 }
 
 void
-pool_want(struct pool *p)
+pool_want(struct pool *p, unsigned int n)
 {
-	p->wanted = 1;
+	p->wanted = n;
 }
 
 int
 pool_accepting(struct pool *p)
 {
 	return !p->retired;
+}
+
+int
+pool_full(struct pool *p)
+{
+	unsigned int	 idle, starting, live;
+
+	pool_counts(p, &idle, &starting, &live);
+	return live >= p->max;
 }
 
 void

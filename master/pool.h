@@ -37,10 +37,15 @@ int		 pool_maintain(void);
 void		 pool_reap(void);
 
 struct worker	*pool_idle(struct pool *);
-/* A client is waiting on pool's listener and no worker is idle. */
-void		 pool_want(struct pool *);
+/*
+ * n clients wait on pool's listener and no worker is idle: workers are
+ * started for them, a few at a time, up to max.
+ */
+void		 pool_want(struct pool *, unsigned int);
 /* The listener may accept: not retired (the wait queue holds clients). */
 int		 pool_accepting(struct pool *);
+/* max workers are alive: the pool cannot grow. */
+int		 pool_full(struct pool *);
 /* Frees what is left once every worker is gone. */
 void		 pool_cleanup(void);
 /*

@@ -386,7 +386,7 @@ event_loop(void)
 			if (l->fd == -1 || l->pool == NULL || t > 0)
 				continue;
 			/* With no worker idle, clients wait in waitq.c. */
-			if (!pool_accepting(l->pool))
+			if (!waitq_accepting(l))
 				continue;
 			pfd[1 + nl].fd = l->fd;
 			pfd[1 + nl].events = POLLIN;

@@ -77,6 +77,22 @@ waitq_per_client(void)
 	return per_client;
 }
 
+/*
+ * A full queue takes no more while the pool may still grow: the next
+ * clients wait in the backlog a moment, for the workers being started
+ * or for a place, which a hand-off or a refusal makes within "timeout
+ * queue".  Once the pool is at its max they are accepted, and refused.
+ */
+int
+waitq_accepting(const struct listener *l)
+{
+	if (!pool_accepting(l->pool))
+		return 0;
+	if (max_queue == 0 || l->waitq == NULL || l->waitq->n < max_queue)
+		return 1;
+	return pool_full(l->pool);
+}
+
 static void
 client_text(const struct sockaddr_storage *ss, socklen_t len, char *host,
     size_t hostlen, char *port, size_t portlen)
@@ -200,8 +216,8 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	client_text(ss, sslen, host, sizeof(host), port, sizeof(port));
 	log_debug("%s: client %s port %s waits for a worker, %u waiting",
 	    l->name, host, port, q->n);
-	/* pool_maintain() starts a worker if the pool may grow. */
-	pool_want(l->pool);
+	/* pool_maintain() starts workers if the pool may grow. */
+	pool_want(l->pool, q->n);
 }
 
 int
@@ -219,7 +235,9 @@ waitq_run(void)
 		/* Oldest first: the first not yet due is the next due. */
 		while ((wt = TAILQ_FIRST(&q->waiters)) != NULL) {
 			if (wt->since + timeout_ms <= now) {
-				waiter_refuse(wt, now, "pool full");
+				waiter_refuse(wt, now, q->l->pool == NULL ||
+				    pool_full(q->l->pool) ? "pool full" :
+				    "no worker ready");
 				continue;
 			}
 			if (q->l->pool == NULL ||
@@ -236,18 +254,18 @@ waitq_run(void)
 			free(wt);
 			handed = 1;
 		}
-		if ((wt = TAILQ_FIRST(&q->waiters)) == NULL)
-			continue;
+		/* As many workers wanted as clients wait, none when none. */
 		if (q->l->pool != NULL)
-			pool_want(q->l->pool);
+			pool_want(q->l->pool, q->n);
 		/*
-		 * The hand-off took the pool's want back, after
-		 * pool_maintain() ran: come back at once, so that it
-		 * starts the worker the next in line needs.
+		 * Hand-offs took idle workers after pool_maintain() ran:
+		 * come back at once, so that it starts what min-idle and
+		 * the clients still waiting need.
 		 */
 		if (handed)
 			next = now;
-		else if (next == -1 || wt->since + timeout_ms < next)
+		if ((wt = TAILQ_FIRST(&q->waiters)) != NULL &&
+		    (next == -1 || wt->since + timeout_ms < next))
 			next = wt->since + timeout_ms;
 	}
 	if (next == -1)

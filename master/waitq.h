@@ -2,9 +2,10 @@
  * The wait queue: clients the master has accepted while no worker of
  * their listener's pool was idle.  Each is handed to the next idle
  * worker in the order it came, or refused once it has waited
- * "timeout queue"; a client that finds the queue at "limit queue" is
- * refused at once.  A refusal is one fixed line the master writes
- * before the close (it never reads what the client sent):
+ * "timeout queue"; a client that finds the queue at "limit queue" and
+ * the pool at its max is refused at once.  A refusal is one fixed line
+ * the master writes before the close (it never looks at what the client
+ * sent):
  *
  *	* BYE [UNAVAILABLE] Server busy, try again later
  *	-ERR [SYS/TEMP] Server busy, try again later
@@ -33,6 +34,8 @@ struct client_count;
 /* The limits of conf: queue size, wait, per-client sessions. */
 void		waitq_configure(const struct conf *);
 uint32_t	waitq_per_client(void);
+/* Worth polling l: its pool takes clients, and a full queue is refusing. */
+int		waitq_accepting(const struct listener *);
 /*
  * A client just accepted on l: to an idle worker now if none waits
  * before it, else into the queue, else refused.  Takes fd and cc.

@@ -220,6 +220,35 @@ queue_full_cleanup()
 	common_cleanup
 }
 
+atf_test_case burst cleanup
+burst_head()
+{
+	common_head
+	atf_set descr "a burst of clients beyond limit queue while the pool" \
+	    "can still grow is served, not refused: the full queue leaves" \
+	    "them in the backlog until workers start"
+}
+burst_body()
+{
+	setup "timeout queue 30
+limit queue 2
+pool max 8"
+	for c in 1 2 3 4 5 6 7 8; do
+		$PYTHON "$CLIENT" first $PORT > c$c.out 2>&1 &
+		echo $! > c$c.pid
+	done
+	for c in 1 2 3 4 5 6 7 8; do
+		wait_file c$c.out "^after "
+		atf_check -o match:"^\* OK .*Dovecot" cat c$c.out
+	done
+	atf_check -o not-match:"refused" cat log
+	no_deaths
+}
+burst_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case pop3 cleanup
 pop3_head()
 {
@@ -384,6 +413,7 @@ atf_init_test_cases()
 	atf_add_test_case queue_timeout
 	atf_add_test_case queue_served
 	atf_add_test_case queue_full
+	atf_add_test_case burst
 	atf_add_test_case pop3
 	atf_add_test_case implicit_tls
 	atf_add_test_case per_client
