@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include "listen.h"
+#include "client_limit.h"
 #include "clock.h"
 #include "log.h"
 #include "pool.h"
 #include "proto_worker.h"
+#include "waitq.h"
 
 #define LISTEN_BACKLOG	128
 /* Out of descriptors: the backlog waits this long rather than spin. */
@@ -97,6 +99,7 @@ listeners_bind(struct conf *conf, struct conf *old)
 		if (o != NULL && o->fd != -1 && l->fd == -1) {
 			l->fd = o->fd;
 			o->fd = -1;
+			waitq_move(l, o);
 		}
 	}
 	return 0;
@@ -114,6 +117,7 @@ listeners_close(struct conf *conf)
 		if (l->fd != -1) {
 			close(l->fd);
 			l->fd = -1;
+			waitq_close(l);
 		}
 }
 
@@ -147,20 +151,22 @@ nodelay(int fd, int family, const char *name, const char *which)
 		log_warn("%s: TCP_NODELAY on the %s socket", name, which);
 }
 
+/*
+ * Every client is accepted as soon as it comes, whether a worker is idle
+ * or not: the wait queue (waitq.c) holds it, and refuses it in words,
+ * rather than leave it in the backlog with no greeting.
+ */
 void
 listener_accept(struct listener *l)
 {
-	struct worker_session	 s;
 	struct sockaddr_storage	 ss;
-	struct worker		*w;
+	struct client_count	*cc;
 	socklen_t		 len = sizeof(ss);
-	int			 fd, up, uperr = 0;
+	uint32_t		 n, limit = waitq_per_client();
+	uint16_t		 port;
+	int			 fd;
+	char			 host[WORKER_ADDR_MAX], key[WORKER_ADDR_MAX + 4];
 
-	if ((w = pool_idle(l->pool)) == NULL) {
-		/* Leave the client in the backlog until a worker is free. */
-		pool_want(l->pool);
-		return;
-	}
 	if ((fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -173,14 +179,37 @@ listener_accept(struct listener *l)
 			log_warn("%s: accept", l->name);
 		return;
 	}
+	if ((cc = client_limit_take(&ss, limit, &n)) == NULL) {
+		sockaddr_text(&ss, len, host, sizeof(host), &port);
+		client_limit_key(&ss, key, sizeof(key));
+		log_info("%s: client %s port %u refused: %u connections from "
+		    "%s (limit connections per-client %u)%s", l->name, host,
+		    port, n, key, limit, l->tls_mode == WORKER_TLS_IMPLICIT ?
+		    " (TLS listener: closed without a word)" : "");
+		waitq_refuse(l, fd, WAITQ_PERCLIENT);
+		return;
+	}
 	nodelay(fd, ss.ss_family, l->name, "client");
+	waitq_add(l, fd, &ss, len, cc);
+}
+
+void
+listener_handoff(struct listener *l, struct worker *w, int fd,
+    const struct sockaddr_storage *client, socklen_t clientlen,
+    struct client_count *cc)
+{
+	struct worker_session	 s;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 up, uperr = 0;
+
 	if (next_session == 0)
 		next_session = (uint64_t)time(NULL) << 20;
 	memset(&s, 0, sizeof(s));
 	s.id = ++next_session;
 	s.protocol = l->protocol;
 	memcpy(s.listener, l->name, sizeof(s.listener));
-	sockaddr_text(&ss, len, s.client_addr, sizeof(s.client_addr),
+	sockaddr_text(client, clientlen, s.client_addr, sizeof(s.client_addr),
 	    &s.client_port);
 	len = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
@@ -205,5 +234,5 @@ listener_accept(struct listener *l)
 		    (unsigned long long)s.id, l->up_addr, l->up_port);
 	}
 	nodelay(up, l->up_ss.ss_family, l->name, "upstream");
-	pool_handoff(w, fd, up, uperr, &s);
+	pool_handoff(w, fd, up, uperr, &s, cc);
 }

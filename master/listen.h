@@ -6,19 +6,38 @@
 #ifndef POSTERN_MASTER_LISTEN_H
 #define POSTERN_MASTER_LISTEN_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include "conf.h"
+
+struct client_count;
+struct worker;
 
 /*
  * Binds every listener of conf, taking over the socket of the listener of
- * old (may be NULL) on the same address, so a reload neither drops queued
- * clients nor needs the port to be free.  On failure nothing of old has
- * changed and -1 is returned.
+ * old (may be NULL) on the same address, with its wait queue, so a
+ * reload neither drops queued clients nor needs the port to be free.  On
+ * failure nothing of old has changed and -1 is returned.
  */
 int	listeners_bind(struct conf *, struct conf *);
-/* Closes the sockets of conf's listeners that were not taken over. */
+/*
+ * Closes the sockets of conf's listeners that were not taken over, and
+ * refuses the clients waiting on them.
+ */
 void	listeners_close(struct conf *);
-/* Accepts one client on l and hands it to a worker of its pool. */
+/*
+ * Accepts one client on l: refused over "limit connections per-client",
+ * else to the wait queue, which gives it to a worker of l's pool.
+ */
 void	listener_accept(struct listener *);
+/*
+ * Opens the upstream connection and gives it and the client fd to w;
+ * the worker holds the client's count cc until the session ends.
+ */
+void	listener_handoff(struct listener *, struct worker *, int,
+	    const struct sockaddr_storage *, socklen_t,
+	    struct client_count *);
 /* ms before accepting again, after running out of descriptors; 0 now. */
 int	listeners_paused(void);
 

@@ -27,3 +27,6 @@ posternd_SRCS	+= master/keyd_child.c master/listener_tls.c
 posternd_SRCS	+= master/child.c
 # The limits a configuration implies, checked and raised at start (rlimits.h).
 posternd_SRCS	+= master/rlimits.c
+# Clients waiting for a worker, and refused in words when they cannot
+# have one (waitq.h); sessions per client address (client_limit.h).
+posternd_SRCS	+= master/waitq.c master/client_limit.c

@@ -27,6 +27,7 @@
 
 #include "audit_files.h"
 #include "child.h"
+#include "client_limit.h"
 #include "clock.h"
 #include "log.h"
 #include "msg.h"
@@ -42,6 +43,8 @@
 
 /* A stopping worker that is still alive after this is killed. */
 #define STOP_GRACE_MS	10000
+/* Workers started at once for waiting clients, at most. */
+#define SPAWN_AHEAD	8
 /* Back-off after a worker died before it was ready: 1 s, doubling, to... */
 #define RESPAWN_MAX_MS	30000
 
@@ -65,6 +68,7 @@ struct worker {
 	struct msgchan		 chan;		/* fd -1 once closed */
 	uint32_t		 sessions;
 	uint64_t		 session;	/* the one under way */
+	struct client_count	*client;	/* its client's count */
 	int64_t			 deadline;	/* ms; 0 none */
 	int			 failed;	/* killed for misbehaving */
 };
@@ -78,7 +82,7 @@ struct pool {
 	uint32_t		 max;
 	uint32_t		 quota;
 	int			 retired;
-	int			 wanted;	/* a client waits, none idle */
+	unsigned int		 wanted;	/* clients waiting, none idle */
 	unsigned int		 failures;	/* deaths before ready, in a row */
 	int64_t			 next_spawn;	/* ms */
 	uint32_t		 timeout_start;	/* s, exec to MSG_READY */
@@ -488,7 +492,8 @@ pool_maintain(void)
 			continue;
 		pool_counts(p, &idle, &starting, &live);
 		while ((idle + starting < p->min_idle ||
-		    (p->wanted && idle + starting == 0)) && live < p->max) {
+		    idle + starting < (p->wanted < SPAWN_AHEAD ? p->wanted :
+		    SPAWN_AHEAD)) && live < p->max) {
 			if (p->next_spawn > now) {
 				if (next == -1 || p->next_spawn < next)
 					next = p->next_spawn;
@@ -590,6 +595,8 @@ worker_msg(struct worker *w, struct msg *m)
 		    (unsigned long long)end.upstream_in,
 		    (unsigned long long)end.upstream_out, end.commands);
 		w->pool->failures = 0;
+		client_limit_release(w->client);
+		w->client = NULL;
 		worker_idle(w);
 		return;
 	case MSG_W_AUDIT_ANCHOR:
@@ -640,17 +647,24 @@ pool_idle(struct pool *p)
 }
 
 void
-pool_want(struct pool *p)
+pool_want(struct pool *p, unsigned int n)
 {
-	p->wanted = 1;
+	p->wanted = n;
 }
 
 int
 pool_accepting(struct pool *p)
 {
-	if (p->retired)
-		return 0;
-	return !p->wanted || pool_idle(p) != NULL;
+	return !p->retired;
+}
+
+int
+pool_full(struct pool *p)
+{
+	unsigned int	 idle, starting, live;
+
+	pool_counts(p, &idle, &starting, &live);
+	return live >= p->max;
 }
 
 void
@@ -676,10 +690,12 @@ pool_cleanup(void)
 
 int
 pool_handoff(struct worker *w, int client, int upstream, int uperr,
-    const struct worker_session *s)
+    const struct worker_session *s, struct client_count *cc)
 {
 	struct worker_upstream	 up;
 
+	/* Held until the session ends or the worker is gone. */
+	w->client = cc;
 	memset(&up, 0, sizeof(up));
 	up.id = s->id;
 	up.error = uperr;
@@ -763,6 +779,7 @@ worker_free(struct worker *w)
 {
 	TAILQ_REMOVE(&w->pool->workers, w, entry);
 	worker_close(w);
+	client_limit_release(w->client);
 	slots[w->slot] = 0;
 	free(w);
 }

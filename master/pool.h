@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "proto_worker.h"
 
+struct client_count;
 struct pool;
 struct worker;
 
@@ -36,15 +37,23 @@ int		 pool_maintain(void);
 void		 pool_reap(void);
 
 struct worker	*pool_idle(struct pool *);
-/* A client is waiting on pool's listener and no worker is idle. */
-void		 pool_want(struct pool *);
-/* Worth polling the listener: a worker is idle or none is wanted yet. */
+/*
+ * n clients wait on pool's listener and no worker is idle: workers are
+ * started for them, a few at a time, up to max.
+ */
+void		 pool_want(struct pool *, unsigned int);
+/* The listener may accept: not retired (the wait queue holds clients). */
 int		 pool_accepting(struct pool *);
+/* max workers are alive: the pool cannot grow. */
+int		 pool_full(struct pool *);
 /* Frees what is left once every worker is gone. */
 void		 pool_cleanup(void);
-/* Gives a session to an idle worker; the worker owns both fds after. */
+/*
+ * Gives a session to an idle worker; the worker owns both fds after, and
+ * the client's count (client_limit.h), released when the session ends.
+ */
 int		 pool_handoff(struct worker *, int, int, int,
-		    const struct worker_session *);
+		    const struct worker_session *, struct client_count *);
 
 unsigned int	 pool_nworkers(void);	/* alive, in any state */
 unsigned int	 pool_nbusy(void);

@@ -29,6 +29,7 @@
 #include "listener_tls.h"
 #include "pool.h"
 #include "privdrop.h"
+#include "waitq.h"
 
 #ifndef POSTERN_WORKER
 #define POSTERN_WORKER	"/usr/local/sbin/postern-worker"
@@ -204,6 +205,7 @@ main(int argc, char *argv[])
 	keyd_child_configure(conf, worker_path(conf), verbose);
 	pool_init(worker_path(conf), verbose);
 	pool_configure(conf);
+	waitq_configure(conf);
 	log_info("started, %s", conffile);
 	event_loop();
 	listeners_close(conf);
@@ -308,6 +310,7 @@ reload(void)
 	keyd_child_configure(nconf, worker_path(nconf), verbose);
 	pool_init(worker_path(nconf), verbose);
 	pool_configure(nconf);
+	waitq_configure(nconf);
 	conf_free(conf);
 	conf = nconf;
 	log_info("%s: reloaded", conffile);
@@ -333,7 +336,7 @@ event_loop(void)
 {
 	struct pollfd	*pfd = NULL;
 	struct listener	*l, **lv = NULL;
-	size_t		 npfd, nl, nw, np, nk, max = 0, i;
+	size_t		 npfd, nl, nw, np, nk, nq, max = 0, i;
 	int		 timeout, t;
 
 	for (;;) {
@@ -343,6 +346,8 @@ event_loop(void)
 			timeout = t;
 		if ((t = keyd_child_maintain()) != -1 && (timeout == -1 ||
 		    t < timeout))
+			timeout = t;
+		if ((t = waitq_run()) != -1 && (timeout == -1 || t < timeout))
 			timeout = t;
 		if (state == DRAINING && (pool_nbusy() == 0 ||
 		    now_ms() >= state_deadline)) {
@@ -369,7 +374,7 @@ event_loop(void)
 		nl = 0;
 		TAILQ_FOREACH(l, &conf->listeners, entry)
 			nl++;
-		npfd = 1 + nl + pool_npollfds() + 2;
+		npfd = 1 + nl + pool_npollfds() + 2 + waitq_npollfds();
 		if (npfd > max) {
 			max = npfd;
 			if ((pfd = reallocarray(pfd, max, sizeof(*pfd))) ==
@@ -387,8 +392,8 @@ event_loop(void)
 		TAILQ_FOREACH(l, &conf->listeners, entry) {
 			if (l->fd == -1 || l->pool == NULL || t > 0)
 				continue;
-			/* With no worker idle, clients wait in the backlog. */
-			if (!pool_accepting(l->pool))
+			/* With no worker idle, clients wait in waitq.c. */
+			if (!waitq_accepting(l))
 				continue;
 			pfd[1 + nl].fd = l->fd;
 			pfd[1 + nl].events = POLLIN;
@@ -399,8 +404,10 @@ event_loop(void)
 		np = policyd_child_pollfds(pfd + 1 + nl + nw, max - 1 - nl - nw);
 		nk = keyd_child_pollfds(pfd + 1 + nl + nw + np,
 		    max - 1 - nl - nw - np);
+		nq = waitq_pollfds(pfd + 1 + nl + nw + np + nk,
+		    max - 1 - nl - nw - np - nk);
 
-		if (poll(pfd, 1 + nl + nw + np + nk, timeout) == -1) {
+		if (poll(pfd, 1 + nl + nw + np + nk + nq, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -408,6 +415,7 @@ event_loop(void)
 		pool_dispatch(pfd + 1 + nl, nw);
 		policyd_child_dispatch(pfd + 1 + nl + nw, np);
 		keyd_child_dispatch(pfd + 1 + nl + nw + np, nk);
+		waitq_dispatch(pfd + 1 + nl + nw + np + nk, nq);
 		for (i = 0; i < nl; i++)
 			if (pfd[1 + i].revents & POLLIN)
 				listener_accept(lv[i]);

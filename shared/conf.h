@@ -25,6 +25,7 @@
 #define CONF_HOST_MAX		256
 
 struct pool;
+struct waitq;
 
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
@@ -59,6 +60,7 @@ struct listener {
 
 	int			 fd;	/* listening socket, -1 until bound */
 	struct pool		*pool;	/* its workers, once running */
+	struct waitq		*waitq;	/* clients waiting for a worker */
 };
 TAILQ_HEAD(listenerlist, listener);
 
@@ -75,6 +77,8 @@ struct conf {
 	uint32_t		 min_idle;
 	uint32_t		 max_workers;
 	uint32_t		 sessions;	/* per worker; 0 = no quota */
+	uint32_t		 max_queue;	/* clients waiting, per listener */
+	uint32_t		 max_per_client; /* sessions per address; 0 any */
 
 	uint32_t		 max_line;
 	uint32_t		 max_literal;
@@ -91,6 +95,7 @@ struct conf {
 	uint32_t		 timeout_start;
 	uint32_t		 timeout_drain;
 	uint32_t		 timeout_policy;	/* ms, a verdict */
+	uint32_t		 timeout_queue;	/* s, waiting for a worker */
 
 	/* "tls" statements: every listener's, both sides. */
 	uint32_t		 tls_min;	/* TLS1_2_VERSION... */

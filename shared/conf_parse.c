@@ -429,13 +429,16 @@ st_pool(struct parser *p, struct conf *conf)
 
 /*
  * limit [line N] [literal N] [depth N] [args N] [inflight N]
- *     [pop3-line N] [username N] [password N], one or more.
+ *     [pop3-line N] [username N] [password N] [queue N]
+ *     [connections per-client N], one or more.
  * The bounds of line, args and pop3-line are those the policy channel
  * is made for: proto_policy.h checks at build time that the largest
- * give a channel that carries every query.
+ * give a channel that carries every query.  Each client waiting in a
+ * queue holds a descriptor of the master, hence queue's bound.
  */
 #define LIMIT_WORDS	"'line', 'literal', 'depth', 'args', 'inflight', " \
-			"'pop3-line', 'username' or 'password'"
+			"'pop3-line', 'username', 'password', 'queue' or " \
+			"'connections'"
 
 static int
 st_limit(struct parser *p, struct conf *conf)
@@ -480,6 +483,19 @@ st_limit(struct parser *p, struct conf *conf)
 			if (get_u32(p, "password length", UNIT_BYTES, 1,
 			    4096, &conf->max_password) == -1)
 				return -1;
+		} else if (strcmp(w, "queue") == 0) {
+			if (get_u32(p, "clients waiting", UNIT_NONE, 0,
+			    4096, &conf->max_queue) == -1)
+				return -1;
+		} else if (strcmp(w, "connections") == 0) {
+			if ((w = next_word(p)) == NULL ||
+			    strcmp(w, "per-client") != 0) {
+				expected(p, "'per-client'");
+				return -1;
+			}
+			if (get_u32(p, "connections per client", UNIT_NONE, 0,
+			    65535, &conf->max_per_client) == -1)
+				return -1;
 		} else {
 			expected(p, LIMIT_WORDS);
 			return -1;
@@ -492,7 +508,13 @@ st_limit(struct parser *p, struct conf *conf)
 	return 0;
 }
 
-/* timeout [login N] [idle N] [upstream N] [start N] [drain N]... */
+/*
+ * timeout [login N] [idle N] [upstream N] [start N] [drain N]
+ *     [policy MS] [queue N], one or more.
+ */
+#define TIMEOUT_WORDS	"'login', 'idle', 'upstream', 'start', 'drain', " \
+			"'policy' or 'queue'"
+
 static int
 st_timeout(struct parser *p, struct conf *conf)
 {
@@ -519,12 +541,18 @@ st_timeout(struct parser *p, struct conf *conf)
 				return -1;
 			continue;
 		}
+		/* A client in the queue has had no greeting yet. */
+		if (strcmp(w, "queue") == 0) {
+			if (get_u32(p, "seconds", UNIT_SECONDS, 1, 3600,
+			    &conf->timeout_queue) == -1)
+				return -1;
+			continue;
+		}
 		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 			if (strcmp(w, t[i].name) == 0)
 				break;
 		if (i == sizeof(t) / sizeof(t[0])) {
-			expected(p, "'login', 'idle', 'upstream', 'start', "
-			    "'drain' or 'policy'");
+			expected(p, TIMEOUT_WORDS);
 			return -1;
 		}
 		if (get_u32(p, "seconds", UNIT_SECONDS, 1, 7 * 24 * 3600,
@@ -534,8 +562,7 @@ st_timeout(struct parser *p, struct conf *conf)
 			p->idle_line = p->line;
 	}
 	if (n == 0) {
-		expected(p, "'login', 'idle', 'upstream', 'start', 'drain' "
-		    "or 'policy'");
+		expected(p, TIMEOUT_WORDS);
 		return -1;
 	}
 	return 0;
@@ -970,6 +997,8 @@ conf_defaults(struct conf *conf)
 	conf->min_idle = 4;
 	conf->max_workers = 256;
 	conf->sessions = 100;
+	conf->max_queue = 128;
+	conf->max_per_client = 0;
 	conf->max_line = 65536;
 	conf->max_literal = 64 * 1024 * 1024;
 	conf->max_depth = 16;
@@ -987,6 +1016,7 @@ conf_defaults(struct conf *conf)
 	conf->tls_min = 0x0303;		/* TLS 1.2 */
 	conf->tls_max = 0x0304;		/* TLS 1.3 */
 	conf->timeout_policy = 2000;
+	conf->timeout_queue = 10;
 	conf->uid = (uid_t)-1;
 	conf->gid = (gid_t)-1;
 	if ((pw = getpwnam(conf->user)) != NULL) {
@@ -1133,10 +1163,12 @@ conf_print(FILE *fp, const struct conf *conf)
 	    conf->max_inflight);
 	fprintf(fp, "limit pop3-line %u username %u password %u\n",
 	    conf->max_pop3_line, conf->max_username, conf->max_password);
+	fprintf(fp, "limit queue %u connections per-client %u\n",
+	    conf->max_queue, conf->max_per_client);
 	fprintf(fp, "timeout login %u idle %u upstream %u start %u drain %u "
-	    "policy %u\n", conf->timeout_login, conf->timeout_idle,
+	    "policy %u queue %u\n", conf->timeout_login, conf->timeout_idle,
 	    conf->timeout_upstream, conf->timeout_start, conf->timeout_drain,
-	    conf->timeout_policy);
+	    conf->timeout_policy, conf->timeout_queue);
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		fprintf(fp, "listen on %s port %u %s name %s", l->host,
 		    l->port, proto_name(l->protocol), l->name);

@@ -568,7 +568,7 @@ server_timers(struct imap_relay *ir, const struct imap_sev *sev)
 	if (!ir->authed && (ir->s.state == IMAP_ST_AUTH ||
 	    ir->s.state == IMAP_ST_SELECTED)) {
 		ir->authed = 1;
-		relay_set_timeout(ir->relay, ir->conf->timeout_idle);
+		relay_logged_in(ir->relay, ir->conf->timeout_idle);
 	}
 	idlecmd = c != NULL && c->desc != NULL &&
 	    (c->desc->flags & IMAP_CMDF_IDLE);

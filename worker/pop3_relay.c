@@ -196,22 +196,27 @@ client_input(struct pop3_relay *pr, const uint8_t *data, size_t len)
 /*
  * "-ERR text" (e_bye), unless a server response is half forwarded: the
  * client would read it as part of that, so it sees only the close.
- * IMAP's response codes in text ("[UNAVAILABLE] ...") are not POP3's.
+ * IMAP's response codes in text ("[UNAVAILABLE] ...") are not POP3's:
+ * UNAVAILABLE, a temporary failure, is RFC 3206's SYS/TEMP, and the
+ * others are left out.
  */
 static void
 pop3_relay_bye(void *arg, const char *text)
 {
 	struct pop3_relay	*pr = arg;
 	char			 line[256];
-	const char		*t = text, *rb;
+	const char		*t = text, *rb, *code = "";
 	int			 n;
 
 	if (pr->byesent || pop3_session_mid_response(&pr->s))
 		return;
 	pr->byesent = 1;
-	if (t[0] == '[' && (rb = strstr(t, "] ")) != NULL)
+	if (t[0] == '[' && (rb = strstr(t, "] ")) != NULL) {
+		code = strncmp(t, "[UNAVAILABLE]", rb + 1 - t) == 0 ?
+		    "[SYS/TEMP] " : "";
 		t = rb + 2;
-	n = snprintf(line, sizeof(line), "-ERR %s\r\n", t);
+	}
+	n = snprintf(line, sizeof(line), "-ERR %s%s\r\n", code, t);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = snprintf(line, sizeof(line), "-ERR Closing\r\n");
 	relay_forward(pr->relay, RELAY_CLIENT, (const uint8_t *)line,
@@ -258,5 +263,5 @@ io_authenticated(void *arg)
 {
 	struct pop3_relay	*pr = arg;
 
-	relay_set_timeout(pr->relay, pr->conf->timeout_idle);
+	relay_logged_in(pr->relay, pr->conf->timeout_idle);
 }

@@ -65,7 +65,8 @@ struct relay {
 	int				 quit;		/* exit now */
 	int				 exiting;	/* exit once flushed */
 	enum worker_end_reason		 reason;
-	int64_t				 login_deadline;
+	int64_t				 login_deadline;	/* 0 once in */
+	int				 login_expired;
 	int64_t				 up_deadline;
 	int64_t				 last_client;	/* last client read */
 	int64_t				 last_write;	/* closing: progress */
@@ -489,6 +490,12 @@ void
 relay_set_timeout(struct relay *r, unsigned int seconds)
 {
 	r->idle_timeout = seconds;
+}
+
+void
+relay_logged_in(struct relay *r, unsigned int seconds)
+{
+	r->idle_timeout = seconds;
 	r->login_deadline = 0;
 }
 
@@ -603,9 +610,19 @@ timers(struct relay *r, int64_t now)
 		}
 		next = r->up_deadline;
 	}
+	/*
+	 * One deadline from the hand-off to the login, whatever the client
+	 * sends meanwhile: a client that dribbles a byte at a time is cut
+	 * at the same moment as one that says nothing.
+	 */
 	if (r->login_deadline != 0) {
 		if (r->login_deadline <= now) {
-			bye(r, "Login timeout");
+			log_info("session %llu: client %s port %u not logged in "
+			    "after %u s: closed", (unsigned long long)
+			    r->sess->id, r->sess->client_addr,
+			    r->sess->client_port, r->conf->timeout_login);
+			r->login_expired = 1;
+			bye(r, "[UNAVAILABLE] Login timeout");
 			relay_close(r, WORKER_END_TIMEOUT);
 			return 0;
 		}
@@ -665,7 +682,8 @@ session_end(struct relay *r)
 	side_free(&r->s[RELAY_CLIENT]);
 	side_free(&r->s[RELAY_UPSTREAM]);
 	/* The anchor goes first: the master files it with the session. */
-	audit_disconnect(audit_end_reason(end.reason), &end);
+	audit_disconnect(r->login_expired ? "login-timeout" :
+	    audit_end_reason(end.reason), &end);
 	audit_flush();
 	audit_anchor();
 	if (!r->quit && !r->exiting && msg_compose(r->chan, MSG_W_SESSION_END, 0, -1,
@@ -717,9 +735,11 @@ relay_tls_client(struct relay *r)
 		relay_close(r, WORKER_END_ERROR);
 		return;
 	}
+	/* STARTTLS comes before the login: its deadline holds. */
 	if ((s->ssl = tls_server_new(s->fd)) == NULL ||
-	    tls_handshake(s->ssl, now_ms() + (int64_t)r->conf->timeout_login *
-	    1000, r->sess->id, "client") == -1) {
+	    tls_handshake(s->ssl, r->login_deadline != 0 ? r->login_deadline :
+	    now_ms() + (int64_t)r->conf->timeout_login * 1000, r->sess->id,
+	    "client") == -1) {
 		tls_free(s->ssl);
 		s->ssl = NULL;
 		s->dead = 1;

@@ -75,8 +75,13 @@ size_t	 relay_room(const struct relay *, enum relay_side to);
  * anything the engine queued just before), then close.
  */
 void	 relay_close(struct relay *, enum worker_end_reason);
-/* Seconds the client may stay silent now; the engine decides which. */
+/*
+ * Seconds the client may stay silent now; the engine decides which.
+ * Before the login the login deadline holds as well.
+ */
 void	 relay_set_timeout(struct relay *, unsigned int seconds);
+/* The client has logged in: the login deadline is over, idle begins. */
+void	 relay_logged_in(struct relay *, unsigned int seconds);
 /* The server has greeted: the upstream timer stops. */
 void	 relay_greeted(struct relay *);
 /* The session being relayed (addresses, listener), for the policy. */

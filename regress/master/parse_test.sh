@@ -141,7 +141,8 @@ words = [b"user", b"chroot", b"worker", b"pool", b"limit", b"timeout",
     b"listen", b"on", b"port", b"imap", b"pop3", b"name", b"upstream",
     b"min-idle", b"max", b"sessions", b"line", b"literal", b"idle",
     b"127.0.0.1", b"*", b"::1", b"143", b"0", b"65536", b"\"", b"#",
-    b"\\", b"\n", b"10m", b"nobody"]
+    b"\\", b"\n", b"10m", b"nobody", b"queue", b"connections",
+    b"per-client"]
 for i in range(40):
 	files["words%d" % i] = b" ".join(r.choice(words)
 	    for _ in range(r.randrange(1, 60)))

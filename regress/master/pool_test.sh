@@ -274,7 +274,8 @@ grow_head()
 {
 	common_head
 	atf_set descr "the pool grows while clients keep workers busy, up" \
-	    "to max and no further; a client beyond waits in the backlog"
+	    "to max and no further; a client beyond waits in the queue," \
+	    "and SIGTERM refuses it in words"
 }
 grow_body()
 {
@@ -294,6 +295,7 @@ EOF
 		[ $c = c ] || wait_file $c.out "^\\* OK fake slot [01] "
 	done
 	wait_log "ready" 2
+	wait_log "t1: client 127\.0\.0\.1 port [0-9]+ waits for a worker, 1 waiting"
 	atf_check -o not-match:"slot 2" cat log
 	[ "$(cut -c1-16 a.out)" != "$(cut -c1-16 b.out)" ] ||
 	    atf_fail "a and b on the same worker"
@@ -301,7 +303,9 @@ EOF
 	wait $(cat a.pid) $(cat b.pid) $(cat c.pid)
 	atf_check -o match:"^\\* BYE postern shutting down$" tail -1 a.out
 	atf_check -o match:"^\\* BYE postern shutting down$" tail -1 b.out
-	atf_check -o not-match:"OK" cat c.out
+	atf_check -o match:"^\* BYE \[UNAVAILABLE\] Server busy, try again later$" \
+	    cat c.out
+	wait_log "t1: listener closed, client 127\.0\.0\.1 port [0-9]+ refused after [0-9]+ ms"
 	wait_exit
 	atf_check_equal 0 $status
 }

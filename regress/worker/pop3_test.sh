@@ -211,7 +211,7 @@ unavailable_head()
 unavailable_body()
 {
 	setup "" "$(free_port)"
-	atf_check_equal "-ERR Server unavailable" "$(greet $PORT)"
+	atf_check_equal "-ERR [SYS/TEMP] Server unavailable" "$(greet $PORT)"
 	no_deaths
 }
 unavailable_cleanup()

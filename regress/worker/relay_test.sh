@@ -244,7 +244,7 @@ print(f.readline().decode().strip())
 print("after %.1f" % (time.monotonic() - t))
 print("eof" if f.readline() == b"" else "more")
 EOF
-	atf_check -o match:"^OK$" -o match:"^\* BYE Login timeout$" \
+	atf_check -o match:"^OK$" -o match:"^\* BYE \\[UNAVAILABLE\\] Login timeout$" \
 	    -o match:"^after (0\\.[89]|1\\.[0-9])$" -o match:"^eof$" $PYTHON silent.py $PORT
 	wait_file log "session [0-9]+ ended"
 	kill -9 "$(cat posternd.pid)"
