@@ -4,17 +4,8 @@ posternd_SRCS	 = master/posternd.c master/pool.c master/listen.c
 MAN5		+= master/postern.conf.5
 MAN8		+= master/posternd.8
 
-# Where posternd finds the worker unless postern.conf or -w says otherwise.
-$(OBJ)/master/posternd.o: ALL_CFLAGS += \
-	-DPOSTERN_WORKER='"$(SBINDIR)/postern-worker"'
-
-# Rebuild posternd when the install directory it names changes.
-$(OBJ)/master/posternd.o: $(OBJ)/sbindir.txt
-$(OBJ)/sbindir.txt: FORCE
-	@mkdir -p $(@D)
-	@echo '$(SBINDIR)' | cmp -s - $@ || echo '$(SBINDIR)' > $@
-.PHONY: FORCE
-FORCE:
+# The worker, postern-policyd and postern-keyd are found beside posternd
+# (posternd.c, worker_init()), so nothing here names an install directory.
 
 # postern-policyd as posternd's child (policyd_child.h).
 posternd_SRCS	+= master/policyd_child.c

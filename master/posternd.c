@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -31,10 +32,6 @@
 #include "privdrop.h"
 #include "waitq.h"
 
-#ifndef POSTERN_WORKER
-#define POSTERN_WORKER	"/usr/local/sbin/postern-worker"
-#endif
-
 /* After the drain, how long workers get to say BYE before SIGKILL. */
 #define BYE_GRACE_MS	5000
 
@@ -46,6 +43,7 @@ enum run_state {
 
 static const char	*conffile = CONF_DEFAULT_FILE;
 static const char	*worker_flag;	/* -w */
+static char		 worker_beside[WORKER_PATH_MAX]; /* see worker_init() */
 static struct conf	*conf;
 static enum run_state	 state = RUNNING;
 static int64_t		 state_deadline;	/* ms, for DRAINING, STOPPING */
@@ -53,6 +51,7 @@ static int		 sigpipe[2] = { -1, -1 };
 static int		 verbose;
 
 static void		 usage(void) __attribute__((noreturn));
+static void		 worker_init(void);
 static const char	*worker_path(const struct conf *);
 static int		 check_runtime(const struct conf *);
 static int		 check_empty(const char *);
@@ -66,8 +65,36 @@ static void		 event_loop(void);
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: posternd [-dnv] [-f file] [-w worker]\n");
+	fprintf(stderr, "usage: posternd [-dFnv] [-f file] [-w worker]\n");
 	exit(1);
+}
+
+/*
+ * The default worker is the postern-worker beside posternd's own
+ * executable, wherever that was installed (or built); policyd and keyd are
+ * looked for beside the worker.  Read once at start: a package upgrade
+ * that replaces the file leaves /proc/self/exe "... (deleted)", whose
+ * directory is still the right one, but a name read now is simpler.
+ */
+static void
+worker_init(void)
+{
+	char	 exe[PATH_MAX];
+	char	*slash;
+	ssize_t	 n;
+	int	 len;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe))) == -1)
+		fatal("readlink /proc/self/exe");
+	if ((size_t)n == sizeof(exe))
+		fatalx("readlink /proc/self/exe: path too long");
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		fatalx("readlink /proc/self/exe: %s is not a path", exe);
+	len = snprintf(worker_beside, sizeof(worker_beside),
+	    "%.*s/postern-worker", (int)(slash - exe), exe);
+	if (len < 0 || (size_t)len >= sizeof(worker_beside))
+		fatalx("worker program beside %s: path too long", exe);
 }
 
 static const char *
@@ -77,7 +104,7 @@ worker_path(const struct conf *c)
 		return worker_flag;
 	if (c->worker[0] != '\0')
 		return c->worker;
-	return POSTERN_WORKER;
+	return worker_beside;
 }
 
 /* What the parser cannot know: the file system as it is when we start. */
@@ -151,12 +178,15 @@ check_empty(const char *dir)
 int
 main(int argc, char *argv[])
 {
-	int	 ch, debug = 0, noaction = 0;
+	int	 ch, debug = 0, foreground = 0, noaction = 0;
 
-	while ((ch = getopt(argc, argv, "df:nvw:")) != -1) {
+	while ((ch = getopt(argc, argv, "dFf:nvw:")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
+			break;
+		case 'F':
+			foreground = 1;
 			break;
 		case 'f':
 			conffile = optarg;
@@ -191,12 +221,13 @@ main(int argc, char *argv[])
 	}
 	if (geteuid() != 0)
 		fatalx("need root privileges");
+	worker_init();
 	if (check_runtime(conf) == -1)
 		exit(1);
 	if (listeners_bind(conf, NULL) == -1)
 		exit(1);
 
-	if (!debug && daemon(0, 0) == -1)
+	if (!debug && !foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	log_init(debug, verbose, "posternd");
 	signals_init();

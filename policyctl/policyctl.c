@@ -51,7 +51,7 @@ static const struct cmd cmds[] = {
 	{ "rollback",	cmd_rollback,	0, 1, "rollback [-k KEEP] [GEN]" },
 };
 
-/* -s; else postern.conf's "policy store" (-c, or /etc/postern.conf). */
+/* -s; else postern.conf's "policy store" (-c, or /etc/postern/postern.conf). */
 static const char	*storedir;
 static const char	*conffile;
 static char		 confstore[4096];

@@ -19,7 +19,7 @@
 #include "proto_tls.h"
 #include "proto_worker.h"
 
-#define CONF_DEFAULT_FILE	"/etc/postern.conf"
+#define CONF_DEFAULT_FILE	"/etc/postern/postern.conf"
 #define CONF_DEFAULT_USER	"_postern"
 #define CONF_DEFAULT_CHROOT	"/var/empty/postern"
 #define CONF_HOST_MAX		256

@@ -145,9 +145,47 @@ term_bye_cleanup()
 	fixture_cleanup
 }
 
+atf_test_case beside cleanup
+beside_head()
+{
+	common_head
+	atf_set descr "without -w or a worker line, posternd run from the" \
+	    "build tree starts the postern-worker beside it, which serves" \
+	    "a session"
+}
+beside_body()
+{
+	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
+	. "$PWD/dv/ports"
+	p=$(free_port)
+	conf $p $IMAP_PORT
+	sed -i '/^worker /d' postern.conf
+	start
+	wait_log "^posternd: worker slot 0 pid [0-9]+ ready$"
+	wpid=$(sed -nE 's/^posternd: worker slot 0 pid ([0-9]+) ready$/\1/p' log)
+	atf_check -o inline:"$WORKER\n" readlink /proc/$wpid/exe
+	$PYTHON - $p > client.out <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+print(m.welcome.decode())
+print(m.login("alice", "testpass")[0])
+print(m.logout()[0])
+PY
+	atf_check -o match:"^\* OK .*Dovecot" head -1 client.out
+	atf_check -o inline:"OK\nBYE\n" tail -2 client.out
+	kill -TERM $(cat pid)
+	wait_exit
+	atf_check_equal 0 $status
+}
+beside_cleanup()
+{
+	fixture_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case session
+	atf_add_test_case beside
 	atf_add_test_case upstream_down
 	atf_add_test_case term_bye
 }

@@ -42,8 +42,9 @@ good_n_quiet_body()
 		atf_check -s exit:0 -o empty -e empty \
 		    "$POSTERND" -n -f postern.conf
 	else
+		line=$(grep -n '^user ' postern.conf | cut -d: -f1)
 		atf_check -s exit:1 -o empty \
-		    -e inline:"posternd: postern.conf:6: unknown user '_postern'\n" \
+		    -e inline:"posternd: postern.conf:$line: unknown user '_postern'\n" \
 		    "$POSTERND" -n -f postern.conf
 	fi
 }
