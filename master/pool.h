@@ -32,8 +32,6 @@ void		 pool_audit_rotate(void);
 void		 pool_kill(void);
 /* Spawns and times out workers; returns ms until it wants to run again. */
 int		 pool_maintain(void);
-/* Collects dead children and logs how they died. */
-void		 pool_reap(void);
 
 struct worker	*pool_idle(struct pool *);
 /* A client is waiting on pool's listener and no worker is idle. */
@@ -48,10 +46,5 @@ int		 pool_handoff(struct worker *, int, int, int,
 
 unsigned int	 pool_nworkers(void);	/* alive, in any state */
 unsigned int	 pool_nbusy(void);
-
-/* poll(2) support: fill in channels, then dispatch what poll found. */
-size_t		 pool_npollfds(void);
-size_t		 pool_pollfds(struct pollfd *, size_t);
-void		 pool_dispatch(const struct pollfd *, size_t);
 
 #endif

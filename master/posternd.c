@@ -23,6 +23,8 @@
 #include "listen.h"
 #include "log.h"
 #include "conf.h"
+#include "children.h"
+#include "daemon.h"
 #include "policyd_child.h"
 #include "keyd_child.h"
 #include "listener_tls.h"
@@ -91,7 +93,8 @@ check_runtime(const struct conf *c)
 	}
 	/* policyd chroots into its store: the same rules as a chroot. */
 	if (c->policy_store[0] != '\0') {
-		if (policyd_child_path(path, pdpath, sizeof(pdpath)) == -1 ||
+		if (daemon_path(DAEMON_POLICYD, path, pdpath,
+		    sizeof(pdpath)) == -1 ||
 		    access(pdpath, X_OK) == -1) {
 			log_warn("policyd program next to %s", path);
 			return -1;
@@ -102,7 +105,7 @@ check_runtime(const struct conf *c)
 			return -1;
 		}
 	}
-	if (c->nkeys > 0 && (keyd_child_path(path, pdpath,
+	if (c->nkeys > 0 && (daemon_path(DAEMON_KEYD, path, pdpath,
 	    sizeof(pdpath)) == -1 || access(pdpath, X_OK) == -1)) {
 		log_warn("keyd program next to %s", path);
 		return -1;
@@ -267,7 +270,7 @@ signals_handle(void)
 				pool_audit_rotate();
 				break;
 			case SIGCHLD:
-				pool_reap();
+				children_reap();
 				break;
 			}
 		}
@@ -326,15 +329,12 @@ event_loop(void)
 {
 	struct pollfd	*pfd = NULL;
 	struct listener	*l, **lv = NULL;
-	size_t		 npfd, nl, nw, np, nk, max = 0, i;
+	size_t		 npfd, nl, nc, max = 0, i;
 	int		 timeout, t;
 
 	for (;;) {
 		timeout = pool_maintain();
-		if ((t = policyd_child_maintain()) != -1 && (timeout == -1 ||
-		    t < timeout))
-			timeout = t;
-		if ((t = keyd_child_maintain()) != -1 && (timeout == -1 ||
+		if ((t = daemon_maintain()) != -1 && (timeout == -1 ||
 		    t < timeout))
 			timeout = t;
 		if (state == DRAINING && (pool_nbusy() == 0 ||
@@ -362,7 +362,7 @@ event_loop(void)
 		nl = 0;
 		TAILQ_FOREACH(l, &conf->listeners, entry)
 			nl++;
-		npfd = 1 + nl + pool_npollfds() + 2;
+		npfd = 1 + nl + children_count();
 		if (npfd > max) {
 			max = npfd;
 			if ((pfd = reallocarray(pfd, max, sizeof(*pfd))) ==
@@ -388,19 +388,15 @@ event_loop(void)
 			pfd[1 + nl].revents = 0;
 			lv[nl++] = l;
 		}
-		nw = pool_pollfds(pfd + 1 + nl, max - 1 - nl);
-		np = policyd_child_pollfds(pfd + 1 + nl + nw, max - 1 - nl - nw);
-		nk = keyd_child_pollfds(pfd + 1 + nl + nw + np,
-		    max - 1 - nl - nw - np);
+		/* Then every child's channel: the table's, by entry. */
+		nc = children_pollfds(pfd + 1 + nl, max - 1 - nl);
 
-		if (poll(pfd, 1 + nl + nw + np + nk, timeout) == -1) {
+		if (poll(pfd, 1 + nl + nc, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
-		pool_dispatch(pfd + 1 + nl, nw);
-		policyd_child_dispatch(pfd + 1 + nl + nw, np);
-		keyd_child_dispatch(pfd + 1 + nl + nw + np, nk);
+		children_dispatch(pfd + 1 + nl, nc);
 		for (i = 0; i < nl; i++)
 			if (pfd[1 + i].revents & POLLIN)
 				listener_accept(lv[i]);
@@ -410,6 +406,6 @@ event_loop(void)
 	free(pfd);
 	free(lv);
 	pool_cleanup();
-	policyd_child_stop();
-	keyd_child_stop();
+	daemon_stop_all();
+	children_cleanup();
 }
