@@ -3,7 +3,10 @@
  * to one before it says MSG_READY wait in the socket.  One that dies
  * before it was ready counts as one more failure, and each failure
  * doubles the wait before the next start, up to RESTART_MAX_MS; one that
- * was ready starts again after a second.
+ * was ready starts again after a second.  Each start has a number (gen):
+ * a worker's channel belongs to the start it was made for, and when the
+ * daemon is ready the pool gives a new channel to every worker whose
+ * channel belongs to an earlier start.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -19,6 +22,7 @@
 #include "keyd_child.h"
 #include "log.h"
 #include "policyd_child.h"
+#include "pool.h"
 #include "proto.h"
 
 #define RESTART_MAX_MS	30000
@@ -59,6 +63,7 @@ start(struct daemon *d)
 		return;
 	}
 	d->ready = 0;
+	d->gen++;
 	d->greet(d);
 }
 
@@ -100,8 +105,15 @@ daemon_running(enum daemon_id id)
 	return d->on && d->c != NULL && d->c->chan.fd != -1;
 }
 
+uint32_t
+daemon_gen(enum daemon_id id)
+{
+	return daemons[id]->gen;
+}
+
 int
-daemon_channel(enum daemon_id id, const struct worker_config *wc)
+daemon_channel(enum daemon_id id, const struct worker_config *wc,
+    uint32_t *gen)
 {
 	struct daemon	*d = daemons[id];
 	uint8_t		 body[WBODY_MAX];
@@ -124,6 +136,7 @@ daemon_channel(enum daemon_id id, const struct worker_config *wc)
 		close(sp[0]);
 		return -1;
 	}
+	*gen = d->gen;
 	return sp[0];
 }
 
@@ -160,6 +173,7 @@ static void
 daemon_msg(struct child *c, struct msg *m)
 {
 	struct daemon	*d = c->owner;
+	unsigned int	 n;
 
 	if (m->fd != -1)
 		close(m->fd);
@@ -170,6 +184,9 @@ daemon_msg(struct child *c, struct msg *m)
 		d->ready = 1;
 		d->failures = 0;
 		log_debug("%s pid %d ready", d->name, (int)c->pid);
+		if ((n = pool_daemon_ready(d->id)) > 0)
+			log_info("%s: a new channel to each of %u workers",
+			    d->name, n);
 		return;
 	}
 	log_warnx("%s sent type %u, %zu bytes: killed", d->name,

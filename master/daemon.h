@@ -3,8 +3,10 @@
  * posternd (entries of the table, children.h): started with their
  * channel on a fixed descriptor, told what they must know first, their
  * MSG_LOG relayed and their MSG_READY awaited, restarted with a back-off
- * when they die.  Each worker that needs one gets its own channel to it
- * at the worker's start.
+ * when they die.  Each worker that needs one gets its own channel to it:
+ * at the worker's start, and again whenever the daemon has restarted,
+ * when the new one says MSG_READY (pool_daemon_ready()), so no worker
+ * is left with a channel to a daemon that is gone.
  *
  * What each daemon is told lives in its own module, policyd_child.c and
  * keyd_child.c: a struct daemon and the function that configures it.
@@ -45,6 +47,7 @@ struct daemon {
 	int			 on;		/* configured */
 	struct child		*c;		/* NULL: not running */
 	int			 ready;
+	uint32_t		 gen;		/* starts so far */
 	unsigned int		 failures;
 	int64_t			 next_start;	/* ms; 0 now */
 };
@@ -59,11 +62,15 @@ void	 daemon_configure(enum daemon_id, const char *worker, int on,
 	    int changed);
 /* It runs (or is starting): a channel to it can be made. */
 int	 daemon_running(enum daemon_id);
+/* The start the channels made now belong to; 0 before the first. */
+uint32_t daemon_gen(enum daemon_id);
 /*
  * A new channel for the worker of wc: one end goes to the daemon, the
- * other is returned; -1 when the daemon is not running.
+ * other is returned with *gen, the start it belongs to; -1 when the
+ * daemon is not running.
  */
-int	 daemon_channel(enum daemon_id, const struct worker_config *wc);
+int	 daemon_channel(enum daemon_id, const struct worker_config *wc,
+	    uint32_t *gen);
 /* Starts the daemons that are due; ms until one is (-1: none). */
 int	 daemon_maintain(void);
 /* Close every daemon's channel (they exit at end of file); no restart. */

@@ -6,6 +6,11 @@
  * listener of one configuration: a reload makes new pools and retires the
  * old ones, so a worker never serves under a configuration it was not
  * started with, and no session is cut.
+ *
+ * A worker's channels to postern-policyd and postern-keyd are renewed
+ * when either restarts (pool_daemon_ready()), idle or busy, so a worker
+ * outlives the daemons it talks to: only a worker that fails counts
+ * towards the pool's back-off.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -64,6 +69,8 @@ struct worker {
 	uint64_t		 session;	/* the one under way */
 	int64_t			 deadline;	/* ms; 0 none */
 	int			 failed;	/* killed for misbehaving */
+	/* The daemon start (daemon_gen()) each channel came from; 0 none. */
+	uint32_t		 gen[DAEMON_MAX];
 };
 TAILQ_HEAD(workerlist, worker);
 
@@ -316,7 +323,10 @@ worker_spawn(struct pool *p)
 	const char		*why;
 	int			 afd = -1, kfd = -1;
 
-	/* A TLS worker needs keyd, which may be waiting for its restart. */
+	/*
+	 * A TLS worker needs keyd: while keyd waits for its restart, none
+	 * is started to fail.
+	 */
 	if (pool_wants(p, DAEMON_KEYD) && !daemon_running(DAEMON_KEYD)) {
 		p->next_spawn = now_ms() + KEYD_WAIT_MS;
 		return;
@@ -350,7 +360,7 @@ worker_spawn(struct pool *p)
 	wc = p->tmpl;
 	wc.slot = (uint32_t)w->slot;
 	if (pool_wants(p, DAEMON_KEYD))
-		kfd = daemon_channel(DAEMON_KEYD, &wc);
+		kfd = daemon_channel(DAEMON_KEYD, &wc, &w->gen[DAEMON_KEYD]);
 	if ((why = worker_greet(w, &wc, kfd, afd, &wa)) != NULL) {
 		worker_fail(w, why);
 		if (pool_wants(p, DAEMON_KEYD) && kfd == -1)
@@ -381,7 +391,7 @@ worker_greet(struct worker *w, const struct worker_config *wc, int kfd,
 	/* The worker builds its TLS contexts before its filter. */
 	else if (listener_tls_send(ch, &w->pool->tls, kfd) == -1)
 		why = "queue TLS";
-	/* Its own channel to policyd, if there is one. */
+	/* Its own channel to policyd now, or when policyd is ready. */
 	else if (pool_wants(w->pool, DAEMON_POLICYD) &&
 	    worker_channel(w, DAEMON_POLICYD) == -1)
 		why = "queue policyd channel";
@@ -420,10 +430,37 @@ worker_channel(struct worker *w, enum daemon_id id)
 	int			 fd;
 
 	wc.slot = (uint32_t)w->slot;
-	if ((fd = daemon_channel(id, &wc)) == -1)
+	if ((fd = daemon_channel(id, &wc, &w->gen[id])) == -1)
 		return 0;
 	return msg_compose(&w->c->chan, daemon_msgs[id], 0, fd, NULL, 0) ==
 	    -1 ? -1 : 1;
+}
+
+unsigned int
+pool_daemon_ready(enum daemon_id id)
+{
+	struct pool	*p;
+	struct worker	*w;
+	unsigned int	 n = 0;
+
+	TAILQ_FOREACH(p, &pools, entry) {
+		if (!pool_wants(p, id))
+			continue;
+		TAILQ_FOREACH(w, &p->workers, entry) {
+			if (w->state == W_STOPPING || w->c->chan.fd == -1 ||
+			    w->gen[id] == daemon_gen(id))
+				continue;
+			switch (worker_channel(w, id)) {
+			case 1:
+				n++;
+				break;
+			case -1:
+				worker_fail(w, "queue a new daemon channel");
+				break;
+			}
+		}
+	}
+	return n;
 }
 
 /*

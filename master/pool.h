@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "daemon.h"
 #include "proto_worker.h"
 
 struct pool;
@@ -32,6 +33,12 @@ void		 pool_audit_rotate(void);
 void		 pool_kill(void);
 /* Spawns and times out workers; returns ms until it wants to run again. */
 int		 pool_maintain(void);
+/*
+ * Daemon id has started again and is ready: every live worker that talks
+ * to it and holds no channel to this start of it gets a new one, idle or
+ * busy.  Returns how many did.
+ */
+unsigned int	 pool_daemon_ready(enum daemon_id);
 
 struct worker	*pool_idle(struct pool *);
 /* A client is waiting on pool's listener and no worker is idle. */

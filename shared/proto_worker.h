@@ -33,6 +33,9 @@
  *                                      rotation ends a segment
  *   master -> worker  MSG_SHUTDOWN     (proto.h) + struct worker_shutdown,
  *                                      any time after MSG_READY
+ *   master -> worker  MSG_W_POLICYD,   a channel to a restarted policyd
+ *                     MSG_W_KEYHOLDER  or keyd, idle or in a session
+ *                                      (proto_policy.h, proto_tls.h)
  *
  * A worker that reaches its session quota is not told anything: the master
  * sends it MSG_SHUTDOWN while it is idle and starts a fresh one.  End of

@@ -40,8 +40,7 @@
  */
 #define WORKER_NOFILE		16
 
-/* The channel to postern-policyd, once the master sent it; -1 before. */
-static int	 policyd_fd = -1;
+/* The channel to postern-policyd, once the master sent it. */
 static struct policy_client policyd;
 /* What sessions borrow from the worker (relay.h). */
 static struct worker_env env;
@@ -52,7 +51,6 @@ static void	 config_read(struct msgchan *, struct worker_config *);
 static int	 config_valid(const struct worker_config *);
 static void	 confine(const struct worker_config *);
 static void	 policyd_start(int, const struct worker_config *);
-static int	 policyd_lost(void);
 static void	 serve(struct msgchan *, const struct worker_config *)
 		    __attribute__((noreturn));
 
@@ -93,8 +91,8 @@ main(int argc, char *argv[])
 	/*
 	 * With a policy store the master sends MSG_W_POLICYD right after
 	 * the config slice, unless policyd is down: then every verdict
-	 * fails closed until this worker is replaced.  Without one sessions
-	 * are relayed with no verdicts at all.
+	 * fails closed until it is back and the master sends one.  Without
+	 * one sessions are relayed with no verdicts at all.
 	 */
 	if (conf.timeout_policy > 0) {
 		msgchan_init(&policyd.ch, -1, MSGCHAN_FDS, 0);
@@ -215,11 +213,10 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				if (msg_flush(chan) == -1)
 					fatal("write to the master");
 				/*
-				 * A worker without its key holder, or
-				 * without policyd, is no use.
+				 * A key holder that broke its protocol
+				 * is one to get away from.
 				 */
-				if (rc == -1 || keyproxy_lost() ||
-				    policyd_lost()) {
+				if (rc == -1 || keyproxy_lost()) {
 					(void)msg_send(chan, READY_TIMEOUT_MS);
 					_exit(0);
 				}
@@ -228,13 +225,21 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				/*
 				 * The channel to postern-policyd
 				 * (proto_policy.h), kept for the verdict
-				 * queries; empty body, one per life.
+				 * queries; empty body.  Another comes
+				 * whenever policyd restarts.
 				 */
-				if (policyd_fd != -1 || m.len != 0 ||
+				if (client != -1 || m.len != 0 ||
 				    m.fd == -1 || env.policy == NULL)
 					goto bad;
-				policyd_fd = m.fd;
-				policyd_start(policyd_fd, conf);
+				policyd_start(m.fd, conf);
+				continue;
+			case MSG_W_KEYHOLDER:
+				/* keyd restarted: the new one's channel. */
+				if (client != -1 || m.len != 0 ||
+				    m.fd == -1 || tls_conf()->ncerts == 0)
+					goto bad;
+				keyproxy_channel(m.fd);
+				log_debug("a new channel to postern-keyd");
 				continue;
 			case MSG_W_AUDIT:
 				/* A segment of the slot's log (audit.h). */
@@ -273,8 +278,8 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 			fatal("poll");
 		}
 		if (pfds[1].revents != 0) {
-			log_warnx("keyd gone: a new worker takes over");
-			_exit(0);
+			log_warnx("keyd gone: TLS waits for its restart");
+			keyproxy_gone();
 		}
 		if ((pfds[0].revents & POLLOUT) && msg_flush(chan) == -1)
 			fatal("write to the master");
@@ -286,15 +291,16 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 }
 
 /*
- * The verdict channel: the hello maps the generation page.  A hello
- * that is late is taken by the first query; until then every verdict
- * fails closed, which is what a policy store without policyd means.
+ * The verdict channel, the first or one to a policyd that restarted:
+ * the hello maps the generation page.  A hello that is late is taken by
+ * the first query; until then every verdict fails closed, which is what
+ * a policy store without policyd means.
  */
 static void
 policyd_start(int fd, const struct worker_config *conf)
 {
 	/* policyd has the same limit for this channel, from the master. */
-	if (policy_client_init(&policyd, fd, policy_query_max(conf)) == -1)
+	if (policy_client_renew(&policyd, fd, policy_query_max(conf)) == -1)
 		fatal("policyd channel");
 	env.policy = &policyd;
 	if (policy_client_start(&policyd, POLICYD_HELLO_MS) == -1)
@@ -302,32 +308,4 @@ policyd_start(int fd, const struct worker_config *conf)
 		    "closed");
 	else
 		log_debug("policy enforced: verdicts from postern-policyd");
-}
-
-/*
- * policyd restarted (or was down when we started): our channel is dead
- * or missing and every verdict fails closed.  After the session that
- * found out, the worker exits, and the master starts one with a channel
- * to the new policyd.
- */
-static int
-policyd_lost(void)
-{
-	struct pollfd	 pfd;
-
-	if (env.policy == NULL)
-		return 0;
-	if (policyd.ch.fd == -1 || policyd.ch.eof) {
-		log_warnx("no channel to postern-policyd: exiting, to be "
-		    "replaced");
-		return 1;
-	}
-	pfd.fd = policyd.ch.fd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR))) {
-		log_warnx("postern-policyd went away: exiting, to be "
-		    "replaced");
-		return 1;
-	}
-	return 0;
 }
