@@ -66,7 +66,8 @@ struct worker {
 	int			 slot;
 	enum worker_state	 state;
 	uint32_t		 sessions;
-	uint64_t		 session;	/* the one under way */
+	uint64_t		 session;	/* the one under way; 0 none */
+	char			 client[WORKER_ADDR_MAX]; /* its client */
 	int64_t			 deadline;	/* ms; 0 none */
 	int			 failed;	/* killed for misbehaving */
 	/* The daemon start (daemon_gen()) each channel came from; 0 none. */
@@ -89,6 +90,17 @@ struct pool {
 	struct listener_tls_set	 tls;		/* sent after the config */
 };
 TAILQ_HEAD(poollist, pool);
+
+/* Why a session ended, by enum worker_end_reason. */
+static const char *const end_causes[] = {
+	[WORKER_END_LOGOUT] = "client logout",
+	[WORKER_END_CLIENT_EOF] = "client closed",
+	[WORKER_END_UPSTREAM_EOF] = "server closed",
+	[WORKER_END_TIMEOUT] = "timeout",
+	[WORKER_END_POLICY] = "policy",
+	[WORKER_END_ERROR] = "error",
+	[WORKER_END_SHUTDOWN] = "shutdown",
+};
 
 /* What a worker is sent with its channel to each daemon. */
 static const uint32_t daemon_msgs[DAEMON_MAX] = {
@@ -612,21 +624,28 @@ worker_msg(struct child *c, struct msg *m)
 		worker_idle(w);
 		return;
 	case MSG_W_SESSION_END:
-		if (w->state != W_BUSY || m->len != sizeof(end))
+		/* Also from a worker told to stop during its session. */
+		if ((w->state != W_BUSY && w->state != W_STOPPING) ||
+		    w->session == 0 || m->len != sizeof(end))
 			break;
 		memcpy(&end, m->body, sizeof(end));
-		if (end.id != w->session)
+		if (end.id != w->session ||
+		    end.reason >= sizeof(end_causes) / sizeof(end_causes[0]))
 			break;
-		log_info("%s: session %llu ended (worker slot %d): client "
-		    "%llu bytes in, %llu out; upstream %llu in, %llu out; "
-		    "%u commands", w->pool->tmpl.listener,
-		    (unsigned long long)end.id, w->slot,
+		log_info("%s: session %llu ended (slot %d, client %s): %s; "
+		    "client %llu bytes in, %llu out; upstream %llu in, %llu "
+		    "out; %u commands", w->pool->tmpl.listener,
+		    (unsigned long long)end.id, w->slot, w->client,
+		    end_causes[end.reason],
 		    (unsigned long long)end.client_in,
 		    (unsigned long long)end.client_out,
 		    (unsigned long long)end.upstream_in,
 		    (unsigned long long)end.upstream_out, end.commands);
-		w->pool->failures = 0;
-		worker_idle(w);
+		w->session = 0;
+		if (w->state == W_BUSY) {
+			w->pool->failures = 0;
+			worker_idle(w);
+		}
 		return;
 	case MSG_W_AUDIT_ANCHOR:
 		if (w->state == W_STARTING || m->len != sizeof(an))
@@ -732,6 +751,7 @@ pool_handoff(struct worker *w, int client, int upstream, int uperr,
 	}
 	w->state = W_BUSY;
 	w->session = s->id;
+	memcpy(w->client, s->client_addr, sizeof(w->client));
 	w->sessions++;
 	w->pool->wanted = 0;
 	if (msg_flush(&w->c->chan) == -1) {
@@ -745,15 +765,23 @@ pool_handoff(struct worker *w, int client, int upstream, int uperr,
 }
 
 /*
- * waitpid() collected it: say how it died.  Only a worker that failed
- * counts towards the back-off.
+ * waitpid() collected it: say how it died, and how its session ended if
+ * it had one it did not report.  Only a worker that failed counts
+ * towards the back-off.
  */
 static void
 worker_exited(struct child *c, int status)
 {
 	struct worker	*w = c->owner;
 	int		 pid = (int)c->pid;
+	char		 how[64];
 
+	if (WIFSIGNALED(status))
+		(void)snprintf(how, sizeof(how), "killed by signal %d",
+		    WTERMSIG(status));
+	else
+		(void)snprintf(how, sizeof(how), "exited with %d",
+		    WEXITSTATUS(status));
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
 		log_warnx("security: worker slot %d pid %d killed by "
 		    "SIGSYS", w->slot, pid);
@@ -761,16 +789,18 @@ worker_exited(struct child *c, int status)
 		log_warnx("worker slot %d pid %d killed by SIGXFSZ: "
 		    "its audit log reached max-size", w->slot, pid);
 	else if (WIFSIGNALED(status) && w->state != W_STOPPING)
-		log_warnx("worker slot %d pid %d killed by signal %d "
-		    "while %s", w->slot, pid, WTERMSIG(status),
-		    state_names[w->state]);
+		log_warnx("worker slot %d pid %d %s while %s", w->slot, pid,
+		    how, state_names[w->state]);
 	else if (WIFEXITED(status) && (WEXITSTATUS(status) != 0 ||
 	    w->state != W_STOPPING))
-		log_warnx("worker slot %d pid %d exited with %d "
-		    "while %s", w->slot, pid, WEXITSTATUS(status),
-		    state_names[w->state]);
+		log_warnx("worker slot %d pid %d %s while %s", w->slot, pid,
+		    how, state_names[w->state]);
 	else
 		log_debug("worker slot %d pid %d exited", w->slot, pid);
+	if (w->session != 0)
+		log_warnx("%s: session %llu ended (slot %d, client %s): "
+		    "worker %s", w->pool->tmpl.listener,
+		    (unsigned long long)w->session, w->slot, w->client, how);
 	if (w->state != W_STOPPING || w->failed)
 		pool_failed(w->pool);
 	worker_free(w);

@@ -21,8 +21,9 @@
  *   master -> worker  MSG_W_UPSTREAM   + upstream socket, always right
  *                                      after MSG_W_SESSION, same id
  *   worker -> master  MSG_W_SESSION_END when the session is over and both
- *                                      sockets are closed; the worker is
- *                                      idle again
+ *                                      sockets are closed, with why; the
+ *                                      worker is idle again (or exits,
+ *                                      after MSG_SHUTDOWN)
  *   worker -> master  MSG_LOG          (proto.h) any time after exec
  *   master -> worker  MSG_W_AUDIT      + audit log fd, after MSG_W_CONFIG
  *                                      and again on SIGUSR1 (rotation),

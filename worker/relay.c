@@ -760,7 +760,8 @@ session_end(struct relay *r)
 	audit_disconnect(audit_end_reason(end.reason), &end);
 	audit_flush();
 	audit_anchor();
-	if (!r->quit && !r->exiting && msg_compose(r->chan, MSG_W_SESSION_END, 0, -1,
+	/* Also when told to stop: the master logs every session's end. */
+	if (!r->quit && msg_compose(r->chan, MSG_W_SESSION_END, 0, -1,
 	    &end, sizeof(end)) == -1) {
 		log_warn("queue session end");
 		r->quit = 1;

@@ -2,8 +2,9 @@
 # posternd's children dying under live sessions, with the Dovecot
 # fixture: postern-policyd and postern-keyd killed with SIGKILL are
 # started again and reach every live worker, idle or busy, without
-# costing a client and without the pool's back-off.  Every wait is for an
-# event (a log line, a file, a process), bounded.
+# costing a client and without the pool's back-off; a busy worker killed
+# by a signal leaves its session's end in posternd's log.  Every wait is
+# for an event (a log line, a file, a process), bounded.
 
 . @OBJDIR@/regress/master/daemon_lib
 WORKER=@OBJDIR@/bin/postern-worker
@@ -207,8 +208,37 @@ keyd_cleanup()
 	common_cleanup
 }
 
+atf_test_case worker_signal cleanup
+worker_signal_head()
+{
+	common_head
+	atf_set descr "a busy worker killed by SIGKILL: posternd logs its" \
+	    "session's end with the session, the slot, the client and the" \
+	    "signal; a session that ends well is logged with its cause"
+}
+worker_signal_body()
+{
+	setup "listen on 127.0.0.1 port @PORT@ imap name t1 upstream 127.0.0.1 port @IMAP@" 2
+	atf_check -o inline:"sessions ok 1\n" $PYTHON "$DRIVE" sessions $PORT plain 1
+	wait_log "^posternd: t1: session [0-9]+ ended \(slot [0-9]+, client 127\.0\.0\.1\): client logout; client [0-9]+ bytes in"
+	hold plain nopolicy
+	line=$(grep -E "^posternd: t1: session [0-9]+ from 127\.0\.0\.1 port [0-9]+ to worker slot [0-9]+ pid [0-9]+$" log | tail -1)
+	set -- $line
+	sess=$4 slot=${12} wpid=${14}
+	kill -9 "$wpid"
+	wait_log "^posternd: t1: session $sess ended \(slot $slot, client 127\.0\.0\.1\): worker killed by signal 9$"
+	touch hold/go
+	wait "$(cat hold.pid)"
+	atf_check -o not-inline:"hold ok\n" cat hold.out
+}
+worker_signal_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case policyd
 	atf_add_test_case keyd
+	atf_add_test_case worker_signal
 }
