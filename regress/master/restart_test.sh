@@ -2,9 +2,10 @@
 # posternd's children dying under live sessions, with the Dovecot
 # fixture: postern-policyd and postern-keyd killed with SIGKILL are
 # started again and reach every live worker, idle or busy, without
-# costing a client and without the pool's back-off; a busy worker killed
-# by a signal leaves its session's end in posternd's log.  Every wait is
-# for an event (a log line, a file, a process), bounded.
+# costing a client and without the pool's back-off (a session whose
+# policyd stays away longer than `timeout policy' ends); a busy worker
+# killed by a signal leaves its session's end in posternd's log.  Every
+# wait is for an event (a log line, a file, a process), bounded.
 
 . @OBJDIR@/regress/master/daemon_lib
 WORKER=@OBJDIR@/bin/postern-worker
@@ -168,6 +169,46 @@ policyd_cleanup()
 	common_cleanup
 }
 
+atf_test_case policyd_away cleanup
+policyd_away_head()
+{
+	common_head
+	atf_set descr "postern-policyd killed, and not back within" \
+	    "'timeout policy': a logged-in session that has lost its" \
+	    "channel ends with BYE [UNAVAILABLE], logged with the cause" \
+	    "policy; once policyd is back, sessions work"
+}
+policyd_away_body()
+{
+	store
+	# policyd is back a second after its death: later than this.
+	setup "listen on 127.0.0.1 port @PORT@ imap name t1 upstream 127.0.0.1 port @IMAP@" \
+	    2 "policy store \"$PWD/store\"
+timeout policy 200"
+	wait_log "policy enforced" 2
+	hold plain policy
+	line=$(grep -E "^posternd: t1: session [0-9]+ from 127\.0\.0\.1 port [0-9]+ to worker slot [0-9]+ pid [0-9]+$" log | tail -1)
+	set -- $line
+	sess=$4
+	pd=$(child_pid postern-policyd)
+	[ -n "$pd" ] || atf_fail "no policyd"
+	kill -9 "$pd"
+	wait_log "^posternd: t1: session $sess ended \(slot [0-9]+, client 127\.0\.0\.1\): policy; "
+	wait_log "session $sess: postern-policyd not back within 200 ms"
+	touch hold/go
+	wait "$(cat hold.pid)"
+	atf_check -o match:"BYE \[UNAVAILABLE\] Policy unavailable" cat hold.out
+	wait_log "^posternd: policyd: a new channel to each of [2-9] workers$"
+	atf_check -o inline:"sessions ok 5\n" \
+	    $PYTHON "$DRIVE" sessions $PORT plain 5
+	no_backoff
+	no_worker_deaths
+}
+policyd_away_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case keyd cleanup
 keyd_head()
 {
@@ -239,6 +280,7 @@ worker_signal_cleanup()
 atf_init_test_cases()
 {
 	atf_add_test_case policyd
+	atf_add_test_case policyd_away
 	atf_add_test_case keyd
 	atf_add_test_case worker_signal
 }
