@@ -31,9 +31,9 @@ struct daemon {
 	enum daemon_id		 id;
 	enum child_kind		 kind;
 	const char		*name;		/* in logs: "policyd" */
-	const char		*prog;		/* its file: "postern-policyd" */
+	const char		*prog;		/* "postern-policyd" */
 	int			 chanfd;	/* where it finds its channel */
-	const char		*without;	/* what fails while it is down */
+	const char		*without;	/* what fails while down */
 	/* Queue what it is told at each start, on d->c->chan. */
 	void			 (*greet)(struct daemon *);
 	/* A worker's channel: the message that brings the daemon its end. */
@@ -55,8 +55,8 @@ struct daemon {
 /* The program, next to the worker: DIR/prog.  0, or -1 if too long. */
 int	 daemon_path(enum daemon_id, const char *worker, char *, size_t);
 /*
- * For the daemon's module: on with conf, the new configuration its greet
- * sends (changed: restart now), or off.
+ * For the daemon's module, once what greet sends is set: on (started now
+ * unless it runs, restarted now if changed), or off (stopped).
  */
 void	 daemon_configure(enum daemon_id, const char *worker, int on,
 	    int changed);

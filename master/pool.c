@@ -62,7 +62,7 @@ static const char *const state_names[] = {
 struct worker {
 	TAILQ_ENTRY(worker)	 entry;
 	struct pool		*pool;
-	struct child		*c;		/* pid, channel (fd -1: closed) */
+	struct child		*c;		/* pid, channel */
 	int			 slot;
 	enum worker_state	 state;
 	uint32_t		 sessions;
