@@ -51,6 +51,7 @@ static void	 config_read(struct msgchan *, struct worker_config *);
 static int	 config_valid(const struct worker_config *);
 static void	 confine(const struct worker_config *);
 static void	 policyd_start(int, const struct worker_config *);
+static int	 daemon_channel(struct msg *, const struct worker_config *);
 static void	 serve(struct msgchan *, const struct worker_config *)
 		    __attribute__((noreturn));
 
@@ -222,24 +223,10 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 				}
 				continue;
 			case MSG_W_POLICYD:
-				/*
-				 * The channel to postern-policyd
-				 * (proto_policy.h), kept for the verdict
-				 * queries; empty body.  Another comes
-				 * whenever policyd restarts.
-				 */
-				if (client != -1 || m.len != 0 ||
-				    m.fd == -1 || env.policy == NULL)
-					goto bad;
-				policyd_start(m.fd, conf);
-				continue;
 			case MSG_W_KEYHOLDER:
-				/* keyd restarted: the new one's channel. */
-				if (client != -1 || m.len != 0 ||
-				    m.fd == -1 || tls_conf()->ncerts == 0)
+				if (client != -1 ||
+				    daemon_channel(&m, conf) == -1)
 					goto bad;
-				keyproxy_channel(m.fd);
-				log_debug("a new channel to postern-keyd");
 				continue;
 			case MSG_W_AUDIT:
 				/* A segment of the slot's log (audit.h). */
@@ -288,6 +275,34 @@ serve(struct msgchan *chan, const struct worker_config *conf)
 		    errno != EWOULDBLOCK)
 			fatal("read from the master");
 	}
+}
+
+/*
+ * A channel to postern-policyd (proto_policy.h), for the verdict
+ * queries, or to postern-keyd (proto_tls.h), for the handshakes: the
+ * first, or one to a daemon that restarted, which replaces the old one
+ * (relay.c takes them during a session).  Empty body.  0, or -1: not
+ * one this worker takes.
+ */
+static int
+daemon_channel(struct msg *m, const struct worker_config *conf)
+{
+	if (m->len != 0 || m->fd == -1)
+		return -1;
+	switch (m->hdr.type) {
+	case MSG_W_POLICYD:
+		if (env.policy == NULL)
+			return -1;
+		policyd_start(m->fd, conf);
+		return 0;
+	case MSG_W_KEYHOLDER:
+		if (tls_conf()->ncerts == 0)
+			return -1;
+		keyproxy_channel(m->fd);
+		log_debug("a new channel to postern-keyd");
+		return 0;
+	}
+	return -1;
 }
 
 /*
