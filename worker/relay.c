@@ -179,6 +179,8 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 		relay_close(&r, WORKER_END_ERROR);
 	}
 
+	/* A handshake of this session hears the master through tls_stop(). */
+	tls_set_stop(chan->fd, tls_stop, &r);
 	audit_session(sess);
 	audit_connect();
 	if (!r.closing)
@@ -756,6 +758,7 @@ session_end(struct relay *r)
 	}
 	side_free(&r->s[RELAY_CLIENT]);
 	side_free(&r->s[RELAY_UPSTREAM]);
+	tls_set_stop(-1, NULL, NULL);
 	/* The anchor goes first: the master files it with the session. */
 	audit_disconnect(audit_end_reason(end.reason), &end);
 	audit_flush();
@@ -843,7 +846,6 @@ relay_tls_begin(struct relay *r)
 	/* A client of an implicit listener reads its refusal over TLS. */
 	(void)tls_connect_mode(r->conf, r->env != NULL ? r->env->policy :
 	    NULL, r->sess, &r->tls_mode, &refused);
-	tls_set_stop(r->chan->fd, tls_stop, r);
 	if (r->tls_mode == WORKER_TLS_IMPLICIT) {
 		if ((c->ssl = tls_server_new(c->fd)) == NULL ||
 		    tls_handshake(c->ssl, r->login_deadline, id,
