@@ -19,7 +19,6 @@
 
 #include "children.h"
 #include "log.h"
-#include "proto.h"
 
 TAILQ_HEAD(childlist, child);
 
@@ -182,7 +181,7 @@ child_read(struct child *c)
 {
 	struct msg	 m;
 	ssize_t		 n;
-	int		 r;
+	int		 r = 0;
 
 	if (c->chan.fd == -1)
 		return;
@@ -191,20 +190,9 @@ child_read(struct child *c)
 		child_lost(c, "read channel");
 		return;
 	}
-	while (c->chan.fd != -1 && (r = msg_get(&c->chan, &m)) == 1) {
-		if (c->owner != NULL) {
-			c->ops->on_msg(c, &m);
-			continue;
-		}
-		/* Let go of: its last lines still go to the log. */
-		if (m.fd != -1)
-			close(m.fd);
-		if (m.hdr.type != MSG_LOG || m.fd != -1 ||
-		    log_from_msg(&m) == -1) {
-			child_kill(c);
-			return;
-		}
-	}
+	/* One let go of has no channel: only an owner's get here. */
+	while (c->chan.fd != -1 && (r = msg_get(&c->chan, &m)) == 1)
+		c->ops->on_msg(c, &m);
 	if (c->chan.fd == -1)
 		return;
 	if (r == -1)
