@@ -1,57 +1,62 @@
 /*
- * postern-keyd as a child of posternd (proto_keyd.h; child.h does the
- * process): started when a listener has certificates, its channel on
+ * postern-keyd as a child of posternd (keyd_child.h): its channel on
  * KEYD_CHAN_FD, sent its config and the key files it is to read at each
- * start, and one end of a socketpair per worker of a TLS listener.  When
- * keyd dies it is started again after a back-off; the workers that held
- * a channel to the old one fail their handshakes until replaced.
- * posternd never opens a key file itself.
+ * start.  posternd never opens a key file itself.
  */
 #include <sys/types.h>
 
 #include <stdio.h>
 #include <string.h>
 
-#include "child.h"
+#include "daemon.h"
 #include "keyd_child.h"
-#include "rlimits.h"
 #include "log.h"
 #include "msg.h"
 #include "proto_keyd.h"
+#include "rlimits.h"
 
 static struct keyd_config	 conf;
 static struct keyd_key		 keys[KEYD_KEYS_MAX];
-static void			 greet(struct child *);
+static void			 greet(struct daemon *);
+static size_t			 wbody(const struct worker_config *, void *,
+				    size_t);
 
-static struct child	 kd = {
+struct daemon	 keyd_daemon = {
+	.id = DAEMON_KEYD,
+	.kind = CHILD_KEYD,
 	.name = "keyd",
 	.prog = "postern-keyd",
 	.chanfd = KEYD_CHAN_FD,
 	.without = "TLS handshakes fail",
 	.greet = greet,
-	.pid = -1,
-	.chan = { .fd = -1 },
+	.wtype = MSG_K_WORKER,
+	.wbody = wbody,
 };
 
 static void
-greet(struct child *c)
+greet(struct daemon *d)
 {
 	uint32_t	 i;
 
-	if (msg_compose(&c->chan, MSG_K_CONFIG, 0, -1, &conf,
+	if (msg_compose(&d->c->chan, MSG_K_CONFIG, 0, -1, &conf,
 	    sizeof(conf)) == -1)
 		fatal("queue keyd config");
 	for (i = 0; i < conf.nkeys; i++)
-		if (msg_compose(&c->chan, MSG_K_KEY, 0, -1, &keys[i],
+		if (msg_compose(&d->c->chan, MSG_K_KEY, 0, -1, &keys[i],
 		    sizeof(keys[i])) == -1)
 			fatal("queue keyd key %u", i);
-	log_debug("keyd pid %d started, %u keys", (int)c->pid, conf.nkeys);
+	log_debug("keyd pid %d started, %u keys", (int)d->c->pid,
+	    conf.nkeys);
 }
 
-int
-keyd_child_path(const char *worker, char *out, size_t len)
+/* A worker's channel: empty body, the slot in the header. */
+static size_t
+wbody(const struct worker_config *wc, void *buf, size_t len)
 {
-	return child_path(kd.prog, worker, out, len);
+	(void)wc;
+	(void)buf;
+	(void)len;
+	return 0;
 }
 
 void
@@ -62,12 +67,13 @@ keyd_child_configure(const struct conf *c, const char *worker,
 	struct keyd_key		 nk[KEYD_KEYS_MAX];
 	struct listener		*l;
 	uint32_t		 i;
+	int			 changed;
 
 	if (c->nkeys == 0 || c->nkeys > KEYD_KEYS_MAX) {
 		if (c->nkeys > KEYD_KEYS_MAX)
 			log_warnx("%u keys: keyd holds at most %d", c->nkeys,
 			    KEYD_KEYS_MAX);
-		child_stop(&kd, 0);
+		daemon_configure(DAEMON_KEYD, worker, 0, 0);
 		return;
 	}
 	memset(&nc, 0, sizeof(nc));
@@ -86,53 +92,9 @@ keyd_child_configure(const struct conf *c, const char *worker,
 		}
 	}
 	nc.nofile = rlimits_keyd_nofile(c);
-	child_set_path(&kd, worker);
-	if (kd.on && kd.pid != -1 && memcmp(&nc, &conf, sizeof(nc)) == 0 &&
-	    memcmp(nk, keys, sizeof(nk)) == 0)
-		return;
+	changed = memcmp(&nc, &conf, sizeof(nc)) != 0 ||
+	    memcmp(nk, keys, sizeof(nk)) != 0;
 	conf = nc;
 	memcpy(keys, nk, sizeof(nk));
-	child_restart(&kd);
-}
-
-int
-keyd_child_running(void)
-{
-	return child_running(&kd);
-}
-
-int
-keyd_child_channel(uint32_t slot)
-{
-	return child_channel(&kd, slot, MSG_K_WORKER, NULL, 0);
-}
-
-int
-keyd_child_maintain(void)
-{
-	return child_maintain(&kd);
-}
-
-int
-keyd_child_reaped(pid_t pid, int status)
-{
-	return child_reaped(&kd, pid, status);
-}
-
-size_t
-keyd_child_pollfds(struct pollfd *pfd, size_t max)
-{
-	return child_pollfds(&kd, pfd, max);
-}
-
-void
-keyd_child_dispatch(const struct pollfd *pfd, size_t n)
-{
-	child_dispatch(&kd, pfd, n);
-}
-
-void
-keyd_child_stop(void)
-{
-	child_stop(&kd, 0);
+	daemon_configure(DAEMON_KEYD, worker, 1, changed);
 }

@@ -14,7 +14,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "keyd_child.h"
 #include "log.h"
 #include "proto_worker.h"
 #include "listener_tls.h"
@@ -153,19 +152,21 @@ listener_tls_free(struct listener_tls_set *t)
 
 int
 listener_tls_send(struct msgchan *chan, const struct listener_tls_set *t,
-    uint32_t slot)
+    int keyfd)
 {
 	uint32_t	 i;
-	int		 kfd;
 
 	if (t->slice.ncerts > 0) {
-		if ((kfd = keyd_child_channel(slot)) == -1) {
-			log_warnx("worker slot %u: no channel to keyd", slot);
+		if (keyfd == -1) {
+			log_warnx("no channel to keyd for a TLS worker");
+			errno = 0;
 			return -1;
 		}
-		if (msg_compose(chan, MSG_W_KEYHOLDER, 0, kfd, NULL, 0) == -1)
+		if (msg_compose(chan, MSG_W_KEYHOLDER, 0, keyfd, NULL, 0) ==
+		    -1)
 			return -1;
-	}
+	} else if (keyfd != -1)
+		close(keyfd);
 	if (msg_compose(chan, MSG_W_TLS, 0, -1, &t->slice,
 	    sizeof(t->slice)) == -1)
 		return -1;

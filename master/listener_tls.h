@@ -1,7 +1,7 @@
 /*
  * What posternd gives a worker of a TLS listener (proto_tls.h): the
  * listener's TLS slice and its certificate chains, read once per pool,
- * and the channel to postern-keyd.  Certificates are public; the keys
+ * after the channel to postern-keyd.  Certificates are public; the keys
  * they go with are read by postern-keyd alone.
  */
 #ifndef POSTERN_MASTER_LISTENER_TLS_H
@@ -26,8 +26,11 @@ int	 listener_tls_check(const struct conf *);
 int	 listener_tls_load(struct listener_tls_set *, const struct conf *,
 	    const struct listener *);
 void	 listener_tls_free(struct listener_tls_set *);
-/* Queue, right after MSG_W_CONFIG: the keyd channel, the slice, chains. */
+/*
+ * Queue, right after MSG_W_CONFIG: the keyd channel (keyfd; with
+ * certificates only, and the channel takes it), the slice, the chains.
+ */
 int	 listener_tls_send(struct msgchan *, const struct listener_tls_set *,
-	    uint32_t slot);
+	    int keyfd);
 
 #endif

@@ -1,6 +1,8 @@
 # posternd: the root master.
 PROGS		+= posternd
 posternd_SRCS	 = master/posternd.c master/pool.c master/listen.c
+# The table of children (children.h): workers and helper daemons alike.
+posternd_SRCS	+= master/children.c
 MAN5		+= master/postern.conf.5
 MAN8		+= master/posternd.8
 
@@ -13,9 +15,9 @@ posternd_SRCS	+= master/audit_files.c
 # TLS: postern-keyd, the key holder (proto_keyd.h), as posternd's child,
 # and what a TLS listener's workers are sent (listener_tls.h).
 posternd_SRCS	+= master/keyd_child.c master/listener_tls.c
-# A helper daemon as posternd's child: start, ready, restart, log relay
-# (child.h), for policyd_child.c and keyd_child.c.
-posternd_SRCS	+= master/child.c
+# A helper daemon as posternd's child: start, ready, restart, log relay,
+# a channel per worker (daemon.h), for policyd_child.c and keyd_child.c.
+posternd_SRCS	+= master/daemon.c
 # The limits a configuration implies, checked and raised at start (rlimits.h).
 posternd_SRCS	+= master/rlimits.c
 # Clients waiting for a worker, and refused in words when they cannot

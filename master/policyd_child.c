@@ -1,16 +1,14 @@
 /*
- * postern-policyd as a child of posternd (child.h does the process): its
- * channel on POLICYD_CHAN_FD, sent its config at each start, and each
- * new worker's channel as the worker is started.  When policyd dies it
- * is started again after a back-off; the workers that held a channel to
- * the old one fail closed on it until replaced.
+ * postern-policyd as a child of posternd (policyd_child.h): its channel
+ * on POLICYD_CHAN_FD, sent its config at each start; each worker's
+ * channel comes with the limit of that worker's queries.
  */
 #include <sys/types.h>
 
 #include <stdio.h>
 #include <string.h>
 
-#include "child.h"
+#include "daemon.h"
 #include "rlimits.h"
 #include "log.h"
 #include "msg.h"
@@ -18,32 +16,43 @@
 #include "proto_policy.h"
 
 static struct policyd_config	 conf;
-static void			 greet(struct child *);
+static void			 greet(struct daemon *);
+static size_t			 wbody(const struct worker_config *, void *,
+				    size_t);
 
-static struct child	 pd = {
+struct daemon	 policyd_daemon = {
+	.id = DAEMON_POLICYD,
+	.kind = CHILD_POLICYD,
 	.name = "policyd",
 	.prog = "postern-policyd",
 	.chanfd = POLICYD_CHAN_FD,
 	.without = "every verdict fails closed",
 	.greet = greet,
-	.pid = -1,
-	.chan = { .fd = -1 },
+	.wtype = MSG_P_WORKER,
+	.wbody = wbody,
 };
 
 static void
-greet(struct child *c)
+greet(struct daemon *d)
 {
-	if (msg_compose(&c->chan, MSG_P_CONFIG, 0, -1, &conf,
+	if (msg_compose(&d->c->chan, MSG_P_CONFIG, 0, -1, &conf,
 	    sizeof(conf)) == -1)
 		fatal("queue policyd config");
-	log_debug("policyd pid %d started, store %s", (int)c->pid,
+	log_debug("policyd pid %d started, store %s", (int)d->c->pid,
 	    conf.store);
 }
 
-int
-policyd_child_path(const char *worker, char *out, size_t len)
+/* The channel takes the queries of that worker's limits. */
+static size_t
+wbody(const struct worker_config *wc, void *buf, size_t len)
 {
-	return child_path(pd.prog, worker, out, len);
+	struct policyd_worker	 w = { .slot = wc->slot,
+				    .maxbody = (uint32_t)policy_query_max(wc) };
+
+	if (len < sizeof(w))
+		fatalx("%s: %zu bytes", __func__, len);
+	memcpy(buf, &w, sizeof(w));
+	return sizeof(w);
 }
 
 void
@@ -51,9 +60,10 @@ policyd_child_configure(const struct conf *c, const char *worker,
     int verbose)
 {
 	struct policyd_config	 nc;
+	int			 changed;
 
 	if (c->policy_store[0] == '\0') {
-		child_stop(&pd, 0);
+		daemon_configure(DAEMON_POLICYD, worker, 0, 0);
 		return;
 	}
 	memset(&nc, 0, sizeof(nc));
@@ -62,48 +72,7 @@ policyd_child_configure(const struct conf *c, const char *worker,
 	nc.gid = (uint32_t)c->gid;
 	nc.nofile = rlimits_policyd_nofile(c);
 	(void)snprintf(nc.store, sizeof(nc.store), "%s", c->policy_store);
-	child_set_path(&pd, worker);
-	if (pd.on && pd.pid != -1 && memcmp(&nc, &conf, sizeof(nc)) == 0)
-		return;
+	changed = memcmp(&nc, &conf, sizeof(nc)) != 0;
 	conf = nc;
-	child_restart(&pd);
-}
-
-int
-policyd_child_channel(const struct worker_config *wc)
-{
-	struct policyd_worker	 w = { .slot = wc->slot,
-				    .maxbody = (uint32_t)policy_query_max(wc) };
-
-	return child_channel(&pd, wc->slot, MSG_P_WORKER, &w, sizeof(w));
-}
-
-int
-policyd_child_maintain(void)
-{
-	return child_maintain(&pd);
-}
-
-int
-policyd_child_reaped(pid_t pid, int status)
-{
-	return child_reaped(&pd, pid, status);
-}
-
-size_t
-policyd_child_pollfds(struct pollfd *pfd, size_t max)
-{
-	return child_pollfds(&pd, pfd, max);
-}
-
-void
-policyd_child_dispatch(const struct pollfd *pfd, size_t n)
-{
-	child_dispatch(&pd, pfd, n);
-}
-
-void
-policyd_child_stop(void)
-{
-	child_stop(&pd, 0);
+	daemon_configure(DAEMON_POLICYD, worker, 1, changed);
 }

@@ -1,18 +1,22 @@
 /*
  * The worker pool.  Each worker is forked and then exec'd afresh, with its
- * end of a socketpair on WORKER_CHAN_FD; the master sends the config slice
- * at once and waits, up to the start timeout, for MSG_READY.  A pool
- * belongs to one listener of one configuration: a reload makes new pools
- * and retires the old ones, so a worker never serves under a
- * configuration it was not started with, and no session is cut.
+ * end of a socketpair on WORKER_CHAN_FD (an entry of the table of
+ * children, children.h); the master sends the config slice at once and
+ * waits, up to the start timeout, for MSG_READY.  A pool belongs to one
+ * listener of one configuration: a reload makes new pools and retires the
+ * old ones, so a worker never serves under a configuration it was not
+ * started with, and no session is cut.
+ *
+ * A worker's channels to postern-policyd and postern-keyd are renewed
+ * when either restarts (pool_daemon_ready()), idle or busy, so a worker
+ * outlives the daemons it talks to: only a worker that fails counts
+ * towards the pool's back-off.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,20 +30,19 @@
 #include <sodium.h>
 
 #include "audit_files.h"
-#include "child.h"
+#include "children.h"
 #include "client_limit.h"
 #include "clock.h"
+#include "daemon.h"
 #include "log.h"
 #include "msg.h"
-#include "policyd_child.h"
-#include "keyd_child.h"
 #include "listener_tls.h"
-
-/* How often a TLS pool looks for keyd while it is away. */
-#define KEYD_WAIT_MS	200
 #include "pool.h"
 #include "proto.h"
 #include "proto_worker.h"
+
+/* How often a TLS pool looks for keyd while it is away. */
+#define KEYD_WAIT_MS	200
 
 /* A stopping worker that is still alive after this is killed. */
 #define STOP_GRACE_MS	10000
@@ -62,15 +65,17 @@ static const char *const state_names[] = {
 struct worker {
 	TAILQ_ENTRY(worker)	 entry;
 	struct pool		*pool;
-	pid_t			 pid;
+	struct child		*c;		/* pid, channel */
 	int			 slot;
 	enum worker_state	 state;
-	struct msgchan		 chan;		/* fd -1 once closed */
 	uint32_t		 sessions;
-	uint64_t		 session;	/* the one under way */
+	uint64_t		 session;	/* the one under way; 0 none */
+	char			 addr[WORKER_ADDR_MAX]; /* its client */
 	struct client_count	*client;	/* its client's count */
 	int64_t			 deadline;	/* ms; 0 none */
 	int			 failed;	/* killed for misbehaving */
+	/* The daemon start (daemon_gen()) each channel came from; 0 none. */
+	uint32_t		 gen[DAEMON_MAX];
 };
 TAILQ_HEAD(workerlist, worker);
 
@@ -90,27 +95,55 @@ struct pool {
 };
 TAILQ_HEAD(poollist, pool);
 
+/* Why a session ended, by enum worker_end_reason. */
+static const char *const end_causes[] = {
+	[WORKER_END_LOGOUT] = "client logout",
+	[WORKER_END_CLIENT_EOF] = "client closed",
+	[WORKER_END_UPSTREAM_EOF] = "server closed",
+	[WORKER_END_TIMEOUT] = "timeout",
+	[WORKER_END_POLICY] = "policy",
+	[WORKER_END_ERROR] = "error",
+	[WORKER_END_SHUTDOWN] = "shutdown",
+};
+
+/* What a worker is sent with its channel to each daemon. */
+static const uint32_t daemon_msgs[DAEMON_MAX] = {
+	[DAEMON_POLICYD] = MSG_W_POLICYD,
+	[DAEMON_KEYD] = MSG_W_KEYHOLDER,
+};
+
 static struct poollist	 pools = TAILQ_HEAD_INITIALIZER(pools);
 static const char	*worker_path;
 static int		 log_verbose;
 static uint8_t		*slots;		/* 1: taken */
 static size_t		 nslots;
-static struct worker	**polled;	/* who pool_pollfds() put where */
-static size_t		 npolled, polledsz;
 
 static int		 slot_get(void);
 static void		 worker_spawn(struct pool *);
-static void		 worker_exec(int, int) __attribute__((noreturn));
 static void		 worker_stop(struct worker *, const char *);
-static void		 worker_close(struct worker *);
 static void		 worker_fail(struct worker *, const char *);
-static void		 worker_read(struct worker *);
-static void		 worker_msg(struct worker *, struct msg *);
+static void		 worker_msg(struct child *, struct msg *);
+static void		 worker_lost(struct child *, const char *);
+static void		 worker_exited(struct child *, int);
 static void		 worker_idle(struct worker *);
 static void		 worker_free(struct worker *);
+static const char	*worker_greet(struct worker *,
+			    const struct worker_config *, int, int,
+			    const struct worker_audit *);
+static int		 worker_channel(struct worker *, enum daemon_id);
+static int		 pool_wants(const struct pool *, enum daemon_id);
 static void		 pool_failed(struct pool *);
 static void		 pool_counts(const struct pool *, unsigned int *,
 			    unsigned int *, unsigned int *);
+
+/* Every worker's entry in the table of children (children.h). */
+static const struct child_ops worker_ops = {
+	.kind = CHILD_WORKER,
+	.name = "worker",
+	.on_msg = worker_msg,
+	.on_lost = worker_lost,
+	.on_exit = worker_exited,
+};
 
 void
 pool_init(const char *path, int verbose)
@@ -225,8 +258,8 @@ pool_kill(void)
 	TAILQ_FOREACH(p, &pools, entry)
 		TAILQ_FOREACH(w, &p->workers, entry) {
 			log_warnx("worker slot %d pid %d: killed, still %s",
-			    w->slot, (int)w->pid, state_names[w->state]);
-			kill(w->pid, SIGKILL);
+			    w->slot, (int)w->c->pid, state_names[w->state]);
+			kill(w->c->pid, SIGKILL);
 		}
 }
 
@@ -240,13 +273,12 @@ worker_stop(struct worker *w, const char *text)
 {
 	struct worker_shutdown	 sd;
 
-	if (w->state == W_STARTING) {
-		kill(w->pid, SIGKILL);
-		worker_close(w);
-	} else if (w->chan.fd != -1) {
+	if (w->state == W_STARTING)
+		child_kill(w->c);
+	else if (w->c->chan.fd != -1) {
 		memset(&sd, 0, sizeof(sd));
 		snprintf(sd.text, sizeof(sd.text), "%s", text);
-		if (msg_compose(&w->chan, MSG_SHUTDOWN, 0, -1, &sd,
+		if (msg_compose(&w->c->chan, MSG_SHUTDOWN, 0, -1, &sd,
 		    sizeof(sd)) == -1)
 			worker_fail(w, "queue shutdown");
 	}
@@ -254,27 +286,17 @@ worker_stop(struct worker *w, const char *text)
 	w->deadline = now_ms() + STOP_GRACE_MS;
 }
 
-static void
-worker_close(struct worker *w)
-{
-	if (w->chan.fd != -1) {
-		close(w->chan.fd);
-		msgchan_clear(&w->chan);
-		w->chan.fd = -1;
-	}
-}
-
 /* The channel broke or the worker broke the protocol: it goes. */
 static void
 worker_fail(struct worker *w, const char *why)
 {
 	if (errno != 0 && why != NULL)
-		log_warn("worker slot %d pid %d: %s", w->slot, (int)w->pid, why);
-	else if (why != NULL)
-		log_warnx("worker slot %d pid %d: %s", w->slot, (int)w->pid,
+		log_warn("worker slot %d pid %d: %s", w->slot, (int)w->c->pid,
 		    why);
-	kill(w->pid, SIGKILL);
-	worker_close(w);
+	else if (why != NULL)
+		log_warnx("worker slot %d pid %d: %s", w->slot, (int)w->c->pid,
+		    why);
+	child_kill(w->c);
 	w->state = W_STOPPING;
 	w->deadline = 0;
 	w->failed = 1;
@@ -308,20 +330,21 @@ pool_failed(struct pool *p)
 static void
 worker_spawn(struct pool *p)
 {
+	struct child_prog	 prog = { .path = worker_path,
+				    .argv0 = "postern-worker",
+				    .chanfd = WORKER_CHAN_FD };
 	struct worker		*w;
 	struct worker_config	 wc;
 	struct worker_audit	 wa;
-	int			 sp[2], pfd, afd = -1;
-	pid_t			 pid;
+	const char		*why;
+	int			 afd = -1, kfd = -1;
 
-	/* A TLS worker needs keyd, which may be waiting for its restart. */
-	if (p->tls.slice.ncerts > 0 && !keyd_child_running()) {
+	/*
+	 * A TLS worker needs keyd: while keyd waits for its restart, none
+	 * is started to fail.
+	 */
+	if (pool_wants(p, DAEMON_KEYD) && !daemon_running(DAEMON_KEYD)) {
 		p->next_spawn = now_ms() + KEYD_WAIT_MS;
-		return;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("socketpair for a worker");
-		p->next_spawn = now_ms() + 1000;
 		return;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -332,55 +355,128 @@ worker_spawn(struct pool *p)
 	    (afd = audit_files_open(w->slot, 0, &wa)) == -1) {
 		slots[w->slot] = 0;
 		free(w);
-		close(sp[0]);
-		close(sp[1]);
 		p->next_spawn = now_ms() + 5000;
 		return;
 	}
-	switch ((pid = fork())) {
-	case -1:
-		log_warn("fork worker");
+	/* The worker keeps this as its own limit: its log's size. */
+	prog.fsize = (rlim_t)audit_files_max_size();
+	if ((w->c = child_spawn(&prog, &worker_ops, w)) == NULL) {
 		slots[w->slot] = 0;
 		free(w);
-		close(sp[0]);
-		close(sp[1]);
 		if (afd != -1)
 			close(afd);
 		sodium_memzero(&wa, sizeof(wa));
 		p->next_spawn = now_ms() + 1000;
 		return;
-	case 0:
-		worker_exec(sp[1], sp[0]);
 	}
-	close(sp[1]);
-	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
-		fatal("fcntl O_NONBLOCK");
-	w->pid = pid;
 	w->pool = p;
 	w->state = W_STARTING;
 	w->deadline = now_ms() + (int64_t)p->timeout_start * 1000;
-	msgchan_init(&w->chan, sp[0], MSGCHAN_FDS, 0);
+	TAILQ_INSERT_TAIL(&p->workers, w, entry);
 	wc = p->tmpl;
 	wc.slot = (uint32_t)w->slot;
-	if (msg_compose(&w->chan, MSG_W_CONFIG, 0, -1, &wc, sizeof(wc)) == -1)
-		worker_fail(w, "queue config");
-	/* The worker builds its TLS contexts before its filter. */
-	else if (listener_tls_send(&w->chan, &p->tls, wc.slot) == -1) {
-		worker_fail(w, "queue TLS");
-		p->next_spawn = now_ms() + KEYD_WAIT_MS;
+	if (pool_wants(p, DAEMON_KEYD))
+		kfd = daemon_channel(DAEMON_KEYD, &wc, &w->gen[DAEMON_KEYD]);
+	if ((why = worker_greet(w, &wc, kfd, afd, &wa)) != NULL) {
+		worker_fail(w, why);
+		if (pool_wants(p, DAEMON_KEYD) && kfd == -1)
+			p->next_spawn = now_ms() + KEYD_WAIT_MS;
 	}
-	/* Its own channel to policyd, if there is one; body empty. */
-	else if ((pfd = policyd_child_channel(&wc)) != -1 &&
-	    msg_compose(&w->chan, MSG_W_POLICYD, 0, pfd, NULL, 0) == -1)
-		worker_fail(w, "queue policyd channel");
-	else if (afd != -1 && msg_compose(&w->chan, MSG_W_AUDIT, 0, afd, &wa,
-	    sizeof(wa)) == -1)
-		worker_fail(w, "queue audit log");
 	if (afd != -1)
 		sodium_memzero(&wa, sizeof(wa));
-	TAILQ_INSERT_TAIL(&p->workers, w, entry);
 	log_debug("%s: worker slot %d pid %d started", p->tmpl.listener,
-	    w->slot, (int)pid);
+	    w->slot, (int)w->c->pid);
+}
+
+/*
+ * What a new worker is told first, in order (proto_worker.h); the channel
+ * takes kfd and afd, whatever happens.  NULL, or what failed.
+ */
+static const char *
+worker_greet(struct worker *w, const struct worker_config *wc, int kfd,
+    int afd, const struct worker_audit *wa)
+{
+	struct msgchan	*ch = &w->c->chan;
+	const char	*why = NULL;
+
+	if (msg_compose(ch, MSG_W_CONFIG, 0, -1, wc, sizeof(*wc)) == -1) {
+		why = "queue config";
+		if (kfd != -1)
+			close(kfd);
+	}
+	/* The worker builds its TLS contexts before its filter. */
+	else if (listener_tls_send(ch, &w->pool->tls, kfd) == -1)
+		why = "queue TLS";
+	/* Its own channel to policyd now, or when policyd is ready. */
+	else if (pool_wants(w->pool, DAEMON_POLICYD) &&
+	    worker_channel(w, DAEMON_POLICYD) == -1)
+		why = "queue policyd channel";
+	else if (afd != -1) {
+		if (msg_compose(ch, MSG_W_AUDIT, 0, afd, wa, sizeof(*wa)) == -1)
+			why = "queue audit log";
+		afd = -1;
+	}
+	if (afd != -1)
+		close(afd);
+	return why;
+}
+
+/* Which of the daemons the workers of p talk to. */
+static int
+pool_wants(const struct pool *p, enum daemon_id id)
+{
+	switch (id) {
+	case DAEMON_POLICYD:
+		return p->tmpl.timeout_policy > 0;
+	case DAEMON_KEYD:
+		return p->tls.slice.ncerts > 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A new channel to daemon id for w, if the daemon runs: 1 queued, 0 none
+ * now, -1 it could not be queued (then the worker is to fail).
+ */
+static int
+worker_channel(struct worker *w, enum daemon_id id)
+{
+	struct worker_config	 wc = w->pool->tmpl;
+	int			 fd;
+
+	wc.slot = (uint32_t)w->slot;
+	if ((fd = daemon_channel(id, &wc, &w->gen[id])) == -1)
+		return 0;
+	return msg_compose(&w->c->chan, daemon_msgs[id], 0, fd, NULL, 0) ==
+	    -1 ? -1 : 1;
+}
+
+unsigned int
+pool_daemon_ready(enum daemon_id id)
+{
+	struct pool	*p;
+	struct worker	*w;
+	unsigned int	 n = 0;
+
+	TAILQ_FOREACH(p, &pools, entry) {
+		if (!pool_wants(p, id))
+			continue;
+		TAILQ_FOREACH(w, &p->workers, entry) {
+			if (w->state == W_STOPPING || w->c->chan.fd == -1 ||
+			    w->gen[id] == daemon_gen(id))
+				continue;
+			switch (worker_channel(w, id)) {
+			case 1:
+				n++;
+				break;
+			case -1:
+				worker_fail(w, "queue a new daemon channel");
+				break;
+			}
+		}
+	}
+	return n;
 }
 
 /*
@@ -397,44 +493,14 @@ pool_audit_rotate(void)
 
 	TAILQ_FOREACH(p, &pools, entry)
 		TAILQ_FOREACH(w, &p->workers, entry) {
-			if (w->state == W_STOPPING || w->chan.fd == -1 ||
+			if (w->state == W_STOPPING || w->c->chan.fd == -1 ||
 			    (fd = audit_files_open(w->slot, 1, &wa)) == -1)
 				continue;
-			if (msg_compose(&w->chan, MSG_W_AUDIT, 0, fd, &wa,
+			if (msg_compose(&w->c->chan, MSG_W_AUDIT, 0, fd, &wa,
 			    sizeof(wa)) == -1)
 				worker_fail(w, "queue audit log");
 			sodium_memzero(&wa, sizeof(wa));
 		}
-}
-
-/* In the child: only the channel survives the exec. */
-static void
-worker_exec(int chan, int other)
-{
-	char		*argv[] = { (char *)"postern-worker", NULL };
-	struct rlimit	 rl;
-	sigset_t	 set;
-	int		 sig;
-
-	close(other);
-	if (chan == WORKER_CHAN_FD) {
-		if (fcntl(chan, F_SETFD, 0) == -1)
-			_exit(126);
-	} else if (dup2(chan, WORKER_CHAN_FD) == -1)
-		_exit(126);
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&set);
-	sigprocmask(SIG_SETMASK, &set, NULL);
-	close_range(WORKER_CHAN_FD + 1, ~0U, 0);
-	/* The worker keeps this as its own limit: its log's size. */
-	rl.rlim_cur = rl.rlim_max = (rlim_t)audit_files_max_size();
-	if (setrlimit(RLIMIT_FSIZE, &rl) == -1)
-		_exit(126);
-	execve(worker_path, argv, child_envp());
-	dprintf(STDERR_FILENO, "postern-worker: exec %s: %s\n", worker_path,
-	    strerror(errno));
-	_exit(127);
 }
 
 static void
@@ -476,11 +542,12 @@ pool_maintain(void)
 				if (w->state == W_STARTING)
 					log_warnx("worker slot %d pid %d: not "
 					    "ready after %u s", w->slot,
-					    (int)w->pid, p->timeout_start);
+					    (int)w->c->pid, p->timeout_start);
 				else
 					log_warnx("worker slot %d pid %d: "
 					    "still there %d s after it was "
-					    "told to go", w->slot, (int)w->pid,
+					    "told to go", w->slot,
+					    (int)w->c->pid,
 					    STOP_GRACE_MS / 1000);
 				worker_fail(w, NULL);
 				continue;
@@ -516,49 +583,30 @@ pool_maintain(void)
 	    next - now : 3600000);
 }
 
-/* Reads what the channel has and acts on every whole message. */
+/* The channel failed (why, errno set), or the worker closed it (NULL). */
 static void
-worker_read(struct worker *w)
+worker_lost(struct child *c, const char *why)
 {
-	struct msg	 m;
-	ssize_t		 n;
-	int		 r = 0;
+	struct worker	*w = c->owner;
 
-	if (w->chan.fd == -1)
-		return;
-	n = msg_read(&w->chan);
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		n = 1;
-	if (n == -1) {
-		worker_fail(w, "read channel");
+	if (why != NULL) {
+		worker_fail(w, why);
 		return;
 	}
-	while (w->chan.fd != -1 && (r = msg_get(&w->chan, &m)) == 1)
-		worker_msg(w, &m);
-	if (w->chan.fd == -1)
+	/* The worker is exiting; worker_exited() says how. */
+	if (w->state == W_STOPPING)
 		return;
-	if (r == -1) {
-		worker_fail(w, "channel");
-		return;
-	}
-	if (n == 0) {
-		/* The worker is exiting; pool_reap() says how. */
-		if (w->state != W_STOPPING)
-			log_debug("worker slot %d pid %d closed its channel "
-			    "while %s", w->slot, (int)w->pid,
-			    state_names[w->state]);
-		worker_close(w);
-		if (w->state != W_STOPPING) {
-			w->state = W_STOPPING;
-			w->deadline = now_ms() + STOP_GRACE_MS;
-			w->failed = 1;
-		}
-	}
+	log_debug("worker slot %d pid %d closed its channel while %s",
+	    w->slot, (int)c->pid, state_names[w->state]);
+	w->state = W_STOPPING;
+	w->deadline = now_ms() + STOP_GRACE_MS;
+	w->failed = 1;
 }
 
 static void
-worker_msg(struct worker *w, struct msg *m)
+worker_msg(struct child *c, struct msg *m)
 {
+	struct worker			*w = c->owner;
 	struct worker_session_end	 end;
 	struct worker_audit_anchor	 an;
 
@@ -576,28 +624,35 @@ worker_msg(struct worker *w, struct msg *m)
 	case MSG_READY:
 		if (w->state != W_STARTING || m->len != 0)
 			break;
-		log_debug("worker slot %d pid %d ready", w->slot, (int)w->pid);
+		log_debug("worker slot %d pid %d ready", w->slot, (int)c->pid);
 		w->deadline = 0;
 		worker_idle(w);
 		return;
 	case MSG_W_SESSION_END:
-		if (w->state != W_BUSY || m->len != sizeof(end))
+		/* Also from a worker told to stop during its session. */
+		if ((w->state != W_BUSY && w->state != W_STOPPING) ||
+		    w->session == 0 || m->len != sizeof(end))
 			break;
 		memcpy(&end, m->body, sizeof(end));
-		if (end.id != w->session)
+		if (end.id != w->session ||
+		    end.reason >= sizeof(end_causes) / sizeof(end_causes[0]))
 			break;
-		log_info("%s: session %llu ended (worker slot %d): client "
-		    "%llu bytes in, %llu out; upstream %llu in, %llu out; "
-		    "%u commands", w->pool->tmpl.listener,
-		    (unsigned long long)end.id, w->slot,
+		log_info("%s: session %llu ended (slot %d, client %s): %s; "
+		    "client %llu bytes in, %llu out; upstream %llu in, %llu "
+		    "out; %u commands", w->pool->tmpl.listener,
+		    (unsigned long long)end.id, w->slot, w->addr,
+		    end_causes[end.reason],
 		    (unsigned long long)end.client_in,
 		    (unsigned long long)end.client_out,
 		    (unsigned long long)end.upstream_in,
 		    (unsigned long long)end.upstream_out, end.commands);
-		w->pool->failures = 0;
+		w->session = 0;
 		client_limit_release(w->client);
 		w->client = NULL;
-		worker_idle(w);
+		if (w->state == W_BUSY) {
+			w->pool->failures = 0;
+			worker_idle(w);
+		}
 		return;
 	case MSG_W_AUDIT_ANCHOR:
 		if (w->state == W_STARTING || m->len != sizeof(an))
@@ -606,13 +661,13 @@ worker_msg(struct worker *w, struct msg *m)
 		if (audit_files_anchor(w->slot, &an) == -1) {
 			log_warnx("security: worker slot %d pid %d: anchor of "
 			    "a segment not its own, or shrinking", w->slot,
-			    (int)w->pid);
+			    (int)c->pid);
 			break;
 		}
 		return;
 	}
 	log_warnx("worker slot %d pid %d: unexpected message type %u, "
-	    "%zu bytes, while %s", w->slot, (int)w->pid, m->hdr.type, m->len,
+	    "%zu bytes, while %s", w->slot, (int)c->pid, m->hdr.type, m->len,
 	    state_names[w->state]);
 	worker_fail(w, NULL);
 }
@@ -627,7 +682,7 @@ worker_idle(struct worker *w)
 		worker_stop(w, "postern reconfigured");
 	else if (p->quota != 0 && w->sessions >= p->quota) {
 		log_debug("worker slot %d pid %d: %u sessions, replaced",
-		    w->slot, (int)w->pid, w->sessions);
+		    w->slot, (int)w->c->pid, w->sessions);
 		worker_stop(w, "worker replaced");
 	} else
 		w->state = W_IDLE;
@@ -674,8 +729,10 @@ pool_cleanup(void)
 	struct worker	*w;
 
 	while ((p = TAILQ_FIRST(&pools)) != NULL) {
-		while ((w = TAILQ_FIRST(&p->workers)) != NULL)
+		while ((w = TAILQ_FIRST(&p->workers)) != NULL) {
+			child_release(w->c);
 			worker_free(w);
+		}
 		TAILQ_REMOVE(&pools, p, entry);
 		listener_tls_free(&p->tls);
 		free(p);
@@ -683,9 +740,6 @@ pool_cleanup(void)
 	free(slots);
 	slots = NULL;
 	nslots = 0;
-	free(polled);
-	polled = NULL;
-	npolled = polledsz = 0;
 }
 
 int
@@ -699,86 +753,79 @@ pool_handoff(struct worker *w, int client, int upstream, int uperr,
 	memset(&up, 0, sizeof(up));
 	up.id = s->id;
 	up.error = uperr;
-	if (msg_compose(&w->chan, MSG_W_SESSION, 0, client, s,
+	if (msg_compose(&w->c->chan, MSG_W_SESSION, 0, client, s,
 	    sizeof(*s)) == -1) {
 		if (upstream != -1)
 			close(upstream);
 		worker_fail(w, "queue session");
 		return -1;
 	}
-	if (msg_compose(&w->chan, MSG_W_UPSTREAM, 0, upstream, &up,
+	if (msg_compose(&w->c->chan, MSG_W_UPSTREAM, 0, upstream, &up,
 	    sizeof(up)) == -1) {
 		worker_fail(w, "queue upstream");
 		return -1;
 	}
 	w->state = W_BUSY;
 	w->session = s->id;
+	memcpy(w->addr, s->client_addr, sizeof(w->addr));
 	w->sessions++;
 	w->pool->wanted = 0;
-	if (msg_flush(&w->chan) == -1) {
+	if (msg_flush(&w->c->chan) == -1) {
 		worker_fail(w, "write channel");
 		return -1;
 	}
 	log_info("%s: session %llu from %s port %u to worker slot %d pid %d",
 	    s->listener, (unsigned long long)s->id, s->client_addr,
-	    s->client_port, w->slot, (int)w->pid);
+	    s->client_port, w->slot, (int)w->c->pid);
 	return 0;
 }
 
-void
-pool_reap(void)
+/*
+ * waitpid() collected it: say how it died, and how its session ended if
+ * it had one it did not report.  Only a worker that failed counts
+ * towards the back-off.
+ */
+static void
+worker_exited(struct child *c, int status)
 {
-	struct pool	*p;
-	struct worker	*w;
-	pid_t		 pid;
-	int		 status;
+	struct worker	*w = c->owner;
+	int		 pid = (int)c->pid;
+	char		 how[64];
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		w = NULL;
-		TAILQ_FOREACH(p, &pools, entry) {
-			TAILQ_FOREACH(w, &p->workers, entry)
-				if (w->pid == pid)
-					break;
-			if (w != NULL)
-				break;
-		}
-		if (w == NULL) {
-			if (!policyd_child_reaped(pid, status))
-				(void)keyd_child_reaped(pid, status);
-			continue;
-		}
-		/* Its last words may still be in the channel. */
-		worker_read(w);
-		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-			log_warnx("security: worker slot %d pid %d killed by "
-			    "SIGSYS", w->slot, (int)pid);
-		else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ)
-			log_warnx("worker slot %d pid %d killed by SIGXFSZ: "
-			    "its audit log reached max-size", w->slot,
-			    (int)pid);
-		else if (WIFSIGNALED(status) && w->state != W_STOPPING)
-			log_warnx("worker slot %d pid %d killed by signal %d "
-			    "while %s", w->slot, (int)pid, WTERMSIG(status),
-			    state_names[w->state]);
-		else if (WIFEXITED(status) && (WEXITSTATUS(status) != 0 ||
-		    w->state != W_STOPPING))
-			log_warnx("worker slot %d pid %d exited with %d "
-			    "while %s", w->slot, (int)pid, WEXITSTATUS(status),
-			    state_names[w->state]);
-		else
-			log_debug("worker slot %d pid %d exited", w->slot,
-			    (int)pid);
-		if (w->state != W_STOPPING || w->failed)
-			pool_failed(w->pool);
-		worker_free(w);
-	}
+	if (WIFSIGNALED(status))
+		(void)snprintf(how, sizeof(how), "killed by signal %d",
+		    WTERMSIG(status));
+	else
+		(void)snprintf(how, sizeof(how), "exited with %d",
+		    WEXITSTATUS(status));
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		log_warnx("security: worker slot %d pid %d killed by "
+		    "SIGSYS", w->slot, pid);
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ)
+		log_warnx("worker slot %d pid %d killed by SIGXFSZ: "
+		    "its audit log reached max-size", w->slot, pid);
+	else if (WIFSIGNALED(status) && w->state != W_STOPPING)
+		log_warnx("worker slot %d pid %d %s while %s", w->slot, pid,
+		    how, state_names[w->state]);
+	else if (WIFEXITED(status) && (WEXITSTATUS(status) != 0 ||
+	    w->state != W_STOPPING))
+		log_warnx("worker slot %d pid %d %s while %s", w->slot, pid,
+		    how, state_names[w->state]);
+	else
+		log_debug("worker slot %d pid %d exited", w->slot, pid);
+	if (w->session != 0)
+		log_warnx("%s: session %llu ended (slot %d, client %s): "
+		    "worker %s", w->pool->tmpl.listener,
+		    (unsigned long long)w->session, w->slot, w->addr, how);
+	if (w->state != W_STOPPING || w->failed)
+		pool_failed(w->pool);
+	worker_free(w);
 }
 
 static void
 worker_free(struct worker *w)
 {
 	TAILQ_REMOVE(&w->pool->workers, w, entry);
-	worker_close(w);
 	client_limit_release(w->client);
 	slots[w->slot] = 0;
 	free(w);
@@ -809,57 +856,4 @@ pool_nbusy(void)
 			if (w->state == W_BUSY)
 				n++;
 	return n;
-}
-
-size_t
-pool_npollfds(void)
-{
-	return pool_nworkers();
-}
-
-size_t
-pool_pollfds(struct pollfd *pfd, size_t max)
-{
-	struct pool	*p;
-	struct worker	*w;
-
-	if (polledsz < max) {
-		if ((polled = reallocarray(polled, max, sizeof(*polled))) ==
-		    NULL)
-			fatal("%s", __func__);
-		polledsz = max;
-	}
-	npolled = 0;
-	TAILQ_FOREACH(p, &pools, entry)
-		TAILQ_FOREACH(w, &p->workers, entry) {
-			if (w->chan.fd == -1 || npolled == max)
-				continue;
-			pfd[npolled].fd = w->chan.fd;
-			pfd[npolled].events = POLLIN;
-			if (msg_pending(&w->chan))
-				pfd[npolled].events |= POLLOUT;
-			pfd[npolled].revents = 0;
-			polled[npolled++] = w;
-		}
-	return npolled;
-}
-
-/* Workers are only freed by pool_reap(), so polled[] is still valid. */
-void
-pool_dispatch(const struct pollfd *pfd, size_t n)
-{
-	struct worker	*w;
-	size_t		 i;
-
-	for (i = 0; i < n && i < npolled; i++) {
-		w = polled[i];
-		if (pfd[i].revents == 0 || w->chan.fd != pfd[i].fd)
-			continue;
-		if ((pfd[i].revents & POLLOUT) && msg_flush(&w->chan) == -1) {
-			worker_fail(w, "write channel");
-			continue;
-		}
-		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-			worker_read(w);
-	}
 }

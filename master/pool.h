@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "daemon.h"
 #include "proto_worker.h"
 
 struct client_count;
@@ -33,8 +34,12 @@ void		 pool_audit_rotate(void);
 void		 pool_kill(void);
 /* Spawns and times out workers; returns ms until it wants to run again. */
 int		 pool_maintain(void);
-/* Collects dead children and logs how they died. */
-void		 pool_reap(void);
+/*
+ * Daemon id has started again and is ready: every live worker that talks
+ * to it and holds no channel to this start of it gets a new one, idle or
+ * busy.  Returns how many did.
+ */
+unsigned int	 pool_daemon_ready(enum daemon_id);
 
 struct worker	*pool_idle(struct pool *);
 /*
@@ -57,10 +62,5 @@ int		 pool_handoff(struct worker *, int, int, int,
 
 unsigned int	 pool_nworkers(void);	/* alive, in any state */
 unsigned int	 pool_nbusy(void);
-
-/* poll(2) support: fill in channels, then dispatch what poll found. */
-size_t		 pool_npollfds(void);
-size_t		 pool_pollfds(struct pollfd *, size_t);
-void		 pool_dispatch(const struct pollfd *, size_t);
 
 #endif

@@ -24,6 +24,8 @@
 #include "listen.h"
 #include "log.h"
 #include "conf.h"
+#include "children.h"
+#include "daemon.h"
 #include "policyd_child.h"
 #include "keyd_child.h"
 #include "rlimits.h"
@@ -120,7 +122,8 @@ check_runtime(const struct conf *c)
 	}
 	/* policyd chroots into its store: the same rules as a chroot. */
 	if (c->policy_store[0] != '\0') {
-		if (policyd_child_path(path, pdpath, sizeof(pdpath)) == -1 ||
+		if (daemon_path(DAEMON_POLICYD, path, pdpath,
+		    sizeof(pdpath)) == -1 ||
 		    access(pdpath, X_OK) == -1) {
 			log_warn("policyd program next to %s", path);
 			return -1;
@@ -131,7 +134,7 @@ check_runtime(const struct conf *c)
 			return -1;
 		}
 	}
-	if (c->nkeys > 0 && (keyd_child_path(path, pdpath,
+	if (c->nkeys > 0 && (daemon_path(DAEMON_KEYD, path, pdpath,
 	    sizeof(pdpath)) == -1 || access(pdpath, X_OK) == -1)) {
 		log_warn("keyd program next to %s", path);
 		return -1;
@@ -307,7 +310,7 @@ signals_handle(void)
 				pool_audit_rotate();
 				break;
 			case SIGCHLD:
-				pool_reap();
+				children_reap();
 				break;
 			}
 		}
@@ -367,15 +370,12 @@ event_loop(void)
 {
 	struct pollfd	*pfd = NULL;
 	struct listener	*l, **lv = NULL;
-	size_t		 npfd, nl, nw, np, nk, nq, max = 0, i;
+	size_t		 npfd, nl, nc, nq, max = 0, i;
 	int		 timeout, t;
 
 	for (;;) {
 		timeout = pool_maintain();
-		if ((t = policyd_child_maintain()) != -1 && (timeout == -1 ||
-		    t < timeout))
-			timeout = t;
-		if ((t = keyd_child_maintain()) != -1 && (timeout == -1 ||
+		if ((t = daemon_maintain()) != -1 && (timeout == -1 ||
 		    t < timeout))
 			timeout = t;
 		if ((t = waitq_run()) != -1 && (timeout == -1 || t < timeout))
@@ -405,7 +405,7 @@ event_loop(void)
 		nl = 0;
 		TAILQ_FOREACH(l, &conf->listeners, entry)
 			nl++;
-		npfd = 1 + nl + pool_npollfds() + 2 + waitq_npollfds();
+		npfd = 1 + nl + children_count() + waitq_npollfds();
 		if (npfd > max) {
 			max = npfd;
 			if ((pfd = reallocarray(pfd, max, sizeof(*pfd))) ==
@@ -431,22 +431,18 @@ event_loop(void)
 			pfd[1 + nl].revents = 0;
 			lv[nl++] = l;
 		}
-		nw = pool_pollfds(pfd + 1 + nl, max - 1 - nl);
-		np = policyd_child_pollfds(pfd + 1 + nl + nw, max - 1 - nl - nw);
-		nk = keyd_child_pollfds(pfd + 1 + nl + nw + np,
-		    max - 1 - nl - nw - np);
-		nq = waitq_pollfds(pfd + 1 + nl + nw + np + nk,
-		    max - 1 - nl - nw - np - nk);
+		/* Then every child's channel: the table's, by entry; then
+		 * the clients waiting for a worker. */
+		nc = children_pollfds(pfd + 1 + nl, max - 1 - nl);
+		nq = waitq_pollfds(pfd + 1 + nl + nc, max - 1 - nl - nc);
 
-		if (poll(pfd, 1 + nl + nw + np + nk + nq, timeout) == -1) {
+		if (poll(pfd, 1 + nl + nc + nq, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
-		pool_dispatch(pfd + 1 + nl, nw);
-		policyd_child_dispatch(pfd + 1 + nl + nw, np);
-		keyd_child_dispatch(pfd + 1 + nl + nw + np, nk);
-		waitq_dispatch(pfd + 1 + nl + nw + np + nk, nq);
+		children_dispatch(pfd + 1 + nl, nc);
+		waitq_dispatch(pfd + 1 + nl + nc, nq);
 		for (i = 0; i < nl; i++)
 			if (pfd[1 + i].revents & POLLIN)
 				listener_accept(lv[i]);
@@ -456,6 +452,6 @@ event_loop(void)
 	free(pfd);
 	free(lv);
 	pool_cleanup();
-	policyd_child_stop();
-	keyd_child_stop();
+	daemon_stop_all();
+	children_cleanup();
 }

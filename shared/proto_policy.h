@@ -13,7 +13,11 @@
  *                                      struct policyd_worker, with the
  *                                      channel's limit
  *   master -> worker   MSG_W_POLICYD   (proto_worker.h) + the other end;
- *                                      empty body, once, after MSG_W_CONFIG
+ *                                      empty body, after MSG_W_CONFIG (or,
+ *                                      when policyd is down then, once it
+ *                                      is ready), and again to every live
+ *                                      worker, idle or in a session, each
+ *                                      time a restarted policyd is ready
  *   policyd -> master  MSG_LOG         any time
  *   master -> policyd  MSG_SHUTDOWN    (proto.h) exit
  *

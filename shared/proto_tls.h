@@ -4,7 +4,9 @@
  *
  *   master -> worker  MSG_W_KEYHOLDER  + socketpair to postern-keyd,
  *                                      empty body; only when the
- *                                      listener has certificates
+ *                                      listener has certificates; and
+ *                                      again, idle or in a session, each
+ *                                      time a restarted keyd is ready
  *   master -> worker  MSG_W_TLS        struct worker_tls, always, right
  *                                      after MSG_W_CONFIG (and the
  *                                      key holder's channel)

@@ -21,8 +21,9 @@
  *   master -> worker  MSG_W_UPSTREAM   + upstream socket, always right
  *                                      after MSG_W_SESSION, same id
  *   worker -> master  MSG_W_SESSION_END when the session is over and both
- *                                      sockets are closed; the worker is
- *                                      idle again
+ *                                      sockets are closed, with why; the
+ *                                      worker is idle again (or exits,
+ *                                      after MSG_SHUTDOWN)
  *   worker -> master  MSG_LOG          (proto.h) any time after exec
  *   master -> worker  MSG_W_AUDIT      + audit log fd, after MSG_W_CONFIG
  *                                      and again on SIGUSR1 (rotation),
@@ -33,6 +34,9 @@
  *                                      rotation ends a segment
  *   master -> worker  MSG_SHUTDOWN     (proto.h) + struct worker_shutdown,
  *                                      any time after MSG_READY
+ *   master -> worker  MSG_W_POLICYD,   a channel to a restarted policyd
+ *                     MSG_W_KEYHOLDER  or keyd, idle or in a session
+ *                                      (proto_policy.h, proto_tls.h)
  *
  * A worker that reaches its session quota is not told anything: the master
  * sends it MSG_SHUTDOWN while it is idle and starts a fresh one.  End of

@@ -45,6 +45,18 @@ policy_client_close(struct policy_client *pc)
 	pc->ch.fd = -1;
 }
 
+int
+policy_client_renew(struct policy_client *pc, int fd, size_t maxbody)
+{
+	policy_client_close(pc);
+	if (policy_client_init(pc, fd, maxbody) == -1) {
+		close(fd);
+		msgchan_init(&pc->ch, -1, MSGCHAN_FDS, 0);
+		return -1;
+	}
+	return 0;
+}
+
 uint64_t
 policy_generation(const struct policy_client *pc)
 {

@@ -50,6 +50,12 @@ struct policy_answer {
  */
 int	 policy_client_init(struct policy_client *, int, size_t);
 void	 policy_client_close(struct policy_client *);
+/*
+ * policyd restarted: fd is the channel to the new one.  The old channel
+ * and its generation page are let go; the hello is read by the next
+ * query (or policy_client_start()).  0, or -1 (fd closed).
+ */
+int	 policy_client_renew(struct policy_client *, int, size_t);
 /* Wait for policyd's hello and map the page: 0, or -1 (timeout: ETIMEDOUT) */
 int	 policy_client_start(struct policy_client *, int);
 /* 0 and *ans, or -1: fail closed.  q->args are sent whatever they are. */

@@ -30,7 +30,9 @@
 #include "proto_worker.h"
 #include "relay.h"
 #include "audit.h"
+#include "policy_client.h"
 #include "relay_tls.h"
+#include "tls_keyproxy.h"
 #include "tls_upstream.h"
 #include "tls.h"
 
@@ -74,6 +76,7 @@ struct relay {
 	enum worker_tls_mode		 tls_mode;	/* the client side's */
 	int				 starttls;	/* client TLS once flushed */
 	char				 up_greeting[300];	/* after STARTTLS */
+	int64_t				 policy_lost;	/* ms; 0: channel up */
 };
 
 static void	 side_init(struct side *, int, size_t);
@@ -86,6 +89,9 @@ static void	 zc_flush(struct relay *, enum relay_side);
 static int	 pump(struct relay *, enum relay_side);
 static void	 upstream_connected(struct relay *);
 static int	 chan_read(struct relay *);
+static int	 daemon_channel(struct relay *, struct msg *);
+static int	 tls_stop(void *);
+static int	 policy_fd(const struct relay *);
 static int	 timers(struct relay *, int64_t);
 static int	 flushed(const struct relay *);
 static void	 session_end(struct relay *);
@@ -139,7 +145,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
     int upstream, int uperr)
 {
 	struct relay	 r;
-	struct pollfd	 pfd[3];
+	struct pollfd	 pfd[4];
 	size_t		 outmax;
 	int64_t		 now;
 	int		 i, timeout, progress;
@@ -174,6 +180,8 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 		relay_close(&r, WORKER_END_ERROR);
 	}
 
+	/* A handshake of this session hears the master through tls_stop(). */
+	tls_set_stop(chan->fd, tls_stop, &r);
 	audit_session(sess);
 	audit_connect();
 	if (!r.closing)
@@ -198,6 +206,8 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 			if (pfd[i + 1].events == 0)
 				pfd[i + 1].fd = -1;
 		}
+		/* policyd says nothing unasked: only its end is polled. */
+		pfd[3].fd = policy_fd(&r);
 		timeout = timers(&r, now_ms());
 		if (tls_pending(&r))
 			timeout = 0;
@@ -205,7 +215,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 			break;
 		/* Records of this round go out before we sleep. */
 		audit_flush();
-		if (poll(pfd, 3, timeout) == -1) {
+		if (poll(pfd, 4, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
@@ -221,6 +231,13 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 		if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP) &&
 		    chan_read(&r) == -1)
 			break;
+		if (pfd[3].revents & (POLLHUP | POLLERR) &&
+		    r.policy_lost == 0) {
+			log_warnx("session %llu: postern-policyd went away: "
+			    "verdicts not in the cache fail closed until it "
+			    "is back", (unsigned long long)sess->id);
+			r.policy_lost = now_ms();
+		}
 		if (!r.s[RELAY_UPSTREAM].connected &&
 		    pfd[2].revents & (POLLOUT | POLLERR | POLLHUP))
 			upstream_connected(&r);
@@ -550,6 +567,9 @@ chan_read(struct relay *r)
 				continue;
 			m.fd = -1;	/* audit_msg() took it */
 		}
+		/* Nor does a daemon's restart. */
+		if (daemon_channel(r, &m) == 0)
+			continue;
 		if (m.fd != -1)
 			close(m.fd);
 		if (m.hdr.type != MSG_SHUTDOWN || m.len != sizeof(sd) ||
@@ -578,6 +598,65 @@ chan_read(struct relay *r)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * postern-policyd or postern-keyd restarted, and the master sends the
+ * worker a channel to the new one (proto_worker.h): taken here during a
+ * session as between sessions (worker.c).  policyd's hello is read by
+ * the next query.  0 taken, -1 not one of these or malformed.
+ */
+static int
+daemon_channel(struct relay *r, struct msg *m)
+{
+	struct policy_client	*pc = r->env != NULL ? r->env->policy : NULL;
+	int			 fd;
+
+	if (m->len != 0 || m->fd == -1)
+		return -1;
+	switch (m->hdr.type) {
+	case MSG_W_POLICYD:
+		if (pc == NULL)
+			return -1;
+		fd = m->fd;
+		m->fd = -1;
+		if (policy_client_renew(pc, fd, policy_query_max(r->conf)) ==
+		    -1) {
+			log_warn("session %llu: channel to postern-policyd",
+			    (unsigned long long)r->sess->id);
+			return 0;
+		}
+		log_debug("session %llu: a new channel to postern-policyd",
+		    (unsigned long long)r->sess->id);
+		r->policy_lost = 0;
+		return 0;
+	case MSG_W_KEYHOLDER:
+		if (tls_conf()->ncerts == 0)
+			return -1;
+		keyproxy_channel(m->fd);
+		log_debug("session %llu: a new channel to postern-keyd",
+		    (unsigned long long)r->sess->id);
+		return 0;
+	}
+	return -1;
+}
+
+/* The channel to policyd, while it is up; -1 without one. */
+static int
+policy_fd(const struct relay *r)
+{
+	if (r->env == NULL || r->env->policy == NULL || r->policy_lost != 0)
+		return -1;
+	return r->env->policy->ch.fd;
+}
+
+/* During a handshake the master spoke: the session ends or goes on. */
+static int
+tls_stop(void *arg)
+{
+	struct relay	*r = arg;
+
+	return chan_read(r) == -1 || r->closing;
 }
 
 /* Fires what is due; returns the poll timeout to the next deadline. */
@@ -639,6 +718,21 @@ timers(struct relay *r, int64_t now)
 		if (next == -1 || d < next)
 			next = d;
 	}
+	/* policyd stays away longer than a verdict may take: fail closed. */
+	if (r->policy_lost != 0) {
+		d = r->policy_lost + (int64_t)r->conf->timeout_policy;
+		if (d <= now) {
+			log_warnx("session %llu: postern-policyd not back "
+			    "within %u ms: session ended",
+			    (unsigned long long)r->sess->id,
+			    r->conf->timeout_policy);
+			bye(r, "[UNAVAILABLE] Policy unavailable");
+			relay_close(r, WORKER_END_POLICY);
+			return 0;
+		}
+		if (next == -1 || d < next)
+			next = d;
+	}
 	if (next == -1)
 		return -1;
 	return next - now > 3600000 ? 3600000 : (int)(next - now);
@@ -681,12 +775,14 @@ session_end(struct relay *r)
 	}
 	side_free(&r->s[RELAY_CLIENT]);
 	side_free(&r->s[RELAY_UPSTREAM]);
+	tls_set_stop(-1, NULL, NULL);
 	/* The anchor goes first: the master files it with the session. */
 	audit_disconnect(r->login_expired ? "login-timeout" :
 	    audit_end_reason(end.reason), &end);
 	audit_flush();
 	audit_anchor();
-	if (!r->quit && !r->exiting && msg_compose(r->chan, MSG_W_SESSION_END, 0, -1,
+	/* Also when told to stop: the master logs every session's end. */
+	if (!r->quit && msg_compose(r->chan, MSG_W_SESSION_END, 0, -1,
 	    &end, sizeof(end)) == -1) {
 		log_warn("queue session end");
 		r->quit = 1;
@@ -770,7 +866,6 @@ relay_tls_begin(struct relay *r)
 	/* A client of an implicit listener reads its refusal over TLS. */
 	(void)tls_connect_mode(r->conf, r->env != NULL ? r->env->policy :
 	    NULL, r->sess, &r->tls_mode, &refused);
-	tls_set_stopfd(r->chan->fd);
 	if (r->tls_mode == WORKER_TLS_IMPLICIT) {
 		if ((c->ssl = tls_server_new(c->fd)) == NULL ||
 		    tls_handshake(c->ssl, r->login_deadline, id,

@@ -42,6 +42,8 @@ static unsigned int		 nsrv;
 static SSL_CTX			*cli_ctx;
 static SSL_SESSION		*up_session;	/* to resume upstream */
 static int			 stopfd = -1;	/* the master's channel */
+static int			 (*stopfn)(void *);	/* what it said */
+static void			*stoparg;
 
 static const char *
 ssl_error(void)
@@ -418,9 +420,11 @@ want(SSL *ssl, int rv)
 }
 
 void
-tls_set_stopfd(int fd)
+tls_set_stop(int fd, int (*stop)(void *), void *arg)
 {
 	stopfd = fd;
+	stopfn = stop;
+	stoparg = arg;
 }
 
 int
@@ -443,7 +447,8 @@ tls_wait(int fd, short events, int64_t deadline, uint64_t id)
 			log_warn("session %llu: poll", (unsigned long long)id);
 			return -1;
 		}
-		if (pfd[1].revents != 0) {
+		if (pfd[1].revents != 0 && (stopfn == NULL ||
+		    stopfn(stoparg) != 0)) {
 			log_warnx("session %llu: TLS: the master ends the "
 			    "session", (unsigned long long)id);
 			return -1;

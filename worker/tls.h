@@ -57,12 +57,14 @@ int	 tls_handshake(SSL *, int64_t deadline, uint64_t id,
 ssize_t	 tls_read(SSL *, void *, size_t, short *events);
 ssize_t	 tls_write(SSL *, const void *, size_t, short *events);
 /*
- * Waits up to deadline for events on fd, or until the master speaks
- * (stopfd, its channel: during a session it only says shutdown): 0 when
- * fd is ready, 1 when the time is up, -1 when the master spoke or poll
+ * Waits up to deadline for events on fd, or until the master speaks on
+ * stopfd, its channel: then stop(arg) reads what it said and returns
+ * non-zero when the session is to end (shutdown), 0 when it goes on (a
+ * new channel to policyd or keyd, an audit segment).  0 when fd is
+ * ready, 1 when the time is up, -1 when the session is to end or poll
  * failed (logged).
  */
-void	 tls_set_stopfd(int);
+void	 tls_set_stop(int stopfd, int (*stop)(void *), void *arg);
 int	 tls_wait(int fd, short events, int64_t deadline, uint64_t id);
 /* The audit's and the log's view of an established connection. */
 void	 tls_describe(SSL *, const char **version, const char **cipher,

@@ -36,17 +36,25 @@ static RSA_METHOD	*rsa_meth;
 static EC_KEY_METHOD	*ec_meth;
 static int		 rsa_idx = -1, ec_idx = -1;
 static uint64_t		 nreq, usec;
-static int		 lost;		/* keyd gone: the worker is done */
+static int		 lost;		/* keyd broken: the worker is done */
 
 void
 keyproxy_channel(int fd)
 {
-	if (chan.fd != -1) {
-		close(chan.fd);
-		msgchan_clear(&chan);
-	}
+	keyproxy_gone();
 	/* The bound is for both ways: requests are the larger. */
 	msgchan_init(&chan, fd, 0, sizeof(struct keyd_request));
+	lost = 0;
+}
+
+void
+keyproxy_gone(void)
+{
+	if (chan.fd == -1)
+		return;
+	close(chan.fd);
+	msgchan_clear(&chan);
+	chan.fd = -1;
 }
 
 int
@@ -92,7 +100,7 @@ keyd_call(uint32_t key, uint32_t op, int padding, const uint8_t *in,
 	struct keyd_answer	 a;
 	struct msg		 m;
 	int64_t			 t0 = now_us();
-	int			 rc;
+	int			 rc, err;
 
 	if (chan.fd == -1 || inlen > sizeof(q.data)) {
 		log_warnx("key %u: no channel to keyd, or %zu bytes", key,
@@ -107,14 +115,14 @@ keyd_call(uint32_t key, uint32_t op, int padding, const uint8_t *in,
 	memcpy(q.data, in, inlen);
 	if (msg_compose(&chan, MSG_K_REQUEST, 0, -1, &q, sizeof(q)) == -1 ||
 	    msg_send(&chan, KEYD_TIMEOUT_MS) == -1) {
+		err = errno;
 		log_warn("request to keyd");
-		lost = 1;
-		return -1;
+		goto fail;
 	}
 	if ((rc = msg_wait(&chan, &m, KEYD_TIMEOUT_MS)) != 1) {
+		err = rc == 0 ? ETIMEDOUT : errno;
 		log_warnx("keyd: %s", rc == 0 ? "no answer" : "channel lost");
-		lost = 1;
-		return -1;
+		goto fail;
 	}
 	if (m.fd != -1)
 		close(m.fd);
@@ -132,6 +140,13 @@ keyd_call(uint32_t key, uint32_t op, int padding, const uint8_t *in,
 	}
 	memcpy(out, a.data, a.len);
 	return (int)a.len;
+ fail:
+	/* Gone, it restarts and the master sends its new channel. */
+	if (err == EPIPE || err == ECONNRESET)
+		keyproxy_gone();
+	else
+		lost = 1;
+	return -1;
 }
 
 static int

@@ -12,13 +12,21 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-/* The channel to keyd (MSG_W_KEYHOLDER); the module keeps it. */
+/*
+ * The channel to keyd (MSG_W_KEYHOLDER); the module keeps it.  The
+ * master sends a new one whenever keyd restarts, which replaces the old.
+ */
 void		 keyproxy_channel(int fd);
 int		 keyproxy_has_channel(void);
 /*
- * The channel failed (keyd died or broke the protocol): no handshake
- * will work again, so the worker ends after its session and the master
- * starts one with a channel to the new keyd.
+ * keyd is gone (end of file on the channel): the channel is closed, and
+ * handshakes fail until the master sends one to the new keyd.
+ */
+void		 keyproxy_gone(void);
+/*
+ * keyd broke the protocol or did not answer: no handshake will work
+ * again on this channel, so the worker ends after its session and the
+ * master starts one with a new channel.
  */
 int		 keyproxy_lost(void);
 /* The channel, for an idle worker to notice keyd's end; -1 none. */

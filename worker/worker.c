@@ -33,8 +33,7 @@
  */
 #define WORKER_NOFILE		16
 
-/* The channel to postern-policyd, once the master sent it; -1 before. */
-static int	 policyd_fd = -1;
+/* The channel to postern-policyd, once the master sent it. */
 static struct policy_client policyd;
 /* What sessions borrow from the worker (relay.h). */
 static struct worker_env env;
@@ -50,8 +49,8 @@ static int		 client = -1;
 static int	 config_valid(const struct worker_config *);
 static void	 master_msg(struct chan_loop *, struct msg *);
 static void	 keyd_gone(struct chan_loop *, short);
+static int	 daemon_channel(struct msg *);
 static void	 policyd_start(int, const struct worker_config *);
-static int	 policyd_lost(void);
 
 int
 main(int argc, char *argv[])
@@ -94,9 +93,9 @@ main(int argc, char *argv[])
 	log_debug("ready");
 	/*
 	 * With a policy store the master sends MSG_W_POLICYD right after
-	 * the config slice, unless policyd is down: then every verdict
-	 * fails closed until this worker is replaced.  Without one sessions
-	 * are relayed with no verdicts at all.
+	 * the config slice, or once policyd is ready if it is down: until
+	 * then every verdict fails closed.  Without one sessions are
+	 * relayed with no verdicts at all.
 	 */
 	if (conf.timeout_policy > 0) {
 		msgchan_init(&policyd.ch, -1, MSGCHAN_FDS, 0);
@@ -193,25 +192,18 @@ master_msg(struct chan_loop *l, struct msg *m)
 		l->hook_fd = keyproxy_fd();
 		if (msg_flush(&chan) == -1)
 			fatal("write to the master");
-		/*
-		 * A worker without its key holder, or without policyd,
-		 * is no use.
-		 */
-		if (rc == -1 || keyproxy_lost() || policyd_lost()) {
+		/* A key holder that broke its protocol is one to get away
+		 * from. */
+		if (rc == -1 || keyproxy_lost()) {
 			(void)msg_send(&chan, READY_TIMEOUT_MS);
 			_exit(0);
 		}
 		return;
 	case MSG_W_POLICYD:
-		/*
-		 * The channel to postern-policyd (proto_policy.h), kept for
-		 * the verdict queries; empty body, one per life.
-		 */
-		if (policyd_fd != -1 || m->len != 0 || m->fd == -1 ||
-		    env.policy == NULL)
+	case MSG_W_KEYHOLDER:
+		if (client != -1 || daemon_channel(m) == -1)
 			break;
-		policyd_fd = m->fd;
-		policyd_start(policyd_fd, &conf);
+		l->hook_fd = keyproxy_fd();
 		return;
 	case MSG_W_AUDIT:
 		/* A segment of the slot's log (audit.h). */
@@ -232,25 +224,58 @@ master_msg(struct chan_loop *l, struct msg *m)
 	_exit(1);
 }
 
+/*
+ * While idle: keyd restarted.  The master sends a channel to the new
+ * one when it is ready; until then a handshake fails.
+ */
 static void
 keyd_gone(struct chan_loop *l, short revents)
 {
-	(void)l;
 	(void)revents;
-	log_warnx("keyd gone: a new worker takes over");
-	_exit(0);
+	log_warnx("keyd gone: TLS waits for its restart");
+	keyproxy_gone();
+	l->hook_fd = keyproxy_fd();
 }
 
 /*
- * The verdict channel: the hello maps the generation page.  A hello
- * that is late is taken by the first query; until then every verdict
- * fails closed, which is what a policy store without policyd means.
+ * A channel to postern-policyd (proto_policy.h), for the verdict
+ * queries, or to postern-keyd (proto_tls.h), for the handshakes: the
+ * first, or one to a daemon that restarted, which replaces the old one
+ * (relay.c takes them during a session).  Empty body.  0, or -1: not
+ * one this worker takes.
+ */
+static int
+daemon_channel(struct msg *m)
+{
+	if (m->len != 0 || m->fd == -1)
+		return -1;
+	switch (m->hdr.type) {
+	case MSG_W_POLICYD:
+		if (env.policy == NULL)
+			return -1;
+		policyd_start(m->fd, &conf);
+		return 0;
+	case MSG_W_KEYHOLDER:
+		if (tls_conf()->ncerts == 0)
+			return -1;
+		keyproxy_channel(m->fd);
+		log_debug("a new channel to postern-keyd");
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * The verdict channel, the first or one to a policyd that restarted:
+ * the hello maps the generation page.  A hello that is late is taken by
+ * the first query; until then every verdict fails closed, which is what
+ * a policy store without policyd means.
  */
 static void
 policyd_start(int fd, const struct worker_config *c)
 {
 	/* policyd has the same limit for this channel, from the master. */
-	if (policy_client_init(&policyd, fd, policy_query_max(c)) == -1)
+	if (policy_client_renew(&policyd, fd, policy_query_max(c)) == -1)
 		fatal("policyd channel");
 	env.policy = &policyd;
 	if (policy_client_start(&policyd, POLICYD_HELLO_MS) == -1)
@@ -258,32 +283,4 @@ policyd_start(int fd, const struct worker_config *c)
 		    "closed");
 	else
 		log_debug("policy enforced: verdicts from postern-policyd");
-}
-
-/*
- * policyd restarted (or was down when we started): our channel is dead
- * or missing and every verdict fails closed.  After the session that
- * found out, the worker exits, and the master starts one with a channel
- * to the new policyd.
- */
-static int
-policyd_lost(void)
-{
-	struct pollfd	 pfd;
-
-	if (env.policy == NULL)
-		return 0;
-	if (policyd.ch.fd == -1 || policyd.ch.eof) {
-		log_warnx("no channel to postern-policyd: exiting, to be "
-		    "replaced");
-		return 1;
-	}
-	pfd.fd = policyd.ch.fd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR))) {
-		log_warnx("postern-policyd went away: exiting, to be "
-		    "replaced");
-		return 1;
-	}
-	return 0;
 }

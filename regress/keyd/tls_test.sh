@@ -335,8 +335,8 @@ keyd_restart_head()
 {
 	common_head
 	atf_set descr "postern-keyd killed: posternd starts it again, the" \
-	    "workers that held a channel to the old one leave, and TLS" \
-	    "handshakes work again"
+	    "workers that held a channel to the old one get one to the" \
+	    "new one, and TLS handshakes work again"
 }
 keyd_restart_body()
 {
@@ -349,7 +349,7 @@ keyd_restart_body()
 	[ -n "$keyd" ] || atf_fail "no keyd"
 	kill -9 "$keyd"
 	wait_log "keyd pid $keyd killed by signal 9"
-	wait_log "keyd gone: a new worker takes over"
+	wait_log "keyd gone: TLS waits for its restart"
 	wait_log "keyd pid [0-9]+ ready" 2
 	wait_until 10 tls_caps || atf_fail "no TLS session after keyd's restart"
 	[ "$(pgrep -P "$(cat posternd.pid)" -x postern-keyd)" != "$keyd" ] ||

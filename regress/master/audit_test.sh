@@ -103,7 +103,7 @@ recs = [json.loads(l) for l in open(sys.argv[1])]
 d = [r for r in recs if r["event"] == "disconnect"][0]
 c = [r for r in recs if r["event"] == "connect"][0]
 assert c["session"] == d["session"] and c["client"] == "127.0.0.1", c
-m = re.search(r"session %d ended .*: client (\d+) bytes in, (\d+) out; "
+m = re.search(r"session %d ended .*; client (\d+) bytes in, (\d+) out; "
     r"upstream (\d+) in, (\d+) out; (\d+) commands" % d["session"],
     open(sys.argv[2]).read())
 got = [d[k] for k in ("client_in", "client_out", "upstream_in",

@@ -71,7 +71,7 @@ print(m.logout()[0])
 PY
 	atf_check -o match:"^\* OK .*Dovecot" head -1 client.out
 	atf_check -o inline:"OK\nOK\nBYE\n" tail -3 client.out
-	wait_log "^posternd: imap: session [0-9]+ ended \(worker slot 0\): client [1-9][0-9]* bytes in"
+	wait_log "^posternd: imap: session [0-9]+ ended \(slot 0, client 127\.0\.0\.1\): client logout; client [1-9][0-9]* bytes in"
 	kill -TERM $(cat pid)
 	wait_exit
 	atf_check_equal 0 $status

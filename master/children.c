@@ -1,0 +1,300 @@
+/*
+ * The table of posternd's children (children.h).  Entries are freed only
+ * by children_reap(), after the event loop has dispatched what poll()
+ * found, so the entries children_pollfds() listed stay valid until
+ * children_dispatch() is done with them.
+ */
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "children.h"
+#include "log.h"
+
+TAILQ_HEAD(childlist, child);
+
+static struct childlist	 children = TAILQ_HEAD_INITIALIZER(children);
+static size_t		 nchildren;
+static struct child	**polled;	/* who children_pollfds() put where */
+static size_t		 npolled, polledsz;
+
+static void	 child_exec(const struct child_prog *, int, int)
+		    __attribute__((noreturn));
+static void	 child_lost(struct child *, const char *);
+static void	 child_free(struct child *);
+
+int
+child_path(const char *prog, const char *worker, char *out, size_t len)
+{
+	const char	*slash = strrchr(worker, '/');
+	int		 n;
+
+	if (slash == NULL)
+		n = snprintf(out, len, "%s", prog);
+	else
+		n = snprintf(out, len, "%.*s/%s", (int)(slash - worker),
+		    worker, prog);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+#ifndef __has_feature
+#define __has_feature(x)	0
+#endif
+
+char **
+child_envp(void)
+{
+	static char	*envp[4];
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+	/* Their suppressions and halt_on_error decide what a test sees. */
+	static const char *const keep[] = {
+		"ASAN_OPTIONS=", "LSAN_OPTIONS=", "UBSAN_OPTIONS="
+	};
+	extern char	**environ;
+	char		**e;
+	size_t		 i, n = 0;
+
+	for (e = environ; *e != NULL && n < sizeof(keep) / sizeof(keep[0]);
+	    e++)
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (strncmp(*e, keep[i], strlen(keep[i])) == 0) {
+				envp[n++] = *e;
+				break;
+			}
+	envp[n] = NULL;
+#endif
+	return envp;
+}
+
+/* In the child: only the channel survives the exec. */
+static void
+child_exec(const struct child_prog *p, int chan, int other)
+{
+	char		*argv[] = { (char *)p->argv0, NULL };
+	struct rlimit	 rl;
+	sigset_t	 set;
+	int		 sig;
+
+	close(other);
+	if (chan == p->chanfd) {
+		if (fcntl(chan, F_SETFD, 0) == -1)
+			_exit(126);
+	} else if (dup2(chan, p->chanfd) == -1)
+		_exit(126);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	close_range((unsigned int)p->chanfd + 1, ~0U, 0);
+	if (p->fsize != RLIM_INFINITY) {
+		rl.rlim_cur = rl.rlim_max = p->fsize;
+		if (setrlimit(RLIMIT_FSIZE, &rl) == -1)
+			_exit(126);
+	}
+	execve(p->path, argv, child_envp());
+	dprintf(STDERR_FILENO, "%s: exec %s: %s\n", p->argv0, p->path,
+	    strerror(errno));
+	_exit(127);
+}
+
+struct child *
+child_spawn(const struct child_prog *p, const struct child_ops *ops,
+    void *owner)
+{
+	struct child	*c;
+	int		 sp[2];
+	pid_t		 pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("socketpair for %s", p->argv0);
+		return NULL;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn("fork %s", p->argv0);
+		close(sp[0]);
+		close(sp[1]);
+		return NULL;
+	}
+	if (pid == 0)
+		child_exec(p, sp[1], sp[0]);
+	close(sp[1]);
+	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl O_NONBLOCK");
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("%s", __func__);
+	c->ops = ops;
+	c->owner = owner;
+	c->pid = pid;
+	msgchan_init(&c->chan, sp[0], MSGCHAN_FDS, 0);
+	TAILQ_INSERT_TAIL(&children, c, entry);
+	nchildren++;
+	return c;
+}
+
+void
+child_close(struct child *c)
+{
+	if (c->chan.fd == -1)
+		return;
+	close(c->chan.fd);
+	msgchan_clear(&c->chan);
+	c->chan.fd = -1;
+}
+
+void
+child_kill(struct child *c)
+{
+	(void)kill(c->pid, SIGKILL);
+	child_close(c);
+}
+
+void
+child_release(struct child *c)
+{
+	child_close(c);
+	c->owner = NULL;
+}
+
+/* The channel is gone: closed here, then the owner is told. */
+static void
+child_lost(struct child *c, const char *why)
+{
+	int	 saved = errno;
+
+	child_close(c);
+	errno = saved;
+	if (c->owner != NULL)
+		c->ops->on_lost(c, why);
+}
+
+void
+child_read(struct child *c)
+{
+	struct msg	 m;
+	ssize_t		 n;
+	int		 r = 0;
+
+	if (c->chan.fd == -1)
+		return;
+	n = msg_read(&c->chan);
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		child_lost(c, "read channel");
+		return;
+	}
+	/* One let go of has no channel: only an owner's get here. */
+	while (c->chan.fd != -1 && (r = msg_get(&c->chan, &m)) == 1)
+		c->ops->on_msg(c, &m);
+	if (c->chan.fd == -1)
+		return;
+	if (r == -1)
+		child_lost(c, "channel");
+	else if (n == 0)
+		child_lost(c, NULL);
+}
+
+size_t
+children_count(void)
+{
+	return nchildren;
+}
+
+size_t
+children_pollfds(struct pollfd *pfd, size_t max)
+{
+	struct child	*c;
+
+	if (polledsz < max) {
+		if ((polled = reallocarray(polled, max, sizeof(*polled))) ==
+		    NULL)
+			fatal("%s", __func__);
+		polledsz = max;
+	}
+	npolled = 0;
+	TAILQ_FOREACH(c, &children, entry) {
+		if (c->chan.fd == -1 || npolled == max)
+			continue;
+		pfd[npolled].fd = c->chan.fd;
+		pfd[npolled].events = POLLIN;
+		if (msg_pending(&c->chan))
+			pfd[npolled].events |= POLLOUT;
+		pfd[npolled].revents = 0;
+		polled[npolled++] = c;
+	}
+	return npolled;
+}
+
+void
+children_dispatch(const struct pollfd *pfd, size_t n)
+{
+	struct child	*c;
+	size_t		 i;
+
+	for (i = 0; i < n && i < npolled; i++) {
+		c = polled[i];
+		if (pfd[i].revents == 0 || c->chan.fd != pfd[i].fd)
+			continue;
+		if ((pfd[i].revents & POLLOUT) && msg_flush(&c->chan) == -1) {
+			child_lost(c, "write channel");
+			continue;
+		}
+		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+			child_read(c);
+	}
+}
+
+static void
+child_free(struct child *c)
+{
+	TAILQ_REMOVE(&children, c, entry);
+	nchildren--;
+	child_close(c);
+	free(c);
+}
+
+void
+children_reap(void)
+{
+	struct child	*c;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		TAILQ_FOREACH(c, &children, entry)
+			if (c->pid == pid)
+				break;
+		if (c == NULL) {
+			log_debug("pid %d, not a child of ours, exited",
+			    (int)pid);
+			continue;
+		}
+		/* Its last words may still be in the channel. */
+		child_read(c);
+		if (c->owner != NULL)
+			c->ops->on_exit(c, status);
+		else
+			log_debug("%s pid %d, let go of, exited", c->ops->name,
+			    (int)pid);
+		child_free(c);
+	}
+}
+
+void
+children_cleanup(void)
+{
+	struct child	*c;
+
+	while ((c = TAILQ_FIRST(&children)) != NULL)
+		child_free(c);
+	free(polled);
+	polled = NULL;
+	npolled = polledsz = 0;
+}
