@@ -119,6 +119,8 @@ dovecot_restart_body()
 	done
 	exec 7>&-
 	grep -q '^\* BYE' sess.out || { cat sess.out; atf_fail "no BYE"; }
+	# posternd says how the session ended
+	wait_log "t1: session [0-9]+ ended \(slot [0-9]+, client 127\.0\.0\.1\): server closed"
 
 	# No server: a new client is told so, and the worker that told it
 	# is not a failure of the pool.
