@@ -131,7 +131,8 @@ rdeflate_in_room(struct rdeflate *z, size_t *len)
 {
 	uint8_t	*p;
 
-	if (buf_len(&z->in) > 0 || z->err != NULL)
+	/* Nothing new while inflate may still give output. */
+	if (buf_len(&z->in) > 0 || z->outfull || z->err != NULL)
 		return NULL;
 	if ((p = buf_reserve(&z->in, RDEFLATE_IN)) == NULL)
 		return NULL;
@@ -175,7 +176,9 @@ rdeflate_inflate(struct rdeflate *z, uint8_t *p, size_t cap)
 		z->err = "data after the end of the compressed stream";
 		return -1;
 	}
-	z->inf.next_in = (Bytef *)(uintptr_t)buf_data(&z->in);
+	/* An empty buffer may have no memory yet: no pointer into it. */
+	z->inf.next_in = avail > 0 ? (Bytef *)(uintptr_t)buf_data(&z->in) :
+	    Z_NULL;
 	z->inf.avail_in = (uInt)avail;
 	z->inf.next_out = p;
 	z->inf.avail_out = (uInt)cap;

@@ -36,7 +36,8 @@ void		 rdeflate_free(struct rdeflate *);
 /*
  * Compressed input from the client.  rdeflate_in_room() is where a read
  * may put up to *len bytes, NULL while what was read before is not all
- * inflated yet; rdeflate_in_commit() says how many it put there.
+ * inflated yet (rdeflate_in_pending()); rdeflate_in_commit() says how
+ * many it put there.
  * rdeflate_in_add() takes bytes read before compression started (what
  * followed the COMPRESS command in the same read): -1 if over
  * RDEFLATE_IN.
