@@ -53,19 +53,23 @@ clients_body()
 	DIRECT=$(. "$PWD/dvd/ports" && echo "$IMAP_PORT")
 	accept_rules
 	setup
-	# imaplib: read-only, so one Dovecot would do; the direct one is
-	# Dovecot's own COMPRESS.
+	# imapflow compresses on its own after login (disableCompression
+	# unset); flow.js appends, IDLEs and moves: one Dovecot each, the
+	# direct one with Dovecot's own COMPRESS.  \Marked and \UnMarked
+	# (RFC 3348) follow Dovecot's own timing: left out.
+	atf_check -o save:flow-direct.out node "$CLIENTS/flow.js" $DIRECT Secret
+	atf_check -o save:flow-postern.out node "$CLIENTS/flow.js" $PORT
+	for f in flow-direct.out flow-postern.out; do
+		sed -E 's/,"\\\\(Un)?[Mm]arked"//' $f > $f.cmp
+	done
+	atf_check -o empty diff -u flow-direct.out.cmp flow-postern.out.cmp
+	atf_check -o match:FETCH -o match:EXISTS cat flow-postern.out
+	# imaplib, read-only.
 	atf_check -o save:py-direct.out $PYTHON "$ZIMAP" session $DIRECT Secret
 	atf_check -o save:py-postern.out $PYTHON "$ZIMAP" session $PORT
 	atf_check -o empty diff -u py-direct.out py-postern.out
 	atf_check -o match:'^COMPRESS OK$' -o match:'^FETCH .*BODY\[\] \{' \
 	    cat py-postern.out
-	# imapflow compresses on its own after login (disableCompression
-	# unset); flow.js appends, IDLEs and moves: one Dovecot each.
-	atf_check -o save:flow-direct.out node "$CLIENTS/flow.js" $DIRECT Secret
-	atf_check -o save:flow-postern.out node "$CLIENTS/flow.js" $PORT
-	atf_check -o empty diff -u flow-direct.out flow-postern.out
-	atf_check -o match:FETCH -o match:EXISTS cat flow-postern.out
 	if grep -n Secret py-postern.out flow-postern.out; then
 		atf_fail "a hidden mailbox reached a client"
 	fi
@@ -152,7 +156,8 @@ twice_head()
 	z_head
 	atf_set descr "COMPRESS before login and with an unknown mechanism:" \
 	    "BAD; a second COMPRESS: NO [COMPRESSIONACTIVE]; pipelined" \
-	    "commands inside the compressed stream"
+	    "commands inside the compressed stream; compressed bytes in" \
+	    "the same write as COMPRESS"
 }
 twice_body()
 {
@@ -160,7 +165,8 @@ twice_body()
 	setup
 	atf_check -o match:'^before login b1 BAD' \
 	    -o match:'^unknown b2 BAD' \
-	    -o match:'^second z2 NO \[COMPRESSIONACTIVE\]' -o match:'^ok$' \
+	    -o match:'^second z2 NO \[COMPRESSIONACTIVE\]' \
+	    -o match:'^behind o2 OK' -o match:'^ok$' \
 	    $PYTHON "$ZIMAP" twice $PORT
 	no_deaths
 	oracle_check "$PWD/dv" "$PWD/audit"
@@ -294,7 +300,12 @@ memory_body()
 	read cu cp < compressed.mem
 	echo "a worker in an idle session: plain USS $pu KiB PSS $pp KiB," \
 	    "compressed USS $cu KiB PSS $cp KiB: $((cu - pu)) KiB more"
-	[ $((cu - pu)) -lt 512 ] || atf_fail "compression costs $((cu - pu)) KiB"
+	# ASan keeps what is freed in its quarantine: no figure to hold to.
+	if grep -q __asan_init "$WORKER"; then
+		echo "a sanitizer build: not compared"
+	elif [ $((cu - pu)) -ge 512 ]; then
+		atf_fail "compression costs $((cu - pu)) KiB"
+	fi
 	no_deaths
 }
 memory_cleanup()

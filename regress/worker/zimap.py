@@ -358,6 +358,23 @@ def twice(argv):
     r = c.cmd("o1", "LOGOUT")
     expect(status(r) == "OK" and any(ln.startswith(b"* BYE") for ln in r),
            "LOGOUT: %r" % r)
+    # A client that does not wait for the OK (RFC 4978 says it must):
+    # the compressed bytes behind COMPRESS in the same write are read as
+    # such.
+    c = Conn(port)
+    c.login()
+    zc = zlib.compressobj(6, zlib.DEFLATED, -15)
+    c.s.sendall(b"y1 COMPRESS DEFLATE\r\n" + zc.compress(b"y2 NOOP\r\n") +
+                zc.flush(zlib.Z_SYNC_FLUSH))
+    r = c.response(b"y1")
+    expect(status(r) == "OK", "COMPRESS: %r" % r)
+    c.zc, c.zd = zc, zlib.decompressobj(-15)
+    c.buf = c.zd.decompress(c.buf)
+    r = c.response(b"y2")
+    expect(status(r) == "OK", "NOOP behind COMPRESS: %r" % r)
+    r = c.cmd("o2", "LOGOUT")
+    expect(status(r) == "OK", "LOGOUT: %r" % r)
+    print("behind", r[-1].decode().strip())
     print("ok")
 
 
