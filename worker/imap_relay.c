@@ -13,9 +13,9 @@
  *    until TLS is up.  The capability lists say STARTTLS and
  *    LOGINDISABLED as we decide, never as the server does;
  *  - COMPRESS=DEFLATE (RFC 4978) is postern's, on the client leg only:
- *    offered in every capability list the capability rules let it into
- *    (the server's own never), taken once, in the authenticated or
- *    selected state, when the request rules accept it; the relay then
+ *    offered after login in every capability list the capability rules
+ *    let it into (the server's own never), taken once, in the
+ *    authenticated or selected state, when the request rules accept it; the relay then
  *    deflates and inflates (relay_deflate.h) and the session goes on
  *    parsing the plaintext, the upstream leg uncompressed;
  *  - the timers: login, the upstream's greeting, IDLE (RFC 2177);
@@ -479,12 +479,20 @@ starttls_refusal(struct imap_relay *ir, const struct imap_sev *sev,
 }
 
 /*
- * COMPRESS=DEFLATE offered to this session: by the capability rules
- * (without a policy, always).  The server's own is never used.
+ * COMPRESS=DEFLATE offered to this session: once it is authenticated
+ * (COMPRESS is a command of the authenticated and selected states, RFC
+ * 4978 section 5, and Dovecot too lists it after login only), or about
+ * to be (the untagged CAPABILITY before LOGIN's OK), and by the
+ * capability rules (without a policy, always).  The server's own is
+ * never used.
  */
 static int
 compress_offered(struct imap_relay *ir)
 {
+	enum imap_state	 st = imap_session_projected_state(&ir->s);
+
+	if (st != IMAP_ST_AUTH && st != IMAP_ST_SELECTED)
+		return 0;
 	return imap_enforce_cap_offer(&ir->pol, "COMPRESS=DEFLATE");
 }
 

@@ -12,8 +12,9 @@
       Inside the compressed stream: LIST, LSUB, STATUS and SELECT of
       a mailbox the rules hide.
   zimap.py offer PORT yes|no OK|NO|BAD
-      COMPRESS=DEFLATE in the capability lists, or not, and COMPRESS
-      DEFLATE's answer; the session goes on either way.
+      COMPRESS=DEFLATE in the capability lists after login, or not (and
+      never before), and COMPRESS DEFLATE's answer; the session goes on
+      either way.
   zimap.py twice PORT
       COMPRESS before login (BAD), an unknown mechanism (BAD), COMPRESS
       DEFLATE (OK), again inside the compressed stream (NO
@@ -303,16 +304,15 @@ def has_compress(lines):
 def offer(argv):
     port, want, result = int(argv[0]), argv[1] == "yes", argv[2]
     c = Conn(port)
+    # Before login, never: COMPRESS is a command of the authenticated
+    # state (RFC 4978 section 5).
     g = c.line()
-    expect(b"COMPRESS=" not in g.upper() or want,
-           "greeting offers COMPRESS: %r" % g)
+    expect(b"COMPRESS" not in g.upper(), "greeting offers COMPRESS: %r" % g)
     r = c.cmd("c1", "CAPABILITY")
-    expect(has_compress(r) == want, "CAPABILITY before login: %r" % r)
+    expect(not has_compress(r), "CAPABILITY before login: %r" % r)
     r = c.cmd("l1", "LOGIN %s %s" % (USER, PASS))
     expect(status(r) == "OK", "LOGIN: %r" % r)
-    expect(has_compress(r) == want or
-           (not want and not has_compress(r)),
-           "LOGIN's capabilities: %r" % r)
+    expect(has_compress(r) == want, "LOGIN's capabilities: %r" % r)
     r = c.cmd("c2", "CAPABILITY")
     expect(has_compress(r) == want, "CAPABILITY after login: %r" % r)
     # Never the server's other mechanisms.
