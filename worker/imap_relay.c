@@ -15,9 +15,9 @@
  *  - COMPRESS=DEFLATE (RFC 4978) is postern's, on the client leg only:
  *    offered after login in every capability list the capability rules
  *    let it into (the server's own never), taken once, in the
- *    authenticated or selected state, when the request rules accept it; the relay then
- *    deflates and inflates (relay_deflate.h) and the session goes on
- *    parsing the plaintext, the upstream leg uncompressed;
+ *    authenticated or selected state, when the request rules accept
+ *    it; the relay then deflates and inflates (relay_deflate.h) and the
+ *    session goes on parsing the plaintext, the upstream leg plain;
  *  - the timers: login, the upstream's greeting, IDLE (RFC 2177);
  *  - our own answers wait for the end of a server response, since a
  *    line in its middle would be read as part of it.
