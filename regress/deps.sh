@@ -4,7 +4,7 @@
 # (imapflow) into regress/clients/node_modules.  Quick when all are
 # present; when not root, print the one command to run and fail.
 PKGS="gcc make pkg-config libc6-dev libbsd-dev libmd-dev libseccomp-dev libsodium-dev
-libssl-dev liblmdb-dev lmdb-utils kyua atf-sh libatf-dev dovecot-imapd
+libssl-dev liblmdb-dev lmdb-utils zlib1g-dev kyua atf-sh libatf-dev dovecot-imapd
 dovecot-pop3d python3 curl openssl procps iproute2 clang libclang-rt-14-dev
 isync offlineimap3 dpkg-dev logrotate systemd python3-seccomp"
 # Node.js and npm for imapflow: Debian's, unless a node is there already.

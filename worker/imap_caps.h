@@ -2,7 +2,7 @@
  * Capabilities: the few the engine itself must know about, and the
  * rewriting of a capability list, wherever it is (the greeting's
  * [CAPABILITY] code, "* CAPABILITY", a tagged OK's code), so that the
- * policy can hide one (COMPRESS=DEFLATE, which postern cannot inspect).
+ * policy can hide one.
  */
 #ifndef POSTERN_IMAP_CAPS_H
 #define POSTERN_IMAP_CAPS_H

@@ -23,8 +23,8 @@
 		 IMAP_CAP_THREAD_REFS)
 
 /*
- * Sorted by name: searched with bsearch.  STARTTLS has no capability:
- * postern answers it itself, whatever the upstream offers.
+ * Sorted by name: searched with bsearch.  STARTTLS and COMPRESS have no
+ * capability: postern answers them itself, whatever the upstream offers.
  */
 static const struct imap_cmd_desc cmds[] = {
 	{ "APPEND",	AU | SE, IMAP_CMDF_APPEND, "", 0 },
@@ -33,7 +33,7 @@ static const struct imap_cmd_desc cmds[] = {
 	{ "CAPABILITY",	ANY, 0, "CAPABILITY", 0 },
 	{ "CHECK",	SE, 0, MAILBOX_DATA, 0 },
 	{ "CLOSE",	SE, IMAP_CMDF_UNSELECT, "", 0 },
-	{ "COMPRESS",	AU | SE, IMAP_CMDF_COMPRESS, "", IMAP_CAP_COMPRESS },
+	{ "COMPRESS",	AU | SE, IMAP_CMDF_COMPRESS, "", 0 },
 	{ "COPY",	SE, IMAP_CMDF_UID, "", 0 },
 	{ "CREATE",	AU | SE, 0, "", 0 },
 	{ "DELETE",	AU | SE, 0, "", 0 },

@@ -30,7 +30,7 @@ enum imap_state {
 #define IMAP_CMDF_LOGOUT	0x0020	/* OK: logout */
 #define IMAP_CMDF_IDLE		0x0040	/* DONE follows */
 #define IMAP_CMDF_STARTTLS	0x0080	/* OK: TLS starts */
-#define IMAP_CMDF_COMPRESS	0x0100	/* OK: DEFLATE starts, opaque to us */
+#define IMAP_CMDF_COMPRESS	0x0100	/* OK: DEFLATE starts (postern's) */
 #define IMAP_CMDF_APPEND	0x0200	/* big literals, literal8 allowed */
 #define IMAP_CMDF_ENABLE	0x0400	/* * ENABLED changes the grammar */
 #define IMAP_CMDF_UNAUTH	0x0800	/* RFC 8437 UNAUTHENTICATE */

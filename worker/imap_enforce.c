@@ -410,7 +410,10 @@ imap_enforce_cap_keep(struct imap_enforce *pol, const struct imap_token *t)
 {
 	int	 r;
 
-	/* Nobody could read what follows COMPRESS (RFC 4978). */
+	/*
+	 * The server's COMPRESS is never used: postern offers its own
+	 * (imap_enforce_cap_offer()) and keeps the upstream leg plain.
+	 */
 	if (t->len >= 8 && strncasecmp((const char *)t->p, "COMPRESS", 8) ==
 	    0)
 		return 0;
@@ -421,6 +424,14 @@ imap_enforce_cap_keep(struct imap_enforce *pol, const struct imap_token *t)
 	if (!imap_enforce_on(pol))
 		return 1;
 	return cap_verdict(pol, t->p, t->len);
+}
+
+int
+imap_enforce_cap_offer(struct imap_enforce *pol, const char *name)
+{
+	if (!imap_enforce_on(pol))
+		return 1;
+	return cap_verdict(pol, (const uint8_t *)name, strlen(name));
 }
 
 /* ENABLE asks only for what the capability rules let the client see. */

@@ -4,9 +4,9 @@
  * drives it and applies the outcome; verdict.h asks and caches.
  *
  * Without a policy store (no channel to policyd) every call passes: the
- * worker is the transparent relay it was, except for what it can never
- * let through (COMPRESS) and what postern answers itself (STARTTLS:
- * imap_relay.c, by the connection's TLS mode).
+ * worker is the transparent relay it was, except for what postern
+ * answers itself (STARTTLS, by the connection's TLS mode, and COMPRESS:
+ * imap_relay.c); the server's COMPRESS is never let through.
  */
 #ifndef POSTERN_WORKER_IMAP_ENFORCE_H
 #define POSTERN_WORKER_IMAP_ENFORCE_H
@@ -90,6 +90,11 @@ enum imap_pol_do imap_enforce_response(struct imap_enforce *,
 	    struct buf *);
 /* Keep this capability in a list the client sees? */
 int	 imap_enforce_cap_keep(struct imap_enforce *, const struct imap_token *);
+/*
+ * Offer a capability postern itself provides (COMPRESS=DEFLATE)?  The
+ * capability rules' verdict on name; 1 without a policy.
+ */
+int	 imap_enforce_cap_offer(struct imap_enforce *, const char *name);
 /*
  * The server's STARTTLS and LOGINDISABLED: 1 keep it, 0 hide it, -1 not
  * a TLS capability.  The server's STARTTLS is always hidden, since the

@@ -12,8 +12,12 @@
  *    (tls_upstream.h).  starttls-required refuses LOGIN and AUTHENTICATE
  *    until TLS is up.  The capability lists say STARTTLS and
  *    LOGINDISABLED as we decide, never as the server does;
- *  - COMPRESS (what follows could not be parsed, RFC 4978) is refused
- *    with a tagged NO and offered in no capability list;
+ *  - COMPRESS=DEFLATE (RFC 4978) is postern's, on the client leg only:
+ *    offered after login in every capability list the capability rules
+ *    let it into (the server's own never), taken once, in the
+ *    authenticated or selected state, when the request rules accept
+ *    it; the relay then deflates and inflates (relay_deflate.h) and the
+ *    session goes on parsing the plaintext, the upstream leg plain;
  *  - the timers: login, the upstream's greeting, IDLE (RFC 2177);
  *  - our own answers wait for the end of a server response, since a
  *    line in its middle would be read as part of it.
@@ -23,6 +27,7 @@
  * octets are forwarded by pointer into the relay's input buffer.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -62,6 +67,10 @@ struct imap_relay {
 	int				 tls_handed;	/* ... and sent: relay's turn */
 	char				 tls_ok[IMAP_TAG_MAX + 128];
 	int				 tls_oklen;	/* > 0: OK not queued yet */
+	int				 z_want;	/* our COMPRESS OK queued */
+	int				 z_stop;	/* ... client input behind it */
+	size_t				 z_at;		/* ... its end in pending */
+	char				 extra[64];	/* caps_extra() */
 	uint64_t			 id;		/* the session's */
 	struct imap_enforce		 pol;
 };
@@ -80,6 +89,8 @@ static int	 client_refused(struct imap_relay *, const struct imap_sev *);
 static const char *starttls_refusal(struct imap_relay *,
 		    const struct imap_sev *, const char **, const char **);
 static int	 tls_offered(const struct imap_relay *);
+static int	 compress_offered(struct imap_relay *);
+static void	 compress_take(struct imap_relay *, const struct imap_sev *);
 static int	 tls_required(const struct imap_relay *);
 static void	 policy_tls_sync(struct imap_relay *);
 static int	 client_policy(struct imap_relay *, const struct imap_sev *);
@@ -260,10 +271,22 @@ answer(struct imap_relay *ir, const char *line, size_t len)
 static void
 deliver(struct imap_relay *ir)
 {
+	size_t	 n;
+
 	if (!ir->greeted || ir->srv_mid || buf_len(&ir->pending) == 0)
 		return;
-	relay_forward(ir->relay, RELAY_CLIENT, buf_data(&ir->pending),
-	    buf_len(&ir->pending), 0);
+	/* Our OK to COMPRESS is the last plaintext the client gets. */
+	n = buf_len(&ir->pending);
+	if (ir->z_want && ir->z_at < n)
+		n = ir->z_at;
+	relay_forward(ir->relay, RELAY_CLIENT, buf_data(&ir->pending), n, 0);
+	if (ir->z_want) {
+		ir->z_want = 0;
+		if (relay_compress(ir->relay) == -1)
+			ir->closed = 1;
+		relay_forward(ir->relay, RELAY_CLIENT,
+		    buf_data(&ir->pending) + n, buf_len(&ir->pending) - n, 0);
+	}
 	buf_reset(&ir->pending);
 	if (ir->tls_want) {
 		ir->tls_want = 0;
@@ -299,9 +322,15 @@ client_input(struct imap_relay *ir, const uint8_t *data, size_t len)
 	struct imap_sev	 sev;
 	size_t		 used = 0, n;
 
+	/*
+	 * What follows COMPRESS is compressed: not read here before the
+	 * relay has taken it to inflate, after our OK (relay_compress()).
+	 */
+	if (ir->z_stop && !ir->z_want)
+		ir->z_stop = 0;
 	/* Not fed while the session waits for the upstream's "+". */
 	while (used < len && !ir->closed && !tls_switching(ir) &&
-	    imap_session_want_client(&ir->s)) {
+	    !ir->z_stop && imap_session_want_client(&ir->s)) {
 		n = imap_session_client(&ir->s, data + used, len - used, &sev);
 		used += n;
 		client_event(ir, &sev);
@@ -347,6 +376,10 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	if ((sev->flags & IMAP_SEVF_CMD_START) && sev->act == IMAP_ACT_FORWARD) {
 		if (client_refused(ir, sev) || client_policy(ir, sev))
 			return;
+		if (sev->flags & IMAP_SEVF_COMPRESS) {
+			compress_take(ir, sev);
+			return;
+		}
 		if (sev->cmd->desc != NULL &&
 		    (sev->cmd->desc->flags & IMAP_CMDF_LOGOUT))
 			ir->logout = 1;
@@ -446,9 +479,56 @@ starttls_refusal(struct imap_relay *ir, const struct imap_sev *sev,
 }
 
 /*
- * STARTTLS (answered here), COMPRESS (what follows could not be parsed,
- * RFC 4978), and LOGIN or AUTHENTICATE while TLS is required: none of
- * their bytes forwarded.  Returns 1 when answered here.
+ * COMPRESS=DEFLATE offered to this session: once it is authenticated
+ * (COMPRESS is a command of the authenticated and selected states, RFC
+ * 4978 section 5, and Dovecot too lists it after login only), or about
+ * to be (the untagged CAPABILITY before LOGIN's OK), and by the
+ * capability rules (without a policy, always).  The server's own is
+ * never used.
+ */
+static int
+compress_offered(struct imap_relay *ir)
+{
+	enum imap_state	 st = imap_session_projected_state(&ir->s);
+
+	if (st != IMAP_ST_AUTH && st != IMAP_ST_SELECTED)
+		return 0;
+	return imap_enforce_cap_offer(&ir->pol, "COMPRESS=DEFLATE");
+}
+
+/*
+ * COMPRESS DEFLATE, accepted by the rules: answered here, and from the
+ * end of our OK on, compressed both ways (RFC 4978 section 3); what the
+ * client sent behind the command waits for the relay to inflate it.
+ */
+static void
+compress_take(struct imap_relay *ir, const struct imap_sev *sev)
+{
+	char	 line[IMAP_TAG_MAX + 64];
+	int	 n;
+
+	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
+		static const char bad[] = "* BYE Internal error\r\n";
+
+		log_warnx("session refused a command not in flight");
+		fail(ir, bad, sizeof(bad) - 1);
+		return;
+	}
+	n = imap_reply(line, sizeof(line), sev->cmd->tag,
+	    strlen(sev->cmd->tag), "OK", NULL, "DEFLATE active");
+	if (n <= 0)
+		return;
+	audit_answered(line, (size_t)n);
+	ir->z_stop = 1;
+	ir->z_want = 1;
+	ir->z_at = buf_len(&ir->pending) + (size_t)n;
+	answer(ir, line, (size_t)n);
+}
+
+/*
+ * STARTTLS (answered here), a COMPRESS postern does not take, and LOGIN
+ * or AUTHENTICATE while TLS is required: none of their bytes forwarded.
+ * Returns 1 when answered here.
  */
 static int
 client_refused(struct imap_relay *ir, const struct imap_sev *sev)
@@ -467,9 +547,18 @@ client_refused(struct imap_relay *ir, const struct imap_sev *sev)
 			status = "OK";
 			what = "Begin TLS negotiation now";
 		}
-	} else if (sev->flags & IMAP_SEVF_COMPRESS)
-		what = "COMPRESS is not available through this proxy";
-	else if ((f & IMAP_CMDF_LOGIN) && tls_required(ir)) {
+	} else if (sev->flags & IMAP_SEVF_COMPRESS) {
+		/* RFC 4978 section 3; TLS compression is never on. */
+		if (relay_compressed(ir->relay) || ir->z_want) {
+			code = "COMPRESSIONACTIVE";
+			what = "DEFLATE is active already";
+		} else if (!compress_offered(ir)) {
+			status = "BAD";
+			code = NULL;
+			what = "COMPRESS is not offered";
+		} else
+			return 0;
+	} else if ((f & IMAP_CMDF_LOGIN) && tls_required(ir)) {
 		code = "PRIVACYREQUIRED";
 		what = "Use STARTTLS first";
 	} else
@@ -583,10 +672,10 @@ server_timers(struct imap_relay *ir, const struct imap_sev *sev)
 }
 
 /*
- * Capabilities whose truth is ours, not the server's: STARTTLS (we add
- * our own, caps_extra()), LOGINDISABLED when we add it, COMPRESS, which
- * the worker cannot pass on, and the AUTH= mechanisms while TLS is
- * required; then what the capability rules hide.
+ * Capabilities whose truth is ours, not the server's: STARTTLS and
+ * COMPRESS=DEFLATE (we add our own, caps_extra()), LOGINDISABLED when we
+ * add it, and the AUTH= mechanisms while TLS is required; then what the
+ * capability rules hide.
  */
 struct cap_hide {
 	struct imap_relay	*ir;
@@ -615,13 +704,17 @@ cap_keep(const struct imap_token *t, void *arg)
 
 /* What we add to every capability list the client sees. */
 static const char *
-caps_extra(const struct imap_relay *ir)
+caps_extra(struct imap_relay *ir)
 {
+	const char	*tls = "";
+
 	if (tls_required(ir))
-		return " STARTTLS LOGINDISABLED";
-	if (tls_offered(ir))
-		return " STARTTLS";
-	return "";
+		tls = " STARTTLS LOGINDISABLED";
+	else if (tls_offered(ir))
+		tls = " STARTTLS";
+	(void)snprintf(ir->extra, sizeof(ir->extra), "%s%s", tls,
+	    compress_offered(ir) ? " COMPRESS=DEFLATE" : "");
+	return ir->extra;
 }
 
 /*

@@ -2,9 +2,10 @@
  * The IMAP side of the relay: both directions go through the session
  * layer (imap_session.h), which decides what is forwarded, held back or
  * answered in the server's place; this module carries that out on the
- * relay.  It answers STARTTLS itself by the session's TLS mode
- * (relay_tls.h), refuses COMPRESS, which the worker could not parse
- * through, and makes the capability lists the client sees say so.
+ * relay.  It answers STARTTLS itself by the session's TLS mode and
+ * COMPRESS by the capability rules (relay_tls.h: the relay then
+ * compresses the client leg only), and makes the capability lists the
+ * client sees say so.
  *
  * Bytes are forwarded exactly as received, save for those rewrites and
  * a {n+} the upstream cannot take (sent as {n}): line segments as the

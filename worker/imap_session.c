@@ -940,6 +940,7 @@ server_tagged(struct imap_session *s, struct imap_sev *sev,
 		s->tls_switch = 1;
 		s->caps = 0;
 	}
+	/* imap_relay.c never forwards it: a server's OK is a stray. */
 	if (ok && (f & IMAP_CMDF_COMPRESS))
 		close_session(s, sev, "Compression cannot be inspected");
 	if (early_answer(s, sev, c) == -1)

@@ -135,7 +135,7 @@ enum imap_act {
 #define IMAP_SEVF_GREETING	0x00080	/* server: the greeting */
 #define IMAP_SEVF_STATE		0x00100	/* the state changed */
 #define IMAP_SEVF_STARTTLS	0x00200	/* client: STARTTLS; server: its OK */
-#define IMAP_SEVF_COMPRESS	0x00400	/* client: COMPRESS (refuse it) */
+#define IMAP_SEVF_COMPRESS	0x00400	/* client: COMPRESS (postern's) */
 #define IMAP_SEVF_SASL		0x00800	/* client: AUTHENTICATE response */
 #define IMAP_SEVF_SASL_CANCEL	0x01000	/* client: "*" */
 #define IMAP_SEVF_DONE		0x02000	/* client: DONE ends IDLE */

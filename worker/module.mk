@@ -9,6 +9,8 @@ postern-worker_SRCS = worker/worker.c
 postern-worker_ARCHIVES = worker
 # MD5 for APOP (libmd, from libbsd's dependencies).
 LIBS		+= -lmd
+# COMPRESS=DEFLATE on the client leg (relay_deflate.c).
+LIBS		+= -lz
 # verdict_test starts the real postern-policyd, by absolute path.
 $(OBJ)/regress/worker/verdict_test.o: ALL_CFLAGS += \
 	-DPOLICYD_PATH=\"$(abspath $(OBJ))/bin/postern-policyd\"

@@ -31,6 +31,7 @@
 #include "relay.h"
 #include "audit.h"
 #include "policy_client.h"
+#include "relay_deflate.h"
 #include "relay_tls.h"
 #include "tls_keyproxy.h"
 #include "tls_upstream.h"
@@ -53,6 +54,7 @@ struct side {
 	int		 dead;		/* write failed: nothing more goes out */
 	SSL		*ssl;		/* NULL: plaintext */
 	short		 tlsev;		/* poll events TLS waits for */
+	struct rdeflate	*z;		/* client: COMPRESS=DEFLATE on */
 };
 
 struct relay {
@@ -75,6 +77,7 @@ struct relay {
 	unsigned int			 idle_timeout;	/* s; 0 = login timer */
 	enum worker_tls_mode		 tls_mode;	/* the client side's */
 	int				 starttls;	/* client TLS once flushed */
+	int				 zstart;	/* client input: inflate */
 	char				 up_greeting[300];	/* after STARTTLS */
 	int64_t				 policy_lost;	/* ms; 0: channel up */
 };
@@ -93,11 +96,14 @@ static int	 daemon_channel(struct relay *, struct msg *);
 static int	 tls_stop(void *);
 static int	 policy_fd(const struct relay *);
 static int	 timers(struct relay *, int64_t);
-static int	 flushed(const struct relay *);
+static int	 flushed(struct relay *);
 static void	 session_end(struct relay *);
 static void	 bye(struct relay *, const char *);
 static ssize_t	 side_send(struct side *, const void *, size_t);
-static ssize_t	 tls_read_more(struct side *, uint8_t *);
+static ssize_t	 tls_read_more(struct side *, uint8_t *, size_t);
+static ssize_t	 z_read(struct relay *, struct side *, uint8_t *);
+static void	 z_begin(struct relay *);
+static int	 z_flush(struct relay *);
 static int	 tls_pending(const struct relay *);
 static int	 upstream_prelude(struct relay *);
 
@@ -115,6 +121,8 @@ side_free(struct side *s)
 {
 	tls_free(s->ssl);
 	s->ssl = NULL;
+	rdeflate_free(s->z);
+	s->z = NULL;
 	if (s->fd != -1) {
 		/* FIN after what was written, not a reset in its middle */
 		(void)shutdown(s->fd, SHUT_WR);
@@ -244,7 +252,8 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 		for (i = 0; i < 2; i++)
 			if ((pfd[i + 1].revents & (POLLIN | POLLOUT | POLLERR |
 			    POLLHUP) || (r.s[i].ssl != NULL &&
-			    SSL_has_pending(r.s[i].ssl))) &&
+			    SSL_has_pending(r.s[i].ssl)) || (r.s[i].z != NULL &&
+			    rdeflate_in_pending(r.s[i].z))) &&
 			    side_want_read(&r, i))
 				side_read(&r, i);
 		/* Held input may move once the other side has spoken. */
@@ -252,6 +261,8 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 			progress = pump(&r, RELAY_UPSTREAM);
 			progress |= pump(&r, RELAY_CLIENT);
 		} while (progress);
+		/* The end of a batch: the client can inflate all of it. */
+		(void)z_flush(&r);
 		for (i = 0; i < 2; i++)
 			if (r.s[i].connected && !r.s[i].dead &&
 			    buf_len(&r.s[i].out) > 0)
@@ -286,14 +297,17 @@ side_read(struct relay *r, enum relay_side i)
 	uint8_t		*p;
 	ssize_t		 n;
 
+	z_begin(r);
 	if ((p = buf_reserve(&s->in, RELAY_READ)) == NULL) {
 		log_warn("session %llu: input buffer",
 		    (unsigned long long)r->sess->id);
 		relay_close(r, WORKER_END_ERROR);
 		return;
 	}
-	if (s->ssl != NULL)
-		n = tls_read_more(s, p);
+	if (s->z != NULL)
+		n = z_read(r, s, p);
+	else if (s->ssl != NULL)
+		n = tls_read_more(s, p, RELAY_READ);
 	else
 		n = recv(s->fd, p, RELAY_READ, MSG_DONTWAIT);
 	if (n == -1) {
@@ -310,7 +324,8 @@ side_read(struct relay *r, enum relay_side i)
 		return;
 	}
 	buf_commit(&s->in, (size_t)n);
-	s->nin += (uint64_t)n;
+	if (s->z == NULL)
+		s->nin += (uint64_t)n;
 	if (i == RELAY_CLIENT)
 		r->last_client = now_ms();
 }
@@ -343,13 +358,13 @@ side_write(struct relay *r, enum relay_side i)
  * on the next read when bytes were read first.
  */
 static ssize_t
-tls_read_more(struct side *s, uint8_t *p)
+tls_read_more(struct side *s, uint8_t *p, size_t len)
 {
 	size_t	 got = 0;
 	ssize_t	 n;
 
-	while (got < RELAY_READ) {
-		if ((n = tls_read(s->ssl, p + got, RELAY_READ - got,
+	while (got < len) {
+		if ((n = tls_read(s->ssl, p + got, len - got,
 		    &s->tlsev)) <= 0)
 			return got > 0 ? (ssize_t)got : n;
 		got += (size_t)n;
@@ -366,14 +381,15 @@ side_send(struct side *s, const void *p, size_t len)
 	return send(s->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* TLS holds decrypted bytes that poll() cannot announce. */
+/* TLS or inflate holds bytes that poll() cannot announce. */
 static int
 tls_pending(const struct relay *r)
 {
 	int	 i;
 
 	for (i = 0; i < 2; i++)
-		if (r->s[i].ssl != NULL && SSL_has_pending(r->s[i].ssl) &&
+		if (((r->s[i].ssl != NULL && SSL_has_pending(r->s[i].ssl)) ||
+		    (r->s[i].z != NULL && rdeflate_in_pending(r->s[i].z))) &&
 		    side_want_read(r, i))
 			return 1;
 	return 0;
@@ -410,6 +426,7 @@ pump(struct relay *r, enum relay_side from)
 	struct side	*s = &r->s[from];
 	size_t		 len, room, n;
 
+	z_begin(r);
 	if (r->closing || (len = buf_len(&s->in)) == 0)
 		return 0;
 	if ((room = relay_room(r, !from)) == 0)
@@ -421,6 +438,7 @@ pump(struct relay *r, enum relay_side from)
 	zc_flush(r, !from);
 	zc_flush(r, from);
 	buf_drain(&s->in, n);
+	z_begin(r);
 	return n > 0;
 }
 
@@ -432,6 +450,16 @@ relay_forward(struct relay *r, enum relay_side to, const uint8_t *p,
 
 	if (s->dead || len == 0)
 		return;
+	if (s->z != NULL) {
+		if (rdeflate_deflate(s->z, &s->out, p, len) == -1) {
+			log_warnx("session %llu: compressing for the client: "
+			    "%s", (unsigned long long)r->sess->id,
+			    rdeflate_error(s->z));
+			s->dead = 1;
+			relay_close(r, WORKER_END_ERROR);
+		}
+		return;
+	}
 	if (borrowed && buf_len(&s->out) == 0 &&
 	    (s->zclen == 0 || s->zc + s->zclen == p)) {
 		if (s->zclen == 0)
@@ -746,9 +774,12 @@ bye(struct relay *r, const char *text)
 }
 
 static int
-flushed(const struct relay *r)
+flushed(struct relay *r)
 {
 	int	 i;
+
+	/* What deflate holds goes out like the rest. */
+	(void)z_flush(r);
 
 	for (i = 0; i < 2; i++)
 		if (!r->s[i].dead && r->s[i].fd != -1 &&
@@ -773,6 +804,15 @@ session_end(struct relay *r)
 		end.commands = r->ops->e_commands(r->eng);
 		r->ops->e_free(r->eng);
 	}
+	if (r->s[RELAY_CLIENT].z != NULL) {
+		uint64_t	 iz, ip, op, oz;
+
+		rdeflate_counts(r->s[RELAY_CLIENT].z, &iz, &ip, &op, &oz);
+		log_debug("session %llu: compressed: in %llu of %llu bytes, "
+		    "out %llu of %llu", (unsigned long long)r->sess->id,
+		    (unsigned long long)iz, (unsigned long long)ip,
+		    (unsigned long long)oz, (unsigned long long)op);
+	}
 	side_free(&r->s[RELAY_CLIENT]);
 	side_free(&r->s[RELAY_UPSTREAM]);
 	tls_set_stop(-1, NULL, NULL);
@@ -793,6 +833,114 @@ const struct worker_session *
 relay_session(const struct relay *r)
 {
 	return r->sess;
+}
+
+/* ---- COMPRESS=DEFLATE on the client leg (relay_tls.h) ---- */
+
+int
+relay_compress(struct relay *r)
+{
+	struct side	*s = &r->s[RELAY_CLIENT];
+
+	if (s->z != NULL)
+		return -1;
+	if ((s->z = rdeflate_new()) == NULL) {
+		log_warnx("session %llu: no memory for compression",
+		    (unsigned long long)r->sess->id);
+		s->dead = 1;
+		relay_close(r, WORKER_END_ERROR);
+		return -1;
+	}
+	r->zstart = 1;
+	log_debug("session %llu: client COMPRESS=DEFLATE",
+	    (unsigned long long)r->sess->id);
+	return 0;
+}
+
+int
+relay_compressed(const struct relay *r)
+{
+	return r->s[RELAY_CLIENT].z != NULL;
+}
+
+/*
+ * Compression started: what the client sent behind the COMPRESS command
+ * and the engine left in the input buffer is compressed, and is
+ * inflated with the rest.
+ */
+static void
+z_begin(struct relay *r)
+{
+	struct side	*s = &r->s[RELAY_CLIENT];
+
+	if (!r->zstart)
+		return;
+	r->zstart = 0;
+	if (buf_len(&s->in) > 0 && rdeflate_in_add(s->z, buf_data(&s->in),
+	    buf_len(&s->in)) == -1) {
+		log_warnx("session %llu: client sent %zu bytes behind COMPRESS",
+		    (unsigned long long)r->sess->id, buf_len(&s->in));
+		relay_close(r, WORKER_END_ERROR);
+	}
+	buf_reset(&s->in);
+}
+
+/*
+ * A compressed client's plaintext, like recv(): from what was read
+ * before, else from one read of compressed bytes.  Inflate gives at most
+ * RELAY_READ bytes a call, however small its input.  A corrupt stream
+ * ends the session here and looks like EAGAIN to side_read().
+ */
+static ssize_t
+z_read(struct relay *r, struct side *s, uint8_t *p)
+{
+	uint8_t		*q;
+	size_t		 room;
+	ssize_t		 n;
+
+	if ((n = rdeflate_inflate(s->z, p, RELAY_READ)) == 0 &&
+	    (q = rdeflate_in_room(s->z, &room)) != NULL) {
+		if (s->ssl != NULL)
+			n = tls_read_more(s, q, room);
+		else
+			n = recv(s->fd, q, room, MSG_DONTWAIT);
+		if (n <= 0)
+			return n;
+		rdeflate_in_commit(s->z, (size_t)n);
+		s->nin += (uint64_t)n;
+		r->last_client = now_ms();
+		n = rdeflate_inflate(s->z, p, RELAY_READ);
+	}
+	if (n == -1) {
+		log_warnx("session %llu: client's compressed stream: %s: "
+		    "session closed", (unsigned long long)r->sess->id,
+		    rdeflate_error(s->z));
+		bye(r, "Invalid compressed stream");
+		relay_close(r, WORKER_END_ERROR);
+	}
+	if (n <= 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return n;
+}
+
+/* The end of a write batch: Z_SYNC_FLUSH what the client is owed. */
+static int
+z_flush(struct relay *r)
+{
+	struct side	*s = &r->s[RELAY_CLIENT];
+
+	if (s->z == NULL || s->dead || !rdeflate_dirty(s->z))
+		return 0;
+	if (rdeflate_flush(s->z, &s->out) == -1) {
+		log_warnx("session %llu: compressing for the client: %s",
+		    (unsigned long long)r->sess->id, rdeflate_error(s->z));
+		s->dead = 1;
+		relay_close(r, WORKER_END_ERROR);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- TLS (relay_tls.h) ---- */

@@ -108,7 +108,8 @@ imapflow_head()
 {
 	clients_head node
 	atf_set descr "imapflow: list, fetch, append, IDLE until an EXISTS" \
-	    "another session causes, move, status; COMPRESS refused by postern"
+	    "another session causes, move, status; COMPRESS=DEFLATE" \
+	    "(imapflow's default) terminated by postern"
 }
 imapflow_body()
 {

@@ -99,3 +99,11 @@ FUZZ_CFLAGS += -Irules
 # it) and reads the corpus from the source tree.
 $(OBJ)/regress/worker/imap_session_replay_test.o: ALL_CFLAGS += -Iregress/fuzz \
 	-DSESSION_CORPUS=\"$(abspath regress/fuzz/corpus/session)\"
+# The COMPRESS=DEFLATE layer's harness (fuzz_inflate.c): worker/relay_deflate.c
+# and the buffer it writes into; zlib comes with LIBS.
+FUZZ_CORPUS_fuzz_inflate := regress/fuzz/corpus/inflate
+$(FUZZ_OBJ)/regress/fuzz/fuzz_inflate: $(FUZZ_OBJ)/worker/relay_deflate.o \
+    $(FUZZ_OBJ)/shared/buf.o
+$(eval $(call fuzz_rule,fuzz_inflate))
+fuzz-build: $(FUZZ_OBJ)/regress/fuzz/fuzz_inflate
+fuzz: fuzz-fuzz_inflate

@@ -11,8 +11,9 @@ RAW=@TOPDIR@/regress/worker/rawtalk.py
 # sessions that start with this tag.
 DIRECT='DIRECT LOGIN testuser testpass'
 
-# setup [extra postern.conf line]: Dovecot, the store with ./rules loaded
+# setup [extra postern.conf lines]: Dovecot, the store with ./rules loaded
 # (unless there is no ./rules), posternd on $PORT with min-idle workers.
+# In the extra lines, @IMAP_PORT@ is Dovecot's IMAP port.
 setup()
 {
 	# Dovecot records what it received, postern what it accepted: the
@@ -40,7 +41,7 @@ policy store "$PWD/store"
 audit dir "$PWD/audit"
 pool min-idle 2 max 80 sessions 100
 timeout start 10 drain 2
-$1
+$(printf '%s\n' "$1" | sed "s/@IMAP_PORT@/$IMAP_PORT/g")
 listen on 127.0.0.1 port $PORT imap name t1 upstream 127.0.0.1 port $IMAP_PORT
 EOF2
 	"$POSTERND" -d -v -f postern.conf > log 2>&1 &

@@ -153,7 +153,8 @@ capabilities_head()
 {
 	common_head
 	atf_set descr "capability rules in the greeting code, CAPABILITY," \
-	    "LOGIN's tagged OK code and ENABLE; COMPRESS always hidden"
+	    "LOGIN's tagged OK code and ENABLE; postern's COMPRESS=DEFLATE" \
+	    "hidden by its rule, and COMPRESS then refused"
 }
 capabilities_body()
 {
@@ -161,6 +162,7 @@ capabilities_body()
 imap capability IDLE drop
 imap capability CONDSTORE drop
 imap capability ID drop if client 127.0.0.0/8
+imap capability COMPRESS=DEFLATE drop
 imap capability * accept
 imap request * accept
 imap response * all * accept
@@ -180,7 +182,7 @@ EOF2
 	atf_check -o match:'^\* ENABLED$' cat out
 	atf_check -o match:'^c OK ENABLE completed$' cat out
 	atf_check -o match:'^\* ENABLED QRESYNC$' cat out
-	atf_check -o match:'^b NO \[CANNOT\] COMPRESS' \
+	atf_check -o match:'^b BAD COMPRESS is not offered' \
 	    $PYTHON "$CONV" $PORT "$LOGIN" 'b COMPRESS DEFLATE'
 	no_deaths
 	oracle_check "$PWD/dv" "$PWD/audit"

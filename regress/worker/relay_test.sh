@@ -91,7 +91,8 @@ imaplib_head()
 	atf_set descr "LOGIN, LIST, SELECT, FETCH of every message, APPEND" \
 	    "with {n} and {n+}, oversized literals (BAD, BYE), IDLE woken by" \
 	    "an EXISTS, STORE, EXPUNGE," \
-	    "LOGOUT; STARTTLS and COMPRESS refused and not advertised"
+	    "LOGOUT; STARTTLS refused and not advertised, COMPRESS only" \
+	    "postern's"
 }
 imaplib_body()
 {
