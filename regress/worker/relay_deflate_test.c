@@ -423,7 +423,7 @@ ATF_TC_BODY(under_filter, tc)
 
 	ATF_REQUIRE((pid = fork()) != -1);
 	if (pid == 0) {
-		if (sandbox_worker_load() == -1)
+		if (sandbox_load_list(&worker_filter, 0) == -1)
 			_exit(3);
 		roundtrip_out(3 * 1024 * 1024, 100000, 1);
 		roundtrip_in(4 * 1024 * 1024, RDEFLATE_IN, READ_CAP, 200000);
