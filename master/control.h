@@ -1,6 +1,6 @@
 /*
  * The master's two small servers: the control socket of posternctl(8)
- * and the metrics listener (postern.conf(5), OPERATING).  Both live in
+ * and the metrics listener (postern.conf(5), posternd(8)).  Both live in
  * the event loop as pollfd sources, like the listeners: non-blocking,
  * a bounded request, a bounded number of clients, each with a deadline,
  * so that no client can stall the master.

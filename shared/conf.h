@@ -107,7 +107,7 @@ struct conf {
 	char			 tls_groups[WORKER_TLS_STR_MAX];
 	uint32_t		 nkeys;		/* certs of all listeners */
 
-	/* posternctl(8)'s socket: "" none (postern.conf(5), OPERATING). */
+	/* posternctl(8)'s socket: "" none (postern.conf(5)). */
 	char			 control_socket[CONF_SOCKET_MAX];
 	/* The metrics listener, on a loopback address: port 0 none. */
 	char			 metrics_addr[WORKER_ADDR_MAX];	/* numeric */

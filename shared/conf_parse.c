@@ -692,7 +692,7 @@ st_listen(struct parser *p, struct conf *conf)
 	return -1;
 }
 
-/* ---- Operating (postern.conf(5), "OPERATING") ---- */
+/* ---- posternctl and the metrics (postern.conf(5), posternd(8)) ---- */
 
 /* control socket PATH: posternctl's Unix socket, root's only. */
 static int
