@@ -625,9 +625,9 @@ EOF
 	atf_check -o inline:"700 0:0\n600 0:0\n" stat -c '%a %u:%g' \
 	    "$R/run/postern" "$R/run/postern/control.sock"
 	atf_check -o match:"^imap-plain +127\.0\.0\.1:$p +imap " \
-	    "$R/usr/sbin/posternctl" -c "$conf" status
+	    $WITH_USERS "$R/usr/sbin/posternctl" -c "$conf" status
 	atf_check -o match:"^postern_sessions_opened_total\{listener=\"imap-plain\"\} 1\$" \
-	    "$R/usr/sbin/posternctl" -c "$conf" metrics
+	    $WITH_USERS "$R/usr/sbin/posternctl" -c "$conf" metrics
 
 	# IMAPS: keyd signs, beside the worker.
 	session $pt tls > client.out
