@@ -31,6 +31,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
+#include "privdrop.h"
 #include "status.h"
 
 #define CLIENTS_MAX	16		/* of each server at once */
@@ -156,7 +157,8 @@ control_configure(const struct conf *conf)
 
 /*
  * The socket goes in a directory of root's that no one else may enter,
- * made if it is not there; a socket left by a posternd that is gone is
+ * on a path no one else may change (as a chroot's), made if it is not
+ * there; a socket left by a posternd that is gone is
  * replaced, one that answers is another's and is left alone.
  */
 static int
@@ -193,6 +195,12 @@ sock_bind(const char *path, int *fdp, dev_t *dev, ino_t *ino)
 		log_warnx("control socket %s: %s must be a directory of "
 		    "root's, mode 0700, not uid %u mode %04o", path, dir,
 		    (unsigned int)st.st_uid, (unsigned int)st.st_mode & 07777);
+		return -1;
+	}
+	/* And no one else may swap it for another: the path is root's. */
+	if (privdrop_checkdir(dir) == -1) {
+		log_warnx("control socket %s: %s: %s", path, dir,
+		    privdrop_error());
 		return -1;
 	}
 	if (lstat(path, &st) == 0) {

@@ -801,6 +801,7 @@ pool_handoff(struct worker *w, int client, int upstream, int uperr,
 	w->view.pid = w->c->pid;
 	w->view.since = time(NULL);
 	w->view.bytes.id = s->id;
+	w->asked = w->answered = 0;
 	metrics_session_opened(w->pool->tmpl.listener);
 	w->sessions++;
 	w->pool->wanted = 0;

@@ -528,6 +528,7 @@ EOF
 	atf_check -o match:"^sessions +0\$" $POSTERNCTL -c postern.conf status
 	kill -TERM "$(cat posternd.pid)"
 	wait_exit
+	atf_check_equal 0 $status
 	atf_check test ! -e ctl2/s.sock
 	atf_check -s exit:2 -e match:"No such file or directory \(is posternd running\?\)" \
 	    $POSTERNCTL -c postern.conf status
