@@ -153,6 +153,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	int		 i, timeout, progress;
 
 	memset(&r, 0, sizeof(r));
+	stats_begin(chan, sess->id);
 	r.conf = conf;
 	r.sess = sess;
 	r.env = env;
@@ -183,7 +184,6 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 		relay_close(&r, WORKER_END_ERROR);
 	}
 
-	stats_begin(chan, sess->id);
 	/* A handshake of this session hears the master through tls_stop(). */
 	tls_set_stop(chan->fd, tls_stop, &r);
 	audit_session(sess);
