@@ -15,9 +15,9 @@ POSTERNCTL=@OBJDIR@/bin/posternctl
 FIXTURE=@OBJDIR@/regress/fixture/dovecot
 DRIVE=@TOPDIR@/regress/master/controldrive.py
 
-# setup: Dovecot; the store with the rules below; posternd with an IMAP
-# listener (t1, STARTTLS offered) and a POP3 one (p1), audit logs, the
-# control socket in ./run and the metrics on $MPORT.
+# setup [LINE]: Dovecot; the store with the rules below; posternd with
+# an IMAP listener (t1, STARTTLS offered) and a POP3 one (p1), and LINE,
+# audit logs, the control socket in ./run and the metrics on $MPORT.
 setup()
 {
 	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
@@ -60,6 +60,7 @@ listen on 127.0.0.1 port $PORT imap name t1 tls starttls \
 	upstream 127.0.0.1 port $IMAP_PORT
 listen on 127.0.0.1 port $PPORT pop3 name p1 \
 	upstream 127.0.0.1 port $POP3_PORT
+$1
 EOF
 	"$POSTERND" -d -v -f postern.conf > log 2>&1 &
 	echo $! > posternd.pid
@@ -338,6 +339,65 @@ EOF
 	fi
 }
 
+atf_test_case failures cleanup
+failures_head()
+{
+	common_head
+	atf_set descr "what goes wrong is counted: a server that is not" \
+	    "there, a TLS handshake that fails, a POP3 login the server" \
+	    "refuses, a kicked POP3 session"
+}
+failures_body()
+{
+	DEAD=$(free_port)
+	XPORT=$(free_port)
+	setup "listen on 127.0.0.1 port $XPORT imap name x1 upstream 127.0.0.1 port $DEAD"
+	greet "$XPORT" > greet.out
+	atf_check -o match:"^\* BYE \[UNAVAILABLE\] Server unavailable" cat greet.out
+	# STARTTLS, then bytes that are no ClientHello.
+	$PYTHON - "$PORT" <<'EOF' || atf_fail "STARTTLS"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"a STARTTLS\r\n")
+assert f.readline().startswith(b"a OK"), "no OK to STARTTLS"
+s.sendall(b"\x16\x03\x01\x00\x05hello, this is no TLS\r\n" * 4)
+s.recv(100)
+EOF
+	# POP3: a refused PASS, then a session kicked in the middle.
+	$PYTHON - "$PPORT" > pop3.out <<'EOF' &
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+f = s.makefile("rb")
+f.readline()
+for cmd, want in ((b"USER testuser", b"+OK"), (b"PASS nottheone", b"-ERR")):
+    s.sendall(cmd + b"\r\n")
+    assert f.readline().startswith(want), cmd
+print("refused", flush=True)
+print(f.readline().decode().strip(), flush=True)
+EOF
+	wait_file pop3.out "^refused$"
+	id=$(json sessions '[s["id"] for s in j["sessions"] if s["listener"] == "p1"][0]')
+	atf_check -o ignore $CTL kick "$id"
+	wait_file pop3.out "^-ERR Session ended by the administrator$"
+	wait_file log "p1: session $id ended .*: kicked; "
+	wait_until 20 status_sessions 0 || atf_fail "sessions left"
+
+	$CTL metrics > metrics.txt || atf_fail "posternctl metrics"
+	atf_check promtool check metrics < metrics.txt
+	for m in 'postern_upstream_connect_failures_total{listener="x1"} 1' \
+	    'postern_sessions_ended_total{listener="x1",cause="error"} 1' \
+	    'postern_tls_handshakes_total{listener="t1",side="client",result="failed"} 1' \
+	    'postern_tls_handshakes_total{listener="t1",side="client",result="ok"} 0' \
+	    'postern_login_failures_total{listener="p1"} 1' \
+	    'postern_sessions_ended_total{listener="p1",cause="kicked"} 1' \
+	    'postern_worker_failures_total{listener="t1",cause="crashed"} 0'; do
+		[ "$(metric "${m% *}")" = "${m##* }" ] ||
+		    atf_fail "${m% *} is $(metric "${m% *}"), not ${m##* }"
+	done
+}
+
 atf_test_case refused cleanup
 refused_head()
 {
@@ -537,6 +597,7 @@ EOF
 atf_init_test_cases()
 {
 	atf_add_test_case load
+	atf_add_test_case failures
 	atf_add_test_case refused
 	atf_add_test_case socket
 }
