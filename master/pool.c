@@ -142,6 +142,7 @@ static int		 pool_wants(const struct pool *, enum daemon_id);
 static void		 pool_failed(struct pool *);
 static void		 pool_counts(const struct pool *, unsigned int *,
 			    unsigned int *, unsigned int *);
+static void		 view_begin(struct worker *, const struct worker_session *);
 static int		 worker_view(struct worker *, const struct msg *);
 
 /* Every worker's entry in the table of children (children.h). */
@@ -791,18 +792,7 @@ pool_handoff(struct worker *w, int client, int upstream, int uperr,
 	w->state = W_BUSY;
 	w->session = s->id;
 	memcpy(w->addr, s->client_addr, sizeof(w->addr));
-	memset(&w->view, 0, sizeof(w->view));
-	w->view.id = s->id;
-	memcpy(w->view.listener, w->pool->tmpl.listener,
-	    sizeof(w->view.listener));
-	memcpy(w->view.addr, s->client_addr, sizeof(w->view.addr));
-	w->view.port = s->client_port;
-	w->view.slot = w->slot;
-	w->view.pid = w->c->pid;
-	w->view.since = time(NULL);
-	w->view.bytes.id = s->id;
-	w->asked = w->answered = 0;
-	metrics_session_opened(w->pool->tmpl.listener);
+	view_begin(w, s);
 	w->sessions++;
 	w->pool->wanted = 0;
 	if (msg_flush(&w->c->chan) == -1) {
@@ -899,6 +889,24 @@ pool_nbusy(void)
 }
 
 /* ---- What posternctl and the metrics see (pool.h) ---- */
+
+/* A session begins: what the master knows of it, and one more opened. */
+static void
+view_begin(struct worker *w, const struct worker_session *s)
+{
+	memset(&w->view, 0, sizeof(w->view));
+	w->view.id = s->id;
+	memcpy(w->view.listener, w->pool->tmpl.listener,
+	    sizeof(w->view.listener));
+	memcpy(w->view.addr, s->client_addr, sizeof(w->view.addr));
+	w->view.port = s->client_port;
+	w->view.slot = w->slot;
+	w->view.pid = w->c->pid;
+	w->view.since = time(NULL);
+	w->view.bytes.id = s->id;
+	w->asked = w->answered = 0;
+	metrics_session_opened(w->pool->tmpl.listener);
+}
 
 /*
  * What only the worker knows of its session: user and TLS, its bytes
