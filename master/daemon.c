@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -64,6 +65,7 @@ start(struct daemon *d)
 	}
 	d->ready = 0;
 	d->gen++;
+	d->since = time(NULL);
 	d->greet(d);
 }
 
@@ -160,6 +162,20 @@ daemon_maintain(void)
 }
 
 void
+daemon_status(enum daemon_id id, struct daemon_status *st)
+{
+	const struct daemon	*d = daemons[id];
+
+	memset(st, 0, sizeof(*st));
+	st->name = d->name;
+	st->on = d->on;
+	st->ready = d->ready;
+	st->pid = d->c != NULL ? d->c->pid : 0;
+	st->since = d->gen > 0 ? d->since : 0;
+	st->restarts = d->restarts;
+}
+
+void
 daemon_stop_all(void)
 {
 	size_t	 i;
@@ -189,6 +205,8 @@ daemon_msg(struct child *c, struct msg *m)
 			    d->name, n);
 		return;
 	}
+	if (m->fd == -1 && d->msg != NULL && d->msg(d, m) == 0)
+		return;
 	log_warnx("%s sent type %u, %zu bytes: killed", d->name,
 	    m->hdr.type, m->len);
 	child_kill(c);
@@ -221,6 +239,7 @@ daemon_exited(struct child *c, int status)
 		log_warnx("%s pid %d exited with %d", d->name,
 		    (int)c->pid, WEXITSTATUS(status));
 	d->c = NULL;
+	d->restarts++;
 	if (!d->ready)
 		d->failures++;
 	else

@@ -14,8 +14,11 @@
 #ifndef POSTERN_MASTER_DAEMON_H
 #define POSTERN_MASTER_DAEMON_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "children.h"
 #include "proto_worker.h"
@@ -41,6 +44,8 @@ struct daemon {
 	/* Its body for the worker of wc, into buf (len bytes at most). */
 	size_t			 (*wbody)(const struct worker_config *wc,
 				    void *buf, size_t len);
+	/* A message of its own kind from it: 0 taken, -1 it is killed. */
+	int			 (*msg)(struct daemon *, const struct msg *);
 	/* Kept by daemon.c. */
 	struct child_ops	 ops;		/* of its entries */
 	char			 path[WORKER_PATH_MAX];
@@ -48,8 +53,20 @@ struct daemon {
 	struct child		*c;		/* NULL: not running */
 	int			 ready;
 	uint32_t		 gen;		/* starts so far */
+	uint32_t		 restarts;	/* after it died */
+	time_t			 since;		/* its last start */
 	unsigned int		 failures;
 	int64_t			 next_start;	/* ms; 0 now */
+};
+
+/* What posternctl status shows of a daemon (control.c). */
+struct daemon_status {
+	const char	*name;
+	int		 on;		/* configured */
+	int		 ready;
+	pid_t		 pid;		/* 0: not running */
+	time_t		 since;		/* started; 0 never */
+	uint32_t	 restarts;	/* after it died */
 };
 
 /* The program, next to the worker: DIR/prog.  0, or -1 if too long. */
@@ -73,6 +90,7 @@ int	 daemon_channel(enum daemon_id, const struct worker_config *wc,
 	    uint32_t *gen);
 /* Starts the daemons that are due; ms until one is (-1: none). */
 int	 daemon_maintain(void);
+void	 daemon_status(enum daemon_id, struct daemon_status *);
 /* Close every daemon's channel (they exit at end of file); no restart. */
 void	 daemon_stop_all(void);
 

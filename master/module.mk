@@ -23,3 +23,6 @@ posternd_SRCS	+= master/rlimits.c
 # Clients waiting for a worker, and refused in words when they cannot
 # have one (waitq.h); sessions per client address (client_limit.h).
 posternd_SRCS	+= master/waitq.c master/client_limit.c
+# posternctl's control socket and the metrics listener (control.h), what
+# status and sessions show (status.h), the metrics (metrics.h).
+posternd_SRCS	+= master/control.c master/status.c master/metrics.c

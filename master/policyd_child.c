@@ -16,9 +16,12 @@
 #include "proto_policy.h"
 
 static struct policyd_config	 conf;
+static struct policyd_generation current;	/* as policyd said last */
+static int			 known;
 static void			 greet(struct daemon *);
 static size_t			 wbody(const struct worker_config *, void *,
 				    size_t);
+static int			 msg(struct daemon *, const struct msg *);
 
 struct daemon	 policyd_daemon = {
 	.id = DAEMON_POLICYD,
@@ -30,6 +33,7 @@ struct daemon	 policyd_daemon = {
 	.greet = greet,
 	.wtype = MSG_P_WORKER,
 	.wbody = wbody,
+	.msg = msg,
 };
 
 static void
@@ -55,6 +59,34 @@ wbody(const struct worker_config *wc, void *buf, size_t len)
 	return sizeof(w);
 }
 
+/* The generation policyd made current (proto_policy.h). */
+static int
+msg(struct daemon *d, const struct msg *m)
+{
+	struct policyd_generation	 g;
+
+	if (m->hdr.type != MSG_P_GENERATION || m->len != sizeof(g))
+		return -1;
+	memcpy(&g, m->body, sizeof(g));
+	if (memchr(g.user, '\0', sizeof(g.user)) == NULL) {
+		log_warnx("%s: generation %llu: unterminated user", d->name,
+		    (unsigned long long)g.gen);
+		return -1;
+	}
+	current = g;
+	known = 1;
+	return 0;
+}
+
+int
+policyd_child_generation(struct policyd_generation *g)
+{
+	if (!known)
+		return 0;
+	*g = current;
+	return 1;
+}
+
 void
 policyd_child_configure(const struct conf *c, const char *worker,
     int verbose)
@@ -63,6 +95,7 @@ policyd_child_configure(const struct conf *c, const char *worker,
 	int			 changed;
 
 	if (c->policy_store[0] == '\0') {
+		known = 0;
 		daemon_configure(DAEMON_POLICYD, worker, 0, 0);
 		return;
 	}

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "msg.h"
 #include "listener_tls.h"
+#include "metrics.h"
 #include "pool.h"
 #include "proto.h"
 #include "proto_worker.h"
@@ -74,8 +75,12 @@ struct worker {
 	struct client_count	*client;	/* its client's count */
 	int64_t			 deadline;	/* ms; 0 none */
 	int			 failed;	/* killed for misbehaving */
+	const char		*fail_cause;	/* metrics; NULL "channel" */
 	/* The daemon start (daemon_gen()) each channel came from; 0 none. */
 	uint32_t		 gen[DAEMON_MAX];
+	struct pool_session	 view;		/* posternctl's */
+	uint64_t		 asked;		/* pool_progress_ask() */
+	uint64_t		 answered;
 };
 TAILQ_HEAD(workerlist, worker);
 
@@ -104,6 +109,7 @@ static const char *const end_causes[] = {
 	[WORKER_END_POLICY] = "policy",
 	[WORKER_END_ERROR] = "error",
 	[WORKER_END_SHUTDOWN] = "shutdown",
+	[WORKER_END_KICKED] = "kicked",
 };
 
 /* What a worker is sent with its channel to each daemon. */
@@ -115,6 +121,7 @@ static const uint32_t daemon_msgs[DAEMON_MAX] = {
 static struct poollist	 pools = TAILQ_HEAD_INITIALIZER(pools);
 static const char	*worker_path;
 static int		 log_verbose;
+static uint64_t		 progress_n;	/* pool_progress_ask() */
 static uint8_t		*slots;		/* 1: taken */
 static size_t		 nslots;
 
@@ -135,6 +142,8 @@ static int		 pool_wants(const struct pool *, enum daemon_id);
 static void		 pool_failed(struct pool *);
 static void		 pool_counts(const struct pool *, unsigned int *,
 			    unsigned int *, unsigned int *);
+static void		 view_begin(struct worker *, const struct worker_session *);
+static int		 worker_view(struct worker *, const struct msg *);
 
 /* Every worker's entry in the table of children (children.h). */
 static const struct child_ops worker_ops = {
@@ -290,6 +299,9 @@ worker_stop(struct worker *w, const char *text)
 static void
 worker_fail(struct worker *w, const char *why)
 {
+	if (!w->failed)
+		metrics_worker_failed(w->pool->tmpl.listener,
+		    w->fail_cause != NULL ? w->fail_cause : "channel");
 	if (errno != 0 && why != NULL)
 		log_warn("worker slot %d pid %d: %s", w->slot, (int)w->c->pid,
 		    why);
@@ -384,6 +396,7 @@ worker_spawn(struct pool *p)
 	}
 	if (afd != -1)
 		sodium_memzero(&wa, sizeof(wa));
+	metrics_worker_started(p->tmpl.listener);
 	log_debug("%s: worker slot %d pid %d started", p->tmpl.listener,
 	    w->slot, (int)w->c->pid);
 }
@@ -539,6 +552,8 @@ pool_maintain(void)
 			if (w->deadline == 0)
 				continue;
 			if (w->deadline <= now) {
+				w->fail_cause = w->state == W_STARTING ?
+				    "start-timeout" : "stop-timeout";
 				if (w->state == W_STARTING)
 					log_warnx("worker slot %d pid %d: not "
 					    "ready after %u s", w->slot,
@@ -613,6 +628,7 @@ worker_msg(struct child *c, struct msg *m)
 	errno = 0;
 	if (m->fd != -1) {
 		close(m->fd);
+		w->fail_cause = "protocol";
 		worker_fail(w, "sent a descriptor");
 		return;
 	}
@@ -646,6 +662,7 @@ worker_msg(struct child *c, struct msg *m)
 		    (unsigned long long)end.client_out,
 		    (unsigned long long)end.upstream_in,
 		    (unsigned long long)end.upstream_out, end.commands);
+		metrics_session_ended(w->pool->tmpl.listener, end.reason);
 		w->session = 0;
 		client_limit_release(w->client);
 		w->client = NULL;
@@ -653,6 +670,12 @@ worker_msg(struct child *c, struct msg *m)
 			w->pool->failures = 0;
 			worker_idle(w);
 		}
+		return;
+	case MSG_W_SESSION_INFO:
+	case MSG_W_PROGRESS:
+	case MSG_W_SESSION_STATS:
+		if (w->session == 0 || worker_view(w, m) == -1)
+			break;
 		return;
 	case MSG_W_AUDIT_ANCHOR:
 		if (w->state == W_STARTING || m->len != sizeof(an))
@@ -669,6 +692,7 @@ worker_msg(struct child *c, struct msg *m)
 	log_warnx("worker slot %d pid %d: unexpected message type %u, "
 	    "%zu bytes, while %s", w->slot, (int)c->pid, m->hdr.type, m->len,
 	    state_names[w->state]);
+	w->fail_cause = "protocol";
 	worker_fail(w, NULL);
 }
 
@@ -768,6 +792,7 @@ pool_handoff(struct worker *w, int client, int upstream, int uperr,
 	w->state = W_BUSY;
 	w->session = s->id;
 	memcpy(w->addr, s->client_addr, sizeof(w->addr));
+	view_begin(w, s);
 	w->sessions++;
 	w->pool->wanted = 0;
 	if (msg_flush(&w->c->chan) == -1) {
@@ -813,10 +838,15 @@ worker_exited(struct child *c, int status)
 		    how, state_names[w->state]);
 	else
 		log_debug("worker slot %d pid %d exited", w->slot, pid);
-	if (w->session != 0)
+	if (w->session != 0) {
 		log_warnx("%s: session %llu ended (slot %d, client %s): "
 		    "worker %s", w->pool->tmpl.listener,
 		    (unsigned long long)w->session, w->slot, w->addr, how);
+		metrics_session_ended(w->pool->tmpl.listener,
+		    METRICS_END_WORKER);
+	}
+	metrics_worker_exited(w->pool->tmpl.listener, status,
+	    w->state == W_STOPPING, w->failed);
 	if (w->state != W_STOPPING || w->failed)
 		pool_failed(w->pool);
 	worker_free(w);
@@ -856,4 +886,173 @@ pool_nbusy(void)
 			if (w->state == W_BUSY)
 				n++;
 	return n;
+}
+
+/* ---- What posternctl and the metrics see (pool.h) ---- */
+
+/* A session begins: what the master knows of it, and one more opened. */
+static void
+view_begin(struct worker *w, const struct worker_session *s)
+{
+	memset(&w->view, 0, sizeof(w->view));
+	w->view.id = s->id;
+	memcpy(w->view.listener, w->pool->tmpl.listener,
+	    sizeof(w->view.listener));
+	memcpy(w->view.addr, s->client_addr, sizeof(w->view.addr));
+	w->view.port = s->client_port;
+	w->view.slot = w->slot;
+	w->view.pid = w->c->pid;
+	w->view.since = time(NULL);
+	w->view.bytes.id = s->id;
+	w->asked = w->answered = 0;
+	metrics_session_opened(w->pool->tmpl.listener);
+}
+
+/*
+ * What only the worker knows of its session: user and TLS, its bytes
+ * when asked, its counters at the end.  Strings as the worker sent
+ * them, NUL-terminated; whoever shows them escapes them.  0, or -1: a
+ * malformed message, or not about this session.
+ */
+static int
+worker_view(struct worker *w, const struct msg *m)
+{
+	struct worker_session_info	 si;
+	struct worker_progress		 pr;
+	struct worker_session_stats	 st;
+
+	switch (m->hdr.type) {
+	case MSG_W_SESSION_INFO:
+		if (m->len != sizeof(si))
+			return -1;
+		memcpy(&si, m->body, sizeof(si));
+		if (si.id != w->session ||
+		    memchr(si.user, '\0', sizeof(si.user)) == NULL ||
+		    memchr(si.tls, '\0', sizeof(si.tls)) == NULL)
+			return -1;
+		memcpy(w->view.user, si.user, sizeof(w->view.user));
+		memcpy(w->view.tls, si.tls, sizeof(w->view.tls));
+		return 0;
+	case MSG_W_PROGRESS:
+		if (m->len != sizeof(pr))
+			return -1;
+		memcpy(&pr, m->body, sizeof(pr));
+		if (pr.id != w->session)
+			return -1;
+		w->view.bytes = pr;
+		w->answered = w->asked;
+		return 0;
+	case MSG_W_SESSION_STATS:
+		if (m->len != sizeof(st))
+			return -1;
+		memcpy(&st, m->body, sizeof(st));
+		if (st.id != w->session)
+			return -1;
+		metrics_session_stats(w->pool->tmpl.listener, &st);
+		return 0;
+	}
+	return -1;
+}
+
+void
+pool_stat(const struct pool *p, struct pool_stat *st)
+{
+	const struct worker	*w;
+
+	memset(st, 0, sizeof(*st));
+	if (p == NULL)
+		return;
+	st->max = p->max;
+	TAILQ_FOREACH(w, &p->workers, entry)
+		switch (w->state) {
+		case W_STARTING:
+			st->starting++;
+			break;
+		case W_IDLE:
+			st->idle++;
+			break;
+		case W_BUSY:
+			st->busy++;
+			break;
+		case W_STOPPING:
+			st->stopping++;
+			break;
+		}
+}
+
+void
+pool_sessions(void (*fn)(const struct pool_session *, void *), void *arg)
+{
+	struct pool	*p;
+	struct worker	*w;
+
+	TAILQ_FOREACH(p, &pools, entry)
+		TAILQ_FOREACH(w, &p->workers, entry)
+			if (w->session != 0)
+				fn(&w->view, arg);
+}
+
+uint64_t
+pool_progress_ask(void)
+{
+	struct worker_progress_ask	 ask;
+	struct pool			*p;
+	struct worker			*w;
+
+	progress_n++;
+	TAILQ_FOREACH(p, &pools, entry)
+		TAILQ_FOREACH(w, &p->workers, entry) {
+			if (w->session == 0 || w->c->chan.fd == -1)
+				continue;
+			memset(&ask, 0, sizeof(ask));
+			ask.id = w->session;
+			if (msg_compose(&w->c->chan, MSG_W_PROGRESS_ASK, 0, -1,
+			    &ask, sizeof(ask)) == -1) {
+				worker_fail(w, "queue a question");
+				continue;
+			}
+			w->asked = progress_n;
+		}
+	return progress_n;
+}
+
+int
+pool_progress_done(uint64_t n)
+{
+	struct pool	*p;
+	struct worker	*w;
+
+	TAILQ_FOREACH(p, &pools, entry)
+		TAILQ_FOREACH(w, &p->workers, entry)
+			if (w->session != 0 && w->c->chan.fd != -1 &&
+			    w->asked >= n && w->answered < n)
+				return 0;
+	return 1;
+}
+
+int
+pool_kick(uint64_t id, const char *text)
+{
+	struct worker_kick	 k;
+	struct pool		*p;
+	struct worker		*w;
+
+	TAILQ_FOREACH(p, &pools, entry)
+		TAILQ_FOREACH(w, &p->workers, entry) {
+			if (w->session != id || w->c->chan.fd == -1)
+				continue;
+			memset(&k, 0, sizeof(k));
+			k.id = id;
+			(void)snprintf(k.text, sizeof(k.text), "%s", text);
+			if (msg_compose(&w->c->chan, MSG_W_KICK, 0, -1, &k,
+			    sizeof(k)) == -1) {
+				worker_fail(w, "queue kick");
+				return -1;
+			}
+			log_info("%s: session %llu (slot %d, client %s): "
+			    "told to end (posternctl kick)", p->tmpl.listener,
+			    (unsigned long long)id, w->slot, w->addr);
+			return 0;
+		}
+	return -1;
 }

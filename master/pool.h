@@ -6,8 +6,11 @@
 #ifndef POSTERN_MASTER_POOL_H
 #define POSTERN_MASTER_POOL_H
 
+#include <sys/types.h>
+
 #include <poll.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "conf.h"
 #include "daemon.h"
@@ -62,5 +65,44 @@ int		 pool_handoff(struct worker *, int, int, int,
 
 unsigned int	 pool_nworkers(void);	/* alive, in any state */
 unsigned int	 pool_nbusy(void);
+
+/* ---- What posternctl and the metrics see (control.c, metrics.c) ---- */
+
+/* A session under way, as its worker told it (proto_worker.h). */
+struct pool_session {
+	uint64_t		 id;
+	char			 listener[WORKER_NAME_MAX];
+	char			 addr[WORKER_ADDR_MAX];	/* the client's */
+	uint16_t		 port;
+	int			 slot;
+	pid_t			 pid;
+	time_t			 since;
+	char			 user[WORKER_USER_MAX];	/* "" before login */
+	char			 tls[WORKER_TLSNAME_MAX]; /* "" plaintext */
+	struct worker_progress	 bytes;		/* as last reported */
+};
+
+/* The workers of a pool, by state. */
+struct pool_stat {
+	unsigned int		 idle;
+	unsigned int		 busy;
+	unsigned int		 starting;
+	unsigned int		 stopping;
+	unsigned int		 max;
+};
+
+void		 pool_stat(const struct pool *, struct pool_stat *);
+/* Calls fn for every session under way, of every pool. */
+void		 pool_sessions(void (*fn)(const struct pool_session *,
+		    void *), void *);
+/*
+ * Asks every worker in a session how far it has got (MSG_W_PROGRESS);
+ * returns the number of the question, for pool_progress_done().
+ */
+uint64_t	 pool_progress_ask(void);
+/* Every worker asked question n that is still in its session answered. */
+int		 pool_progress_done(uint64_t);
+/* Tells the worker of session id to end it with text: 0, -1 no such. */
+int		 pool_kick(uint64_t id, const char *text);
 
 #endif

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "conf.h"
 #include "children.h"
+#include "control.h"
 #include "daemon.h"
 #include "policyd_child.h"
 #include "keyd_child.h"
@@ -60,7 +61,8 @@ static int		 check_empty(const char *);
 static void		 signals_init(void);
 static void		 signal_note(int);
 static void		 signals_handle(void);
-static void		 reload(void);
+static int		 reload(const char *);
+static int		 control_reload(void);
 static void		 stop(void);
 static void		 event_loop(void);
 
@@ -229,6 +231,9 @@ main(int argc, char *argv[])
 		exit(1);
 	if (listeners_bind(conf, NULL) == -1)
 		exit(1);
+	control_init(conffile, control_reload);
+	if (control_configure(conf) == -1)
+		exit(1);
 
 	if (!debug && !foreground && daemon(0, 0) == -1)
 		fatal("daemon");
@@ -242,6 +247,7 @@ main(int argc, char *argv[])
 	waitq_configure(conf);
 	log_info("started, %s", conffile);
 	event_loop();
+	control_close();
 	listeners_close(conf);
 	conf_free(conf);
 	log_info("exiting");
@@ -293,7 +299,7 @@ signals_handle(void)
 			switch (buf[i]) {
 			case SIGHUP:
 				if (state == RUNNING)
-					reload();
+					(void)reload("SIGHUP");
 				break;
 			case SIGTERM:
 			case SIGINT:
@@ -320,23 +326,24 @@ signals_handle(void)
 /*
  * A reload parses the file anew; only when it is valid and every new
  * listener is bound does the new configuration replace the old one.
+ * why: SIGHUP or posternctl.  0, or -1 when the old one stays.
  */
-static void
-reload(void)
+static int
+reload(const char *why)
 {
 	struct conf	*nconf;
 
-	log_info("SIGHUP: reloading %s", conffile);
+	log_info("%s: reloading %s", why, conffile);
 	if ((nconf = conf_parse(conffile)) == NULL) {
 		log_warnx("%s: not reloaded, the running configuration stays",
 		    conffile);
-		return;
+		return -1;
 	}
 	if (check_runtime(nconf) == -1 || listeners_bind(nconf, conf) == -1) {
 		log_warnx("%s: not reloaded, the running configuration stays",
 		    conffile);
 		conf_free(nconf);
-		return;
+		return -1;
 	}
 	listeners_close(conf);
 	policyd_child_configure(nconf, worker_path(nconf), verbose);
@@ -345,9 +352,25 @@ reload(void)
 	pool_init(worker_path(nconf), verbose);
 	pool_configure(nconf);
 	waitq_configure(nconf);
+	/* posternctl and the metrics are not worth a reload refused. */
+	if (control_configure(nconf) == -1)
+		log_warnx("%s: the control socket and the metrics listener "
+		    "stay as they were", conffile);
 	conf_free(conf);
 	conf = nconf;
 	log_info("%s: reloaded", conffile);
+	return 0;
+}
+
+/* posternctl reload: as SIGHUP, but not while posternd stops. */
+static int
+control_reload(void)
+{
+	if (state != RUNNING) {
+		log_warnx("control socket: no reload while stopping");
+		return -1;
+	}
+	return reload("posternctl reload");
 }
 
 /* First SIGTERM drains; a second one does not wait for the drain. */
@@ -370,7 +393,7 @@ event_loop(void)
 {
 	struct pollfd	*pfd = NULL;
 	struct listener	*l, **lv = NULL;
-	size_t		 npfd, nl, nc, nq, max = 0, i;
+	size_t		 npfd, nl, nc, nq, nk, max = 0, i;
 	int		 timeout, t;
 
 	for (;;) {
@@ -379,6 +402,9 @@ event_loop(void)
 		    t < timeout))
 			timeout = t;
 		if ((t = waitq_run()) != -1 && (timeout == -1 || t < timeout))
+			timeout = t;
+		if ((t = control_maintain()) != -1 && (timeout == -1 ||
+		    t < timeout))
 			timeout = t;
 		if (state == DRAINING && (pool_nbusy() == 0 ||
 		    now_ms() >= state_deadline)) {
@@ -405,7 +431,8 @@ event_loop(void)
 		nl = 0;
 		TAILQ_FOREACH(l, &conf->listeners, entry)
 			nl++;
-		npfd = 1 + nl + children_count() + waitq_npollfds();
+		npfd = 1 + nl + children_count() + waitq_npollfds() +
+		    control_npollfds();
 		if (npfd > max) {
 			max = npfd;
 			if ((pfd = reallocarray(pfd, max, sizeof(*pfd))) ==
@@ -435,8 +462,10 @@ event_loop(void)
 		 * the clients waiting for a worker. */
 		nc = children_pollfds(pfd + 1 + nl, max - 1 - nl);
 		nq = waitq_pollfds(pfd + 1 + nl + nc, max - 1 - nl - nc);
+		nk = control_pollfds(pfd + 1 + nl + nc + nq,
+		    max - 1 - nl - nc - nq);
 
-		if (poll(pfd, 1 + nl + nc + nq, timeout) == -1) {
+		if (poll(pfd, 1 + nl + nc + nq + nk, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -448,6 +477,8 @@ event_loop(void)
 				listener_accept(lv[i]);
 		if (pfd[0].revents & POLLIN)
 			signals_handle();
+		/* Last: posternctl reload frees what the loop polled. */
+		control_dispatch(pfd + 1 + nl + nc + nq, nk);
 	}
 	free(pfd);
 	free(lv);

@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 #include "proto_worker.h"
 #include "waitq.h"
@@ -112,6 +113,7 @@ waitq_refuse(const struct listener *l, int fd, const char *text)
 	ssize_t	 n;
 	int	 len;
 
+	metrics_refused(l->name, strcmp(text, WAITQ_PERCLIENT) == 0);
 	/*
 	 * What the client sent is read and thrown away, not looked at: a
 	 * close with unread bytes would reset the connection, and the
@@ -359,4 +361,10 @@ waitq_dispatch(const struct pollfd *pfd, size_t n)
 		free(wt);
 	}
 	npolled = 0;
+}
+
+uint32_t
+waitq_length(const struct listener *l)
+{
+	return l->waitq != NULL ? l->waitq->n : 0;
 }

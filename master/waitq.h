@@ -55,6 +55,9 @@ void		waitq_close(struct listener *);
 /* Writes l's refusal line with text (none with implicit TLS), closes fd. */
 void		waitq_refuse(const struct listener *, int, const char *);
 
+/* Clients waiting on l now (posternctl status, the metrics). */
+uint32_t	waitq_length(const struct listener *);
+
 /* poll(2) support: a waiting client that hangs up leaves the queue. */
 size_t		waitq_npollfds(void);
 size_t		waitq_pollfds(struct pollfd *, size_t);

@@ -86,6 +86,7 @@ static size_t		 pagesize;
 static uint64_t		 checked_gen;	/* its blob passed rules_blob_check */
 static int		 inofd = -1;
 static struct chan_loop	 loop;
+static struct msgchan	*master;	/* told of each new generation */
 
 static void	 config_check(const struct policyd_config *);
 static void	 genpage_make(void);
@@ -109,6 +110,7 @@ main(int argc, char *argv[])
 	(void)argv;
 	child_begin(argc, "postern-policyd", &chan, POLICYD_CHAN_FD,
 	    MSGCHAN_FDS, 0);
+	master = &chan;
 	child_config_read(&chan, MSG_P_CONFIG, &conf, sizeof(conf));
 	config_check(&conf);
 	child_detach(&chan, "policyd", (int)conf.verbose);
@@ -187,13 +189,33 @@ genpage_make(void)
 	genpage = p;
 }
 
+/*
+ * A new current generation: on the page for the workers, and to the
+ * master with what the store says of it (posternctl status).
+ */
 static void
 publish(uint64_t gen)
 {
-	if (__atomic_load_n(genpage, __ATOMIC_RELAXED) == gen)
+	struct policyd_generation	 pg;
+	struct store_gen		 g;
+	static int			 told;
+
+	if (told && __atomic_load_n(genpage, __ATOMIC_RELAXED) == gen)
 		return;
 	__atomic_store_n(genpage, gen, __ATOMIC_RELEASE);
-	log_info("generation %llu is current", (unsigned long long)gen);
+	if (told || gen != 0)
+		log_info("generation %llu is current", (unsigned long long)gen);
+	told = 1;
+	memset(&pg, 0, sizeof(pg));
+	pg.gen = gen;
+	if (gen != 0 && store_info(store, gen, &g, NULL) == STORE_OK) {
+		pg.time = g.time;
+		memcpy(pg.sha256, g.sha256, sizeof(pg.sha256));
+		(void)snprintf(pg.user, sizeof(pg.user), "%s", g.user);
+	}
+	if (msg_compose(master, MSG_P_GENERATION, 0, -1, &pg,
+	    sizeof(pg)) == -1)
+		fatal("queue generation to the master");
 }
 
 /* The store may have moved on: look, and publish what is current. */

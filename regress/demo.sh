@@ -51,6 +51,7 @@ sed -e "s|^user .*|user $user|" \
     -e "s|upstream 127.0.0.1 port 143\$|upstream 127.0.0.1 port $IMAP_PORT|" \
     -e "s|port 10110 pop3|port $POP3_DEMO_PORT pop3|" \
     -e "s|upstream 127.0.0.1 port 110\$|upstream 127.0.0.1 port $POP3_PORT|" \
+    -e "s|^control socket .*|control socket \"$dir/run/control.sock\"|" \
     "$TOPDIR/etc/postern.conf" > "$dir/postern.conf"
 
 cat <<MSG

@@ -23,6 +23,8 @@
 #define CONF_DEFAULT_USER	"_postern"
 #define CONF_DEFAULT_CHROOT	"/var/empty/postern"
 #define CONF_HOST_MAX		256
+/* A Unix socket's path, with its NUL: sun_path's size. */
+#define CONF_SOCKET_MAX		108
 
 struct pool;
 struct waitq;
@@ -104,6 +106,14 @@ struct conf {
 	char			 tls_ciphersuites[WORKER_TLS_STR_MAX];
 	char			 tls_groups[WORKER_TLS_STR_MAX];
 	uint32_t		 nkeys;		/* certs of all listeners */
+
+	/* posternctl(8)'s socket: "" none (postern.conf(5)). */
+	char			 control_socket[CONF_SOCKET_MAX];
+	/* The metrics listener, on a loopback address: port 0 none. */
+	char			 metrics_addr[WORKER_ADDR_MAX];	/* numeric */
+	uint16_t		 metrics_port;
+	struct sockaddr_storage	 metrics_ss;
+	socklen_t		 metrics_sslen;
 
 	struct listenerlist	 listeners;
 };

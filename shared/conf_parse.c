@@ -73,6 +73,8 @@ static int	 st_limit(struct parser *, struct conf *);
 static int	 st_timeout(struct parser *, struct conf *);
 static int	 st_listen(struct parser *, struct conf *);
 static int	 st_tls(struct parser *, struct conf *);
+static int	 st_control(struct parser *, struct conf *);
+static int	 st_metrics(struct parser *, struct conf *);
 static int	 listen_tls(struct parser *, struct listener *);
 static int	 upstream_tls(struct parser *, struct listener *);
 static void	 check_tls(struct parser *, struct conf *);
@@ -92,8 +94,10 @@ static const struct {
 } statements[] = {
 	{ "audit",	st_audit },
 	{ "chroot",	st_chroot },
+	{ "control",	st_control },
 	{ "limit",	st_limit },
 	{ "listen",	st_listen },
+	{ "metrics",	st_metrics },
 	{ "policy",	st_policy },
 	{ "pool",	st_pool },
 	{ "timeout",	st_timeout },
@@ -688,6 +692,73 @@ st_listen(struct parser *p, struct conf *conf)
 	return -1;
 }
 
+/* ---- posternctl and the metrics (postern.conf(5), posternd(8)) ---- */
+
+/* control socket PATH: posternctl's Unix socket, root's only. */
+static int
+st_control(struct parser *p, struct conf *conf)
+{
+	char	*w = next_word(p);
+
+	if (w == NULL || strcmp(w, "socket") != 0) {
+		expected(p, "'socket'");
+		return -1;
+	}
+	if (copy_word(p, "socket path", conf->control_socket,
+	    sizeof(conf->control_socket)) == -1)
+		return -1;
+	if (conf->control_socket[0] != '/') {
+		expected(p, "absolute path");
+		return -1;
+	}
+	if (strrchr(conf->control_socket, '/')[1] == '\0') {
+		expected(p, "a file name after the directory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * metrics listen on ADDR port N: the metrics over HTTP, to anyone who
+ * can connect, so on a loopback address only.
+ */
+static int
+st_metrics(struct parser *p, struct conf *conf)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	char				 host[WORKER_ADDR_MAX], *w;
+	int				 loop;
+
+	if ((w = next_word(p)) == NULL || strcmp(w, "listen") != 0) {
+		expected(p, "'listen'");
+		return -1;
+	}
+	if ((w = next_word(p)) == NULL || strcmp(w, "on") != 0) {
+		expected(p, "'on'");
+		return -1;
+	}
+	if (copy_word(p, "address", host, sizeof(host)) == -1 ||
+	    get_port(p, &conf->metrics_port) == -1)
+		return -1;
+	if (resolve(p, host, conf->metrics_port, 1, &conf->metrics_ss,
+	    &conf->metrics_sslen, conf->metrics_addr,
+	    sizeof(conf->metrics_addr)) == -1)
+		return -1;
+	sin = (const struct sockaddr_in *)&conf->metrics_ss;
+	sin6 = (const struct sockaddr_in6 *)&conf->metrics_ss;
+	if (conf->metrics_ss.ss_family == AF_INET)
+		loop = (ntohl(sin->sin_addr.s_addr) >> 24) == IN_LOOPBACKNET;
+	else
+		loop = IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
+	if (!loop) {
+		perror_at(p, p->line, "expected a loopback address near '%s': "
+		    "the metrics have no authentication", host);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- TLS (postern.conf(5), "TLS") ---- */
 
 static const char *const tls_modes[] = {
@@ -930,8 +1001,9 @@ parse_statement(struct parser *p, struct conf *conf)
 		if (strcmp(w, statements[i].keyword) == 0)
 			break;
 	if (i == sizeof(statements) / sizeof(statements[0])) {
-		expected(p, "'audit', 'chroot', 'limit', 'listen', 'policy', "
-		    "'pool', 'timeout', 'tls', 'user' or 'worker'");
+		expected(p, "'audit', 'chroot', 'control', 'limit', 'listen', "
+		    "'metrics', 'policy', 'pool', 'timeout', 'tls', 'user' or "
+		    "'worker'");
 		return -1;
 	}
 	if (statements[i].parse(p, conf) == -1)
@@ -974,6 +1046,12 @@ check_conf(struct parser *p, struct conf *conf)
 				    m->port, l->line);
 		}
 	}
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		if (conf->metrics_port != 0 &&
+		    l->sslen == conf->metrics_sslen &&
+		    memcmp(&l->ss, &conf->metrics_ss, l->sslen) == 0)
+			perror_at(p, l->line, "address %s port %u is the "
+			    "metrics listener's", l->addr, l->port);
 	if (conf->timeout_idle < min_idle)
 		perror_at(p, p->idle_line ? p->idle_line : p->line,
 		    "expected an idle timeout of at least %u seconds, not %u "
@@ -1178,6 +1256,14 @@ conf_print(FILE *fp, const struct conf *conf)
 		print_tls_upstream(fp, l);
 		fputc('\n', fp);
 	}
+	if (conf->control_socket[0] != '\0') {
+		fprintf(fp, "control socket ");
+		print_string(fp, conf->control_socket);
+		fputc('\n', fp);
+	}
+	if (conf->metrics_port != 0)
+		fprintf(fp, "metrics listen on %s port %u\n",
+		    conf->metrics_addr, conf->metrics_port);
 	/* The defaults are left out, as with no tls statement. */
 	if (conf->tls_min != 0x0303 || conf->tls_max != 0x0304)
 		fprintf(fp, "tls protocols %s%s%s\n",

@@ -19,6 +19,9 @@
  *                                      worker, idle or in a session, each
  *                                      time a restarted policyd is ready
  *   policyd -> master  MSG_LOG         any time
+ *   policyd -> master  MSG_P_GENERATION the generation that is current,
+ *                                      at start and whenever it changes
+ *                                      (posternctl status, the metrics)
  *   master -> policyd  MSG_SHUTDOWN    (proto.h) exit
  *
  *   policyd -> worker  MSG_P_HELLO     first, + the generation page (a
@@ -57,6 +60,7 @@ enum policy_msg_type {
 	MSG_P_HELLO = 210,	/* policyd -> worker: policy_hello, fd */
 	MSG_P_QUERY = 211,	/* worker -> policyd: policy_query... */
 	MSG_P_VERDICT = 212,	/* policyd -> worker: policy_verdict... */
+	MSG_P_GENERATION = 240,	/* policyd -> master: policyd_generation */
 };
 
 MSG_RANGE_CHECK(MSG_P_CONFIG, MSG_BASE_POLICY);
@@ -64,6 +68,7 @@ MSG_RANGE_CHECK(MSG_P_WORKER, MSG_BASE_POLICY);
 MSG_RANGE_CHECK(MSG_P_HELLO, MSG_BASE_POLICY);
 MSG_RANGE_CHECK(MSG_P_QUERY, MSG_BASE_POLICY);
 MSG_RANGE_CHECK(MSG_P_VERDICT, MSG_BASE_POLICY);
+MSG_RANGE_CHECK(MSG_P_GENERATION, MSG_BASE_POLICY);
 
 #define POLICYD_PATH_MAX	256	/* store directory, with its NUL */
 
@@ -86,6 +91,17 @@ struct policyd_config {
 					   and a channel per worker it may
 					   have at once (master/rlimits.c) */
 	char	 store[POLICYD_PATH_MAX];
+};
+
+/*
+ * The current generation as the store records it: gen 0, nothing
+ * loaded (and the rest zero).  user: who loaded it, NUL-terminated.
+ */
+struct policyd_generation {
+	uint64_t gen;
+	int64_t	 time;			/* seconds since the epoch */
+	uint8_t	 sha256[32];		/* of its source */
+	char	 user[32];
 };
 
 struct policyd_worker {
@@ -215,6 +231,8 @@ _Static_assert(POLICY_QUERY_FIXED + WORKER_LINE_MAX + WORKER_ARGS_MAX <=
     MSG_BODY_MAX, "the largest limit line must give a working channel");
 _Static_assert(WORKER_POP3_LINE_MAX <= WORKER_LINE_MAX,
     "policy_query_max covers POP3 lines within the IMAP bound");
+_Static_assert(sizeof(struct policyd_generation) == 8 + 8 + 32 + 32,
+    "policyd_generation has no padding");
 _Static_assert(sizeof(struct policyd_config) == 16 + POLICYD_PATH_MAX,
     "policyd_config has no padding");
 _Static_assert(sizeof(struct policy_query) == 8 + 6 * 4 + 16 + 8 + 16,

@@ -38,6 +38,22 @@
  *                     MSG_W_KEYHOLDER  or keyd, idle or in a session
  *                                      (proto_policy.h, proto_tls.h)
  *
+ * What posternctl(8) shows of a session and the counters of the metrics
+ * (master/control.c, master/metrics.c), none of it per command:
+ *
+ *   worker -> master  MSG_W_SESSION_INFO when the user logs in and when
+ *                                      the client's TLS comes on
+ *   master -> worker  MSG_W_PROGRESS_ASK posternctl sessions: the bytes
+ *                                      so far; idle or in another
+ *                                      session, the worker ignores it
+ *   worker -> master  MSG_W_PROGRESS   the answer, during that session
+ *   master -> worker  MSG_W_KICK       posternctl kick: end that session
+ *                                      (BYE, WORKER_END_KICKED); the
+ *                                      worker stays, idle again; idle or
+ *                                      in another session, it ignores it
+ *   worker -> master  MSG_W_SESSION_STATS the session's counters, just
+ *                                      before each MSG_W_SESSION_END
+ *
  * A worker that reaches its session quota is not told anything: the master
  * sends it MSG_SHUTDOWN while it is idle and starts a fresh one.  End of
  * file on the channel means the master is gone: the worker closes its
@@ -68,6 +84,12 @@ enum worker_msg_type {
 	MSG_W_KEYHOLDER = 122,	/* master -> worker: socketpair to key holder */
 	MSG_W_TLS = 123,	/* master -> worker: proto_tls.h */
 	MSG_W_TLS_CERT = 124,	/* master -> worker: proto_tls.h */
+	/* Operating (posternctl, metrics): 140-149. */
+	MSG_W_KICK = 140,	/* master -> worker: struct worker_kick */
+	MSG_W_PROGRESS_ASK = 141, /* master -> worker: struct worker_progress_ask */
+	MSG_W_SESSION_INFO = 142, /* worker -> master: struct worker_session_info */
+	MSG_W_PROGRESS = 143,	/* worker -> master: struct worker_progress */
+	MSG_W_SESSION_STATS = 144, /* worker -> master: struct worker_session_stats */
 };
 
 MSG_RANGE_CHECK(MSG_W_CONFIG, MSG_BASE_WORKER);
@@ -80,6 +102,11 @@ MSG_RANGE_CHECK(MSG_W_AUDIT, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_KEYHOLDER, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_TLS, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_TLS_CERT, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_KICK, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_PROGRESS_ASK, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_SESSION_INFO, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_PROGRESS, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_SESSION_STATS, MSG_BASE_WORKER);
 
 #define WORKER_NAME_MAX		32	/* listener name, with its NUL */
 #define WORKER_ADDR_MAX		64	/* numeric host, with its NUL */
@@ -188,6 +215,7 @@ enum worker_end_reason {
 	WORKER_END_POLICY = 4,		/* an abort verdict */
 	WORKER_END_ERROR = 5,		/* protocol or I/O error */
 	WORKER_END_SHUTDOWN = 6,
+	WORKER_END_KICKED = 7,		/* MSG_W_KICK: posternctl kick */
 };
 
 struct worker_session_end {
@@ -198,6 +226,78 @@ struct worker_session_end {
 	uint64_t upstream_out;
 	uint32_t commands;		/* client commands seen */
 	uint32_t reason;		/* enum worker_end_reason */
+};
+
+/*
+ * posternctl kick: the worker ends session id with "* BYE text" (IMAP)
+ * or "-ERR text" (POP3), as for MSG_SHUTDOWN, but stays: the session
+ * ends with WORKER_END_KICKED and the worker is idle again.
+ */
+struct worker_kick {
+	uint64_t id;
+	char	 text[WORKER_TEXT_MAX];
+};
+
+/* How far session id has got: answered by MSG_W_PROGRESS. */
+struct worker_progress_ask {
+	uint64_t id;
+};
+
+/* The counts of struct worker_session_end, so far. */
+struct worker_progress {
+	uint64_t id;
+	uint64_t client_in;
+	uint64_t client_out;
+	uint64_t upstream_in;
+	uint64_t upstream_out;
+	uint32_t commands;
+	uint32_t pad;
+};
+
+#define WORKER_USER_MAX		256	/* a user name, with its NUL */
+#define WORKER_TLSNAME_MAX	32	/* "TLSv1.3", with its NUL */
+
+/*
+ * What only the worker knows of its session, sent again whenever it
+ * changes: the user the server accepted ("" before), and the TLS
+ * version of the client's leg ("" while in plaintext).  As the client
+ * sent it: the master escapes both before it shows them.
+ */
+struct worker_session_info {
+	uint64_t id;
+	char	 user[WORKER_USER_MAX];
+	char	 tls[WORKER_TLSNAME_MAX];
+};
+
+/*
+ * A session's counters, for the metrics (master/metrics.c): sent once,
+ * just before MSG_W_SESSION_END, so that no verdict costs a message.
+ * verdicts: by enum rules_table and enum rules_action (policy_wire.h),
+ * action 0 for a verdict that did not come (failed closed).  rtt: the
+ * round trips to postern-policyd, by the buckets of WORKER_RTT_BOUNDS_US,
+ * the last one for the longer ones.  tls: [0] the client's leg, [1] the
+ * server's.
+ */
+#define WORKER_STATS_TABLES	6
+#define WORKER_STATS_ACTIONS	12
+#define WORKER_RTT_BUCKETS	17
+/* Upper bounds of the first WORKER_RTT_BUCKETS - 1 buckets, in us. */
+#define WORKER_RTT_BOUNDS_US	10, 25, 50, 100, 250, 500, 1000, 2500, \
+				5000, 10000, 25000, 50000, 100000, 250000, \
+				500000, 1000000
+
+struct worker_session_stats {
+	uint64_t id;
+	uint64_t rtt_sum_ns;
+	uint32_t verdicts[WORKER_STATS_TABLES][WORKER_STATS_ACTIONS];
+	uint32_t cache_hits;
+	uint32_t cache_misses;
+	uint32_t rtt[WORKER_RTT_BUCKETS];
+	uint32_t tls_ok[2];
+	uint32_t tls_failed[2];
+	uint32_t login_failures;
+	uint32_t upstream_failures;
+	uint32_t pad;
 };
 
 /*
@@ -239,5 +339,14 @@ _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 + 3 * 64,
 _Static_assert(sizeof(struct worker_upstream) == 16, "worker_upstream size");
 _Static_assert(sizeof(struct worker_session_end) == 5 * 8 + 8,
     "worker_session_end size");
+_Static_assert(sizeof(struct worker_kick) == 8 + WORKER_TEXT_MAX,
+    "worker_kick has no padding");
+_Static_assert(sizeof(struct worker_progress) == 6 * 8,
+    "worker_progress has no padding");
+_Static_assert(sizeof(struct worker_session_info) == 8 + WORKER_USER_MAX +
+    WORKER_TLSNAME_MAX, "worker_session_info has no padding");
+_Static_assert(sizeof(struct worker_session_stats) == 2 * 8 +
+    4 * (WORKER_STATS_TABLES * WORKER_STATS_ACTIONS + 2 +
+    WORKER_RTT_BUCKETS + 4 + 3), "worker_session_stats has no padding");
 
 #endif

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "msg.h"
 #include "policy_client.h"
+#include "stats.h"
 
 #define AUDIT_WHAT_MAX	1024
 #define AUDIT_USER_MAX	256
@@ -387,6 +388,8 @@ audit_verdict(const char *table, const char *key, const char *what,
 {
 	char	 rule[WORKER_PATH_MAX + 16];
 
+	/* The metrics count what the audit records, log or no log. */
+	stats_verdict(table, ans, cached);
 	if (a.fd == -1)
 		return;
 	rec_begin("verdict");
@@ -442,7 +445,8 @@ const char *
 audit_end_reason(uint32_t r)
 {
 	static const char *const names[] = { "logout", "client-eof",
-	    "upstream-eof", "timeout", "policy", "error", "shutdown" };
+	    "upstream-eof", "timeout", "policy", "error", "shutdown",
+	    "kicked" };
 
 	return r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
 }

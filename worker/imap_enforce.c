@@ -20,6 +20,7 @@
 #include "imap_enforce.h"
 #include "imap_reply.h"
 #include "log.h"
+#include "stats.h"
 
 /* One past the audit record's 1024: a longer line is recorded as cut. */
 #define LINE_MAX_AUDIT	1026
@@ -553,9 +554,12 @@ imap_enforce_observe(struct imap_enforce *pol, const struct imap_session *s,
 		return;
 	pol->login = NULL;
 	pol->sasl_plain = 0;
-	if (strcmp(sev->resp, "OK") == 0 && pol->userlen > 0) {
+	if (strcmp(sev->resp, "OK") != 0)
+		stats_login_failed();
+	else if (pol->userlen > 0) {
 		verdict_set_user(&pol->vs, pol->user, pol->userlen);
 		audit_set_user(pol->vs.user);
+		stats_user(pol->vs.user);
 	}
 }
 

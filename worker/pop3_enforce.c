@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "log.h"
 #include "pop3_enforce.h"
+#include "stats.h"
 
 #define LINE_MAX_AUDIT	512
 
@@ -340,6 +341,7 @@ state(void *arg, enum pop3_state from, enum pop3_state to)
 		if (pe->userlen > 0) {
 			verdict_set_user(&pe->vs, pe->user, pe->userlen);
 			audit_set_user(pe->vs.user);
+			stats_user(pe->vs.user);
 		}
 	}
 }

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "pop3_hooks.h"
 #include "pop3_session.h"
+#include "stats.h"
 
 enum pop3_kind {
 	K_OTHER = 0,	/* not in the table; a rule let it through */
@@ -664,7 +665,8 @@ effects(struct pop3_session *s, struct pop3_pend *e, enum pop3_status st)
 			s->state = POP3_S_TRANSACTION;
 			if (s->io.authenticated != NULL)
 				s->io.authenticated(s->io.arg);
-		}
+		} else
+			stats_login_failed();
 		break;
 	case K_QUIT:
 		if (ok)

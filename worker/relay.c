@@ -33,6 +33,7 @@
 #include "policy_client.h"
 #include "relay_deflate.h"
 #include "relay_tls.h"
+#include "stats.h"
 #include "tls_keyproxy.h"
 #include "tls_upstream.h"
 #include "tls.h"
@@ -93,6 +94,7 @@ static int	 pump(struct relay *, enum relay_side);
 static void	 upstream_connected(struct relay *);
 static int	 chan_read(struct relay *);
 static int	 daemon_channel(struct relay *, struct msg *);
+static int	 ops_msg(struct relay *, struct msg *);
 static int	 tls_stop(void *);
 static int	 policy_fd(const struct relay *);
 static int	 timers(struct relay *, int64_t);
@@ -159,6 +161,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	int		 i, timeout, progress;
 
 	memset(&r, 0, sizeof(r));
+	stats_begin(chan, sess->id);
 	r.conf = conf;
 	r.sess = sess;
 	r.env = env;
@@ -180,6 +183,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 		log_warn("session %llu: engine", (unsigned long long)sess->id);
 		r.closing = 1;
 	} else if (upstream == -1) {
+		stats_upstream_failed();
 		errno = uperr;
 		log_warn("session %llu: no connection to %s port %u",
 		    (unsigned long long)sess->id, sess->upstream_addr,
@@ -561,6 +565,7 @@ upstream_connected(struct relay *r)
 	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
 	if (err != 0) {
+		stats_upstream_failed();
 		errno = err;
 		log_warn("session %llu: connect to %s port %u",
 		    (unsigned long long)r->sess->id, r->sess->upstream_addr,
@@ -597,6 +602,9 @@ chan_read(struct relay *r)
 		}
 		/* Nor does a daemon's restart. */
 		if (daemon_channel(r, &m) == 0)
+			continue;
+		/* posternctl: how far, or the end of this session. */
+		if (ops_msg(r, &m) == 0)
 			continue;
 		if (m.fd != -1)
 			close(m.fd);
@@ -664,6 +672,54 @@ daemon_channel(struct relay *r, struct msg *m)
 		keyproxy_channel(m->fd);
 		log_debug("session %llu: a new channel to postern-keyd",
 		    (unsigned long long)r->sess->id);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * posternctl asks how far this session has got (MSG_W_PROGRESS_ASK) or
+ * ends it (MSG_W_KICK), as proto_worker.h says; one meant for an earlier
+ * session is let be.  0 taken, -1 not one of these or malformed.
+ */
+static int
+ops_msg(struct relay *r, struct msg *m)
+{
+	struct worker_progress_ask	 ask;
+	struct worker_progress		 p;
+	struct worker_kick		 k;
+
+	if (m->fd != -1)
+		return -1;
+	switch (m->hdr.type) {
+	case MSG_W_PROGRESS_ASK:
+		if (m->len != sizeof(ask))
+			return -1;
+		memcpy(&ask, m->body, sizeof(ask));
+		if (ask.id != r->sess->id)
+			return 0;
+		memset(&p, 0, sizeof(p));
+		p.id = ask.id;
+		p.client_in = r->s[RELAY_CLIENT].nin;
+		p.client_out = r->s[RELAY_CLIENT].nout;
+		p.upstream_in = r->s[RELAY_UPSTREAM].nin;
+		p.upstream_out = r->s[RELAY_UPSTREAM].nout;
+		p.commands = r->eng != NULL ? r->ops->e_commands(r->eng) : 0;
+		if (msg_compose(r->chan, MSG_W_PROGRESS, 0, -1, &p,
+		    sizeof(p)) == -1)
+			return -1;
+		return 0;
+	case MSG_W_KICK:
+		if (m->len != sizeof(k) || memchr(m->body, '\0', m->len) ==
+		    NULL)
+			return -1;
+		memcpy(&k, m->body, sizeof(k));
+		if (k.id != r->sess->id || r->closing)
+			return 0;
+		log_debug("session %llu: kicked: %s",
+		    (unsigned long long)r->sess->id, k.text);
+		bye(r, k.text);
+		relay_close(r, WORKER_END_KICKED);
 		return 0;
 	}
 	return -1;
@@ -822,8 +878,8 @@ session_end(struct relay *r)
 	audit_flush();
 	audit_anchor();
 	/* Also when told to stop: the master logs every session's end. */
-	if (!r->quit && msg_compose(r->chan, MSG_W_SESSION_END, 0, -1,
-	    &end, sizeof(end)) == -1) {
+	if (!r->quit && (stats_end() == -1 || msg_compose(r->chan,
+	    MSG_W_SESSION_END, 0, -1, &end, sizeof(end)) == -1)) {
 		log_warn("queue session end");
 		r->quit = 1;
 	}
@@ -984,6 +1040,7 @@ relay_tls_client(struct relay *r)
 	    tls_handshake(s->ssl, r->login_deadline != 0 ? r->login_deadline :
 	    now_ms() + (int64_t)r->conf->timeout_login * 1000, r->sess->id,
 	    "client") == -1) {
+		stats_tls(STATS_CLIENT, 0, NULL);
 		tls_free(s->ssl);
 		s->ssl = NULL;
 		s->dead = 1;
@@ -992,6 +1049,7 @@ relay_tls_client(struct relay *r)
 	}
 	tls_describe(s->ssl, &v, &c, &sni);
 	audit_set_tls(1, v, c, sni);
+	stats_tls(STATS_CLIENT, 1, v);
 	log_debug("session %llu: client TLS %s %s sni %s",
 	    (unsigned long long)r->sess->id, v, c, sni ? sni : "-");
 }
@@ -1010,6 +1068,7 @@ relay_tls_begin(struct relay *r)
 	const char		*v, *ci, *sni;
 	uint64_t		 id = r->sess->id;
 	const char		*refused;
+	int			 failed = 0;
 
 	/* A client of an implicit listener reads its refusal over TLS. */
 	(void)tls_connect_mode(r->conf, r->env != NULL ? r->env->policy :
@@ -1018,6 +1077,7 @@ relay_tls_begin(struct relay *r)
 		if ((c->ssl = tls_server_new(c->fd)) == NULL ||
 		    tls_handshake(c->ssl, r->login_deadline, id,
 		    "client") == -1) {
+			stats_tls(STATS_CLIENT, 0, NULL);
 			tls_free(c->ssl);
 			c->ssl = NULL;
 			c->dead = 1;
@@ -1026,6 +1086,7 @@ relay_tls_begin(struct relay *r)
 		}
 		tls_describe(c->ssl, &v, &ci, &sni);
 		audit_set_tls(1, v, ci, sni);
+		stats_tls(STATS_CLIENT, 1, v);
 		log_debug("session %llu: client TLS %s %s sni %s",
 		    (unsigned long long)id, v, ci, sni ? sni : "-");
 	}
@@ -1036,11 +1097,17 @@ relay_tls_begin(struct relay *r)
 	}
 	if (t->up_mode == WORKER_UPTLS_NONE)
 		return;
-	if (tls_upstream_connected(u->fd, r->up_deadline, id) == -1 ||
-	    (t->up_mode == WORKER_UPTLS_STARTTLS && upstream_prelude(r) ==
-	    -1) ||
+	if (tls_upstream_connected(u->fd, r->up_deadline, id) == -1) {
+		stats_upstream_failed();
+		failed = 1;
+	} else if ((t->up_mode == WORKER_UPTLS_STARTTLS &&
+	    upstream_prelude(r) == -1) ||
 	    (u->ssl = tls_client_new(u->fd)) == NULL ||
 	    tls_handshake(u->ssl, r->up_deadline, id, "upstream") == -1) {
+		stats_tls(STATS_UPSTREAM, 0, NULL);
+		failed = 1;
+	}
+	if (failed) {
 		tls_free(u->ssl);
 		u->ssl = NULL;
 		u->dead = 1;
@@ -1050,6 +1117,7 @@ relay_tls_begin(struct relay *r)
 		return;
 	}
 	u->connected = 1;
+	stats_tls(STATS_UPSTREAM, 1, NULL);
 	tls_describe(u->ssl, &v, &ci, &sni);
 	audit_set_tls_upstream(1, v, ci, t->up_name);
 	log_debug("session %llu: upstream TLS %s %s%s",

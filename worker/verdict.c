@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "stats.h"
 #include "verdict.h"
 
 static uint32_t	 hash_q(const struct verdict_q *, enum rules_state);
@@ -332,7 +333,7 @@ verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
 {
 	struct rules_query	 rq;
 	struct verdict_slot	*sl;
-	uint64_t		 gen;
+	uint64_t		 gen, t0;
 	uint32_t		 h;
 
 	if (vs->pc == NULL) {
@@ -356,12 +357,14 @@ verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
 		return 0;
 	}
 	query_of(vs, q, &rq);
+	t0 = stats_clock();
 	if (policy_query(vs->pc, &rq, vs->timeout_ms, &vs->ans) == -1) {
 		if (vs->failed++ == 0)
 			log_warn("no verdict for %s (%u) from postern-policyd",
 			    q->key != NULL ? q->key : "?", q->table);
 		return -1;
 	}
+	stats_round_trip(t0);
 	vs->asked++;
 	if (filegen != vs->ans.gen) {
 		copy(file, sizeof(file), vs->ans.file);

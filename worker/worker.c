@@ -212,6 +212,14 @@ master_msg(struct chan_loop *l, struct msg *m)
 			break;
 		}
 		return;
+	case MSG_W_KICK:
+	case MSG_W_PROGRESS_ASK:
+		/* For a session that has ended since: nothing to do. */
+		if (m->fd != -1 || m->len != (m->hdr.type == MSG_W_KICK ?
+		    sizeof(struct worker_kick) :
+		    sizeof(struct worker_progress_ask)))
+			break;
+		return;
 	case MSG_SHUTDOWN:
 		if (m->fd != -1 || m->len != sizeof(struct worker_shutdown))
 			break;

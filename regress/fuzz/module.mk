@@ -88,7 +88,7 @@ fuzz: $(FUZZ_TARGETS:%=fuzz-%)
 FUZZ_CORPUS_fuzz_pop3_session := regress/fuzz/corpus/pop3
 $(FUZZ_OBJ)/regress/fuzz/fuzz_pop3_session: $(patsubst %.c,$(FUZZ_OBJ)/%.o,\
     $(filter worker/pop3_parse.c worker/pop3_session.c \
-    worker/pop3_hooks.c worker/apop.c,$(worker_SRCS))) \
+    worker/pop3_hooks.c worker/apop.c worker/stats.c,$(worker_SRCS))) \
     $(FUZZ_OBJ)/shared/log.o $(FUZZ_OBJ)/shared/msg.o $(FUZZ_OBJ)/shared/buf.o
 $(eval $(call fuzz_rule,fuzz_pop3_session))
 fuzz-build: $(FUZZ_OBJ)/regress/fuzz/fuzz_pop3_session

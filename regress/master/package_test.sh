@@ -28,7 +28,7 @@ OBJDIR=@OBJDIR@
 FIXTURE=$OBJDIR/regress/fixture/dovecot
 . $OBJDIR/regress/master/daemon_lib
 
-PROGS="posternd postern-worker postern-policyd postern-keyd policyctl"
+PROGS="posternd postern-worker postern-policyd postern-keyd policyctl posternctl"
 
 # common_head [PROGS]: root, and dpkg, dpkg-deb, make and PROGS.
 common_head()
@@ -166,6 +166,7 @@ deb_body()
 	    usr/share/man/man8/posternd.8.gz \
 	    usr/share/man/man8/postern-keyd.8.gz \
 	    usr/share/man/man8/policyctl.8.gz \
+	    usr/share/man/man8/posternctl.8.gz \
 	    usr/share/doc/postern/copyright \
 	    usr/share/doc/postern/changelog.Debian.gz; do
 		atf_check -o ignore grep -x "\-rw-r--r-- root/root ./$f" files
@@ -211,7 +212,7 @@ make_install_body()
 		atf_check test -x "$d/opt/pt/sbin/$p"
 	done
 	for m in man5/postern.conf.5 man5/postern.rules.5 man8/posternd.8 \
-	    man8/postern-keyd.8 man8/policyctl.8; do
+	    man8/postern-keyd.8 man8/policyctl.8 man8/posternctl.8; do
 		atf_check test -f "$d/opt/pt/share/man/$m"
 	done
 	atf_check cmp "$TOPDIR/etc/postern.rules" "$d/etc/postern/postern.rules"
@@ -373,6 +374,8 @@ unit_body()
 	    "$PWD/posternd.service"
 	atf_check -o match:"Overall exposure level for posternd.service: [0-3]\.[0-9] (SAFE|OK)" \
 	    systemd-analyze security --offline=true "$PWD/posternd.service"
+	unit_is RuntimeDirectory postern
+	unit_is RuntimeDirectoryMode 0700
 	unit_is CapabilityBoundingSet \
 	    "CAP_NET_BIND_SERVICE CAP_SYS_CHROOT CAP_SETUID CAP_SETGID CAP_KILL"
 	unit_is ExecStart "/usr/sbin/posternd -F -f /etc/postern/postern.conf"
@@ -439,7 +442,11 @@ sandbox_script()
 {
 	caps=$(unit_get CapabilityBoundingSet | tr 'A-Z ' 'a-z\n' |
 	    sed 's/^cap_/+/' | paste -sd, -)
-	rw=$(unit_get ReadWritePaths | tr ' ' '\n' | sed 's/^-//')
+	# RuntimeDirectory: systemd makes it, writable, at each start.
+	rw="$(unit_get ReadWritePaths | tr ' ' '\n' | sed 's/^-//')
+/run/$(unit_get RuntimeDirectory)"
+	mkdir -p "$R/run/$(unit_get RuntimeDirectory)"
+	chmod "$(unit_get RuntimeDirectoryMode)" "$R/run/$(unit_get RuntimeDirectory)"
 	umask=$(unit_get UMask)
 	nofile=$(unit_get LimitNOFILE)
 	cat > sandbox.sh <<EOF
@@ -559,6 +566,7 @@ service_body()
 	sed -i -e "s|^chroot /|chroot $R/|" \
 	    -e "s|^#policy store \"/|policy store \"$R/|" \
 	    -e "s|^#audit dir \"/|audit dir \"$R/|" \
+	    -e "s|^control socket \"/|control socket \"$R/|" \
 	    -e "s|^pool .*|pool min-idle 1 max 4 sessions 100|" \
 	    -e "s|drain 30\$|drain 1|" \
 	    -e "s|port 10143 imap|port $p imap|" \
@@ -611,6 +619,15 @@ EOF
 	atf_check -o match:"^Uid:	$uid	$uid	$uid	$uid$" grep ^Uid: /proc/$wpid/status
 	atf_check -o inline:"$R/var/lib/postern/empty\n" readlink /proc/$wpid/root
 	atf_check -o inline:"$R/usr/sbin/postern-worker\n" readlink /proc/$wpid/exe
+
+	# posternctl, from the installed root, on the unit's runtime
+	# directory.
+	atf_check -o inline:"700 0:0\n600 0:0\n" stat -c '%a %u:%g' \
+	    "$R/run/postern" "$R/run/postern/control.sock"
+	atf_check -o match:"^imap-plain +127\.0\.0\.1:$p +imap " \
+	    $WITH_USERS "$R/usr/sbin/posternctl" -c "$conf" status
+	atf_check -o match:"^postern_sessions_opened_total\{listener=\"imap-plain\"\} 1\$" \
+	    $WITH_USERS "$R/usr/sbin/posternctl" -c "$conf" metrics
 
 	# IMAPS: keyd signs, beside the worker.
 	session $pt tls > client.out

@@ -94,6 +94,9 @@ master_wait(struct pd *pd, struct msg *m, int ms)
 	for (;;) {
 		if ((rc = msg_wait(&pd->master, m, ms)) != 1)
 			return rc;
+		/* the generation it tells the master of is not asked for */
+		if (m->hdr.type == MSG_P_GENERATION)
+			continue;
 		if (m->hdr.type != MSG_LOG)
 			return 1;
 		if (m->len > 4) {

@@ -25,7 +25,8 @@ includes_head()
 includes_body()
 {
 	bad=
-	for dir in master worker policyd keyd policyctl rules shared; do
+	for dir in master worker policyd keyd policyctl posternctl rules \
+	    shared; do
 		for f in "$TOP/$dir"/*.[ch]; do
 			for h in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f"); do
 				found=

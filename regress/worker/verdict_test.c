@@ -79,8 +79,9 @@ master_wait(struct pd *pd, struct msg *m, int ms)
 {
 	int	 rc;
 
+	/* policyd's log and the generation it tells the master of */
 	while ((rc = msg_wait(&pd->master, m, ms)) == 1 &&
-	    m->hdr.type == MSG_LOG)
+	    (m->hdr.type == MSG_LOG || m->hdr.type == MSG_P_GENERATION))
 		;
 	return rc;
 }
