@@ -209,9 +209,10 @@ $POP3_PORT (POP3); posternd in front of it, enforcing $TOPDIR/etc/postern.rules
   127.0.0.1:$IMAP_DEMO_PORT  imap   STARTTLS offered; LOGIN refused until TLS
   127.0.0.1:$IMAPS_DEMO_PORT  imaps  TLS from the first byte
   127.0.0.1:$POP3_DEMO_PORT  pop3   STLS required
-The certificate was made for this run, $dir/cert.pem: its key is read by
-postern-keyd alone, never by a worker.  Workers run as $user, chrooted to
-$dir/empty; audit logs in $dir/audit.
+TLS: a certificate made for this run, $dir/cert.pem;
+its key is read by postern-keyd alone, never by a worker.
+Workers run as $user, chrooted to $dir/empty.
+Audit logs: $dir/audit.
 
 User testuser (or any name), password testpass.  Try, in another terminal,
 as root:
