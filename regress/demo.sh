@@ -183,8 +183,8 @@ item "posternd's listeners, pools, daemons, rule generation and sessions" \
     "$BIN/posternctl -c $dir/postern.conf status"
 item "The sessions open now: id, client, user, listener, TLS, since, bytes" \
     "$BIN/posternctl -c $dir/postern.conf sessions"
-item "The metrics a Prometheus server scrapes: verdicts by table and action" \
-    "$BIN/posternctl -c $dir/postern.conf metrics | grep postern_verdicts"
+item "The metrics a Prometheus server scrapes: the verdicts above, by table and action" \
+    "$BIN/posternctl -c $dir/postern.conf metrics | grep -E '^postern_verdicts_total.* [1-9]'"
 
 cat <<MSG
 postern demo: ready.
