@@ -23,3 +23,5 @@ posternd_SRCS	+= master/rlimits.c
 # Clients waiting for a worker, and refused in words when they cannot
 # have one (waitq.h); sessions per client address (client_limit.h).
 posternd_SRCS	+= master/waitq.c master/client_limit.c
+# The PROXY header parser's unit test links it alone.
+$(OBJ)/regress/master/proxy_header_test: $(OBJ)/master/proxy_header.o
