@@ -23,5 +23,8 @@ posternd_SRCS	+= master/rlimits.c
 # Clients waiting for a worker, and refused in words when they cannot
 # have one (waitq.h); sessions per client address (client_limit.h).
 posternd_SRCS	+= master/waitq.c master/client_limit.c
+# Clients whose PROXY header is awaited (proxy_in.h), and its parser
+# (proxy_header.h), which the fuzzer and the unit test build alone.
+posternd_SRCS	+= master/proxy_in.c master/proxy_header.c
 # The PROXY header parser's unit test links it alone.
 $(OBJ)/regress/master/proxy_header_test: $(OBJ)/master/proxy_header.o
