@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "forward.h"
 #include "imap_relay.h"
 #include "pop3_relay.h"
 #include "imap_limits.h"
@@ -100,6 +101,7 @@ static ssize_t	 side_send(struct side *, const void *, size_t);
 static ssize_t	 tls_read_more(struct side *, uint8_t *);
 static int	 tls_pending(const struct relay *);
 static int	 upstream_prelude(struct relay *);
+static int	 upstream_proxy_v2(struct relay *);
 
 static void
 side_init(struct side *s, int fd, size_t outmax)
@@ -886,6 +888,9 @@ relay_tls_begin(struct relay *r)
 		relay_close(r, WORKER_END_POLICY);
 		return;
 	}
+	if (r->conf->forward == WORKER_FORWARD_PROXY_V2 &&
+	    upstream_proxy_v2(r) == -1)
+		return;
 	if (t->up_mode == WORKER_UPTLS_NONE)
 		return;
 	if (tls_upstream_connected(u->fd, r->up_deadline, id) == -1 ||
@@ -915,6 +920,43 @@ relay_tls_begin(struct relay *r)
 	if (t->up_mode == WORKER_UPTLS_STARTTLS &&
 	    buf_add(&u->in, r->up_greeting, strlen(r->up_greeting)) == -1)
 		relay_close(r, WORKER_END_ERROR);
+}
+
+/*
+ * "forward proxy-v2": the header goes out first, once the connect is
+ * done and the client's implicit TLS, if any, is up (its version and
+ * cipher are in the header).  A STARTTLS client is in plaintext when it
+ * comes, and its header says so.  Ends the session when it fails: -1.
+ */
+static int
+upstream_proxy_v2(struct relay *r)
+{
+	struct side	*c = &r->s[RELAY_CLIENT];
+	struct side	*u = &r->s[RELAY_UPSTREAM];
+	const char	*v = NULL, *ci = NULL, *sni = NULL;
+	uint8_t		 hdr[FORWARD_V2_MAX];
+	ssize_t		 n;
+
+	if (c->ssl != NULL)
+		tls_describe(c->ssl, &v, &ci, &sni);
+	if ((n = forward_proxy_v2(hdr, sizeof(hdr), r->sess, v, ci, sni)) ==
+	    -1) {
+		log_warnx("session %llu: no PROXY v2 header for the server",
+		    (unsigned long long)r->sess->id);
+		n = 0;
+	}
+	if (n == 0 || tls_upstream_connected(u->fd, r->up_deadline,
+	    r->sess->id) == -1 || forward_send(u->fd, hdr, (size_t)n,
+	    r->up_deadline, r->sess->id) == -1) {
+		u->dead = 1;
+		bye(r, "[UNAVAILABLE] Server unavailable");
+		relay_close(r, WORKER_END_ERROR);
+		return -1;
+	}
+	u->connected = 1;
+	u->nout += (uint64_t)n;
+	audit_forward("proxy-v2", NULL, 0);
+	return 0;
 }
 
 /*
