@@ -968,6 +968,7 @@ upstream_prelude(struct relay *r)
 {
 	struct side	*u = &r->s[RELAY_UPSTREAM];
 	char		 ts[256];
+	int		 xclient;
 
 	if (r->conf->protocol != WORKER_PROTO_POP3) {
 		(void)snprintf(r->up_greeting, sizeof(r->up_greeting),
@@ -976,9 +977,11 @@ upstream_prelude(struct relay *r)
 		    r->sess->id);
 	}
 	if (tls_upstream_stls(u->fd, r->up_deadline, r->sess->id, ts,
-	    sizeof(ts)) == -1)
+	    sizeof(ts), &xclient) == -1)
 		return -1;
 	(void)snprintf(r->up_greeting, sizeof(r->up_greeting),
-	    "+OK postern ready%s%s\r\n", ts[0] != '\0' ? " " : "", ts);
+	    "+OK %spostern ready%s%s\r\n", xclient &&
+	    r->conf->forward == WORKER_FORWARD_ID ? "[XCLIENT] " : "",
+	    ts[0] != '\0' ? " " : "", ts);
 	return 0;
 }
