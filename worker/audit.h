@@ -68,6 +68,12 @@ void	 audit_set_tls_upstream(int on, const char *version,
 	    const char *cipher, const char *sni);
 void	 audit_connect(void);
 /*
+ * What postern told the server of the client ("forward" in
+ * postern.conf(5)): how ("proxy-v2", "id", "xclient", "id-filtered")
+ * and the line it sent, if any (len bytes, its CRLF left out).
+ */
+void	 audit_forward(const char *how, const char *line, size_t len);
+/*
  * A verdict.  table: "connect", "request", "response", "capability" or
  * "list"; key: the command, capability or mailbox it was asked for;
  * what: what it was about (a masked command line, a response name),

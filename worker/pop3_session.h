@@ -92,6 +92,7 @@ struct pop3_session {
 	int			 closed;
 	int			 stls;		/* STLS taken: the relay's turn */
 	int			 skip;		/* the body is dropped */
+	int			 xclient_ours;	/* forward id (pop3_hooks.c) */
 	struct pop3_tls		 tls;
 	const struct pop3_hooks_ops *ops;	/* NULL: no policy */
 	void			*opsarg;

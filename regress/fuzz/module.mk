@@ -107,3 +107,13 @@ $(FUZZ_OBJ)/regress/fuzz/fuzz_inflate: $(FUZZ_OBJ)/worker/relay_deflate.o \
 $(eval $(call fuzz_rule,fuzz_inflate))
 fuzz-build: $(FUZZ_OBJ)/regress/fuzz/fuzz_inflate
 fuzz: fuzz-fuzz_inflate
+# The master's PROXY header parser (master/proxy_header.c), alone: it
+# is the one parser the root master runs on bytes from the network.
+FUZZ_CORPUS_fuzz_proxy_header := regress/fuzz/corpus/proxy
+$(FUZZ_OBJ)/regress/fuzz/fuzz_proxy_header.o: FUZZ_CFLAGS += -Imaster
+$(FUZZ_OBJ)/master/proxy_header.o: FUZZ_CFLAGS += -Imaster
+$(FUZZ_OBJ)/regress/fuzz/fuzz_proxy_header: \
+    $(FUZZ_OBJ)/master/proxy_header.o
+$(eval $(call fuzz_rule,fuzz_proxy_header))
+fuzz-build: $(FUZZ_OBJ)/regress/fuzz/fuzz_proxy_header
+fuzz: fuzz-fuzz_proxy_header
