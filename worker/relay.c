@@ -809,6 +809,12 @@ relay_tls_active(const struct relay *r, enum relay_side i)
 	return r->s[i].ssl != NULL;
 }
 
+const char *
+relay_tls_ja4(const struct relay *r)
+{
+	return tls_ja4(r->s[RELAY_CLIENT].ssl);
+}
+
 void
 relay_starttls(struct relay *r)
 {
@@ -843,7 +849,7 @@ relay_tls_client(struct relay *r)
 		return;
 	}
 	tls_describe(s->ssl, &v, &c, &sni);
-	audit_set_tls(1, v, c, sni);
+	audit_set_tls(1, v, c, sni, tls_ja4(s->ssl));
 	log_debug("session %llu: client TLS %s %s sni %s",
 	    (unsigned long long)r->sess->id, v, c, sni ? sni : "-");
 }
@@ -877,7 +883,7 @@ relay_tls_begin(struct relay *r)
 			return;
 		}
 		tls_describe(c->ssl, &v, &ci, &sni);
-		audit_set_tls(1, v, ci, sni);
+		audit_set_tls(1, v, ci, sni, tls_ja4(c->ssl));
 		log_debug("session %llu: client TLS %s %s sni %s",
 		    (unsigned long long)id, v, ci, sni ? sni : "-");
 	}
