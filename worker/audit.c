@@ -347,7 +347,7 @@ audit_set_user(const char *user)
 
 void
 audit_set_tls(int on, const char *version, const char *cipher,
-    const char *sni)
+    const char *sni, const char *ja4)
 {
 	a.tls = on != 0;
 	if (a.fd == -1)
@@ -356,6 +356,22 @@ audit_set_tls(int on, const char *version, const char *cipher,
 	rec_cstr("version", version, AUDIT_SHORT_MAX);
 	rec_cstr("cipher", cipher, AUDIT_SHORT_MAX);
 	rec_cstr("sni", sni, AUDIT_USER_MAX);
+	if (ja4 != NULL && ja4[0] != '\0')
+		rec_cstr("ja4", ja4, AUDIT_SHORT_MAX);
+	rec_end();
+}
+
+void
+audit_id(const char *fields, size_t len, int cut, size_t sent, size_t kept)
+{
+	if (a.fd == -1)
+		return;
+	rec_begin("id");
+	rec_num("fields", sent);
+	rec_num("kept", kept);
+	rec_str("id", fields, len > AUDIT_WHAT_MAX ? AUDIT_WHAT_MAX : len);
+	if (cut || len > AUDIT_WHAT_MAX)
+		rec_bool("id_cut", 1);
 	rec_end();
 }
 

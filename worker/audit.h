@@ -62,7 +62,7 @@ void	 audit_session(const struct worker_session *);
 /* Context changes, recorded as they happen ("user", "tls" records). */
 void	 audit_set_user(const char *user);
 void	 audit_set_tls(int on, const char *version, const char *cipher,
-	    const char *sni);
+	    const char *sni, const char *ja4);
 /* The upstream leg's TLS (the TLS branch's addition): sni is what we sent. */
 void	 audit_set_tls_upstream(int on, const char *version,
 	    const char *cipher, const char *sni);
@@ -88,6 +88,13 @@ void	 audit_verdict(const char *table, const char *key, const char *what,
  * of that command reached the server.
  */
 void	 audit_answered(const char *line, size_t len);
+/*
+ * The client's ID (imap_id.h): its fields as an ID list, len bytes (the
+ * caller bounds it; cut: not all of them), how many it sent and how
+ * many were kept.
+ */
+void	 audit_id(const char *fields, size_t len, int cut, size_t sent,
+	    size_t kept);
 /* The protocol state changed ("not-authenticated" -> "authenticated"). */
 void	 audit_state(const char *from, const char *to);
 /* The session is over: why, and the bytes both ways. */

@@ -876,7 +876,7 @@ policy_tls_sync(struct imap_relay *ir)
 	int	 on = relay_tls_active(ir->relay, RELAY_CLIENT);
 
 	if (ir->pol.vs.tls != on)
-		verdict_set_tls(&ir->pol.vs, on);
+		verdict_set_tls(&ir->pol.vs, on, relay_tls_ja4(ir->relay));
 }
 
 static int

@@ -206,6 +206,7 @@ tls_sync(struct pop3_relay *pr)
 	if (pr->s.stls && pr->tls_handed && on)
 		pop3_session_tls_done(&pr->s);
 	pr->s.tls.active = on;
+	pr->s.tls.ja4 = on ? relay_tls_ja4(pr->relay) : NULL;
 	pr->s.tls.offered = !on && (m == WORKER_TLS_STARTTLS ||
 	    m == WORKER_TLS_STARTTLS_REQUIRED);
 	pr->s.tls.required = m == WORKER_TLS_STARTTLS_REQUIRED;

@@ -71,6 +71,7 @@ struct pop3_tls {
 	int		 offered;	/* STLS may be taken now */
 	int		 required;	/* no login before TLS */
 	int		 active;
+	const char	*ja4;		/* its fingerprint, or NULL */
 };
 
 struct pop3_session {

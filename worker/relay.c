@@ -1015,6 +1015,12 @@ relay_tls_active(const struct relay *r, enum relay_side i)
 	return r->s[i].ssl != NULL;
 }
 
+const char *
+relay_tls_ja4(const struct relay *r)
+{
+	return tls_ja4(r->s[RELAY_CLIENT].ssl);
+}
+
 void
 relay_starttls(struct relay *r)
 {
@@ -1050,7 +1056,7 @@ relay_tls_client(struct relay *r)
 		return;
 	}
 	tls_describe(s->ssl, &v, &c, &sni);
-	audit_set_tls(1, v, c, sni);
+	audit_set_tls(1, v, c, sni, tls_ja4(s->ssl));
 	stats_tls(STATS_CLIENT, 1, v);
 	log_debug("session %llu: client TLS %s %s sni %s",
 	    (unsigned long long)r->sess->id, v, c, sni ? sni : "-");
@@ -1087,7 +1093,7 @@ relay_tls_begin(struct relay *r)
 			return;
 		}
 		tls_describe(c->ssl, &v, &ci, &sni);
-		audit_set_tls(1, v, ci, sni);
+		audit_set_tls(1, v, ci, sni, tls_ja4(c->ssl));
 		stats_tls(STATS_CLIENT, 1, v);
 		log_debug("session %llu: client TLS %s %s sni %s",
 		    (unsigned long long)id, v, ci, sni ? sni : "-");
