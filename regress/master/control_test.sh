@@ -137,6 +137,11 @@ load_head()
 	    "named session with a BYE and cause kicked; reload; afterwards" \
 	    "the metrics pass promtool and agree with the audit log"
 }
+load_cleanup()
+{
+	common_cleanup
+}
+
 load_body()
 {
 	setup
@@ -347,6 +352,11 @@ failures_head()
 	    "there, a TLS handshake that fails, a POP3 login the server" \
 	    "refuses, a kicked POP3 session"
 }
+failures_cleanup()
+{
+	common_cleanup
+}
+
 failures_body()
 {
 	DEAD=$(free_port)
@@ -408,6 +418,11 @@ refused_head()
 	    "unknown words get an error and the close; clients that say" \
 	    "nothing stall neither posternctl nor a session"
 }
+refused_cleanup()
+{
+	common_cleanup
+}
+
 refused_body()
 {
 	setup
@@ -521,6 +536,11 @@ socket_head()
 	    "listens on refused; a reload moves the socket to a directory" \
 	    "it makes 0700; SIGTERM removes it"
 }
+socket_cleanup()
+{
+	common_cleanup
+}
+
 socket_body()
 {
 	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
