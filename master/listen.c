@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "pool.h"
 #include "proto_worker.h"
+#include "proxy_in.h"
 #include "waitq.h"
 
 #define LISTEN_BACKLOG	128
@@ -154,18 +156,19 @@ nodelay(int fd, int family, const char *name, const char *which)
 /*
  * Every client is accepted as soon as it comes, whether a worker is idle
  * or not: the wait queue (waitq.c) holds it, and refuses it in words,
- * rather than leave it in the backlog with no greeting.
+ * rather than leave it in the backlog with no greeting.  On a
+ * "proxy-protocol from" listener the client's address is the PROXY
+ * header's, read first (proxy_in.c); a peer outside those networks is
+ * closed at once.
  */
 void
 listener_accept(struct listener *l)
 {
 	struct sockaddr_storage	 ss;
-	struct client_count	*cc;
 	socklen_t		 len = sizeof(ss);
-	uint32_t		 n, limit = waitq_per_client();
 	uint16_t		 port;
 	int			 fd;
-	char			 host[WORKER_ADDR_MAX], key[WORKER_ADDR_MAX + 4];
+	char			 host[WORKER_ADDR_MAX];
 
 	if ((fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
@@ -179,24 +182,72 @@ listener_accept(struct listener *l)
 			log_warn("%s: accept", l->name);
 		return;
 	}
-	if ((cc = client_limit_take(&ss, limit, &n)) == NULL) {
+	if (l->nproxy_from == 0) {
+		listener_admit(l, fd, &ss, len, NULL);
+		return;
+	}
+	if (!proxy_in_trusted(l, &ss)) {
 		sockaddr_text(&ss, len, host, sizeof(host), &port);
-		client_limit_key(&ss, key, sizeof(key));
+		log_info("%s: client %s port %u refused: not in the networks "
+		    "of proxy-protocol from, which alone may connect here; "
+		    "closed", l->name, host, port);
+		close(fd);
+		return;
+	}
+	proxy_in_add(l, fd, &ss, len);
+}
+
+void
+listener_admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
+    socklen_t len, struct proxied *px)
+{
+	struct client_count	*cc;
+	uint32_t		 n, limit = waitq_per_client();
+	uint16_t		 port;
+	char			 host[WORKER_ADDR_MAX], key[WORKER_ADDR_MAX + 4];
+
+	if ((cc = client_limit_take(ss, limit, &n)) == NULL) {
+		sockaddr_text(ss, len, host, sizeof(host), &port);
+		client_limit_key(ss, key, sizeof(key));
 		log_info("%s: client %s port %u refused: %u connections from "
 		    "%s (limit connections per-client %u)%s", l->name, host,
 		    port, n, key, limit, l->tls_mode == WORKER_TLS_IMPLICIT ?
 		    " (TLS listener: closed without a word)" : "");
 		waitq_refuse(l, fd, WAITQ_PERCLIENT);
+		free(px);
 		return;
 	}
-	nodelay(fd, ss.ss_family, l->name, "client");
-	waitq_add(l, fd, &ss, len, cc);
+	nodelay(fd, l->ss.ss_family, l->name, "client");
+	waitq_add(l, fd, ss, len, cc, px);
+}
+
+/* What the PROXY header said, into the session (proto_worker.h). */
+static void
+session_proxied(struct worker_session *s, const struct proxied *px)
+{
+	const struct proxy_header	*h = &px->h;
+
+	s->proxy = (uint32_t)h->version;
+	s->proxy_flags = h->flags;
+	sockaddr_text(&px->peer, px->peerlen, s->proxy_addr,
+	    sizeof(s->proxy_addr), &s->proxy_port);
+	if (h->local)
+		s->proxy_flags |= WORKER_PROXY_LOCAL;
+	else
+		sockaddr_text(&h->dst, h->dstlen, s->dest_addr,
+		    sizeof(s->dest_addr), &s->dest_port);
+	memcpy(s->proxy_alpn, h->alpn, sizeof(s->proxy_alpn));
+	memcpy(s->proxy_authority, h->authority, sizeof(s->proxy_authority));
+	memcpy(s->proxy_tls_version, h->tls_version,
+	    sizeof(s->proxy_tls_version));
+	memcpy(s->proxy_tls_cipher, h->tls_cipher,
+	    sizeof(s->proxy_tls_cipher));
 }
 
 void
 listener_handoff(struct listener *l, struct worker *w, int fd,
     const struct sockaddr_storage *client, socklen_t clientlen,
-    struct client_count *cc)
+    struct client_count *cc, struct proxied *px)
 {
 	struct worker_session	 s;
 	struct sockaddr_storage	 ss;
@@ -215,6 +266,12 @@ listener_handoff(struct listener *l, struct worker *w, int fd,
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 		sockaddr_text(&ss, len, s.local_addr, sizeof(s.local_addr),
 		    &s.local_port);
+	memcpy(s.dest_addr, s.local_addr, sizeof(s.dest_addr));
+	s.dest_port = s.local_port;
+	if (px != NULL) {
+		session_proxied(&s, px);
+		free(px);
+	}
 	memcpy(s.upstream_addr, l->up_addr, sizeof(s.upstream_addr));
 	s.upstream_port = l->up_port;
 

@@ -12,6 +12,7 @@
 #include "conf.h"
 
 struct client_count;
+struct proxied;
 struct worker;
 
 /*
@@ -28,16 +29,25 @@ int	listeners_bind(struct conf *, struct conf *);
 void	listeners_close(struct conf *);
 /*
  * Accepts one client on l: refused over "limit connections per-client",
- * else to the wait queue, which gives it to a worker of l's pool.
+ * else to the wait queue, which gives it to a worker of l's pool.  On
+ * a "proxy-protocol from" listener, its PROXY header first (proxy_in.h).
  */
 void	listener_accept(struct listener *);
 /*
+ * The client on fd is at ss (the PROXY header's address when px is
+ * not NULL): refused over "limit connections per-client", else to the
+ * wait queue.  Takes fd and px.
+ */
+void	listener_admit(struct listener *, int,
+	    const struct sockaddr_storage *, socklen_t, struct proxied *);
+/*
  * Opens the upstream connection and gives it and the client fd to w;
  * the worker holds the client's count cc until the session ends.
+ * Takes px (NULL: no PROXY header).
  */
 void	listener_handoff(struct listener *, struct worker *, int,
 	    const struct sockaddr_storage *, socklen_t,
-	    struct client_count *);
+	    struct client_count *, struct proxied *);
 /* ms before accepting again, after running out of descriptors; 0 now. */
 int	listeners_paused(void);
 

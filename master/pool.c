@@ -212,6 +212,7 @@ pool_configure(struct conf *conf)
 		/* Our idle timer is already past IDLE's 29 minutes. */
 		p->tmpl.timeout_imap_idle = conf->timeout_idle;
 		p->tmpl.timeout_upstream = conf->timeout_upstream;
+		p->tmpl.forward = l->forward;
 		p->tmpl.sessions = conf->sessions;
 		/* Zero tells the worker there is no policy to enforce. */
 		p->tmpl.timeout_policy = conf->policy_store[0] != '\0' ?

@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "pool.h"
 #include "proto_worker.h"
+#include "proxy_in.h"
 #include "waitq.h"
 
 /* What the master reads and throws away before a refusal, at most. */
@@ -40,6 +41,7 @@ struct waiter {
 	socklen_t		 sslen;
 	int64_t			 since;		/* accepted, ms */
 	struct client_count	*cc;
+	struct proxied		*px;		/* its PROXY header, or NULL */
 };
 TAILQ_HEAD(waiterlist, waiter);
 
@@ -70,6 +72,7 @@ waitq_configure(const struct conf *conf)
 	max_queue = conf->max_queue;
 	timeout_ms = (int64_t)conf->timeout_queue * 1000;
 	per_client = conf->max_per_client;
+	proxy_in_configure(conf);
 }
 
 uint32_t
@@ -87,7 +90,7 @@ waitq_per_client(void)
 int
 waitq_accepting(const struct listener *l)
 {
-	if (!pool_accepting(l->pool))
+	if (!pool_accepting(l->pool) || !proxy_in_accepting(l))
 		return 0;
 	if (max_queue == 0 || l->waitq == NULL || l->waitq->n < max_queue)
 		return 1;
@@ -170,12 +173,13 @@ waiter_refuse(struct waiter *wt, int64_t now, const char *why)
 	    tls_note(l));
 	waitq_refuse(l, wt->fd, WAITQ_BUSY);
 	client_limit_release(wt->cc);
+	free(wt->px);
 	free(wt);
 }
 
 void
 waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
-    socklen_t sslen, struct client_count *cc)
+    socklen_t sslen, struct client_count *cc, struct proxied *px)
 {
 	struct waitq	*q = l->waitq;
 	struct waiter	*wt;
@@ -183,7 +187,7 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	char		 host[NI_MAXHOST], port[NI_MAXSERV];
 
 	if ((q == NULL || q->n == 0) && (w = pool_idle(l->pool)) != NULL) {
-		listener_handoff(l, w, fd, ss, sslen, cc);
+		listener_handoff(l, w, fd, ss, sslen, cc, px);
 		return;
 	}
 	if ((q == NULL ? 0 : q->n) >= max_queue) {
@@ -194,6 +198,7 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 		    max_queue, host, port, tls_note(l));
 		waitq_refuse(l, fd, WAITQ_BUSY);
 		client_limit_release(cc);
+		free(px);
 		return;
 	}
 	if (q == NULL) {
@@ -212,6 +217,7 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	wt->sslen = sslen;
 	wt->since = now_ms();
 	wt->cc = cc;
+	wt->px = px;
 	TAILQ_INSERT_TAIL(&q->waiters, wt, entry);
 	q->n++;
 	nwaiting++;
@@ -229,7 +235,7 @@ waitq_run(void)
 	struct waiter	*wt;
 	struct worker	*w;
 	int64_t		 now = now_ms(), next = -1;
-	int		 handed;
+	int		 handed, pnext;
 	char		 host[NI_MAXHOST], port[NI_MAXSERV];
 
 	TAILQ_FOREACH(q, &queues, entry) {
@@ -252,7 +258,7 @@ waitq_run(void)
 			    "worker", q->l->name, host, port,
 			    (long long)(now - wt->since));
 			listener_handoff(q->l, w, wt->fd, &wt->ss, wt->sslen,
-			    wt->cc);
+			    wt->cc, wt->px);
 			free(wt);
 			handed = 1;
 		}
@@ -270,6 +276,10 @@ waitq_run(void)
 		    (next == -1 || wt->since + timeout_ms < next))
 			next = wt->since + timeout_ms;
 	}
+	/* Clients still to send their PROXY header (proxy_in.h). */
+	if ((pnext = proxy_in_run()) != -1 && (next == -1 ||
+	    now + pnext < next))
+		next = now + pnext;
 	if (next == -1)
 		return -1;
 	return next <= now ? 0 : (int)(next - now);
@@ -278,6 +288,7 @@ waitq_run(void)
 void
 waitq_move(struct listener *to, struct listener *from)
 {
+	proxy_in_move(to, from);
 	if (from->waitq == NULL)
 		return;
 	to->waitq = from->waitq;
@@ -292,6 +303,7 @@ waitq_close(struct listener *l)
 	struct waiter	*wt;
 	int64_t		 now = now_ms();
 
+	proxy_in_close(l);
 	if (q == NULL)
 		return;
 	while ((wt = TAILQ_FIRST(&q->waiters)) != NULL)
@@ -304,7 +316,7 @@ waitq_close(struct listener *l)
 size_t
 waitq_npollfds(void)
 {
-	return nwaiting;
+	return nwaiting + proxy_in_npollfds();
 }
 
 size_t
@@ -330,7 +342,8 @@ waitq_pollfds(struct pollfd *pfd, size_t max)
 			pfd[npolled].revents = 0;
 			polled[npolled++] = wt;
 		}
-	return npolled;
+	/* Then those whose PROXY header is awaited, polled for input. */
+	return npolled + proxy_in_pollfds(pfd + npolled, max - npolled);
 }
 
 /*
@@ -358,8 +371,11 @@ waitq_dispatch(const struct pollfd *pfd, size_t n)
 		    (long long)(now - wt->since));
 		close(wt->fd);
 		client_limit_release(wt->cc);
+		free(wt->px);
 		free(wt);
 	}
+	if (n > npolled)
+		proxy_in_dispatch(pfd + npolled, n - npolled);
 	npolled = 0;
 }
 

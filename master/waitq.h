@@ -27,6 +27,7 @@
 #include "conf.h"
 
 struct client_count;
+struct proxied;
 
 #define WAITQ_BUSY	"Server busy, try again later"
 #define WAITQ_PERCLIENT	"Too many connections from your address"
@@ -38,11 +39,12 @@ uint32_t	waitq_per_client(void);
 int		waitq_accepting(const struct listener *);
 /*
  * A client just accepted on l: to an idle worker now if none waits
- * before it, else into the queue, else refused.  Takes fd and cc.
+ * before it, else into the queue, else refused.  Takes fd, cc and px
+ * (its PROXY header, NULL when none).
  */
 void		waitq_add(struct listener *, int,
 		    const struct sockaddr_storage *, socklen_t,
-		    struct client_count *);
+		    struct client_count *, struct proxied *);
 /*
  * Hands waiting clients to idle workers, refuses those that waited too
  * long; returns ms until it wants to run again, -1 for never.
@@ -58,7 +60,12 @@ void		waitq_refuse(const struct listener *, int, const char *);
 /* Clients waiting on l now (posternctl status, the metrics). */
 uint32_t	waitq_length(const struct listener *);
 
-/* poll(2) support: a waiting client that hangs up leaves the queue. */
+/*
+ * poll(2) support: a waiting client that hangs up leaves the queue.
+ * These and waitq_run() also drive proxy_in.h, the clients whose PROXY
+ * header is awaited, and waitq_move() and waitq_close() move and close
+ * them with their listener's socket.
+ */
 size_t		waitq_npollfds(void);
 size_t		waitq_pollfds(struct pollfd *, size_t);
 void		waitq_dispatch(const struct pollfd *, size_t);

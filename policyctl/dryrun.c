@@ -43,7 +43,12 @@ static const struct {
 	{ "transaction",	RULES_ST_TRANSACTION },
 };
 
+/* The client's ID fields given with -i, in their order. */
+static struct rules_idfield	 idf[RULES_ID_MAX];
+static char			 idkey[RULES_ID_MAX][RULES_ID_KEY_MAX + 1];
+
 static int	 session_opt(struct rules_query *, int, const char *);
+static int	 id_opt(struct rules_query *, const char *);
 static int	 query_words(struct rules_query *, int, char **,
 		    struct rules_arg *);
 static void	 verdict(FILE *, const char *, const struct rules_query *,
@@ -55,6 +60,29 @@ bad(const char *what, const char *s)
 {
 	fprintf(stderr, "policyctl: test: %s: %s\n", s, what);
 	return -1;
+}
+
+/* -i NAME=VALUE: one more field of the client's ID (RFC 2971). */
+static int
+id_opt(struct rules_query *q, const char *arg)
+{
+	const char	*eq = strchr(arg, '=');
+	size_t		 k;
+
+	if (eq == NULL || (k = (size_t)(eq - arg)) == 0 ||
+	    k > RULES_ID_KEY_MAX)
+		return bad("not NAME=VALUE with a name of 1 to 30 bytes", arg);
+	if (strlen(eq + 1) > RULES_ID_VALUE_MAX)
+		return bad("a value longer than 1024 bytes", arg);
+	if (q->nid == RULES_ID_MAX)
+		return bad("more than 30 ID fields", arg);
+	memcpy(idkey[q->nid], arg, k);
+	idkey[q->nid][k] = '\0';
+	idf[q->nid].key = idkey[q->nid];
+	idf[q->nid].value = eq + 1;
+	q->id = idf;
+	q->nid++;
+	return 0;
 }
 
 static int
@@ -84,6 +112,13 @@ session_opt(struct rules_query *q, int ch, const char *arg)
 		return 0;
 	case 'm':
 		q->mailbox = arg;
+		return 0;
+	case 'i':
+		return id_opt(q, arg);
+	case 'j':
+		if (strlen(arg) > RULES_JA4_LEN)
+			return bad("longer than a JA4 fingerprint", arg);
+		q->ja4 = arg;
 		return 0;
 	case 'P':
 		errno = 0;
@@ -231,7 +266,7 @@ dryrun_main(int argc, char **argv, const char *storedir)
 	memset(&q, 0, sizeof(q));
 	q.proto = RULES_IMAP;
 	optind = 0;
-	while ((ch = getopt(argc, argv, "+a:f:g:l:m:P:p:S:s:Tu:")) != -1) {
+	while ((ch = getopt(argc, argv, "+a:f:g:i:j:l:m:P:p:S:s:Tu:")) != -1) {
 		switch (ch) {
 		case 's':
 			storedir = optarg;

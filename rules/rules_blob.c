@@ -56,6 +56,7 @@ code_ok(const unsigned char *c, uint32_t len, uint32_t strlen_)
 		case RB_OP_LISTENER:
 		case RB_OP_MAILBOX:
 		case RB_OP_PORT:
+		case RB_OP_JA4:
 			need = 4;
 			break;
 		case RB_OP_CLIENT4:
@@ -65,6 +66,7 @@ code_ok(const unsigned char *c, uint32_t len, uint32_t strlen_)
 			need = 17;
 			break;
 		case RB_OP_ARG:
+		case RB_OP_ID:
 			need = 8;
 			break;
 		case RB_OP_NOT:
@@ -88,9 +90,14 @@ code_ok(const unsigned char *c, uint32_t len, uint32_t strlen_)
 		case RB_OP_USER:
 		case RB_OP_LISTENER:
 		case RB_OP_MAILBOX:
+		case RB_OP_JA4:
 			if (!str_ok(rb_get32(c + i + 1), strlen_))
 				return 0;
 			break;
+		case RB_OP_ID:
+			if (!str_ok(rb_get32(c + i + 1), strlen_))
+				return 0;
+			/* FALLTHROUGH */
 		case RB_OP_ARG:
 			if (!str_ok(rb_get32(c + i + 5), strlen_))
 				return 0;

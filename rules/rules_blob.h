@@ -85,6 +85,8 @@ enum rb_op {
 	RB_OP_NOT = 10,
 	RB_OP_AND = 11,
 	RB_OP_OR = 12,
+	RB_OP_ID = 13,		/* u32 field name, u32 glob */
+	RB_OP_JA4 = 14,		/* u32 glob */
 };
 #define RB_STACK_MAX	32
 

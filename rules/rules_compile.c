@@ -341,6 +341,32 @@ bad:
 	return expected(cc, "an address or CIDR");
 }
 
+/*
+ * id NAME GLOB: a field of the client's ID (RFC 2971), an IMAP command;
+ * names are at most RULES_ID_KEY_MAX bytes, as RFC 2971 says.
+ */
+static int
+cond_id(struct cc *cc)
+{
+	unsigned char	 a[8];
+	uint32_t	 name, ref;
+
+	if (cc->r->proto != RULES_IMAP)
+		return fail_at(cc, cc->t.line, cc->t.col,
+		    "id is a condition of imap rules: POP3 has no ID");
+	if (next(cc) == -1)
+		return -1;
+	if ((cc->t.type != TK_WORD && cc->t.type != TK_STRING) ||
+	    cc->t.len == 0 || cc->t.len > RULES_ID_KEY_MAX)
+		return expected(cc, "an ID field name (1-30 bytes)");
+	if (take_str(cc, 0, &name) == -1 ||
+	    take_glob(cc, "a glob", &ref) == -1)
+		return -1;
+	rb_put32(a, name);
+	rb_put32(a + 4, ref);
+	return emit(cc, RB_OP_ID, a, 8);
+}
+
 static int	cond_or(struct cc *);
 
 static int
@@ -394,6 +420,14 @@ cond_primary(struct cc *cc)
 			return -1;
 		return emit_str(cc, op, ref);
 	}
+	if (is(cc, "id"))
+		return cond_id(cc);
+	if (is(cc, "ja4")) {
+		if (next(cc) == -1 ||
+		    take_glob(cc, "a glob of a JA4 fingerprint", &ref) == -1)
+			return -1;
+		return emit_str(cc, RB_OP_JA4, ref);
+	}
 	if (is(cc, "port")) {
 		if (next(cc) == -1 ||
 		    number(cc, "a port number (1-65535)", 65535, &n) == -1)
@@ -415,7 +449,7 @@ cond_primary(struct cc *cc)
 		return emit(cc, RB_OP_ARG, a, 8);
 	}
 	return expected(cc, "a condition (tls, state, user, client, "
-	    "listener, port, arg, mailbox, not, \"(\")");
+	    "listener, port, arg, mailbox, id, ja4, not, \"(\")");
 }
 
 static int

@@ -161,6 +161,28 @@ arg_match(const struct rules_query *q, uint32_t n, const char *p)
 	return a->s != NULL && glob(p, a->s, a->len);
 }
 
+/* ASCII only, as the field names of RFC 2971 are. */
+static int
+same_name(const char *a, const char *b)
+{
+	for (; upper((unsigned char)*a) == upper((unsigned char)*b); a++, b++)
+		if (*a == '\0')
+			return 1;
+	return 0;
+}
+
+/* The first ID field of that name, its value against the glob. */
+static int
+id_match(const struct rules_query *q, const char *name, const char *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < q->nid; i++)
+		if (q->id[i].key != NULL && same_name(name, q->id[i].key))
+			return glob_str(p, q->id[i].value);
+	return 0;
+}
+
 static int
 eval(const struct blob *bl, const unsigned char *c, uint32_t len,
     const struct rules_query *q)
@@ -224,6 +246,15 @@ eval(const struct blob *bl, const unsigned char *c, uint32_t len,
 			v = arg_match(q, rb_get32(c + i + 1),
 			    str + rb_get32(c + i + 5));
 			i += 9;
+			break;
+		case RB_OP_ID:
+			v = id_match(q, str + rb_get32(c + i + 1),
+			    str + rb_get32(c + i + 5));
+			i += 9;
+			break;
+		case RB_OP_JA4:
+			v = glob_str(str + rb_get32(c + i + 1), q->ja4);
+			i += 5;
 			break;
 		default:
 			/* rules_blob_check() lets none through */

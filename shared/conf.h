@@ -16,6 +16,7 @@
 
 #include <bsd/sys/queue.h>
 
+#include "cidr.h"
 #include "proto_tls.h"
 #include "proto_worker.h"
 
@@ -25,6 +26,8 @@
 #define CONF_HOST_MAX		256
 /* A Unix socket's path, with its NUL: sun_path's size. */
 #define CONF_SOCKET_MAX		108
+/* Networks of one listener's "proxy-protocol from". */
+#define CONF_PROXY_NETS_MAX	16
 
 struct pool;
 struct waitq;
@@ -59,6 +62,11 @@ struct listener {
 	uint32_t		 up_verify;
 	char			 up_ca[WORKER_PATH_MAX];  /* "" system */
 	char			 up_name[CONF_HOST_MAX];  /* "" up_host */
+	uint32_t		 forward;	/* enum worker_forward */
+
+	/* Who may put a PROXY header first; none: no header is read. */
+	struct cidr		 proxy_from[CONF_PROXY_NETS_MAX];
+	uint32_t		 nproxy_from;
 
 	int			 fd;	/* listening socket, -1 until bound */
 	struct pool		*pool;	/* its workers, once running */
@@ -98,6 +106,7 @@ struct conf {
 	uint32_t		 timeout_drain;
 	uint32_t		 timeout_policy;	/* ms, a verdict */
 	uint32_t		 timeout_queue;	/* s, waiting for a worker */
+	uint32_t		 timeout_proxy;	/* s, for a PROXY header */
 
 	/* "tls" statements: every listener's, both sides. */
 	uint32_t		 tls_min;	/* TLS1_2_VERSION... */

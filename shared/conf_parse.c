@@ -76,10 +76,12 @@ static int	 st_tls(struct parser *, struct conf *);
 static int	 st_control(struct parser *, struct conf *);
 static int	 st_metrics(struct parser *, struct conf *);
 static int	 listen_tls(struct parser *, struct listener *);
+static int	 listen_proxy(struct parser *, struct listener *);
 static int	 upstream_tls(struct parser *, struct listener *);
 static void	 check_tls(struct parser *, struct conf *);
 static void	 print_tls_client(FILE *, const struct listener *);
 static void	 print_tls_upstream(FILE *, const struct listener *);
+static void	 print_proxy(FILE *, const struct listener *);
 static void	 print_knob(FILE *, const char *, const char *);
 static void	 print_string(FILE *, const char *);
 static int	 resolve(struct parser *, const char *, uint16_t, int,
@@ -514,10 +516,10 @@ st_limit(struct parser *p, struct conf *conf)
 
 /*
  * timeout [login N] [idle N] [upstream N] [start N] [drain N]
- *     [policy MS] [queue N], one or more.
+ *     [policy MS] [queue N] [proxy N], one or more.
  */
 #define TIMEOUT_WORDS	"'login', 'idle', 'upstream', 'start', 'drain', " \
-			"'policy' or 'queue'"
+			"'policy', 'queue' or 'proxy'"
 
 static int
 st_timeout(struct parser *p, struct conf *conf)
@@ -549,6 +551,13 @@ st_timeout(struct parser *p, struct conf *conf)
 		if (strcmp(w, "queue") == 0) {
 			if (get_u32(p, "seconds", UNIT_SECONDS, 1, 3600,
 			    &conf->timeout_queue) == -1)
+				return -1;
+			continue;
+		}
+		/* Nor has one whose PROXY header is awaited. */
+		if (strcmp(w, "proxy") == 0) {
+			if (get_u32(p, "seconds", UNIT_SECONDS, 1, 3600,
+			    &conf->timeout_proxy) == -1)
 				return -1;
 			continue;
 		}
@@ -628,9 +637,10 @@ valid_name(const char *s)
 
 /*
  * listen on ADDR port N (imap | pop3) [name NAME]
+ *	[proxy-protocol from NET [, NET]...]
  *	[tls MODE] [certificate FILE key FILE]...
  *	upstream HOST port N [tls implicit|starttls] [ca FILE] [verify off]
- *	[servername NAME]
+ *	[servername NAME] [forward none|id|proxy-v2]
  */
 static int
 st_listen(struct parser *p, struct conf *conf)
@@ -670,7 +680,7 @@ st_listen(struct parser *p, struct conf *conf)
 	} else
 		snprintf(l->name, sizeof(l->name), "%s-%u",
 		    proto_name(l->protocol), l->port);
-	if (listen_tls(p, l) == -1)
+	if (listen_proxy(p, l) == -1 || listen_tls(p, l) == -1)
 		goto fail;
 	if ((w = next_word(p)) == NULL || strcmp(w, "upstream") != 0) {
 		expected(p, "'upstream'");
@@ -759,6 +769,64 @@ st_metrics(struct parser *p, struct conf *conf)
 	return 0;
 }
 
+/*
+ * [proxy-protocol from NET [, NET]...]: the networks whose connections
+ * start with a PROXY header.  A comma may stand alone or touch either
+ * network.
+ */
+static int
+listen_proxy(struct parser *p, struct listener *l)
+{
+	char	*w, net[CIDR_TEXT_MAX];
+	size_t	 len;
+	int	 more, lead = 0;
+
+	if ((w = peek_word(p)) == NULL || strcmp(w, "proxy-protocol") != 0)
+		return 0;
+	next_word(p);
+	if ((w = next_word(p)) == NULL || strcmp(w, "from") != 0) {
+		expected(p, "'from'");
+		return -1;
+	}
+	do {
+		if ((w = next_word(p)) == NULL) {
+			expected(p, "network such as 10.0.0.0/8");
+			return -1;
+		}
+		if (lead && *w == ',')
+			w++;
+		len = strlen(w);
+		if ((more = len > 0 && w[len - 1] == ','))
+			len--;
+		if (len == 0 || len >= sizeof(net)) {
+			expected(p, "network such as 10.0.0.0/8");
+			return -1;
+		}
+		memcpy(net, w, len);
+		net[len] = '\0';
+		if (l->nproxy_from == CONF_PROXY_NETS_MAX) {
+			perror_at(p, p->line, "expected at most %d networks "
+			    "after 'proxy-protocol from'", CONF_PROXY_NETS_MAX);
+			return -1;
+		}
+		if (cidr_parse(net, &l->proxy_from[l->nproxy_from]) == -1) {
+			expected(p, "network such as 10.0.0.0/8");
+			return -1;
+		}
+		l->nproxy_from++;
+		lead = 0;
+		if (!more && (w = peek_word(p)) != NULL && *w == ',') {
+			/* ",NET": the next turn skips the comma */
+			if (w[1] == '\0')
+				next_word(p);
+			else
+				lead = 1;
+			more = 1;
+		}
+	} while (more);
+	return 0;
+}
+
 /* ---- TLS (postern.conf(5), "TLS") ---- */
 
 static const char *const tls_modes[] = {
@@ -818,7 +886,10 @@ listen_tls(struct parser *p, struct listener *l)
 	return 0;
 }
 
-/* The upstream side: [tls implicit|starttls] [ca FILE] [verify off]... */
+/*
+ * The upstream side: [tls implicit|starttls] [ca FILE] [verify off]
+ * [servername NAME] [forward none|id|proxy-v2], in any order.
+ */
 static int
 upstream_tls(struct parser *p, struct listener *l)
 {
@@ -859,6 +930,18 @@ upstream_tls(struct parser *p, struct listener *l)
 			if (copy_word(p, "server name", l->up_name,
 			    sizeof(l->up_name)) == -1)
 				return -1;
+		} else if (strcmp(w, "forward") == 0) {
+			next_word(p);
+			if ((w = next_word(p)) != NULL && strcmp(w, "none") == 0)
+				l->forward = WORKER_FORWARD_NONE;
+			else if (w != NULL && strcmp(w, "id") == 0)
+				l->forward = WORKER_FORWARD_ID;
+			else if (w != NULL && strcmp(w, "proxy-v2") == 0)
+				l->forward = WORKER_FORWARD_PROXY_V2;
+			else {
+				expected(p, "'none', 'id' or 'proxy-v2'");
+				return -1;
+			}
 		} else
 			break;
 	}
@@ -956,6 +1039,22 @@ print_knob(FILE *fp, const char *what, const char *s)
 	fputs(what, fp);
 	print_string(fp, s);
 	fputc('\n', fp);
+}
+
+/* Inside the listen statement, after the name: the PROXY networks. */
+static void
+print_proxy(FILE *fp, const struct listener *l)
+{
+	char		 net[CIDR_TEXT_MAX];
+	uint32_t	 i;
+
+	if (l->nproxy_from == 0)
+		return;
+	fputs(" proxy-protocol from", fp);
+	for (i = 0; i < l->nproxy_from; i++) {
+		cidr_text(&l->proxy_from[i], net, sizeof(net));
+		fprintf(fp, "%s %s", i > 0 ? "," : "", net);
+	}
 }
 
 /* Inside the listen statement: the client side's words. */
@@ -1095,6 +1194,7 @@ conf_defaults(struct conf *conf)
 	conf->tls_max = 0x0304;		/* TLS 1.3 */
 	conf->timeout_policy = 2000;
 	conf->timeout_queue = 10;
+	conf->timeout_proxy = 5;
 	conf->uid = (uid_t)-1;
 	conf->gid = (gid_t)-1;
 	if ((pw = getpwnam(conf->user)) != NULL) {
@@ -1244,16 +1344,22 @@ conf_print(FILE *fp, const struct conf *conf)
 	fprintf(fp, "limit queue %u connections per-client %u\n",
 	    conf->max_queue, conf->max_per_client);
 	fprintf(fp, "timeout login %u idle %u upstream %u start %u drain %u "
-	    "policy %u queue %u\n", conf->timeout_login, conf->timeout_idle,
-	    conf->timeout_upstream, conf->timeout_start, conf->timeout_drain,
-	    conf->timeout_policy, conf->timeout_queue);
+	    "policy %u queue %u proxy %u\n", conf->timeout_login,
+	    conf->timeout_idle, conf->timeout_upstream, conf->timeout_start,
+	    conf->timeout_drain, conf->timeout_policy, conf->timeout_queue,
+	    conf->timeout_proxy);
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		fprintf(fp, "listen on %s port %u %s name %s", l->host,
 		    l->port, proto_name(l->protocol), l->name);
+		print_proxy(fp, l);
 		print_tls_client(fp, l);
 		fprintf(fp, "%supstream %s port %u", l->ncerts > 0 ? "" : " ",
 		    l->up_host, l->up_port);
 		print_tls_upstream(fp, l);
+		if (l->forward == WORKER_FORWARD_ID)
+			fputs(" forward id", fp);
+		else if (l->forward == WORKER_FORWARD_PROXY_V2)
+			fputs(" forward proxy-v2", fp);
 		fputc('\n', fp);
 	}
 	if (conf->control_socket[0] != '\0') {

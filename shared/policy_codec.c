@@ -15,20 +15,55 @@ slen(const char *s)
 	return s != NULL ? strlen(s) : 0;
 }
 
+#define NSTR	6	/* key, name, user, listener, mailbox, ja4 */
+
+static void
+strings(const struct rules_query *q, const char *str[NSTR])
+{
+	str[0] = q->key;
+	str[1] = q->name;
+	str[2] = q->user;
+	str[3] = q->listener;
+	str[4] = q->mailbox;
+	str[5] = q->ja4;
+}
+
+/* Can the ID field be sent: a name, both without NULs and bounded. */
+static int
+idfield_ok(const struct rules_idfield *f)
+{
+	size_t	 k, v;
+
+	if (f->key == NULL || f->value == NULL)
+		return 0;
+	k = strnlen(f->key, RULES_ID_KEY_MAX + 1);
+	v = strnlen(f->value, RULES_ID_VALUE_MAX + 1);
+	return k > 0 && k <= RULES_ID_KEY_MAX && v <= RULES_ID_VALUE_MAX;
+}
+
 size_t
 policy_query_size(const struct rules_query *q, size_t max)
 {
-	const char	*str[5] = { q->key, q->name, q->user, q->listener,
-			    q->mailbox };
+	const char	*str[NSTR];
 	size_t		 n = sizeof(struct policy_query), i;
 
-	for (i = 0; i < 5; i++) {
+	strings(q, str);
+	for (i = 0; i < NSTR; i++) {
 		if (slen(str[i]) > POLICY_STR_MAX)
 			return 0;
 		n += slen(str[i]);
 	}
-	if (q->nargs > POLICY_ARGS_MAX || q->port > 65535)
+	if (slen(q->ja4) > POLICY_JA4_MAX)
 		return 0;
+	if (q->nargs > POLICY_ARGS_MAX || q->port > 65535 ||
+	    q->nid > POLICY_ID_MAX || (q->nid > 0 && q->id == NULL))
+		return 0;
+	for (i = 0; i < q->nid; i++) {
+		if (!idfield_ok(&q->id[i]))
+			return 0;
+		n += sizeof(struct policy_idfield) + strlen(q->id[i].key) +
+		    strlen(q->id[i].value);
+	}
 	n += q->nargs * sizeof(struct policy_arg);
 	for (i = 0; i < q->nargs; i++) {
 		if (q->args[i].len > UINT32_MAX)
@@ -42,13 +77,14 @@ policy_query_size(const struct rules_query *q, size_t max)
 void
 policy_query_encode(const struct rules_query *q, uint64_t id, void *out)
 {
-	const char		*str[5] = { q->key, q->name, q->user,
-				    q->listener, q->mailbox };
+	const char		*str[NSTR];
 	struct policy_query	 pq;
+	struct policy_idfield	 pf;
 	struct policy_arg	 pa;
 	uint8_t			*o = out;
 	size_t			 off = sizeof(pq), i, n;
 
+	strings(q, str);
 	memset(&pq, 0, sizeof(pq));
 	pq.id = id;
 	pq.proto = q->proto;
@@ -65,10 +101,27 @@ policy_query_encode(const struct rules_query *q, uint64_t id, void *out)
 	pq.userlen = (uint16_t)slen(q->user);
 	pq.listenerlen = (uint16_t)slen(q->listener);
 	pq.mailboxlen = (uint16_t)slen(q->mailbox);
+	pq.ja4len = (uint16_t)slen(q->ja4);
+	pq.nid = (uint16_t)q->nid;
 	memcpy(o, &pq, sizeof(pq));
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < NSTR; i++) {
 		if ((n = slen(str[i])) > 0)
 			memcpy(o + off, str[i], n);
+		off += n;
+	}
+	for (i = 0; i < q->nid; i++) {
+		pf.keylen = (uint16_t)strlen(q->id[i].key);
+		pf.valuelen = (uint16_t)strlen(q->id[i].value);
+		memcpy(o + off, &pf, sizeof(pf));
+		off += sizeof(pf);
+	}
+	for (i = 0; i < q->nid; i++) {
+		n = strlen(q->id[i].key);
+		memcpy(o + off, q->id[i].key, n);
+		off += n;
+		n = strlen(q->id[i].value);
+		if (n > 0)
+			memcpy(o + off, q->id[i].value, n);
 		off += n;
 	}
 	for (i = 0; i < q->nargs; i++) {
@@ -84,20 +137,51 @@ policy_query_encode(const struct rules_query *q, uint64_t id, void *out)
 		}
 }
 
-/* n bytes of string at *off into dst, NUL-terminated; NULL if n is 0. */
+/*
+ * n bytes of string at *off into dst, NUL-terminated, at most max; NULL
+ * if n is 0.
+ */
 static int
-take_str(const uint8_t *b, size_t len, size_t *off, size_t n, char *dst,
-    const char **out)
+take_str(const uint8_t *b, size_t len, size_t *off, size_t n, size_t max,
+    char *dst, const char **out)
 {
 	*out = NULL;
 	if (n == 0)
 		return 0;
-	if (n > POLICY_STR_MAX || len - *off < n || memchr(b + *off, '\0', n))
+	if (n > max || len - *off < n || memchr(b + *off, '\0', n))
 		return -1;
 	memcpy(dst, b + *off, n);
 	dst[n] = '\0';
 	*off += n;
 	*out = dst;
+	return 0;
+}
+
+/* The ID fields: nid headers at *off, then their text. */
+static int
+take_id(const uint8_t *b, size_t len, size_t *off, size_t nid,
+    struct rules_query *q, struct policy_query_room *room)
+{
+	struct policy_idfield	 pf[POLICY_ID_MAX];
+	size_t			 i;
+
+	if (nid > POLICY_ID_MAX || (len - *off) / sizeof(pf[0]) < nid)
+		return -1;
+	memcpy(pf, b + *off, nid * sizeof(pf[0]));
+	*off += nid * sizeof(pf[0]);
+	for (i = 0; i < nid; i++) {
+		room->id[i].value = "";
+		if (pf[i].keylen == 0 ||
+		    take_str(b, len, off, pf[i].keylen, RULES_ID_KEY_MAX,
+		    room->idkey[i], &room->id[i].key) == -1 ||
+		    take_str(b, len, off, pf[i].valuelen, RULES_ID_VALUE_MAX,
+		    room->idvalue[i], &room->id[i].value) == -1)
+			return -1;
+		if (room->id[i].value == NULL)
+			room->id[i].value = "";
+	}
+	q->id = nid > 0 ? room->id : NULL;
+	q->nid = nid;
 	return 0;
 }
 
@@ -119,7 +203,7 @@ policy_query_decode(const void *body, size_t len, size_t max, uint64_t *id,
 	    pq.kind > RULES_UNTAGGED || pq.state > RULES_ST_TRANSACTION ||
 	    pq.port > 65535 ||
 	    (pq.family != 0 && pq.family != AF_INET && pq.family != AF_INET6) ||
-	    pq.pad[0] != 0 || pq.pad[1] != 0 || pq.pad[2] != 0)
+	    pq.nid > POLICY_ID_MAX || pq.pad != 0)
 		return -1;
 	memset(q, 0, sizeof(*q));
 	q->proto = pq.proto;
@@ -131,13 +215,19 @@ policy_query_decode(const void *body, size_t len, size_t max, uint64_t *id,
 	memcpy(q->addr, pq.addr, sizeof(q->addr));
 	q->port = pq.port;
 	off = sizeof(pq);
-	if (take_str(b, len, &off, pq.keylen, room->str[0], &q->key) == -1 ||
-	    take_str(b, len, &off, pq.namelen, room->str[1], &q->name) == -1 ||
-	    take_str(b, len, &off, pq.userlen, room->str[2], &q->user) == -1 ||
-	    take_str(b, len, &off, pq.listenerlen, room->str[3],
-	    &q->listener) == -1 ||
-	    take_str(b, len, &off, pq.mailboxlen, room->str[4],
-	    &q->mailbox) == -1)
+	if (take_str(b, len, &off, pq.keylen, POLICY_STR_MAX, room->str[0],
+	    &q->key) == -1 ||
+	    take_str(b, len, &off, pq.namelen, POLICY_STR_MAX, room->str[1],
+	    &q->name) == -1 ||
+	    take_str(b, len, &off, pq.userlen, POLICY_STR_MAX, room->str[2],
+	    &q->user) == -1 ||
+	    take_str(b, len, &off, pq.listenerlen, POLICY_STR_MAX,
+	    room->str[3], &q->listener) == -1 ||
+	    take_str(b, len, &off, pq.mailboxlen, POLICY_STR_MAX,
+	    room->str[4], &q->mailbox) == -1 ||
+	    take_str(b, len, &off, pq.ja4len, POLICY_JA4_MAX, room->ja4,
+	    &q->ja4) == -1 ||
+	    take_id(b, len, &off, pq.nid, q, room) == -1)
 		return -1;
 	if ((len - off) / sizeof(pa) < pq.nargs)
 		return -1;

@@ -7,8 +7,9 @@
  *
  * Decoding is strict: every length is checked against what is left,
  * nothing may follow, and a body over the channel's limit, a string
- * over POLICY_STR_MAX or more than POLICY_ARGS_MAX arguments is
- * refused.  A refused body is the sender's protocol error: policyd ends
+ * over its bound (POLICY_STR_MAX, POLICY_JA4_MAX, an ID field's), more
+ * than POLICY_ARGS_MAX arguments or POLICY_ID_MAX ID fields is refused.
+ * A refused body is the sender's protocol error: policyd ends
  * that worker's channel, a worker fails the query closed.
  */
 #ifndef POSTERN_POLICY_CODEC_H
@@ -57,13 +58,18 @@ struct policy_reply {
 /* Where a decoded query keeps its strings and its arguments' headers. */
 struct policy_query_room {
 	char			 str[5][POLICY_STR_MAX + 1];
+	char			 ja4[POLICY_JA4_MAX + 1];
+	char			 idkey[POLICY_ID_MAX][RULES_ID_KEY_MAX + 1];
+	char			 idvalue[POLICY_ID_MAX][RULES_ID_VALUE_MAX + 1];
+	struct rules_idfield	 id[POLICY_ID_MAX];
 	struct rules_arg	 args[POLICY_ARGS_MAX];
 };
 
 /*
  * The length of q's body, or 0 when it cannot be one (a string over
- * POLICY_STR_MAX, more than POLICY_ARGS_MAX arguments, a port out of
- * range) or it is over max, the channel's limit.
+ * POLICY_STR_MAX, a ja4 over POLICY_JA4_MAX, more than POLICY_ARGS_MAX
+ * arguments or POLICY_ID_MAX ID fields, an ID field out of its bounds, a
+ * port out of range) or it is over max, the channel's limit.
  */
 size_t	 policy_query_size(const struct rules_query *, size_t);
 /* The body of q with request id into out, policy_query_size() bytes. */

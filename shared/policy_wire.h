@@ -64,6 +64,24 @@ enum rules_state {
 	RULES_ST_TRANSACTION = 6,	/* pop3 */
 };
 
+/*
+ * The client's ID (RFC 2971) as the rules see it: the fields it sent
+ * with a value, in its order, bounded as RFC 2971 bounds the sender
+ * (30 fields, names of 30 octets, values of 1024).  A field sent as NIL
+ * is not there.  Names are compared without regard to case.
+ */
+#define RULES_ID_MAX		30
+#define RULES_ID_KEY_MAX	30
+#define RULES_ID_VALUE_MAX	1024
+
+struct rules_idfield {
+	const char	*key;		/* 1 to RULES_ID_KEY_MAX bytes */
+	const char	*value;		/* at most RULES_ID_VALUE_MAX bytes */
+};
+
+/* A JA4 fingerprint (FoxIO's JA4, of the client's TLS ClientHello). */
+#define RULES_JA4_LEN		36	/* "t13d1516h2_8daaf6152771_e5627efa2ab1" */
+
 /* One argument of a command; a literal is seen as its length only. */
 struct rules_arg {
 	const char	*s;		/* NULL for a literal */
@@ -91,6 +109,9 @@ struct rules_query {
 	const char		*mailbox;	/* list: the mailbox */
 	const struct rules_arg	*args;	/* args[0] is $1 */
 	size_t			 nargs;
+	const struct rules_idfield *id;	/* the client's ID fields */
+	size_t			 nid;
+	const char		*ja4;	/* the client's TLS fingerprint */
 };
 
 /*

@@ -127,14 +127,20 @@ struct policy_hello {
  */
 #define POLICY_STR_MAX		1024	/* key, name, user, listener, mailbox */
 #define POLICY_ARGS_MAX		256
+#define POLICY_ID_MAX		RULES_ID_MAX	/* the client's ID fields */
+#define POLICY_JA4_MAX		RULES_JA4_LEN
 
 /*
  * A query body: this struct, then the strings key, name, user,
- * listener and mailbox (their lengths below, no NULs, a length of 0
- * meaning "absent"), then nargs struct policy_arg, then the text of the
- * arguments that are not literals, one after another.  Nothing may
- * follow.  Numbers are enum rules_* (policy_wire.h).  Arguments are sent
- * only when a rule may read them; otherwise nargs is 0.
+ * listener, mailbox and ja4 (their lengths below, no NULs, a length of
+ * 0 meaning "absent"), then nid struct policy_idfield and the text of
+ * the ID fields, each name then its value, then nargs struct
+ * policy_arg, then the text of the arguments that are not literals, one
+ * after another.  Nothing may follow.  Numbers are enum rules_*
+ * (policy_wire.h).  Arguments are sent only when a rule may read them;
+ * otherwise nargs is 0.  ID fields (the client's, RFC 2971) are
+ * POLICY_ID_MAX at most, a name 1 to RULES_ID_KEY_MAX bytes, a value
+ * at most RULES_ID_VALUE_MAX, none with a NUL.
  */
 struct policy_query {
 	uint64_t id;
@@ -152,7 +158,14 @@ struct policy_query {
 	uint16_t userlen;
 	uint16_t listenerlen;
 	uint16_t mailboxlen;
-	uint16_t pad[3];
+	uint16_t ja4len;
+	uint16_t nid;
+	uint16_t pad;
+};
+
+struct policy_idfield {
+	uint16_t keylen;
+	uint16_t valuelen;
 };
 
 #define POLICY_ARG_LITERAL	0x1	/* len is the literal's size; no text */
@@ -206,7 +219,8 @@ struct policy_verdict {
  * test travels: a glob like "*x" looks at the end of an argument, and
  * policyctl test sees the arguments whole too.  What the channel has to
  * carry is then the fixed part, the five strings at their longest, the
- * argument headers, and the arguments' text: at most the line, plus one
+ * JA4 and the ID fields at theirs, the argument headers, and the
+ * arguments' text: at most the line, plus one
  * byte per token, since a list's elements are sent joined by single
  * spaces where the line may have none ("(A)]"), and a masked password
  * is "***" however short.  POP3's arguments are its line's words.
@@ -215,7 +229,10 @@ struct policy_verdict {
  * still be too small for a larger `limit line'.
  */
 #define POLICY_QUERY_FIXED	(sizeof(struct policy_query) + \
-				    5 * POLICY_STR_MAX + \
+				    5 * POLICY_STR_MAX + POLICY_JA4_MAX + \
+				    POLICY_ID_MAX * (sizeof(struct \
+				    policy_idfield) + RULES_ID_KEY_MAX + \
+				    RULES_ID_VALUE_MAX) + \
 				    POLICY_ARGS_MAX * sizeof(struct policy_arg))
 
 static inline size_t
@@ -237,6 +254,8 @@ _Static_assert(sizeof(struct policyd_config) == 16 + POLICYD_PATH_MAX,
     "policyd_config has no padding");
 _Static_assert(sizeof(struct policy_query) == 8 + 6 * 4 + 16 + 8 + 16,
     "policy_query has no padding");
+_Static_assert(sizeof(struct policy_idfield) == 4,
+    "policy_idfield has no padding");
 _Static_assert(sizeof(struct policy_verdict) == 16 + 7 * 4 + 4,
     "policy_verdict has no padding");
 

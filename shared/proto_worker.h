@@ -135,6 +135,17 @@ enum worker_protocol {
 };
 
 /*
+ * What the server is told of the client (postern.conf(5), "forward"):
+ * nothing, Dovecot's ID fields (IMAP) or XCLIENT (POP3) after the
+ * greeting, or a PROXY v2 header before the first byte.
+ */
+enum worker_forward {
+	WORKER_FORWARD_NONE = 0,
+	WORKER_FORWARD_ID = 1,
+	WORKER_FORWARD_PROXY_V2 = 2,
+};
+
+/*
  * The worker's slice of postern.conf.  Sizes are bytes, timeouts seconds.
  * uid, gid and chroot are what the worker drops to before it loads its
  * filter; the master resolved the user name, so the worker needs no
@@ -162,6 +173,7 @@ struct worker_config {
 	uint32_t max_pop3_line;		/* POP3 line, CRLF included */
 	uint32_t max_username;		/* POP3 USER and APOP name */
 	uint32_t max_password;		/* POP3 PASS */
+	uint32_t forward;		/* enum worker_forward */
 };
 
 /*
@@ -169,7 +181,25 @@ struct worker_config {
  * unique within one run of the master and pairs the message with the
  * MSG_W_UPSTREAM that follows.  Addresses are numeric (getnameinfo with
  * NI_NUMERICHOST); ports are in host order.
+ *
+ * On a listener with "proxy-protocol from", client_addr and client_port
+ * are the client's as the PROXY header said, and proxy_addr, proxy_port
+ * the peer that sent it (the load balancer); dest_addr and dest_port
+ * are the header's destination, the address the client connected to
+ * (local_addr and local_port without a header, or for its LOCAL
+ * command).  The TLV strings are the header's, printable ASCII ("" when
+ * absent), cut to their arrays.
  */
+#define WORKER_PROXY_ALPN_MAX	64
+#define WORKER_PROXY_NAME_MAX	256
+#define WORKER_PROXY_TLSVER_MAX	32
+#define WORKER_PROXY_CIPHER_MAX	64
+
+/* worker_session.proxy_flags */
+#define WORKER_PROXY_LOCAL	0x01	/* LOCAL, UNKNOWN: no client address */
+#define WORKER_PROXY_SSL	0x02	/* PP2_CLIENT_SSL: TLS to the proxy */
+#define WORKER_PROXY_CERT	0x04	/* a client certificate, verified */
+
 struct worker_session {
 	uint64_t id;
 	uint32_t protocol;		/* same as in the config slice */
@@ -182,6 +212,17 @@ struct worker_session {
 	char	 client_addr[WORKER_ADDR_MAX];
 	char	 local_addr[WORKER_ADDR_MAX];
 	char	 upstream_addr[WORKER_ADDR_MAX];
+	uint32_t proxy;			/* 0: no header; else its version */
+	uint32_t proxy_flags;		/* WORKER_PROXY_* */
+	uint16_t proxy_port;
+	uint16_t dest_port;
+	uint32_t pad2;
+	char	 proxy_addr[WORKER_ADDR_MAX];
+	char	 dest_addr[WORKER_ADDR_MAX];
+	char	 proxy_alpn[WORKER_PROXY_ALPN_MAX];
+	char	 proxy_authority[WORKER_PROXY_NAME_MAX];
+	char	 proxy_tls_version[WORKER_PROXY_TLSVER_MAX];
+	char	 proxy_tls_cipher[WORKER_PROXY_CIPHER_MAX];
 };
 
 /*
@@ -332,9 +373,11 @@ _Static_assert(sizeof(struct worker_audit) == 32 + 2 * 24 + 32 + 8,
     "worker_audit has no padding");
 _Static_assert(sizeof(struct worker_audit_anchor) == 24 + 8 + 32,
     "worker_audit_anchor has no padding");
-_Static_assert(sizeof(struct worker_config) == 16 * 4 + 32 + 256 + 3 * 4,
+_Static_assert(sizeof(struct worker_config) == 16 * 4 + 32 + 256 + 4 * 4,
     "worker_config has no padding");
-_Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 + 3 * 64,
+_Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 +
+    3 * 64 + 4 + 4 + 2 * 2 + 4 + 2 * 64 + WORKER_PROXY_ALPN_MAX +
+    WORKER_PROXY_NAME_MAX + WORKER_PROXY_TLSVER_MAX + WORKER_PROXY_CIPHER_MAX,
     "worker_session has no padding");
 _Static_assert(sizeof(struct worker_upstream) == 16, "worker_upstream size");
 _Static_assert(sizeof(struct worker_session_end) == 5 * 8 + 8,

@@ -67,6 +67,7 @@ static void	 rec_num(const char *, uint64_t);
 static void	 rec_bool(const char *, int);
 static void	 rec_end(void);
 static void	 rec_context(void);
+static void	 rec_proxy(void);
 static void	 segment_close(void);
 
 int
@@ -346,7 +347,7 @@ audit_set_user(const char *user)
 
 void
 audit_set_tls(int on, const char *version, const char *cipher,
-    const char *sni)
+    const char *sni, const char *ja4)
 {
 	a.tls = on != 0;
 	if (a.fd == -1)
@@ -355,6 +356,22 @@ audit_set_tls(int on, const char *version, const char *cipher,
 	rec_cstr("version", version, AUDIT_SHORT_MAX);
 	rec_cstr("cipher", cipher, AUDIT_SHORT_MAX);
 	rec_cstr("sni", sni, AUDIT_USER_MAX);
+	if (ja4 != NULL && ja4[0] != '\0')
+		rec_cstr("ja4", ja4, AUDIT_SHORT_MAX);
+	rec_end();
+}
+
+void
+audit_id(const char *fields, size_t len, int cut, size_t sent, size_t kept)
+{
+	if (a.fd == -1)
+		return;
+	rec_begin("id");
+	rec_num("fields", sent);
+	rec_num("kept", kept);
+	rec_str("id", fields, len > AUDIT_WHAT_MAX ? AUDIT_WHAT_MAX : len);
+	if (cut || len > AUDIT_WHAT_MAX)
+		rec_bool("id_cut", 1);
 	rec_end();
 }
 
@@ -379,6 +396,58 @@ audit_connect(void)
 	rec_begin("connect");
 	rec_cstr("local", a.sess.local_addr, sizeof(a.sess.local_addr));
 	rec_num("local_port", a.sess.local_port);
+	rec_proxy();
+	rec_end();
+}
+
+/*
+ * The PROXY header the client came with: who sent it, where the client
+ * connected, and the TLVs that were there.  "client" above is already
+ * the header's.
+ */
+static void
+rec_proxy(void)
+{
+	const struct worker_session	*s = &a.sess;
+
+	if (s->proxy == 0)
+		return;
+	rec_num("proxy_version", s->proxy);
+	rec_cstr("proxy", s->proxy_addr, sizeof(s->proxy_addr));
+	rec_num("proxy_port", s->proxy_port);
+	if (s->proxy_flags & WORKER_PROXY_LOCAL)
+		rec_bool("proxy_local", 1);
+	rec_cstr("dest", s->dest_addr, sizeof(s->dest_addr));
+	rec_num("dest_port", s->dest_port);
+	if (s->proxy_alpn[0] != '\0')
+		rec_cstr("proxy_alpn", s->proxy_alpn, sizeof(s->proxy_alpn));
+	if (s->proxy_authority[0] != '\0')
+		rec_cstr("proxy_authority", s->proxy_authority,
+		    sizeof(s->proxy_authority));
+	if (s->proxy_flags & WORKER_PROXY_SSL) {
+		rec_bool("proxy_tls", 1);
+		rec_cstr("proxy_tls_version", s->proxy_tls_version,
+		    sizeof(s->proxy_tls_version));
+		rec_cstr("proxy_tls_cipher", s->proxy_tls_cipher,
+		    sizeof(s->proxy_tls_cipher));
+		if (s->proxy_flags & WORKER_PROXY_CERT)
+			rec_bool("proxy_tls_cert", 1);
+	}
+}
+
+void
+audit_forward(const char *how, const char *line, size_t len)
+{
+	if (a.fd == -1 || !a.insession)
+		return;
+	while (line != NULL && len > 0 && (line[len - 1] == '\n' ||
+	    line[len - 1] == '\r'))
+		len--;
+	rec_begin("forward");
+	rec_cstr("how", how, AUDIT_SHORT_MAX);
+	if (line != NULL)
+		rec_str("line", line, len > AUDIT_WHAT_MAX ? AUDIT_WHAT_MAX :
+		    len);
 	rec_end();
 }
 

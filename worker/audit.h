@@ -62,11 +62,17 @@ void	 audit_session(const struct worker_session *);
 /* Context changes, recorded as they happen ("user", "tls" records). */
 void	 audit_set_user(const char *user);
 void	 audit_set_tls(int on, const char *version, const char *cipher,
-	    const char *sni);
+	    const char *sni, const char *ja4);
 /* The upstream leg's TLS (the TLS branch's addition): sni is what we sent. */
 void	 audit_set_tls_upstream(int on, const char *version,
 	    const char *cipher, const char *sni);
 void	 audit_connect(void);
+/*
+ * What postern told the server of the client ("forward" in
+ * postern.conf(5)): how ("proxy-v2", "id", "xclient", "id-filtered")
+ * and the line it sent, if any (len bytes, its CRLF left out).
+ */
+void	 audit_forward(const char *how, const char *line, size_t len);
 /*
  * A verdict.  table: "connect", "request", "response", "capability" or
  * "list"; key: the command, capability or mailbox it was asked for;
@@ -82,6 +88,13 @@ void	 audit_verdict(const char *table, const char *key, const char *what,
  * of that command reached the server.
  */
 void	 audit_answered(const char *line, size_t len);
+/*
+ * The client's ID (imap_id.h): its fields as an ID list, len bytes (the
+ * caller bounds it; cut: not all of them), how many it sent and how
+ * many were kept.
+ */
+void	 audit_id(const char *fields, size_t len, int cut, size_t sent,
+	    size_t kept);
 /* The protocol state changed ("not-authenticated" -> "authenticated"). */
 void	 audit_state(const char *from, const char *to);
 /* The session is over: why, and the bytes both ways. */

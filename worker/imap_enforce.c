@@ -41,6 +41,7 @@ imap_enforce_init(struct imap_enforce *pol, struct policy_client *pc,
 	pol->linemax = linemax;
 	imap_args_init(&pol->args);
 	buf_init(&pol->held, linemax + HOLD_LIT_MAX);
+	imap_id_init(&pol->id);
 	pol->state = IMAP_ST_GREETING;
 	if (verdict_init(&pol->vs, pc, timeout_ms, RULES_IMAP, ws) == -1) {
 		imap_enforce_free(pol);
@@ -53,6 +54,7 @@ void
 imap_enforce_free(struct imap_enforce *pol)
 {
 	verdict_free(&pol->vs);
+	imap_id_free(&pol->id);
 	imap_args_free(&pol->args);
 	buf_free(&pol->held);
 }
@@ -497,6 +499,9 @@ imap_enforce_request(struct imap_enforce *pol, const struct imap_session *s,
 	int			 plus;
 
 	buf_reset(out);
+	/* The client's ID is the session's, its own verdict included. */
+	if (strcmp(c->name, "ID") == 0)
+		imap_id_command(&pol->id, &pol->vs, s, c);
 	tok = imap_parser_tokens(&s->cli, &ntok);
 	plus = IMAP_LIT_KIND(sev->ev.lit) == IMAP_LIT_PLUS &&
 	    !(sev->flags & IMAP_SEVF_LIT_CONVERT);

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "imap_args.h"
+#include "imap_id.h"
 #include "imap_session.h"
 #include "proto_worker.h"
 #include "verdict.h"
@@ -51,6 +52,7 @@ struct imap_enforce {
 	size_t			 lopen;		/* ... replace these octets */
 	size_t			 lclose;		/* of its first line */
 	char			 selected[POLICY_STR_MAX]; /* last SELECT's */
+	struct imap_id		 id;		/* the client's ID */
 
 
 	char			 name[POLICY_STR_MAX];

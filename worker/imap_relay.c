@@ -37,6 +37,7 @@
 #include "imap_caps.h"
 #include "imap_limits.h"
 #include "imap_enforce.h"
+#include "imap_forward.h"
 #include "imap_relay.h"
 #include "imap_reply.h"
 #include "imap_session.h"
@@ -105,6 +106,9 @@ static void	 answer(struct imap_relay *, const char *, size_t);
 static void	 deliver(struct imap_relay *);
 static void	 fail(struct imap_relay *, const char *, size_t);
 static void	 flush_up(struct imap_relay *);
+static void	 forward_greeting(struct imap_relay *, const struct imap_sev *);
+static int	 client_forward_id(struct imap_relay *,
+		    const struct imap_sev *);
 
 const struct relay_engine imap_relay_engine = {
 	.e_new = imap_relay_new,
@@ -159,6 +163,9 @@ imap_relay_new(struct relay *r, const struct worker_config *conf,
 		free(ir);
 		return NULL;
 	}
+	/* forward id: our ID first, after the greeting (imap_forward.h). */
+	if (conf->forward == WORKER_FORWARD_ID)
+		imap_session_prelude(&ir->s, 1);
 	return ir;
 }
 
@@ -374,7 +381,8 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	    !(sev->flags & (IMAP_SEVF_SASL | IMAP_SEVF_DONE)))
 		ir->commands++;
 	if ((sev->flags & IMAP_SEVF_CMD_START) && sev->act == IMAP_ACT_FORWARD) {
-		if (client_refused(ir, sev) || client_policy(ir, sev))
+		if (client_refused(ir, sev) || client_policy(ir, sev) ||
+		    client_forward_id(ir, sev))
 			return;
 		if (sev->flags & IMAP_SEVF_COMPRESS) {
 			compress_take(ir, sev);
@@ -641,6 +649,80 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 		fail(ir, sev->reply, sev->replylen);
 		break;
 	}
+	forward_greeting(ir, sev);
+}
+
+/*
+ * forward id: our ID goes upstream once the greeting has gone to the
+ * client; the client is read again after its tagged answer, which, like
+ * the rest of the answer, is dropped (imap_session.h).
+ */
+static void
+forward_greeting(struct imap_relay *ir, const struct imap_sev *sev)
+{
+	static const char	 bad[] = "* BYE [UNAVAILABLE] Internal error\r\n";
+	int			 rc;
+
+	if ((sev->flags & (IMAP_SEVF_PRIVATE | IMAP_SEVF_CMD_DONE)) ==
+	    (IMAP_SEVF_PRIVATE | IMAP_SEVF_CMD_DONE) &&
+	    strcmp(sev->resp, "OK") != 0)
+		log_warnx("session %llu: forward id: the server answered %s "
+		    "to our ID: it may not trust postern's address "
+		    "(login_trusted_networks)", (unsigned long long)ir->id,
+		    sev->resp);
+	if (!(sev->flags & IMAP_SEVF_GREETING) || !ir->s.prelude ||
+	    ir->closed)
+		return;
+	if ((rc = imap_forward_greeting(&ir->s, relay_session(ir->relay),
+	    &ir->scratch)) == -1) {
+		fail(ir, bad, sizeof(bad) - 1);
+		return;
+	}
+	if (rc == 1) {
+		audit_forward("id", (const char *)buf_data(&ir->scratch),
+		    buf_len(&ir->scratch));
+		relay_forward(ir->relay, RELAY_UPSTREAM, buf_data(&ir->scratch),
+		    buf_len(&ir->scratch), 0);
+	}
+}
+
+/*
+ * forward id: the client's ID goes without the fields that are
+ * postern's to send (imap_forward.h).  1 when handled here.
+ */
+static int
+client_forward_id(struct imap_relay *ir, const struct imap_sev *sev)
+{
+	char	 line[IMAP_TAG_MAX + 128];
+	int	 rc, n;
+
+	if (ir->conf->forward != WORKER_FORWARD_ID ||
+	    strcmp(sev->cmd->name, "ID") != 0 ||
+	    (rc = imap_forward_client_id(&ir->s, sev, &ir->scratch)) == 0)
+		return 0;
+	if (rc == 1) {
+		log_info("session %llu: forward id: the client's ID goes "
+		    "without its x-originating-* and like fields",
+		    (unsigned long long)ir->id);
+		audit_forward("id-filtered", (const char *)buf_data(
+		    &ir->scratch), buf_len(&ir->scratch));
+		relay_forward(ir->relay, RELAY_UPSTREAM, buf_data(&ir->scratch),
+		    buf_len(&ir->scratch), 0);
+		return 1;
+	}
+	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
+		static const char bad[] = "* BYE Internal error\r\n";
+
+		fail(ir, bad, sizeof(bad) - 1);
+		return 1;
+	}
+	if ((n = imap_reply(line, sizeof(line), sev->cmd->tag,
+	    strlen(sev->cmd->tag), "NO", "CANNOT", "ID fields x-originating-* "
+	    "and the like are postern's to send")) > 0) {
+		audit_answered(line, (size_t)n);
+		answer(ir, line, (size_t)n);
+	}
+	return 1;
 }
 
 /* The greeting, the login and IDLE set the client's timer. */
@@ -794,7 +876,7 @@ policy_tls_sync(struct imap_relay *ir)
 	int	 on = relay_tls_active(ir->relay, RELAY_CLIENT);
 
 	if (ir->pol.vs.tls != on)
-		verdict_set_tls(&ir->pol.vs, on);
+		verdict_set_tls(&ir->pol.vs, on, relay_tls_ja4(ir->relay));
 }
 
 static int

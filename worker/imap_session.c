@@ -228,9 +228,28 @@ state_pending(const struct imap_session *s)
 	return 0;
 }
 
+/*
+ * A command of the relay's own is in flight (forward id's ID): the
+ * client is read once it is answered, so that the server has read it
+ * before anything of the client's, and its tag is never one of the
+ * client's commands in flight.
+ */
+static int
+private_pending(const struct imap_session *s)
+{
+	const struct imap_cmd	*c;
+
+	TAILQ_FOREACH(c, &s->inflight, entry)
+		if (c->flags & IMAP_CMD_PRIVATE)
+			return 1;
+	return 0;
+}
+
 int
 imap_session_want_client(const struct imap_session *s)
 {
+	if (s->prelude || private_pending(s))
+		return 0;
 	if (!s->raw && state_pending(s))
 		return 0;
 	return !s->closed && s->wait == WAIT_NONE && !s->sending &&
@@ -1217,6 +1236,12 @@ imap_session_literal(const struct imap_session *s, unsigned int tok,
 	return -1;
 }
 
+void
+imap_session_prelude(struct imap_session *s, int on)
+{
+	s->prelude = on;
+}
+
 int
 imap_session_inject(struct imap_session *s, const char *tag,
     const char *name)
@@ -1237,5 +1262,6 @@ imap_session_inject(struct imap_session *s, const char *tag,
 	c->flags = IMAP_CMD_PRIVATE | IMAP_CMD_SENT;
 	TAILQ_INSERT_TAIL(&s->inflight, c, entry);
 	s->ninflight++;
+	s->prelude = 0;
 	return 0;
 }

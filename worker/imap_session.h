@@ -64,6 +64,15 @@
  *    {n+}'s octets and the rest of its command are read and dropped.  An
  *    answer at any other point inside a command, or a "+" nobody asked
  *    for, ends the session: we would have to guess.
+ *  - Commands of postern's own (imap_session_inject(): forward id's ID
+ *    after the greeting) are sent between the client's, and nothing of
+ *    the client's is read while one is in flight: the server reads ours
+ *    whole before the client's next command, every response up to our
+ *    tagged answer is ours and dropped (IMAP_SEVF_PRIVATE), and our tag
+ *    cannot be one of the client's commands in flight.  With
+ *    imap_session_prelude() the client is not read from the start
+ *    until the relay injects its command after the greeting, so the
+ *    server hears ours before any byte of the client's.
  * Sizes: lit_append_max for a streamed literal, lit_max for all the held
  * literal octets of one command together; over it, "tag BAD [TOOBIG]"
  * while nothing went upstream, else "* BYE".  {n-} is in no grammar: the
@@ -221,6 +230,7 @@ struct imap_session {
 	int			 cli_discard;	/* drop to end of client msg */
 	int			 raw;		/* client lines are not commands */
 	int			 tls_switch;	/* STARTTLS OK, TLS not done */
+	int			 prelude;	/* no client byte before inject */
 	int			 closed;
 	char			 reply[512];
 };
@@ -268,11 +278,18 @@ int	 imap_session_refuse(struct imap_session *, const struct imap_cmd *);
 /*
  * The relay sends a command of its own upstream (CAPABILITY after login,
  * ID...) with a private tag; its responses come back with
- * IMAP_SEVF_PRIVATE and act DROP.  Only between client commands, and
- * not during IDLE or AUTHENTICATE: -1 then.
+ * IMAP_SEVF_PRIVATE and act DROP, and the client is not read until its
+ * tagged answer.  Only between client commands, and not during IDLE or
+ * AUTHENTICATE: -1 then.  It ends a prelude.
  */
 int	 imap_session_inject(struct imap_session *, const char *,
 	    const char *);
+/*
+ * on: the relay will inject a command right after the greeting, and no
+ * client byte is to be read before (forward id).  Set before the first
+ * byte; 0 gives up on it (a PREAUTH or BYE greeting).
+ */
+void	 imap_session_prelude(struct imap_session *, int on);
 /* The state if every command in flight succeeds (for pipelining). */
 enum imap_state imap_session_projected_state(const struct imap_session *);
 

@@ -53,7 +53,7 @@ static void
 tls_sync(struct pop3_enforce *pe, const struct pop3_session *s)
 {
 	if (pe->vs.tls != s->tls.active)
-		verdict_set_tls(&pe->vs, s->tls.active);
+		verdict_set_tls(&pe->vs, s->tls.active, s->tls.ja4);
 }
 
 /* Which argument of kw is a secret: -1 none. */

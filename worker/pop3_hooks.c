@@ -33,6 +33,12 @@ pop3_hooks_request(const struct pop3_session *s, const struct pop3_cmd *c,
 			v->act = POP3_V_STLS;
 		return;
 	}
+	/* forward id: the server hears the client's address from us. */
+	if (s->xclient_ours && strcmp(c->kw, "XCLIENT") == 0) {
+		v->act = POP3_V_REJECT;
+		v->text = "-ERR XCLIENT is postern's to send";
+		return;
+	}
 	if (known && pop3_hooks_tls_first(s, c->kw)) {
 		v->act = POP3_V_REJECT;
 		v->text = "-ERR Use STLS first";
@@ -72,6 +78,11 @@ pop3_hooks_capa(const struct pop3_session *s, const uint8_t *p, size_t len)
 	 */
 	if (len >= 4 && strncasecmp((const char *)p, "STLS", 4) == 0 &&
 	    (len == 4 || p[4] == ' '))
+		return 0;
+	/* And XCLIENT is ours with forward id. */
+	if (s->xclient_ours && len >= 7 &&
+	    strncasecmp((const char *)p, "XCLIENT", 7) == 0 &&
+	    (len == 7 || p[7] == ' '))
 		return 0;
 	if (s->ops != NULL && s->ops->capa != NULL)
 		return s->ops->capa(s->opsarg, s, p, len);

@@ -19,6 +19,7 @@
 #include "pop3_enforce.h"
 #include "pop3_relay.h"
 #include "pop3_session.h"
+#include "pop3_xclient.h"
 #include "relay.h"
 #include "relay_tls.h"
 
@@ -31,6 +32,7 @@ struct pop3_relay {
 	int				 tls_handed;	/* STLS +OK sent */
 	int				 byesent;
 	uint64_t			 id;		/* the session's */
+	struct pop3_xclient		 xc;		/* forward id */
 };
 
 static void	*pop3_relay_new(struct relay *, const struct worker_config *,
@@ -48,6 +50,7 @@ static void	 io_greeted(void *);
 static void	 io_authenticated(void *);
 static void	 tls_sync(struct pop3_relay *);
 static size_t	 client_input(struct pop3_relay *, const uint8_t *, size_t);
+static size_t	 server_input(struct pop3_relay *, const uint8_t *, size_t);
 
 const struct relay_engine pop3_relay_engine = {
 	.e_new = pop3_relay_new,
@@ -109,6 +112,11 @@ pop3_relay_new(struct relay *r, const struct worker_config *conf,
 		pr->s.ops = &pop3_enforce_ops;
 		pr->s.opsarg = &pr->pe;
 	}
+	/* forward id: XCLIENT is ours (pop3_xclient.h, pop3_hooks.c). */
+	if (conf->forward == WORKER_FORWARD_ID) {
+		pop3_xclient_init(&pr->xc);
+		pr->s.xclient_ours = 1;
+	}
 	return pr;
 }
 
@@ -152,7 +160,40 @@ pop3_relay_input(void *arg, enum relay_side from, const uint8_t *data,
 	tls_sync(pr);
 	if (from == RELAY_CLIENT)
 		return client_input(pr, data, len);
-	return pop3_session_server(&pr->s, data, len);
+	return server_input(pr, data, len);
+}
+
+/*
+ * Server bytes: XCLIENT's dialogue first (forward id), then the
+ * session, which gets the greeting when the dialogue is over.
+ */
+static size_t
+server_input(struct pop3_relay *pr, const uint8_t *data, size_t len)
+{
+	const struct worker_session	*ws = relay_session(pr->relay);
+	ssize_t				 n;
+	size_t				 g, off = 0;
+
+	if (!pop3_xclient_running(&pr->xc))
+		return pop3_session_server(&pr->s, data, len);
+	if ((n = pop3_xclient_server(&pr->xc, ws, data, len)) == -1) {
+		io_close(pr, "[UNAVAILABLE] Server unavailable");
+		return len;
+	}
+	if (pr->xc.outlen > 0)
+		relay_forward(pr->relay, RELAY_UPSTREAM,
+		    (const uint8_t *)pr->xc.out, pr->xc.outlen, 0);
+	if (pop3_xclient_running(&pr->xc))
+		return (size_t)n;
+	/* The greeting, whole lines, as if the server had just said it. */
+	while (off < pr->xc.greetlen && !pr->s.closed) {
+		if ((g = pop3_session_server(&pr->s,
+		    (const uint8_t *)pr->xc.greeting + off,
+		    pr->xc.greetlen - off)) == 0)
+			break;
+		off += g;
+	}
+	return (size_t)n;
 }
 
 /* The session's view of the client leg's TLS (pop3_session.h). */
@@ -165,6 +206,7 @@ tls_sync(struct pop3_relay *pr)
 	if (pr->s.stls && pr->tls_handed && on)
 		pop3_session_tls_done(&pr->s);
 	pr->s.tls.active = on;
+	pr->s.tls.ja4 = on ? relay_tls_ja4(pr->relay) : NULL;
 	pr->s.tls.offered = !on && (m == WORKER_TLS_STARTTLS ||
 	    m == WORKER_TLS_STARTTLS_REQUIRED);
 	pr->s.tls.required = m == WORKER_TLS_STARTTLS_REQUIRED;

@@ -71,6 +71,7 @@ struct pop3_tls {
 	int		 offered;	/* STLS may be taken now */
 	int		 required;	/* no login before TLS */
 	int		 active;
+	const char	*ja4;		/* its fingerprint, or NULL */
 };
 
 struct pop3_session {
@@ -92,6 +93,7 @@ struct pop3_session {
 	int			 closed;
 	int			 stls;		/* STLS taken: the relay's turn */
 	int			 skip;		/* the body is dropped */
+	int			 xclient_ours;	/* forward id (pop3_hooks.c) */
 	struct pop3_tls		 tls;
 	const struct pop3_hooks_ops *ops;	/* NULL: no policy */
 	void			*opsarg;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "forward.h"
 #include "imap_relay.h"
 #include "pop3_relay.h"
 #include "imap_limits.h"
@@ -108,6 +109,7 @@ static void	 z_begin(struct relay *);
 static int	 z_flush(struct relay *);
 static int	 tls_pending(const struct relay *);
 static int	 upstream_prelude(struct relay *);
+static int	 upstream_proxy_v2(struct relay *);
 
 static void
 side_init(struct side *s, int fd, size_t outmax)
@@ -1013,6 +1015,12 @@ relay_tls_active(const struct relay *r, enum relay_side i)
 	return r->s[i].ssl != NULL;
 }
 
+const char *
+relay_tls_ja4(const struct relay *r)
+{
+	return tls_ja4(r->s[RELAY_CLIENT].ssl);
+}
+
 void
 relay_starttls(struct relay *r)
 {
@@ -1048,7 +1056,7 @@ relay_tls_client(struct relay *r)
 		return;
 	}
 	tls_describe(s->ssl, &v, &c, &sni);
-	audit_set_tls(1, v, c, sni);
+	audit_set_tls(1, v, c, sni, tls_ja4(s->ssl));
 	stats_tls(STATS_CLIENT, 1, v);
 	log_debug("session %llu: client TLS %s %s sni %s",
 	    (unsigned long long)r->sess->id, v, c, sni ? sni : "-");
@@ -1085,7 +1093,7 @@ relay_tls_begin(struct relay *r)
 			return;
 		}
 		tls_describe(c->ssl, &v, &ci, &sni);
-		audit_set_tls(1, v, ci, sni);
+		audit_set_tls(1, v, ci, sni, tls_ja4(c->ssl));
 		stats_tls(STATS_CLIENT, 1, v);
 		log_debug("session %llu: client TLS %s %s sni %s",
 		    (unsigned long long)id, v, ci, sni ? sni : "-");
@@ -1095,6 +1103,9 @@ relay_tls_begin(struct relay *r)
 		relay_close(r, WORKER_END_POLICY);
 		return;
 	}
+	if (r->conf->forward == WORKER_FORWARD_PROXY_V2 &&
+	    upstream_proxy_v2(r) == -1)
+		return;
 	if (t->up_mode == WORKER_UPTLS_NONE)
 		return;
 	if (tls_upstream_connected(u->fd, r->up_deadline, id) == -1) {
@@ -1134,6 +1145,43 @@ relay_tls_begin(struct relay *r)
 }
 
 /*
+ * "forward proxy-v2": the header goes out first, once the connect is
+ * done and the client's implicit TLS, if any, is up (its version and
+ * cipher are in the header).  A STARTTLS client is in plaintext when it
+ * comes, and its header says so.  Ends the session when it fails: -1.
+ */
+static int
+upstream_proxy_v2(struct relay *r)
+{
+	struct side	*c = &r->s[RELAY_CLIENT];
+	struct side	*u = &r->s[RELAY_UPSTREAM];
+	const char	*v = NULL, *ci = NULL, *sni = NULL;
+	uint8_t		 hdr[FORWARD_V2_MAX];
+	ssize_t		 n;
+
+	if (c->ssl != NULL)
+		tls_describe(c->ssl, &v, &ci, &sni);
+	if ((n = forward_proxy_v2(hdr, sizeof(hdr), r->sess, v, ci, sni)) ==
+	    -1) {
+		log_warnx("session %llu: no PROXY v2 header for the server",
+		    (unsigned long long)r->sess->id);
+		n = 0;
+	}
+	if (n == 0 || tls_upstream_connected(u->fd, r->up_deadline,
+	    r->sess->id) == -1 || forward_send(u->fd, hdr, (size_t)n,
+	    r->up_deadline, r->sess->id) == -1) {
+		u->dead = 1;
+		bye(r, "[UNAVAILABLE] Server unavailable");
+		relay_close(r, WORKER_END_ERROR);
+		return -1;
+	}
+	u->connected = 1;
+	u->nout += (uint64_t)n;
+	audit_forward("proxy-v2", NULL, 0);
+	return 0;
+}
+
+/*
  * The upstream's STARTTLS or STLS, and the greeting the session gets in
  * place of the server's (POP3: with its APOP timestamp).
  */
@@ -1142,6 +1190,7 @@ upstream_prelude(struct relay *r)
 {
 	struct side	*u = &r->s[RELAY_UPSTREAM];
 	char		 ts[256];
+	int		 xclient;
 
 	if (r->conf->protocol != WORKER_PROTO_POP3) {
 		(void)snprintf(r->up_greeting, sizeof(r->up_greeting),
@@ -1150,9 +1199,11 @@ upstream_prelude(struct relay *r)
 		    r->sess->id);
 	}
 	if (tls_upstream_stls(u->fd, r->up_deadline, r->sess->id, ts,
-	    sizeof(ts)) == -1)
+	    sizeof(ts), &xclient) == -1)
 		return -1;
 	(void)snprintf(r->up_greeting, sizeof(r->up_greeting),
-	    "+OK postern ready%s%s\r\n", ts[0] != '\0' ? " " : "", ts);
+	    "+OK %spostern ready%s%s\r\n", xclient &&
+	    r->conf->forward == WORKER_FORWARD_ID ? "[XCLIENT] " : "",
+	    ts[0] != '\0' ? " " : "", ts);
 	return 0;
 }

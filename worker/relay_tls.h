@@ -11,6 +11,8 @@
 /* The client side's mode, decided once at the start (tls.h). */
 enum worker_tls_mode relay_tls_mode(const struct relay *);
 int	 relay_tls_active(const struct relay *, enum relay_side);
+/* The client side's TLS fingerprint (JA4), or NULL. */
+const char *relay_tls_ja4(const struct relay *);
 /*
  * The engine queued its STARTTLS OK: the client is not read again until
  * it is written out; then a byte already read is an injection that ends

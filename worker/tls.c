@@ -26,6 +26,7 @@
 
 #include "audit.h"
 #include "clock.h"
+#include "ja4.h"
 #include "log.h"
 #include "proto_keyd.h"
 #include "tls.h"
@@ -42,6 +43,11 @@ static unsigned int		 nsrv;
 static SSL_CTX			*cli_ctx;
 static SSL_SESSION		*up_session;	/* to resume upstream */
 static int			 stopfd = -1;	/* the master's channel */
+/* The JA4 of the client connection's ClientHello (one at a time). */
+static struct {
+	const SSL		*ssl;
+	char			 ja4[JA4_LEN + 1];
+}				 client_hello;
 static int			 (*stopfn)(void *);	/* what it said */
 static void			*stoparg;
 
@@ -365,6 +371,29 @@ tls_setup(struct msgchan *chan)
 		fatalx("RAND_status: no entropy");
 }
 
+/*
+ * OpenSSL's message callback, on the client side's connection until its
+ * first ClientHello: the message's bytes, header and all, which JA4 is
+ * made of (ja4.h).  A later ClientHello (after a HelloRetryRequest) is
+ * not the fingerprint's.
+ */
+static void
+hello_cb(int write_p, int version, int type, const void *buf, size_t len,
+    SSL *ssl, void *arg)
+{
+	const uint8_t	*m = buf;
+
+	(void)version;
+	(void)arg;
+	if (write_p || type != SSL3_RT_HANDSHAKE || len < 4 ||
+	    m[0] != SSL3_MT_CLIENT_HELLO || ssl != client_hello.ssl)
+		return;
+	if (ja4_client_hello(m, len, client_hello.ja4, NULL, 0) == -1)
+		log_debug("JA4: a ClientHello of %zu bytes not understood",
+		    len);
+	SSL_set_msg_callback(ssl, NULL);
+}
+
 SSL *
 tls_server_new(int fd)
 {
@@ -376,8 +405,20 @@ tls_server_new(int fd)
 		SSL_free(ssl);
 		return NULL;
 	}
+	client_hello.ssl = ssl;
+	client_hello.ja4[0] = '\0';
+	SSL_set_msg_callback(ssl, hello_cb);
 	SSL_set_accept_state(ssl);
 	return ssl;
+}
+
+const char *
+tls_ja4(const SSL *ssl)
+{
+	if (ssl == NULL || ssl != client_hello.ssl ||
+	    client_hello.ja4[0] == '\0')
+		return NULL;
+	return client_hello.ja4;
 }
 
 SSL *
@@ -571,6 +612,8 @@ tls_free(SSL *ssl)
 {
 	if (ssl == NULL)
 		return;
+	if (ssl == client_hello.ssl)
+		client_hello.ssl = NULL;
 	/* One close_notify, no wait for the peer's. */
 	(void)SSL_shutdown(ssl);
 	SSL_free(ssl);

@@ -66,6 +66,11 @@ ssize_t	 tls_write(SSL *, const void *, size_t, short *events);
  */
 void	 tls_set_stop(int stopfd, int (*stop)(void *), void *arg);
 int	 tls_wait(int fd, short events, int64_t deadline, uint64_t id);
+/*
+ * The JA4 of the ClientHello of a connection tls_server_new() made
+ * (ja4.h), or NULL: none yet, or none could be read from it.
+ */
+const char *tls_ja4(const SSL *);
 /* The audit's and the log's view of an established connection. */
 void	 tls_describe(SSL *, const char **version, const char **cipher,
 	    const char **sni);

@@ -224,7 +224,7 @@ lists_stls(const char *line)
  */
 int
 tls_upstream_stls(int fd, int64_t deadline, uint64_t id, char *ts,
-    size_t tssize)
+    size_t tssize, int *xclient)
 {
 	struct pre	 p = { .fd = fd, .deadline = deadline, .id = id };
 	char		 line[LINE_MAX_PRE];
@@ -234,6 +234,8 @@ tls_upstream_stls(int fd, int64_t deadline, uint64_t id, char *ts,
 	ts[0] = '\0';
 	if (read_line(&p, line, sizeof(line)) == -1)
 		return -1;
+	/* Dovecot says XCLIENT here, to a trusted peer: for forward id. */
+	*xclient = strncmp(line, "+OK [XCLIENT]", 13) == 0;
 	if (strncmp(line, "+OK", 3) != 0) {
 		log_warnx("session %llu: upstream greeting \"%.80s\": "
 		    "refused", (unsigned long long)id, line);

@@ -21,9 +21,10 @@ int	 tls_upstream_starttls(int fd, int64_t deadline, uint64_t id);
 /*
  * POP3's STLS prelude (RFC 2595): 0, or -1 logged.  ts gets the APOP
  * timestamp of the plaintext greeting ("" when none), for the greeting
- * the session is given instead of one the server does not send again.
+ * the session is given instead of one the server does not send again;
+ * *xclient whether that greeting said [XCLIENT] (pop3_xclient.h).
  */
 int	 tls_upstream_stls(int fd, int64_t deadline, uint64_t id, char *ts,
-	    size_t tssize);
+	    size_t tssize, int *xclient);
 
 #endif

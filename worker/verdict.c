@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "log.h"
 #include "stats.h"
 #include "verdict.h"
@@ -29,7 +31,8 @@ static uint32_t	 context(const struct verdict_session *);
 /*
  * The cache belongs to the worker, not to one session: a verdict that
  * depends on the session only is the same for the next session with the
- * same context (client address, listener, port, TLS, user), so a client
+ * same context (client address, listener, port, TLS, user, ID fields by
+ * a collision-resistant digest, JA4), so a client
  * that comes back does not pay its capability verdicts again.  Each
  * context seen lately gets a serial that is never reused; a slot holds
  * the serial it was made under.
@@ -46,6 +49,8 @@ struct context {
 	int		 tls;
 	int		 hasuser;
 	char		 user[VERDICT_USER_MAX];
+	uint8_t		 iddigest[VERDICT_ID_DIGEST];
+	char		 ja4[RULES_JA4_LEN + 1];
 };
 
 static struct context		 contexts[CONTEXTS];
@@ -63,7 +68,9 @@ same(const struct context *c, const struct verdict_session *vs)
 	    memcmp(c->addr, vs->addr, sizeof(c->addr)) == 0 &&
 	    c->port == vs->port && c->tls == vs->tls &&
 	    c->hasuser == vs->hasuser && strcmp(c->user, vs->user) == 0 &&
-	    strcmp(c->listener, vs->listener) == 0;
+	    strcmp(c->listener, vs->listener) == 0 &&
+	    memcmp(c->iddigest, vs->iddigest, sizeof(c->iddigest)) == 0 &&
+	    strcmp(c->ja4, vs->ja4) == 0;
 }
 
 /* The serial of the session's context, a new one if it is new. */
@@ -90,6 +97,8 @@ context(const struct verdict_session *vs)
 	c->hasuser = vs->hasuser;
 	memcpy(c->user, vs->user, sizeof(c->user));
 	memcpy(c->listener, vs->listener, sizeof(c->listener));
+	memcpy(c->iddigest, vs->iddigest, sizeof(c->iddigest));
+	memcpy(c->ja4, vs->ja4, sizeof(c->ja4));
 	c->used = ++uses;
 	/* 2^32 contexts in one worker's life would start over. */
 	if (++serials == 0)
@@ -147,9 +156,52 @@ verdict_set_user(struct verdict_session *vs, const char *user, size_t len)
 }
 
 void
-verdict_set_tls(struct verdict_session *vs, int on)
+verdict_set_tls(struct verdict_session *vs, int on, const char *ja4)
 {
+	size_t	 n = on && ja4 != NULL ? strlen(ja4) : 0;
+
 	vs->tls = on;
+	if (n >= sizeof(vs->ja4))
+		n = 0;
+	memcpy(vs->ja4, ja4 != NULL ? ja4 : "", n);
+	vs->ja4[n] = '\0';
+	if (vs->slots != NULL)
+		vs->epoch = context(vs);
+}
+
+/*
+ * The fields go into every query; the context holds their digest, of
+ * each name and value with its length, so that no two IDs share one.
+ * No field at all is no ID.
+ */
+void
+verdict_set_id(struct verdict_session *vs, const struct rules_idfield *f,
+    size_t n)
+{
+	crypto_generichash_state	 st;
+	const char			*p[2];
+	uint64_t			 len;
+	size_t				 i, j;
+
+	vs->id = n > 0 ? f : NULL;
+	vs->nid = n;
+	memset(vs->iddigest, 0, sizeof(vs->iddigest));
+	if (n > 0) {
+		crypto_generichash_init(&st, NULL, 0, sizeof(vs->iddigest));
+		for (i = 0; i < n; i++) {
+			p[0] = f[i].key;
+			p[1] = f[i].value;
+			for (j = 0; j < 2; j++) {
+				len = strlen(p[j]);
+				crypto_generichash_update(&st,
+				    (const uint8_t *)&len, sizeof(len));
+				crypto_generichash_update(&st,
+				    (const uint8_t *)p[j], len);
+			}
+		}
+		crypto_generichash_final(&st, vs->iddigest,
+		    sizeof(vs->iddigest));
+	}
 	if (vs->slots != NULL)
 		vs->epoch = context(vs);
 }
@@ -319,6 +371,9 @@ query_of(const struct verdict_session *vs, const struct verdict_q *q,
 	rq->listener = vs->listener[0] != '\0' ? vs->listener : NULL;
 	rq->port = vs->port;
 	rq->mailbox = q->mailbox;
+	rq->id = vs->id;
+	rq->nid = vs->nid;
+	rq->ja4 = vs->ja4[0] != '\0' ? vs->ja4 : NULL;
 	rq->args = q->args;
 	/*
 	 * No rule can name an argument after the 255th: those after

@@ -6,11 +6,13 @@
  * The cache answers a query again without a round trip to policyd when
  * the answer came from the generation that is current now (the page
  * policy_generation() reads, no syscall) and for the same context: client
- * address, listener, port, TLS and user.  The cache is the worker's, so a
- * later session with the same context finds it warm; a new user or TLS
- * state is another context, whose verdicts are its own.  An answer is kept when it depends on the
- * session alone (policyd's cacheable), or when the query carried no
- * arguments, so that everything it depends on is in the cache key
+ * address, listener, port, TLS and user, the client's ID fields and its
+ * TLS fingerprint.  The cache is the worker's, so a later session with
+ * the same context finds it warm; a new user, TLS state, ID or TLS
+ * fingerprint is another context, whose verdicts are its own.  An
+ * answer is kept when it depends on the session alone (policyd's
+ * cacheable), or when the query carried no arguments, so that
+ * everything it depends on is in the cache key
  * (table, key, kind, name, mailbox, state).  A lookup costs a hash and a
  * compare: no allocation, no syscall.
  *
@@ -35,6 +37,7 @@
 #define VERDICT_TEXT_MAX	128
 #define VERDICT_USER_MAX	256
 #define VERDICT_TIMEOUT_MS	2000	/* timeout policy, by default */
+#define VERDICT_ID_DIGEST	16	/* BLAKE2b of the ID fields */
 
 struct verdict_slot {
 	uint64_t		 gen;	/* 0: empty */
@@ -88,6 +91,11 @@ struct verdict_session {
 	unsigned		 port;
 	char			 user[VERDICT_USER_MAX];
 	int			 hasuser;
+	/* The client's ID (the caller's fields) and TLS fingerprint. */
+	const struct rules_idfield *id;
+	size_t			 nid;
+	uint8_t			 iddigest[VERDICT_ID_DIGEST];
+	char			 ja4[RULES_JA4_LEN + 1];
 	enum rules_state	 state;
 	uint32_t		 epoch;		/* the context's serial */
 	uint64_t		 asked;		/* verdicts given */
@@ -104,7 +112,11 @@ int	 verdict_init(struct verdict_session *, struct policy_client *,
 void	 verdict_free(struct verdict_session *);
 /* Context changes; each empties the cache. */
 void	 verdict_set_user(struct verdict_session *, const char *, size_t);
-void	 verdict_set_tls(struct verdict_session *, int);
+/* TLS on the client leg, and its JA4 (NULL or "": none). */
+void	 verdict_set_tls(struct verdict_session *, int, const char *);
+/* The client's ID fields: the caller's, until the next call (NULL, 0). */
+void	 verdict_set_id(struct verdict_session *,
+	    const struct rules_idfield *, size_t);
 void	 verdict_set_state(struct verdict_session *, enum rules_state);
 /* 0 and *v, or -1: no verdict, fail closed. */
 int	 verdict_ask(struct verdict_session *, const struct verdict_q *,

@@ -30,6 +30,8 @@ queries(const unsigned char *b, size_t n)
 {
 	static const char	*keys[] = { "LOGIN", "*", "GREETING", "X",
 	    NULL };
+	static const struct rules_idfield id[2] = { { "name", "T" },
+	    { "Version", "" } };
 	struct rules_arg	 args[2] = { { "INBOX", 5 }, { NULL, 7 } };
 	struct rules_query	 q;
 	struct rules_verdict	 v;
@@ -56,6 +58,11 @@ queries(const unsigned char *b, size_t n)
 				q.mailbox = "Private/x";
 				q.args = args;
 				q.nargs = i % 3;
+				q.id = id;
+				q.nid = i % 3;
+				q.ja4 = i & 1 ?
+				    "t13d1516h2_8daaf6152771_e5627efa2ab1" :
+				    NULL;
 				if (rules_match(b, &q, &v) != 0)
 					abort();
 				in_blob(b, n, v.file);

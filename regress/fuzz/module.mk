@@ -93,6 +93,13 @@ $(FUZZ_OBJ)/regress/fuzz/fuzz_pop3_session: $(patsubst %.c,$(FUZZ_OBJ)/%.o,\
 $(eval $(call fuzz_rule,fuzz_pop3_session))
 fuzz-build: $(FUZZ_OBJ)/regress/fuzz/fuzz_pop3_session
 fuzz: fuzz-fuzz_pop3_session
+# JA4 of a ClientHello (worker/ja4.c), which the worker computes from
+# bytes OpenSSL has not checked yet.
+FUZZ_CORPUS_fuzz_ja4 := regress/fuzz/corpus/ja4
+$(FUZZ_OBJ)/regress/fuzz/fuzz_ja4: $(FUZZ_OBJ)/worker/ja4.o
+$(eval $(call fuzz_rule,fuzz_ja4))
+fuzz-build: $(FUZZ_OBJ)/regress/fuzz/fuzz_ja4
+fuzz: fuzz-fuzz_ja4
 # The worker's headers include the rule language's (rules.h, via verdict.h).
 FUZZ_CFLAGS += -Irules
 # The corpus replay of `make check` builds session_model.c in (it includes
@@ -107,3 +114,13 @@ $(FUZZ_OBJ)/regress/fuzz/fuzz_inflate: $(FUZZ_OBJ)/worker/relay_deflate.o \
 $(eval $(call fuzz_rule,fuzz_inflate))
 fuzz-build: $(FUZZ_OBJ)/regress/fuzz/fuzz_inflate
 fuzz: fuzz-fuzz_inflate
+# The master's PROXY header parser (master/proxy_header.c), alone: it
+# is the one parser the root master runs on bytes from the network.
+FUZZ_CORPUS_fuzz_proxy_header := regress/fuzz/corpus/proxy
+$(FUZZ_OBJ)/regress/fuzz/fuzz_proxy_header.o: FUZZ_CFLAGS += -Imaster
+$(FUZZ_OBJ)/master/proxy_header.o: FUZZ_CFLAGS += -Imaster
+$(FUZZ_OBJ)/regress/fuzz/fuzz_proxy_header: \
+    $(FUZZ_OBJ)/master/proxy_header.o
+$(eval $(call fuzz_rule,fuzz_proxy_header))
+fuzz-build: $(FUZZ_OBJ)/regress/fuzz/fuzz_proxy_header
+fuzz: fuzz-fuzz_proxy_header

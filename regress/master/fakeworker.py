@@ -103,7 +103,7 @@ while True:
 	kind, body, fd = get([MSG_W_SESSION, MSG_SHUTDOWN])
 	if kind == MSG_SHUTDOWN:
 		os._exit(0)
-	s = SESSION.unpack(body)
+	s = SESSION.unpack_from(body)
 	sid = s[0]
 	client = socket.socket(fileno=fd)
 	_, body, upfd = get([MSG_W_UPSTREAM])

@@ -21,7 +21,7 @@ good_nv_head()
 good_nv_body()
 {
 	confdir
-	for f in good minimal pop3-idle good-tls; do
+	for f in good minimal pop3-idle good-tls good-proxy; do
 		atf_check -s exit:0 -o file:$f.ok -e empty \
 		    "$POSTERND" -nv -f $f.conf
 	done
@@ -57,7 +57,7 @@ roundtrip_head()
 roundtrip_body()
 {
 	confdir
-	for f in good minimal pop3-idle good-tls; do
+	for f in good minimal pop3-idle good-tls good-proxy; do
 		"$POSTERND" -nv -f $f.conf > "$OLDPWD/$f.1" ||
 		    atf_fail "$f.conf"
 		atf_check -s exit:0 -o file:"$OLDPWD/$f.1" -e empty \

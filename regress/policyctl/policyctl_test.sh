@@ -177,6 +177,48 @@ postern answers USER and PASS; the server sees "APOP user digest"\n' \
 	    "$P" -s nowhere test request NOOP
 }
 
+atf_test_case dryrun_identity
+dryrun_identity_head()
+{
+	atf_set descr "policyctl test with the client's ID fields (-i) and JA4 (-j)"
+}
+dryrun_identity_body()
+{
+	printf '%s\n' \
+	    'imap capability IDLE drop if id name "Thunderbird*"' \
+	    'imap capability * accept' \
+	    'imap request LOGIN reject "Update your app" if id version "1.*"' \
+	    'imap request * reject "No scanners" if ja4 "t12i*"' \
+	    'imap request * accept' >i.rules
+	atf_check -o match:'^file i.rules: drop by i.rules:1:1, cacheable$' \
+	    "$P" test -f i.rules -i name=Thunderbird -i version=115.3 \
+	    capability IDLE
+	atf_check -o match:'^file i.rules: accept by i.rules:2:1' \
+	    "$P" test -f i.rules -i name=K-9 capability IDLE
+	atf_check -o match:'^file i.rules: accept by i.rules:2:1' \
+	    "$P" test -f i.rules capability IDLE
+	# Names are compared without regard to case.
+	atf_check -o match:'^file i.rules: reject "Update your app" by i.rules:3:1' \
+	    "$P" test -f i.rules -i NAME=x -i Version=1.0 request LOGIN a b
+	atf_check -o match:'^file i.rules: reject "No scanners" by i.rules:4:1' \
+	    "$P" test -f i.rules -j t12i030700_0f2cb44170f4_5c4c70b73fa0 \
+	    request NOOP
+	atf_check -o match:'^file i.rules: accept by i.rules:5:1' \
+	    "$P" test -f i.rules -j t13d1516h2_8daaf6152771_e5627efa2ab1 \
+	    request NOOP
+	atf_check -s exit:1 -e match:'not NAME=VALUE' \
+	    "$P" test -f i.rules -i name request NOOP
+	atf_check -s exit:1 -e match:'not NAME=VALUE' \
+	    "$P" test -f i.rules -i =x request NOOP
+	atf_check -s exit:1 -e match:'longer than a JA4' \
+	    "$P" test -f i.rules -j t13d1516h2_8daaf6152771_e5627efa2ab1x \
+	    request NOOP
+	args=
+	for i in $(seq 1 31); do args="$args -i f$i=v"; done
+	atf_check -s exit:1 -e match:'more than 30 ID fields' \
+	    "$P" test -f i.rules $args request NOOP
+}
+
 atf_test_case store_errors
 store_errors_body()
 {
@@ -238,6 +280,7 @@ atf_init_test_cases()
 	atf_add_test_case diff
 	atf_add_test_case rollback
 	atf_add_test_case dryrun
+	atf_add_test_case dryrun_identity
 	atf_add_test_case store_errors
 	atf_add_test_case usage
 }

@@ -703,10 +703,12 @@ ATF_TC_BODY(syntax_errors, tc)
 	    "starttls-required, implicit), got \"maybe\"");
 	compile_err("imap request A accept if",
 	    "t.rules:1:25: expected a condition (tls, state, user, client, "
-	    "listener, port, arg, mailbox, not, \"(\"), got end of file");
+	    "listener, port, arg, mailbox, id, ja4, not, \"(\"), "
+	    "got end of file");
 	compile_err("imap request A accept if tls and\n",
 	    "t.rules:1:33: expected a condition (tls, state, user, client, "
-	    "listener, port, arg, mailbox, not, \"(\"), got end of line");
+	    "listener, port, arg, mailbox, id, ja4, not, \"(\"), "
+	    "got end of line");
 	compile_err("imap request A accept if state busy",
 	    "t.rules:1:32: expected a state (not-authenticated, "
 	    "authenticated, selected, logout), got \"busy\"");
@@ -778,7 +780,8 @@ ATF_TC_BODY(syntax_errors, tc)
 	    "t.rules:1:23: control character in string");
 	compile_err("imap request A accept\nimap request B accept if (",
 	    "t.rules:2:27: expected a condition (tls, state, user, client, "
-	    "listener, port, arg, mailbox, not, \"(\"), got end of file");
+	    "listener, port, arg, mailbox, id, ja4, not, \"(\"), "
+	    "got end of file");
 }
 
 /* A blob cut short anywhere, or with any byte changed, is refused or
@@ -791,6 +794,7 @@ static const char small[] =
     "imap response * untagged OK drop if user u and listener l\n"
     "imap list hide \"x*\" if mailbox y or port 3\n"
     "imap connect tls implicit if state selected\n"
+    "imap capability IDLE drop if id name \"T*\" or ja4 \"t13*\"\n"
     "imap request * accept\n";
 
 /* a string the matcher returns lies in the blob, NUL and all */
@@ -806,7 +810,9 @@ inside(const unsigned char *b, size_t n, const char *s)
 static void
 poke(const unsigned char *b, size_t n)
 {
-	static const char	*keys[] = { "LOGIN", "SELECT", "C", "X" };
+	static const char	*keys[] = { "LOGIN", "SELECT", "C", "X",
+	    "IDLE" };
+	static const struct rules_idfield idf[1] = { { "name", "Tb" } };
 	struct rules_arg	 arg = { "Pa", 2 };
 	struct rules_query	 q;
 	struct rules_verdict	 v;
@@ -815,7 +821,7 @@ poke(const unsigned char *b, size_t n)
 	if (rules_blob_check(b, n) != 0)
 		return;
 	for (t = RULES_CONNECT; t <= RULES_LIST; t++)
-		for (i = 0; i < 4; i++) {
+		for (i = 0; i < 5; i++) {
 			q = query(RULES_IMAP, t, keys[i]);
 			q.kind = RULES_UNTAGGED;
 			q.name = "OK";
@@ -825,6 +831,10 @@ poke(const unsigned char *b, size_t n)
 			q.args = &arg;
 			q.nargs = 1;
 			q.tls = (int)i & 1;
+			q.id = idf;
+			q.nid = 1;
+			q.ja4 = i & 2 ? "t13d0000h2_000000000000_000000000000" :
+			    NULL;
 			set_addr(&q, "::1");
 			ATF_REQUIRE_EQ(rules_match(b, &q, &v), 0);
 			if (v.text != NULL)
@@ -1006,8 +1016,115 @@ ATF_TC_BODY(respond_untagged_bound, tc)
 	compile_err(src, want);
 }
 
+/* The client's ID fields and TLS fingerprint, in every table. */
+ATF_TC_WITHOUT_HEAD(client_identity);
+ATF_TC_BODY(client_identity, tc)
+{
+	static const struct rules_idfield tb[] = {
+		{ "NAME", "Thunderbird" }, { "version", "115.3.1" },
+		{ "name", "Evil" }, { "x-empty", "" } };
+	static const struct rules_idfield other[] = {
+		{ "name", "K-9 Mail" }, { "vendor", "Thunderbird" } };
+	struct rules_query	 q;
+	struct rules_verdict	 v;
+
+	compile_ok(
+	    "imap capability IDLE drop if id name \"Thunderbird*\"\n"
+	    "imap capability * accept\n"
+	    "imap request LOGIN reject \"No\" if id \"Name\" \"K-9*\"\n"
+	    "imap request LOGIN reject \"Old\" if id version 2*\n"
+	    "imap request LOGIN reject \"Empty\" if id x-empty \"\"\n"
+	    "imap request LOGIN drop if ja4 \"t12*\" and not id name *\n"
+	    "imap request * accept\n"
+	    "imap response * all * drop if ja4 \"t13d1516h2_*\"\n"
+	    "imap response * all * accept\n"
+	    "imap list hide \"Secret\" if id os \"iOS*\"\n"
+	    "pop3 capability TOP drop if ja4 \"t12???????_*\"\n"
+	    "pop3 capability * accept\n");
+
+	/* No ID: an id condition is false, whatever its glob. */
+	q = query(RULES_IMAP, RULES_CAPABILITY, "IDLE");
+	CHECK_V(match(&q), RULES_ACCEPT, 2);
+	q.id = tb;
+	q.nid = 4;
+	v = match(&q);
+	CHECK_V(v, RULES_DROP, 1);
+	/* Decided by the session alone: the worker may keep it. */
+	ATF_CHECK(v.cacheable);
+	/* The first field of a name decides, found whatever its case. */
+	q.key = "LOGIN";
+	q.table = RULES_REQUEST;
+	CHECK_V(match(&q), RULES_REJECT, 5);	/* x-empty "" */
+	q.nid = 3;
+	CHECK_V(match(&q), RULES_ACCEPT, 7);
+	q.id = other;
+	q.nid = 2;
+	v = match(&q);
+	CHECK_V(v, RULES_REJECT, 3);
+	ATF_CHECK_STREQ(v.text, "No");
+	/* A field not sent: its condition is false, "*" too. */
+	q.id = NULL;
+	q.nid = 0;
+	q.ja4 = "t12i0608h1_00aa00aa00aa_123456789abc";
+	CHECK_V(match(&q), RULES_DROP, 6);
+	q.id = other;
+	q.nid = 1;
+	CHECK_V(match(&q), RULES_REJECT, 3);
+	q.id = &other[1];
+	CHECK_V(match(&q), RULES_DROP, 6);
+	q.ja4 = NULL;
+	CHECK_V(match(&q), RULES_ACCEPT, 7);
+	/* ja4: a glob like any other, case and all. */
+	q = query(RULES_IMAP, RULES_RESPONSE, "FETCH");
+	q.kind = RULES_UNTAGGED;
+	q.name = "FETCH";
+	CHECK_V(match(&q), RULES_ACCEPT, 9);
+	q.ja4 = "t13d1516h2_8daaf6152771_e5627efa2ab1";
+	CHECK_V(match(&q), RULES_DROP, 8);
+	q.ja4 = "T13d1516h2_8daaf6152771_e5627efa2ab1";
+	CHECK_V(match(&q), RULES_ACCEPT, 9);
+	/* The list table reads a mailbox as well: not cacheable. */
+	q = query(RULES_IMAP, RULES_LIST, NULL);
+	q.mailbox = "Secret";
+	CHECK_V(match(&q), RULES_ACCEPT, 0);
+	q.id = (const struct rules_idfield[]){ { "OS", "iOS 17" } };
+	q.nid = 1;
+	v = match(&q);
+	CHECK_V(v, RULES_HIDE, 10);
+	ATF_CHECK(!v.cacheable);
+	/* POP3 has a ja4 but no ID. */
+	q = query(RULES_POP3, RULES_CAPABILITY, "TOP");
+	CHECK_V(match(&q), RULES_ACCEPT, 12);
+	q.ja4 = "t12d1207h1_aaaaaaaaaaaa_bbbbbbbbbbbb";
+	CHECK_V(match(&q), RULES_DROP, 11);
+	q.ja4 = "t12d12070h1_aaaaaaaaaaaa_bbbbbbbbbbbb";
+	CHECK_V(match(&q), RULES_ACCEPT, 12);
+
+	compile_err("pop3 request USER reject if id name x",
+	    "t.rules:1:29: id is a condition of imap rules: POP3 has no ID");
+	compile_err("imap request A accept if id name",
+	    "t.rules:1:33: expected a glob, got end of file");
+	compile_err("imap request A accept if id \"\" x",
+	    "t.rules:1:29: expected an ID field name (1-30 bytes), "
+	    "got string \"\"");
+	compile_err("imap request A accept if id "
+	    "abcdefghijabcdefghijabcdefghijk x",
+	    "t.rules:1:29: expected an ID field name (1-30 bytes), "
+	    "got \"abcdefghijabcdefghijabcdefghijk\"");
+	compile_err("imap request A accept if id (name) x",
+	    "t.rules:1:29: expected an ID field name (1-30 bytes), "
+	    "got \"(\"");
+	compile_err("imap request A accept if ja4",
+	    "t.rules:1:29: expected a glob of a JA4 fingerprint, "
+	    "got end of file");
+	compile_ok("imap request A accept if id "
+	    "abcdefghijabcdefghijabcdefghij x\n");
+	rules_blob_free(&B);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, client_identity);
 	ATF_TP_ADD_TC(tp, request_actions);
 	ATF_TP_ADD_TC(tp, respond_untagged_bound);
 	ATF_TP_ADD_TC(tp, first_match_and_fallback);

@@ -20,6 +20,11 @@
 static uint8_t	 body[BODY_MAX];
 static uint8_t	 want[BODY_MAX];
 
+/* The client's ID: a field with an empty value, one with a space. */
+static const struct rules_idfield idfields[3] = {
+	{ "name", "Thunderbird" }, { "x-empty", "" },
+	{ "os", "Linux 6.1" } };
+
 /* A query with every field set and three kinds of argument. */
 static void
 full_query(struct rules_query *q, struct rules_arg *a)
@@ -51,6 +56,9 @@ full_query(struct rules_query *q, struct rules_arg *a)
 	a[3].len = 7;
 	q->args = a;
 	q->nargs = 4;
+	q->id = idfields;
+	q->nid = 3;
+	q->ja4 = "t13d1516h2_8daaf6152771_e5627efa2ab1";
 }
 
 static size_t
@@ -94,6 +102,14 @@ check_query(const struct rules_query *got, const struct rules_query *q)
 	check_str(got->user, q->user);
 	check_str(got->listener, q->listener);
 	check_str(got->mailbox, q->mailbox);
+	check_str(got->ja4, q->ja4);
+	ATF_REQUIRE_EQ(got->nid, q->nid);
+	if (q->nid == 0)
+		ATF_CHECK(got->id == NULL);
+	for (i = 0; i < q->nid; i++) {
+		check_str(got->id[i].key, q->id[i].key);
+		check_str(got->id[i].value, q->id[i].value);
+	}
 	ATF_REQUIRE_EQ(got->nargs, q->nargs);
 	if (q->nargs == 0)
 		ATF_CHECK(got->args == NULL);
@@ -129,6 +145,7 @@ static size_t
 layout_query(const struct rules_query *q, uint64_t id, uint8_t *b)
 {
 	struct policy_query	 pq;
+	struct policy_idfield	 pf;
 	struct policy_arg	 pa;
 	size_t			 off = 0, i;
 
@@ -148,12 +165,24 @@ layout_query(const struct rules_query *q, uint64_t id, uint8_t *b)
 	pq.userlen = (uint16_t)slen(q->user);
 	pq.listenerlen = (uint16_t)slen(q->listener);
 	pq.mailboxlen = (uint16_t)slen(q->mailbox);
+	pq.ja4len = (uint16_t)slen(q->ja4);
+	pq.nid = (uint16_t)q->nid;
 	append(b, &off, &pq, sizeof(pq));
 	append(b, &off, q->key, slen(q->key));
 	append(b, &off, q->name, slen(q->name));
 	append(b, &off, q->user, slen(q->user));
 	append(b, &off, q->listener, slen(q->listener));
 	append(b, &off, q->mailbox, slen(q->mailbox));
+	append(b, &off, q->ja4, slen(q->ja4));
+	for (i = 0; i < q->nid; i++) {
+		pf.keylen = (uint16_t)slen(q->id[i].key);
+		pf.valuelen = (uint16_t)slen(q->id[i].value);
+		append(b, &off, &pf, sizeof(pf));
+	}
+	for (i = 0; i < q->nid; i++) {
+		append(b, &off, q->id[i].key, slen(q->id[i].key));
+		append(b, &off, q->id[i].value, slen(q->id[i].value));
+	}
 	for (i = 0; i < q->nargs; i++) {
 		pa.len = (uint32_t)q->args[i].len;
 		pa.flags = q->args[i].s == NULL ? POLICY_ARG_LITERAL : 0;
@@ -327,6 +356,87 @@ ATF_TC_BODY(query_str_max, tc)
 	    &room), -1);
 }
 
+/* The client's ID at its bounds: 30 fields, names 30, values 1024. */
+ATF_TC_WITHOUT_HEAD(query_id_max);
+ATF_TC_BODY(query_id_max, tc)
+{
+	static struct policy_query_room	 room;
+	static char			 key[POLICY_ID_MAX + 1][RULES_ID_KEY_MAX
+					    + 2];
+	static char			 val[POLICY_ID_MAX + 1][
+					    RULES_ID_VALUE_MAX + 2];
+	static char			 ja4[POLICY_JA4_MAX + 2];
+	struct rules_idfield		 f[POLICY_ID_MAX + 1];
+	struct rules_query		 q, got;
+	uint64_t			 id;
+	size_t				 n, i;
+
+	for (i = 0; i < POLICY_ID_MAX + 1; i++) {
+		memset(key[i], 'a' + (int)(i % 26), RULES_ID_KEY_MAX);
+		key[i][RULES_ID_KEY_MAX] = '\0';
+		memset(val[i], 'A' + (int)(i % 26), RULES_ID_VALUE_MAX);
+		val[i][RULES_ID_VALUE_MAX] = '\0';
+		f[i].key = key[i];
+		f[i].value = val[i];
+	}
+	memset(ja4, 'j', POLICY_JA4_MAX);
+	memset(&q, 0, sizeof(q));
+	q.proto = RULES_IMAP;
+	q.table = RULES_CAPABILITY;
+	q.key = "IDLE";
+	q.id = f;
+	q.nid = POLICY_ID_MAX;
+	q.ja4 = ja4;
+	n = encode(&q, 30);
+	ATF_CHECK_EQ(n, sizeof(struct policy_query) + 4 + POLICY_JA4_MAX +
+	    POLICY_ID_MAX * (sizeof(struct policy_idfield) +
+	    RULES_ID_KEY_MAX + RULES_ID_VALUE_MAX));
+	ATF_REQUIRE_EQ(layout_query(&q, 30, want), n);
+	ATF_CHECK(memcmp(body, want, n) == 0);
+	ATF_REQUIRE_EQ(policy_query_decode(body, n, n, &id, &got, &room), 0);
+	check_query(&got, &q);
+	check_cut(n, 97);
+	/* Within what a channel must carry for any query at all. */
+	ATF_CHECK(n <= POLICY_QUERY_FIXED);
+
+	/* One field more, or one byte more anywhere: not sent, not taken. */
+	q.nid = POLICY_ID_MAX + 1;
+	ATF_CHECK_EQ(policy_query_size(&q, sizeof(body)), 0);
+	q.nid = POLICY_ID_MAX;
+	key[3][RULES_ID_KEY_MAX] = 'z';
+	ATF_CHECK_EQ(policy_query_size(&q, sizeof(body)), 0);
+	n = layout_query(&q, 31, body);
+	ATF_CHECK_EQ(policy_query_decode(body, n, sizeof(body), &id, &got,
+	    &room), -1);
+	key[3][RULES_ID_KEY_MAX] = '\0';
+	val[29][RULES_ID_VALUE_MAX] = 'z';
+	ATF_CHECK_EQ(policy_query_size(&q, sizeof(body)), 0);
+	n = layout_query(&q, 32, body);
+	ATF_CHECK_EQ(policy_query_decode(body, n, sizeof(body), &id, &got,
+	    &room), -1);
+	val[29][RULES_ID_VALUE_MAX] = '\0';
+	ja4[POLICY_JA4_MAX] = 'j';
+	ATF_CHECK_EQ(policy_query_size(&q, sizeof(body)), 0);
+	n = layout_query(&q, 33, body);
+	ATF_CHECK_EQ(policy_query_decode(body, n, sizeof(body), &id, &got,
+	    &room), -1);
+	ja4[POLICY_JA4_MAX] = '\0';
+	/* An empty name is not sent either. */
+	key[0][0] = '\0';
+	ATF_CHECK_EQ(policy_query_size(&q, sizeof(body)), 0);
+	key[0][0] = 'a';
+	/* Nor fields without their array. */
+	q.id = NULL;
+	ATF_CHECK_EQ(policy_query_size(&q, sizeof(body)), 0);
+	/* An empty value is. */
+	q.id = f;
+	val[7][0] = '\0';
+	n = encode(&q, 34);
+	ATF_REQUIRE_EQ(policy_query_decode(body, n, n, &id, &got, &room), 0);
+	check_query(&got, &q);
+	ATF_CHECK_STREQ(got.id[7].value, "");
+}
+
 ATF_TC_WITHOUT_HEAD(query_malformed);
 ATF_TC_BODY(query_malformed, tc)
 {
@@ -359,7 +469,15 @@ ATF_TC_BODY(query_malformed, tc)
 		{ "port", offsetof(struct policy_query, port), 4, 65536 },
 		{ "family", offsetof(struct policy_query, family), 4,
 		    AF_UNIX },
-		{ "padding", offsetof(struct policy_query, pad) + 4, 2, 1 },
+		{ "padding", offsetof(struct policy_query, pad), 2, 1 },
+		{ "ja4 too long", offsetof(struct policy_query, ja4len), 2,
+		    POLICY_JA4_MAX + 1 },
+		{ "too many ID fields", offsetof(struct policy_query, nid), 2,
+		    POLICY_ID_MAX + 1 },
+		{ "ID fields past the end", offsetof(struct policy_query,
+		    nid), 2, 4 },
+		{ "fewer ID fields than sent", offsetof(struct policy_query,
+		    nid), 2, 2 },
 	};
 	uint16_t			 v16;
 
@@ -378,10 +496,61 @@ ATF_TC_BODY(query_malformed, tc)
 		    &id, &got, &room), -1, "%s", bad[i].what);
 	}
 
-	/* An argument's text past the end, and an unknown flag. */
+	/* An ID field's name empty, too long, past the end; a value too. */
 	memcpy(&pq, want, sizeof(pq));
 	i = sizeof(pq) + pq.keylen + pq.namelen + pq.userlen + pq.listenerlen +
-	    pq.mailboxlen;
+	    pq.mailboxlen + pq.ja4len;
+	{
+		struct policy_idfield	 pf, pf1;
+		uint16_t		 kl[] = { 0, RULES_ID_KEY_MAX + 1,
+					    4 + 11 + 7 + 1 };
+
+		memcpy(&pf, want + i, sizeof(pf));
+		ATF_REQUIRE_EQ(pf.keylen, 4);
+		ATF_REQUIRE_EQ(pf.valuelen, 11);
+		for (size_t k = 0; k < sizeof(kl) / sizeof(kl[0]); k++) {
+			memcpy(body, want, n);
+			pf1 = pf;
+			pf1.keylen = kl[k];
+			memcpy(body + i, &pf1, sizeof(pf1));
+			ATF_CHECK_EQ_MSG(policy_query_decode(body, n,
+			    sizeof(body), &id, &got, &room), -1,
+			    "ID name of %u", kl[k]);
+		}
+		memcpy(body, want, n);
+		pf1 = pf;
+		pf1.valuelen = RULES_ID_VALUE_MAX + 1;
+		memcpy(body + i, &pf1, sizeof(pf1));
+		ATF_CHECK_EQ(policy_query_decode(body, n, sizeof(body), &id,
+		    &got, &room), -1);
+		/* One byte moved from the name to the value still parses. */
+		memcpy(body, want, n);
+		pf1 = pf;
+		pf1.keylen = 3;
+		pf1.valuelen = 12;
+		memcpy(body + i, &pf1, sizeof(pf1));
+		ATF_REQUIRE_EQ(policy_query_decode(body, n, sizeof(body), &id,
+		    &got, &room), 0);
+		ATF_CHECK_STREQ(got.id[0].key, "nam");
+		ATF_CHECK_STREQ(got.id[0].value, "eThunderbird");
+		/* A NUL in a name, then in a value. */
+		memcpy(body, want, n);
+		body[i + 3 * sizeof(pf) + 1] = '\0';
+		ATF_CHECK_EQ(policy_query_decode(body, n, sizeof(body), &id,
+		    &got, &room), -1);
+		memcpy(body, want, n);
+		body[i + 3 * sizeof(pf) + 4 + 5] = '\0';
+		ATF_CHECK_EQ(policy_query_decode(body, n, sizeof(body), &id,
+		    &got, &room), -1);
+		/* A NUL in the ja4. */
+		memcpy(body, want, n);
+		body[i - 1] = '\0';
+		ATF_CHECK_EQ(policy_query_decode(body, n, sizeof(body), &id,
+		    &got, &room), -1);
+	}
+
+	/* An argument's text past the end, and an unknown flag. */
+	i += 3 * sizeof(struct policy_idfield) + 4 + 11 + 7 + 2 + 9;
 	memcpy(body, want, n);
 	memcpy(&pa, body + i, sizeof(pa));
 	pa.len += 1;
@@ -728,6 +897,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, query_absent);
 	ATF_TP_ADD_TC(tp, query_args_max);
 	ATF_TP_ADD_TC(tp, query_str_max);
+	ATF_TP_ADD_TC(tp, query_id_max);
 	ATF_TP_ADD_TC(tp, query_malformed);
 	ATF_TP_ADD_TC(tp, query_limit);
 	ATF_TP_ADD_TC(tp, verdict_round_trip);

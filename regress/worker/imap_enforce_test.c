@@ -1,7 +1,7 @@
 /*
  * The pure logic under IMAP enforcement: a command's arguments as the
- * rules see them (and the masking of secrets), modified UTF-7 mailbox
- * names, and the parts of LIST and LSUB lines.  Lines go through the
+ * rules see them (and the masking of secrets), the client's ID fields,
+ * modified UTF-7 mailbox names, and the parts of LIST and LSUB lines.  Lines go through the
  * real parser, as in the worker.
  */
 #include <stdint.h>
@@ -11,6 +11,7 @@
 #include <atf-c.h>
 
 #include "imap_args.h"
+#include "imap_id.h"
 #include "imap_limits.h"
 #include "imap_list.h"
 #include "imap_mutf7.h"
@@ -236,8 +237,86 @@ ATF_TC_BODY(list_lines, tc)
 	list_line("a1 OK LIST done\r\n", 0, NULL, NULL);
 }
 
+/* The ID fields the rules and the audit get (imap_id.h). */
+ATF_TC_WITHOUT_HEAD(id_fields);
+ATF_TC_BODY(id_fields, tc)
+{
+	static char	 line[64 * 1024], text[2048];
+	struct parsed	 x;
+	struct imap_id	 id;
+	size_t		 i, n;
+	int		 cut;
+
+	imap_id_init(&id);
+	parse(&x, IMAP_DIR_CLIENT, "a1 ID (\"name\" \"Thunderbird\" "
+	    "\"version\" \"115.3.1\" \"os\" NIL \"x-q\" \"say \\\"hi\\\"\" "
+	    "\"vendor\" Mozilla \"x-empty\" \"\")\r\n");
+	ATF_REQUIRE_EQ(imap_id_parse(&id, NULL, x.tok, x.ntok), 0);
+	ATF_CHECK_EQ(id.sent, 6);
+	ATF_REQUIRE_EQ(id.n, 5);
+	ATF_CHECK_STREQ(id.f[0].key, "name");
+	ATF_CHECK_STREQ(id.f[0].value, "Thunderbird");
+	ATF_CHECK_STREQ(id.f[1].value, "115.3.1");
+	/* os NIL is left out; quoted strings decoded, atoms as they are */
+	ATF_CHECK_STREQ(id.f[2].key, "x-q");
+	ATF_CHECK_STREQ(id.f[2].value, "say \"hi\"");
+	ATF_CHECK_STREQ(id.f[3].value, "Mozilla");
+	ATF_CHECK_STREQ(id.f[4].value, "");
+	n = imap_id_text(&id, text, sizeof(text), &cut);
+	ATF_CHECK_STREQ(text, "(\"name\" \"Thunderbird\" \"version\" "
+	    "\"115.3.1\" \"x-q\" \"say \\\"hi\\\"\" \"vendor\" \"Mozilla\" "
+	    "\"x-empty\" \"\")");
+	ATF_CHECK_EQ(n, strlen(text));
+	ATF_CHECK(!cut);
+	/* Cut: whole fields only, and the list closed. */
+	n = imap_id_text(&id, text, 30, &cut);
+	ATF_CHECK_STREQ(text, "(\"name\" \"Thunderbird\")");
+	ATF_CHECK(cut);
+	n = imap_id_text(&id, text, 5, &cut);
+	ATF_CHECK_STREQ(text, "()");
+	ATF_CHECK(cut);
+	imap_parser_free(&x.p);
+
+	/* ID NIL: no fields, and the text says so. */
+	parse(&x, IMAP_DIR_CLIENT, "a2 ID NIL\r\n");
+	ATF_REQUIRE_EQ(imap_id_parse(&id, NULL, x.tok, x.ntok), 0);
+	ATF_CHECK_EQ(id.n, 0);
+	ATF_CHECK_EQ(id.sent, 0);
+	ATF_CHECK(id.nil);
+	(void)imap_id_text(&id, text, sizeof(text), &cut);
+	ATF_CHECK_STREQ(text, "NIL");
+	imap_parser_free(&x.p);
+
+	/*
+	 * RFC 2971's bounds: a name of 31 octets, a value of 1025, and
+	 * fields past the 30th are left out, counted as sent.
+	 */
+	n = (size_t)snprintf(line, sizeof(line), "a3 ID (\"%031d\" \"v\" "
+	    "\"long\" \"%01025d\" \"%030d\" \"%01024d\"", 0, 0, 0, 0);
+	for (i = 0; i < 40; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
+		    " \"f%zu\" \"v%zu\"", i, i);
+	(void)snprintf(line + n, sizeof(line) - n, ")\r\n");
+	parse(&x, IMAP_DIR_CLIENT, line);
+	ATF_REQUIRE_EQ(imap_id_parse(&id, NULL, x.tok, x.ntok), 0);
+	ATF_CHECK_EQ(id.sent, 43);
+	ATF_REQUIRE_EQ(id.n, RULES_ID_MAX);
+	ATF_CHECK_EQ(strlen(id.f[0].key), RULES_ID_KEY_MAX);
+	ATF_CHECK_EQ(strlen(id.f[0].value), RULES_ID_VALUE_MAX);
+	ATF_CHECK_STREQ(id.f[1].key, "f0");
+	ATF_CHECK_STREQ(id.f[29].key, "f28");
+	/* The audit's text stays within its bound. */
+	n = imap_id_text(&id, text, 1025, &cut);
+	ATF_CHECK(n <= 1024);
+	ATF_CHECK(cut);
+	ATF_CHECK_EQ(text[n - 1], ')');
+	imap_parser_free(&x.p);
+	imap_id_free(&id);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, id_fields);
 	ATF_TP_ADD_TC(tp, args_views);
 	ATF_TP_ADD_TC(tp, args_masked);
 	ATF_TP_ADD_TC(tp, mutf7_names);

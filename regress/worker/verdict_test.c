@@ -313,7 +313,7 @@ ATF_TC_BODY(cache_context, tc)
 	verdict_set_state(&vs, RULES_ST_AUTHENTICATED);
 	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
 	ATF_CHECK(!v.cached);
-	verdict_set_tls(&vs, 1);
+	verdict_set_tls(&vs, 1, NULL);
 	ask(&vs, RULES_REQUEST, "NOOP", NULL, NULL, 0, &v);
 	ATF_CHECK(!v.cached);
 	ATF_CHECK_EQ(trips(&pc), 4);
