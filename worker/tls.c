@@ -358,6 +358,13 @@ tls_setup(struct msgchan *chan)
 		fatalx("master sent type %u, %zu bytes, during TLS setup",
 		    m.hdr.type, m.len);
 	}
+	/*
+	 * No TLS on either leg: OpenSSL is left alone, not initialised, so
+	 * none of its configuration, providers and tables take this worker's
+	 * memory.
+	 */
+	if (slice.ncerts == 0 && slice.up_mode == WORKER_UPTLS_NONE)
+		return;
 	if (slice.up_mode != WORKER_UPTLS_NONE)
 		client_ctx();
 	/* The DRBG seeds itself now, while getrandom is still allowed. */
