@@ -158,8 +158,8 @@ tls_connect_mode(const struct worker_config *conf, struct policy_client *pc,
 	    conf->protocol == WORKER_PROTO_POP3 ? RULES_POP3 : RULES_IMAP,
 	    sess)) == 0)
 		rc = verdict_ask(&vs, &q, &v);
-	verdict_free(&vs);
 	if (rc == -1) {
+		verdict_free(&vs);
 		log_warnx("session %llu: no connect verdict for %s: "
 		    "connection refused", (unsigned long long)sess->id,
 		    sess->client_addr);
@@ -172,6 +172,8 @@ tls_connect_mode(const struct worker_config *conf, struct policy_client *pc,
 	m = rc == 0 ? mode_name(*mode) : NULL;
 	audit_verdict("connect", "tls", m, m != NULL ? strlen(m) : 0, v.ans,
 	    v.cached);
+	/* Not before: v's answer is the session's, which this frees. */
+	verdict_free(&vs);
 	return rc;
 }
 

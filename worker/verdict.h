@@ -8,11 +8,11 @@
  * policy_generation() reads, no syscall) and for the same context: client
  * address, listener, port, TLS and user.  The cache is the worker's, so a
  * later session with the same context finds it warm; a new user or TLS
- * state is another context, whose verdicts are its own.  An answer is kept when it depends on the
- * session alone (policyd's cacheable), or when the query carried no
- * arguments, so that everything it depends on is in the cache key
- * (table, key, kind, name, mailbox, state).  A lookup costs a hash and a
- * compare: no allocation, no syscall.
+ * state is another context, whose verdicts are its own.  An answer is
+ * kept when it depends on the session alone (policyd's cacheable), or
+ * when the query carried no arguments, so that everything it depends on
+ * is in the cache key (table, key, kind, name, mailbox, state).  A lookup
+ * costs a hash and a compare: no allocation, no syscall.
  *
  * No verdict (policyd gone, a timeout, nothing loaded): verdict_ask()
  * returns -1 and the caller fails closed.
@@ -27,7 +27,14 @@
 #include "policy_wire.h"
 #include "proto_worker.h"
 
-#define VERDICT_SLOTS		512	/* a power of two */
+/*
+ * The cache starts at VERDICT_SLOTS_MIN slots and doubles, up to
+ * VERDICT_SLOTS, when a verdict of the current generation would push out
+ * another one: a worker whose sessions ask few questions keeps a small
+ * cache.  Both powers of two.
+ */
+#define VERDICT_SLOTS		512
+#define VERDICT_SLOTS_MIN	16
 #define VERDICT_WAYS		4	/* slots a key may be in */
 #define VERDICT_KEY_MAX		48
 #define VERDICT_NAME_MAX	24
@@ -50,8 +57,12 @@ struct verdict_slot {
 	unsigned		 col;
 	char			 key[VERDICT_KEY_MAX];
 	char			 name[VERDICT_NAME_MAX];
-	char			 mailbox[VERDICT_MAILBOX_MAX];
-	char			 text[VERDICT_TEXT_MAX];
+	/*
+	 * Most verdicts have neither: each is a copy of its own, NULL when
+	 * there is none, so a slot is small.
+	 */
+	char			*mailbox;
+	char			*text;
 };
 
 /* One question. */
@@ -93,16 +104,17 @@ struct verdict_session {
 	uint64_t		 asked;		/* verdicts given */
 	uint64_t		 hits;		/* of which from the cache */
 	uint64_t		 failed;	/* no verdict */
-	struct verdict_slot	*slots;
-	struct policy_answer	 ans;
-	struct policy_answer	 hit;
+	int			 cached;	/* 0: no cache (no policy) */
+	/* Taken at the first verdict, given back by verdict_free(). */
+	struct policy_answer	*ans;
+	struct policy_answer	*hit;
 };
 
 /* 0, or -1 (out of memory).  pc may be NULL: then there is no policy. */
 int	 verdict_init(struct verdict_session *, struct policy_client *,
 	    int, enum rules_proto, const struct worker_session *);
 void	 verdict_free(struct verdict_session *);
-/* Context changes; each empties the cache. */
+/* Context changes: another context, whose cached verdicts are its own. */
 void	 verdict_set_user(struct verdict_session *, const char *, size_t);
 void	 verdict_set_tls(struct verdict_session *, int);
 void	 verdict_set_state(struct verdict_session *, enum rules_state);
