@@ -85,6 +85,15 @@ msgchan_clear(struct msgchan *ch)
 	ch->fd = -1;
 }
 
+void
+msgchan_trim(struct msgchan *ch)
+{
+	if (buf_len(&ch->rbuf) == 0)
+		buf_free(&ch->rbuf);
+	if (buf_len(&ch->wbuf) == 0)
+		buf_free(&ch->wbuf);
+}
+
 static void
 msgfd_closeall(struct msgfdq *q)
 {

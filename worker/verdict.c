@@ -134,6 +134,12 @@ verdict_free(struct verdict_session *vs)
 {
 	/* The slots stay for the worker's next session. */
 	vs->cached = 0;
+	verdict_rest(vs);
+}
+
+void
+verdict_rest(struct verdict_session *vs)
+{
 	free(vs->ans);
 	free(vs->hit);
 	vs->ans = vs->hit = NULL;

@@ -105,7 +105,7 @@ struct verdict_session {
 	uint64_t		 hits;		/* of which from the cache */
 	uint64_t		 failed;	/* no verdict */
 	int			 cached;	/* 0: no cache (no policy) */
-	/* Taken at the first verdict, given back by verdict_free(). */
+	/* Taken by a verdict, given back by verdict_rest() and _free(). */
 	struct policy_answer	*ans;
 	struct policy_answer	*hit;
 };
@@ -114,6 +114,11 @@ struct verdict_session {
 int	 verdict_init(struct verdict_session *, struct policy_client *,
 	    int, enum rules_proto, const struct worker_session *);
 void	 verdict_free(struct verdict_session *);
+/*
+ * The session is quiet: its two answers go back until the next verdict
+ * takes them again.  The last verdict is no longer valid.
+ */
+void	 verdict_rest(struct verdict_session *);
 /* Context changes: another context, whose cached verdicts are its own. */
 void	 verdict_set_user(struct verdict_session *, const char *, size_t);
 void	 verdict_set_tls(struct verdict_session *, int);

@@ -514,7 +514,9 @@ def run_idle(t, k):
         p.kill()
         p.wait()
         raise RuntimeError(f"imapload idle: {p.stderr.read().strip()}")
-    time.sleep(1)
+    # A worker gives back its buffers after a second without a byte
+    # (relay.c, RELAY_REST_MS): measured once every session is at rest.
+    time.sleep(3)
     pids = tree(root)
     full = pss_kib(pids)
     if t.name != "direct":
