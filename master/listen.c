@@ -25,7 +25,14 @@
 #include "proxy_in.h"
 #include "waitq.h"
 
-#define LISTEN_BACKLOG	128
+/*
+ * The kernel's limit (net.core.somaxconn) is what takes effect.  A login
+ * storm fills a short backlog before posternd has accepted: the kernel
+ * then drops the client's last ACK (or, with SYN cookies, forgets the
+ * connection), and an IMAP client, which waits for the greeting, waits
+ * on a connection posternd never sees.
+ */
+#define LISTEN_BACKLOG	SOMAXCONN
 /* Out of descriptors: the backlog waits this long rather than spin. */
 #define ACCEPT_PAUSE_MS	1000
 

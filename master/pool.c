@@ -11,6 +11,11 @@
  * when either restarts (pool_daemon_ready()), idle or busy, so a worker
  * outlives the daemons it talks to: only a worker that fails counts
  * towards the pool's back-off.
+ *
+ * A pool gives back what a storm of clients made it grow to: an idle
+ * worker above min-idle that has waited idle-timeout seconds for a
+ * session is told to go, like a worker that served its quota, so its
+ * exit is no failure and starts no replacement.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -74,6 +79,7 @@ struct worker {
 	char			 addr[WORKER_ADDR_MAX]; /* its client */
 	struct client_count	*client;	/* its client's count */
 	int64_t			 deadline;	/* ms; 0 none */
+	int64_t			 idle_since;	/* ms, while W_IDLE */
 	int			 failed;	/* killed for misbehaving */
 	const char		*fail_cause;	/* metrics; NULL "channel" */
 	/* The daemon start (daemon_gen()) each channel came from; 0 none. */
@@ -91,6 +97,7 @@ struct pool {
 	uint32_t		 min_idle;
 	uint32_t		 max;
 	uint32_t		 quota;
+	uint32_t		 idle_timeout;	/* s; 0: idle workers stay */
 	int			 retired;
 	unsigned int		 wanted;	/* clients waiting, none idle */
 	unsigned int		 failures;	/* deaths before ready, in a row */
@@ -144,6 +151,7 @@ static void		 pool_counts(const struct pool *, unsigned int *,
 			    unsigned int *, unsigned int *);
 static void		 view_begin(struct worker *, const struct worker_session *);
 static int		 worker_view(struct worker *, const struct msg *);
+static int64_t		 pool_shrink(struct pool *, unsigned int, int64_t);
 
 /* Every worker's entry in the table of children (children.h). */
 static const struct child_ops worker_ops = {
@@ -196,6 +204,7 @@ pool_configure(struct conf *conf)
 		p->min_idle = conf->min_idle;
 		p->max = conf->max_workers;
 		p->quota = conf->sessions;
+		p->idle_timeout = conf->pool_idle_timeout;
 		p->tmpl.protocol = l->protocol;
 		p->tmpl.uid = conf->uid;
 		p->tmpl.gid = conf->gid;
@@ -540,7 +549,7 @@ pool_maintain(void)
 	struct pool	*p, *np;
 	struct worker	*w;
 	unsigned int	 idle, starting, live;
-	int64_t		 now = now_ms(), next = -1;
+	int64_t		 now = now_ms(), next = -1, d;
 
 	TAILQ_FOREACH_SAFE(p, &pools, entry, np) {
 		if (p->retired && TAILQ_EMPTY(&p->workers)) {
@@ -574,6 +583,10 @@ pool_maintain(void)
 		if (p->retired)
 			continue;
 		pool_counts(p, &idle, &starting, &live);
+		if ((d = pool_shrink(p, idle, now)) != -1 &&
+		    (next == -1 || d < next))
+			next = d;
+		pool_counts(p, &idle, &starting, &live);
 		while ((idle + starting < p->min_idle ||
 		    idle + starting < (p->wanted < SPAWN_AHEAD ? p->wanted :
 		    SPAWN_AHEAD)) && live < p->max) {
@@ -597,6 +610,39 @@ pool_maintain(void)
 		return -1;
 	return next <= now ? 0 : (int)(next - now < 3600000 ?
 	    next - now : 3600000);
+}
+
+/*
+ * Idle workers above min-idle that have waited idle_timeout go, those
+ * that pool_idle() would take last first.  Returns when the next one is
+ * due, or -1: none is.
+ */
+static int64_t
+pool_shrink(struct pool *p, unsigned int idle, int64_t now)
+{
+	struct worker	*w, *nw;
+	int64_t		 due, next = -1;
+	unsigned int	 n = 0;
+
+	if (p->idle_timeout == 0 || idle <= p->min_idle)
+		return -1;
+	TAILQ_FOREACH_REVERSE_SAFE(w, &p->workers, workerlist, entry, nw) {
+		if (w->state != W_IDLE)
+			continue;
+		due = w->idle_since + (int64_t)p->idle_timeout * 1000;
+		if (due <= now && idle > p->min_idle) {
+			log_debug("worker slot %d pid %d: idle %u s, let go",
+			    w->slot, (int)w->c->pid, p->idle_timeout);
+			worker_stop(w, "idle");
+			idle--;
+			n++;
+		} else if (due > now && (next == -1 || due < next))
+			next = due;
+	}
+	if (n > 0)
+		log_info("%s: %u idle workers let go after %u s idle, %u "
+		    "left idle", p->tmpl.listener, n, p->idle_timeout, idle);
+	return idle > p->min_idle ? next : -1;
 }
 
 /* The channel failed (why, errno set), or the worker closed it (NULL). */
@@ -709,8 +755,10 @@ worker_idle(struct worker *w)
 		log_debug("worker slot %d pid %d: %u sessions, replaced",
 		    w->slot, (int)w->c->pid, w->sessions);
 		worker_stop(w, "worker replaced");
-	} else
+	} else {
 		w->state = W_IDLE;
+		w->idle_since = now_ms();
+	}
 }
 
 struct worker *

@@ -87,6 +87,8 @@ struct conf {
 	uint32_t		 min_idle;
 	uint32_t		 max_workers;
 	uint32_t		 sessions;	/* per worker; 0 = no quota */
+	/* s an idle worker above min-idle waits before it exits; 0 never */
+	uint32_t		 pool_idle_timeout;
 	uint32_t		 max_queue;	/* clients waiting, per listener */
 	uint32_t		 max_per_client; /* sessions per address; 0 any */
 

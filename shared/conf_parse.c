@@ -399,7 +399,7 @@ st_worker(struct parser *p, struct conf *conf)
 	return 0;
 }
 
-/* pool [min-idle N] [max N] [sessions N], at least one. */
+/* pool [min-idle N] [max N] [sessions N] [idle-timeout T], at least one. */
 static int
 st_pool(struct parser *p, struct conf *conf)
 {
@@ -421,13 +421,18 @@ st_pool(struct parser *p, struct conf *conf)
 			if (get_u32(p, "sessions per worker", UNIT_NONE, 0,
 			    UINT32_MAX, &conf->sessions) == -1)
 				return -1;
+		} else if (strcmp(w, "idle-timeout") == 0) {
+			if (get_u32(p, "seconds", UNIT_SECONDS, 0,
+			    7 * 24 * 3600, &conf->pool_idle_timeout) == -1)
+				return -1;
 		} else {
-			expected(p, "'min-idle', 'max' or 'sessions'");
+			expected(p, "'min-idle', 'max', 'sessions' or "
+			    "'idle-timeout'");
 			return -1;
 		}
 	}
 	if (n == 0) {
-		expected(p, "'min-idle', 'max' or 'sessions'");
+		expected(p, "'min-idle', 'max', 'sessions' or 'idle-timeout'");
 		return -1;
 	}
 	return 0;
@@ -1174,6 +1179,7 @@ conf_defaults(struct conf *conf)
 	conf->min_idle = 4;
 	conf->max_workers = 256;
 	conf->sessions = 100;
+	conf->pool_idle_timeout = 300;
 	conf->max_queue = 128;
 	conf->max_per_client = 0;
 	conf->max_line = 65536;
@@ -1334,8 +1340,9 @@ conf_print(FILE *fp, const struct conf *conf)
 		print_string(fp, conf->audit_dir);
 		fprintf(fp, " max-size %u\n", conf->audit_max_size);
 	}
-	fprintf(fp, "pool min-idle %u max %u sessions %u\n", conf->min_idle,
-	    conf->max_workers, conf->sessions);
+	fprintf(fp, "pool min-idle %u max %u sessions %u idle-timeout %u\n",
+	    conf->min_idle, conf->max_workers, conf->sessions,
+	    conf->pool_idle_timeout);
 	fprintf(fp, "limit line %u literal %u depth %u args %u inflight %u\n",
 	    conf->max_line, conf->max_literal, conf->max_depth, conf->max_args,
 	    conf->max_inflight);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +34,38 @@
  * reads without getting, or the peer sends descriptors nobody claims.
  */
 #define MSG_RFDS_MAX	16
+
+/*
+ * The sender's pid in every header, asked of the kernel once: glibc
+ * caches no pid, and two getpid() were two of the eight syscalls of a
+ * verdict's round trip (policy_client.c and postern-policyd).  A forked
+ * child forgets it (pthread_atfork), so it never sends its parent's.
+ */
+static pid_t	 self_pid;
+static int	 self_atfork;	/* 1: registered; -1: could not be */
+
+static void
+self_forget(void)
+{
+	self_pid = 0;
+}
+
+static uint32_t
+self(void)
+{
+	pid_t	 pid;
+
+	if (self_pid != 0)
+		return (uint32_t)self_pid;
+	pid = getpid();
+	if (self_atfork == 0)
+		self_atfork = pthread_atfork(NULL, NULL, self_forget) == 0 ?
+		    1 : -1;
+	/* Without the handler a child could inherit it: not kept. */
+	if (self_atfork == 1)
+		self_pid = pid;
+	return (uint32_t)pid;
+}
 
 /*
  * A descriptor and where it sits in the byte stream.  To send: start is
@@ -83,6 +116,15 @@ msgchan_clear(struct msgchan *ch)
 	buf_free(&ch->rbuf);
 	buf_free(&ch->wbuf);
 	ch->fd = -1;
+}
+
+void
+msgchan_trim(struct msgchan *ch)
+{
+	if (buf_len(&ch->rbuf) == 0)
+		buf_free(&ch->rbuf);
+	if (buf_len(&ch->wbuf) == 0)
+		buf_free(&ch->wbuf);
 }
 
 static void
@@ -147,7 +189,7 @@ msg_compose(struct msgchan *ch, uint32_t type, uint32_t peerid, int fd,
 	hdr.len = (uint32_t)len;
 	hdr.flags = fd != -1 ? MSGF_FD : 0;
 	hdr.peerid = peerid;
-	hdr.pid = (uint32_t)getpid();
+	hdr.pid = self();
 	memcpy(p, &hdr, sizeof(hdr));
 	if (len > 0)
 		memcpy(p + sizeof(hdr), body, len);
@@ -209,7 +251,7 @@ msg_commit(struct msgchan *ch, uint32_t type, uint32_t peerid, size_t len)
 	hdr.type = type;
 	hdr.len = (uint32_t)len;
 	hdr.peerid = peerid;
-	hdr.pid = (uint32_t)getpid();
+	hdr.pid = self();
 	memcpy(ch->wbuf.data + ch->wbuf.wpos, &hdr, sizeof(hdr));
 	buf_commit(&ch->wbuf, sizeof(hdr) + len);
 	return 0;

@@ -70,6 +70,12 @@ struct msgchan {
 
 void	 msgchan_init(struct msgchan *, int, int, size_t);
 void	 msgchan_clear(struct msgchan *);
+/*
+ * Gives back the buffers of a channel that holds nothing, neither bytes
+ * to write nor a part of a message read; the next message takes them
+ * again.  For a process that waits long between messages.
+ */
+void	 msgchan_trim(struct msgchan *);
 int	 msg_compose(struct msgchan *, uint32_t, uint32_t, int, const void *,
 	    size_t);
 void	*msg_reserve(struct msgchan *, size_t);

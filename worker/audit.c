@@ -228,6 +228,13 @@ audit_flush(void)
 }
 
 void
+audit_rest(void)
+{
+	if (buf_len(&a.queue) == 0)
+		buf_free(&a.queue);
+}
+
+void
 audit_anchor(void)
 {
 	struct worker_audit_anchor	 an;

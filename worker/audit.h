@@ -102,5 +102,7 @@ void	 audit_disconnect(const char *reason,
 	    const struct worker_session_end *);
 /* Write what is buffered; a failed write is logged, once. */
 void	 audit_flush(void);
+/* A session at rest: the queue, if empty, gives back its memory. */
+void	 audit_rest(void);
 
 #endif

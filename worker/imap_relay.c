@@ -84,6 +84,7 @@ static size_t	 imap_relay_input(void *, enum relay_side, const uint8_t *,
 static void	 imap_relay_bye(void *, const char *);
 static uint32_t	 imap_relay_commands(const void *);
 static int	 imap_relay_logout(const void *);
+static void	 imap_relay_rest(void *);
 static size_t	 client_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 client_event(struct imap_relay *, const struct imap_sev *);
 static int	 client_refused(struct imap_relay *, const struct imap_sev *);
@@ -117,6 +118,7 @@ const struct relay_engine imap_relay_engine = {
 	.e_bye = imap_relay_bye,
 	.e_commands = imap_relay_commands,
 	.e_logout = imap_relay_logout,
+	.e_rest = imap_relay_rest,
 };
 
 static void *
@@ -180,6 +182,14 @@ imap_relay_free(void *arg)
 	buf_free(&ir->pending);
 	buf_free(&ir->scratch);
 	free(ir);
+}
+
+static void
+imap_relay_rest(void *arg)
+{
+	struct imap_relay	*ir = arg;
+
+	verdict_rest(&ir->pol.vs);
 }
 
 static uint32_t

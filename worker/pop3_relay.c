@@ -43,6 +43,7 @@ static size_t	 pop3_relay_input(void *, enum relay_side, const uint8_t *,
 static void	 pop3_relay_bye(void *, const char *);
 static uint32_t	 pop3_relay_commands(const void *);
 static int	 pop3_relay_logout(const void *);
+static void	 pop3_relay_rest(void *);
 static void	 io_to_server(void *, const uint8_t *, size_t);
 static void	 io_to_client(void *, const uint8_t *, size_t, int);
 static void	 io_close(void *, const char *);
@@ -59,6 +60,7 @@ const struct relay_engine pop3_relay_engine = {
 	.e_bye = pop3_relay_bye,
 	.e_commands = pop3_relay_commands,
 	.e_logout = pop3_relay_logout,
+	.e_rest = pop3_relay_rest,
 };
 
 /* The limits of postern.conf; zero (an older master) keeps a default. */
@@ -131,6 +133,15 @@ pop3_relay_free(void *arg)
 		pop3_enforce_free(&pr->pe);
 	}
 	free(pr);
+}
+
+static void
+pop3_relay_rest(void *arg)
+{
+	struct pop3_relay	*pr = arg;
+
+	if (pr->enforce)
+		verdict_rest(&pr->pe.vs);
 }
 
 static uint32_t

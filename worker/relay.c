@@ -9,10 +9,17 @@
  * handed to relay_forward() by pointer into the input buffer; when
  * nothing is queued ahead of them they go straight from there to the
  * other socket and are only copied if the socket does not take them all.
+ *
+ * Memory: the buffers are taken when bytes flow.  After RELAY_REST_MS
+ * without a byte either way (a client in IDLE waits for minutes), the
+ * empty ones are given back, the channels' and the engine's too, and
+ * malloc returns the free pages to the kernel (relay_rest()): an idle
+ * session keeps no 64 KiB buffer.
  */
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +49,7 @@
 #define RELAY_READ	(64 * 1024)	/* bytes asked of one recv */
 #define RELAY_HIWAT	(256 * 1024)	/* output beyond this is "full" */
 #define RELAY_LINGER_MS	10000		/* closing: no write progress */
+#define RELAY_REST_MS	1000		/* quiet: the buffers go back */
 
 struct side {
 	int		 fd;
@@ -76,6 +84,8 @@ struct relay {
 	int64_t				 up_deadline;
 	int64_t				 last_client;	/* last client read */
 	int64_t				 last_write;	/* closing: progress */
+	int64_t				 last_io;	/* any poll event */
+	int				 rested;	/* buffers given back */
 	unsigned int			 idle_timeout;	/* s; 0 = login timer */
 	enum worker_tls_mode		 tls_mode;	/* the client side's */
 	int				 starttls;	/* client TLS once flushed */
@@ -110,6 +120,7 @@ static int	 z_flush(struct relay *);
 static int	 tls_pending(const struct relay *);
 static int	 upstream_prelude(struct relay *);
 static int	 upstream_proxy_v2(struct relay *);
+static void	 relay_rest(struct relay *);
 
 static void
 side_init(struct side *s, int fd, size_t outmax)
@@ -177,7 +188,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	side_init(&r.s[RELAY_UPSTREAM], upstream, outmax);
 	r.s[RELAY_CLIENT].connected = 1;
 	now = now_ms();
-	r.last_client = r.last_write = now;
+	r.last_client = r.last_write = r.last_io = now;
 	r.login_deadline = now + (int64_t)conf->timeout_login * 1000;
 	r.up_deadline = now + (int64_t)conf->timeout_upstream * 1000;
 	if ((r.ops = engine_for(conf->protocol)) == NULL ||
@@ -229,12 +240,16 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 			break;
 		/* Records of this round go out before we sleep. */
 		audit_flush();
-		if (poll(pfd, 4, timeout) == -1) {
+		if ((i = poll(pfd, 4, timeout)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
 			r.quit = 1;
 			break;
+		}
+		if (i > 0) {
+			r.last_io = now_ms();
+			r.rested = 0;
 		}
 		if (pfd[0].revents & (POLLOUT | POLLERR | POLLHUP) &&
 		    msg_flush(chan) == -1) {
@@ -762,6 +777,13 @@ timers(struct relay *r, int64_t now)
 		}
 		return (int)(d - now);
 	}
+	if (!r->rested) {
+		d = r->last_io + RELAY_REST_MS;
+		if (d <= now)
+			relay_rest(r);
+		else
+			next = d;
+	}
 	if (r->up_deadline != 0) {
 		if (r->up_deadline <= now) {
 			log_warnx("session %llu: %s port %u: no greeting in "
@@ -822,6 +844,36 @@ timers(struct relay *r, int64_t now)
 	if (next == -1)
 		return -1;
 	return next - now > 3600000 ? 3600000 : (int)(next - now);
+}
+
+/*
+ * Nothing moved for RELAY_REST_MS: the empty buffers go, and so do the
+ * free pages.  What holds bytes stays; the next read takes a buffer
+ * again.
+ */
+static void
+relay_rest(struct relay *r)
+{
+	struct side	*s;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		s = &r->s[i];
+		if (buf_len(&s->in) == 0)
+			buf_free(&s->in);
+		if (buf_len(&s->out) == 0 && s->zclen == 0)
+			buf_free(&s->out);
+	}
+	if (r->eng != NULL && r->ops->e_rest != NULL)
+		r->ops->e_rest(r->eng);
+	audit_rest();
+	msgchan_trim(r->chan);
+	if (r->env != NULL && r->env->policy != NULL)
+		msgchan_trim(&r->env->policy->ch);
+	(void)malloc_trim(0);
+	r->rested = 1;
+	log_debug("session %llu: quiet, buffers given back",
+	    (unsigned long long)r->sess->id);
 }
 
 static void

@@ -39,6 +39,11 @@ struct relay_engine {
 	uint32_t	 (*e_commands)(const void *);
 	/* The client asked to end the session (LOGOUT, QUIT). */
 	int		 (*e_logout)(const void *);
+	/*
+	 * Nothing moved for a while: what the engine takes again when it
+	 * needs it goes back (relay_rest()).  NULL: nothing to give back.
+	 */
+	void		 (*e_rest)(void *);
 };
 
 /*

@@ -164,8 +164,8 @@ tls_connect_mode(const struct worker_config *conf, struct policy_client *pc,
 	    conf->protocol == WORKER_PROTO_POP3 ? RULES_POP3 : RULES_IMAP,
 	    sess)) == 0)
 		rc = verdict_ask(&vs, &q, &v);
-	verdict_free(&vs);
 	if (rc == -1) {
+		verdict_free(&vs);
 		log_warnx("session %llu: no connect verdict for %s: "
 		    "connection refused", (unsigned long long)sess->id,
 		    sess->client_addr);
@@ -178,6 +178,8 @@ tls_connect_mode(const struct worker_config *conf, struct policy_client *pc,
 	m = rc == 0 ? mode_name(*mode) : NULL;
 	audit_verdict("connect", "tls", m, m != NULL ? strlen(m) : 0, v.ans,
 	    v.cached);
+	/* Not before: v's answer is the session's, which this frees. */
+	verdict_free(&vs);
 	return rc;
 }
 
@@ -364,6 +366,13 @@ tls_setup(struct msgchan *chan)
 		fatalx("master sent type %u, %zu bytes, during TLS setup",
 		    m.hdr.type, m.len);
 	}
+	/*
+	 * No TLS on either leg: OpenSSL is left alone, not initialised, so
+	 * none of its configuration, providers and tables take this worker's
+	 * memory.
+	 */
+	if (slice.ncerts == 0 && slice.up_mode == WORKER_UPTLS_NONE)
+		return;
 	if (slice.up_mode != WORKER_UPTLS_NONE)
 		client_ctx();
 	/* The DRBG seeds itself now, while getrandom is still allowed. */

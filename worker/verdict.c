@@ -57,6 +57,7 @@ static struct context		 contexts[CONTEXTS];
 static uint32_t			 serials;
 static uint64_t			 uses;
 static struct verdict_slot	*slots;
+static size_t			 nslots;	/* a power of two */
 /* The rule file of generation filegen, for the slots' audit records. */
 static char			 file[256];
 static uint64_t			 filegen;
@@ -128,10 +129,12 @@ verdict_init(struct verdict_session *vs, struct policy_client *pc,
 	}
 	if (pc == NULL)
 		return 0;
-	if (slots == NULL && (slots = calloc(VERDICT_SLOTS,
-	    sizeof(*slots))) == NULL)
-		return -1;
-	vs->slots = slots;
+	if (slots == NULL) {
+		if ((slots = calloc(VERDICT_SLOTS_MIN, sizeof(*slots))) == NULL)
+			return -1;
+		nslots = VERDICT_SLOTS_MIN;
+	}
+	vs->cached = 1;
 	vs->epoch = context(vs);
 	return 0;
 }
@@ -140,7 +143,16 @@ void
 verdict_free(struct verdict_session *vs)
 {
 	/* The slots stay for the worker's next session. */
-	vs->slots = NULL;
+	vs->cached = 0;
+	verdict_rest(vs);
+}
+
+void
+verdict_rest(struct verdict_session *vs)
+{
+	free(vs->ans);
+	free(vs->hit);
+	vs->ans = vs->hit = NULL;
 }
 
 void
@@ -151,7 +163,7 @@ verdict_set_user(struct verdict_session *vs, const char *user, size_t len)
 	memcpy(vs->user, user, len);
 	vs->user[len] = '\0';
 	vs->hasuser = 1;
-	if (vs->slots != NULL)
+	if (vs->cached)
 		vs->epoch = context(vs);
 }
 
@@ -165,7 +177,7 @@ verdict_set_tls(struct verdict_session *vs, int on, const char *ja4)
 		n = 0;
 	memcpy(vs->ja4, ja4 != NULL ? ja4 : "", n);
 	vs->ja4[n] = '\0';
-	if (vs->slots != NULL)
+	if (vs->cached)
 		vs->epoch = context(vs);
 }
 
@@ -202,7 +214,7 @@ verdict_set_id(struct verdict_session *vs, const struct rules_idfield *f,
 		crypto_generichash_final(&st, vs->iddigest,
 		    sizeof(vs->iddigest));
 	}
-	if (vs->slots != NULL)
+	if (vs->cached)
 		vs->epoch = context(vs);
 }
 
@@ -251,18 +263,60 @@ fits(const struct verdict_q *q)
 	    (q->mailbox == NULL || strlen(q->mailbox) < VERDICT_MAILBOX_MAX);
 }
 
-/* The first of the VERDICT_WAYS slots a hash may be in. */
+/*
+ * The first of the VERDICT_WAYS slots a hash may be in, in the worker's
+ * cache as it is now: grow() moves it.
+ */
 static struct verdict_slot *
-set_of(struct verdict_session *vs, uint32_t h)
+set_of(uint32_t h)
 {
-	return &vs->slots[h & (VERDICT_SLOTS - VERDICT_WAYS)];
+	return &slots[h & (nslots - VERDICT_WAYS)];
+}
+
+/*
+ * Twice the slots, each live one moved to its set in the larger cache.
+ * 0, or -1: the cache stays as it is.
+ */
+static int
+grow(uint64_t gen)
+{
+	struct verdict_slot	*old = slots, *ns, *sl;
+	size_t			 n = nslots, i;
+	int			 w;
+
+	if (nslots >= VERDICT_SLOTS ||
+	    (ns = calloc(2 * nslots, sizeof(*ns))) == NULL)
+		return -1;
+	slots = ns;
+	nslots *= 2;
+	for (i = 0; i < n; i++) {
+		if (old[i].gen != gen)
+			continue;
+		sl = set_of(old[i].hash);
+		for (w = 0; w < VERDICT_WAYS && sl[w].gen != 0; w++)
+			;
+		if (w < VERDICT_WAYS) {
+			sl[w] = old[i];
+			old[i].mailbox = old[i].text = NULL;
+		}
+	}
+	/*
+	 * A set's live slots split between two sets of the larger cache, so
+	 * each finds a way; what is left here is stale.
+	 */
+	for (i = 0; i < n; i++) {
+		free(old[i].mailbox);
+		free(old[i].text);
+	}
+	free(old);
+	return 0;
 }
 
 static struct verdict_slot *
 lookup(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
     uint64_t gen)
 {
-	struct verdict_slot	*sl = set_of(vs, h);
+	struct verdict_slot	*sl = set_of(h);
 	int			 i;
 
 	for (i = 0; i < VERDICT_WAYS; i++, sl++)
@@ -270,23 +324,35 @@ lookup(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
 		    sl->hash == h && sl->table == q->table &&
 		    sl->kind == q->kind && sl->state == vs->state &&
 		    streq(sl->key, q->key) && streq(sl->name, q->name) &&
-		    streq(sl->mailbox, q->mailbox))
+		    streq(sl->mailbox != NULL ? sl->mailbox : "", q->mailbox))
 			return sl;
 	return NULL;
 }
 
-/* A stale slot of the set if there is one, else each in turn. */
+/*
+ * A stale slot of the set if there is one; else a larger cache, if it
+ * may grow; else each slot of the set in turn.
+ */
 static struct verdict_slot *
-victim(struct verdict_session *vs, uint32_t h, uint64_t gen)
+victim(uint32_t h, uint64_t gen)
 {
 	static unsigned		 turn;
-	struct verdict_slot	*sl = set_of(vs, h);
+	struct verdict_slot	*sl = set_of(h);
 	int			 i;
 
 	for (i = 0; i < VERDICT_WAYS; i++)
 		if (sl[i].gen != gen)
 			return &sl[i];
+	if (grow(gen) == 0)
+		return victim(h, gen);
 	return &sl[turn++ % VERDICT_WAYS];
+}
+
+/* A copy of s, or NULL for NULL or "" (and when out of memory). */
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? strdup(s) : NULL;
 }
 
 static void
@@ -310,7 +376,19 @@ store(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
 	if (a->nuntagged > 0 || !fits(q) ||
 	    (a->text != NULL && strlen(a->text) >= VERDICT_TEXT_MAX))
 		return;
-	sl = victim(vs, h, a->gen);
+	sl = victim(h, a->gen);
+	free(sl->mailbox);
+	free(sl->text);
+	sl->mailbox = dup_or_null(q->mailbox);
+	sl->text = a->text != NULL ? strdup(a->text) : NULL;
+	if ((q->mailbox != NULL && *q->mailbox != '\0' &&
+	    sl->mailbox == NULL) || (a->text != NULL && sl->text == NULL)) {
+		/* Out of memory: not kept. */
+		free(sl->mailbox);
+		sl->mailbox = NULL;
+		sl->gen = 0;
+		return;
+	}
 	sl->gen = a->gen;
 	sl->epoch = vs->epoch;
 	sl->hash = h;
@@ -323,16 +401,14 @@ store(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
 	sl->col = a->col;
 	copy(sl->key, sizeof(sl->key), q->key);
 	copy(sl->name, sizeof(sl->name), q->name);
-	copy(sl->mailbox, sizeof(sl->mailbox), q->mailbox);
 	sl->hastext = a->text != NULL;
-	copy(sl->text, sizeof(sl->text), a->text);
 }
 
 static void
 from_slot(struct verdict_session *vs, const struct verdict_slot *sl,
     struct verdict *v)
 {
-	struct policy_answer	*a = &vs->hit;
+	struct policy_answer	*a = vs->hit;
 
 	a->gen = sl->gen;
 	a->action = sl->action;
@@ -403,6 +479,14 @@ verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
 		errno = ENOTCONN;
 		return -1;
 	}
+	/* Not calloc: only what a verdict writes takes pages. */
+	if ((vs->ans == NULL && (vs->ans = malloc(sizeof(*vs->ans))) ==
+	    NULL) || (vs->hit == NULL && (vs->hit = malloc(sizeof(*vs->hit))) ==
+	    NULL)) {
+		log_warn("verdict");
+		vs->failed++;
+		return -1;
+	}
 	h = hash_q(q, vs->state);
 	if ((gen = policy_generation(vs->pc)) != 0 &&
 	    (sl = lookup(vs, q, h, gen)) != NULL) {
@@ -413,7 +497,7 @@ verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
 	}
 	query_of(vs, q, &rq);
 	t0 = stats_clock();
-	if (policy_query(vs->pc, &rq, vs->timeout_ms, &vs->ans) == -1) {
+	if (policy_query(vs->pc, &rq, vs->timeout_ms, vs->ans) == -1) {
 		if (vs->failed++ == 0)
 			log_warn("no verdict for %s (%u) from postern-policyd",
 			    q->key != NULL ? q->key : "?", q->table);
@@ -421,24 +505,24 @@ verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
 	}
 	stats_round_trip(t0);
 	vs->asked++;
-	if (filegen != vs->ans.gen) {
-		copy(file, sizeof(file), vs->ans.file);
-		filegen = vs->ans.gen;
+	if (filegen != vs->ans->gen) {
+		copy(file, sizeof(file), vs->ans->file);
+		filegen = vs->ans->gen;
 	}
-	if (vs->ans.cacheable || q->nargs == 0)
-		store(vs, q, h, &vs->ans);
-	v->action = vs->ans.action;
-	v->tls = vs->ans.tls;
-	v->text = vs->ans.text;
-	v->nuntagged = vs->ans.nuntagged;
-	v->untagged = vs->ans.untagged;
-	v->gen = vs->ans.gen;
+	if (vs->ans->cacheable || q->nargs == 0)
+		store(vs, q, h, vs->ans);
+	v->action = vs->ans->action;
+	v->tls = vs->ans->tls;
+	v->text = vs->ans->text;
+	v->nuntagged = vs->ans->nuntagged;
+	v->untagged = vs->ans->untagged;
+	v->gen = vs->ans->gen;
 	v->cached = 0;
-	v->ans = &vs->ans;
+	v->ans = vs->ans;
 	log_debug("verdict %s for %s %s%s%s: generation %" PRIu64 " line %u",
 	    rules_action_name(v->action), q->key != NULL ? q->key : "",
 	    q->name != NULL ? q->name : "", q->mailbox != NULL ? " " : "",
-	    q->mailbox != NULL ? q->mailbox : "", v->gen, vs->ans.line);
+	    q->mailbox != NULL ? q->mailbox : "", v->gen, vs->ans->line);
 	return 0;
 }
 

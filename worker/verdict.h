@@ -29,7 +29,14 @@
 #include "policy_wire.h"
 #include "proto_worker.h"
 
-#define VERDICT_SLOTS		512	/* a power of two */
+/*
+ * The cache starts at VERDICT_SLOTS_MIN slots and doubles, up to
+ * VERDICT_SLOTS, when a verdict of the current generation would push out
+ * another one: a worker whose sessions ask few questions keeps a small
+ * cache.  Both powers of two.
+ */
+#define VERDICT_SLOTS		512
+#define VERDICT_SLOTS_MIN	16
 #define VERDICT_WAYS		4	/* slots a key may be in */
 #define VERDICT_KEY_MAX		48
 #define VERDICT_NAME_MAX	24
@@ -53,8 +60,12 @@ struct verdict_slot {
 	unsigned		 col;
 	char			 key[VERDICT_KEY_MAX];
 	char			 name[VERDICT_NAME_MAX];
-	char			 mailbox[VERDICT_MAILBOX_MAX];
-	char			 text[VERDICT_TEXT_MAX];
+	/*
+	 * Most verdicts have neither: each is a copy of its own, NULL when
+	 * there is none, so a slot is small.
+	 */
+	char			*mailbox;
+	char			*text;
 };
 
 /* One question. */
@@ -101,16 +112,22 @@ struct verdict_session {
 	uint64_t		 asked;		/* verdicts given */
 	uint64_t		 hits;		/* of which from the cache */
 	uint64_t		 failed;	/* no verdict */
-	struct verdict_slot	*slots;
-	struct policy_answer	 ans;
-	struct policy_answer	 hit;
+	int			 cached;	/* 0: no cache (no policy) */
+	/* Taken by a verdict, given back by verdict_rest() and _free(). */
+	struct policy_answer	*ans;
+	struct policy_answer	*hit;
 };
 
 /* 0, or -1 (out of memory).  pc may be NULL: then there is no policy. */
 int	 verdict_init(struct verdict_session *, struct policy_client *,
 	    int, enum rules_proto, const struct worker_session *);
 void	 verdict_free(struct verdict_session *);
-/* Context changes; each empties the cache. */
+/*
+ * The session is quiet: its two answers go back until the next verdict
+ * takes them again.  The last verdict is no longer valid.
+ */
+void	 verdict_rest(struct verdict_session *);
+/* Context changes: another context, whose cached verdicts are its own. */
 void	 verdict_set_user(struct verdict_session *, const char *, size_t);
 /* TLS on the client leg, and its JA4 (NULL or "": none). */
 void	 verdict_set_tls(struct verdict_session *, int, const char *);

@@ -7,6 +7,7 @@
  */
 #include <sys/resource.h>
 
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +62,16 @@ main(int argc, char *argv[])
 	char			 name[64];
 
 	(void)argv;
+	/*
+	 * malloc, for a process that spends its life waiting: one arena
+	 * (OpenSSL and libsodium start no thread here), the heap grown by
+	 * little more than it needs, and given back once 64 KiB are free
+	 * at its top.  Set before anything is allocated; the relay and the
+	 * end of each session give back the rest (malloc_trim).
+	 */
+	(void)mallopt(M_ARENA_MAX, 1);
+	(void)mallopt(M_TOP_PAD, 16 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024);
 	/* A certificate chain comes in one message (proto_tls.h). */
 	child_begin(argc, "postern-worker", &chan, WORKER_CHAN_FD,
 	    MSGCHAN_FDS, WORKER_CHAN_BODY_MAX);
@@ -192,6 +203,12 @@ master_msg(struct chan_loop *l, struct msg *m)
 		l->hook_fd = keyproxy_fd();
 		if (msg_flush(&chan) == -1)
 			fatal("write to the master");
+		/* Idle until the next session: the session's pages go back. */
+		audit_rest();
+		msgchan_trim(&chan);
+		if (env.policy != NULL)
+			msgchan_trim(&env.policy->ch);
+		(void)malloc_trim(0);
 		/* A key holder that broke its protocol is one to get away
 		 * from. */
 		if (rc == -1 || keyproxy_lost()) {

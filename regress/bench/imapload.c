@@ -3,9 +3,10 @@
  * runs it against Dovecot directly and through each proxy).
  *
  *	imapload fetch    -p PORT [-u USER]
- *	imapload noop     -p PORT [-u USER] [-n COUNT]
+ *	imapload noop     -p PORT [-u USER] [-n COUNT] [-C COMMAND]
  *	imapload sessions -p PORT [-u USER] [-c CLIENTS] [-t SECONDS]
  *	imapload idle     -p PORT [-u USER] [-c SESSIONS]
+ *	imapload storm    -p PORT [-u USER] [-c CLIENTS]
  *	imapload pop3     -p PORT [-u USER]
  *
  * Every connection is a non-blocking socket on one epoll loop.  Responses
@@ -16,7 +17,12 @@
  *
  * The result is one line of key=value pairs on stdout; bench.sh parses it.
  * idle prints "ready N" once N sessions sit in IDLE, then waits for stdin
- * to close, so the caller can measure the proxy meanwhile.
+ * to close, so the caller can measure the proxy meanwhile.  noop times
+ * COMMAND (NOOP by default) COUNT times in one session.
+ *
+ * storm connects CLIENTS at once, each to LOGIN, SELECT and IDLE, and
+ * reports how long until every one is in IDLE or has failed, and how
+ * many failed (a refusal, a NO, a closed connection): a login storm.
  *
  * pop3 logs in to a POP3 server and RETRs every message, up to
  * POP3_WINDOW commands pipelined (RFC 2449 PIPELINING), on one blocking
@@ -49,7 +55,7 @@
 #define IDLE_STALL_S	60
 #define IDLE_STALL	(IDLE_STALL_S * 1000000000ull)
 
-enum workload { W_FETCH, W_NOOP, W_SESSIONS, W_IDLE, W_POP3 };
+enum workload { W_FETCH, W_NOOP, W_SESSIONS, W_IDLE, W_STORM, W_POP3 };
 
 #define POP3_WINDOW	16	/* RETRs in flight */
 
@@ -76,6 +82,7 @@ struct opts {
 	enum workload	 w;
 	struct sockaddr_in addr;
 	const char	*user;
+	const char	*cmd;		/* noop: the command timed */
 	unsigned	 count;		/* noop: commands */
 	unsigned	 clients;	/* sessions, idle */
 	double		 seconds;	/* sessions */
@@ -178,7 +185,7 @@ conn_open(struct conn *c)
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) == -1)
 		err(1, "epoll_ctl add");
 	st.opened++;
-	if (o.w == W_IDLE)
+	if (o.w == W_IDLE || o.w == W_STORM)
 		st.setting_up++;
 }
 
@@ -194,6 +201,12 @@ conn_close(struct conn *c)
 static void
 conn_fail(struct conn *c, const char *why)
 {
+	if (o.w == W_STORM) {
+		st.errors++;
+		st.setting_up--;
+		conn_close(c);
+		return;
+	}
 	if (o.w != W_SESSIONS)
 		errx(1, "session failed at step %d: %s", c->step, why);
 	st.errors++;
@@ -213,13 +226,14 @@ work_start(struct conn *c)
 		send_cmd(c, "FETCH 1:* BODY.PEEK[]");
 		break;
 	case W_NOOP:
-		send_cmd(c, "NOOP");
+		send_cmd(c, o.cmd);
 		break;
 	case W_SESSIONS:
 		snprintf(buf, sizeof(buf), "FETCH 1:10 (FLAGS UID)");
 		send_cmd(c, buf);
 		break;
 	case W_IDLE:
+	case W_STORM:
 		send_cmd(c, "IDLE");
 		c->step = S_IDLING;
 		return;
@@ -243,7 +257,7 @@ work_done(struct conn *c)
 		add_sample(t - c->t_cmd);
 		if (++c->noops < o.count) {
 			c->t_cmd = now_ns();
-			send_cmd(c, "NOOP");
+			send_cmd(c, o.cmd);
 			return;
 		}
 		break;
@@ -491,6 +505,7 @@ report(uint64_t elapsed)
 		    pct_us(50) / 1000, pct_us(99) / 1000, st.errors);
 		break;
 	case W_IDLE:
+	case W_STORM:
 	case W_POP3:
 		break;
 	}
@@ -659,8 +674,9 @@ run_pop3(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: imapload fetch|noop|sessions|idle|pop3 -p port "
-	    "[-u user] [-n count] [-c clients] [-t seconds]\n");
+	fprintf(stderr, "usage: imapload fetch|noop|sessions|idle|storm|pop3 "
+	    "-p port [-u user] [-n count] [-C command] [-c clients] "
+	    "[-t seconds]\n");
 	exit(2);
 }
 
@@ -692,19 +708,25 @@ parse_args(int argc, char **argv)
 		o.w = W_SESSIONS;
 	else if (strcmp(argv[1], "idle") == 0)
 		o.w = W_IDLE;
+	else if (strcmp(argv[1], "storm") == 0)
+		o.w = W_STORM;
 	else if (strcmp(argv[1], "pop3") == 0)
 		o.w = W_POP3;
 	else
 		usage();
 	o.user = "testuser";
+	o.cmd = "NOOP";
 	o.count = 20000;
-	o.clients = o.w == W_IDLE ? 1000 : 32;
+	o.clients = o.w == W_IDLE ? 1000 : o.w == W_STORM ? 2000 : 32;
 	o.seconds = 5;
 	o.addr.sin_family = AF_INET;
 	o.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	optind = 2;
-	while ((ch = getopt(argc, argv, "c:n:p:t:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "C:c:n:p:t:u:")) != -1) {
 		switch (ch) {
+		case 'C':
+			o.cmd = optarg;
+			break;
 		case 'c':
 			o.clients = number(optarg, 100000);
 			break;
@@ -791,6 +813,37 @@ run_idle(struct conn *cs)
 	}
 }
 
+/*
+ * storm: every client at once.  Ends when each is in IDLE or has
+ * failed, or when nothing moved for IDLE_STALL_S (the rest count as
+ * failed).
+ */
+static void
+run_storm(struct conn *cs)
+{
+	unsigned i, last = 0, moved;
+	uint64_t t0 = now_ns(), t_last = t0, t1;
+
+	for (i = 0; i < o.clients; i++)
+		conn_open(&cs[i]);
+	while (st.idling + st.errors < o.clients) {
+		moved = st.idling + st.errors;
+		if (moved != last) {
+			last = moved;
+			t_last = now_ns();
+		} else if (now_ns() - t_last > IDLE_STALL)
+			break;
+		loop_once(1000);
+	}
+	t1 = now_ns();
+	printf("clients=%u idling=%u errors=%u seconds=%.3f\n", o.clients,
+	    st.idling, o.clients - st.idling, (double)(t1 - t0) / 1e9);
+	fflush(stdout);
+	for (i = 0; i < o.clients; i++)
+		if (cs[i].fd != -1)
+			close(cs[i].fd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -803,7 +856,8 @@ main(int argc, char **argv)
 		run_pop3();
 		return 0;
 	}
-	n = (o.w == W_SESSIONS || o.w == W_IDLE) ? o.clients : 1;
+	n = (o.w == W_SESSIONS || o.w == W_IDLE || o.w == W_STORM) ?
+	    o.clients : 1;
 	raise_nofile(n);
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		err(1, "epoll_create1");
@@ -811,8 +865,11 @@ main(int argc, char **argv)
 		err(1, "calloc %u connections", n);
 	t0 = now_ns();
 	t_end = t0 + (uint64_t)(o.seconds * 1e9);
-	if (o.w == W_IDLE) {
-		run_idle(cs);
+	if (o.w == W_IDLE || o.w == W_STORM) {
+		if (o.w == W_IDLE)
+			run_idle(cs);
+		else
+			run_storm(cs);
 		free(cs);
 		return 0;
 	}

@@ -8,6 +8,8 @@
 #   ok       greet, close, report the session ended; repeat
 #   hold     greet, then keep the session until MSG_SHUTDOWN and send
 #            "* BYE <text>" to the client
+#   eof      greet, keep the session until the client closes, report it
+#            ended; repeat (MSG_SHUTDOWN meanwhile: as hold)
 #   sigsys   kill itself with SIGSYS right after MSG_READY
 #   noready  never send MSG_READY
 import os
@@ -116,7 +118,18 @@ while True:
 	client.sendall(b"* OK fake slot %d listener %s session %d from %s "
 	    b"upstream [%s]\r\n" % (slot, cstr(s[7]).encode(), sid,
 	    cstr(s[8]).encode(), said.encode()))
-	if mode == "hold":
+	if mode == "eof":
+		# What the client sends is dropped; the master's word wins.
+		r = []
+		while chan not in r:
+			r, _, _ = select.select([client, chan], [], [])
+			if client in r and client.recv(512) == b"":
+				break
+		if chan not in r:
+			client.close()
+			send(MSG_W_SESSION_END, END.pack(sid, 0, 0, 0, 0, 0, 0))
+			continue
+	if mode in ("hold", "eof"):
 		_, body, _ = get([MSG_SHUTDOWN])
 		client.sendall(b"* BYE %s\r\n" % cstr(body).encode())
 		client.close()

@@ -314,6 +314,64 @@ grow_cleanup()
 	common_cleanup
 }
 
+atf_test_case idle_timeout cleanup
+idle_timeout_head()
+{
+	common_head
+	atf_set descr "idle workers above min-idle exit after the pool's" \
+	    "idle-timeout, as many as the pool grew by, and no more; their" \
+	    "exits are no failures and start no replacement"
+}
+# The live workers: posternd's children (no policyd or keyd here).
+nworkers()
+{
+	ps -o pid= --ppid "$(cat pid)" | wc -l
+}
+nworkers_is()
+{
+	[ "$(nworkers)" -eq "$1" ]
+}
+idle_timeout_body()
+{
+	p=$(free_port)
+	conf $p $(free_port) "pool min-idle 1 max 8 idle-timeout 1"
+	FAKE_MODE=eof start
+	wait_log "ready"
+	# Four sessions at once make the pool grow to five.
+	mkfifo go
+	$PYTHON - $p > clients.out 2>&1 <<'EOF' &
+import socket, sys
+ss = [socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+    for i in range(4)]
+for s in ss:
+	print(s.makefile("rb").readline().decode().strip(), flush=True)
+open("go").read()
+EOF
+	echo $! > clients.pid
+	wait_file clients.out "^\* OK fake slot" 4
+	wait_until 10 nworkers_is 5 || atf_fail "$(nworkers) workers, not 5"
+	echo go > go
+	wait "$(cat clients.pid)"
+	wait_log "t1: session [0-9]+ ended" 4
+	wait_log "t1: [0-9]+ idle workers let go after 1 s idle"
+	wait_until 10 nworkers_is 1 || atf_fail "$(nworkers) workers, not 1"
+	wait_log "worker slot [0-9] pid [0-9]+ exited" 4
+	if grep -E "failed in a row|exited with|killed by" log; then
+		atf_fail "an idle worker's exit counted as a failure"
+	fi
+	# The one left is min-idle's: it stays, and takes the next client.
+	greet $p > next.out
+	atf_check -o match:"^\* OK fake slot" cat next.out
+	kill -TERM "$(cat pid)"
+	wait_exit
+	atf_check_equal 0 $status
+}
+idle_timeout_cleanup()
+{
+	[ -f clients.pid ] && kill "$(cat clients.pid)" 2>/dev/null
+	common_cleanup
+}
+
 atf_test_case drain cleanup
 drain_head()
 {
@@ -363,5 +421,6 @@ atf_init_test_cases()
 	atf_add_test_case reload_inflight
 	atf_add_test_case runtime_checks
 	atf_add_test_case grow
+	atf_add_test_case idle_timeout
 	atf_add_test_case drain
 }

@@ -746,6 +746,56 @@ ATF_TC_BODY(wait_timeout, tc)
 
 
 /*
+ * Each header carries its sender's pid, which msg.c asks of the kernel
+ * once: a child forked after its parent sent sends its own, by
+ * msg_compose() and by msg_commit().
+ */
+ATF_TC_WITHOUT_HEAD(pid_after_fork);
+ATF_TC_BODY(pid_after_fork, tc)
+{
+	struct msgchan	 a, b;
+	struct msg	 m;
+	uint8_t		*p;
+	pid_t		 pid;
+	int		 sv[2], status;
+
+	make_pair(sv);
+	msgchan_init(&a, sv[0], 0, 0);
+	msgchan_init(&b, sv[1], 0, 0);
+	ATF_REQUIRE_EQ(msg_compose(&a, 1, 0, -1, NULL, 0), 0);
+	ATF_REQUIRE_EQ(msg_send(&a, 5000), 0);
+	ATF_REQUIRE_EQ(msg_wait(&b, &m, 5000), 1);
+	ATF_REQUIRE_EQ(m.hdr.pid, (uint32_t)getpid());
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		if (msg_compose(&a, 2, 0, -1, NULL, 0) == -1 ||
+		    (p = msg_reserve(&a, 1)) == NULL)
+			_exit(1);
+		*p = 'x';
+		if (msg_commit(&a, 3, 0, 1) == -1 || msg_send(&a, 5000) == -1)
+			_exit(2);
+		_exit(0);
+	}
+	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
+	ATF_REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ATF_REQUIRE_EQ(msg_wait(&b, &m, 5000), 1);
+	ATF_REQUIRE_EQ(m.hdr.type, 2);
+	ATF_REQUIRE_EQ(m.hdr.pid, (uint32_t)pid);
+	ATF_REQUIRE_EQ(msg_wait(&b, &m, 5000), 1);
+	ATF_REQUIRE_EQ(m.hdr.type, 3);
+	ATF_REQUIRE_EQ(m.hdr.pid, (uint32_t)pid);
+	/* And the parent still sends its own. */
+	ATF_REQUIRE_EQ(msg_compose(&a, 4, 0, -1, NULL, 0), 0);
+	ATF_REQUIRE_EQ(msg_send(&a, 5000), 0);
+	ATF_REQUIRE_EQ(msg_wait(&b, &m, 5000), 1);
+	ATF_REQUIRE_EQ(m.hdr.pid, (uint32_t)getpid());
+	msgchan_clear(&a);
+	msgchan_clear(&b);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
  * A body written in place arrives as composed; a large one, on a
  * channel whose limit allows it, arrives whole between small ones, and
  * the reader's buffer goes back to small after it.
@@ -831,5 +881,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, clear_closes);
 	ATF_TP_ADD_TC(tp, passthrough);
 	ATF_TP_ADD_TC(tp, wait_timeout);
+	ATF_TP_ADD_TC(tp, pid_after_fork);
 	return atf_no_error();
 }

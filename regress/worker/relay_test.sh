@@ -109,6 +109,27 @@ imaplib_cleanup()
 	common_cleanup
 }
 
+atf_test_case rest cleanup
+rest_head()
+{
+	common_head
+	atf_set descr "a session quiet for a second gives back its buffers" \
+	    "and takes them again for the next command"
+}
+rest_body()
+{
+	setup
+	hold 1
+	wait_file log "session [0-9]+: quiet, buffers given back"
+	release 1
+	atf_check -o match:"released" cat hold.1.out
+	no_deaths
+}
+rest_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case curl cleanup
 curl_head()
 {
@@ -316,6 +337,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case limits
 	atf_add_test_case imaplib
+	atf_add_test_case rest
 	atf_add_test_case curl
 	atf_add_test_case confinement
 	atf_add_test_case kill_worker

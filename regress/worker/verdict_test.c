@@ -283,6 +283,40 @@ ATF_TC_BODY(cache_hits, tc)
 	pd_stop(&pd, &pc);
 }
 
+ATF_TC(cache_grows);
+ATF_TC_HEAD(cache_grows, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "the cache starts small and grows "
+	    "as a session asks more questions: 200 verdicts asked once are "
+	    "all answered again from it, however many times it grew "
+	    "meanwhile");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(cache_grows, tc)
+{
+	static struct verdict_session	 vs;
+	struct policy_client		 pc;
+	struct pd			 pd;
+	struct verdict			 v;
+	char				 key[32];
+	int				 i, round;
+
+	pd_start(&pd, rules1, &pc);
+	ATF_REQUIRE(verdict_init(&vs, &pc, 1000, RULES_IMAP, &ws) == 0);
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < 200; i++) {
+			(void)snprintf(key, sizeof(key), "X-CMD%d", i);
+			ask(&vs, RULES_REQUEST, key, NULL, NULL, 0, &v);
+			ATF_REQUIRE_EQ(v.action, RULES_ACCEPT);
+			ATF_REQUIRE_EQ_MSG(v.cached, round, "%s, round %d",
+			    key, round);
+		}
+	ATF_CHECK_EQ(trips(&pc), 200);
+	ATF_CHECK_EQ(vs.hits, 200);
+	verdict_free(&vs);
+	pd_stop(&pd, &pc);
+}
+
 ATF_TC(cache_context);
 ATF_TC_HEAD(cache_context, tc)
 {
@@ -604,7 +638,7 @@ ATF_TC_BODY(long_args, tc)
 	a[1].s = "(FLAGS)";
 	a[1].len = 7;
 	ATF_CHECK_EQ(ask_long(&vs, "FETCH", a, 2), RULES_REJECT);
-	ATF_CHECK_STREQ(vs.ans.text, "tail");
+	ATF_CHECK_STREQ(vs.ans->text, "tail");
 	/* Cut before the end: the tail no longer matches. */
 	a[0].len = strlen(set) - 5;
 	ATF_CHECK_EQ(ask_long(&vs, "FETCH", a, 2), RULES_ACCEPT);
@@ -614,7 +648,7 @@ ATF_TC_BODY(long_args, tc)
 	a[0].len = strlen(set);
 	ATF_REQUIRE(a[0].len > 20 * 1024);
 	ATF_CHECK_EQ(ask_long(&vs, "FETCH", a, 2), RULES_REJECT);
-	ATF_CHECK_STREQ(vs.ans.text, "head");
+	ATF_CHECK_STREQ(vs.ans->text, "head");
 	free(set);
 
 	/* 30 KB of ID pairs; the pair the glob looks for is the last. */
@@ -628,7 +662,7 @@ ATF_TC_BODY(long_args, tc)
 	a[0].len = strlen(id);
 	ATF_REQUIRE(a[0].len > 30 * 1024);
 	ATF_CHECK_EQ(ask_long(&vs, "ID", a, 1), RULES_REJECT);
-	ATF_CHECK_STREQ(vs.ans.text, "agent");
+	ATF_CHECK_STREQ(vs.ans->text, "agent");
 	memcpy(strstr(id, "\"Bad"), "\"Good", 5);
 	ATF_CHECK_EQ(ask_long(&vs, "ID", a, 1), RULES_ACCEPT);
 	free(id);
@@ -643,7 +677,7 @@ ATF_TC_BODY(long_args, tc)
 	a[1].s = big;
 	a[1].len = 60 * 1024;
 	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", a, 2), RULES_REJECT);
-	ATF_CHECK_STREQ(vs.ans.text, "end");
+	ATF_CHECK_STREQ(vs.ans->text, "end");
 	big[60 * 1024 - 1] = '8';
 	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", a, 2), RULES_ACCEPT);
 
@@ -658,13 +692,13 @@ ATF_TC_BODY(long_args, tc)
 	many[1].s = "1:99999";
 	many[1].len = 7;
 	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", many, 400), RULES_REJECT);
-	ATF_CHECK_STREQ(vs.ans.text, "end");
+	ATF_CHECK_STREQ(vs.ans->text, "end");
 	many[1].len = 6;
 	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", many, 400), RULES_ACCEPT);
 	many[254].s = "xyz";
 	many[254].len = 3;
 	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", many, 400), RULES_REJECT);
-	ATF_CHECK_STREQ(vs.ans.text, "255th");
+	ATF_CHECK_STREQ(vs.ans->text, "255th");
 	free(big);
 	ATF_CHECK_EQ(vs.failed, 0);
 	verdict_free(&vs);
@@ -705,7 +739,7 @@ ATF_TC_BODY(largest_line, tc)
 	a[1].s = big;
 	a[1].len = len;
 	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", a, 2), RULES_REJECT);
-	ATF_CHECK_STREQ(vs.ans.text, "end");
+	ATF_CHECK_STREQ(vs.ans->text, "end");
 	/* And a short one after it, on the same channel. */
 	a[1].len = 5;
 	ATF_CHECK_EQ(ask_long(&vs, "SEARCH", a, 2), RULES_ACCEPT);
@@ -783,7 +817,7 @@ ATF_TC_BODY(pop3_long, tc)
 	a.s = big;
 	a.len = len;
 	ATF_CHECK_EQ(ask_long(&vs, "XTND", &a, 1), RULES_REJECT);
-	ATF_CHECK_STREQ(vs.ans.text, "-ERR long");
+	ATF_CHECK_STREQ(vs.ans->text, "-ERR long");
 	big[len - 1] = 'y';
 	ATF_CHECK_EQ(ask_long(&vs, "XTND", &a, 1), RULES_ACCEPT);
 	free(big);
@@ -800,6 +834,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, enabled_filtered);
 	ATF_TP_ADD_TC(tp, list_literal);
 	ATF_TP_ADD_TC(tp, cache_hits);
+	ATF_TP_ADD_TC(tp, cache_grows);
 	ATF_TP_ADD_TC(tp, cache_context);
 	ATF_TP_ADD_TC(tp, cache_generation);
 	ATF_TP_ADD_TC(tp, fail_closed);
