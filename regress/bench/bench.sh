@@ -3,7 +3,8 @@
 
   bench [--rounds N] [--idle K[,K2]] [--seconds S] [--noops N]
         [--targets direct,postern,postern-policy,haproxy,nginx,perdition]
-        [--workloads fetch,noop,sessions,pop3,idle] [--out FILE]
+        [--workloads fetch,noop,verdict,sessions,pop3,idle,idle-compress,
+                     storm] [--out FILE]
 
 Starts the Dovecot fixture with a user "big" (2,000 messages of about
 50 KB) and a user "small" (100 small ones), posternd in front of it, and
@@ -15,7 +16,9 @@ every target in interleaved rounds, the order rotating each round, so the
 machine's drift hits all targets alike; then idle holds K sessions in
 IDLE through each target in turn (Dovecot's own processes for direct)
 and reads their memory, with the breakdown by mapping (memmap.py) of the
-proxy's processes.  --workloads runs only some of them.  The table (medians of the rounds,
+proxy's processes; idle-compress does the same through the postern
+targets with COMPRESS DEFLATE sent before IDLE.  --workloads runs only
+some of them.  The table (medians of the rounds,
 ratio to the direct connection) goes to stdout and, as Markdown, to
 OBJDIR/bench-results.md, every round's figures to bench-results.json.
 Goals are reported, never asserted.
@@ -492,11 +495,13 @@ def breakdown(pids):
     return total
 
 
-def run_idle(t, k):
+def run_idle(t, k, compress=False):
     """
     PSS per idle session, KiB: the proxy's processes, or Dovecot's for
     the direct connection; and the proxy's breakdown by mapping per
-    session (memmap.py), in BREAKDOWN.
+    session (memmap.py), in BREAKDOWN.  compress: each session sends
+    COMPRESS DEFLATE before IDLE (postern's own; the fixture's Dovecot
+    does not offer it).
     """
     root = t.idle_root()
     if root is None:
@@ -506,7 +511,8 @@ def run_idle(t, k):
     base = pss_kib(base_pids)
     base_rows = breakdown(base_pids)
     p = subprocess.Popen([IMAPLOAD, "idle", "-p", str(t.port), "-u", "small",
-                          "-c", str(k)], stdin=subprocess.PIPE,
+                          "-c", str(k)] + (["-z"] if compress else []),
+                         stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     line = p.stdout.readline()
@@ -519,13 +525,14 @@ def run_idle(t, k):
     time.sleep(3)
     pids = tree(root)
     full = pss_kib(pids)
+    name = t.name + (" COMPRESS" if compress else "")
     if t.name != "direct":
         rows = memmap.add_rows(breakdown(pids), base_rows, -1)
-        BREAKDOWN[(t.name, k)] = rows
-        log(memmap.table(rows, k, f"idle {t.name}: per session, KiB"))
+        BREAKDOWN[(name, k)] = rows
+        log(memmap.table(rows, k, f"idle {name}: per session, KiB"))
     p.stdin.close()
     p.wait(60)
-    log(f"idle {t.name}: {k} sessions, {len(pids)} processes, "
+    log(f"idle {name}: {k} sessions, {len(pids)} processes, "
         f"PSS {base} -> {full} KiB")
     return (full - base) / k
 
@@ -594,7 +601,7 @@ def machine():
 
 # In rounds, interleaved; idle and storm after them, one target at a time.
 ROUND_WORKLOADS = ["fetch", "noop", "verdict", "sessions", "pop3"]
-WORKLOADS = ROUND_WORKLOADS + ["idle", "storm"]
+WORKLOADS = ROUND_WORKLOADS + ["idle", "idle-compress", "storm"]
 # verdict: a command whose verdict depends on its argument (bench_rules()),
 # so that postern-policy asks postern-policyd every time.
 VERDICT_CMD = "STATUS INBOX (MESSAGES)"
@@ -685,7 +692,7 @@ COLUMNS = [
 ]
 
 
-def table(targets, res, idle, storm, opts, elapsed):
+def table(targets, res, idle, idlez, storm, opts, elapsed):
     out = []
     out.append(f"postern benchmark, "
                f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
@@ -720,6 +727,8 @@ def table(targets, res, idle, storm, opts, elapsed):
         out.append("")
     heads = [f"KiB per idle session (K={k})" for k in opts.idle
              if "idle" in opts.workloads]
+    heads += [f"KiB per COMPRESS idle session (K={k})" for k in opts.idle
+              if "idle-compress" in opts.workloads]
     if "fetch" in opts.workloads:
         heads.append("CPU ms per 100 MB fetched")
     if "sessions" in opts.workloads:
@@ -738,6 +747,13 @@ def table(targets, res, idle, storm, opts, elapsed):
                     if t.name != "direct":
                         s += ratio(x, idle.get(("direct", k)))
                     cells.append(s)
+            if "idle-compress" in opts.workloads:
+                for k in opts.idle:
+                    x = idlez.get((t.name, k))
+                    s = cell(x)
+                    if isinstance(x, float):
+                        s += ratio(x, idle.get((t.name, k)))
+                    cells.append(s)
             if "fetch" in opts.workloads:
                 cells.append(cell(cpu(res[("fetch", t.name)], "bytes",
                                       1e-8, 1e3)))
@@ -751,7 +767,10 @@ def table(targets, res, idle, storm, opts, elapsed):
         out.append("Memory is the PSS (/proc/PID/smaps_rollup) of the "
                    "proxy's processes (for direct, of Dovecot's) with K "
                    "sessions in IDLE less that with none, over K; the "
-                   "ratio is to Dovecot's.  CPU is the proxy's run time "
+                   "ratio is to Dovecot's.  A COMPRESS idle session sent "
+                   "COMPRESS DEFLATE before IDLE (postern's own, "
+                   "terminated in the worker; the ratio is to the same "
+                   "target's uncompressed session).  CPU is the proxy's run time "
                    "over the workload (/proc schedstat of its threads, "
                    "plus user+system time of processes it reaped), "
                    "medians of the rounds; Dovecot and imapload share the "
@@ -921,6 +940,20 @@ def main():
                     # posternd's pool stops at 4096 workers, for one.
                     log(f"idle {t.name}: {e}")
                     idle[(t.name, k)] = "failed"
+        idlez = {}
+        for k in opts.idle if "idle-compress" in opts.workloads else []:
+            for t in targets:
+                if not t.name.startswith("postern"):
+                    continue
+                try:
+                    # A fresh posternd, whose pool has not grown yet, so
+                    # that the figure compares with the uncompressed one.
+                    t.stop()
+                    t.start()
+                    idlez[(t.name, k)] = run_idle(t, k, compress=True)
+                except (RuntimeError, subprocess.TimeoutExpired) as e:
+                    log(f"idle {t.name} COMPRESS: {e}")
+                    idlez[(t.name, k)] = "failed"
         storm = {}
         for t in targets if "storm" in opts.workloads else []:
             try:
@@ -928,7 +961,7 @@ def main():
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 log(f"storm {t.name}: {e}")
                 storm[t.name] = "failed"
-        text = table(targets, res, idle, storm, opts,
+        text = table(targets, res, idle, idlez, storm, opts,
                      time.monotonic() - t_start)
         print(text)
         with open(opts.out, "w") as f:
@@ -939,6 +972,8 @@ def main():
                                   res.items()},
                        "idle_kib": {f"{n} {k}": v for (n, k), v in
                                     idle.items()},
+                       "idle_compress_kib": {f"{n} {k}": v for (n, k), v
+                                             in idlez.items()},
                        "storm": storm,
                        "breakdown": {f"{n} {k}": v for (n, k), v in
                                      BREAKDOWN.items()}}, f, indent=1)

@@ -5,7 +5,7 @@
  *	imapload fetch    -p PORT [-u USER]
  *	imapload noop     -p PORT [-u USER] [-n COUNT] [-C COMMAND]
  *	imapload sessions -p PORT [-u USER] [-c CLIENTS] [-t SECONDS]
- *	imapload idle     -p PORT [-u USER] [-c SESSIONS]
+ *	imapload idle     -p PORT [-u USER] [-c SESSIONS] [-z]
  *	imapload storm    -p PORT [-u USER] [-c CLIENTS]
  *	imapload pop3     -p PORT [-u USER]
  *
@@ -18,7 +18,10 @@
  * The result is one line of key=value pairs on stdout; bench.sh parses it.
  * idle prints "ready N" once N sessions sit in IDLE, then waits for stdin
  * to close, so the caller can measure the proxy meanwhile.  noop times
- * COMMAND (NOOP by default) COUNT times in one session.
+ * COMMAND (NOOP by default) COUNT times in one session.  idle -z sends
+ * COMPRESS DEFLATE (RFC 4978) after SELECT and IDLE inside the
+ * compressed stream, so that what a compressed idle session costs the
+ * proxy can be measured.
  *
  * storm connects CLIENTS at once, each to LOGIN, SELECT and IDLE, and
  * reports how long until every one is in IDLE or has failed, and how
@@ -47,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #define RBUF_SIZE	(64 * 1024)
 #define HEAD_MAX	256	/* first bytes of a response kept for a look */
 #define WBUF_SIZE	512
@@ -59,7 +64,14 @@ enum workload { W_FETCH, W_NOOP, W_SESSIONS, W_IDLE, W_STORM, W_POP3 };
 
 #define POP3_WINDOW	16	/* RETRs in flight */
 
-enum step { S_GREETING, S_LOGIN, S_SELECT, S_WORK, S_LOGOUT, S_IDLING };
+enum step { S_GREETING, S_LOGIN, S_SELECT, S_COMPRESS, S_WORK, S_LOGOUT,
+    S_IDLING };
+
+/* One session's two deflate streams (RFC 4978: raw deflate, no header). */
+struct zpair {
+	z_stream	 out;
+	z_stream	 in;
+};
 
 struct conn {
 	int		 fd;
@@ -76,6 +88,7 @@ struct conn {
 	uint64_t	 t_cmd;		/* start of the timed command, ns */
 	unsigned	 noops;
 	unsigned	 gen;		/* changes when the slot reconnects */
+	struct zpair	*z;		/* after COMPRESS DEFLATE; NULL before */
 };
 
 struct opts {
@@ -86,6 +99,7 @@ struct opts {
 	unsigned	 count;		/* noop: commands */
 	unsigned	 clients;	/* sessions, idle */
 	double		 seconds;	/* sessions */
+	int		 compress;	/* idle: COMPRESS DEFLATE after SELECT */
 };
 
 struct stats {
@@ -132,8 +146,32 @@ add_sample(uint64_t ns)
 	st.lat[st.nlat++] = ns;
 }
 
+static void	 write_all(struct conn *, const char *, size_t);
+
+/* Commands go out deflated once COMPRESS is active, each sync-flushed. */
 static void
 send_all(struct conn *c, const char *buf, size_t len)
+{
+	char	 zbuf[WBUF_SIZE * 2];
+
+	if (c->z == NULL) {
+		write_all(c, buf, len);
+		return;
+	}
+	c->z->out.next_in = (Bytef *)(uintptr_t)buf;
+	c->z->out.avail_in = (uInt)len;
+	do {
+		c->z->out.next_out = (Bytef *)zbuf;
+		c->z->out.avail_out = sizeof(zbuf);
+		if (deflate(&c->z->out, Z_SYNC_FLUSH) == Z_STREAM_ERROR)
+			errx(1, "deflate: %s", c->z->out.msg ? c->z->out.msg :
+			    "stream error");
+		write_all(c, zbuf, sizeof(zbuf) - c->z->out.avail_out);
+	} while (c->z->out.avail_out == 0);
+}
+
+static void
+write_all(struct conn *c, const char *buf, size_t len)
 {
 	ssize_t n;
 
@@ -195,6 +233,24 @@ conn_close(struct conn *c)
 	epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
+	if (c->z != NULL) {
+		deflateEnd(&c->z->out);
+		inflateEnd(&c->z->in);
+		free(c->z);
+		c->z = NULL;
+	}
+}
+
+/* The server said OK to COMPRESS DEFLATE: both directions deflate now. */
+static void
+z_begin(struct conn *c)
+{
+	if ((c->z = calloc(1, sizeof(*c->z))) == NULL)
+		err(1, "calloc");
+	if (deflateInit2(&c->z->out, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15,
+	    8, Z_DEFAULT_STRATEGY) != Z_OK ||
+	    inflateInit2(&c->z->in, -15) != Z_OK)
+		errx(1, "zlib init");
 }
 
 /* A session that failed: counted for sessions, fatal elsewhere. */
@@ -285,6 +341,15 @@ advance(struct conn *c)
 		send_cmd(c, "SELECT INBOX");
 		break;
 	case S_SELECT:
+		if (o.compress) {
+			c->step = S_COMPRESS;
+			send_cmd(c, "COMPRESS DEFLATE");
+			break;
+		}
+		work_start(c);
+		break;
+	case S_COMPRESS:
+		z_begin(c);
 		work_start(c);
 		break;
 	case S_WORK:
@@ -423,6 +488,31 @@ feed(struct conn *c, const char *p, size_t n)
 	return c->fd != -1 && c->gen == gen;
 }
 
+/* Inflates n received octets and feeds what they hold; as feed(). */
+static int
+z_feed(struct conn *c, const char *p, size_t n)
+{
+	static char	 out[RBUF_SIZE];
+	size_t		 k;
+	int		 rc;
+
+	c->z->in.next_in = (Bytef *)(uintptr_t)p;
+	c->z->in.avail_in = (uInt)n;
+	do {
+		c->z->in.next_out = (Bytef *)out;
+		c->z->in.avail_out = sizeof(out);
+		rc = inflate(&c->z->in, Z_SYNC_FLUSH);
+		if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			conn_fail(c, "server's compressed stream is bad");
+			return 0;
+		}
+		k = sizeof(out) - c->z->in.avail_out;
+		if (k > 0 && !feed(c, out, k))
+			return 0;
+	} while (c->z->in.avail_out == 0 || c->z->in.avail_in > 0);
+	return 1;
+}
+
 static void
 on_readable(struct conn *c)
 {
@@ -439,7 +529,8 @@ on_readable(struct conn *c)
 			break;
 		if (o.w == W_FETCH && c->step == S_WORK)
 			st.bytes += (uint64_t)n;
-		if (!feed(c, buf, (size_t)n))
+		if (c->z != NULL ? !z_feed(c, buf, (size_t)n) :
+		    !feed(c, buf, (size_t)n))
 			return;
 		if ((size_t)n < sizeof(buf))
 			return;
@@ -676,7 +767,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: imapload fetch|noop|sessions|idle|storm|pop3 "
 	    "-p port [-u user] [-n count] [-C command] [-c clients] "
-	    "[-t seconds]\n");
+	    "[-t seconds] [-z]\n");
 	exit(2);
 }
 
@@ -722,7 +813,7 @@ parse_args(int argc, char **argv)
 	o.addr.sin_family = AF_INET;
 	o.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	optind = 2;
-	while ((ch = getopt(argc, argv, "C:c:n:p:t:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "C:c:n:p:t:u:z")) != -1) {
 		switch (ch) {
 		case 'C':
 			o.cmd = optarg;
@@ -742,11 +833,15 @@ parse_args(int argc, char **argv)
 		case 'u':
 			o.user = optarg;
 			break;
+		case 'z':
+			o.compress = 1;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (o.addr.sin_port == 0 || optind != argc)
+	if (o.addr.sin_port == 0 || optind != argc ||
+	    (o.compress && o.w != W_IDLE))
 		usage();
 }
 

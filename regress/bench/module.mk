@@ -24,9 +24,9 @@ $(BENCH_PROGS): $(OBJ)/regress/bench/%: $(OBJ)/regress/bench/%.o \
     $(TEST_ARCHIVES)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-# A client of its own: it needs nothing of postern.
+# A client of its own: it needs nothing of postern, and zlib for idle -z.
 $(IMAPLOAD): $(OBJ)/regress/bench/imapload.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lz
 
 .PHONY: bench deps-bench
 bench: $(BENCH_PROGS) $(IMAPLOAD) all $(OBJ)/regress/bench/bench \
