@@ -90,9 +90,19 @@ common_cleanup()
 ORACLE=@TOPDIR@/regress/fixture/oracle.py
 
 # Every IMAP session Dovecot logged in and every postern session is over:
-# the rawlog and the audit records are complete.
+# the rawlog and the audit records are complete.  So is every connection
+# Dovecot's login process took (a pre-login rawlog each, when rawlog is
+# on): it logged in or disconnected.  postern ends a session at its
+# client's EOF, and a busy imap-login may not have read what postern sent
+# it by then: read too soon, its rawlog holds no command and postern's
+# session has no partner ("postern accepted p0 NOOP and Dovecot never
+# received it").
 sessions_over()
 {
+	_pre=$(find "$1/run/login/rawlogs" -name '*.in' 2>/dev/null | wc -l)
+	_ended=$(grep -Ec '^.{15} imap-login: Info: (Login|Disconnected)' \
+	    "$1/dovecot-info.log")
+	[ "$_ended" -ge "$_pre" ] || return 1
 	_in=$(grep -c 'imap-login: Info: Login:' "$1/dovecot-info.log")
 	_out=$(grep -Ec '^.{15} imap\([^)]*\)[^:]*: Info: Disconnected' \
 	    "$1/dovecot-info.log")
