@@ -142,7 +142,8 @@ start(const char *dir, struct msgchan *master, struct policy_client *pc)
 	do {
 		if (msg_wait(master, &m, WAIT_MS) != 1)
 			errx(1, "policyd did not start");
-	} while (m.hdr.type == MSG_LOG);
+	/* its log, and the generation it tells the master of */
+	} while (m.hdr.type == MSG_LOG || m.hdr.type == MSG_P_GENERATION);
 	if (m.hdr.type != MSG_READY)
 		errx(1, "policyd sent type %u", m.hdr.type);
 	if (msg_compose(master, MSG_P_WORKER, 0, wp[1], &w, sizeof(w)) ==
