@@ -2,6 +2,7 @@
 # (proto_policy.h) from the current generation of the store (rules/).
 PROGS		+= postern-policyd
 postern-policyd_SRCS = policyd/policyd.c
+MAN8		+= policyd/postern-policyd.8
 postern-policyd_ARCHIVES = rules
 policyd_SEES	= rules
 # policyd_test starts the program it tests, by absolute path.

@@ -7,6 +7,7 @@ worker_SRCS	:= $(filter-out worker/worker.c,$(wildcard worker/*.c))
 PROGS		+= postern-worker
 postern-worker_SRCS = worker/worker.c
 postern-worker_ARCHIVES = worker
+MAN8		+= worker/postern-worker.8
 # MD5 for APOP (libmd, from libbsd's dependencies).
 LIBS		+= -lmd
 # COMPRESS=DEFLATE on the client leg (relay_deflate.c).

@@ -165,6 +165,8 @@ deb_body()
 	    usr/share/man/man5/postern.rules.5.gz \
 	    usr/share/man/man8/posternd.8.gz \
 	    usr/share/man/man8/postern-keyd.8.gz \
+	    usr/share/man/man8/postern-policyd.8.gz \
+	    usr/share/man/man8/postern-worker.8.gz \
 	    usr/share/man/man8/policyctl.8.gz \
 	    usr/share/man/man8/posternctl.8.gz \
 	    usr/share/doc/postern/copyright \
@@ -212,7 +214,8 @@ make_install_body()
 		atf_check test -x "$d/opt/pt/sbin/$p"
 	done
 	for m in man5/postern.conf.5 man5/postern.rules.5 man8/posternd.8 \
-	    man8/postern-keyd.8 man8/policyctl.8 man8/posternctl.8; do
+	    man8/postern-keyd.8 man8/postern-policyd.8 man8/postern-worker.8 \
+	    man8/policyctl.8 man8/posternctl.8; do
 		atf_check test -f "$d/opt/pt/share/man/$m"
 	done
 	atf_check cmp "$TOPDIR/etc/postern.rules" "$d/etc/postern/postern.rules"
