@@ -58,3 +58,5 @@ bench-tls: $(TLSLOAD) all $(OBJ)/regress/bench/tlsbench \
     $(OBJ)/regress/bench/bench $(OBJ)/regress/fixture/dovecot
 	/usr/bin/python3 $(OBJ)/regress/bench/tlsbench $(BENCH_TLS_FLAGS)
 bench: bench-tls
+# programs_test runs the micro-benchmarks once each under make check.
+$(OBJ)/regress/bench/programs_test: $(BENCH_PROGS)
