@@ -35,15 +35,18 @@ void	listeners_close(struct conf *);
 void	listener_accept(struct listener *);
 /*
  * The client on fd is at ss (the PROXY header's address when px is
- * not NULL): refused over "limit connections per-client", else to the
- * wait queue.  Takes fd and px.
+ * not NULL): refused over "limit connections per-client" or when no
+ * server of l's upstream is up, else to the wait queue.  Takes fd and
+ * px.
  */
 void	listener_admit(struct listener *, int,
 	    const struct sockaddr_storage *, socklen_t, struct proxied *);
 /*
- * Opens the upstream connection and gives it and the client fd to w;
- * the worker holds the client's count cc until the session ends.
- * Takes px (NULL: no PROXY header).
+ * Opens the upstream connection, to the server of l's upstream that
+ * upstream_connect() picks, and gives it and the client fd to w; the
+ * worker holds the client's count cc until the session ends.  With no
+ * server up, the client is refused and w stays idle.  Takes fd, cc and
+ * px (NULL: no PROXY header).
  */
 void	listener_handoff(struct listener *, struct worker *, int,
 	    const struct sockaddr_storage *, socklen_t,

@@ -116,7 +116,8 @@ waitq_refuse(const struct listener *l, int fd, const char *text)
 	ssize_t	 n;
 	int	 len;
 
-	metrics_refused(l->name, strcmp(text, WAITQ_PERCLIENT) == 0);
+	metrics_refused(l->name, strcmp(text, WAITQ_PERCLIENT) == 0 ? 1 :
+	    strcmp(text, WAITQ_UNAVAILABLE) == 0 ? 2 : 0);
 	/*
 	 * What the client sent is read and thrown away, not looked at: a
 	 * close with unread bytes would reset the connection, and the

@@ -10,6 +10,9 @@
  *	* BYE [UNAVAILABLE] Server busy, try again later
  *	-ERR [SYS/TEMP] Server busy, try again later
  *
+ * with WAITQ_PERCLIENT, or WAITQ_UNAVAILABLE when no server of the
+ * listener's upstream is up (listen.c, upstream.h), for text.
+ *
  * On a "tls implicit" listener the master cannot speak (it holds no TLS
  * and no worker is free to), so a refused client is closed without a
  * word; the log line says so.
@@ -31,6 +34,7 @@ struct proxied;
 
 #define WAITQ_BUSY	"Server busy, try again later"
 #define WAITQ_PERCLIENT	"Too many connections from your address"
+#define WAITQ_UNAVAILABLE "No server available, try again later"
 
 /* The limits of conf: queue size, wait, per-client sessions. */
 void		waitq_configure(const struct conf *);
