@@ -238,7 +238,10 @@ listener_admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 		return;
 	}
 	nodelay(fd, l->ss.ss_family, l->name, "client");
-	waitq_add(l, fd, ss, len, cc, px);
+	if (l->upstream != NULL && !l->upstream->anonymous)
+		upstream_admit(l, fd, ss, len, cc, px);
+	else
+		waitq_add(l, fd, ss, len, cc, px, -1, NULL);
 }
 
 /* What the PROXY header said, into the session (proto_worker.h). */
@@ -267,13 +270,15 @@ session_proxied(struct worker_session *s, const struct proxied *px)
 void
 listener_handoff(struct listener *l, struct worker *w, int fd,
     const struct sockaddr_storage *client, socklen_t clientlen,
-    struct client_count *cc, struct proxied *px)
+    struct client_count *cc, struct proxied *px, int up,
+    const struct upstream_pick *pick)
 {
 	struct worker_session	 s;
 	struct upstream_server	*srv;
+	struct upstream_pick	 p;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
-	int			 up, uperr = 0;
+	int			 uperr = 0;
 
 	if (next_session == 0)
 		next_session = (uint64_t)time(NULL) << 20;
@@ -293,12 +298,19 @@ listener_handoff(struct listener *l, struct worker *w, int fd,
 		session_proxied(&s, px);
 		free(px);
 	}
+	/* A named upstream's connection was made before the queue. */
+	if (pick != NULL) {
+		p = *pick;
+		goto handoff;
+	}
 	/*
 	 * The worker waits for the connect to finish; we do not block.  A
 	 * connect that fails at once has tried the next server; when all
 	 * did, the worker tells the client the server is unavailable, as
 	 * for any failed connect.
 	 */
+	if (up != -1)
+		close(up);	/* not of this listener's upstream now */
 	up = upstream_connect(l->upstream, l->name, s.id, &srv);
 	if (up == -1 && srv == NULL) {
 		/* Every server went down since the client was admitted. */
@@ -311,14 +323,15 @@ listener_handoff(struct listener *l, struct worker *w, int fd,
 	}
 	if (up == -1)
 		uperr = errno != 0 ? errno : ECONNREFUSED;
-	memcpy(s.upstream_addr, srv->addr, sizeof(s.upstream_addr));
-	s.upstream_port = srv->port;
-	if (!l->upstream->anonymous)
-		memcpy(s.upstream_name, l->upstream->name,
-		    sizeof(s.upstream_name));
-	log_info("%s: session %llu from %s port %u to %s server %s port %u",
+	upstream_pick_set(&p, l->upstream, srv);
+ handoff:
+	memcpy(s.upstream_addr, p.addr, sizeof(s.upstream_addr));
+	s.upstream_port = p.port;
+	memcpy(s.upstream_name, p.name, sizeof(s.upstream_name));
+	log_info("%s: session %llu from %s port %u to %s%s server %s port %u",
 	    l->name, (unsigned long long)s.id, s.client_addr, s.client_port,
-	    upstream_label(l->upstream), srv->addr, srv->port);
-	nodelay(up, srv->ss.ss_family, l->name, "upstream");
+	    p.name[0] != '\0' ? "upstream " : "the listener's upstream",
+	    p.name, p.addr, p.port);
+	nodelay(up, p.family, l->name, "upstream");
 	pool_handoff(w, fd, up, uperr, &s, cc);
 }

@@ -475,12 +475,12 @@ render_upstreams(struct buf *b, int om, const struct conf *conf)
 	PER_SERVER(b, conf, "postern_upstream_checks_failed_total",
 	    ck_->checks_failed);
 	family(b, om, "postern_upstream_server_sessions_total", "counter",
-	    "Sessions the master sent to the server.");
+	    "Connections the master made to the server for clients.");
 	PER_SERVER(b, conf, "postern_upstream_server_sessions_total",
 	    ck_->sessions);
 	family(b, om, "postern_upstream_server_connect_failures_total",
-	    "counter", "Connects to the server that failed at once, each "
-	    "followed by the next server.");
+	    "counter", "Connects to the server that failed or timed out, "
+	    "each followed by the next server.");
 	PER_SERVER(b, conf, "postern_upstream_server_connect_failures_total",
 	    ck_->connect_failures);
 }

@@ -4,7 +4,10 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <errno.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +16,48 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bsd/sys/queue.h>
+
+#include "client_limit.h"
 #include "clock.h"
 #include "log.h"
 #include "upstream.h"
+#include "waitq.h"
 
 /* The tags of the check's IMAP commands. */
 #define CHECK_CAPA_IMAP	"p1 CAPABILITY\r\n"
 #define CHECK_TAG_IMAP	"p1 "
 #define CHECK_CAPA_POP3	"CAPA\r\n"
 
+/* A client of a named upstream, its connect in progress. */
+struct upconn {
+	TAILQ_ENTRY(upconn)	 entry;
+	struct listener		*l;
+	int			 fd;		/* the client's */
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	struct client_count	*cc;
+	struct proxied		*px;
+	int			 up;		/* -1 between servers */
+	struct upstream_server	*srv;
+	uint8_t			 tried[CONF_UPSTREAM_SERVERS_MAX];
+	int64_t			 deadline;	/* ms */
+	uint64_t		 polled;	/* the poll round it is in */
+};
+TAILQ_HEAD(upconnlist, upconn);
+
+/* What upstream_pollfds() put where: a check or a connect. */
+struct polled {
+	struct upcheck		*ck;
+	struct upconn		*c;
+};
+
 static struct conf	*cur;
+static struct upconnlist conns = TAILQ_HEAD_INITIALIZER(conns);
+static size_t		 nconns;
+static struct polled	*polled;
+static size_t		 npolled, polledsz;
+static uint64_t		 round_no;
 
 static void	 check_start(struct upcheck *, int64_t);
 static void	 check_connected(struct upcheck *);
@@ -33,6 +68,15 @@ static void	 check_end(struct upcheck *, int, const char *, ...)
 static void	 capa_add(struct upcheck *, const char *);
 static struct upcheck *state_find(const struct upstream *,
 		    const struct upstream_server *);
+static struct upstream_server *pick(struct upstream *, const uint8_t *, int);
+static void	 conn_next(struct upconn *);
+static void	 conn_restart(struct upconn *);
+static void	 conn_failed(struct upconn *, const char *);
+static void	 conn_done(struct upconn *);
+static void	 conn_refuse(struct upconn *, const char *);
+static void	 conn_free(struct upconn *);
+static void	 conn_client(const struct upconn *, char *, size_t,
+		    uint16_t *);
 
 #define FOREACH_CHECK(ck, u, i)						\
 	TAILQ_FOREACH((u), &cur->upstreams, entry)			\
@@ -126,8 +170,27 @@ upstream_maintain(void)
 	int64_t		 now = now_ms(), next = -1;
 	uint32_t	 i;
 
+	struct upconn	*c, *cn;
+
+	TAILQ_FOREACH_SAFE(c, &conns, entry, cn) {
+		if (c->up == -1) {
+			conn_restart(c);
+			continue;	/* c may be gone */
+		}
+		if (c->deadline <= now) {
+			char	 why[64];
+
+			(void)snprintf(why, sizeof(why), "no connection "
+			    "within %u s", c->l->upstream->timeout);
+			conn_failed(c, why);
+			continue;	/* c may be gone */
+		}
+	}
+	TAILQ_FOREACH(c, &conns, entry)
+		if (next == -1 || c->deadline < next)
+			next = c->deadline;
 	if (cur == NULL)
-		return -1;
+		goto out;
 	FOREACH_CHECK(ck, u, i) {
 		if (u->check_line == 0)
 			continue;
@@ -146,6 +209,7 @@ upstream_maintain(void)
 		if (next == -1 || ck->next < next)
 			next = ck->next;
 	}
+ out:
 	if (next == -1)
 		return -1;
 	return next <= now ? 0 : (int)(next - now);
@@ -195,10 +259,10 @@ upstream_npollfds(void)
 	struct upstream	*u;
 	struct upcheck	*ck;
 	uint32_t	 i;
-	size_t		 n = 0;
+	size_t		 n = nconns;
 
 	if (cur == NULL)
-		return 0;
+		return n;
 	FOREACH_CHECK(ck, u, i)
 		if (ck->fd != -1)
 			n++;
@@ -210,56 +274,100 @@ upstream_pollfds(struct pollfd *pfd, size_t max)
 {
 	struct upstream	*u;
 	struct upcheck	*ck;
+	struct upconn	*c;
 	uint32_t	 i;
-	size_t		 n = 0;
 
-	if (cur == NULL)
-		return 0;
-	FOREACH_CHECK(ck, u, i) {
-		if (ck->fd == -1 || n == max)
-			continue;
-		pfd[n].fd = ck->fd;
-		pfd[n].events = ck->state == UPCHECK_CONNECT ? POLLOUT : POLLIN;
-		pfd[n].revents = 0;
-		n++;
+	if (polledsz < max) {
+		if ((polled = reallocarray(polled, max, sizeof(*polled))) ==
+		    NULL)
+			fatal("%s", __func__);
+		polledsz = max;
 	}
-	return n;
+	npolled = 0;
+	round_no++;
+	TAILQ_FOREACH(c, &conns, entry) {
+		if (c->up == -1 || npolled == max)
+			continue;
+		pfd[npolled].fd = c->up;
+		pfd[npolled].events = POLLOUT;
+		pfd[npolled].revents = 0;
+		polled[npolled].ck = NULL;
+		polled[npolled++].c = c;
+		c->polled = round_no;
+	}
+	if (cur == NULL)
+		return npolled;
+	FOREACH_CHECK(ck, u, i) {
+		if (ck->fd == -1 || npolled == max)
+			continue;
+		pfd[npolled].fd = ck->fd;
+		pfd[npolled].events = ck->state == UPCHECK_CONNECT ? POLLOUT :
+		    POLLIN;
+		pfd[npolled].revents = 0;
+		polled[npolled].c = NULL;
+		polled[npolled++].ck = ck;
+	}
+	return npolled;
 }
 
+/* Was c polled in this round, and is it still there, on that fd? */
+static struct upconn *
+conn_polled(struct upconn *p, int fd)
+{
+	struct upconn	*c;
+
+	TAILQ_FOREACH(c, &conns, entry)
+		if (c == p && c->polled == round_no && c->up == fd)
+			return c;
+	return NULL;
+}
+
+/*
+ * Runs right after poll(2), before a reload can free a check, so
+ * polled[] holds; a connect is looked up, since one that ends may start
+ * the next on the same descriptor number.
+ */
 void
 upstream_dispatch(const struct pollfd *pfd, size_t n)
 {
-	struct upstream	*u;
 	struct upcheck	*ck;
-	uint32_t	 i;
+	struct upconn	*c;
 	size_t		 j;
 	socklen_t	 len;
 	int		 err;
 
-	if (cur == NULL)
-		return;
-	/* The same walk as upstream_pollfds(): by descriptor, to be sure. */
-	for (j = 0; j < n; j++) {
+	for (j = 0; j < n && j < npolled; j++) {
 		if (pfd[j].revents == 0)
 			continue;
-		FOREACH_CHECK(ck, u, i) {
-			if (ck->fd != pfd[j].fd)
+		len = sizeof(err);
+		if (polled[j].c != NULL) {
+			if ((c = conn_polled(polled[j].c, pfd[j].fd)) == NULL)
 				continue;
-			if (ck->state == UPCHECK_CONNECT) {
-				len = sizeof(err);
-				if (getsockopt(ck->fd, SOL_SOCKET, SO_ERROR,
-				    &err, &len) == -1)
-					err = errno;
-				if (err != 0)
-					check_end(ck, 0, "connect: %s",
-					    strerror(err));
-				else
-					check_connected(ck);
-			} else
-				check_read(ck);
-			break;
+			c->polled = 0;
+			if (getsockopt(c->up, SOL_SOCKET, SO_ERROR, &err,
+			    &len) == -1)
+				err = errno;
+			if (err != 0)
+				conn_failed(c, strerror(err));
+			else
+				conn_done(c);
+			continue;
 		}
+		ck = polled[j].ck;
+		if (ck->fd != pfd[j].fd)
+			continue;
+		if (ck->state == UPCHECK_CONNECT) {
+			if (getsockopt(ck->fd, SOL_SOCKET, SO_ERROR, &err,
+			    &len) == -1)
+				err = errno;
+			if (err != 0)
+				check_end(ck, 0, "connect: %s", strerror(err));
+			else
+				check_connected(ck);
+		} else
+			check_read(ck);
 	}
+	npolled = 0;
 }
 
 /* Reads what came and takes each whole line. */
@@ -490,4 +598,228 @@ upstream_connect(struct upstream *u, const char *listener, uint64_t session,
 	}
 	errno = err;
 	return -1;
+}
+
+void
+upstream_pick_set(struct upstream_pick *p, const struct upstream *u,
+    const struct upstream_server *srv)
+{
+	memset(p, 0, sizeof(*p));
+	if (!u->anonymous)
+		memcpy(p->name, u->name, sizeof(p->name));
+	memcpy(p->addr, srv->addr, sizeof(p->addr));
+	p->port = srv->port;
+	p->family = srv->ss.ss_family;
+}
+
+static void
+conn_client(const struct upconn *c, char *host, size_t len, uint16_t *port)
+{
+	*port = 0;
+	if (getnameinfo((const struct sockaddr *)&c->ss, c->sslen, host, len,
+	    NULL, 0, NI_NUMERICHOST) != 0)
+		(void)snprintf(host, len, "unknown");
+	if (c->ss.ss_family == AF_INET)
+		*port = ntohs(((const struct sockaddr_in *)&c->ss)->sin_port);
+	else if (c->ss.ss_family == AF_INET6)
+		*port = ntohs(((const struct sockaddr_in6 *)&c->ss)->sin6_port);
+}
+
+void
+upstream_admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
+    socklen_t sslen, struct client_count *cc, struct proxied *px)
+{
+	struct upconn	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("%s", __func__);
+	c->l = l;
+	c->fd = fd;
+	memcpy(&c->ss, ss, sslen);
+	c->sslen = sslen;
+	c->cc = cc;
+	c->px = px;
+	c->up = -1;
+	TAILQ_INSERT_TAIL(&conns, c, entry);
+	nconns++;
+	conn_next(c);
+}
+
+/* The next server that is up and not tried, or the refusal. */
+static void
+conn_next(struct upconn *c)
+{
+	struct upstream		*u = c->l->upstream;
+	struct upstream_server	*srv;
+
+	for (;;) {
+		if ((srv = pick(u, c->tried, 0)) == NULL &&
+		    (srv = pick(u, c->tried, 1)) == NULL) {
+			conn_refuse(c, "no server of it could be connected");
+			return;
+		}
+		c->tried[srv - u->servers] = 1;
+		c->srv = srv;
+		c->deadline = now_ms() + (int64_t)u->timeout * 1000;
+		if ((c->up = socket(srv->ss.ss_family, SOCK_STREAM |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+			conn_failed(c, strerror(errno));
+			return;
+		}
+		if (connect(c->up, (struct sockaddr *)&srv->ss,
+		    srv->sslen) == 0) {
+			conn_done(c);
+			return;
+		}
+		if (errno == EINPROGRESS)
+			return;		/* upstream_dispatch() goes on */
+		conn_failed(c, strerror(errno));
+		return;
+	}
+}
+
+/* This server would not take the connection: the next one. */
+static void
+conn_failed(struct upconn *c, const char *why)
+{
+	struct upstream_server	*srv = c->srv;
+	char			 host[WORKER_ADDR_MAX];
+	uint16_t		 port;
+
+	if (c->up != -1) {
+		close(c->up);
+		c->up = -1;
+	}
+	c->polled = 0;
+	if (srv == NULL) {
+		conn_next(c);
+		return;
+	}
+	if (srv->check != NULL)
+		srv->check->connect_failures++;
+	conn_client(c, host, sizeof(host), &port);
+	log_warnx("%s: client %s port %u: %s: connect to server %s port %u: "
+	    "%s; trying the next server", c->l->name, host, port,
+	    upstream_label(c->l->upstream), srv->addr, srv->port, why);
+	conn_next(c);
+}
+
+/*
+ * After a reload moved c (upstream_move()): on to the new upstream's
+ * servers, or, when the listener's upstream is now anonymous, to the
+ * wait queue without a connection, as such a listener's clients go.
+ */
+static void
+conn_restart(struct upconn *c)
+{
+	struct listener	*l = c->l;
+
+	if (l->upstream != NULL && !l->upstream->anonymous) {
+		conn_next(c);
+		return;
+	}
+	TAILQ_REMOVE(&conns, c, entry);
+	nconns--;
+	waitq_add(l, c->fd, &c->ss, c->sslen, c->cc, c->px, -1, NULL);
+	free(c);
+}
+
+/* Connected: the client waits for a worker with its connection. */
+static void
+conn_done(struct upconn *c)
+{
+	struct upstream_pick	 p;
+	struct listener		*l = c->l;
+
+	upstream_pick_set(&p, l->upstream, c->srv);
+	if (c->srv->check != NULL)
+		c->srv->check->sessions++;
+	TAILQ_REMOVE(&conns, c, entry);
+	nconns--;
+	waitq_add(l, c->fd, &c->ss, c->sslen, c->cc, c->px, c->up, &p);
+	free(c);
+}
+
+static void
+conn_refuse(struct upconn *c, const char *why)
+{
+	char		 host[WORKER_ADDR_MAX];
+	uint16_t	 port;
+
+	conn_client(c, host, sizeof(host), &port);
+	log_warnx("%s: client %s port %u refused: %s: %s%s", c->l->name,
+	    host, port, upstream_label(c->l->upstream), why,
+	    c->l->tls_mode == WORKER_TLS_IMPLICIT ?
+	    " (TLS listener: closed without a word)" : "");
+	waitq_refuse(c->l, c->fd, WAITQ_UNAVAILABLE);
+	c->fd = -1;
+	conn_free(c);
+}
+
+static void
+conn_free(struct upconn *c)
+{
+	if (c->up != -1)
+		close(c->up);
+	if (c->fd != -1)
+		close(c->fd);
+	client_limit_release(c->cc);
+	free(c->px);
+	TAILQ_REMOVE(&conns, c, entry);
+	nconns--;
+	free(c);
+}
+
+/*
+ * Called while the new configuration is bound, before its pools exist,
+ * so nothing is started here: a connection under way to a server the
+ * new upstream still has stays, and the others start again from
+ * upstream_maintain().  The servers tried are forgotten.
+ */
+void
+upstream_move(struct listener *to, struct listener *from)
+{
+	struct upconn		*c;
+	struct upstream		*u = to->upstream;
+	uint32_t		 i;
+
+	TAILQ_FOREACH(c, &conns, entry) {
+		if (c->l != from)
+			continue;
+		c->l = to;
+		memset(c->tried, 0, sizeof(c->tried));
+		if (u == NULL || u->anonymous) {
+			/* Now the worker connects: give up this one. */
+			if (c->up != -1)
+				close(c->up);
+			c->up = -1;
+			c->srv = NULL;
+			continue;
+		}
+		for (i = 0; c->srv != NULL && i < u->nservers; i++)
+			if (u->servers[i].sslen == c->srv->sslen &&
+			    memcmp(&u->servers[i].ss, &c->srv->ss,
+			    c->srv->sslen) == 0)
+				break;
+		if (c->srv != NULL && i < u->nservers) {
+			c->srv = &u->servers[i];
+			c->tried[i] = 1;
+			continue;
+		}
+		/* Not a server of the upstream any more. */
+		if (c->up != -1)
+			close(c->up);
+		c->up = -1;
+		c->srv = NULL;
+	}
+}
+
+void
+upstream_close(struct listener *l)
+{
+	struct upconn	*c, *cn;
+
+	TAILQ_FOREACH_SAFE(c, &conns, entry, cn)
+		if (c->l == l)
+			conn_refuse(c, "listener closed");
 }

@@ -10,6 +10,13 @@
  * a row take a server out, "rise" passes in a row put it back, each with
  * a log line.  An upstream without a check line, and the anonymous one
  * of "upstream HOST port N", has every server up.
+ *
+ * For a named upstream the master connects before the client waits for
+ * a worker (upstream_admit()): a connect that fails, at once or later,
+ * or that is not made within the upstream's check timeout, moves to the
+ * next server, so a server that went down since its last check costs a
+ * client nothing.  The anonymous upstream keeps the older way: the
+ * worker gets the connect in progress (upstream_connect()).
  */
 #ifndef POSTERN_MASTER_UPSTREAM_H
 #define POSTERN_MASTER_UPSTREAM_H
@@ -22,6 +29,20 @@
 #include <time.h>
 
 #include "conf.h"
+
+struct client_count;
+struct proxied;
+
+/*
+ * The server a session goes to, by value: a reload may free the
+ * configuration while its client waits for a worker.
+ */
+struct upstream_pick {
+	char		 name[WORKER_NAME_MAX];	/* "" anonymous */
+	char		 addr[WORKER_ADDR_MAX];
+	uint16_t	 port;
+	int		 family;
+};
 
 #define UPCHECK_LINE_MAX	4096	/* one line of a server's answer */
 #define UPCHECK_CAPA_MAX	1024	/* the capabilities kept */
@@ -75,6 +96,21 @@ void	 upstream_dispatch(const struct pollfd *, size_t);
 
 /* Some server of u is up. */
 int	 upstream_available(const struct upstream *);
+/*
+ * A client of l, whose upstream is named: connects to a server, then
+ * gives the client and the connection to the wait queue (waitq_add()),
+ * or refuses the client when no server could be connected.  Takes fd,
+ * cc and px.
+ */
+void	 upstream_admit(struct listener *, int,
+	    const struct sockaddr_storage *, socklen_t,
+	    struct client_count *, struct proxied *);
+/* A reload gave from's socket to to: so go its clients connecting. */
+void	 upstream_move(struct listener *to, struct listener *from);
+/* The listener closes: its clients connecting are refused. */
+void	 upstream_close(struct listener *);
+void	 upstream_pick_set(struct upstream_pick *, const struct upstream *,
+	    const struct upstream_server *);
 /*
  * Picks a server of u that is up, a primary by weight (smooth weighted
  * round robin), a backup only when no primary is up, and connects to it

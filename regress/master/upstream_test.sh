@@ -193,6 +193,44 @@ failover_cleanup()
 	common_cleanup
 }
 
+atf_test_case connect_failover cleanup
+connect_failover_head()
+{
+	common_head
+	atf_set descr "a server that went down since its last check:" \
+	    "the master's connect fails and the session goes to the next" \
+	    "server, no client error; with no server to connect to, the" \
+	    "client is refused in words"
+}
+connect_failover_body()
+{
+	dovecot_up dv1 A
+	dovecot_up dv2 B
+	port=$(free_port)
+	# The first check passes at start; the next is an hour away.
+	posternd_up "upstream mail server 127.0.0.1 port $A
+upstream mail server 127.0.0.1 port $B
+upstream mail check every 1h rise 1 fall 1
+listen on 127.0.0.1 port $port imap name front upstream mail"
+	"$FIXTURE" stop "$PWD/dv1" || atf_fail "stop dv1"
+	session $port 4 > g1
+	atf_check -o match:"^4\$" grep -c '^\* OK ' g1
+	atf_check_equal 0 "$(to_server $A)"
+	atf_check_equal 4 "$(to_server $B)"
+	wait_log "front: client 127.0.0.1 port [0-9]+: upstream mail: connect to server 127.0.0.1 port $A: Connection refused; trying the next server" 2
+	atf_check -s exit:1 grep -q "is down" log
+
+	"$FIXTURE" stop "$PWD/dv2" || atf_fail "stop dv2"
+	session $port > g2
+	atf_check -o inline:"* BYE [UNAVAILABLE] No server available, try again later\n" \
+	    cat g2
+	wait_log "front: client 127.0.0.1 port [0-9]+ refused: upstream mail: no server of it could be connected"
+}
+connect_failover_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case unavailable cleanup
 unavailable_head()
 {
@@ -238,5 +276,6 @@ atf_init_test_cases()
 {
 	atf_add_test_case spread
 	atf_add_test_case failover
+	atf_add_test_case connect_failover
 	atf_add_test_case unavailable
 }
