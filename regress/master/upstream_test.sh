@@ -231,6 +231,60 @@ connect_failover_cleanup()
 	common_cleanup
 }
 
+# checks PORT: how many checks status -j shows for the server on PORT.
+checks()
+{
+	"$POSTERNCTL" -s "$PWD/ctl/sock" status -j | $PYTHON -c "
+import json, sys
+for s in json.load(sys.stdin)['upstreams']:
+    if s['port'] == $1:
+        print(s['checks'])"
+}
+
+# checks_at_least PORT N: the server on PORT has had N checks.
+checks_at_least()
+{
+	[ "$(checks $1)" -ge $2 ]
+}
+
+atf_test_case reload cleanup
+reload_head()
+{
+	common_head
+	atf_set descr "a reload keeps each server's state and counters:" \
+	    "a server down stays down, with no second log line, and new" \
+	    "weights take effect"
+}
+reload_body()
+{
+	dovecot_up dv1 A
+	dovecot_up dv2 B
+	port=$(free_port)
+	posternd_up "upstream mail server 127.0.0.1 port $A
+upstream mail server 127.0.0.1 port $B
+upstream mail check every 1 timeout 2 rise 1 fall 1
+listen on 127.0.0.1 port $port imap name front upstream mail"
+	"$FIXTURE" stop "$PWD/dv1" || atf_fail "stop dv1"
+	wait_log "server 127.0.0.1 port $A is down"
+	sed -i "s/port $B\$/port $B weight 5/" postern.conf
+	n=$(checks $A)
+	kill -HUP "$(cat pid)"
+	wait_log "postern.conf: reloaded"
+	wait_until 20 checks_at_least $A $((n + 2)) ||
+	    atf_fail "no two checks of $A after the reload"
+	atf_check_equal 1 "$(grep -c "server 127.0.0.1 port $A is down" log)"
+	atf_check -o match:"^mail +127.0.0.1:$A +down +1 " \
+	    -o match:"^mail +127.0.0.1:$B +up +5 " \
+	    "$POSTERNCTL" -s "$PWD/ctl/sock" status
+	session $port 2 > g1
+	atf_check -o match:"^2\$" grep -c '^\* OK ' g1
+	atf_check_equal 2 "$(to_server $B)"
+}
+reload_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case unavailable cleanup
 unavailable_head()
 {
@@ -277,5 +331,6 @@ atf_init_test_cases()
 	atf_add_test_case spread
 	atf_add_test_case failover
 	atf_add_test_case connect_failover
+	atf_add_test_case reload
 	atf_add_test_case unavailable
 }
