@@ -1403,8 +1403,8 @@ parse_statement(struct parser *p, struct conf *conf)
 			break;
 	if (i == sizeof(statements) / sizeof(statements[0])) {
 		expected(p, "'audit', 'chroot', 'control', 'limit', 'listen', "
-		    "'metrics', 'policy', 'pool', 'timeout', 'tls', 'upstream', "
-		    "'user' or 'worker'");
+		    "'metrics', 'policy', 'pool', 'timeout', 'tls', "
+		    "'upstream', 'user' or 'worker'");
 		return -1;
 	}
 	if (statements[i].parse(p, conf) == -1)
