@@ -150,6 +150,9 @@ upstream_configure(struct conf *conf)
 				ck->sessions = old->sessions;
 				ck->connect_failures = old->connect_failures;
 			}
+			/* No check now: nothing would put it back. */
+			if (u->check_line == 0)
+				ck->up = 1;
 			srv->check = ck;
 		}
 	if (cur != NULL)
@@ -812,6 +815,18 @@ upstream_move(struct listener *to, struct listener *from)
 		c->up = -1;
 		c->srv = NULL;
 	}
+}
+
+uint32_t
+upstream_connecting(const struct listener *l)
+{
+	struct upconn	*c;
+	uint32_t	 n = 0;
+
+	TAILQ_FOREACH(c, &conns, entry)
+		if (c->l == l)
+			n++;
+	return n;
 }
 
 void

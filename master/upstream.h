@@ -109,6 +109,8 @@ void	 upstream_admit(struct listener *, int,
 void	 upstream_move(struct listener *to, struct listener *from);
 /* The listener closes: its clients connecting are refused. */
 void	 upstream_close(struct listener *);
+/* Clients of l whose connection is under way: they count as queued. */
+uint32_t upstream_connecting(const struct listener *);
 void	 upstream_pick_set(struct upstream_pick *, const struct upstream *,
 	    const struct upstream_server *);
 /*

@@ -93,9 +93,13 @@ waitq_per_client(void)
 int
 waitq_accepting(const struct listener *l)
 {
+	uint32_t	 n;
+
 	if (!pool_accepting(l->pool) || !proxy_in_accepting(l))
 		return 0;
-	if (max_queue == 0 || l->waitq == NULL || l->waitq->n < max_queue)
+	/* Clients connecting to a named upstream's server queue next. */
+	n = (l->waitq != NULL ? l->waitq->n : 0) + upstream_connecting(l);
+	if (max_queue == 0 || n < max_queue)
 		return 1;
 	return pool_full(l->pool);
 }
