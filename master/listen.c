@@ -23,6 +23,7 @@
 #include "pool.h"
 #include "proto_worker.h"
 #include "proxy_in.h"
+#include "upstream.h"
 #include "waitq.h"
 
 /*
@@ -224,8 +225,23 @@ listener_admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 		free(px);
 		return;
 	}
+	/* No worker is taken, nor a place in the queue, for nothing. */
+	if (l->upstream != NULL && !upstream_available(l->upstream)) {
+		sockaddr_text(ss, len, host, sizeof(host), &port);
+		log_warnx("%s: client %s port %u refused: no server of %s is "
+		    "up%s", l->name, host, port, upstream_label(l->upstream),
+		    l->tls_mode == WORKER_TLS_IMPLICIT ?
+		    " (TLS listener: closed without a word)" : "");
+		waitq_refuse(l, fd, WAITQ_UNAVAILABLE);
+		client_limit_release(cc);
+		free(px);
+		return;
+	}
 	nodelay(fd, l->ss.ss_family, l->name, "client");
-	waitq_add(l, fd, ss, len, cc, px);
+	if (l->upstream != NULL && !l->upstream->anonymous)
+		upstream_admit(l, fd, ss, len, cc, px);
+	else
+		waitq_add(l, fd, ss, len, cc, px, -1, NULL);
 }
 
 /* What the PROXY header said, into the session (proto_worker.h). */
@@ -254,12 +270,15 @@ session_proxied(struct worker_session *s, const struct proxied *px)
 void
 listener_handoff(struct listener *l, struct worker *w, int fd,
     const struct sockaddr_storage *client, socklen_t clientlen,
-    struct client_count *cc, struct proxied *px)
+    struct client_count *cc, struct proxied *px, int up,
+    const struct upstream_pick *pick)
 {
 	struct worker_session	 s;
+	struct upstream_server	*srv;
+	struct upstream_pick	 p;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
-	int			 up, uperr = 0;
+	int			 uperr = 0;
 
 	if (next_session == 0)
 		next_session = (uint64_t)time(NULL) << 20;
@@ -279,24 +298,40 @@ listener_handoff(struct listener *l, struct worker *w, int fd,
 		session_proxied(&s, px);
 		free(px);
 	}
-	memcpy(s.upstream_addr, l->up_addr, sizeof(s.upstream_addr));
-	s.upstream_port = l->up_port;
-
-	/* The worker waits for the connect to finish; we do not block. */
-	if ((up = socket(l->up_ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1)
-		uperr = errno;
-	else if (connect(up, (struct sockaddr *)&l->up_ss, l->up_sslen) ==
-	    -1 && errno != EINPROGRESS) {
-		uperr = errno;
-		close(up);
-		up = -1;
+	/* A named upstream's connection was made before the queue. */
+	if (pick != NULL) {
+		p = *pick;
+		goto handoff;
 	}
-	if (uperr != 0) {
-		errno = uperr;
-		log_warn("%s: session %llu: connect to %s port %u", l->name,
-		    (unsigned long long)s.id, l->up_addr, l->up_port);
+	/*
+	 * The worker waits for the connect to finish; we do not block.  A
+	 * connect that fails at once has tried the next server; when all
+	 * did, the worker tells the client the server is unavailable, as
+	 * for any failed connect.
+	 */
+	if (up != -1)
+		close(up);	/* not of this listener's upstream now */
+	up = upstream_connect(l->upstream, l->name, s.id, &srv);
+	if (up == -1 && srv == NULL) {
+		/* Every server went down since the client was admitted. */
+		log_warnx("%s: session %llu from %s port %u refused: no "
+		    "server of %s is up", l->name, (unsigned long long)s.id,
+		    s.client_addr, s.client_port, upstream_label(l->upstream));
+		waitq_refuse(l, fd, WAITQ_UNAVAILABLE);
+		client_limit_release(cc);
+		return;
 	}
-	nodelay(up, l->up_ss.ss_family, l->name, "upstream");
+	if (up == -1)
+		uperr = errno != 0 ? errno : ECONNREFUSED;
+	upstream_pick_set(&p, l->upstream, srv);
+ handoff:
+	memcpy(s.upstream_addr, p.addr, sizeof(s.upstream_addr));
+	s.upstream_port = p.port;
+	memcpy(s.upstream_name, p.name, sizeof(s.upstream_name));
+	log_info("%s: session %llu from %s port %u to %s%s server %s port %u",
+	    l->name, (unsigned long long)s.id, s.client_addr, s.client_port,
+	    p.name[0] != '\0' ? "upstream " : "the listener's upstream",
+	    p.name, p.addr, p.port);
+	nodelay(up, p.family, l->name, "upstream");
 	pool_handoff(w, fd, up, uperr, &s, cc);
 }

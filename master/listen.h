@@ -13,6 +13,7 @@
 
 struct client_count;
 struct proxied;
+struct upstream_pick;
 struct worker;
 
 /*
@@ -35,19 +36,24 @@ void	listeners_close(struct conf *);
 void	listener_accept(struct listener *);
 /*
  * The client on fd is at ss (the PROXY header's address when px is
- * not NULL): refused over "limit connections per-client", else to the
- * wait queue.  Takes fd and px.
+ * not NULL): refused over "limit connections per-client" or when no
+ * server of l's upstream is up, else to the wait queue.  Takes fd and
+ * px.
  */
 void	listener_admit(struct listener *, int,
 	    const struct sockaddr_storage *, socklen_t, struct proxied *);
 /*
- * Opens the upstream connection and gives it and the client fd to w;
- * the worker holds the client's count cc until the session ends.
- * Takes px (NULL: no PROXY header).
+ * Gives the client fd and its upstream connection to w: up, to the
+ * server pick, made before the queue for a named upstream, or else one
+ * opened now to the server of l's upstream that upstream_connect()
+ * picks.  The worker holds the client's count cc until the session
+ * ends.  With no server up, the client is refused and w stays idle.
+ * Takes fd, cc, px (NULL: no PROXY header) and up.
  */
 void	listener_handoff(struct listener *, struct worker *, int,
 	    const struct sockaddr_storage *, socklen_t,
-	    struct client_count *, struct proxied *);
+	    struct client_count *, struct proxied *, int,
+	    const struct upstream_pick *);
 /* ms before accepting again, after running out of descriptors; 0 now. */
 int	listeners_paused(void);
 

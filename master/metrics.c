@@ -23,6 +23,7 @@
 #include "policy_wire.h"
 #include "policyd_child.h"
 #include "pool.h"
+#include "upstream.h"
 #include "waitq.h"
 
 /* Why sessions ended: enum worker_end_reason, the worker's death, other. */
@@ -70,7 +71,7 @@ struct lstats {
 	uint64_t		 starts;
 	uint64_t		 exits[NEXITS];
 	uint64_t		 fails[NFAILS];
-	uint64_t		 refused[2];	/* queue, per-client */
+	uint64_t		 refused[3];	/* queue, per-client, no server */
 	uint64_t		 login_failures;
 	uint64_t		 upstream_failures;
 	uint64_t		 tls_ok[2];	/* client, upstream */
@@ -198,9 +199,11 @@ metrics_worker_exited(const char *listener, int status, int told, int failed)
 }
 
 void
-metrics_refused(const char *listener, int per_client)
+metrics_refused(const char *listener, int reason)
 {
-	lstats_get(listener)->refused[per_client ? 1 : 0]++;
+	if (reason < 0 || reason > 2)
+		reason = 0;
+	lstats_get(listener)->refused[reason]++;
 }
 
 /* ---- The exposition ---- */
@@ -271,12 +274,14 @@ render_listeners(struct buf *b, int om)
 			    end_names[i], (unsigned long long)ls->ended[i]);
 	family(b, om, "postern_queue_refusals_total", "counter",
 	    "Clients refused before a worker took them: the wait queue was "
-	    "full or too slow, or the client had too many connections.");
+	    "full or too slow, the client had too many connections, or no "
+	    "server of the upstream was up.");
 	TAILQ_FOREACH(ls, &lstats, entry)
-		for (i = 0; i < 2; i++)
+		for (i = 0; i < 3; i++)
 			out(b, "postern_queue_refusals_total"
 			    "{listener=\"%s\",reason=\"%s\"} %llu\n", ls->name,
-			    i == 0 ? "queue" : "per-client",
+			    i == 0 ? "queue" : i == 1 ? "per-client" :
+			    "unavailable",
 			    (unsigned long long)ls->refused[i]);
 	PER_LISTENER(b, om, "postern_login_failures_total", "counter",
 	    "Logins the server refused.", login_failures);
@@ -426,6 +431,60 @@ render_daemons(struct buf *b, int om)
 	}
 }
 
+/* One series per server of every named upstream (upstream.h). */
+#define PER_SERVER(b, conf, fam, expr) do {				\
+	const struct upstream	*u_;					\
+	const struct upcheck	*ck_;					\
+	uint32_t		 i_;					\
+									\
+	TAILQ_FOREACH(u_, &(conf)->upstreams, entry)			\
+		for (i_ = 0; !u_->anonymous && i_ < u_->nservers; i_++) {\
+			if ((ck_ = u_->servers[i_].check) == NULL)	\
+				continue;				\
+			out((b), "%s{upstream=\"%s\",server=\"%s:%u\"} "	\
+			    "%llu\n", (fam), u_->name,			\
+			    u_->servers[i_].addr, u_->servers[i_].port,	\
+			    (unsigned long long)(expr));		\
+		}							\
+} while (0)
+
+/*
+ * The named upstreams' servers; nothing when there is none, as with
+ * "upstream HOST port N" alone, whose one server is never checked.
+ */
+static void
+render_upstreams(struct buf *b, int om, const struct conf *conf)
+{
+	const struct upstream	*u;
+	int			 any = 0;
+
+	TAILQ_FOREACH(u, &conf->upstreams, entry)
+		any |= !u->anonymous;
+	if (!any)
+		return;
+	family(b, om, "postern_upstream_server_up", "gauge",
+	    "1 when the server takes sessions: its checks pass, or it has "
+	    "none.");
+	PER_SERVER(b, conf, "postern_upstream_server_up",
+	    u_->check_line == 0 || ck_->up);
+	family(b, om, "postern_upstream_checks_total", "counter",
+	    "Health checks of the server, passed or not.");
+	PER_SERVER(b, conf, "postern_upstream_checks_total", ck_->checks);
+	family(b, om, "postern_upstream_checks_failed_total", "counter",
+	    "Health checks of the server that failed.");
+	PER_SERVER(b, conf, "postern_upstream_checks_failed_total",
+	    ck_->checks_failed);
+	family(b, om, "postern_upstream_server_sessions_total", "counter",
+	    "Connections the master made to the server for clients.");
+	PER_SERVER(b, conf, "postern_upstream_server_sessions_total",
+	    ck_->sessions);
+	family(b, om, "postern_upstream_server_connect_failures_total",
+	    "counter", "Connects to the server that failed or timed out, "
+	    "each followed by the next server.");
+	PER_SERVER(b, conf, "postern_upstream_server_connect_failures_total",
+	    ck_->connect_failures);
+}
+
 int
 metrics_render(struct buf *b, const struct conf *conf, int om)
 {
@@ -442,6 +501,7 @@ metrics_render(struct buf *b, const struct conf *conf, int om)
 	render_listeners(b, om);
 	render_pools(b, om, conf);
 	render_verdicts(b, om);
+	render_upstreams(b, om, conf);
 	render_daemons(b, om);
 	if (om)
 		out(b, "# EOF\n");

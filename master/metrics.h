@@ -39,8 +39,11 @@ void	 metrics_worker_failed(const char *listener, const char *cause);
  */
 void	 metrics_worker_exited(const char *listener, int status, int told,
 	    int failed);
-/* A client refused by the wait queue, or over its per-client limit. */
-void	 metrics_refused(const char *listener, int per_client);
+/*
+ * A client refused by the wait queue (reason 0), over its per-client
+ * limit (1), or because no server of its upstream is up (2).
+ */
+void	 metrics_refused(const char *listener, int reason);
 
 /*
  * Every series, for conf's listeners and those seen before, into b:

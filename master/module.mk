@@ -29,5 +29,8 @@ posternd_SRCS	+= master/control.c master/status.c master/metrics.c
 # Clients whose PROXY header is awaited (proxy_in.h), and its parser
 # (proxy_header.h), which the fuzzer and the unit test build alone.
 posternd_SRCS	+= master/proxy_in.c master/proxy_header.c
+# Upstreams: their servers' health checks and the choice of a server for
+# each session (upstream.h).
+posternd_SRCS	+= master/upstream.c
 # The PROXY header parser's unit test links it alone.
 $(OBJ)/regress/master/proxy_header_test: $(OBJ)/master/proxy_header.o

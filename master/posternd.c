@@ -33,6 +33,7 @@
 #include "listener_tls.h"
 #include "pool.h"
 #include "privdrop.h"
+#include "upstream.h"
 #include "waitq.h"
 
 /* After the drain, how long workers get to say BYE before SIGKILL. */
@@ -245,6 +246,7 @@ main(int argc, char *argv[])
 	pool_init(worker_path(conf), verbose);
 	pool_configure(conf);
 	waitq_configure(conf);
+	upstream_configure(conf);
 	log_info("started, %s", conffile);
 	event_loop();
 	control_close();
@@ -352,6 +354,8 @@ reload(const char *why)
 	pool_init(worker_path(nconf), verbose);
 	pool_configure(nconf);
 	waitq_configure(nconf);
+	/* Before conf_free(conf): the states of conf's servers carry over. */
+	upstream_configure(nconf);
 	/* posternctl and the metrics are not worth a reload refused. */
 	if (control_configure(nconf) == -1)
 		log_warnx("%s: the control socket and the metrics listener "
@@ -393,7 +397,7 @@ event_loop(void)
 {
 	struct pollfd	*pfd = NULL;
 	struct listener	*l, **lv = NULL;
-	size_t		 npfd, nl, nc, nq, nk, max = 0, i;
+	size_t		 npfd, nl, nc, nq, nk, nu, max = 0, i;
 	int		 timeout, t;
 
 	for (;;) {
@@ -404,6 +408,9 @@ event_loop(void)
 		if ((t = waitq_run()) != -1 && (timeout == -1 || t < timeout))
 			timeout = t;
 		if ((t = control_maintain()) != -1 && (timeout == -1 ||
+		    t < timeout))
+			timeout = t;
+		if ((t = upstream_maintain()) != -1 && (timeout == -1 ||
 		    t < timeout))
 			timeout = t;
 		if (state == DRAINING && (pool_nbusy() == 0 ||
@@ -432,7 +439,7 @@ event_loop(void)
 		TAILQ_FOREACH(l, &conf->listeners, entry)
 			nl++;
 		npfd = 1 + nl + children_count() + waitq_npollfds() +
-		    control_npollfds();
+		    control_npollfds() + upstream_npollfds();
 		if (npfd > max) {
 			max = npfd;
 			if ((pfd = reallocarray(pfd, max, sizeof(*pfd))) ==
@@ -464,14 +471,18 @@ event_loop(void)
 		nq = waitq_pollfds(pfd + 1 + nl + nc, max - 1 - nl - nc);
 		nk = control_pollfds(pfd + 1 + nl + nc + nq,
 		    max - 1 - nl - nc - nq);
+		/* The health checks of the upstreams' servers. */
+		nu = upstream_pollfds(pfd + 1 + nl + nc + nq + nk,
+		    max - 1 - nl - nc - nq - nk);
 
-		if (poll(pfd, 1 + nl + nc + nq + nk, timeout) == -1) {
+		if (poll(pfd, 1 + nl + nc + nq + nk + nu, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
 		children_dispatch(pfd + 1 + nl, nc);
 		waitq_dispatch(pfd + 1 + nl + nc, nq);
+		upstream_dispatch(pfd + 1 + nl + nc + nq + nk, nu);
 		for (i = 0; i < nl; i++)
 			if (pfd[1 + i].revents & POLLIN)
 				listener_accept(lv[i]);

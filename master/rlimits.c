@@ -13,7 +13,8 @@
  *                     on their way to a worker; per worker its channel;
  *                     per worker started at once (each pool's min-idle)
  *                     the ends of its socketpairs to policyd and keyd and
- *                     its audit log, until they are sent
+ *                     its audit log, until they are sent; per server
+ *                     of a checked upstream its health check's socket
  *
  * A worker holds a fixed few (worker.c) and needs nothing here; what it
  * needs is RLIMIT_FSIZE: posternd sets it to the audit log's max-size
@@ -42,6 +43,7 @@
 #define PER_STARTING_WORKER	5
 
 static uint32_t	 listeners(const struct conf *, int);
+static uint32_t	 checked_servers(const struct conf *);
 static uint64_t	 workers(const struct conf *, int);
 static uint64_t	 posternd_nofile(const struct conf *);
 static int	 nofile_check(const struct conf *);
@@ -57,6 +59,19 @@ listeners(const struct conf *c, int tls)
 	TAILQ_FOREACH(l, &c->listeners, entry)
 		if (!tls || l->ncerts > 0)
 			n++;
+	return n;
+}
+
+/* Each holds a socket while its check runs (upstream.h). */
+static uint32_t
+checked_servers(const struct conf *c)
+{
+	struct upstream	*u;
+	uint32_t	 n = 0;
+
+	TAILQ_FOREACH(u, &c->upstreams, entry)
+		if (u->check_line != 0)
+			n += u->nservers;
 	return n;
 }
 
@@ -97,7 +112,8 @@ posternd_nofile(const struct conf *c)
 	return POSTERND_NOFILE_FIXED +
 	    (uint64_t)PER_LISTENER * listeners(c, 0) +
 	    PER_WORKER * workers(c, 0) +
-	    PER_STARTING_WORKER * min_idle * listeners(c, 0);
+	    PER_STARTING_WORKER * min_idle * listeners(c, 0) +
+	    checked_servers(c);
 }
 
 int

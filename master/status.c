@@ -16,6 +16,7 @@
 #include "policyd_child.h"
 #include "pool.h"
 #include "status.h"
+#include "upstream.h"
 #include "waitq.h"
 
 /* What one render writes to, and whether a line did not fit. */
@@ -32,6 +33,7 @@ static const char *when(time_t, char *, size_t);
 static const char *tls_name(uint32_t);
 static void	 count_sessions(const struct pool_session *, void *);
 static void	 listeners(struct out *, const struct conf *);
+static void	 upstreams(struct out *, const struct conf *);
 static void	 daemons(struct out *);
 static void	 rules(struct out *);
 static void	 session_text(const struct pool_session *, void *);
@@ -165,6 +167,76 @@ listeners(struct out *o, const struct conf *conf)
 		put(o, "],");
 }
 
+/*
+ * The servers of the named upstreams and what their checks found; none
+ * of this when there is no named upstream, so that a configuration of
+ * "upstream HOST port N" alone shows what it always did.
+ */
+static void
+upstreams(struct out *o, const struct conf *conf)
+{
+	const struct upstream		*u;
+	const struct upstream_server	*srv;
+	const struct upcheck		*ck;
+	char				 addr[WORKER_ADDR_MAX + 8];
+	const char			*state;
+	uint32_t			 i;
+	int				 first = 1, any = 0;
+
+	TAILQ_FOREACH(u, &conf->upstreams, entry)
+		any |= !u->anonymous;
+	if (!any)
+		return;
+	if (o->json)
+		put(o, "\"upstreams\":[");
+	else
+		put(o, "%-16s %-22s %-5s %6s %6s %8s %8s %s\n", "UPSTREAM",
+		    "SERVER", "STATE", "WEIGHT", "BACKUP", "CHECKS", "FAILED",
+		    "SESSIONS");
+	TAILQ_FOREACH(u, &conf->upstreams, entry) {
+		if (u->anonymous)
+			continue;
+		for (i = 0; i < u->nservers; i++) {
+			srv = &u->servers[i];
+			if ((ck = srv->check) == NULL)
+				continue;
+			state = u->check_line == 0 ? "unchecked" :
+			    ck->up ? "up" : "down";
+			if (!o->json) {
+				(void)snprintf(addr, sizeof(addr), "%s:%u",
+				    srv->addr, srv->port);
+				put(o, "%-16s %-22s %-5s %6u %6s %8llu %8llu "
+				    "%llu\n", u->name, addr, state,
+				    srv->weight, srv->backup ? "yes" : "no",
+				    (unsigned long long)ck->checks,
+				    (unsigned long long)ck->checks_failed,
+				    (unsigned long long)ck->sessions);
+				continue;
+			}
+			put(o, "%s{\"upstream\":", first ? "" : ",");
+			put_str(o, u->name);
+			put(o, ",\"address\":\"%s\",\"port\":%u,\"state\":"
+			    "\"%s\",\"since\":%lld,\"weight\":%u,"
+			    "\"backup\":%s,\"checks\":%llu,\"checks_failed\":"
+			    "%llu,\"sessions\":%llu,\"connect_failures\":%llu,"
+			    "\"last_error\":", srv->addr, srv->port, state,
+			    (long long)ck->since, srv->weight,
+			    srv->backup ? "true" : "false",
+			    (unsigned long long)ck->checks,
+			    (unsigned long long)ck->checks_failed,
+			    (unsigned long long)ck->sessions,
+			    (unsigned long long)ck->connect_failures);
+			put_str(o, ck->error);
+			put(o, ",\"capability\":");
+			put_str(o, ck->capability);
+			put(o, "}");
+			first = 0;
+		}
+	}
+	if (o->json)
+		put(o, "],");
+}
+
 static void
 daemons(struct out *o)
 {
@@ -268,6 +340,7 @@ status_render(struct buf *b, const struct conf *conf,
 		put(&o, "\n");
 	}
 	listeners(&o, conf);
+	upstreams(&o, conf);
 	daemons(&o);
 	rules(&o);
 	if (json)

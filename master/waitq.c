@@ -28,6 +28,7 @@
 #include "pool.h"
 #include "proto_worker.h"
 #include "proxy_in.h"
+#include "upstream.h"
 #include "waitq.h"
 
 /* What the master reads and throws away before a refusal, at most. */
@@ -42,6 +43,8 @@ struct waiter {
 	int64_t			 since;		/* accepted, ms */
 	struct client_count	*cc;
 	struct proxied		*px;		/* its PROXY header, or NULL */
+	int			 up;		/* its server's, or -1 */
+	struct upstream_pick	 pick;		/* that server */
 };
 TAILQ_HEAD(waiterlist, waiter);
 
@@ -90,9 +93,13 @@ waitq_per_client(void)
 int
 waitq_accepting(const struct listener *l)
 {
+	uint32_t	 n;
+
 	if (!pool_accepting(l->pool) || !proxy_in_accepting(l))
 		return 0;
-	if (max_queue == 0 || l->waitq == NULL || l->waitq->n < max_queue)
+	/* Clients connecting to a named upstream's server queue next. */
+	n = (l->waitq != NULL ? l->waitq->n : 0) + upstream_connecting(l);
+	if (max_queue == 0 || n < max_queue)
 		return 1;
 	return pool_full(l->pool);
 }
@@ -116,7 +123,8 @@ waitq_refuse(const struct listener *l, int fd, const char *text)
 	ssize_t	 n;
 	int	 len;
 
-	metrics_refused(l->name, strcmp(text, WAITQ_PERCLIENT) == 0);
+	metrics_refused(l->name, strcmp(text, WAITQ_PERCLIENT) == 0 ? 1 :
+	    strcmp(text, WAITQ_UNAVAILABLE) == 0 ? 2 : 0);
 	/*
 	 * What the client sent is read and thrown away, not looked at: a
 	 * close with unread bytes would reset the connection, and the
@@ -172,6 +180,8 @@ waiter_refuse(struct waiter *wt, int64_t now, const char *why)
 	    l->name, why, host, port, (long long)(now - wt->since),
 	    tls_note(l));
 	waitq_refuse(l, wt->fd, WAITQ_BUSY);
+	if (wt->up != -1)
+		close(wt->up);
 	client_limit_release(wt->cc);
 	free(wt->px);
 	free(wt);
@@ -179,7 +189,8 @@ waiter_refuse(struct waiter *wt, int64_t now, const char *why)
 
 void
 waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
-    socklen_t sslen, struct client_count *cc, struct proxied *px)
+    socklen_t sslen, struct client_count *cc, struct proxied *px, int up,
+    const struct upstream_pick *pick)
 {
 	struct waitq	*q = l->waitq;
 	struct waiter	*wt;
@@ -187,7 +198,7 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	char		 host[NI_MAXHOST], port[NI_MAXSERV];
 
 	if ((q == NULL || q->n == 0) && (w = pool_idle(l->pool)) != NULL) {
-		listener_handoff(l, w, fd, ss, sslen, cc, px);
+		listener_handoff(l, w, fd, ss, sslen, cc, px, up, pick);
 		return;
 	}
 	if ((q == NULL ? 0 : q->n) >= max_queue) {
@@ -197,6 +208,8 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 		    "client %s port %s refused after 0 ms%s", l->name,
 		    max_queue, host, port, tls_note(l));
 		waitq_refuse(l, fd, WAITQ_BUSY);
+		if (up != -1)
+			close(up);
 		client_limit_release(cc);
 		free(px);
 		return;
@@ -218,6 +231,9 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	wt->since = now_ms();
 	wt->cc = cc;
 	wt->px = px;
+	wt->up = up;
+	if (pick != NULL)
+		wt->pick = *pick;
 	TAILQ_INSERT_TAIL(&q->waiters, wt, entry);
 	q->n++;
 	nwaiting++;
@@ -258,7 +274,8 @@ waitq_run(void)
 			    "worker", q->l->name, host, port,
 			    (long long)(now - wt->since));
 			listener_handoff(q->l, w, wt->fd, &wt->ss, wt->sslen,
-			    wt->cc, wt->px);
+			    wt->cc, wt->px, wt->up,
+			    wt->up != -1 ? &wt->pick : NULL);
 			free(wt);
 			handed = 1;
 		}
@@ -289,6 +306,7 @@ void
 waitq_move(struct listener *to, struct listener *from)
 {
 	proxy_in_move(to, from);
+	upstream_move(to, from);
 	if (from->waitq == NULL)
 		return;
 	to->waitq = from->waitq;
@@ -304,6 +322,7 @@ waitq_close(struct listener *l)
 	int64_t		 now = now_ms();
 
 	proxy_in_close(l);
+	upstream_close(l);
 	if (q == NULL)
 		return;
 	while ((wt = TAILQ_FIRST(&q->waiters)) != NULL)
@@ -370,6 +389,8 @@ waitq_dispatch(const struct pollfd *pfd, size_t n)
 		    "queue", wt->q->l->name, host, port,
 		    (long long)(now - wt->since));
 		close(wt->fd);
+		if (wt->up != -1)
+			close(wt->up);
 		client_limit_release(wt->cc);
 		free(wt->px);
 		free(wt);

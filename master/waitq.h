@@ -10,6 +10,9 @@
  *	* BYE [UNAVAILABLE] Server busy, try again later
  *	-ERR [SYS/TEMP] Server busy, try again later
  *
+ * with WAITQ_PERCLIENT, or WAITQ_UNAVAILABLE when no server of the
+ * listener's upstream is up (listen.c, upstream.h), for text.
+ *
  * On a "tls implicit" listener the master cannot speak (it holds no TLS
  * and no worker is free to), so a refused client is closed without a
  * word; the log line says so.
@@ -28,9 +31,11 @@
 
 struct client_count;
 struct proxied;
+struct upstream_pick;
 
 #define WAITQ_BUSY	"Server busy, try again later"
 #define WAITQ_PERCLIENT	"Too many connections from your address"
+#define WAITQ_UNAVAILABLE "No server available, try again later"
 
 /* The limits of conf: queue size, wait, per-client sessions. */
 void		waitq_configure(const struct conf *);
@@ -39,12 +44,15 @@ uint32_t	waitq_per_client(void);
 int		waitq_accepting(const struct listener *);
 /*
  * A client just accepted on l: to an idle worker now if none waits
- * before it, else into the queue, else refused.  Takes fd, cc and px
- * (its PROXY header, NULL when none).
+ * before it, else into the queue, else refused.  Takes fd, cc, px (its
+ * PROXY header, NULL when none) and up, the connection to the server
+ * pick that the master made for a named upstream (upstream.h), or -1
+ * and NULL: the worker is given a connect still in progress.
  */
 void		waitq_add(struct listener *, int,
 		    const struct sockaddr_storage *, socklen_t,
-		    struct client_count *, struct proxied *);
+		    struct client_count *, struct proxied *, int,
+		    const struct upstream_pick *);
 /*
  * Hands waiting clients to idle workers, refuses those that waited too
  * long; returns ms until it wants to run again, -1 for never.

@@ -29,8 +29,61 @@
 /* Networks of one listener's "proxy-protocol from". */
 #define CONF_PROXY_NETS_MAX	16
 
+/* Servers of one upstream (postern.conf(5), "UPSTREAMS"). */
+#define CONF_UPSTREAM_SERVERS_MAX 16
+#define CONF_WEIGHT_MAX		256
+
 struct pool;
+struct upcheck;
 struct waitq;
+
+/*
+ * The upstream side's TLS and what the server is told of the client,
+ * as a listener's "upstream HOST port N" or a server line takes them.
+ */
+struct upstream_opts {
+	uint32_t		 tls;		/* enum worker_tls_upstream */
+	uint32_t		 verify;
+	char			 ca[WORKER_PATH_MAX];	/* "" system */
+	char			 name[CONF_HOST_MAX];	/* "" the host */
+	uint32_t		 forward;	/* enum worker_forward */
+};
+
+struct upstream_server {
+	char			 host[CONF_HOST_MAX];	/* as written */
+	char			 addr[WORKER_ADDR_MAX];	/* numeric */
+	uint16_t		 port;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	uint32_t		 weight;
+	int			 backup;	/* only when no primary is up */
+	int			 line;
+	struct upstream_opts	 opts;
+	struct upcheck		*check;	/* the master's state, else NULL */
+};
+
+/*
+ * A named upstream ("upstream NAME server ..."), or the anonymous one of
+ * a listener's "upstream HOST port N": one server, no check.
+ */
+struct upstream {
+	TAILQ_ENTRY(upstream)	 entry;
+	char			 name[WORKER_NAME_MAX];
+	int			 anonymous;
+	int			 line;		/* its first line */
+	uint32_t		 protocol;	/* its listeners', once checked */
+	int			 used;
+	/* "upstream NAME check": check_line 0 means none, all are up. */
+	int			 check_line;
+	uint32_t		 every;		/* s between checks */
+	uint32_t		 timeout;	/* s for connect and answers */
+	uint32_t		 rise;
+	uint32_t		 fall;
+	int			 capability;	/* ask CAPABILITY (CAPA) too */
+	uint32_t		 nservers;
+	struct upstream_server	 servers[CONF_UPSTREAM_SERVERS_MAX];
+};
+TAILQ_HEAD(upstreamlist, upstream);
 
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
@@ -44,6 +97,13 @@ struct listener {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 
+	/*
+	 * Its upstream: named ("upstream NAME", resolved once the file is
+	 * read) or anonymous.  The up_ fields below are its first
+	 * server's, and the TLS and forward all its servers share.
+	 */
+	char			 up_ref[WORKER_NAME_MAX]; /* "" anonymous */
+	struct upstream		*upstream;
 	char			 up_host[CONF_HOST_MAX]; /* as written */
 	char			 up_addr[WORKER_ADDR_MAX]; /* numeric */
 	uint16_t		 up_port;
@@ -127,6 +187,7 @@ struct conf {
 	socklen_t		 metrics_sslen;
 
 	struct listenerlist	 listeners;
+	struct upstreamlist	 upstreams;	/* named, then anonymous */
 };
 
 /* Errors are logged as file:line: ...; NULL when there was any. */
@@ -134,6 +195,7 @@ struct conf	*conf_parse(const char *);
 void		 conf_free(struct conf *);
 /* Prints the configuration back in the grammar of postern.conf(5). */
 void		 conf_print(FILE *, const struct conf *);
+struct upstream	*conf_upstream_find(const struct conf *, const char *);
 struct listener	*conf_listener_find(const struct conf *,
 		    const struct sockaddr_storage *, socklen_t);
 

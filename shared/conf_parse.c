@@ -75,12 +75,19 @@ static int	 st_listen(struct parser *, struct conf *);
 static int	 st_tls(struct parser *, struct conf *);
 static int	 st_control(struct parser *, struct conf *);
 static int	 st_metrics(struct parser *, struct conf *);
+static int	 st_upstream(struct parser *, struct conf *);
+static int	 upstream_server(struct parser *, struct upstream *);
+static int	 upstream_check(struct parser *, struct upstream *);
+static struct upstream *upstream_new(struct conf *, const char *, int, int);
+static void	 check_upstreams(struct parser *, struct conf *);
+static void	 print_upstreams(FILE *, const struct conf *);
 static int	 listen_tls(struct parser *, struct listener *);
 static int	 listen_proxy(struct parser *, struct listener *);
-static int	 upstream_tls(struct parser *, struct listener *);
+static int	 upstream_tls(struct parser *, struct upstream_opts *);
 static void	 check_tls(struct parser *, struct conf *);
 static void	 print_tls_client(FILE *, const struct listener *);
-static void	 print_tls_upstream(FILE *, const struct listener *);
+static void	 print_tls_upstream(FILE *, const struct upstream_opts *,
+		    int);
 static void	 print_proxy(FILE *, const struct listener *);
 static void	 print_knob(FILE *, const char *, const char *);
 static void	 print_string(FILE *, const char *);
@@ -104,6 +111,7 @@ static const struct {
 	{ "pool",	st_pool },
 	{ "timeout",	st_timeout },
 	{ "tls",	st_tls },
+	{ "upstream",	st_upstream },
 	{ "user",	st_user },
 	{ "worker",	st_worker },
 };
@@ -646,12 +654,15 @@ valid_name(const char *s)
  *	[tls MODE] [certificate FILE key FILE]...
  *	upstream HOST port N [tls implicit|starttls] [ca FILE] [verify off]
  *	[servername NAME] [forward none|id|proxy-v2]
+ * or, for a named upstream (st_upstream), upstream NAME.
  */
 static int
 st_listen(struct parser *p, struct conf *conf)
 {
-	struct listener	*l;
-	char		*w;
+	struct listener		*l;
+	struct upstream		*u;
+	struct upstream_server	*srv;
+	char			*w;
 
 	p->nlisten++;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
@@ -691,20 +702,283 @@ st_listen(struct parser *p, struct conf *conf)
 		expected(p, "'upstream'");
 		goto fail;
 	}
-	if (copy_word(p, "upstream host", l->up_host,
-	    sizeof(l->up_host)) == -1 || get_port(p, &l->up_port) == -1 ||
-	    upstream_tls(p, l) == -1)
-		goto fail;
 	if (resolve(p, l->host, l->port, 1, &l->ss, &l->sslen, l->addr,
-	    sizeof(l->addr)) == -1 ||
-	    resolve(p, l->up_host, l->up_port, 0, &l->up_ss, &l->up_sslen,
-	    l->up_addr, sizeof(l->up_addr)) == -1)
+	    sizeof(l->addr)) == -1)
 		goto fail;
+	/* "upstream NAME" alone: a named upstream, found at the end. */
+	if ((w = peek_word(p)) != NULL && p->pos + 1 == p->nwords) {
+		if (copy_word(p, "upstream name", l->up_ref,
+		    sizeof(l->up_ref)) == -1)
+			goto fail;
+		if (!valid_name(l->up_ref)) {
+			expected(p, "upstream name of letters, digits, '-', "
+			    "'_', '.'");
+			goto fail;
+		}
+		TAILQ_INSERT_TAIL(&conf->listeners, l, entry);
+		return 0;
+	}
+	/* The anonymous upstream of one server, checked by no one. */
+	u = upstream_new(conf, l->name, 1, p->line);
+	srv = &u->servers[u->nservers];
+	srv->weight = 1;
+	srv->line = p->line;
+	if (copy_word(p, "upstream host", srv->host,
+	    sizeof(srv->host)) == -1 || get_port(p, &srv->port) == -1 ||
+	    upstream_tls(p, &srv->opts) == -1 ||
+	    resolve(p, srv->host, srv->port, 0, &srv->ss, &srv->sslen,
+	    srv->addr, sizeof(srv->addr)) == -1) {
+		TAILQ_REMOVE(&conf->upstreams, u, entry);
+		free(u);
+		goto fail;
+	}
+	u->nservers = 1;
+	l->upstream = u;
 	TAILQ_INSERT_TAIL(&conf->listeners, l, entry);
 	return 0;
  fail:
 	free(l);
 	return -1;
+}
+
+/* ---- Upstreams (postern.conf(5), "UPSTREAMS") ---- */
+
+static struct upstream *
+upstream_new(struct conf *conf, const char *name, int anonymous, int line)
+{
+	struct upstream	*u;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		fatal("%s", __func__);
+	(void)snprintf(u->name, sizeof(u->name), "%s", name);
+	u->anonymous = anonymous;
+	u->line = line;
+	u->every = 10;
+	u->timeout = 5;
+	u->rise = 2;
+	u->fall = 3;
+	TAILQ_INSERT_TAIL(&conf->upstreams, u, entry);
+	return u;
+}
+
+/*
+ * upstream NAME server HOST port N [weight W] [backup] [TLS options]
+ *	[forward none|id|proxy-v2]
+ * upstream NAME check [every S] [timeout S] [capability] [rise N] [fall N]
+ * Several lines with one NAME make one upstream.
+ */
+static int
+st_upstream(struct parser *p, struct conf *conf)
+{
+	struct upstream	*u;
+	char		 name[WORKER_NAME_MAX], *w;
+
+	if (copy_word(p, "upstream name", name, sizeof(name)) == -1)
+		return -1;
+	if (!valid_name(name)) {
+		expected(p, "upstream name of letters, digits, '-', '_', '.'");
+		return -1;
+	}
+	if ((u = conf_upstream_find(conf, name)) == NULL)
+		u = upstream_new(conf, name, 0, p->line);
+	if ((w = next_word(p)) != NULL && strcmp(w, "server") == 0)
+		return upstream_server(p, u);
+	if (w != NULL && strcmp(w, "check") == 0)
+		return upstream_check(p, u);
+	expected(p, "'server' or 'check'");
+	return -1;
+}
+
+static int
+upstream_server(struct parser *p, struct upstream *u)
+{
+	struct upstream_server	*srv;
+	char			*w;
+
+	if (u->nservers == CONF_UPSTREAM_SERVERS_MAX) {
+		perror_at(p, p->line, "expected at most %d servers in "
+		    "upstream %s", CONF_UPSTREAM_SERVERS_MAX, u->name);
+		return -1;
+	}
+	srv = &u->servers[u->nservers];
+	memset(srv, 0, sizeof(*srv));
+	srv->weight = 1;
+	srv->line = p->line;
+	if (copy_word(p, "server host", srv->host, sizeof(srv->host)) == -1 ||
+	    get_port(p, &srv->port) == -1)
+		return -1;
+	for (;;) {
+		if ((w = peek_word(p)) != NULL && strcmp(w, "weight") == 0) {
+			next_word(p);
+			if (get_u32(p, "weight", UNIT_NONE, 1,
+			    CONF_WEIGHT_MAX, &srv->weight) == -1)
+				return -1;
+		} else if (w != NULL && strcmp(w, "backup") == 0) {
+			next_word(p);
+			srv->backup = 1;
+		} else
+			break;
+	}
+	if (upstream_tls(p, &srv->opts) == -1)
+		return -1;
+	if (resolve(p, srv->host, srv->port, 0, &srv->ss, &srv->sslen,
+	    srv->addr, sizeof(srv->addr)) == -1)
+		return -1;
+	u->nservers++;
+	return 0;
+}
+
+static int
+upstream_check(struct parser *p, struct upstream *u)
+{
+	char	*w;
+
+	if (u->check_line != 0) {
+		perror_at(p, p->line, "upstream %s: a second 'check' line, "
+		    "the first is on line %d", u->name, u->check_line);
+		return -1;
+	}
+	/* Set once the line is read whole: an error is its own. */
+	while ((w = next_word(p)) != NULL) {
+		if (strcmp(w, "every") == 0) {
+			if (get_u32(p, "seconds", UNIT_SECONDS, 1, 3600,
+			    &u->every) == -1)
+				return -1;
+		} else if (strcmp(w, "timeout") == 0) {
+			if (get_u32(p, "seconds", UNIT_SECONDS, 1, 300,
+			    &u->timeout) == -1)
+				return -1;
+		} else if (strcmp(w, "rise") == 0) {
+			if (get_u32(p, "checks", UNIT_NONE, 1, 100,
+			    &u->rise) == -1)
+				return -1;
+		} else if (strcmp(w, "fall") == 0) {
+			if (get_u32(p, "checks", UNIT_NONE, 1, 100,
+			    &u->fall) == -1)
+				return -1;
+		} else if (strcmp(w, "capability") == 0)
+			u->capability = 1;
+		else {
+			expected(p, "'every', 'timeout', 'capability', 'rise' "
+			    "or 'fall'");
+			return -1;
+		}
+	}
+	u->check_line = p->line;
+	return 0;
+}
+
+static int
+opts_equal(const struct upstream_opts *a, const struct upstream_opts *b)
+{
+	return a->tls == b->tls && a->verify == b->verify &&
+	    a->forward == b->forward && strcmp(a->ca, b->ca) == 0 &&
+	    strcmp(a->name, b->name) == 0;
+}
+
+/*
+ * Listeners find their upstream; what is defined and not used, used and
+ * not defined, or defined twice is an error.  A listener's workers hold
+ * one upstream TLS setting and one forward (its slice, proto_tls.h), so
+ * the servers of one upstream must agree on them, server name included.
+ */
+static void
+check_upstreams(struct parser *p, struct conf *conf)
+{
+	struct listener		*l;
+	struct upstream		*u;
+	struct upstream_server	*a, *b;
+	uint32_t		 i, j;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		if (l->up_ref[0] != '\0' && (l->upstream =
+		    conf_upstream_find(conf, l->up_ref)) == NULL) {
+			perror_at(p, l->line, "listener %s: upstream %s is "
+			    "not defined (expected 'upstream %s server HOST "
+			    "port N')", l->name, l->up_ref, l->up_ref);
+			continue;
+		}
+		if ((u = l->upstream) == NULL)
+			continue;
+		if (u->used && u->protocol != l->protocol) {
+			perror_at(p, l->line, "listener %s: upstream %s "
+			    "serves both IMAP and POP3 listeners; its check "
+			    "speaks one", l->name, u->name);
+			continue;
+		}
+		u->used = 1;
+		u->protocol = l->protocol;
+	}
+	TAILQ_FOREACH(u, &conf->upstreams, entry) {
+		if (u->nservers == 0) {
+			perror_at(p, u->line, "upstream %s has no server "
+			    "(expected 'upstream %s server HOST port N')",
+			    u->name, u->name);
+			continue;
+		}
+		if (!u->used)
+			perror_at(p, u->line, "upstream %s is used by no "
+			    "listener (expected 'listen on ... upstream %s')",
+			    u->name, u->name);
+		for (i = 0; i < u->nservers; i++) {
+			a = &u->servers[i];
+			if (a->opts.tls == WORKER_UPTLS_NONE &&
+			    (a->opts.ca[0] != '\0' || !a->opts.verify ||
+			    a->opts.name[0] != '\0'))
+				perror_at(p, a->line, "expected upstream 'tls "
+				    "implicit' or 'tls starttls' with 'ca', "
+				    "'verify' or 'servername'");
+			if (a->opts.tls != WORKER_UPTLS_NONE &&
+			    a->opts.name[0] == '\0')
+				/* Both CONF_HOST_MAX, host ends in NUL. */
+				memcpy(a->opts.name, a->host,
+				    sizeof(a->opts.name));
+			for (j = 0; j < i; j++) {
+				b = &u->servers[j];
+				if (a->sslen == b->sslen &&
+				    memcmp(&a->ss, &b->ss, a->sslen) == 0)
+					perror_at(p, a->line, "upstream %s: "
+					    "server %s port %u is already on "
+					    "line %d", u->name, a->addr,
+					    a->port, b->line);
+			}
+			if (i > 0 && !opts_equal(&a->opts,
+			    &u->servers[0].opts))
+				perror_at(p, a->line, "upstream %s: server "
+				    "%s port %u: expected the TLS options, "
+				    "servername (by default the host) and "
+				    "forward of line %d: a listener's workers "
+				    "hold one of each", u->name, a->host,
+				    a->port, u->servers[0].line);
+		}
+	}
+	/* What the listener's workers and posternctl status take. */
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		if ((u = l->upstream) == NULL || u->nservers == 0)
+			continue;
+		a = &u->servers[0];
+		(void)snprintf(l->up_host, sizeof(l->up_host), "%s", a->host);
+		memcpy(l->up_addr, a->addr, sizeof(l->up_addr));
+		l->up_port = a->port;
+		memcpy(&l->up_ss, &a->ss, sizeof(l->up_ss));
+		l->up_sslen = a->sslen;
+		l->up_tls = a->opts.tls;
+		l->up_verify = a->opts.verify;
+		memcpy(l->up_ca, a->opts.ca, sizeof(l->up_ca));
+		memcpy(l->up_name, a->opts.name, sizeof(l->up_name));
+		l->forward = a->opts.forward;
+	}
+}
+
+struct upstream *
+conf_upstream_find(const struct conf *conf, const char *name)
+{
+	struct upstream	*u;
+
+	TAILQ_FOREACH(u, &conf->upstreams, entry)
+		if (!u->anonymous && strcmp(u->name, name) == 0)
+			return u;
+	return NULL;
 }
 
 /* ---- posternctl and the metrics (postern.conf(5), posternd(8)) ---- */
@@ -896,29 +1170,29 @@ listen_tls(struct parser *p, struct listener *l)
  * [servername NAME] [forward none|id|proxy-v2], in any order.
  */
 static int
-upstream_tls(struct parser *p, struct listener *l)
+upstream_tls(struct parser *p, struct upstream_opts *o)
 {
 	char	*w;
 
-	l->up_verify = 1;
+	o->verify = 1;
 	while ((w = peek_word(p)) != NULL) {
 		if (strcmp(w, "tls") == 0) {
 			next_word(p);
 			if ((w = next_word(p)) != NULL &&
 			    strcmp(w, "implicit") == 0)
-				l->up_tls = WORKER_UPTLS_IMPLICIT;
+				o->tls = WORKER_UPTLS_IMPLICIT;
 			else if (w != NULL && strcmp(w, "starttls") == 0)
-				l->up_tls = WORKER_UPTLS_STARTTLS;
+				o->tls = WORKER_UPTLS_STARTTLS;
 			else {
 				expected(p, "'implicit' or 'starttls'");
 				return -1;
 			}
 		} else if (strcmp(w, "ca") == 0) {
 			next_word(p);
-			if (copy_word(p, "CA file", l->up_ca,
-			    sizeof(l->up_ca)) == -1)
+			if (copy_word(p, "CA file", o->ca,
+			    sizeof(o->ca)) == -1)
 				return -1;
-			if (l->up_ca[0] != '/') {
+			if (o->ca[0] != '/') {
 				expected(p, "an absolute CA file path");
 				return -1;
 			}
@@ -929,20 +1203,20 @@ upstream_tls(struct parser *p, struct listener *l)
 				expected(p, "'off'");
 				return -1;
 			}
-			l->up_verify = 0;
+			o->verify = 0;
 		} else if (strcmp(w, "servername") == 0) {
 			next_word(p);
-			if (copy_word(p, "server name", l->up_name,
-			    sizeof(l->up_name)) == -1)
+			if (copy_word(p, "server name", o->name,
+			    sizeof(o->name)) == -1)
 				return -1;
 		} else if (strcmp(w, "forward") == 0) {
 			next_word(p);
 			if ((w = next_word(p)) != NULL && strcmp(w, "none") == 0)
-				l->forward = WORKER_FORWARD_NONE;
+				o->forward = WORKER_FORWARD_NONE;
 			else if (w != NULL && strcmp(w, "id") == 0)
-				l->forward = WORKER_FORWARD_ID;
+				o->forward = WORKER_FORWARD_ID;
 			else if (w != NULL && strcmp(w, "proxy-v2") == 0)
-				l->forward = WORKER_FORWARD_PROXY_V2;
+				o->forward = WORKER_FORWARD_PROXY_V2;
 			else {
 				expected(p, "'none', 'id' or 'proxy-v2'");
 				return -1;
@@ -1023,14 +1297,6 @@ check_tls(struct parser *p, struct conf *conf)
 		if (l->tls_mode == WORKER_TLS_NONE && l->ncerts > 0)
 			perror_at(p, l->line, "expected 'tls MODE' with a "
 			    "certificate");
-		if (l->up_tls == WORKER_UPTLS_NONE && (l->up_ca[0] != '\0' ||
-		    !l->up_verify || l->up_name[0] != '\0'))
-			perror_at(p, l->line, "expected upstream 'tls "
-			    "implicit' or 'tls starttls' with 'ca', 'verify' "
-			    "or 'servername'");
-		if (l->up_tls != WORKER_UPTLS_NONE && l->up_name[0] == '\0')
-			(void)snprintf(l->up_name, sizeof(l->up_name), "%s",
-			    l->up_host);
 		for (i = 0; i < l->ncerts; i++)
 			l->certs[i].index = conf->nkeys++;
 	}
@@ -1082,16 +1348,47 @@ print_tls_client(FILE *fp, const struct listener *l)
 
 /* And the upstream side's, at its end. */
 static void
-print_tls_upstream(FILE *fp, const struct listener *l)
+print_tls_upstream(FILE *fp, const struct upstream_opts *o, int wrap)
 {
-	if (l->up_tls == WORKER_UPTLS_NONE)
-		return;
-	fprintf(fp, " tls %s servername %s%s",
-	    l->up_tls == WORKER_UPTLS_IMPLICIT ? "implicit" : "starttls",
-	    l->up_name, l->up_verify ? "" : " verify off");
-	if (l->up_ca[0] != '\0') {
-		fputs(" ca ", fp);
-		print_string(fp, l->up_ca);
+	if (o->tls != WORKER_UPTLS_NONE) {
+		fprintf(fp, "%stls %s servername %s%s", wrap ? " \\\n\t" : " ",
+		    o->tls == WORKER_UPTLS_IMPLICIT ? "implicit" : "starttls",
+		    o->name, o->verify ? "" : " verify off");
+		if (o->ca[0] != '\0') {
+			fputs(" ca ", fp);
+			print_string(fp, o->ca);
+		}
+	}
+	if (o->forward == WORKER_FORWARD_ID)
+		fputs(" forward id", fp);
+	else if (o->forward == WORKER_FORWARD_PROXY_V2)
+		fputs(" forward proxy-v2", fp);
+}
+
+/* Named upstreams, before the listeners that use them. */
+static void
+print_upstreams(FILE *fp, const struct conf *conf)
+{
+	const struct upstream		*u;
+	const struct upstream_server	*srv;
+	uint32_t			 i;
+
+	TAILQ_FOREACH(u, &conf->upstreams, entry) {
+		if (u->anonymous)
+			continue;
+		for (i = 0; i < u->nservers; i++) {
+			srv = &u->servers[i];
+			fprintf(fp, "upstream %s server %s port %u weight %u%s",
+			    u->name, srv->host, srv->port, srv->weight,
+			    srv->backup ? " backup" : "");
+			print_tls_upstream(fp, &srv->opts, 1);
+			fputc('\n', fp);
+		}
+		if (u->check_line != 0)
+			fprintf(fp, "upstream %s check every %u timeout %u%s "
+			    "rise %u fall %u\n", u->name, u->every,
+			    u->timeout, u->capability ? " capability" : "",
+			    u->rise, u->fall);
 	}
 }
 
@@ -1106,8 +1403,8 @@ parse_statement(struct parser *p, struct conf *conf)
 			break;
 	if (i == sizeof(statements) / sizeof(statements[0])) {
 		expected(p, "'audit', 'chroot', 'control', 'limit', 'listen', "
-		    "'metrics', 'policy', 'pool', 'timeout', 'tls', 'user' or "
-		    "'worker'");
+		    "'metrics', 'policy', 'pool', 'timeout', 'tls', "
+		    "'upstream', 'user' or 'worker'");
 		return -1;
 	}
 	if (statements[i].parse(p, conf) == -1)
@@ -1160,6 +1457,7 @@ check_conf(struct parser *p, struct conf *conf)
 		perror_at(p, p->idle_line ? p->idle_line : p->line,
 		    "expected an idle timeout of at least %u seconds, not %u "
 		    "(%s)", min_idle, conf->timeout_idle, why);
+	check_upstreams(p, conf);
 	check_tls(p, conf);
 	if (conf->min_idle > conf->max_workers)
 		perror_at(p, p->pool_line, "expected pool min-idle no more "
@@ -1208,6 +1506,7 @@ conf_defaults(struct conf *conf)
 		conf->gid = pw->pw_gid;
 	}
 	TAILQ_INIT(&conf->listeners);
+	TAILQ_INIT(&conf->upstreams);
 }
 
 struct conf *
@@ -1288,12 +1587,17 @@ void
 conf_free(struct conf *conf)
 {
 	struct listener	*l;
+	struct upstream	*u;
 
 	if (conf == NULL)
 		return;
 	while ((l = TAILQ_FIRST(&conf->listeners)) != NULL) {
 		TAILQ_REMOVE(&conf->listeners, l, entry);
 		free(l);
+	}
+	while ((u = TAILQ_FIRST(&conf->upstreams)) != NULL) {
+		TAILQ_REMOVE(&conf->upstreams, u, entry);
+		free(u);
 	}
 	free(conf);
 }
@@ -1355,18 +1659,22 @@ conf_print(FILE *fp, const struct conf *conf)
 	    conf->timeout_idle, conf->timeout_upstream, conf->timeout_start,
 	    conf->timeout_drain, conf->timeout_policy, conf->timeout_queue,
 	    conf->timeout_proxy);
+	print_upstreams(fp, conf);
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		fprintf(fp, "listen on %s port %u %s name %s", l->host,
 		    l->port, proto_name(l->protocol), l->name);
 		print_proxy(fp, l);
 		print_tls_client(fp, l);
+		if (l->upstream != NULL && !l->upstream->anonymous) {
+			fprintf(fp, "%supstream %s\n", l->ncerts > 0 ? "" :
+			    " ", l->upstream->name);
+			continue;
+		}
 		fprintf(fp, "%supstream %s port %u", l->ncerts > 0 ? "" : " ",
 		    l->up_host, l->up_port);
-		print_tls_upstream(fp, l);
-		if (l->forward == WORKER_FORWARD_ID)
-			fputs(" forward id", fp);
-		else if (l->forward == WORKER_FORWARD_PROXY_V2)
-			fputs(" forward proxy-v2", fp);
+		if (l->upstream != NULL)
+			print_tls_upstream(fp, &l->upstream->servers[0].opts,
+			    0);
 		fputc('\n', fp);
 	}
 	if (conf->control_socket[0] != '\0') {

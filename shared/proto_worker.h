@@ -223,6 +223,11 @@ struct worker_session {
 	char	 proxy_authority[WORKER_PROXY_NAME_MAX];
 	char	 proxy_tls_version[WORKER_PROXY_TLSVER_MAX];
 	char	 proxy_tls_cipher[WORKER_PROXY_CIPHER_MAX];
+	/*
+	 * The named upstream the master chose upstream_addr from ("" for
+	 * a listener's "upstream HOST port N"), for the audit log.
+	 */
+	char	 upstream_name[WORKER_NAME_MAX];
 };
 
 /*
@@ -377,8 +382,8 @@ _Static_assert(sizeof(struct worker_config) == 16 * 4 + 32 + 256 + 4 * 4,
     "worker_config has no padding");
 _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 +
     3 * 64 + 4 + 4 + 2 * 2 + 4 + 2 * 64 + WORKER_PROXY_ALPN_MAX +
-    WORKER_PROXY_NAME_MAX + WORKER_PROXY_TLSVER_MAX + WORKER_PROXY_CIPHER_MAX,
-    "worker_session has no padding");
+    WORKER_PROXY_NAME_MAX + WORKER_PROXY_TLSVER_MAX + WORKER_PROXY_CIPHER_MAX +
+    WORKER_NAME_MAX, "worker_session has no padding");
 _Static_assert(sizeof(struct worker_upstream) == 16, "worker_upstream size");
 _Static_assert(sizeof(struct worker_session_end) == 5 * 8 + 8,
     "worker_session_end size");

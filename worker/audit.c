@@ -403,6 +403,10 @@ audit_connect(void)
 	rec_begin("connect");
 	rec_cstr("local", a.sess.local_addr, sizeof(a.sess.local_addr));
 	rec_num("local_port", a.sess.local_port);
+	/* Which upstream's server "upstream" is, when it has a name. */
+	if (a.sess.upstream_name[0] != '\0')
+		rec_cstr("upstream_name", a.sess.upstream_name,
+		    sizeof(a.sess.upstream_name));
 	rec_proxy();
 	rec_end();
 }

@@ -21,7 +21,7 @@ good_nv_head()
 good_nv_body()
 {
 	confdir
-	for f in good minimal pop3-idle good-tls good-proxy; do
+	for f in good minimal pop3-idle good-tls good-proxy good-upstream; do
 		atf_check -s exit:0 -o file:$f.ok -e empty \
 		    "$POSTERND" -nv -f $f.conf
 	done
@@ -57,7 +57,7 @@ roundtrip_head()
 roundtrip_body()
 {
 	confdir
-	for f in good minimal pop3-idle good-tls good-proxy; do
+	for f in good minimal pop3-idle good-tls good-proxy good-upstream; do
 		"$POSTERND" -nv -f $f.conf > "$OLDPWD/$f.1" ||
 		    atf_fail "$f.conf"
 		atf_check -s exit:0 -o file:"$OLDPWD/$f.1" -e empty \
@@ -144,7 +144,8 @@ words = [b"user", b"chroot", b"worker", b"pool", b"limit", b"timeout",
     b"literal", b"idle",
     b"127.0.0.1", b"*", b"::1", b"143", b"0", b"65536", b"\"", b"#",
     b"\\", b"\n", b"10m", b"nobody", b"queue", b"connections",
-    b"per-client"]
+    b"per-client", b"server", b"check", b"weight", b"backup", b"every",
+    b"rise", b"fall", b"capability", b"mail"]
 for i in range(40):
 	files["words%d" % i] = b" ".join(r.choice(words)
 	    for _ in range(r.randrange(1, 60)))
