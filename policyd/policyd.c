@@ -98,7 +98,7 @@ static int		 inofd = -1;
 static struct chan_loop	 loop;
 static struct msgchan	*master;	/* told of each new generation */
 static struct counters	*counters;
-static struct login_guard guard;
+static struct login_conf guard;
 
 /* A worker's session that logged in and counts for its user. */
 struct wlogin {
@@ -117,7 +117,7 @@ static int	 wchan_msg(struct wchan *, const struct msg *);
 static int	 answer(struct wchan *, uint64_t, const struct rules_query *);
 static int	 login_msg(struct wchan *, const struct msg *);
 static void	 login_end(struct wchan *);
-static void	 guard_check(struct login_guard *);
+static void	 guard_check(struct login_conf *);
 
 int
 main(int argc, char *argv[])
@@ -483,7 +483,7 @@ answer(struct wchan *w, uint64_t id, const struct rules_query *q)
  * blocks and keeps a table of the default size.
  */
 static void
-guard_check(struct login_guard *g)
+guard_check(struct login_conf *g)
 {
 	if (g->ndelay > LOGIN_DELAYS_MAX)
 		fatalx("config: %u login delays, over %u", g->ndelay,

@@ -113,7 +113,7 @@ MSG_RANGE_CHECK(MSG_P_GENERATION, MSG_BASE_POLICY);
  * "limit sessions per-user": the master's parsed form and policyd's.
  * Times in seconds.  A block rule with after 0 is off.
  */
-struct login_guard {
+struct login_conf {
 	uint32_t delay[LOGIN_DELAYS_MAX];	/* before the Nth failure's NO */
 	uint32_t ndelay;
 	uint32_t addr_after;		/* failures of one address (/64) */
@@ -138,7 +138,7 @@ struct policyd_config {
 					   and a channel per worker it may
 					   have at once (master/rlimits.c) */
 	char	 store[POLICYD_PATH_MAX];
-	struct login_guard login;
+	struct login_conf login;
 };
 
 /*
@@ -328,10 +328,10 @@ _Static_assert(WORKER_POP3_LINE_MAX <= WORKER_LINE_MAX,
     "policy_query_max covers POP3 lines within the IMAP bound");
 _Static_assert(sizeof(struct policyd_generation) == 8 + 8 + 32 + 32,
     "policyd_generation has no padding");
-_Static_assert(sizeof(struct login_guard) == (LOGIN_DELAYS_MAX + 9) * 4,
-    "login_guard has no padding");
+_Static_assert(sizeof(struct login_conf) == (LOGIN_DELAYS_MAX + 9) * 4,
+    "login_conf has no padding");
 _Static_assert(sizeof(struct policyd_config) == 16 + POLICYD_PATH_MAX +
-    sizeof(struct login_guard), "policyd_config has no padding");
+    sizeof(struct login_conf), "policyd_config has no padding");
 _Static_assert(sizeof(struct policy_login) == 8 + 4 + 16 + 4,
     "policy_login has no padding");
 _Static_assert(sizeof(struct policy_login_status) == 8 + 4 * 4,
