@@ -254,8 +254,56 @@ pop3_sessions_per_user_cleanup()
 	common_cleanup
 }
 
+atf_test_case known_block cleanup
+known_block_head()
+{
+	common_head
+	atf_set descr "postern-policyd silent (stopped): a block the" \
+	    "session learned of still holds, after timeout policy"
+}
+known_block_body()
+{
+	setup imap "login delay 0
+login block address after 3 within 1m for 1m
+timeout policy 500"
+	atf_check -o ignore $PYTHON "$DRIVE" imap "$PORT" 127.0.0.1 \
+	    testuser wrong 3
+	wait_log "login: address 127\.0\.0\.1 blocked"
+	$PYTHON - "$PORT" > session <<'EOF2' &
+import os, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"a LOGIN testuser testpass\r\n")
+print(f.readline().decode().strip(), flush=True)
+while not os.path.exists("go"):
+    time.sleep(0.05)
+s.sendall(b"b LOGIN testuser testpass\r\n")
+print(f.readline().decode().strip(), flush=True)
+EOF2
+	session=$!
+	wait_file session "^a NO \[UNAVAILABLE\] Too many failed logins"
+	pd=$(pgrep -P "$(cat posternd.pid)" -x postern-policyd)
+	[ -n "$pd" ] || atf_fail "no policyd"
+	kill -STOP "$pd"
+	touch go
+	wait $session
+	kill -CONT "$pd"
+	cat session
+	grep -q "^b NO \[UNAVAILABLE\] Too many failed logins" session ||
+	    atf_fail "the second login was not refused as blocked"
+	wait_log "logins of this session go uncounted"
+	wait_log "the address is blocked after too many failed logins \(as postern-policyd said before\)"
+	no_deaths
+}
+known_block_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case known_block
 	atf_add_test_case imap_guessing
 	atf_add_test_case pop3_guessing
 	atf_add_test_case user_block
