@@ -5,10 +5,10 @@
  * so a flood of new addresses costs no more memory than `max' entries,
  * only old entries.
  */
+#include <sys/socket.h>
+
 #include <stdlib.h>
 #include <string.h>
-
-#include <sys/socket.h>
 
 #include "counters.h"
 
