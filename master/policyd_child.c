@@ -105,6 +105,7 @@ policyd_child_configure(const struct conf *c, const char *worker,
 	nc.gid = (uint32_t)c->gid;
 	nc.nofile = rlimits_policyd_nofile(c);
 	(void)snprintf(nc.store, sizeof(nc.store), "%s", c->policy_store);
+	nc.login = c->login;
 	changed = memcmp(&nc, &conf, sizeof(nc)) != 0;
 	conf = nc;
 	daemon_configure(DAEMON_POLICYD, worker, 1, changed);

@@ -1,7 +1,7 @@
 # policyd/: postern-policyd, which answers the workers' verdict queries
 # (proto_policy.h) from the current generation of the store (rules/).
 PROGS		+= postern-policyd
-postern-policyd_SRCS = policyd/policyd.c
+postern-policyd_SRCS = policyd/policyd.c policyd/counters.c
 MAN8		+= policyd/postern-policyd.8
 postern-policyd_ARCHIVES = rules
 policyd_SEES	= rules
@@ -14,3 +14,5 @@ BENCH_RUN	+= policyd_bench
 $(OBJ)/regress/bench/policyd_bench.o: ALL_CFLAGS += \
 	-DPOLICYD_PATH=\"$(abspath $(OBJ))/bin/postern-policyd\"
 $(OBJ)/regress/bench/policyd_bench: | $(OBJ)/bin/postern-policyd
+# counters_test drives the counter table itself, which no archive holds.
+$(OBJ)/regress/policyd/counters_test: $(OBJ)/policyd/counters.o

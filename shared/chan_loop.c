@@ -47,6 +47,8 @@ chan_loop_end(struct chan_loop *l, struct wchan *w, const char *why)
 		log_warnx("worker %u: %s: channel closed", w->slot, why);
 	else
 		log_debug("worker %u: gone", w->slot);
+	if (l->peer_end != NULL)
+		l->peer_end(w);
 	TAILQ_REMOVE(&l->peers, w, entry);
 	close(w->ch.fd);
 	msgchan_clear(&w->ch);

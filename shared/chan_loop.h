@@ -38,6 +38,7 @@ struct wchan {
 	TAILQ_ENTRY(wchan)	 entry;
 	struct msgchan		 ch;
 	uint32_t		 slot;		/* the worker's pool slot */
+	void			*udata;		/* the program's */
 };
 TAILQ_HEAD(wchanq, wchan);
 
@@ -47,6 +48,8 @@ struct chan_loop {
 	void		 (*master_msg)(struct chan_loop *, struct msg *);
 	/* 0, or -1: the channel ends as a protocol error. */
 	int		 (*peer_msg)(struct wchan *, const struct msg *);
+	/* Optional: a worker's channel is about to end (udata's last use). */
+	void		 (*peer_end)(struct wchan *);
 	/* Optional; may change from one turn to the next. */
 	int		 hook_fd;	/* polled for input; -1: none */
 	int		 hook_ms;	/* poll's timeout; -1: none */

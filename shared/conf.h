@@ -17,6 +17,7 @@
 #include <bsd/sys/queue.h>
 
 #include "cidr.h"
+#include "proto_policy.h"
 #include "proto_tls.h"
 #include "proto_worker.h"
 
@@ -151,6 +152,8 @@ struct conf {
 	uint32_t		 pool_idle_timeout;
 	uint32_t		 max_queue;	/* clients waiting, per listener */
 	uint32_t		 max_per_client; /* sessions per address; 0 any */
+	/* login and limit sessions per-user: policyd's guard */
+	struct login_conf	 login;
 
 	uint32_t		 max_line;
 	uint32_t		 max_literal;

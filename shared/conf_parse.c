@@ -70,6 +70,8 @@ static int	 st_policy(struct parser *, struct conf *);
 static int	 st_audit(struct parser *, struct conf *);
 static int	 st_pool(struct parser *, struct conf *);
 static int	 st_limit(struct parser *, struct conf *);
+static int	 st_login(struct parser *, struct conf *);
+static int	 login_block(struct parser *, struct conf *);
 static int	 st_timeout(struct parser *, struct conf *);
 static int	 st_listen(struct parser *, struct conf *);
 static int	 st_tls(struct parser *, struct conf *);
@@ -106,6 +108,7 @@ static const struct {
 	{ "control",	st_control },
 	{ "limit",	st_limit },
 	{ "listen",	st_listen },
+	{ "login",	st_login },
 	{ "metrics",	st_metrics },
 	{ "policy",	st_policy },
 	{ "pool",	st_pool },
@@ -449,15 +452,15 @@ st_pool(struct parser *p, struct conf *conf)
 /*
  * limit [line N] [literal N] [depth N] [args N] [inflight N]
  *     [pop3-line N] [username N] [password N] [queue N]
- *     [connections per-client N], one or more.
+ *     [connections per-client N] [sessions per-user N], one or more.
  * The bounds of line, args and pop3-line are those the policy channel
  * is made for: proto_policy.h checks at build time that the largest
  * give a channel that carries every query.  Each client waiting in a
  * queue holds a descriptor of the master, hence queue's bound.
  */
 #define LIMIT_WORDS	"'line', 'literal', 'depth', 'args', 'inflight', " \
-			"'pop3-line', 'username', 'password', 'queue' or " \
-			"'connections'"
+			"'pop3-line', 'username', 'password', 'queue', " \
+			"'connections' or 'sessions'"
 
 static int
 st_limit(struct parser *p, struct conf *conf)
@@ -515,6 +518,15 @@ st_limit(struct parser *p, struct conf *conf)
 			if (get_u32(p, "connections per client", UNIT_NONE, 0,
 			    65535, &conf->max_per_client) == -1)
 				return -1;
+		} else if (strcmp(w, "sessions") == 0) {
+			if ((w = next_word(p)) == NULL ||
+			    strcmp(w, "per-user") != 0) {
+				expected(p, "'per-user'");
+				return -1;
+			}
+			if (get_u32(p, "sessions per user", UNIT_NONE, 0,
+			    65535, &conf->login.sessions_per_user) == -1)
+				return -1;
 		} else {
 			expected(p, LIMIT_WORDS);
 			return -1;
@@ -524,6 +536,98 @@ st_limit(struct parser *p, struct conf *conf)
 		expected(p, LIMIT_WORDS);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * login delay S [S ...] | login block [address | user] after N within T
+ * for T | login table N: the password-guessing guard, kept by policyd.
+ * A block of "after 0" is off; within and for are from a second to a
+ * week, like the timeouts.
+ */
+#define LOGIN_WORDS	"'delay', 'block' or 'table'"
+
+static int
+login_block(struct parser *p, struct conf *conf)
+{
+	struct login_conf	*g = &conf->login;
+	uint32_t		 after, within, forr;
+	char			*w = next_word(p);
+	int			 addr = 1, user = 1;
+
+	if (w != NULL && strcmp(w, "address") == 0) {
+		user = 0;
+		w = next_word(p);
+	} else if (w != NULL && strcmp(w, "user") == 0) {
+		addr = 0;
+		w = next_word(p);
+	}
+	if (w == NULL || strcmp(w, "after") != 0) {
+		expected(p, "'address', 'user' or 'after'");
+		return -1;
+	}
+	if (get_u32(p, "failures", UNIT_NONE, 0, 1000000, &after) == -1)
+		return -1;
+	if ((w = next_word(p)) == NULL || strcmp(w, "within") != 0) {
+		expected(p, "'within'");
+		return -1;
+	}
+	if (get_u32(p, "seconds", UNIT_SECONDS, 1, 7 * 24 * 3600,
+	    &within) == -1)
+		return -1;
+	if ((w = next_word(p)) == NULL || strcmp(w, "for") != 0) {
+		expected(p, "'for'");
+		return -1;
+	}
+	if (get_u32(p, "seconds", UNIT_SECONDS, 1, 7 * 24 * 3600,
+	    &forr) == -1)
+		return -1;
+	if (addr) {
+		g->addr_after = after;
+		g->addr_within = within;
+		g->addr_for = forr;
+	}
+	if (user) {
+		g->user_after = after;
+		g->user_within = within;
+		g->user_for = forr;
+	}
+	return 0;
+}
+
+static int
+st_login(struct parser *p, struct conf *conf)
+{
+	struct login_conf	*g = &conf->login;
+	char			*w = next_word(p);
+	uint32_t		 n = 0;
+
+	if (w != NULL && strcmp(w, "block") == 0)
+		return login_block(p, conf);
+	if (w != NULL && strcmp(w, "table") == 0)
+		return get_u32(p, "counters", UNIT_NONE, 64, LOGIN_TABLE_MAX,
+		    &g->table);
+	if (w == NULL || strcmp(w, "delay") != 0) {
+		expected(p, LOGIN_WORDS);
+		return -1;
+	}
+	/* An hour is already more than any client waits. */
+	while (p->pos < p->nwords) {
+		if (n == LOGIN_DELAYS_MAX) {
+			perror_at(p, p->line, "more than %u login delays",
+			    LOGIN_DELAYS_MAX);
+			return -1;
+		}
+		if (get_u32(p, "seconds", UNIT_SECONDS, 0, 3600,
+		    &g->delay[n]) == -1)
+			return -1;
+		n++;
+	}
+	if (n == 0) {
+		expected(p, "seconds");
+		return -1;
+	}
+	g->ndelay = n;
 	return 0;
 }
 
@@ -1499,6 +1603,24 @@ conf_defaults(struct conf *conf)
 	conf->timeout_policy = 2000;
 	conf->timeout_queue = 10;
 	conf->timeout_proxy = 5;
+	/*
+	 * Dovecot's auth penalty by default; an address is blocked long
+	 * before a user, since anyone may lock a user out.
+	 */
+	conf->login.delay[0] = 0;
+	conf->login.delay[1] = 2;
+	conf->login.delay[2] = 4;
+	conf->login.delay[3] = 8;
+	conf->login.delay[4] = 15;
+	conf->login.ndelay = 5;
+	conf->login.addr_after = 10;
+	conf->login.addr_within = 600;
+	conf->login.addr_for = 900;
+	conf->login.user_after = 30;
+	conf->login.user_within = 600;
+	conf->login.user_for = 900;
+	conf->login.sessions_per_user = 0;
+	conf->login.table = LOGIN_TABLE_DEFAULT;
 	conf->uid = (uid_t)-1;
 	conf->gid = (gid_t)-1;
 	if ((pw = getpwnam(conf->user)) != NULL) {
@@ -1624,6 +1746,7 @@ void
 conf_print(FILE *fp, const struct conf *conf)
 {
 	const struct listener	*l;
+	uint32_t		 i;
 
 	fprintf(fp, "user %s\n", conf->user);
 	fprintf(fp, "chroot ");
@@ -1654,11 +1777,23 @@ conf_print(FILE *fp, const struct conf *conf)
 	    conf->max_pop3_line, conf->max_username, conf->max_password);
 	fprintf(fp, "limit queue %u connections per-client %u\n",
 	    conf->max_queue, conf->max_per_client);
+	fprintf(fp, "limit sessions per-user %u\n",
+	    conf->login.sessions_per_user);
 	fprintf(fp, "timeout login %u idle %u upstream %u start %u drain %u "
 	    "policy %u queue %u proxy %u\n", conf->timeout_login,
 	    conf->timeout_idle, conf->timeout_upstream, conf->timeout_start,
 	    conf->timeout_drain, conf->timeout_policy, conf->timeout_queue,
 	    conf->timeout_proxy);
+	fprintf(fp, "login delay");
+	for (i = 0; i < conf->login.ndelay; i++)
+		fprintf(fp, " %u", conf->login.delay[i]);
+	fprintf(fp, "\nlogin block address after %u within %u for %u\n",
+	    conf->login.addr_after, conf->login.addr_within,
+	    conf->login.addr_for);
+	fprintf(fp, "login block user after %u within %u for %u\n",
+	    conf->login.user_after, conf->login.user_within,
+	    conf->login.user_for);
+	fprintf(fp, "login table %u\n", conf->login.table);
 	print_upstreams(fp, conf);
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		fprintf(fp, "listen on %s port %u %s name %s", l->host,

@@ -30,6 +30,16 @@
  *   worker -> policyd  MSG_P_QUERY     struct policy_query + its strings
  *   policyd -> worker  MSG_P_VERDICT   struct policy_verdict + its strings,
  *                                      one per query, in order
+ *   worker -> policyd  MSG_P_LOGIN_CHECK  struct policy_login + the user:
+ *                                      may this login go upstream?
+ *   worker -> policyd  MSG_P_LOGIN_FAILED the server refused it: count it
+ *   worker -> policyd  MSG_P_LOGIN_OK  the server took it: one more
+ *                                      session of the user on this channel
+ *   policyd -> worker  MSG_P_LOGIN_STATUS struct policy_login_status, the
+ *                                      answer to each of the three above
+ *   worker -> policyd  MSG_P_LOGIN_END the session that logged in ended
+ *                                      (no answer; a closed channel ends
+ *                                      it too)
  *
  * The bodies of MSG_P_QUERY and MSG_P_VERDICT are made and read in one
  * place, policy_codec.h, by both ends.
@@ -60,6 +70,11 @@ enum policy_msg_type {
 	MSG_P_HELLO = 210,	/* policyd -> worker: policy_hello, fd */
 	MSG_P_QUERY = 211,	/* worker -> policyd: policy_query... */
 	MSG_P_VERDICT = 212,	/* policyd -> worker: policy_verdict... */
+	MSG_P_LOGIN_CHECK = 213, /* worker -> policyd: policy_login, user */
+	MSG_P_LOGIN_FAILED = 214, /* worker -> policyd: policy_login, user */
+	MSG_P_LOGIN_OK = 215,	/* worker -> policyd: policy_login, user */
+	MSG_P_LOGIN_STATUS = 216, /* policyd -> worker: policy_login_status */
+	MSG_P_LOGIN_END = 217,	/* worker -> policyd: empty */
 	MSG_P_GENERATION = 240,	/* policyd -> master: policyd_generation */
 };
 
@@ -68,6 +83,11 @@ MSG_RANGE_CHECK(MSG_P_WORKER, MSG_BASE_POLICY);
 MSG_RANGE_CHECK(MSG_P_HELLO, MSG_BASE_POLICY);
 MSG_RANGE_CHECK(MSG_P_QUERY, MSG_BASE_POLICY);
 MSG_RANGE_CHECK(MSG_P_VERDICT, MSG_BASE_POLICY);
+MSG_RANGE_CHECK(MSG_P_LOGIN_CHECK, MSG_BASE_POLICY);
+MSG_RANGE_CHECK(MSG_P_LOGIN_FAILED, MSG_BASE_POLICY);
+MSG_RANGE_CHECK(MSG_P_LOGIN_OK, MSG_BASE_POLICY);
+MSG_RANGE_CHECK(MSG_P_LOGIN_STATUS, MSG_BASE_POLICY);
+MSG_RANGE_CHECK(MSG_P_LOGIN_END, MSG_BASE_POLICY);
 MSG_RANGE_CHECK(MSG_P_GENERATION, MSG_BASE_POLICY);
 
 #define POLICYD_PATH_MAX	256	/* store directory, with its NUL */
@@ -78,6 +98,33 @@ MSG_RANGE_CHECK(MSG_P_GENERATION, MSG_BASE_POLICY);
  * to a worker, inotify, LMDB's data and lock files, and room to spare.
  */
 #define POLICYD_NOFILE_FIXED	16
+
+/* Steps of `login delay' (postern.conf(5)). */
+#define LOGIN_DELAYS_MAX	16
+/*
+ * `login table': about 300 bytes an entry, touched only once used, so
+ * 20 MiB at most by default.
+ */
+#define LOGIN_TABLE_DEFAULT	65536
+#define LOGIN_TABLE_MAX		(1U << 20)
+
+/*
+ * The password-guessing guard's knobs, postern.conf(5) "login" and
+ * "limit sessions per-user": the master's parsed form and policyd's.
+ * Times in seconds.  A block rule with after 0 is off.
+ */
+struct login_conf {
+	uint32_t delay[LOGIN_DELAYS_MAX];	/* before the Nth failure's NO */
+	uint32_t ndelay;
+	uint32_t addr_after;		/* failures of one address (/64) */
+	uint32_t addr_within;
+	uint32_t addr_for;
+	uint32_t user_after;		/* failures for one user name */
+	uint32_t user_within;
+	uint32_t user_for;
+	uint32_t sessions_per_user;	/* 0: any number */
+	uint32_t table;			/* counters policyd keeps at most */
+};
 
 /*
  * policyd opens the store read only, then chroots into its directory
@@ -91,6 +138,37 @@ struct policyd_config {
 					   and a channel per worker it may
 					   have at once (master/rlimits.c) */
 	char	 store[POLICYD_PATH_MAX];
+	struct login_conf login;
+};
+
+/*
+ * A login attempt, the body of MSG_P_LOGIN_CHECK, _FAILED and _OK: this
+ * struct, then userlen bytes of the user name (no NUL; 0: not known
+ * yet, as for AUTHENTICATE before its answer).  Nothing may follow.
+ * The id is the worker's, from the same sequence as its queries, and
+ * comes back in the status.
+ */
+struct policy_login {
+	uint64_t id;
+	uint32_t family;		/* AF_INET, AF_INET6 or 0 */
+	uint8_t	 addr[16];		/* client address, network order */
+	uint16_t userlen;
+	uint16_t pad;
+};
+
+enum policy_login_block {
+	LOGIN_OPEN = 0,
+	LOGIN_BLOCKED_ADDR = 1,		/* the client's address (/64) */
+	LOGIN_BLOCKED_USER = 2,		/* the user name */
+	LOGIN_SESSIONS = 3,		/* MSG_P_LOGIN_OK: over the limit */
+};
+
+struct policy_login_status {
+	uint64_t id;
+	uint32_t block;			/* enum policy_login_block */
+	uint32_t delay_ms;		/* FAILED: wait before the NO */
+	uint32_t failures;		/* the address's, in its window */
+	uint32_t retry_s;		/* blocked: seconds left */
 };
 
 /*
@@ -250,8 +328,14 @@ _Static_assert(WORKER_POP3_LINE_MAX <= WORKER_LINE_MAX,
     "policy_query_max covers POP3 lines within the IMAP bound");
 _Static_assert(sizeof(struct policyd_generation) == 8 + 8 + 32 + 32,
     "policyd_generation has no padding");
-_Static_assert(sizeof(struct policyd_config) == 16 + POLICYD_PATH_MAX,
-    "policyd_config has no padding");
+_Static_assert(sizeof(struct login_conf) == (LOGIN_DELAYS_MAX + 9) * 4,
+    "login_conf has no padding");
+_Static_assert(sizeof(struct policyd_config) == 16 + POLICYD_PATH_MAX +
+    sizeof(struct login_conf), "policyd_config has no padding");
+_Static_assert(sizeof(struct policy_login) == 8 + 4 + 16 + 4,
+    "policy_login has no padding");
+_Static_assert(sizeof(struct policy_login_status) == 8 + 4 * 4,
+    "policy_login_status has no padding");
 _Static_assert(sizeof(struct policy_query) == 8 + 6 * 4 + 16 + 8 + 16,
     "policy_query has no padding");
 _Static_assert(sizeof(struct policy_idfield) == 4,

@@ -510,6 +510,17 @@ audit_state(const char *from, const char *to)
 }
 
 void
+audit_guard(const char *what, uint64_t n)
+{
+	if (a.fd == -1)
+		return;
+	rec_begin("guard");
+	rec_cstr("what", what, AUDIT_SHORT_MAX);
+	rec_num("n", n);
+	rec_end();
+}
+
+void
 audit_answered(const char *line, size_t len)
 {
 	if (a.fd == -1)

@@ -95,6 +95,15 @@ void	 audit_answered(const char *line, size_t len);
  */
 void	 audit_id(const char *fields, size_t len, int cut, size_t sent,
 	    size_t kept);
+/*
+ * The password-guessing guard (login_guard.h) acted: what is "delay"
+ * (n: ms the server's answer to a failed login was held),
+ * "blocked-address" or "blocked-user" (n: seconds the block has left,
+ * 0 when not known; the login did not reach the server) or "sessions"
+ * (n 0: the user logged in with too many sessions already, and this
+ * session was ended).
+ */
+void	 audit_guard(const char *what, uint64_t n);
 /* The protocol state changed ("not-authenticated" -> "authenticated"). */
 void	 audit_state(const char *from, const char *to);
 /* The session is over: why, and the bytes both ways. */

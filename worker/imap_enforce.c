@@ -43,6 +43,7 @@ imap_enforce_init(struct imap_enforce *pol, struct policy_client *pc,
 	buf_init(&pol->held, linemax + HOLD_LIT_MAX);
 	imap_id_init(&pol->id);
 	pol->state = IMAP_ST_GREETING;
+	login_guard_init(&pol->guard, pc, timeout_ms, ws);
 	if (verdict_init(&pol->vs, pc, timeout_ms, RULES_IMAP, ws) == -1) {
 		imap_enforce_free(pol);
 		return -1;
@@ -53,6 +54,7 @@ imap_enforce_init(struct imap_enforce *pol, struct policy_client *pc,
 void
 imap_enforce_free(struct imap_enforce *pol)
 {
+	login_guard_end(&pol->guard);
 	verdict_free(&pol->vs);
 	imap_id_free(&pol->id);
 	imap_args_free(&pol->args);
@@ -467,6 +469,27 @@ enable(struct imap_enforce *pol, const struct imap_sev *sev,
 	    IPOL_ANSWER);
 }
 
+/*
+ * A login the rules let through: unless its address or user is blocked
+ * for guessing.  UNAVAILABLE (RFC 5530), not AUTHENTICATIONFAILED: the
+ * password may be right, and a client should try again later rather
+ * than ask its user for another.
+ */
+static enum imap_pol_do
+guard(struct imap_enforce *pol, const struct imap_sev *sev, struct buf *out)
+{
+	uint32_t	 retry;
+
+	if (!login_guard_check(&pol->guard, pol->user, pol->userlen, &retry))
+		return IPOL_PASS;
+	pol->login = NULL;
+	pol->sasl_plain = 0;
+	audit_guard(pol->guard.block == LOGIN_BLOCKED_USER ? "blocked-user" :
+	    "blocked-address", retry);
+	return reply(out, sev->cmd->tag, "NO", "UNAVAILABLE",
+	    "Too many failed logins, try again later", IPOL_ANSWER);
+}
+
 static enum imap_pol_do
 accepted(struct imap_enforce *pol, const struct imap_session *s,
     const struct imap_sev *sev,
@@ -482,6 +505,8 @@ accepted(struct imap_enforce *pol, const struct imap_session *s,
 	    (r = enable(pol, sev, tok, ntok, out)) != IPOL_PASS)
 		return r;
 	track_login(pol, s, sev);
+	if (pol->login == sev->cmd)
+		return guard(pol, sev, out);
 	return IPOL_PASS;
 }
 
@@ -559,12 +584,22 @@ imap_enforce_observe(struct imap_enforce *pol, const struct imap_session *s,
 		return;
 	pol->login = NULL;
 	pol->sasl_plain = 0;
-	if (strcmp(sev->resp, "OK") != 0)
+	if (strcmp(sev->resp, "OK") != 0) {
 		stats_login_failed();
-	else if (pol->userlen > 0) {
+		pol->delay_ms = login_guard_failed(&pol->guard, pol->user,
+		    pol->userlen);
+		if (pol->delay_ms > 0)
+			audit_guard("delay", pol->delay_ms);
+		return;
+	}
+	if (pol->userlen > 0) {
 		verdict_set_user(&pol->vs, pol->user, pol->userlen);
 		audit_set_user(pol->vs.user);
 		stats_user(pol->vs.user);
+	}
+	if (login_guard_ok(&pol->guard, pol->user, pol->userlen)) {
+		audit_guard("sessions", 0);
+		pol->too_many = 1;
 	}
 }
 
@@ -722,6 +757,10 @@ imap_enforce_response(struct imap_enforce *pol, const struct imap_session *s,
 	if (!imap_enforce_on(pol))
 		return IPOL_PASS;
 	buf_reset(out);
+	/* LIMIT (RFC 5530): the login's OK never reaches the client. */
+	if (pol->too_many)
+		return imap_enforce_abort(out,
+		    "[LIMIT] Too many sessions for this user");
 	if (pol->hold)
 		return imap_hide_held(pol, s, ev, out);
 	if (ev->type != IMAP_EV_LINE || ev->seg > 0) {

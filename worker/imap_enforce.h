@@ -17,6 +17,7 @@
 #include "imap_args.h"
 #include "imap_id.h"
 #include "imap_session.h"
+#include "login_guard.h"
 #include "proto_worker.h"
 #include "verdict.h"
 
@@ -53,6 +54,9 @@ struct imap_enforce {
 	size_t			 lclose;		/* of its first line */
 	char			 selected[POLICY_STR_MAX]; /* last SELECT's */
 	struct imap_id		 id;		/* the client's ID */
+	struct login_guard	 guard;		/* password guessing */
+	uint32_t		 delay_ms;	/* hold the answer so long */
+	int			 too_many;	/* sessions of the user */
 
 
 	char			 name[POLICY_STR_MAX];
@@ -83,7 +87,11 @@ enum imap_pol_do imap_enforce_client_more(struct imap_enforce *,
 	    struct buf *);
 /* Client: a SASL line (AUTHENTICATE PLAIN names the user). */
 void	 imap_enforce_sasl(struct imap_enforce *, const struct imap_sev *);
-/* Server: every event, before anything is forwarded (state, user). */
+/*
+ * Server: every event, before anything is forwarded (state, user).  A
+ * failed login leaves delay_ms set: the caller holds the client's side
+ * so long (relay_hold_client()) and sets it back to 0.
+ */
 void	 imap_enforce_observe(struct imap_enforce *,
 	    const struct imap_session *, const struct imap_sev *);
 /* Server: a LINE or LITDATA the session says to FORWARD. */

@@ -626,6 +626,11 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 
 	server_timers(ir, sev);
 	imap_enforce_observe(&ir->pol, &ir->s, sev);
+	/* A failed login's answer, and all after it, wait (login_guard.h). */
+	if (ir->pol.delay_ms > 0) {
+		relay_hold_client(ir->relay, ir->pol.delay_ms);
+		ir->pol.delay_ms = 0;
+	}
 	switch (sev->act) {
 	case IMAP_ACT_NONE:
 	case IMAP_ACT_DROP:

@@ -14,7 +14,11 @@
 #include "policy_codec.h"
 
 static int	 client_msg(struct policy_client *, struct msg *, uint64_t,
-		    struct policy_answer *);
+		    struct policy_answer *, struct policy_login_status *);
+static int	 await(struct policy_client *, const struct timespec *,
+		    uint64_t, struct policy_answer *,
+		    struct policy_login_status *);
+static void	 deadline_in(struct timespec *, int);
 static int	 hello(struct policy_client *, struct msg *);
 static int	 verdict(const struct policy_reply *, struct policy_answer *);
 static int	 remaining(const struct timespec *);
@@ -152,13 +156,18 @@ verdict(const struct policy_reply *r, struct policy_answer *ans)
 	return 0;
 }
 
-/* 1: the answer to id is in *ans; 0: something else, handled; -1 error */
+/*
+ * 1: the answer to id is in *ans (a verdict) or *st (a login status),
+ * whichever the caller waits for (the other NULL); 0: something else,
+ * handled; -1 error.
+ */
 static int
 client_msg(struct policy_client *pc, struct msg *m, uint64_t id,
-    struct policy_answer *ans)
+    struct policy_answer *ans, struct policy_login_status *st)
 {
 	struct policy_str	 lines[POLICY_UNTAGGED_MAX];
 	struct policy_reply	 r;
+	struct policy_login_status ls;
 	int			 rc;
 
 	switch (m->hdr.type) {
@@ -167,14 +176,24 @@ client_msg(struct policy_client *pc, struct msg *m, uint64_t id,
 	case MSG_P_VERDICT:
 		if (m->fd != -1 || m->len < sizeof(struct policy_verdict))
 			break;
-		rc = policy_verdict_decode(m->body, m->len, sizeof(ans->buf_),
+		rc = policy_verdict_decode(m->body, m->len, POLICY_VERDICT_MAX,
 		    &r, lines);
 		/* An answer to a query given up on earlier. */
 		if (r.id != id)
 			return r.id < id ? 0 : -1;
-		if (rc == -1)
+		if (rc == -1 || ans == NULL)
 			break;
 		return verdict(&r, ans) == -1 ? -1 : 1;
+	case MSG_P_LOGIN_STATUS:
+		if (m->fd != -1 || m->len != sizeof(ls))
+			break;
+		memcpy(&ls, m->body, sizeof(ls));
+		if (ls.id != id)
+			return ls.id < id ? 0 : -1;
+		if (st == NULL)
+			break;
+		*st = ls;
+		return 1;
 	}
 	if (m->fd != -1)
 		close(m->fd);
@@ -221,20 +240,13 @@ policy_query(struct policy_client *pc, const struct rules_query *q,
     int timeout_ms, struct policy_answer *ans)
 {
 	struct timespec	 deadline;
-	struct msg	 m;
 	uint64_t	 id;
 	uint8_t		*out;
 	size_t		 len;
-	int		 rc;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &deadline) == -1)
 		return -1;
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline_in(&deadline, timeout_ms);
 	id = pc->nextid++;
 	/*
 	 * Over the channel's limit is EMSGSIZE: a query that policy_query_max()
@@ -251,14 +263,84 @@ policy_query(struct policy_client *pc, const struct rules_query *q,
 	if (msg_commit(&pc->ch, MSG_P_QUERY, 0, len) == -1 ||
 	    msg_send(&pc->ch, timeout_ms) == -1)
 		return -1;
+	return await(pc, &deadline, id, ans, NULL);
+}
+
+/* Until the answer to id, the deadline, or an error. */
+static int
+await(struct policy_client *pc, const struct timespec *deadline, uint64_t id,
+    struct policy_answer *ans, struct policy_login_status *st)
+{
+	struct msg	 m;
+	int		 rc;
+
 	for (;;) {
-		if ((rc = msg_wait(&pc->ch, &m, remaining(&deadline))) == -1)
+		if ((rc = msg_wait(&pc->ch, &m, remaining(deadline))) == -1)
 			return -1;
 		if (rc == 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		if ((rc = client_msg(pc, &m, id, ans)) != 0)
+		if ((rc = client_msg(pc, &m, id, ans, st)) != 0)
 			return rc == 1 ? 0 : -1;
 	}
+}
+
+static void
+deadline_in(struct timespec *deadline, int timeout_ms)
+{
+	deadline->tv_sec += timeout_ms / 1000;
+	deadline->tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
+	}
+}
+
+int
+policy_login(struct policy_client *pc, uint32_t type, int family,
+    const uint8_t *addr, const char *user, size_t userlen, int timeout_ms,
+    struct policy_login_status *st)
+{
+	struct policy_login	 pl;
+	struct timespec		 deadline;
+	uint8_t			*out;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &deadline) == -1)
+		return -1;
+	deadline_in(&deadline, timeout_ms);
+	if (pc->ch.fd == -1) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	memset(&pl, 0, sizeof(pl));
+	pl.id = pc->nextid++;
+	pl.family = (uint32_t)family;
+	memcpy(pl.addr, addr, sizeof(pl.addr));
+	/* The counters keep a name's beginning and a hash of the rest. */
+	if (userlen > POLICY_STR_MAX)
+		userlen = POLICY_STR_MAX;
+	pl.userlen = (uint16_t)userlen;
+	if ((out = msg_reserve(&pc->ch, sizeof(pl) + userlen)) == NULL)
+		return -1;
+	memcpy(out, &pl, sizeof(pl));
+	if (userlen > 0)
+		memcpy(out + sizeof(pl), user, userlen);
+	if (msg_commit(&pc->ch, type, 0, sizeof(pl) + userlen) == -1 ||
+	    msg_send(&pc->ch, timeout_ms) == -1)
+		return -1;
+	return await(pc, &deadline, pl.id, NULL, st);
+}
+
+int
+policy_login_end(struct policy_client *pc, int timeout_ms)
+{
+	if (pc->ch.fd == -1) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	if (msg_compose(&pc->ch, MSG_P_LOGIN_END, 0, -1, NULL, 0) == -1 ||
+	    msg_send(&pc->ch, timeout_ms) == -1)
+		return -1;
+	return 0;
 }

@@ -61,6 +61,16 @@ int	 policy_client_start(struct policy_client *, int);
 /* 0 and *ans, or -1: fail closed.  q->args are sent whatever they are. */
 int	 policy_query(struct policy_client *, const struct rules_query *,
 	    int, struct policy_answer *);
+/*
+ * A login for policyd's counters (proto_policy.h): type MSG_P_LOGIN_CHECK,
+ * _FAILED or _OK, the client's address (16 bytes) and the user name
+ * (userlen 0: not known).  0 and *st, or -1: no answer in timeout_ms.
+ */
+int	 policy_login(struct policy_client *, uint32_t type, int family,
+	    const uint8_t *addr, const char *user, size_t userlen,
+	    int timeout_ms, struct policy_login_status *st);
+/* The session that logged in is over (no answer comes).  0, or -1. */
+int	 policy_login_end(struct policy_client *, int timeout_ms);
 /* The current generation, 0 if nothing is loaded or no page yet. */
 uint64_t policy_generation(const struct policy_client *);
 

@@ -38,12 +38,14 @@ pop3_enforce_init(struct pop3_enforce *pe, struct policy_client *pc,
     int timeout_ms, const struct worker_session *ws)
 {
 	memset(pe, 0, sizeof(*pe));
+	login_guard_init(&pe->guard, pc, timeout_ms, ws);
 	return verdict_init(&pe->vs, pc, timeout_ms, RULES_POP3, ws);
 }
 
 void
 pop3_enforce_free(struct pop3_enforce *pe)
 {
+	login_guard_end(&pe->guard);
 	verdict_free(&pe->vs);
 	explicit_bzero(pe->text, sizeof(pe->text));
 }
@@ -166,6 +168,67 @@ track_user(struct pop3_enforce *pe, const struct pop3_cmd *c)
 		pe->userlen = 0;
 }
 
+/* A login command: the one whose answer says whether it worked. */
+static int
+is_login(const char *kw)
+{
+	return strcmp(kw, "PASS") == 0 || strcmp(kw, "APOP") == 0 ||
+	    strcmp(kw, "AUTH") == 0;
+}
+
+/*
+ * A login the rules let through, unless its address or user is blocked
+ * for guessing.  SYS/TEMP (RFC 3206), not AUTH: the password may be
+ * right, and the client should try again later rather than ask for
+ * another.
+ */
+static void
+guard(struct pop3_enforce *pe, const struct pop3_cmd *c,
+    struct pop3_verdict *pv)
+{
+	uint32_t	 retry;
+
+	if ((pv->act != POP3_V_ACCEPT && pv->act != POP3_V_APOP) ||
+	    !is_login(c->kw) ||
+	    !login_guard_check(&pe->guard, pe->user, pe->userlen, &retry))
+		return;
+	audit_guard(pe->guard.block == LOGIN_BLOCKED_USER ? "blocked-user" :
+	    "blocked-address", retry);
+	pv->act = POP3_V_REJECT;
+	pv->text = "-ERR [SYS/TEMP] Too many failed logins, try again later";
+}
+
+/* The answer to a login: counted, held if it failed. */
+static void
+guard_answer(struct pop3_enforce *pe, const char *kw, const char *st,
+    struct pop3_verdict *pv)
+{
+	if (!is_login(kw))
+		return;
+	if (st[0] != '+') {
+		pe->delay_ms = login_guard_failed(&pe->guard, pe->user,
+		    pe->userlen);
+		if (pe->delay_ms > 0)
+			audit_guard("delay", pe->delay_ms);
+		return;
+	}
+	if (login_guard_ok(&pe->guard, pe->user, pe->userlen)) {
+		audit_guard("sessions", 0);
+		/* IN-USE (RFC 2449): the session is refused, not the login. */
+		pv->act = POP3_V_ABORT;
+		pv->text = "[IN-USE] Too many sessions for this user";
+	}
+}
+
+uint32_t
+pop3_enforce_delay(struct pop3_enforce *pe)
+{
+	uint32_t	 ms = pe->delay_ms;
+
+	pe->delay_ms = 0;
+	return ms;
+}
+
 static void
 request(void *arg, const struct pop3_session *s, const struct pop3_cmd *c,
     int known, struct pop3_verdict *pv)
@@ -232,6 +295,7 @@ request(void *arg, const struct pop3_session *s, const struct pop3_cmd *c,
 		pv->text = status_text(pe, v.text, "-ERR Refused by policy");
 		break;
 	}
+	guard(pe, c, pv);
 }
 
 /* The status of a response line: "+OK" or "-ERR". */
@@ -289,6 +353,8 @@ response(void *arg, const struct pop3_session *s, const char *kw,
 		    "-ERR Response refused by policy");
 		break;
 	}
+	if (pv->act != POP3_V_ABORT)
+		guard_answer(pe, kw, st, pv);
 }
 
 static int

@@ -165,13 +165,19 @@ pop3_relay_input(void *arg, enum relay_side from, const uint8_t *data,
     size_t len)
 {
 	struct pop3_relay	*pr = arg;
+	uint32_t		 ms;
+	size_t			 n;
 
 	if (pr->s.closed)
 		return 0;
 	tls_sync(pr);
 	if (from == RELAY_CLIENT)
 		return client_input(pr, data, len);
-	return server_input(pr, data, len);
+	n = server_input(pr, data, len);
+	/* A failed login's answer, and all after it, wait (login_guard.h). */
+	if (pr->enforce && (ms = pop3_enforce_delay(&pr->pe)) > 0)
+		relay_hold_client(pr->relay, ms);
+	return n;
 }
 
 /*
@@ -267,6 +273,9 @@ pop3_relay_bye(void *arg, const char *text)
 	if (t[0] == '[' && (rb = strstr(t, "] ")) != NULL) {
 		code = strncmp(t, "[UNAVAILABLE]", rb + 1 - t) == 0 ?
 		    "[SYS/TEMP] " : "";
+		/* POP3's own codes (RFC 2449) stay as they are. */
+		if (strncmp(t, "[IN-USE]", rb + 1 - t) == 0)
+			code = "[IN-USE] ";
 		t = rb + 2;
 	}
 	n = snprintf(line, sizeof(line), "-ERR %s%s\r\n", code, t);

@@ -92,6 +92,7 @@ struct relay {
 	int				 zstart;	/* client input: inflate */
 	char				 up_greeting[300];	/* after STARTTLS */
 	int64_t				 policy_lost;	/* ms; 0: channel up */
+	int64_t				 hold_until;	/* client held; 0 none */
 };
 
 static void	 side_init(struct side *, int, size_t);
@@ -225,7 +226,8 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 			pfd[i + 1].fd = s->fd;
 			if (side_want_read(&r, i))
 				pfd[i + 1].events |= POLLIN;
-			if (!s->dead && (!s->connected || buf_len(&s->out) > 0))
+			if (!s->dead && (!s->connected || (buf_len(&s->out) >
+			    0 && !(i == RELAY_CLIENT && r.hold_until != 0))))
 				pfd[i + 1].events |= POLLOUT;
 			pfd[i + 1].events |= s->tlsev;
 			if (pfd[i + 1].events == 0)
@@ -280,13 +282,15 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 		/* Held input may move once the other side has spoken. */
 		do {
 			progress = pump(&r, RELAY_UPSTREAM);
-			progress |= pump(&r, RELAY_CLIENT);
+			if (r.hold_until == 0)
+				progress |= pump(&r, RELAY_CLIENT);
 		} while (progress);
 		/* The end of a batch: the client can inflate all of it. */
 		(void)z_flush(&r);
 		for (i = 0; i < 2; i++)
 			if (r.s[i].connected && !r.s[i].dead &&
-			    buf_len(&r.s[i].out) > 0)
+			    buf_len(&r.s[i].out) > 0 &&
+			    !(i == RELAY_CLIENT && r.hold_until != 0))
 				side_write(&r, i);
 		if (r.starttls && !r.closing &&
 		    buf_len(&r.s[RELAY_CLIENT].out) == 0)
@@ -307,7 +311,7 @@ side_want_read(const struct relay *r, enum relay_side i)
 	const struct side	*s = &r->s[i];
 
 	return !r->closing && s->connected && !s->eof && !s->dead &&
-	    !(i == RELAY_CLIENT && r->starttls) &&
+	    !(i == RELAY_CLIENT && (r->starttls || r->hold_until != 0)) &&
 	    buf_len(&s->in) < RELAY_READ && relay_room(r, !i) > 0;
 }
 
@@ -510,7 +514,9 @@ zc_flush(struct relay *r, enum relay_side to)
 	if (len == 0)
 		return;
 	s->zclen = 0;
-	while (len > 0 && s->connected && buf_len(&s->out) == 0) {
+	/* A held client gets a copy, written when the hold is over. */
+	while (len > 0 && s->connected && buf_len(&s->out) == 0 &&
+	    !(to == RELAY_CLIENT && r->hold_until != 0)) {
 		n = side_send(s, p, len);
 		if (n == -1) {
 			if (errno == EINTR)
@@ -550,6 +556,15 @@ relay_close(struct relay *r, enum worker_end_reason reason)
 	r->closing = 1;
 	r->reason = reason;
 	r->last_write = now_ms();
+	/* What was held goes out with the rest. */
+	r->hold_until = 0;
+}
+
+void
+relay_hold_client(struct relay *r, unsigned int ms)
+{
+	if (ms > 0 && !r->closing)
+		r->hold_until = now_ms() + ms;
 }
 
 void
@@ -825,6 +840,14 @@ timers(struct relay *r, int64_t now)
 		}
 		if (next == -1 || d < next)
 			next = d;
+	}
+	/* Poll again at once to write what the hold kept back. */
+	if (r->hold_until != 0) {
+		if (r->hold_until <= now) {
+			r->hold_until = 0;
+			next = now;
+		} else if (next == -1 || r->hold_until < next)
+			next = r->hold_until;
 	}
 	/* policyd stays away longer than a verdict may take: fail closed. */
 	if (r->policy_lost != 0) {

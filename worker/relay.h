@@ -87,6 +87,13 @@ void	 relay_close(struct relay *, enum worker_end_reason);
 void	 relay_set_timeout(struct relay *, unsigned int seconds);
 /* The client has logged in: the login deadline is over, idle begins. */
 void	 relay_logged_in(struct relay *, unsigned int seconds);
+/*
+ * Hold the client's side for ms: nothing is written to it or read from
+ * it until then (the answer to a failed login waits, and the client's
+ * next try with it), while the rest of the loop (the master's channel,
+ * the server, the timers) goes on.
+ */
+void	 relay_hold_client(struct relay *, unsigned int ms);
 /* The server has greeted: the upstream timer stops. */
 void	 relay_greeted(struct relay *);
 /* The session being relayed (addresses, listener), for the policy. */

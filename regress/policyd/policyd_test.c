@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+
 #include <atf-c.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +38,9 @@ static const char rules1[] =
     "imap request SELECT reject \"private\" if arg 1 ~ \"Private/*\"\n"
     "imap request * accept\n";
 static const char rules2[] = "imap request * reject \"closed\"\n";
+
+/* The login guard of the next pd_start (zeroes: never delays, blocks). */
+static struct login_conf test_login;
 
 struct pd {
 	char		 dir[64];
@@ -160,6 +165,7 @@ pd_start_nofile(struct pd *pd, const char *src, uint32_t nofile, rlim_t hard)
 	c.gid = pw->pw_gid;
 	c.nofile = nofile;
 	c.verbose = 1;
+	c.login = test_login;
 	(void)snprintf(c.store, sizeof(c.store), "%s", pd->dir);
 	ATF_REQUIRE(msg_compose(&pd->master, MSG_P_CONFIG, 0, -1, &c,
 	    sizeof(c)) == 0);
@@ -593,8 +599,100 @@ ATF_TC_BODY(grown, tc)
 	pd_stop(&pd);
 }
 
+static void
+login(struct policy_client *pc, uint32_t type, const char *addr,
+    const char *user, struct policy_login_status *st)
+{
+	uint8_t	 a[16] = { 0 };
+	int	 fam = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
+
+	ATF_REQUIRE(inet_pton(fam, addr, a) == 1);
+	ATF_REQUIRE_MSG(policy_login(pc, type, fam, a, user, strlen(user),
+	    WAIT_MS, st) == 0, "login message %u: %s", type, strerror(errno));
+}
+
+ATF_TC(login_counters);
+ATF_TC_HEAD(login_counters, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "failed logins of every worker "
+	    "counted in one place: the delay grows, the address is blocked, "
+	    "another address and the /64's neighbours of others are not; "
+	    "a user's sessions over all workers, let go at the session's "
+	    "end and at its channel's");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(login_counters, tc)
+{
+	struct policy_client		 w0, w1;
+	struct policy_login_status	 st;
+	struct pd			 pd;
+	int				 i;
+
+	memset(&test_login, 0, sizeof(test_login));
+	test_login.delay[1] = 1;
+	test_login.delay[2] = 3;
+	test_login.ndelay = 3;
+	test_login.addr_after = 3;
+	test_login.addr_within = 60;
+	test_login.addr_for = 60;
+	test_login.sessions_per_user = 1;
+	pd_start(&pd, rules1);
+	memset(&test_login, 0, sizeof(test_login));
+	pd_worker(&pd, 0, &w0);
+	pd_worker(&pd, 1, &w1);
+
+	/* One address's failures, whichever worker saw them. */
+	login(&w0, MSG_P_LOGIN_FAILED, "192.0.2.7", "u", &st);
+	ATF_CHECK_EQ(st.failures, 1);
+	ATF_CHECK_EQ(st.delay_ms, 0);
+	ATF_CHECK_EQ(st.block, LOGIN_OPEN);
+	login(&w1, MSG_P_LOGIN_FAILED, "192.0.2.7", "v", &st);
+	ATF_CHECK_EQ(st.failures, 2);
+	ATF_CHECK_EQ(st.delay_ms, 1000);
+	login(&w0, MSG_P_LOGIN_CHECK, "192.0.2.7", "u", &st);
+	ATF_CHECK_EQ(st.block, LOGIN_OPEN);
+	login(&w0, MSG_P_LOGIN_FAILED, "192.0.2.7", "u", &st);
+	ATF_CHECK_EQ(st.delay_ms, 3000);
+	ATF_CHECK_EQ(st.block, LOGIN_BLOCKED_ADDR);
+	ATF_CHECK(st.retry_s > 0 && st.retry_s <= 60);
+	login(&w1, MSG_P_LOGIN_CHECK, "192.0.2.7", "w", &st);
+	ATF_CHECK_EQ(st.block, LOGIN_BLOCKED_ADDR);
+	login(&w1, MSG_P_LOGIN_CHECK, "192.0.2.8", "u", &st);
+	ATF_CHECK_EQ(st.block, LOGIN_OPEN);
+	/* An IPv6 /64 is one address. */
+	login(&w0, MSG_P_LOGIN_FAILED, "2001:db8::1", "u", &st);
+	login(&w0, MSG_P_LOGIN_FAILED, "2001:db8::2", "u", &st);
+	login(&w0, MSG_P_LOGIN_FAILED, "2001:db8::3", "u", &st);
+	ATF_CHECK_EQ(st.block, LOGIN_BLOCKED_ADDR);
+	login(&w0, MSG_P_LOGIN_CHECK, "2001:db8:0:1::1", "u", &st);
+	ATF_CHECK_EQ(st.block, LOGIN_OPEN);
+
+	/* Sessions per user, over the workers. */
+	login(&w0, MSG_P_LOGIN_OK, "192.0.2.8", "alice", &st);
+	ATF_CHECK_EQ(st.block, LOGIN_OPEN);
+	login(&w1, MSG_P_LOGIN_OK, "192.0.2.9", "alice", &st);
+	ATF_CHECK_EQ(st.block, LOGIN_SESSIONS);
+	ATF_REQUIRE(policy_login_end(&w0, WAIT_MS) == 0);
+	/* A round trip on w0: its end was read before. */
+	login(&w0, MSG_P_LOGIN_CHECK, "192.0.2.8", "alice", &st);
+	login(&w1, MSG_P_LOGIN_OK, "192.0.2.9", "alice", &st);
+	ATF_CHECK_EQ(st.block, LOGIN_OPEN);
+	/* w1's channel closes: its session no longer counts. */
+	policy_client_close(&w1);
+	for (i = 0; i < 200; i++) {
+		login(&w0, MSG_P_LOGIN_OK, "192.0.2.8", "alice", &st);
+		if (st.block == LOGIN_OPEN)
+			break;
+		usleep(20000);
+	}
+	ATF_CHECK_EQ(st.block, LOGIN_OPEN);
+	policy_client_close(&w0);
+	pd_stop(&pd);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, login_counters);
 	ATF_TP_ADD_TC(tp, verdict);
 	ATF_TP_ADD_TC(tp, generation);
 	ATF_TP_ADD_TC(tp, confined);
