@@ -51,3 +51,23 @@ const struct sandbox_list worker_filter = {
 	worker_groups, sizeof(worker_groups) / sizeof(worker_groups[0]),
 	NULL, 0,
 };
+
+static const enum sandbox_group template_groups[] = {
+	/*
+	 * What a worker may do, since the template does what a worker
+	 * does before its filter and then waits on its channel as a worker
+	 * does: its groups are the worker's...
+	 */
+	SB_STDIO,
+	SB_POLL,
+	SB_SOCKIO,
+	SB_FDPASS,
+	SB_TIME,
+	/* ...and clone(CLONE_PARENT) with the child's seccomp(2). */
+	SB_SPAWN,
+};
+
+const struct sandbox_list template_filter = {
+	template_groups, sizeof(template_groups) / sizeof(template_groups[0]),
+	NULL, 0,
+};
