@@ -122,6 +122,7 @@ struct pool_template {
 	enum template_state	 state;
 	uint32_t		 forks;		/* asked of it */
 	int64_t			 deadline;	/* ms; 0 none */
+	int			 told;		/* to go: its exit is no failure */
 };
 TAILQ_HEAD(templatelist, pool_template);
 
@@ -1299,6 +1300,7 @@ template_retire(struct pool_template *t)
 		t->pool->tp = NULL;
 	if (t->state == T_STOPPING)
 		return;
+	t->told = 1;
 	memset(&sd, 0, sizeof(sd));
 	if (t->state == T_STARTING || t->c->chan.fd == -1 ||
 	    msg_compose(&t->c->chan, MSG_SHUTDOWN, 0, -1, &sd,
@@ -1419,9 +1421,17 @@ template_lost(struct child *c, const char *why)
 {
 	struct pool_template	*t = c->owner;
 
-	if (t->state == T_STOPPING && why == NULL)
+	if (why != NULL) {
+		template_fail(t, why);
 		return;
-	template_fail(t, why != NULL ? why : "closed its channel");
+	}
+	/* It is exiting; template_exited() says how. */
+	if (t->pool->tp == t)
+		t->pool->tp = NULL;
+	if (t->state != T_STOPPING) {
+		t->state = T_STOPPING;
+		t->deadline = now_ms() + STOP_GRACE_MS;
+	}
 }
 
 /*
@@ -1451,17 +1461,16 @@ template_exited(struct child *c, int status)
 	else if (WIFSIGNALED(status))
 		log_warnx("%s: template pid %d killed by signal %d while %s; "
 		    "the pool's %u workers stay", p->tmpl.listener,
-		    (int)c->pid, WTERMSIG(status),
-		    t->state == T_STOPPING ? "stopping" : "forking", n);
-	else if (WEXITSTATUS(status) != 0 || t->state != T_STOPPING)
+		    (int)c->pid, WTERMSIG(status), t->told ? "stopping" :
+		    t->state == T_STARTING ? "starting" : "forking", n);
+	else if (WEXITSTATUS(status) != 0 || !t->told)
 		log_warnx("%s: template pid %d exited with %d; the pool's %u "
 		    "workers stay", p->tmpl.listener, (int)c->pid,
 		    WEXITSTATUS(status), n);
 	else
 		log_debug("%s: template pid %d exited", p->tmpl.listener,
 		    (int)c->pid);
-	if (t->state != T_STOPPING || (WIFEXITED(status) &&
-	    WEXITSTATUS(status) != 0))
+	if (!t->told || (WIFEXITED(status) && WEXITSTATUS(status) != 0))
 		pool_failed(p);
 	if (p->tp == t)
 		p->tp = NULL;

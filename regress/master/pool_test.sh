@@ -17,6 +17,8 @@ user nobody
 chroot "$PWD/empty"
 worker "$PWD/fakeworker"
 timeout start 3 drain 2
+# The fake worker is exec'd for each worker: it cannot be a template.
+pool template-forks 0
 $3
 listen on 127.0.0.1 port $1 imap name t1 upstream 127.0.0.1 port $2
 EOF
