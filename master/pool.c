@@ -105,6 +105,7 @@ struct worker {
 	/* The template forking it, until it tells the pid; NULL exec'd. */
 	struct pool_template	*from;
 	uint64_t		 fork_id;
+	int			 forked;	/* by a template, not exec'd */
 };
 TAILQ_HEAD(workerlist, worker);
 
@@ -355,15 +356,16 @@ pool_kill(void)
 
 /*
  * Close the session with text (the worker sends "* BYE text"), and exit.
- * A worker still starting has no session and cannot take messages yet,
- * so it is killed.
+ * An exec'd worker still starting has no session and cannot take
+ * messages yet, so it is killed; a forked one reads its channel from
+ * its MSG_READY on, and finds the message then.
  */
 static void
 worker_stop(struct worker *w, const char *text)
 {
 	struct worker_shutdown	 sd;
 
-	if (w->state == W_STARTING)
+	if (w->state == W_STARTING && !w->forked)
 		child_kill(w->c);
 	else if (w->c->chan.fd != -1) {
 		memset(&sd, 0, sizeof(sd));
@@ -463,9 +465,10 @@ worker_spawn(struct pool *p)
 	}
 	/* The worker keeps this as its own limit: its log's size. */
 	prog.fsize = (rlim_t)audit_files_max_size();
-	if (p->tp != NULL)
+	if (p->tp != NULL) {
 		w->c = template_fork(p->tp, w);
-	else
+		w->forked = 1;
+	} else
 		w->c = child_spawn(&prog, &worker_ops, w);
 	if (w->c == NULL) {
 		slots[w->slot] = 0;
@@ -783,6 +786,9 @@ worker_msg(struct child *c, struct msg *m)
 			break;
 		return;
 	case MSG_READY:
+		/* A forked one told to stop while starting (worker_stop()). */
+		if (w->state == W_STOPPING && w->forked && m->len == 0)
+			return;
 		if (w->state != W_STARTING || m->len != 0)
 			break;
 		log_debug("worker slot %d pid %d ready", w->slot, (int)c->pid);
@@ -1023,6 +1029,19 @@ pool_nworkers(void)
 
 	TAILQ_FOREACH(p, &pools, entry)
 		TAILQ_FOREACH(w, &p->workers, entry)
+			n++;
+	return n;
+}
+
+unsigned int
+pool_ntemplates(void)
+{
+	struct pool		*p;
+	struct pool_template	*t;
+	unsigned int		 n = 0;
+
+	TAILQ_FOREACH(p, &pools, entry)
+		TAILQ_FOREACH(t, &p->templates, entry)
 			n++;
 	return n;
 }
@@ -1457,6 +1476,10 @@ template_exited(struct child *c, int status)
 	}
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
 		log_warnx("security: %s: template pid %d killed by SIGSYS",
+		    p->tmpl.listener, (int)c->pid);
+	/* Retired while it started: template_retire() killed it. */
+	else if (t->told && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		log_debug("%s: template pid %d killed while it started",
 		    p->tmpl.listener, (int)c->pid);
 	else if (WIFSIGNALED(status))
 		log_warnx("%s: template pid %d killed by signal %d while %s; "
