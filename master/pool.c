@@ -1302,6 +1302,8 @@ template_fork(struct pool_template *t, struct worker *w)
 		log_debug("%s: template pid %d forked %u workers, replaced",
 		    t->pool->tmpl.listener, (int)t->c->pid, t->forks);
 		template_retire(t);
+		/* The next is ready when the pool next needs a worker. */
+		template_spawn(t->pool);
 	}
 	return child_adopt(sp[0], &worker_ops, w);
 }

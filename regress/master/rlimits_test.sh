@@ -139,8 +139,8 @@ just_enough_body()
 	. "$PWD/dv/ports"
 	p=$(free_port)
 	conf "pool min-idle 2 max 20" $IMAP_PORT $p
-	# 32 + 4 + 2 x 20 + 5 x 2 = 86 for posternd; 16 + 40 = 56 for policyd.
-	$NOCAP prlimit --nofile=86:86 "$POSTERND" -d -v -f postern.conf \
+	# 32 + 6 + 2 x 20 + 6 x 2 = 90 for posternd; 16 + 40 = 56 for policyd.
+	$NOCAP prlimit --nofile=90:90 "$POSTERND" -d -v -f postern.conf \
 	    > log 2>&1 &
 	echo $! > pid
 	wait_log "^posternd: policyd pid [0-9]+ ready$"
@@ -150,7 +150,7 @@ just_enough_body()
 	pd=$(sed -nE 's/^posternd: policyd pid ([0-9]+) ready$/\1/p' log)
 	atf_check -o match:"^Max open files +56 +56 " \
 	    grep "^Max open files" /proc/$pd/limits
-	atf_check -o match:"^Max open files +86 +86 " \
+	atf_check -o match:"^Max open files +90 +90 " \
 	    grep "^Max open files" /proc/$(cat pid)/limits
 	# A second later, still the one policyd: no restart loop.
 	sleep 1
