@@ -347,7 +347,11 @@ pool_kill(void)
 		TAILQ_FOREACH(w, &p->workers, entry) {
 			log_warnx("worker slot %d pid %d: killed, still %s",
 			    w->slot, (int)w->c->pid, state_names[w->state]);
-			child_kill(w->c);
+			/* Its last words stay readable until it is reaped. */
+			if (w->c->pid > 0)
+				(void)kill(w->c->pid, SIGKILL);
+			else
+				child_kill(w->c);
 		}
 		TAILQ_FOREACH(t, &p->templates, entry)
 			child_kill(t->c);

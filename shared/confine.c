@@ -105,6 +105,13 @@ confine(const struct confine *c)
 int
 confine_stack(const struct confine *c)
 {
+	struct rlimit	 rl;
+
+	/* The template's was high, for forking; the others stay. */
+	rl.rlim_cur = rl.rlim_max = c->nproc;
+	if (setrlimit(RLIMIT_NPROC, &rl) == -1)
+		return fail("%s: setrlimit RLIMIT_NPROC %llu: %s", c->prog,
+		    (unsigned long long)c->nproc, strerror(errno));
 	if (sandbox_load_list(c->filter, CONFINE_DEBUG) == -1)
 		return fail("%s: syscall filter: %s", c->prog,
 		    sandbox_error());

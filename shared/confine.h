@@ -49,8 +49,9 @@ int		 confine(const struct confine *)
 		    __attribute__((warn_unused_result));
 /*
  * In a process forked from a confined one (a template's worker, which
- * inherited its ids, root, limits and filter): only c->filter, stacked
- * on the inherited filter, so that a call must pass both.
+ * inherited its ids, root, limits and filter): RLIMIT_NPROC to
+ * c->nproc, and c->filter, stacked on the inherited filter, so that a
+ * call must pass both.
  */
 int		 confine_stack(const struct confine *)
 		    __attribute__((warn_unused_result));

@@ -170,6 +170,12 @@ static const struct rule spawn_rules[] = {
 	ALLOW_IF(seccomp, 0, SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER, 0),
 	ALLOW_IF(prctl, 0, SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS, 0),
 	/*
+	 * ...having set RLIMIT_NPROC, which the template keeps high to
+	 * fork, to 0: prlimit64 (glibc's setrlimit) of itself only.  An
+	 * unprivileged process can raise no hard limit.
+	 */
+	ALLOW_IF(prlimit64, 0, SCMP_CMP_EQ, 0, 0),
+	/*
 	 * abort() in a child: tgkill of the child's pid, which this filter,
 	 * made with the template's, cannot name.  The child's own filter
 	 * allows tgkill of itself only.

@@ -54,16 +54,19 @@ const struct sandbox_list worker_filter = {
 
 static const enum sandbox_group template_groups[] = {
 	/*
-	 * What a worker may do, since the template does what a worker
-	 * does before its filter and then waits on its channel as a worker
-	 * does: its groups are the worker's...
+	 * A worker the template forks runs under this filter and its own,
+	 * stacked: this one must let through all a worker does, so its
+	 * groups are the worker's...
 	 */
 	SB_STDIO,
 	SB_POLL,
 	SB_SOCKIO,
 	SB_FDPASS,
 	SB_TIME,
-	/* ...and clone(CLONE_PARENT) with the child's seccomp(2). */
+	/*
+	 * ...and clone(CLONE_PARENT), with what the child does before its
+	 * own filter: RLIMIT_NPROC to 0, seccomp(2).
+	 */
 	SB_SPAWN,
 };
 

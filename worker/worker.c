@@ -125,6 +125,7 @@ main(int argc, char *argv[])
 		/* The template's filter stays, under this stricter one. */
 		cf.prog = "postern-worker";
 		cf.filter = &worker_filter;
+		cf.nproc = 0;
 		if (confine_stack(&cf) == -1)
 			fatalx("%s", confine_error());
 	}

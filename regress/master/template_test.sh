@@ -6,7 +6,8 @@
 # workers and the session alone and is replaced; after template-forks
 # forks a new template, with its own address layout, takes over; two
 # workers of one template answer TLS handshakes with different
-# randoms; template-forks 0 execs every worker as before.  Every wait
+# randoms; a reload starts new templates; template-forks 0 execs every
+# worker as before.  Every wait
 # is for an event (a log line, a file, a process), bounded.
 
 . @OBJDIR@/regress/master/daemon_lib
@@ -261,6 +262,40 @@ randomness_cleanup()
 	common_cleanup
 }
 
+atf_test_case reload cleanup
+reload_head()
+{
+	common_head
+	atf_set descr "SIGHUP: the new configuration's pool starts a new" \
+	    "template whose workers serve the next sessions; the old" \
+	    "template exits, and a session open on an old worker goes on"
+}
+reload_body()
+{
+	setup "$PLAIN" "pool min-idle 2 max 20" 2
+	t=$(sed -nE 's/.*template pid ([0-9]+) ready$/\1/p' log | head -1)
+	[ -n "$t" ] || atf_fail "no template"
+	hold plain nopolicy
+	kill -HUP "$(cat pid)"
+	wait_log "reloaded"
+	wait_log "template pid $t exited$"
+	wait_log "template pid [0-9]+ ready$" 2
+	hold_end
+	atf_check -o inline:"sessions ok 3\n" \
+	    $PYTHON "$DRIVE" sessions $PORT plain 3
+	# The last three sessions went to workers of the new template.
+	forked | awk -v t="$t" '$3 != t { print $2 }' > new.pids
+	grep -E "t1: session [0-9]+ from .* to worker slot [0-9]+ pid [0-9]+$" log |
+	    tail -n 3 | awk 'NR == FNR { n[$1] = 1; next }
+	    !n[$NF] { bad = 1 } END { exit bad }' new.pids - ||
+	    atf_fail "a session after the reload went to an old worker"
+	no_sigsys
+}
+reload_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case exec_each cleanup
 exec_each_head()
 {
@@ -287,5 +322,6 @@ atf_init_test_cases()
 	atf_add_test_case template_killed
 	atf_add_test_case rotation
 	atf_add_test_case randomness
+	atf_add_test_case reload
 	atf_add_test_case exec_each
 }
