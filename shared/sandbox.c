@@ -426,6 +426,8 @@ sigsys(int sig, siginfo_t *si, void *uctx)
 #endif
 }
 
+static int	handler_set;	/* debug_setup()'s, in this process or its parent */
+
 static int
 debug_setup(struct sandbox *sb, uint32_t *action)
 {
@@ -444,8 +446,14 @@ debug_setup(struct sandbox *sb, uint32_t *action)
 	sa.sa_sigaction = sigsys;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL) == -1)
+	/*
+	 * Set once: a template's worker, which stacks its filter on the
+	 * template's, inherits the handler, and the template's debug
+	 * filter would refuse sigaction.
+	 */
+	if (!handler_set && sigaction(SIGSYS, &sa, NULL) == -1)
 		return fail(errno, "sandbox: sigaction SIGSYS");
+	handler_set = 1;
 	return add_rules(sb, handler, sizeof(handler) / sizeof(handler[0]),
 	    "debug");
 }
