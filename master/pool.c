@@ -106,6 +106,7 @@ struct worker {
 	struct pool_template	*from;
 	uint64_t		 fork_id;
 	int			 forked;	/* by a template, not exec'd */
+	int			 early;		/* MSG_READY before its pid */
 };
 TAILQ_HEAD(workerlist, worker);
 
@@ -182,6 +183,7 @@ static void		 worker_msg(struct child *, struct msg *);
 static void		 worker_lost(struct child *, const char *);
 static void		 worker_exited(struct child *, int);
 static void		 worker_idle(struct worker *);
+static void		 worker_ready(struct worker *);
 static void		 worker_free(struct worker *);
 static const char	*worker_greet(struct worker *,
 			    const struct worker_config *, int, int,
@@ -795,9 +797,16 @@ worker_msg(struct child *c, struct msg *m)
 			return;
 		if (w->state != W_STARTING || m->len != 0)
 			break;
-		log_debug("worker slot %d pid %d ready", w->slot, (int)c->pid);
-		w->deadline = 0;
-		worker_idle(w);
+		/*
+		 * Its template has not said its pid yet: it takes no session
+		 * until then, so that what is logged and shown of it, and
+		 * what is killed, is its pid (template_msg()).
+		 */
+		if (c->pid == 0) {
+			w->early = 1;
+			return;
+		}
+		worker_ready(w);
 		return;
 	case MSG_W_SESSION_END:
 		/* Also from a worker told to stop during its session. */
@@ -849,6 +858,14 @@ worker_msg(struct child *c, struct msg *m)
 	    state_names[w->state]);
 	w->fail_cause = "protocol";
 	worker_fail(w, NULL);
+}
+
+static void
+worker_ready(struct worker *w)
+{
+	log_debug("worker slot %d pid %d ready", w->slot, (int)w->c->pid);
+	w->deadline = 0;
+	worker_idle(w);
 }
 
 /* The worker can take a session, unless it has had its share. */
@@ -1428,6 +1445,8 @@ template_msg(struct child *c, struct msg *m)
 			log_debug("%s: worker slot %d pid %d forked by "
 			    "template pid %d", p->tmpl.listener, w->slot,
 			    (int)r.pid, (int)c->pid);
+			if (w->early && w->state == W_STARTING && !w->c->done)
+				worker_ready(w);
 			return;
 		}
 		log_warnx("%s: template pid %d could not fork worker slot "
