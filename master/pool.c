@@ -124,7 +124,7 @@ struct pool_template {
 	enum template_state	 state;
 	uint32_t		 forks;		/* asked of it */
 	int64_t			 deadline;	/* ms; 0 none */
-	int			 told;		/* to go: its exit is no failure */
+	int			 told;		/* to go: exit is no failure */
 };
 TAILQ_HEAD(templatelist, pool_template);
 

@@ -426,7 +426,8 @@ sigsys(int sig, siginfo_t *si, void *uctx)
 #endif
 }
 
-static int	handler_set;	/* debug_setup()'s, in this process or its parent */
+/* debug_setup()'s handler is set, in this process or its parent. */
+static int	handler_set;
 
 static int
 debug_setup(struct sandbox *sb, uint32_t *action)
