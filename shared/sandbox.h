@@ -49,7 +49,8 @@ enum sandbox_group {
 	SB_TIME,	/* reading the clocks */
 	SB_SIGNAL,	/* handlers, masks, and signals to itself only */
 	SB_SPAWN,	/* a template's: clone a sibling (CLONE_PARENT and
-			   nothing else), which stacks a filter of its own */
+			   nothing else), which lowers its RLIMIT_NPROC
+			   and stacks a filter of its own */
 };
 /*
  * In no group, because no postern process calls them (its traces under
