@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "children.h"
@@ -26,6 +27,21 @@ static struct childlist	 children = TAILQ_HEAD_INITIALIZER(children);
 static size_t		 nchildren;
 static struct child	**polled;	/* who children_pollfds() put where */
 static size_t		 npolled, polledsz;
+
+/*
+ * Children that waitpid() collected before their template said their
+ * pid (a worker that died at once): kept a while for child_forked().
+ * Only template-forked workers get here, and their templates answer
+ * within a poll round or so.
+ */
+#define EARLY_MAX	64
+#define EARLY_KEEP_S	60
+static struct early {
+	pid_t		 pid;
+	int		 status;
+	time_t		 when;
+} early[EARLY_MAX];
+static size_t		 nearly;
 
 static void	 child_exec(const struct child_prog *, int, int)
 		    __attribute__((noreturn));
@@ -140,6 +156,83 @@ child_spawn(const struct child_prog *p, const struct child_ops *ops,
 	return c;
 }
 
+struct child *
+child_adopt(int fd, const struct child_ops *ops, void *owner)
+{
+	struct child	*c;
+
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl O_NONBLOCK");
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("%s", __func__);
+	c->ops = ops;
+	c->owner = owner;
+	c->pid = 0;
+	msgchan_init(&c->chan, fd, MSGCHAN_FDS, 0);
+	TAILQ_INSERT_TAIL(&children, c, entry);
+	nchildren++;
+	return c;
+}
+
+/* children_reap() runs at once: the signal is ours to send. */
+static void
+reap_soon(void)
+{
+	(void)kill(getpid(), SIGCHLD);
+}
+
+void
+child_forked(struct child *c, pid_t pid)
+{
+	size_t	 i;
+
+	c->pid = pid;
+	for (i = 0; i < nearly; i++)
+		if (early[i].pid == pid) {
+			c->done = 1;
+			c->status = early[i].status;
+			early[i] = early[--nearly];
+			reap_soon();
+			return;
+		}
+	if (c->killed)
+		(void)kill(pid, SIGKILL);
+}
+
+void
+child_unborn(struct child *c, int status)
+{
+	if (c->pid != 0)
+		return;
+	child_close(c);
+	c->done = 1;
+	c->status = status;
+	reap_soon();
+}
+
+/* A pid no entry has: one a template has not told yet, perhaps. */
+static void
+early_add(pid_t pid, int status)
+{
+	time_t	 now = time(NULL);
+	size_t	 i;
+
+	for (i = 0; i < nearly; )
+		if (now - early[i].when > EARLY_KEEP_S)
+			early[i] = early[--nearly];
+		else
+			i++;
+	if (nearly == EARLY_MAX) {
+		log_warnx("pid %d exited unknown, and %d others wait for "
+		    "their template: forgotten", (int)pid, EARLY_MAX);
+		return;
+	}
+	early[nearly].pid = pid;
+	early[nearly].status = status;
+	early[nearly].when = now;
+	nearly++;
+}
+
 void
 child_close(struct child *c)
 {
@@ -153,7 +246,11 @@ child_close(struct child *c)
 void
 child_kill(struct child *c)
 {
-	(void)kill(c->pid, SIGKILL);
+	/* kill(0) would be our whole process group. */
+	if (c->pid > 0)
+		(void)kill(c->pid, SIGKILL);
+	else
+		c->killed = 1;
 	child_close(c);
 }
 
@@ -263,17 +360,27 @@ child_free(struct child *c)
 void
 children_reap(void)
 {
-	struct child	*c;
+	struct child	*c, *nc;
 	pid_t		 pid;
 	int		 status;
 
+	/* Gone before waitpid() could tell: child_forked(), child_unborn(). */
+	TAILQ_FOREACH_SAFE(c, &children, entry, nc) {
+		if (!c->done)
+			continue;
+		child_read(c);
+		if (c->owner != NULL)
+			c->ops->on_exit(c, c->status);
+		child_free(c);
+	}
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		TAILQ_FOREACH(c, &children, entry)
 			if (c->pid == pid)
 				break;
 		if (c == NULL) {
-			log_debug("pid %d, not a child of ours, exited",
-			    (int)pid);
+			log_debug("pid %d exited before its template said "
+			    "it forked it, or not a child of ours", (int)pid);
+			early_add(pid, status);
 			continue;
 		}
 		/* Its last words may still be in the channel. */

@@ -24,6 +24,7 @@
 
 enum child_kind {
 	CHILD_WORKER,
+	CHILD_TEMPLATE,		/* a pool's, forking its workers */
 	CHILD_POLICYD,
 	CHILD_KEYD,
 };
@@ -54,8 +55,13 @@ struct child {
 	TAILQ_ENTRY(child)	 entry;
 	const struct child_ops	*ops;
 	void			*owner;		/* NULL once let go */
-	pid_t			 pid;
+	pid_t			 pid;		/* 0: forked by a template,
+						   pid not known yet */
 	struct msgchan		 chan;		/* fd -1: closed */
+	int			 killed;	/* before its pid was known */
+	int			 done;		/* gone, status below: for
+						   children_reap() */
+	int			 status;
 };
 
 /* What the child runs: path, argv[0], where its channel goes. */
@@ -85,6 +91,24 @@ int		 child_path(const char *prog, const char *worker, char *,
  */
 struct child	*child_spawn(const struct child_prog *,
 		    const struct child_ops *, void *owner);
+/*
+ * A worker a template forks (its channel: our end of the pair whose
+ * other end went to the template): an entry whose pid is 0 until
+ * child_forked() tells it.  Never NULL.
+ */
+struct child	*child_adopt(int fd, const struct child_ops *, void *owner);
+/*
+ * The template said the pid: from here the entry is like any other.
+ * If waitpid() already collected that pid, or the child was killed
+ * before, it is dealt with now.
+ */
+void		 child_forked(struct child *, pid_t);
+/*
+ * The template could not fork it, or died before it said the pid: the
+ * entry goes at the next children_reap(), as a child that exited with
+ * status.
+ */
+void		 child_unborn(struct child *, int status);
 /* Close the channel: the child exits at end of file. */
 void		 child_close(struct child *);
 /* SIGKILL, and close the channel. */

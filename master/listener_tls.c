@@ -154,8 +154,6 @@ int
 listener_tls_send(struct msgchan *chan, const struct listener_tls_set *t,
     int keyfd)
 {
-	uint32_t	 i;
-
 	if (t->slice.ncerts > 0) {
 		if (keyfd == -1) {
 			log_warnx("no channel to keyd for a TLS worker");
@@ -167,6 +165,14 @@ listener_tls_send(struct msgchan *chan, const struct listener_tls_set *t,
 			return -1;
 	} else if (keyfd != -1)
 		close(keyfd);
+	return listener_tls_send_slice(chan, t);
+}
+
+int
+listener_tls_send_slice(struct msgchan *chan, const struct listener_tls_set *t)
+{
+	uint32_t	 i;
+
 	if (msg_compose(chan, MSG_W_TLS, 0, -1, &t->slice,
 	    sizeof(t->slice)) == -1)
 		return -1;

@@ -32,5 +32,11 @@ void	 listener_tls_free(struct listener_tls_set *);
  */
 int	 listener_tls_send(struct msgchan *, const struct listener_tls_set *,
 	    int keyfd);
+/*
+ * The slice and the chains alone, for a template: each worker it forks
+ * gets its own keyd channel afterwards.
+ */
+int	 listener_tls_send_slice(struct msgchan *,
+	    const struct listener_tls_set *);
 
 #endif

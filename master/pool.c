@@ -12,6 +12,18 @@
  * outlives the daemons it talks to: only a worker that fails counts
  * towards the pool's back-off.
  *
+ * With `pool template-forks N' (N > 0, the default) a pool's workers
+ * are not exec'd one by one: the pool execs one template (a
+ * postern-worker told so in its config slice, worker/template.h), which
+ * reads the config and TLS slices, confines itself, and forks a worker
+ * for each MSG_T_FORK, sent with the worker's end of a fresh
+ * socketpair.  The workers share the template's initialised pages; they
+ * are posternd's children (CLONE_PARENT), entries of the table from the
+ * fork, their pid told by the template's MSG_T_FORKED.  After N forks
+ * the template is told to go and a new one is exec'd, so that address
+ * layouts change; a template that dies is replaced the same way, and
+ * the workers it forked live on.
+ *
  * A pool gives back what a storm of clients made it grow to: an idle
  * worker above min-idle that has waited idle-timeout seconds for a
  * session is told to go, like a worker that served its quota, so its
@@ -19,6 +31,7 @@
  */
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -56,6 +69,8 @@
 #define SPAWN_AHEAD	8
 /* Back-off after a worker died before it was ready: 1 s, doubling, to... */
 #define RESPAWN_MAX_MS	30000
+/* While the template starts, the pool looks again this often at most. */
+#define TEMPLATE_WAIT_MS	1000
 
 enum worker_state {
 	W_STARTING,		/* exec'd, config sent, waiting for MSG_READY */
@@ -87,8 +102,31 @@ struct worker {
 	struct pool_session	 view;		/* posternctl's */
 	uint64_t		 asked;		/* pool_progress_ask() */
 	uint64_t		 answered;
+	/* The template forking it, until it tells the pid; NULL exec'd. */
+	struct pool_template	*from;
+	uint64_t		 fork_id;
+	int			 forked;	/* by a template, not exec'd */
+	int			 early;		/* MSG_READY before its pid */
 };
 TAILQ_HEAD(workerlist, worker);
+
+enum template_state {
+	T_STARTING,		/* exec'd, config sent, waiting for MSG_READY */
+	T_READY,		/* forks workers */
+	T_STOPPING,		/* told to go, or failed */
+};
+
+/* A pool's template process, the current one or one on its way out. */
+struct pool_template {
+	TAILQ_ENTRY(pool_template) entry;
+	struct pool		*pool;
+	struct child		*c;
+	enum template_state	 state;
+	uint32_t		 forks;		/* asked of it */
+	int64_t			 deadline;	/* ms; 0 none */
+	int			 told;		/* to go: exit is no failure */
+};
+TAILQ_HEAD(templatelist, pool_template);
 
 struct pool {
 	TAILQ_ENTRY(pool)	 entry;
@@ -102,8 +140,12 @@ struct pool {
 	unsigned int		 wanted;	/* clients waiting, none idle */
 	unsigned int		 failures;	/* deaths before ready, in a row */
 	int64_t			 next_spawn;	/* ms */
+	int64_t			 backoff;	/* ms: pool_failed()'s */
 	uint32_t		 timeout_start;	/* s, exec to MSG_READY */
 	struct listener_tls_set	 tls;		/* sent after the config */
+	uint32_t		 template_forks; /* 0: every worker exec'd */
+	struct templatelist	 templates;	/* alive, of this pool */
+	struct pool_template	*tp;		/* the one to fork; NULL none */
 };
 TAILQ_HEAD(poollist, pool);
 
@@ -131,6 +173,7 @@ static int		 log_verbose;
 static uint64_t		 progress_n;	/* pool_progress_ask() */
 static uint8_t		*slots;		/* 1: taken */
 static size_t		 nslots;
+static uint64_t		 fork_seq;	/* worker_fork ids */
 
 static int		 slot_get(void);
 static void		 worker_spawn(struct pool *);
@@ -140,6 +183,7 @@ static void		 worker_msg(struct child *, struct msg *);
 static void		 worker_lost(struct child *, const char *);
 static void		 worker_exited(struct child *, int);
 static void		 worker_idle(struct worker *);
+static void		 worker_ready(struct worker *);
 static void		 worker_free(struct worker *);
 static const char	*worker_greet(struct worker *,
 			    const struct worker_config *, int, int,
@@ -152,6 +196,15 @@ static void		 pool_counts(const struct pool *, unsigned int *,
 static void		 view_begin(struct worker *, const struct worker_session *);
 static int		 worker_view(struct worker *, const struct msg *);
 static int64_t		 pool_shrink(struct pool *, unsigned int, int64_t);
+static void		 template_spawn(struct pool *);
+static struct child	*template_fork(struct pool_template *,
+			    struct worker *);
+static void		 template_retire(struct pool_template *);
+static void		 template_fail(struct pool_template *, const char *);
+static void		 template_msg(struct child *, struct msg *);
+static void		 template_lost(struct child *, const char *);
+static void		 template_exited(struct child *, int);
+static int64_t		 template_deadlines(struct pool *, int64_t);
 
 /* Every worker's entry in the table of children (children.h). */
 static const struct child_ops worker_ops = {
@@ -160,6 +213,15 @@ static const struct child_ops worker_ops = {
 	.on_msg = worker_msg,
 	.on_lost = worker_lost,
 	.on_exit = worker_exited,
+};
+
+/* Every template's (template.h in worker/). */
+static const struct child_ops template_ops = {
+	.kind = CHILD_TEMPLATE,
+	.name = "template",
+	.on_msg = template_msg,
+	.on_lost = template_lost,
+	.on_exit = template_exited,
 };
 
 void
@@ -201,6 +263,8 @@ pool_configure(struct conf *conf)
 		if ((p = calloc(1, sizeof(*p))) == NULL)
 			fatal("%s", __func__);
 		TAILQ_INIT(&p->workers);
+		TAILQ_INIT(&p->templates);
+		p->template_forks = conf->template_forks;
 		p->min_idle = conf->min_idle;
 		p->max = conf->max_workers;
 		p->quota = conf->sessions;
@@ -241,8 +305,9 @@ pool_configure(struct conf *conf)
 void
 pool_drain(void)
 {
-	struct pool	*p;
-	struct worker	*w;
+	struct pool		*p;
+	struct pool_template	*t;
+	struct worker		*w;
 
 	TAILQ_FOREACH(p, &pools, entry) {
 		if (p->retired)
@@ -251,48 +316,62 @@ pool_drain(void)
 		TAILQ_FOREACH(w, &p->workers, entry)
 			if (w->state == W_IDLE || w->state == W_STARTING)
 				worker_stop(w, "postern reconfigured");
+		TAILQ_FOREACH(t, &p->templates, entry)
+			template_retire(t);
 	}
 }
 
 void
 pool_shutdown(const char *text)
 {
-	struct pool	*p;
-	struct worker	*w;
+	struct pool		*p;
+	struct pool_template	*t;
+	struct worker		*w;
 
 	TAILQ_FOREACH(p, &pools, entry) {
 		p->retired = 1;
 		TAILQ_FOREACH(w, &p->workers, entry)
 			if (w->state != W_STOPPING)
 				worker_stop(w, text);
+		TAILQ_FOREACH(t, &p->templates, entry)
+			template_retire(t);
 	}
 }
 
 void
 pool_kill(void)
 {
-	struct pool	*p;
-	struct worker	*w;
+	struct pool		*p;
+	struct pool_template	*t;
+	struct worker		*w;
 
-	TAILQ_FOREACH(p, &pools, entry)
+	TAILQ_FOREACH(p, &pools, entry) {
 		TAILQ_FOREACH(w, &p->workers, entry) {
 			log_warnx("worker slot %d pid %d: killed, still %s",
 			    w->slot, (int)w->c->pid, state_names[w->state]);
-			kill(w->c->pid, SIGKILL);
+			/* Its last words stay readable until it is reaped. */
+			if (w->c->pid > 0)
+				(void)kill(w->c->pid, SIGKILL);
+			else
+				child_kill(w->c);
 		}
+		TAILQ_FOREACH(t, &p->templates, entry)
+			child_kill(t->c);
+	}
 }
 
 /*
  * Close the session with text (the worker sends "* BYE text"), and exit.
- * A worker still starting has no session and cannot take messages yet,
- * so it is killed.
+ * An exec'd worker still starting has no session and cannot take
+ * messages yet, so it is killed; a forked one reads its channel from
+ * its MSG_READY on, and finds the message then.
  */
 static void
 worker_stop(struct worker *w, const char *text)
 {
 	struct worker_shutdown	 sd;
 
-	if (w->state == W_STARTING)
+	if (w->state == W_STARTING && !w->forked)
 		child_kill(w->c);
 	else if (w->c->chan.fd != -1) {
 		memset(&sd, 0, sizeof(sd));
@@ -343,7 +422,7 @@ pool_failed(struct pool *p)
 	if (ms > RESPAWN_MAX_MS)
 		ms = RESPAWN_MAX_MS;
 	p->failures++;
-	p->next_spawn = now_ms() + ms;
+	p->next_spawn = p->backoff = now_ms() + ms;
 	if (ms > 0)
 		log_warnx("%s: %u workers failed in a row, next in %lld ms",
 		    p->tmpl.listener, p->failures, (long long)ms);
@@ -369,6 +448,16 @@ worker_spawn(struct pool *p)
 		p->next_spawn = now_ms() + KEYD_WAIT_MS;
 		return;
 	}
+	/* Forked by the template, once it is ready (template_msg()). */
+	if (p->template_forks > 0) {
+		if (p->tp == NULL)
+			template_spawn(p);
+		if (p->tp == NULL || p->tp->state != T_READY) {
+			if (p->next_spawn <= now_ms())
+				p->next_spawn = now_ms() + TEMPLATE_WAIT_MS;
+			return;
+		}
+	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		fatal("%s", __func__);
 	w->slot = slot_get();
@@ -382,7 +471,12 @@ worker_spawn(struct pool *p)
 	}
 	/* The worker keeps this as its own limit: its log's size. */
 	prog.fsize = (rlim_t)audit_files_max_size();
-	if ((w->c = child_spawn(&prog, &worker_ops, w)) == NULL) {
+	if (p->tp != NULL) {
+		w->c = template_fork(p->tp, w);
+		w->forked = 1;
+	} else
+		w->c = child_spawn(&prog, &worker_ops, w);
+	if (w->c == NULL) {
 		slots[w->slot] = 0;
 		free(w);
 		if (afd != -1)
@@ -422,7 +516,16 @@ worker_greet(struct worker *w, const struct worker_config *wc, int kfd,
 	struct msgchan	*ch = &w->c->chan;
 	const char	*why = NULL;
 
-	if (msg_compose(ch, MSG_W_CONFIG, 0, -1, wc, sizeof(*wc)) == -1) {
+	/*
+	 * Forked from the template, it has the slices: only its own keyd
+	 * channel, which the template must not share among its workers.
+	 */
+	if (w->from != NULL) {
+		if (kfd != -1 && msg_compose(ch, MSG_W_KEYHOLDER, 0, kfd, NULL,
+		    0) == -1)
+			why = "queue keyd channel";
+	} else if (msg_compose(ch, MSG_W_CONFIG, 0, -1, wc, sizeof(*wc)) ==
+	    -1) {
 		why = "queue config";
 		if (kfd != -1)
 			close(kfd);
@@ -431,10 +534,10 @@ worker_greet(struct worker *w, const struct worker_config *wc, int kfd,
 	else if (listener_tls_send(ch, &w->pool->tls, kfd) == -1)
 		why = "queue TLS";
 	/* Its own channel to policyd now, or when policyd is ready. */
-	else if (pool_wants(w->pool, DAEMON_POLICYD) &&
+	if (why == NULL && pool_wants(w->pool, DAEMON_POLICYD) &&
 	    worker_channel(w, DAEMON_POLICYD) == -1)
 		why = "queue policyd channel";
-	else if (afd != -1) {
+	if (why == NULL && afd != -1) {
 		if (msg_compose(ch, MSG_W_AUDIT, 0, afd, wa, sizeof(*wa)) == -1)
 			why = "queue audit log";
 		afd = -1;
@@ -552,7 +655,11 @@ pool_maintain(void)
 	int64_t		 now = now_ms(), next = -1, d;
 
 	TAILQ_FOREACH_SAFE(p, &pools, entry, np) {
-		if (p->retired && TAILQ_EMPTY(&p->workers)) {
+		if ((d = template_deadlines(p, now)) != -1 &&
+		    (next == -1 || d < next))
+			next = d;
+		if (p->retired && TAILQ_EMPTY(&p->workers) &&
+		    TAILQ_EMPTY(&p->templates)) {
 			TAILQ_REMOVE(&pools, p, entry);
 			listener_tls_free(&p->tls);
 			free(p);
@@ -685,11 +792,21 @@ worker_msg(struct child *c, struct msg *m)
 			break;
 		return;
 	case MSG_READY:
+		/* A forked one told to stop while starting (worker_stop()). */
+		if (w->state == W_STOPPING && w->forked && m->len == 0)
+			return;
 		if (w->state != W_STARTING || m->len != 0)
 			break;
-		log_debug("worker slot %d pid %d ready", w->slot, (int)c->pid);
-		w->deadline = 0;
-		worker_idle(w);
+		/*
+		 * Its template has not said its pid yet: it takes no session
+		 * until then, so that what is logged and shown of it, and
+		 * what is killed, is its pid (template_msg()).
+		 */
+		if (c->pid == 0) {
+			w->early = 1;
+			return;
+		}
+		worker_ready(w);
 		return;
 	case MSG_W_SESSION_END:
 		/* Also from a worker told to stop during its session. */
@@ -741,6 +858,14 @@ worker_msg(struct child *c, struct msg *m)
 	    state_names[w->state]);
 	w->fail_cause = "protocol";
 	worker_fail(w, NULL);
+}
+
+static void
+worker_ready(struct worker *w)
+{
+	log_debug("worker slot %d pid %d ready", w->slot, (int)w->c->pid);
+	w->deadline = 0;
+	worker_idle(w);
 }
 
 /* The worker can take a session, unless it has had its share. */
@@ -798,13 +923,19 @@ pool_full(struct pool *p)
 void
 pool_cleanup(void)
 {
-	struct pool	*p;
-	struct worker	*w;
+	struct pool		*p;
+	struct pool_template	*t;
+	struct worker		*w;
 
 	while ((p = TAILQ_FIRST(&pools)) != NULL) {
 		while ((w = TAILQ_FIRST(&p->workers)) != NULL) {
 			child_release(w->c);
 			worker_free(w);
+		}
+		while ((t = TAILQ_FIRST(&p->templates)) != NULL) {
+			child_release(t->c);
+			TAILQ_REMOVE(&p->templates, t, entry);
+			free(t);
 		}
 		TAILQ_REMOVE(&pools, p, entry);
 		listener_tls_free(&p->tls);
@@ -919,6 +1050,19 @@ pool_nworkers(void)
 
 	TAILQ_FOREACH(p, &pools, entry)
 		TAILQ_FOREACH(w, &p->workers, entry)
+			n++;
+	return n;
+}
+
+unsigned int
+pool_ntemplates(void)
+{
+	struct pool		*p;
+	struct pool_template	*t;
+	unsigned int		 n = 0;
+
+	TAILQ_FOREACH(p, &pools, entry)
+		TAILQ_FOREACH(t, &p->templates, entry)
 			n++;
 	return n;
 }
@@ -1104,4 +1248,280 @@ pool_kick(uint64_t id, const char *text)
 			return 0;
 		}
 	return -1;
+}
+
+/* ---- The pool's template (worker/template.h) ---- */
+
+/*
+ * Exec a template for p: the config slice, marked template, and the TLS
+ * slice without a keyd channel.  p->tp is the new one, or NULL (and the
+ * pool waits a second).
+ */
+static void
+template_spawn(struct pool *p)
+{
+	struct child_prog	 prog = { .path = worker_path,
+				    .argv0 = "postern-worker",
+				    .chanfd = WORKER_CHAN_FD };
+	struct pool_template	*t;
+	struct worker_config	 wc;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		fatal("%s", __func__);
+	/* Its workers inherit it: their audit log's size. */
+	prog.fsize = (rlim_t)audit_files_max_size();
+	if ((t->c = child_spawn(&prog, &template_ops, t)) == NULL) {
+		free(t);
+		p->next_spawn = now_ms() + TEMPLATE_WAIT_MS;
+		return;
+	}
+	t->pool = p;
+	t->state = T_STARTING;
+	t->deadline = now_ms() + (int64_t)p->timeout_start * 1000;
+	TAILQ_INSERT_TAIL(&p->templates, t, entry);
+	p->tp = t;
+	wc = p->tmpl;
+	wc.template = 1;
+	if (msg_compose(&t->c->chan, MSG_W_CONFIG, 0, -1, &wc,
+	    sizeof(wc)) == -1 ||
+	    listener_tls_send_slice(&t->c->chan, &p->tls) == -1) {
+		template_fail(t, "queue config");
+		return;
+	}
+	log_debug("%s: template pid %d started", p->tmpl.listener,
+	    (int)t->c->pid);
+}
+
+/*
+ * Ask t to fork w, with the worker's end of a new socketpair: the
+ * worker's entry in the table of children, its pid not known yet, or
+ * NULL.  The fork that reaches template-forks retires t.
+ */
+static struct child *
+template_fork(struct pool_template *t, struct worker *w)
+{
+	struct worker_fork	 f;
+	int			 sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("%s: socketpair for worker slot %d",
+		    t->pool->tmpl.listener, w->slot);
+		return NULL;
+	}
+	memset(&f, 0, sizeof(f));
+	f.id = ++fork_seq;
+	f.slot = (uint32_t)w->slot;
+	if (msg_compose(&t->c->chan, MSG_T_FORK, 0, sp[1], &f,
+	    sizeof(f)) == -1) {
+		close(sp[0]);
+		template_fail(t, "queue a fork");
+		return NULL;
+	}
+	w->from = t;
+	w->fork_id = f.id;
+	if (++t->forks >= t->pool->template_forks) {
+		log_debug("%s: template pid %d forked %u workers, replaced",
+		    t->pool->tmpl.listener, (int)t->c->pid, t->forks);
+		template_retire(t);
+		/* The next is ready when the pool next needs a worker. */
+		template_spawn(t->pool);
+	}
+	return child_adopt(sp[0], &worker_ops, w);
+}
+
+/*
+ * t forks no more and exits; its workers stay.  One still starting
+ * cannot take the message, so it is killed.
+ */
+static void
+template_retire(struct pool_template *t)
+{
+	struct worker_shutdown	 sd;
+
+	if (t->pool->tp == t)
+		t->pool->tp = NULL;
+	if (t->state == T_STOPPING)
+		return;
+	t->told = 1;
+	memset(&sd, 0, sizeof(sd));
+	if (t->state == T_STARTING || t->c->chan.fd == -1 ||
+	    msg_compose(&t->c->chan, MSG_SHUTDOWN, 0, -1, &sd,
+	    sizeof(sd)) == -1)
+		child_kill(t->c);
+	t->state = T_STOPPING;
+	t->deadline = now_ms() + STOP_GRACE_MS;
+}
+
+static void
+template_fail(struct pool_template *t, const char *why)
+{
+	if (why != NULL && errno != 0)
+		log_warn("%s: template pid %d: %s", t->pool->tmpl.listener,
+		    (int)t->c->pid, why);
+	else if (why != NULL)
+		log_warnx("%s: template pid %d: %s", t->pool->tmpl.listener,
+		    (int)t->c->pid, why);
+	if (t->pool->tp == t)
+		t->pool->tp = NULL;
+	child_kill(t->c);
+	t->state = T_STOPPING;
+	t->deadline = 0;
+}
+
+/* A template not ready in time, or not gone in time, is killed. */
+static int64_t
+template_deadlines(struct pool *p, int64_t now)
+{
+	struct pool_template	*t;
+	int64_t			 next = -1;
+
+	TAILQ_FOREACH(t, &p->templates, entry) {
+		if (t->deadline == 0)
+			continue;
+		if (t->deadline > now) {
+			if (next == -1 || t->deadline < next)
+				next = t->deadline;
+			continue;
+		}
+		if (t->state == T_STARTING)
+			log_warnx("%s: template pid %d: not ready after %u s",
+			    p->tmpl.listener, (int)t->c->pid,
+			    p->timeout_start);
+		else
+			log_warnx("%s: template pid %d: still there %d s after "
+			    "it was told to go", p->tmpl.listener,
+			    (int)t->c->pid, STOP_GRACE_MS / 1000);
+		errno = 0;
+		template_fail(t, NULL);
+	}
+	return next;
+}
+
+static void
+template_msg(struct child *c, struct msg *m)
+{
+	struct pool_template	*t = c->owner;
+	struct pool		*p = t->pool;
+	struct worker_forked	 r;
+	struct worker		*w;
+
+	errno = 0;
+	if (m->fd != -1) {
+		close(m->fd);
+		template_fail(t, "sent a descriptor");
+		return;
+	}
+	switch (m->hdr.type) {
+	case MSG_LOG:
+		if (log_from_msg(m) == -1)
+			break;
+		return;
+	case MSG_READY:
+		if (t->state != T_STARTING || m->len != 0)
+			break;
+		log_debug("%s: template pid %d ready", p->tmpl.listener,
+		    (int)c->pid);
+		t->state = T_READY;
+		t->deadline = 0;
+		/*
+		 * The workers waiting for it are started at once, unless
+		 * the pool backs off.
+		 */
+		if (p->tp == t)
+			p->next_spawn = p->backoff;
+		return;
+	case MSG_T_FORKED:
+		if (m->len != sizeof(r))
+			break;
+		memcpy(&r, m->body, sizeof(r));
+		TAILQ_FOREACH(w, &p->workers, entry)
+			if (w->from == t && w->fork_id == r.id)
+				break;
+		if (w == NULL || (r.pid > 0) == (r.error != 0) || r.pid < 0)
+			break;
+		w->from = NULL;
+		if (r.pid > 0) {
+			child_forked(w->c, (pid_t)r.pid);
+			log_debug("%s: worker slot %d pid %d forked by "
+			    "template pid %d", p->tmpl.listener, w->slot,
+			    (int)r.pid, (int)c->pid);
+			if (w->early && w->state == W_STARTING && !w->c->done)
+				worker_ready(w);
+			return;
+		}
+		log_warnx("%s: template pid %d could not fork worker slot "
+		    "%d: %s", p->tmpl.listener, (int)c->pid, w->slot,
+		    strerror(r.error));
+		child_unborn(w->c, W_EXITCODE(127, 0));
+		return;
+	}
+	log_warnx("%s: template pid %d: unexpected message type %u, %zu "
+	    "bytes", p->tmpl.listener, (int)c->pid, m->hdr.type, m->len);
+	template_fail(t, NULL);
+}
+
+static void
+template_lost(struct child *c, const char *why)
+{
+	struct pool_template	*t = c->owner;
+
+	if (why != NULL) {
+		template_fail(t, why);
+		return;
+	}
+	/* It is exiting; template_exited() says how. */
+	if (t->pool->tp == t)
+		t->pool->tp = NULL;
+	if (t->state != T_STOPPING) {
+		t->state = T_STOPPING;
+		t->deadline = now_ms() + STOP_GRACE_MS;
+	}
+}
+
+/*
+ * waitpid() collected a template.  Its workers live on; those it had
+ * not yet said it forked never will be.  The pool starts another when
+ * it next needs a worker; one that died unasked counts as a failure,
+ * so a template that cannot start is not exec'd in a loop.
+ */
+static void
+template_exited(struct child *c, int status)
+{
+	struct pool_template	*t = c->owner;
+	struct pool		*p = t->pool;
+	struct worker		*w;
+	unsigned int		 n = 0;
+
+	TAILQ_FOREACH(w, &p->workers, entry) {
+		if (w->from == t) {
+			w->from = NULL;
+			child_unborn(w->c, W_EXITCODE(127, 0));
+		} else if (w->c->pid > 0)
+			n++;
+	}
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		log_warnx("security: %s: template pid %d killed by SIGSYS",
+		    p->tmpl.listener, (int)c->pid);
+	/* Retired while it started: template_retire() killed it. */
+	else if (t->told && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		log_debug("%s: template pid %d killed while it started",
+		    p->tmpl.listener, (int)c->pid);
+	else if (WIFSIGNALED(status))
+		log_warnx("%s: template pid %d killed by signal %d while %s; "
+		    "the pool's %u workers stay", p->tmpl.listener,
+		    (int)c->pid, WTERMSIG(status), t->told ? "stopping" :
+		    t->state == T_STARTING ? "starting" : "forking", n);
+	else if (WEXITSTATUS(status) != 0 || !t->told)
+		log_warnx("%s: template pid %d exited with %d; the pool's %u "
+		    "workers stay", p->tmpl.listener, (int)c->pid,
+		    WEXITSTATUS(status), n);
+	else
+		log_debug("%s: template pid %d exited", p->tmpl.listener,
+		    (int)c->pid);
+	if (!t->told || (WIFEXITED(status) && WEXITSTATUS(status) != 0))
+		pool_failed(p);
+	if (p->tp == t)
+		p->tp = NULL;
+	TAILQ_REMOVE(&p->templates, t, entry);
+	free(t);
 }

@@ -64,6 +64,7 @@ int		 pool_handoff(struct worker *, int, int, int,
 		    const struct worker_session *, struct client_count *);
 
 unsigned int	 pool_nworkers(void);	/* alive, in any state */
+unsigned int	 pool_ntemplates(void);	/* alive, in any state */
 unsigned int	 pool_nbusy(void);
 
 /* ---- What posternctl and the metrics see (control.c, metrics.c) ---- */

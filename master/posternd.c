@@ -420,7 +420,8 @@ event_loop(void)
 			state_deadline = now_ms() + BYE_GRACE_MS;
 		}
 		if (state == STOPPING) {
-			if (pool_nworkers() == 0)
+			/* A template left behind would hold its pages. */
+			if (pool_nworkers() == 0 && pool_ntemplates() == 0)
 				break;
 			if (now_ms() >= state_deadline) {
 				pool_kill();

@@ -9,12 +9,15 @@
  *   postern-keyd      KEYD_NOFILE_FIXED, and one channel per worker of
  *                     a TLS listener
  *   posternd          POSTERND_NOFILE_FIXED; per listener its socket, a
- *                     reload's new one, and a client with its upstream
- *                     on their way to a worker; per worker its channel;
- *                     per worker started at once (each pool's min-idle)
- *                     the ends of its socketpairs to policyd and keyd and
- *                     its audit log, until they are sent; per server
- *                     of a checked upstream its health check's socket
+ *                     reload's new one, a client with its upstream on
+ *                     their way to a worker, and the channels of its
+ *                     template and of one replaced and on its way out;
+ *                     per worker its channel; per worker started at once
+ *                     (each pool's min-idle) the ends of its socketpairs
+ *                     to policyd and keyd, its audit log, and the end of
+ *                     its channel the template forks it with, until they
+ *                     are sent; per server of a checked upstream its
+ *                     health check's socket
  *
  * A worker holds a fixed few (worker.c) and needs nothing here; what it
  * needs is RLIMIT_FSIZE: posternd sets it to the audit log's max-size
@@ -38,9 +41,9 @@
  * the files a reload reads (configuration, certificates, audit keys).
  */
 #define POSTERND_NOFILE_FIXED	32
-#define PER_LISTENER		4
+#define PER_LISTENER		6
 #define PER_WORKER		1
-#define PER_STARTING_WORKER	5
+#define PER_STARTING_WORKER	6
 
 static uint32_t	 listeners(const struct conf *, int);
 static uint32_t	 checked_servers(const struct conf *);

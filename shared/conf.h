@@ -150,6 +150,11 @@ struct conf {
 	uint32_t		 sessions;	/* per worker; 0 = no quota */
 	/* s an idle worker above min-idle waits before it exits; 0 never */
 	uint32_t		 pool_idle_timeout;
+	/*
+	 * Workers one template process forks before it is exec'd afresh
+	 * (a new address layout); 0: every worker is exec'd itself.
+	 */
+	uint32_t		 template_forks;
 	uint32_t		 max_queue;	/* clients waiting, per listener */
 	uint32_t		 max_per_client; /* sessions per address; 0 any */
 	/* login and limit sessions per-user: policyd's guard */

@@ -410,7 +410,10 @@ st_worker(struct parser *p, struct conf *conf)
 	return 0;
 }
 
-/* pool [min-idle N] [max N] [sessions N] [idle-timeout T], at least one. */
+/*
+ * pool [min-idle N] [max N] [sessions N] [idle-timeout T]
+ * [template-forks N], at least one.
+ */
 static int
 st_pool(struct parser *p, struct conf *conf)
 {
@@ -436,14 +439,23 @@ st_pool(struct parser *p, struct conf *conf)
 			if (get_u32(p, "seconds", UNIT_SECONDS, 0,
 			    7 * 24 * 3600, &conf->pool_idle_timeout) == -1)
 				return -1;
+		} else if (strcmp(w, "template-forks") == 0) {
+			/*
+			 * Forks of one address layout: past a million the
+			 * rotation would be no rotation at all.
+			 */
+			if (get_u32(p, "forks per template", UNIT_NONE, 0,
+			    1000000, &conf->template_forks) == -1)
+				return -1;
 		} else {
-			expected(p, "'min-idle', 'max', 'sessions' or "
-			    "'idle-timeout'");
+			expected(p, "'min-idle', 'max', 'sessions', "
+			    "'idle-timeout' or 'template-forks'");
 			return -1;
 		}
 	}
 	if (n == 0) {
-		expected(p, "'min-idle', 'max', 'sessions' or 'idle-timeout'");
+		expected(p, "'min-idle', 'max', 'sessions', 'idle-timeout' "
+		    "or 'template-forks'");
 		return -1;
 	}
 	return 0;
@@ -1582,6 +1594,8 @@ conf_defaults(struct conf *conf)
 	conf->max_workers = 256;
 	conf->sessions = 100;
 	conf->pool_idle_timeout = 300;
+	/* Workers forked from a per-pool template (master/pool.c). */
+	conf->template_forks = 256;
 	conf->max_queue = 128;
 	conf->max_per_client = 0;
 	conf->max_line = 65536;
@@ -1767,9 +1781,9 @@ conf_print(FILE *fp, const struct conf *conf)
 		print_string(fp, conf->audit_dir);
 		fprintf(fp, " max-size %u\n", conf->audit_max_size);
 	}
-	fprintf(fp, "pool min-idle %u max %u sessions %u idle-timeout %u\n",
-	    conf->min_idle, conf->max_workers, conf->sessions,
-	    conf->pool_idle_timeout);
+	fprintf(fp, "pool min-idle %u max %u sessions %u idle-timeout %u "
+	    "template-forks %u\n", conf->min_idle, conf->max_workers,
+	    conf->sessions, conf->pool_idle_timeout, conf->template_forks);
 	fprintf(fp, "limit line %u literal %u depth %u args %u inflight %u\n",
 	    conf->max_line, conf->max_literal, conf->max_depth, conf->max_args,
 	    conf->max_inflight);

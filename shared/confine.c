@@ -78,11 +78,40 @@ confine(const struct confine *c)
 	lim.nproc = c->nproc;
 	if (nofile(c, &lim.nofile) == -1)
 		return -1;
+	/*
+	 * A template forks as many workers as its pool may hold, all of
+	 * them counted against the user: it keeps the hard limit it has,
+	 * which it could not raise once unprivileged anyway.
+	 */
+	if (c->nproc == RLIM_INFINITY) {
+		struct rlimit	 rl;
+
+		if (getrlimit(RLIMIT_NPROC, &rl) == -1)
+			return fail("%s: getrlimit RLIMIT_NPROC: %s", c->prog,
+			    strerror(errno));
+		lim.nproc = rl.rlim_max;
+	}
 	if (privdrop_id(c->uid, c->gid, c->chroot) == -1)
 		return fail("%s: privilege drop to uid %u gid %u: %s", c->prog,
 		    (unsigned)c->uid, (unsigned)c->gid, privdrop_error());
 	if (privdrop_limits(&lim) == -1)
 		return fail("%s: %s", c->prog, privdrop_error());
+	if (sandbox_load_list(c->filter, CONFINE_DEBUG) == -1)
+		return fail("%s: syscall filter: %s", c->prog,
+		    sandbox_error());
+	return 0;
+}
+
+int
+confine_stack(const struct confine *c)
+{
+	struct rlimit	 rl;
+
+	/* The template's was high, for forking; the others stay. */
+	rl.rlim_cur = rl.rlim_max = c->nproc;
+	if (setrlimit(RLIMIT_NPROC, &rl) == -1)
+		return fail("%s: setrlimit RLIMIT_NPROC %llu: %s", c->prog,
+		    (unsigned long long)c->nproc, strerror(errno));
 	if (sandbox_load_list(c->filter, CONFINE_DEBUG) == -1)
 		return fail("%s: syscall filter: %s", c->prog,
 		    sandbox_error());

@@ -39,11 +39,21 @@ struct confine {
 	const char		*chroot;	/* root's all the way down */
 	rlim_t			 nofile;	/* RLIMIT_NOFILE wanted, > 0 */
 	rlim_t			 fsize;		/* RLIMIT_FSIZE; 0: no file */
-	rlim_t			 nproc;		/* RLIMIT_NPROC; 0: no fork */
+	rlim_t			 nproc;		/* RLIMIT_NPROC; 0: no fork;
+						   RLIM_INFINITY: the hard
+						   limit it was started with */
 	const struct sandbox_list *filter;
 };
 
 int		 confine(const struct confine *)
+		    __attribute__((warn_unused_result));
+/*
+ * In a process forked from a confined one (a template's worker, which
+ * inherited its ids, root, limits and filter): RLIMIT_NPROC to
+ * c->nproc, and c->filter, stacked on the inherited filter, so that a
+ * call must pass both.
+ */
+int		 confine_stack(const struct confine *)
 		    __attribute__((warn_unused_result));
 /* What the last failure was, for fatalx("%s", confine_error()). */
 const char	*confine_error(void);

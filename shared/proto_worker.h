@@ -54,6 +54,23 @@
  *   worker -> master  MSG_W_SESSION_STATS the session's counters, just
  *                                      before each MSG_W_SESSION_END
  *
+ * A template (postern.conf(5), pool template-forks) is a postern-worker
+ * started the same way whose config slice says template = 1: it reads
+ * the config and the TLS slice (without a keyd channel), confines
+ * itself with template_filter, and never serves a session:
+ *
+ *   template -> master MSG_READY       once confined
+ *   master -> template MSG_T_FORK      + the new worker's end of a fresh
+ *                                      socketpair: fork a worker for slot
+ *   template -> master MSG_T_FORKED    the worker's pid (posternd's child,
+ *                                      by CLONE_PARENT), or why not
+ *   master -> template MSG_SHUTDOWN    exit; the workers it forked stay
+ *
+ * The forked worker speaks on its own socketpair exactly as an exec'd
+ * one does after MSG_READY, which it sends first: its channels to
+ * policyd and keyd and its audit log come as MSG_W_POLICYD,
+ * MSG_W_KEYHOLDER and MSG_W_AUDIT, queued by the master before it.
+ *
  * A worker that reaches its session quota is not told anything: the master
  * sends it MSG_SHUTDOWN while it is idle and starts a fresh one.  End of
  * file on the channel means the master is gone: the worker closes its
@@ -84,6 +101,9 @@ enum worker_msg_type {
 	MSG_W_KEYHOLDER = 122,	/* master -> worker: socketpair to key holder */
 	MSG_W_TLS = 123,	/* master -> worker: proto_tls.h */
 	MSG_W_TLS_CERT = 124,	/* master -> worker: proto_tls.h */
+	/* A template's: 130-139. */
+	MSG_T_FORK = 130,	/* master -> template: struct worker_fork, fd */
+	MSG_T_FORKED = 131,	/* template -> master: struct worker_forked */
 	/* Operating (posternctl, metrics): 140-149. */
 	MSG_W_KICK = 140,	/* master -> worker: struct worker_kick */
 	MSG_W_PROGRESS_ASK = 141, /* master -> worker: struct worker_progress_ask */
@@ -102,6 +122,8 @@ MSG_RANGE_CHECK(MSG_W_AUDIT, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_KEYHOLDER, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_TLS, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_TLS_CERT, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_T_FORK, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_T_FORKED, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_KICK, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_PROGRESS_ASK, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_SESSION_INFO, MSG_BASE_WORKER);
@@ -174,6 +196,24 @@ struct worker_config {
 	uint32_t max_username;		/* POP3 USER and APOP name */
 	uint32_t max_password;		/* POP3 PASS */
 	uint32_t forward;		/* enum worker_forward */
+	uint32_t template;		/* 1: fork workers, serve nothing */
+};
+
+/*
+ * Fork a worker for slot; its channel rides on the message.  id pairs
+ * the answer with the question.
+ */
+struct worker_fork {
+	uint64_t id;
+	uint32_t slot;
+	uint32_t pad;
+};
+
+/* The answer: the worker's pid, or 0 and the errno of the failed clone. */
+struct worker_forked {
+	uint64_t id;
+	int32_t	 pid;
+	int32_t	 error;
 };
 
 /*
@@ -378,8 +418,10 @@ _Static_assert(sizeof(struct worker_audit) == 32 + 2 * 24 + 32 + 8,
     "worker_audit has no padding");
 _Static_assert(sizeof(struct worker_audit_anchor) == 24 + 8 + 32,
     "worker_audit_anchor has no padding");
-_Static_assert(sizeof(struct worker_config) == 16 * 4 + 32 + 256 + 4 * 4,
+_Static_assert(sizeof(struct worker_config) == 16 * 4 + 32 + 256 + 5 * 4,
     "worker_config has no padding");
+_Static_assert(sizeof(struct worker_fork) == 16, "worker_fork size");
+_Static_assert(sizeof(struct worker_forked) == 16, "worker_forked size");
 _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 +
     3 * 64 + 4 + 4 + 2 * 2 + 4 + 2 * 64 + WORKER_PROXY_ALPN_MAX +
     WORKER_PROXY_NAME_MAX + WORKER_PROXY_TLSVER_MAX + WORKER_PROXY_CIPHER_MAX +

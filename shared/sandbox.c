@@ -1,7 +1,11 @@
 #include <sys/mman.h>
+#include <sys/prctl.h>
+
+#include <linux/seccomp.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,11 +22,14 @@
 /*
  * One allow rule: a syscall, and at most one condition on an argument.
  * With "self" the condition's value is our pid, known only at run time.
+ * "spawn" lets a call of the never list through, with its condition:
+ * only SB_SPAWN's clone has it.
  */
 struct rule {
 	int			 nr;
 	unsigned int		 ncmp;
 	int			 self;
+	int			 spawn;
 	struct scmp_arg_cmp	 cmp;
 };
 
@@ -142,6 +149,40 @@ static const struct rule signal_rules[] = {
 	ALLOW_SELF(tgkill, 0),
 };
 
+/*
+ * A template (worker/template.c) forks session workers that share its
+ * initialised pages; each stacks its own filter on this one, so what a
+ * worker may do is what both allow.
+ */
+static const struct rule spawn_rules[] = {
+	/*
+	 * clone with exactly CLONE_PARENT and SIGCHLD: a new process with
+	 * copies of everything (no CLONE_VM, CLONE_FILES, CLONE_THREAD...)
+	 * whose parent is posternd, which reaps it.  clone3 stays
+	 * forbidden: its flags are in memory a filter cannot read.
+	 */
+	{ .nr = SCMP_SYS(clone), .ncmp = 1, .spawn = 1,
+	  .cmp = { 0, SCMP_CMP_EQ, CLONE_PARENT | SIGCHLD, 0 } },
+	/*
+	 * The child loads its filter: seccomp(2), and libseccomp's
+	 * PR_SET_NO_NEW_PRIVS first, which the template has already set.
+	 */
+	ALLOW_IF(seccomp, 0, SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER, 0),
+	ALLOW_IF(prctl, 0, SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS, 0),
+	/*
+	 * ...having set RLIMIT_NPROC, which the template keeps high to
+	 * fork, to 0: prlimit64 (glibc's setrlimit) of itself only.  An
+	 * unprivileged process can raise no hard limit.
+	 */
+	ALLOW_IF(prlimit64, 0, SCMP_CMP_EQ, 0, 0),
+	/*
+	 * abort() in a child: tgkill of the child's pid, which this filter,
+	 * made with the template's, cannot name.  The child's own filter
+	 * allows tgkill of itself only.
+	 */
+	ALLOW_IF(tgkill, 2, SCMP_CMP_EQ, SIGABRT, 0),
+};
+
 #ifndef __has_feature
 #define __has_feature(x)	0
 #endif
@@ -180,6 +221,7 @@ static const struct group {
 	GROUP(SB_FDPASS, fdpass_rules),
 	GROUP(SB_TIME, time_rules),
 	GROUP(SB_SIGNAL, signal_rules),
+	GROUP(SB_SPAWN, spawn_rules),
 #undef GROUP
 };
 
@@ -261,8 +303,8 @@ add(struct sandbox *sb, const struct rule *r, const char *from)
 {
 	char	 name[64];
 
-	if (r->nr < 0 ||
-	    listed(never, sizeof(never) / sizeof(never[0]), r->nr) ||
+	if (r->nr < 0 || (!(r->spawn && r->ncmp == 1) &&
+	    listed(never, sizeof(never) / sizeof(never[0]), r->nr)) ||
 	    (r->ncmp == 0 && listed(conditional,
 	    sizeof(conditional) / sizeof(conditional[0]), r->nr))) {
 		sb->failed = 1;
@@ -384,6 +426,9 @@ sigsys(int sig, siginfo_t *si, void *uctx)
 #endif
 }
 
+/* debug_setup()'s handler is set, in this process or its parent. */
+static int	handler_set;
+
 static int
 debug_setup(struct sandbox *sb, uint32_t *action)
 {
@@ -402,8 +447,14 @@ debug_setup(struct sandbox *sb, uint32_t *action)
 	sa.sa_sigaction = sigsys;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL) == -1)
+	/*
+	 * Set once: a template's worker, which stacks its filter on the
+	 * template's, inherits the handler, and the template's debug
+	 * filter would refuse sigaction.
+	 */
+	if (!handler_set && sigaction(SIGSYS, &sa, NULL) == -1)
 		return fail(errno, "sandbox: sigaction SIGSYS");
+	handler_set = 1;
 	return add_rules(sb, handler, sizeof(handler) / sizeof(handler[0]),
 	    "debug");
 }

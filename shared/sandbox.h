@@ -18,7 +18,8 @@
  * Never on the list, whatever a process asks: open, openat, openat2,
  * creat, socket, socketpair, connect, bind, listen, accept, accept4,
  * execve, execveat, fork, vfork, clone, clone3, ptrace,
- * process_vm_readv/writev.  sandbox_allow() refuses them, and it refuses
+ * process_vm_readv/writev; only SB_SPAWN allows clone, with one set of
+ * flags and no other.  sandbox_allow() refuses them, and it refuses
  * a bare allow of the calls the groups allow only with some arguments
  * (mmap, mprotect, fcntl, sendto, kill, tgkill), or never (newfstatat,
  * ioctl): an unconditional rule would quietly widen the group's.
@@ -47,6 +48,9 @@ enum sandbox_group {
 			   recvmsg, and fcntl F_GETFL/F_SETFL */
 	SB_TIME,	/* reading the clocks */
 	SB_SIGNAL,	/* handlers, masks, and signals to itself only */
+	SB_SPAWN,	/* a template's: clone a sibling (CLONE_PARENT and
+			   nothing else), which lowers its RLIMIT_NPROC
+			   and stacks a filter of its own */
 };
 /*
  * In no group, because no postern process calls them (its traces under

@@ -51,3 +51,26 @@ const struct sandbox_list worker_filter = {
 	worker_groups, sizeof(worker_groups) / sizeof(worker_groups[0]),
 	NULL, 0,
 };
+
+static const enum sandbox_group template_groups[] = {
+	/*
+	 * A worker the template forks runs under this filter and its own,
+	 * stacked: this one must let through all a worker does, so its
+	 * groups are the worker's...
+	 */
+	SB_STDIO,
+	SB_POLL,
+	SB_SOCKIO,
+	SB_FDPASS,
+	SB_TIME,
+	/*
+	 * ...and clone(CLONE_PARENT), with what the child does before its
+	 * own filter: RLIMIT_NPROC to 0, seccomp(2).
+	 */
+	SB_SPAWN,
+};
+
+const struct sandbox_list template_filter = {
+	template_groups, sizeof(template_groups) / sizeof(template_groups[0]),
+	NULL, 0,
+};

@@ -9,5 +9,10 @@
 #include "sandbox.h"
 
 extern const struct sandbox_list worker_filter;
+/*
+ * A template's (template.h): the worker's, and SB_SPAWN to fork the
+ * workers, which stack worker_filter on it (confine_stack()).
+ */
+extern const struct sandbox_list template_filter;
 
 #endif

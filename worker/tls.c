@@ -322,7 +322,7 @@ client_ctx(void)
 }
 
 void
-tls_setup(struct msgchan *chan)
+tls_setup(struct msgchan *chan, int template)
 {
 	struct msg	 m;
 	unsigned int	 got = 0, have_slice = 0;
@@ -352,7 +352,8 @@ tls_setup(struct msgchan *chan)
 			    NULL || memchr(slice.up_name, '\0',
 			    WORKER_TLS_STR_MAX) == NULL ||
 			    (slice.mode != WORKER_TLS_NONE &&
-			    (slice.ncerts == 0 || !keyproxy_has_channel())))
+			    (slice.ncerts == 0 || (!template &&
+			    !keyproxy_has_channel()))))
 				fatalx("TLS slice refused");
 			have_slice = 1;
 			continue;

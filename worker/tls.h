@@ -21,9 +21,11 @@
 /*
  * Reads MSG_W_KEYHOLDER, MSG_W_TLS and the chains from the master, and
  * builds the contexts, the upstream CA store read from its file: all of
- * it before the chroot and the filter.  Fatal on any error.
+ * it before the chroot and the filter.  Fatal on any error.  A template
+ * (template != 0) gets no keyd channel: each worker it forks is sent
+ * its own.
  */
-void	 tls_setup(struct msgchan *);
+void	 tls_setup(struct msgchan *, int template);
 const struct worker_tls *tls_conf(void);
 
 struct policy_client;

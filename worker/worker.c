@@ -3,7 +3,8 @@
  * at a time.  posternd starts it with its channel on WORKER_CHAN_FD and
  * talks to it as proto_worker.h says: the config slice first; then, once
  * the worker is confined and says MSG_READY, sessions, each as a client
- * socket and an upstream socket.
+ * socket and an upstream socket.  A template (template.h) does the same
+ * up to its filter, and then forks workers, which go on from there.
  */
 #include <sys/resource.h>
 
@@ -24,6 +25,7 @@
 #include "proto_worker.h"
 #include "relay.h"
 #include "sandbox_worker.h"
+#include "template.h"
 #include "tls.h"
 #include "tls_keyproxy.h"
 
@@ -60,6 +62,7 @@ main(int argc, char *argv[])
 	struct confine		 cf;
 	struct rlimit		 fsize;
 	char			 name[64];
+	uint32_t		 slot;
 
 	(void)argv;
 	/*
@@ -78,13 +81,18 @@ main(int argc, char *argv[])
 	child_config_read(&chan, MSG_W_CONFIG, &conf, sizeof(conf));
 	if (!config_valid(&conf))
 		fatalx("config slice refused");
-	(void)snprintf(name, sizeof(name), "worker %s/%u", conf.listener,
-	    conf.slot);
+	if (conf.template)
+		(void)snprintf(name, sizeof(name), "template %s",
+		    conf.listener);
+	else
+		(void)snprintf(name, sizeof(name), "worker %s/%u",
+		    conf.listener, conf.slot);
 	child_detach(&chan, name, (int)conf.verbose);
 	/* libsodium opens no file after this; the filter forbids it. */
 	if (audit_init(&chan, conf.slot) == -1)
 		fatalx("audit: libsodium");
-	tls_setup(&chan);
+	/* A template's workers get their keyd channels after the fork. */
+	tls_setup(&chan, conf.template);
 	/* posternd sets RLIMIT_FSIZE to the audit log's max-size, or 0. */
 	if (getrlimit(RLIMIT_FSIZE, &fsize) == -1)
 		fatal("getrlimit RLIMIT_FSIZE");
@@ -96,8 +104,31 @@ main(int argc, char *argv[])
 	cf.nofile = WORKER_NOFILE;
 	cf.fsize = fsize.rlim_cur;
 	cf.filter = &worker_filter;
+	if (conf.template) {
+		cf.prog = "template";
+		cf.filter = &template_filter;
+		cf.nproc = RLIM_INFINITY;
+	}
 	if (confine(&cf) == -1)
 		fatalx("%s", confine_error());
+	if (conf.template) {
+		/* Returns in a new worker only, on its own channel. */
+		template_run(&chan, &slot);
+		conf.template = 0;
+		conf.slot = slot;
+		(void)snprintf(name, sizeof(name), "worker %s/%u",
+		    conf.listener, conf.slot);
+		/* Not log_init(): tzset() would look for a file. */
+		log_procname(name);
+		if (audit_init(&chan, conf.slot) == -1)
+			fatalx("audit: libsodium");
+		/* The template's filter stays, under this stricter one. */
+		cf.prog = "postern-worker";
+		cf.filter = &worker_filter;
+		cf.nproc = 0;
+		if (confine_stack(&cf) == -1)
+			fatalx("%s", confine_error());
+	}
 	if (msg_compose(&chan, MSG_READY, 0, -1, NULL, 0) == -1 ||
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
 		fatal("send ready");
@@ -136,6 +167,10 @@ config_valid(const struct worker_config *c)
 	    c->protocol != WORKER_PROTO_POP3) {
 		log_warnx("config: protocol %u: neither IMAP nor POP3",
 		    c->protocol);
+		return 0;
+	}
+	if (c->template > 1) {
+		log_warnx("config: template %u: neither 0 nor 1", c->template);
 		return 0;
 	}
 	if (c->uid == 0 || c->gid == 0) {

@@ -2,7 +2,8 @@
 """postern's IMAP benchmark: `make bench` runs this after the micro-benchmarks.
 
   bench [--rounds N] [--idle K[,K2]] [--seconds S] [--noops N]
-        [--targets direct,postern,postern-policy,haproxy,nginx,perdition]
+        [--targets direct,postern,postern-policy,postern-exec,haproxy,
+                   nginx,perdition]
         [--workloads fetch,noop,verdict,sessions,pop3,idle,idle-compress,
                      storm] [--out FILE]
 
@@ -11,7 +12,9 @@ Starts the Dovecot fixture with a user "big" (2,000 messages of about
 HAProxy (TCP mode), the nginx mail proxy and Perdition where installed
 (`make deps-bench`), each with its configuration, pid file and logs under
 one temporary directory; postern-policy is posternd enforcing a 100-rule
-policy and writing audit logs.  Every workload of imapload runs against
+policy and writing audit logs; postern-exec (not run unless named)
+is posternd with every worker exec'd on its own, template-forks 0.
+Every workload of imapload runs against
 every target in interleaved rounds, the order rotating each round, so the
 machine's drift hits all targets alike; then idle holds K sessions in
 IDLE through each target in turn (Dovecot's own processes for direct)
@@ -307,7 +310,7 @@ class Postern(Target):
             f.write(f"""user nobody
 chroot "{empty}"
 worker "{WORKER}"
-pool min-idle 40 max {min(4096, self.k + 100)} sessions 100
+pool min-idle 40 max {min(4096, self.k + 100)} sessions 100{self.pool_extra()}
 {self.policy_line()}listen on 127.0.0.1 port {self.port} imap name bench \\
 	upstream 127.0.0.1 port {self.upstream}
 listen on 127.0.0.1 port {self.pop3_port} pop3 name bench-pop3 \\
@@ -319,6 +322,18 @@ listen on 127.0.0.1 port {self.pop3_port} pop3 name bench-pop3 \\
 
     def policy_line(self):
         return ""
+
+    def pool_extra(self):
+        return ""
+
+
+class PosternExec(Postern):
+    """posternd with every worker exec'd on its own (pool template-forks
+    0), as before the pool's template: what the template saves."""
+    name = "postern-exec"
+
+    def pool_extra(self):
+        return " template-forks 0"
 
 
 class PosternPolicy(Postern):
@@ -442,7 +457,8 @@ class Perdition(Target):
         wait_greeting(self.port)
 
 
-ALL_TARGETS = [Direct, Postern, PosternPolicy, HAProxy, Nginx, Perdition]
+ALL_TARGETS = [Direct, Postern, PosternPolicy, PosternExec, HAProxy, Nginx,
+               Perdition]
 
 
 # --- workloads --------------------------------------------------------------

@@ -140,7 +140,7 @@ for i in range(40):
 	files["random%d" % i] = bytes(r.randrange(256) for _ in range(n))
 words = [b"user", b"chroot", b"worker", b"pool", b"limit", b"timeout",
     b"listen", b"on", b"port", b"imap", b"pop3", b"name", b"upstream",
-    b"min-idle", b"max", b"sessions", b"idle-timeout", b"line",
+    b"min-idle", b"max", b"sessions", b"idle-timeout", b"template-forks", b"line",
     b"literal", b"idle",
     b"127.0.0.1", b"*", b"::1", b"143", b"0", b"65536", b"\"", b"#",
     b"\\", b"\n", b"10m", b"nobody", b"queue", b"connections",

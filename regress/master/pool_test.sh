@@ -7,7 +7,8 @@
 FAKE=@TOPDIR@/regress/master/fakeworker.py
 . @OBJDIR@/regress/master/daemon_lib
 
-# conf PORT UPSTREAM_PORT [extra statements]: a one-listener file.
+# conf PORT UPSTREAM_PORT [extra statements]: a one-listener file.  The
+# fake worker is exec'd for each worker: it cannot be a template.
 conf()
 {
 	mkdir -p empty
@@ -17,6 +18,7 @@ user nobody
 chroot "$PWD/empty"
 worker "$PWD/fakeworker"
 timeout start 3 drain 2
+pool template-forks 0
 $3
 listen on 127.0.0.1 port $1 imap name t1 upstream 127.0.0.1 port $2
 EOF
@@ -171,7 +173,7 @@ reload_body()
 	cp postern.conf good.conf
 	echo "frobnicate" >> postern.conf
 	kill -HUP $(cat pid)
-	wait_log "^posternd: postern.conf:7: expected .* near 'frobnicate'$"
+	wait_log "^posternd: postern.conf:8: expected .* near 'frobnicate'$"
 	wait_log "^posternd: postern.conf: not reloaded, the running configuration stays$"
 	greet $p1 > out
 	atf_check -o match:"listener t1 " cat out

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -341,6 +342,69 @@ ATF_TC_BODY(fork_killed, tc)
 	expect_sigsys(fork_child);
 }
 
+/*
+ * SB_SPAWN, a template's: clone(CLONE_PARENT | SIGCHLD) makes a sibling
+ * (the test is its parent), which stacks a filter without SB_SPAWN and
+ * is then killed by its next clone.  The cloner waits for the sibling's
+ * end through a pipe before it says it survived.
+ */
+static void
+spawn_child(void)
+{
+	char	 c;
+	int	 done[2];
+	long	 pid;
+
+	if (pipe(done) == -1)
+		child_fail("pipe");
+	load(SB_STDIO, SB_SPAWN, -1);
+	pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), 0UL,
+	    NULL, NULL, 0UL);
+	if (pid == -1)
+		child_fail("clone");
+	if (pid == 0) {
+		close(done[0]);
+		load(SB_STDIO, -1);
+		(void)!write(report_fd, "s", 1);
+		(void)syscall(SYS_clone, (unsigned long)(CLONE_PARENT |
+		    SIGCHLD), 0UL, NULL, NULL, 0UL);
+		(void)!write(report_fd, "!", 1);
+		_exit(0);
+	}
+	close(done[1]);
+	(void)!read(done[0], &c, 1);
+	survived();
+}
+
+ATF_TC_WITHOUT_HEAD(spawn_sibling);
+ATF_TC_BODY(spawn_sibling, tc)
+{
+	int	 status;
+	pid_t	 pid;
+
+	expect_exit0(spawn_child, "LLsX");
+	/* The sibling is ours to reap: killed by its own filter. */
+	ATF_REQUIRE((pid = waitpid(-1, &status, 0)) > 0);
+	ATF_REQUIRE_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+	    "sibling status %#x", status);
+}
+
+/* Any other clone, fork() among them, is killed even with SB_SPAWN. */
+static void
+spawn_fork_child(void)
+{
+	load(SB_STDIO, SB_SPAWN, -1);
+	if (fork() == 0)
+		_exit(0);
+	survived();
+}
+
+ATF_TC_WITHOUT_HEAD(spawn_fork_killed);
+ATF_TC_BODY(spawn_fork_killed, tc)
+{
+	expect_sigsys(spawn_fork_child);
+}
+
 static void
 ptrace_child(void)
 {
@@ -635,6 +699,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, getsockname_killed);
 	ATF_TP_ADD_TC(tp, execve_killed);
 	ATF_TP_ADD_TC(tp, fork_killed);
+	ATF_TP_ADD_TC(tp, spawn_sibling);
+	ATF_TP_ADD_TC(tp, spawn_fork_killed);
 	ATF_TP_ADD_TC(tp, ptrace_killed);
 	ATF_TP_ADD_TC(tp, mmap_rw_allowed);
 	ATF_TP_ADD_TC(tp, mmap_exec_killed);
