@@ -842,7 +842,15 @@ worker_msg(struct child *c, struct msg *m)
 			break;
 		return;
 	case MSG_W_AUDIT_ANCHOR:
-		if (w->state == W_STARTING || m->len != sizeof(an))
+		/*
+		 * After READY, the anchor of the segment's first record; a
+		 * forked worker's READY may come before its template has
+		 * told its pid (early), and its anchor with it.  Refused, the
+		 * segment would stay unchained and the slot's next worker
+		 * start the chain anew.
+		 */
+		if ((w->state == W_STARTING && !w->early) ||
+		    m->len != sizeof(an))
 			break;
 		memcpy(&an, m->body, sizeof(an));
 		if (audit_files_anchor(w->slot, &an) == -1) {
