@@ -251,6 +251,7 @@ main(int argc, char *argv[])
 	event_loop();
 	control_close();
 	listeners_close(conf);
+	upstream_states_free();
 	conf_free(conf);
 	log_info("exiting");
 	return 0;

@@ -165,6 +165,24 @@ upstream_configure(struct conf *conf)
 	cur = conf;
 }
 
+void
+upstream_states_free(void)
+{
+	struct upstream	*u;
+	struct upcheck	*ck;
+	uint32_t	 i;
+
+	if (cur == NULL)
+		return;
+	FOREACH_CHECK(ck, u, i) {
+		if (ck->fd != -1)
+			close(ck->fd);
+		u->servers[i].check = NULL;
+		free(ck);
+	}
+	cur = NULL;
+}
+
 int
 upstream_maintain(void)
 {

@@ -88,6 +88,8 @@ struct upcheck {
  * configuration before, whose states are freed.
  */
 void	 upstream_configure(struct conf *);
+/* At exit, before the configuration is freed: the servers' states. */
+void	 upstream_states_free(void);
 /* Starts the checks that are due, ends those past their timeout; ms. */
 int	 upstream_maintain(void);
 size_t	 upstream_npollfds(void);

@@ -559,6 +559,12 @@ service_body()
 	build_deb
 	fresh_root
 	install_deb
+	# A sanitizer build (make check SANITIZE=1): LeakSanitizer cannot
+	# read the threads of a process in the unit's sandbox (its /proc is
+	# ProtectProc=invisible) and would fail every exit; ASan stays on.
+	if nm -D "$R/usr/sbin/posternd" 2>/dev/null | grep -q __asan_init; then
+		export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+	fi
 	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
 	. "$PWD/dv/ports"
 	p=$(free_port)
