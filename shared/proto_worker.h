@@ -19,7 +19,16 @@
  *   master -> worker  MSG_W_SESSION    + client socket (SCM_RIGHTS); only
  *                                      to an idle worker
  *   master -> worker  MSG_W_UPSTREAM   + upstream socket, always right
- *                                      after MSG_W_SESSION, same id
+ *                                      after MSG_W_SESSION, same id;
+ *                                      on a "login proxy" listener
+ *                                      (worker_config.login_proxy) only
+ *                                      as the answer to MSG_W_CONNECT
+ *   worker -> master  MSG_W_CONNECT    login proxy: the client has given
+ *                                      its login, connect the listener's
+ *                                      upstream now; answered by one
+ *                                      MSG_W_UPSTREAM, same id.  Again
+ *                                      after a failed login, whose
+ *                                      connection the worker closed
  *   worker -> master  MSG_W_SESSION_END when the session is over and both
  *                                      sockets are closed, with why; the
  *                                      worker is idle again (or exits,
@@ -76,6 +85,7 @@ enum worker_msg_type {
 	MSG_W_SESSION = 101,	/* master -> worker: struct worker_session, fd */
 	MSG_W_UPSTREAM = 102,	/* master -> worker: struct worker_upstream, fd */
 	/* 103 was MSG_W_SHUTDOWN, now MSG_SHUTDOWN: never to be reused. */
+	MSG_W_CONNECT = 104,	/* worker -> master: struct worker_connect */
 	MSG_W_SESSION_END = 110, /* worker -> master: struct worker_session_end */
 	MSG_W_AUDIT_ANCHOR = 115, /* worker -> master: struct worker_audit_anchor */
 	/* Reserved for what comes later; each will carry one descriptor. */
@@ -95,6 +105,7 @@ enum worker_msg_type {
 MSG_RANGE_CHECK(MSG_W_CONFIG, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_SESSION, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_UPSTREAM, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_CONNECT, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_SESSION_END, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_AUDIT_ANCHOR, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_POLICYD, MSG_BASE_WORKER);
@@ -174,6 +185,14 @@ struct worker_config {
 	uint32_t max_username;		/* POP3 USER and APOP name */
 	uint32_t max_password;		/* POP3 PASS */
 	uint32_t forward;		/* enum worker_forward */
+	/*
+	 * 1: "login proxy" (postern.conf(5)): the worker greets the client
+	 * and takes the login itself, then asks for the upstream
+	 * (MSG_W_CONNECT).  0: "login relay", the upstream comes with
+	 * the session.
+	 */
+	uint32_t login_proxy;
+	uint32_t pad;
 };
 
 /*
@@ -242,6 +261,15 @@ struct worker_upstream {
 	uint64_t id;
 	int32_t	 error;			/* 0: descriptor attached */
 	uint32_t pad;
+};
+
+/*
+ * Login proxy: the session's client has logged in as far as postern
+ * can tell; the master connects the listener's upstream as it would
+ * have at accept (master/upstream.c) and answers with MSG_W_UPSTREAM.
+ */
+struct worker_connect {
+	uint64_t id;
 };
 
 /*
@@ -378,13 +406,14 @@ _Static_assert(sizeof(struct worker_audit) == 32 + 2 * 24 + 32 + 8,
     "worker_audit has no padding");
 _Static_assert(sizeof(struct worker_audit_anchor) == 24 + 8 + 32,
     "worker_audit_anchor has no padding");
-_Static_assert(sizeof(struct worker_config) == 16 * 4 + 32 + 256 + 4 * 4,
+_Static_assert(sizeof(struct worker_config) == 16 * 4 + 32 + 256 + 6 * 4,
     "worker_config has no padding");
 _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 +
     3 * 64 + 4 + 4 + 2 * 2 + 4 + 2 * 64 + WORKER_PROXY_ALPN_MAX +
     WORKER_PROXY_NAME_MAX + WORKER_PROXY_TLSVER_MAX + WORKER_PROXY_CIPHER_MAX +
     WORKER_NAME_MAX, "worker_session has no padding");
 _Static_assert(sizeof(struct worker_upstream) == 16, "worker_upstream size");
+_Static_assert(sizeof(struct worker_connect) == 8, "worker_connect size");
 _Static_assert(sizeof(struct worker_session_end) == 5 * 8 + 8,
     "worker_session_end size");
 _Static_assert(sizeof(struct worker_kick) == 8 + WORKER_TEXT_MAX,

@@ -631,6 +631,15 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 		relay_hold_client(ir->relay, ir->pol.delay_ms);
 		ir->pol.delay_ms = 0;
 	}
+	/*
+	 * login proxy: the client had our greeting (imap_front.h); the
+	 * server's is for us alone, unless it turns the client away.
+	 */
+	if ((sev->flags & IMAP_SEVF_GREETING) && ir->conf->login_proxy &&
+	    strcmp(sev->resp, "BYE") != 0) {
+		forward_greeting(ir, sev);
+		return;
+	}
 	switch (sev->act) {
 	case IMAP_ACT_NONE:
 	case IMAP_ACT_DROP:

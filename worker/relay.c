@@ -28,6 +28,7 @@
 
 #include "audit.h"
 #include "forward.h"
+#include "imap_front.h"
 #include "imap_relay.h"
 #include "pop3_relay.h"
 #include "imap_limits.h"
@@ -93,7 +94,19 @@ struct relay {
 	char				 up_greeting[300];	/* after STARTTLS */
 	int64_t				 policy_lost;	/* ms; 0: channel up */
 	int64_t				 hold_until;	/* client held; 0 none */
+	/*
+	 * login proxy (imap_front.h): while front is set, the client's
+	 * input goes to fr, not to the engine; FRONT_WAIT once the login
+	 * is taken and MSG_W_CONNECT sent.  replay: the login as the
+	 * engine is to see it first, once the upstream is here.
+	 */
+	int				 front;
+	struct imap_front		*fr;
+	struct buf			 replay;
 };
+
+#define FRONT_LOGIN	1	/* greeted, taking the login */
+#define FRONT_WAIT	2	/* the upstream asked for */
 
 static void	 side_init(struct side *, int, size_t);
 static void	 side_free(struct side *);
@@ -122,6 +135,9 @@ static int	 tls_pending(const struct relay *);
 static int	 upstream_prelude(struct relay *);
 static int	 upstream_proxy_v2(struct relay *);
 static void	 relay_rest(struct relay *);
+static void	 upstream_begin(struct relay *);
+static int	 front_pump(struct relay *);
+static int	 front_upstream(struct relay *, struct msg *);
 
 static void
 side_init(struct side *s, int fd, size_t outmax)
@@ -196,6 +212,16 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	    (r.eng = r.ops->e_new(&r, conf, env)) == NULL) {
 		log_warn("session %llu: engine", (unsigned long long)sess->id);
 		r.closing = 1;
+	} else if (conf->login_proxy) {
+		/* No upstream before the login: none to wait for. */
+		r.up_deadline = 0;
+		buf_init(&r.replay, IMAP_FRONT_REPLAY_MAX);
+		if ((r.fr = imap_front_new(&r, conf)) == NULL) {
+			log_warn("session %llu: login proxy",
+			    (unsigned long long)sess->id);
+			r.closing = 1;
+		} else
+			r.front = FRONT_LOGIN;
 	} else if (upstream == -1) {
 		stats_upstream_failed();
 		errno = uperr;
@@ -452,6 +478,17 @@ pump(struct relay *r, enum relay_side from)
 	size_t		 len, room, n;
 
 	z_begin(r);
+	if (from == RELAY_CLIENT && r->front != 0)
+		return front_pump(r);
+	if (from == RELAY_CLIENT && buf_len(&r->replay) > 0 && !r->closing) {
+		/* The login we took goes first, as if the client sent it. */
+		n = r->ops->e_input(r->eng, from, buf_data(&r->replay),
+		    buf_len(&r->replay));
+		zc_flush(r, !from);
+		buf_drain(&r->replay, n);
+		if (buf_len(&r->replay) > 0)
+			return n > 0;
+	}
 	if (r->closing || (len = buf_len(&s->in)) == 0)
 		return 0;
 	if ((room = relay_room(r, !from)) == 0)
@@ -637,6 +674,9 @@ chan_read(struct relay *r)
 			continue;
 		/* posternctl: how far, or the end of this session. */
 		if (ops_msg(r, &m) == 0)
+			continue;
+		/* login proxy: the upstream asked for. */
+		if (front_upstream(r, &m) == 0)
 			continue;
 		if (m.fd != -1)
 			close(m.fd);
@@ -948,6 +988,9 @@ session_end(struct relay *r)
 	}
 	side_free(&r->s[RELAY_CLIENT]);
 	side_free(&r->s[RELAY_UPSTREAM]);
+	imap_front_free(r->fr);
+	r->fr = NULL;
+	buf_free(&r->replay);
 	tls_set_stop(-1, NULL, NULL);
 	/* The anchor goes first: the master files it with the session. */
 	audit_disconnect(r->login_expired ? "login-timeout" :
@@ -1146,12 +1189,9 @@ void
 relay_tls_begin(struct relay *r)
 {
 	struct side		*c = &r->s[RELAY_CLIENT];
-	struct side		*u = &r->s[RELAY_UPSTREAM];
-	const struct worker_tls	*t = tls_conf();
 	const char		*v, *ci, *sni;
 	uint64_t		 id = r->sess->id;
 	const char		*refused;
-	int			 failed = 0;
 
 	/* A client of an implicit listener reads its refusal over TLS. */
 	(void)tls_connect_mode(r->conf, r->env != NULL ? r->env->policy :
@@ -1178,6 +1218,21 @@ relay_tls_begin(struct relay *r)
 		relay_close(r, WORKER_END_POLICY);
 		return;
 	}
+	/* login proxy: the upstream comes after the login. */
+	if (r->front == 0)
+		upstream_begin(r);
+}
+
+/* The upstream's side: PROXY v2 header, then its TLS, if any. */
+static void
+upstream_begin(struct relay *r)
+{
+	struct side		*u = &r->s[RELAY_UPSTREAM];
+	const struct worker_tls	*t = tls_conf();
+	const char		*v, *ci, *sni;
+	uint64_t		 id = r->sess->id;
+	int			 failed = 0;
+
 	if (r->conf->forward == WORKER_FORWARD_PROXY_V2 &&
 	    upstream_proxy_v2(r) == -1)
 		return;
@@ -1280,5 +1335,81 @@ upstream_prelude(struct relay *r)
 	    "+OK %spostern ready%s%s\r\n", xclient &&
 	    r->conf->forward == WORKER_FORWARD_ID ? "[XCLIENT] " : "",
 	    ts[0] != '\0' ? " " : "", ts);
+	return 0;
+}
+
+/*
+ * login proxy: the client's input goes to the front (imap_front.h) until
+ * it has the login; then the master is asked for the upstream, and the
+ * client's input waits.  Returns whether anything was consumed.
+ */
+static int
+front_pump(struct relay *r)
+{
+	struct side		*s = &r->s[RELAY_CLIENT];
+	struct worker_connect	 wc;
+	const uint8_t		*p;
+	size_t			 n, len;
+
+	if (r->closing || r->front != FRONT_LOGIN ||
+	    (len = buf_len(&s->in)) == 0)
+		return 0;
+	n = imap_front_input(r->fr, buf_data(&s->in), len);
+	buf_drain(&s->in, n);
+	if (r->closing || !imap_front_login(r->fr, &p, &len))
+		return n > 0;
+	if (buf_add(&r->replay, p, len) == -1) {
+		log_warnx("session %llu: login proxy: login of %zu bytes "
+		    "over %d", (unsigned long long)r->sess->id, len,
+		    IMAP_FRONT_REPLAY_MAX);
+		bye(r, "Internal error");
+		relay_close(r, WORKER_END_ERROR);
+		return 1;
+	}
+	memset(&wc, 0, sizeof(wc));
+	wc.id = r->sess->id;
+	if (msg_compose(r->chan, MSG_W_CONNECT, 0, -1, &wc,
+	    sizeof(wc)) == -1) {
+		log_warn("session %llu: login proxy: queue connect",
+		    (unsigned long long)r->sess->id);
+		r->quit = 1;
+		return 1;
+	}
+	r->front = FRONT_WAIT;
+	return 1;
+}
+
+/*
+ * The answer to MSG_W_CONNECT: the upstream's socket, connect perhaps
+ * under way, or why there is none.  From here on the session is relay
+ * mode's, with the login replayed first.  0 taken, -1 not this.
+ */
+static int
+front_upstream(struct relay *r, struct msg *m)
+{
+	struct side		*u = &r->s[RELAY_UPSTREAM];
+	struct worker_upstream	 up;
+
+	if (m->hdr.type != MSG_W_UPSTREAM || r->front != FRONT_WAIT ||
+	    m->len != sizeof(up))
+		return -1;
+	memcpy(&up, m->body, sizeof(up));
+	if (up.id != r->sess->id || (m->fd == -1) == (up.error == 0))
+		return -1;
+	r->front = 0;
+	if (m->fd == -1) {
+		stats_upstream_failed();
+		errno = up.error;
+		log_warn("session %llu: login proxy: no connection to the "
+		    "upstream", (unsigned long long)r->sess->id);
+		bye(r, "[UNAVAILABLE] Server unavailable");
+		relay_close(r, WORKER_END_ERROR);
+		return 0;
+	}
+	u->fd = m->fd;
+	m->fd = -1;
+	u->connected = 0;
+	r->up_deadline = now_ms() + (int64_t)r->conf->timeout_upstream * 1000;
+	upstream_begin(r);
 	return 0;
 }

@@ -183,13 +183,19 @@ master_msg(struct chan_loop *l, struct msg *m)
 		memcpy(&sess, m->body, sizeof(sess));
 		client = m->fd;
 		l->hook_fd = -1;
-		return;
+		/* login proxy: no upstream yet; relay_run() asks for it. */
+		if (!conf.login_proxy)
+			return;
+		m->fd = -1;
+		up.error = 0;
+		goto session;
 	case MSG_W_UPSTREAM:
-		if (client == -1 || m->len != sizeof(up))
+		if (client == -1 || m->len != sizeof(up) || conf.login_proxy)
 			break;
 		memcpy(&up, m->body, sizeof(up));
 		if (up.id != sess.id || (m->fd == -1) == (up.error == 0))
 			break;
+ session:
 		if (env.policy == NULL && !transparent++)
 			log_debug("no policy store: sessions are relayed "
 			    "without verdicts");
