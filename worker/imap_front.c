@@ -102,6 +102,16 @@ imap_front_free(struct imap_front *f)
 	free(f);
 }
 
+void
+imap_front_again(struct imap_front *f)
+{
+	sodium_memzero(f->replay, sizeof(f->replay));
+	f->replaylen = 0;
+	f->done = 0;
+	f->auth = 0;
+	f->acked = 0;
+}
+
 int
 imap_front_login(const struct imap_front *f, const uint8_t **p,
     size_t *len)

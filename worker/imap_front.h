@@ -32,6 +32,8 @@ struct imap_front *imap_front_new(struct relay *,
 void	 imap_front_free(struct imap_front *);
 /* The client's bytes: how many were consumed (whole lines only). */
 size_t	 imap_front_input(struct imap_front *, const uint8_t *, size_t);
+/* After a failed login: take another. */
+void	 imap_front_again(struct imap_front *);
 /* 1 once a login was taken: the command line to replay. */
 int	 imap_front_login(const struct imap_front *, const uint8_t **,
 	    size_t *);

@@ -110,6 +110,8 @@ static void	 flush_up(struct imap_relay *);
 static void	 forward_greeting(struct imap_relay *, const struct imap_sev *);
 static int	 client_forward_id(struct imap_relay *,
 		    const struct imap_sev *);
+static void	 front_failed(struct imap_relay *, const struct imap_cmd *,
+		    int);
 
 const struct relay_engine imap_relay_engine = {
 	.e_new = imap_relay_new,
@@ -392,8 +394,10 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 		ir->commands++;
 	if ((sev->flags & IMAP_SEVF_CMD_START) && sev->act == IMAP_ACT_FORWARD) {
 		if (client_refused(ir, sev) || client_policy(ir, sev) ||
-		    client_forward_id(ir, sev))
+		    client_forward_id(ir, sev)) {
+			front_failed(ir, sev->cmd, 1);
 			return;
+		}
 		if (sev->flags & IMAP_SEVF_COMPRESS) {
 			compress_take(ir, sev);
 			return;
@@ -640,6 +644,10 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 		forward_greeting(ir, sev);
 		return;
 	}
+	/* login proxy: the server's answer to a login that failed. */
+	if ((sev->flags & IMAP_SEVF_CMD_DONE) &&
+	    !(sev->flags & IMAP_SEVF_PRIVATE))
+		front_failed(ir, sev->cmd, 0);
 	switch (sev->act) {
 	case IMAP_ACT_NONE:
 	case IMAP_ACT_DROP:
@@ -990,4 +998,22 @@ client_more(struct imap_relay *ir, const struct imap_sev *sev)
 	default:
 		return 1;
 	}
+}
+
+/*
+ * login proxy: a LOGIN that did not log in, refused by the server or,
+ * ours, by postern.  Once its answer is out the relay closes the
+ * upstream and the client may try again with postern
+ * (relay_login_failed()).  Our answer waits for the server's greeting
+ * (deliver()): while it waits, the session stays with this server.
+ */
+static void
+front_failed(struct imap_relay *ir, const struct imap_cmd *c, int ours)
+{
+	if (!ir->conf->login_proxy || ir->authed || c == NULL ||
+	    strcmp(c->name, "LOGIN") != 0)
+		return;
+	if (ours)
+		deliver(ir);
+	relay_login_failed(ir->relay, buf_len(&ir->pending) == 0);
 }

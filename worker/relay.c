@@ -103,6 +103,9 @@ struct relay {
 	int				 front;
 	struct imap_front		*fr;
 	struct buf			 replay;
+	int				 login_pending;	/* its answer awaited */
+	int				 relogin;	/* relay_login_failed() */
+	size_t				 outmax;
 };
 
 #define FRONT_LOGIN	1	/* greeted, taking the login */
@@ -138,6 +141,7 @@ static void	 relay_rest(struct relay *);
 static void	 upstream_begin(struct relay *);
 static int	 front_pump(struct relay *);
 static int	 front_upstream(struct relay *, struct msg *);
+static void	 front_again(struct relay *);
 
 static void
 side_init(struct side *s, int fd, size_t outmax)
@@ -201,6 +205,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	outmax = (size_t)conf->max_line > IMAP_RESP_LINE_MAX ?
 	    (size_t)conf->max_line : IMAP_RESP_LINE_MAX;
 	outmax += 2 * RELAY_HIWAT + RELAY_READ;
+	r.outmax = outmax;
 	side_init(&r.s[RELAY_CLIENT], client, outmax);
 	side_init(&r.s[RELAY_UPSTREAM], upstream, outmax);
 	r.s[RELAY_CLIENT].connected = 1;
@@ -311,6 +316,8 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 			if (r.hold_until == 0)
 				progress |= pump(&r, RELAY_CLIENT);
 		} while (progress);
+		if (r.relogin && !r.closing)
+			front_again(&r);
 		/* The end of a batch: the client can inflate all of it. */
 		(void)z_flush(&r);
 		for (i = 0; i < 2; i++)
@@ -489,6 +496,9 @@ pump(struct relay *r, enum relay_side from)
 		if (buf_len(&r->replay) > 0)
 			return n > 0;
 	}
+	/* What the client says next waits for the login's answer. */
+	if (from == RELAY_CLIENT && (r->login_pending || r->relogin))
+		return 0;
 	if (r->closing || (len = buf_len(&s->in)) == 0)
 		return 0;
 	if ((room = relay_room(r, !from)) == 0)
@@ -615,6 +625,14 @@ relay_logged_in(struct relay *r, unsigned int seconds)
 {
 	r->idle_timeout = seconds;
 	r->login_deadline = 0;
+	r->login_pending = 0;
+}
+
+void
+relay_login_failed(struct relay *r, int again)
+{
+	r->login_pending = 0;
+	r->relogin = again;
 }
 
 void
@@ -1397,6 +1415,7 @@ front_upstream(struct relay *r, struct msg *m)
 	if (up.id != r->sess->id || (m->fd == -1) == (up.error == 0))
 		return -1;
 	r->front = 0;
+	r->login_pending = 1;
 	if (m->fd == -1) {
 		stats_upstream_failed();
 		errno = up.error;
@@ -1412,4 +1431,35 @@ front_upstream(struct relay *r, struct msg *m)
 	r->up_deadline = now_ms() + (int64_t)r->conf->timeout_upstream * 1000;
 	upstream_begin(r);
 	return 0;
+}
+
+/*
+ * login proxy: the login failed (relay_login_failed()).  Its answer is
+ * queued for the client; the server's connection goes, and with it the
+ * engine's view of that session: the next try gets a fresh one.
+ */
+static void
+front_again(struct relay *r)
+{
+	struct side	*u = &r->s[RELAY_UPSTREAM];
+	uint64_t	 nin = u->nin, nout = u->nout;
+
+	r->relogin = 0;
+	log_debug("session %llu: login proxy: login failed: upstream closed, "
+	    "the client may try again", (unsigned long long)r->sess->id);
+	side_free(u);
+	side_init(u, -1, r->outmax);
+	u->nin = nin;
+	u->nout = nout;
+	r->up_deadline = 0;
+	buf_reset(&r->replay);
+	r->ops->e_free(r->eng);
+	if ((r->eng = r->ops->e_new(r, r->conf, r->env)) == NULL) {
+		log_warn("session %llu: engine", (unsigned long long)
+		    r->sess->id);
+		relay_close(r, WORKER_END_ERROR);
+		return;
+	}
+	imap_front_again(r->fr);
+	r->front = FRONT_LOGIN;
 }
