@@ -1,0 +1,271 @@
+#! /usr/bin/env atf-sh
+# login proxy (issue 21): postern greets the client and takes the login
+# itself; the master connects the upstream only then, and the session
+# goes on as in relay mode (postern.conf(5), "login proxy").  Python's
+# imaplib against the Dovecot fixture; every wait is for a log line or
+# a state, none a fixed sleep.
+
+. @OBJDIR@/regress/master/daemon_lib
+WORKER=@OBJDIR@/bin/postern-worker
+FIXTURE=@OBJDIR@/regress/fixture/dovecot
+
+common_head()
+{
+	atf_set require.user root
+	atf_set require.progs "$PYTHON"
+	atf_set timeout 120
+}
+
+common_cleanup()
+{
+	[ -f pid ] && kill -9 "$(cat pid)" 2>/dev/null
+	"$FIXTURE" stop "$PWD/dv"
+	return 0
+}
+
+# proxy_up: a Dovecot fixture and posternd with a login proxy listener
+# to it, in $PORT; Dovecot's IMAP port in $IMAP_PORT.
+proxy_up()
+{
+	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
+	. "$PWD/dv/ports"
+	mkdir -p empty
+	chmod 755 empty
+	PORT=$(free_port)
+	cat > postern.conf <<EOF
+user nobody
+chroot "$PWD/empty"
+worker "$WORKER"
+pool min-idle 1 max 8 sessions 100
+timeout drain 1
+upstream mail server 127.0.0.1 port $IMAP_PORT
+listen on 127.0.0.1 port $PORT imap name front login proxy upstream mail
+EOF
+	start
+	wait_log "worker slot [0-9]+ pid [0-9]+ ready"
+}
+
+# logins: Dovecot's logins so far (dovecot-info.log).
+logins()
+{
+	grep -c "imap-login: Info: Login: user=<testuser>" dv/dovecot-info.log \
+	    2>/dev/null || true
+}
+
+atf_test_case logins cleanup
+logins_head()
+{
+	common_head
+	atf_set descr "imaplib logs in through login proxy with LOGIN," \
+	    "AUTHENTICATE PLAIN with and without SASL-IR, and after a wrong" \
+	    "password; postern's greeting; a FETCH gives the bytes Dovecot" \
+	    "gives directly"
+}
+logins_body()
+{
+	proxy_up
+	atf_check -o save:out $PYTHON - "$PORT" "$IMAP_PORT" <<'EOF'
+import imaplib, sys
+
+port, direct = int(sys.argv[1]), int(sys.argv[2])
+
+def fetch(m):
+    typ, _ = m.select("INBOX", readonly=True)
+    assert typ == "OK"
+    typ, data = m.fetch("1:*", "(BODY.PEEK[] FLAGS)")
+    assert typ == "OK"
+    return data
+
+m = imaplib.IMAP4("127.0.0.1", direct)
+m.login("testuser", "testpass")
+want = fetch(m)
+m.logout()
+
+m = imaplib.IMAP4("127.0.0.1", port)
+print(m.welcome.decode())
+print(m.capability()[1][0].decode())
+print(m.noop()[0])
+print(m.xatom("ID", "NIL")[0])
+typ, data = m.login("testuser", "testpass")
+print("login", typ, b"COMPRESS=DEFLATE" in data[0])
+print("fetch same", fetch(m) == want)
+m.logout()
+
+# AUTHENTICATE PLAIN: imaplib uses SASL-IR when the server offers it.
+m = imaplib.IMAP4("127.0.0.1", port)
+print("sasl-ir", m.authenticate("PLAIN",
+    lambda c: b"\0testuser\0testpass")[0])
+print("fetch same", fetch(m) == want)
+m.logout()
+
+# Without SASL-IR: the credentials after a "+".
+m = imaplib.IMAP4("127.0.0.1", port)
+m.capabilities = tuple(c for c in m.capabilities if c != "SASL-IR")
+print("continuation", m.authenticate("PLAIN",
+    lambda c: b"testuser\0testuser\0testpass")[0])
+m.logout()
+
+# A wrong password, then the right one, in one session.
+m = imaplib.IMAP4("127.0.0.1", port)
+try:
+    m.login("testuser", "wrong")
+    print("wrong accepted")
+except imaplib.IMAP4.error as e:
+    print("wrong", e)
+print("noop", m.noop()[0])
+print("right", m.login("testuser", "testpass")[0])
+print("fetch same", fetch(m) == want)
+m.logout()
+EOF
+	atf_check -o inline:"* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] postern ready
+IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN
+OK
+OK
+login OK True
+fetch same True
+sasl-ir OK
+fetch same True
+continuation OK
+wrong b'[AUTHENTICATIONFAILED] Authentication failed.'
+noop OK
+right OK
+fetch same True
+" cat out
+	# The failed login's connection was closed, and the next made anew.
+	wait_log "login proxy: login failed: upstream closed"
+	atf_check_equal 5 "$(grep -c 'login proxy: to upstream mail server' log)"
+}
+logins_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case before_login cleanup
+before_login_head()
+{
+	common_head
+	atf_set descr "nothing reaches Dovecot before the login: no" \
+	    "connection while the client greets, asks and sends bad input;" \
+	    "LOGIN with literals; the upstream down: BYE [UNAVAILABLE]"
+}
+before_login_body()
+{
+	proxy_up
+	# While the client talks to postern, Dovecot has no connection.
+	atf_check -o save:out $PYTHON - "$PORT" "$IMAP_PORT" <<'EOF'
+import socket, subprocess, sys
+
+port, imap = int(sys.argv[1]), int(sys.argv[2])
+
+def conns():
+    # Established connections to Dovecot's IMAP port (ss -H).
+    out = subprocess.run(["ss", "-Htn", "state", "established",
+        "( dport = :%d )" % imap], capture_output=True, text=True).stdout
+    return len(out.splitlines())
+
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+f = s.makefile("rb")
+def line():
+    l = f.readline().decode().rstrip("\r\n")
+    print(l)
+    return l
+line()
+for c in [b"a1 LOGIN\r\n",
+          b"a2 LOGIN " + b"u" * 2000 + b" pass\r\n",
+          b"a3 LOGIN {5000}\r\n",
+          b"a4 AUTHENTICATE PLAIN !!not-base64!!\r\n",
+          b"a5 AUTHENTICATE PLAIN dGVzdHVzZXI=\r\n",
+          b"a6 AUTHENTICATE CRAM-MD5\r\n",
+          b"a7 SELECT INBOX\r\n"]:
+    s.sendall(c)
+    line()
+s.sendall(b"a8 AUTHENTICATE PLAIN\r\n")
+line()
+s.sendall(b"*\r\n")
+line()
+print("connections", conns())
+# LOGIN with a synchronizing literal, then a non-synchronizing one.
+s.sendall(b"a9 LOGIN {8}\r\n")
+line()
+s.sendall(b"testuser {8+}\r\ntestpass\r\n")
+# The server's answer, its capabilities aside (Dovecot's to say).
+print(f.readline().decode().split(" [")[0])
+print("connections", conns())
+s.sendall(b"b1 LOGOUT\r\n")
+print(f.readline().decode().rstrip("\r\n"))
+print(" ".join(f.readline().decode().split()[:2]))
+EOF
+	atf_check -o inline:"* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] postern ready
+a1 BAD Missing arguments to LOGIN
+a2 BAD [TOOBIG] Login argument over 1024 bytes
+a3 BAD [TOOBIG] Login argument over 1024 bytes
+a4 BAD Invalid base64 or PLAIN response
+a5 BAD Invalid base64 or PLAIN response
+a6 NO [CANNOT] Only AUTHENTICATE PLAIN in login proxy mode
+a7 BAD Log in first: only CAPABILITY, ID, NOOP, STARTTLS, LOGIN, AUTHENTICATE and LOGOUT before the login
++ 
+a8 BAD Authentication cancelled
+connections 0
++ Ready for literal data
+a9 OK
+connections 1
+* BYE Logging out
+b1 OK
+" cat out
+	# Dovecot saw one login, the one with literals, and no other client.
+	wait_file dv/dovecot-info.log "imap-login: Info: Login: user=<testuser>" ||
+	    atf_fail "Dovecot logged no login"
+	atf_check_equal 1 "$(logins)"
+	atf_check_equal 1 "$(grep -c 'login proxy: to upstream' log)"
+
+	# Dovecot gone: the login gets BYE [UNAVAILABLE].
+	"$FIXTURE" stop "$PWD/dv"
+	atf_check -o inline:"* BYE [UNAVAILABLE] Server unavailable\n" \
+	    $PYTHON - "$PORT" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"a LOGIN testuser testpass\r\n")
+print(f.readline().decode().rstrip("\r\n"))
+EOF
+}
+before_login_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case relay_default cleanup
+relay_default_head()
+{
+	common_head
+	atf_set descr "login relay stays the default: the server's greeting," \
+	    "and conf -n prints login proxy only where it is"
+}
+relay_default_body()
+{
+	proxy_up
+	P2=$(free_port)
+	sed "s/^listen .*/listen on 127.0.0.1 port $P2 imap name back upstream mail/" \
+	    postern.conf > relay.conf
+	atf_check -o match:"login proxy upstream mail" \
+	    "$POSTERND" -nv -f postern.conf
+	atf_check -o not-match:"login (proxy|relay)" "$POSTERND" -nv -f relay.conf
+	atf_check -s exit:1 -e match:"login proxy: only imap listeners" \
+	    "$POSTERND" -nv -f /dev/stdin <<EOF
+user nobody
+chroot "$PWD/empty"
+listen on 127.0.0.1 port $P2 pop3 login proxy upstream 127.0.0.1 port 1
+EOF
+}
+relay_default_cleanup()
+{
+	common_cleanup
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case logins
+	atf_add_test_case before_login
+	atf_add_test_case relay_default
+}
