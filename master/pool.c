@@ -849,7 +849,7 @@ worker_connect(struct worker *w, struct msg *m)
 	memset(&up, 0, sizeof(up));
 	up.id = wc.id;
 	if (w->pool->l == NULL)
-		up.error = ESHUTDOWN;	/* reconfigured: the listener went */
+		up.error = ESHUTDOWN;	/* reconfigured: listener gone */
 	else if ((fd = listener_connect(w->pool->l, wc.id, w->addr)) == -1)
 		up.error = errno != 0 ? errno : ECONNREFUSED;
 	if (msg_compose(&w->c->chan, MSG_W_UPSTREAM, 0, fd, &up,

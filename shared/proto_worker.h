@@ -85,7 +85,7 @@ enum worker_msg_type {
 	MSG_W_SESSION = 101,	/* master -> worker: struct worker_session, fd */
 	MSG_W_UPSTREAM = 102,	/* master -> worker: struct worker_upstream, fd */
 	/* 103 was MSG_W_SHUTDOWN, now MSG_SHUTDOWN: never to be reused. */
-	MSG_W_CONNECT = 104,	/* worker -> master: struct worker_connect */
+	MSG_W_CONNECT = 104,	/* worker -> master: worker_connect */
 	MSG_W_SESSION_END = 110, /* worker -> master: struct worker_session_end */
 	MSG_W_AUDIT_ANCHOR = 115, /* worker -> master: struct worker_audit_anchor */
 	/* Reserved for what comes later; each will carry one descriptor. */

@@ -26,9 +26,11 @@
 struct imap_front {
 	struct relay			*r;
 	const struct worker_config	*conf;
-	int				 auth;		/* AUTHENTICATE: "+" sent */
+	/* AUTHENTICATE PLAIN: our "+" went out, its response awaited. */
+	int				 auth;
 	char				 tag[IMAP_TAG_MAX + 1];
-	unsigned int			 acked;		/* literals given "+" */
+	/* LOGIN: synchronizing literals we said "+" to. */
+	unsigned int			 acked;
 	int				 done;
 	char				 replay[IMAP_FRONT_REPLAY_MAX];
 	size_t				 replaylen;
@@ -39,11 +41,11 @@ static void	 say(struct imap_front *, const char *, ...)
 static void	 capability(struct imap_front *, char *, size_t);
 static int	 arg(struct imap_front *, const uint8_t **, const uint8_t *,
 		    char *, size_t *);
-static size_t	 login(struct imap_front *, const uint8_t *, const uint8_t *,
-		    const uint8_t *);
+static size_t	 login(struct imap_front *, const uint8_t *,
+		    const uint8_t *, const uint8_t *);
 static void	 plain(struct imap_front *, const char *, size_t);
-static void	 take(struct imap_front *, const char *, size_t, const char *,
-		    size_t);
+static void	 take(struct imap_front *, const char *, size_t,
+		    const char *, size_t);
 
 static void
 say(struct imap_front *f, const char *fmt, ...)
@@ -68,7 +70,9 @@ static void
 capability(struct imap_front *f, char *buf, size_t size)
 {
 	enum worker_tls_mode	 m = relay_tls_mode(f->r);
-	int			 plaintext = !relay_tls_active(f->r, RELAY_CLIENT);
+	int			 plaintext;
+
+	plaintext = !relay_tls_active(f->r, RELAY_CLIENT);
 
 	(void)snprintf(buf, size, "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID "
 	    "ENABLE IDLE LITERAL+%s%s",
@@ -165,8 +169,8 @@ arg(struct imap_front *f, const uint8_t **pp, const uint8_t *end, char *out,
 		if (*e != '\0' || errno != 0 || num[0] < '0' || num[0] > '9')
 			goto bad;
 		if (len > IMAP_FRONT_ARG_MAX) {
-			say(f, "%s BAD [TOOBIG] Login argument over %d bytes\r\n",
-			    f->tag, IMAP_FRONT_ARG_MAX);
+			say(f, "%s BAD [TOOBIG] Login argument over %d "
+			    "bytes\r\n", f->tag, IMAP_FRONT_ARG_MAX);
 			return -1;
 		}
 		p++;
@@ -189,8 +193,8 @@ arg(struct imap_front *f, const uint8_t **pp, const uint8_t *end, char *out,
 	for (; p < end && *p > ' ' && *p < 0x7f && *p != '(' && *p != ')' &&
 	    *p != '{' && *p != '"' && *p != '%' && *p != '*'; p++) {
 		if (n == IMAP_FRONT_ARG_MAX) {
-			say(f, "%s BAD [TOOBIG] Login argument over %d bytes\r\n",
-			    f->tag, IMAP_FRONT_ARG_MAX);
+			say(f, "%s BAD [TOOBIG] Login argument over %d "
+			    "bytes\r\n", f->tag, IMAP_FRONT_ARG_MAX);
 			return -1;
 		}
 		out[n++] = (char)*p;
@@ -434,7 +438,8 @@ imap_front_input(struct imap_front *f, const uint8_t *buf, size_t len)
 			}
 		} else if (strcasecmp(cmd, "AUTHENTICATE") == 0) {
 			if (sp + 6 > p + cl || sp[0] != ' ' ||
-			    strncasecmp((const char *)sp + 1, "PLAIN", 5) != 0 ||
+			    strncasecmp((const char *)sp + 1, "PLAIN", 5) !=
+			    0 ||
 			    (sp + 6 < p + cl && sp[6] != ' ')) {
 				say(f, "%s NO [CANNOT] Only AUTHENTICATE PLAIN "
 				    "in login proxy mode\r\n", f->tag);

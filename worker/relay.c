@@ -103,8 +103,9 @@ struct relay {
 	int				 front;
 	struct imap_front		*fr;
 	struct buf			 replay;
-	int				 login_pending;	/* its answer awaited */
-	int				 relogin;	/* relay_login_failed() */
+	/* The replayed login's answer awaited; relay_login_failed(). */
+	int				 login_pending;
+	int				 relogin;
 	size_t				 outmax;
 };
 
@@ -1369,7 +1370,8 @@ front_pump(struct relay *r)
 	const uint8_t		*p;
 	size_t			 n, len;
 
-	if (r->closing || r->front != FRONT_LOGIN ||
+	/* After our STARTTLS OK plaintext is injection (relay_tls_client). */
+	if (r->closing || r->front != FRONT_LOGIN || r->starttls ||
 	    (len = buf_len(&s->in)) == 0)
 		return 0;
 	n = imap_front_input(r->fr, buf_data(&s->in), len);

@@ -263,8 +263,84 @@ relay_default_cleanup()
 	common_cleanup
 }
 
+atf_test_case starttls cleanup
+starttls_head()
+{
+	atf_set require.user root
+	atf_set require.progs "$PYTHON curl openssl"
+	atf_set timeout 120
+	atf_set descr "STARTTLS answered by postern before the login:" \
+	    "imaplib and curl log in over it; bytes behind STARTTLS end the" \
+	    "session"
+}
+starttls_body()
+{
+	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
+	. "$PWD/dv/ports"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -keyout ec.key -out ec.crt -days 2 -subj /CN=ec.test \
+	    >/dev/null 2>&1 || atf_fail "openssl req ec"
+	chmod 600 ec.key
+	mkdir -p empty
+	chmod 755 empty
+	PORT=$(free_port)
+	cat > postern.conf <<EOF
+user nobody
+chroot "$PWD/empty"
+worker "$WORKER"
+pool min-idle 1 max 8 sessions 100
+timeout drain 1
+listen on 127.0.0.1 port $PORT imap name st login proxy tls starttls \
+    certificate "$PWD/ec.crt" key "$PWD/ec.key" \
+    upstream 127.0.0.1 port $IMAP_PORT
+EOF
+	start
+	wait_log "worker slot [0-9]+ pid [0-9]+ ready"
+	atf_check -o save:out $PYTHON - "$PORT" <<'EOF'
+import imaplib, socket, ssl, sys
+
+port = int(sys.argv[1])
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+m = imaplib.IMAP4("127.0.0.1", port)
+print("before", " ".join(m.capabilities))
+print("starttls", m.starttls(ssl_context=ctx)[0])
+print("after", " ".join(m.capabilities))
+print("login", m.login("testuser", "testpass")[0])
+print("select", m.select("INBOX")[0])
+m.logout()
+
+# A command in the same segment as STARTTLS is never run.
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"a STARTTLS\r\nb LOGIN testuser testpass\r\n")
+print(f.readline().decode().rstrip("\r\n"))
+print("then", f.read().decode() or "closed")
+EOF
+	atf_check -o inline:"before IMAP4REV1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS AUTH=PLAIN
+starttls OK
+after IMAP4REV1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN
+login OK
+select OK
+a OK Begin TLS negotiation now
+then closed
+" cat out
+	wait_log "client sent [0-9]+ bytes after STARTTLS, before TLS"
+	atf_check -o match:"^From: " curl -s --insecure --ssl-reqd \
+	    "imap://127.0.0.1:$PORT/INBOX;UID=1" -u testuser:testpass
+	# The connection refused by the injection was never made.
+	atf_check_equal 2 "$(grep -c 'login proxy: to the listener.s upstream' log)"
+}
+starttls_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case starttls
 	atf_add_test_case logins
 	atf_add_test_case before_login
 	atf_add_test_case relay_default
