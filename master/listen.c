@@ -303,6 +303,8 @@ listener_handoff(struct listener *l, struct worker *w, int fd,
 	if (l->login_proxy) {
 		if (up != -1)
 			close(up);
+		(void)snprintf(s.capability, sizeof(s.capability), "%s",
+		    upstream_capability(l->upstream));
 		log_info("%s: session %llu from %s port %u: login proxy, "
 		    "%s connected after the login", l->name,
 		    (unsigned long long)s.id, s.client_addr, s.client_port,

@@ -123,6 +123,7 @@ MSG_RANGE_CHECK(MSG_W_SESSION_STATS, MSG_BASE_WORKER);
 #define WORKER_ADDR_MAX		64	/* numeric host, with its NUL */
 #define WORKER_PATH_MAX		256	/* chroot directory, with its NUL */
 #define WORKER_TEXT_MAX		128	/* BYE text, with its NUL */
+#define WORKER_CAPA_MAX		1024	/* capability list, with its NUL */
 
 /*
  * The largest limits postern.conf takes (`limit line', `limit args',
@@ -247,6 +248,12 @@ struct worker_session {
 	 * a listener's "upstream HOST port N"), for the audit log.
 	 */
 	char	 upstream_name[WORKER_NAME_MAX];
+	/*
+	 * login proxy: the capabilities the health check of the listener's
+	 * upstream last kept (CAPABILITY's words, space-separated), for
+	 * postern's greeting; "" when no check keeps any.
+	 */
+	char	 capability[WORKER_CAPA_MAX];
 };
 
 /*
@@ -411,7 +418,7 @@ _Static_assert(sizeof(struct worker_config) == 16 * 4 + 32 + 256 + 6 * 4,
 _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 +
     3 * 64 + 4 + 4 + 2 * 2 + 4 + 2 * 64 + WORKER_PROXY_ALPN_MAX +
     WORKER_PROXY_NAME_MAX + WORKER_PROXY_TLSVER_MAX + WORKER_PROXY_CIPHER_MAX +
-    WORKER_NAME_MAX, "worker_session has no padding");
+    WORKER_NAME_MAX + WORKER_CAPA_MAX, "worker_session has no padding");
 _Static_assert(sizeof(struct worker_upstream) == 16, "worker_upstream size");
 _Static_assert(sizeof(struct worker_connect) == 8, "worker_connect size");
 _Static_assert(sizeof(struct worker_session_end) == 5 * 8 + 8,

@@ -50,7 +50,7 @@ static void	 take(struct imap_front *, const char *, size_t,
 static void
 say(struct imap_front *f, const char *fmt, ...)
 {
-	char	 line[1024];
+	char	 line[WORKER_CAPA_MAX + 256];
 	va_list	 ap;
 	int	 n;
 
@@ -63,38 +63,82 @@ say(struct imap_front *f, const char *fmt, ...)
 }
 
 /*
- * What a client may do before its login.  The server's own list comes
- * with its answer to the login, filtered as in relay mode.
+ * What a client may do before its login: the server's capabilities as
+ * its health check last kept them (worker_session.capability), or a
+ * sane set when none did, without what is postern's to offer before the
+ * login (STARTTLS, LOGINDISABLED, AUTH=, COMPRESS=), through the
+ * capability rules; then postern's own.  The server's list after the
+ * login comes with its answer, filtered as in relay mode.
  */
 static void
 capability(struct imap_front *f, char *buf, size_t size)
 {
+	static const char	 sane[] = "IMAP4rev1 SASL-IR LOGIN-REFERRALS "
+	    "ID ENABLE IDLE LITERAL+";
+	const char		*src = relay_session(f->r)->capability;
 	enum worker_tls_mode	 m = relay_tls_mode(f->r);
-	int			 plaintext;
+	const char		*w, *e, *add[3];
+	size_t			 have = 0, len, i, n = 0;
+	int			 plaintext, k;
 
 	plaintext = !relay_tls_active(f->r, RELAY_CLIENT);
-
-	(void)snprintf(buf, size, "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID "
-	    "ENABLE IDLE LITERAL+%s%s",
-	    plaintext && (m == WORKER_TLS_STARTTLS ||
-	    m == WORKER_TLS_STARTTLS_REQUIRED) ? " STARTTLS" : "",
-	    plaintext && m == WORKER_TLS_STARTTLS_REQUIRED ? " LOGINDISABLED" :
-	    " AUTH=PLAIN");
+	if (*src == '\0')
+		src = sane;
+	buf[0] = '\0';
+	for (w = src; *w != '\0'; w = e) {
+		while (*w == ' ')
+			w++;
+		if ((len = strcspn(w, " ")) == 0)
+			break;
+		e = w + len;
+		if ((len == 8 && strncasecmp(w, "STARTTLS", 8) == 0) ||
+		    (len == 13 && strncasecmp(w, "LOGINDISABLED", 13) == 0) ||
+		    (len > 5 && strncasecmp(w, "AUTH=", 5) == 0) ||
+		    (len > 9 && strncasecmp(w, "COMPRESS=", 9) == 0) ||
+		    !relay_cap_kept(f->r, w, len))
+			continue;
+		if (have + len + 1 >= size)
+			break;
+		k = snprintf(buf + have, size - have, "%s%.*s",
+		    have > 0 ? " " : "", (int)len, w);
+		have += (size_t)k;
+	}
+	if (plaintext && (m == WORKER_TLS_STARTTLS ||
+	    m == WORKER_TLS_STARTTLS_REQUIRED))
+		add[n++] = "STARTTLS";
+	if (plaintext && m == WORKER_TLS_STARTTLS_REQUIRED)
+		add[n++] = "LOGINDISABLED";
+	else if (relay_cap_kept(f->r, "AUTH=PLAIN", 10))
+		add[n++] = "AUTH=PLAIN";
+	for (i = 0; i < n; i++) {
+		len = strlen(add[i]);
+		if (have + len + 1 >= size)
+			break;
+		k = snprintf(buf + have, size - have, "%s%s",
+		    have > 0 ? " " : "", add[i]);
+		have += (size_t)k;
+	}
 }
 
 struct imap_front *
 imap_front_new(struct relay *r, const struct worker_config *conf)
 {
 	struct imap_front	*f;
-	char			 caps[256];
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	f->r = r;
 	f->conf = conf;
+	return f;
+}
+
+void
+imap_front_greet(struct imap_front *f)
+{
+	char	 caps[WORKER_CAPA_MAX + 64];
+
 	capability(f, caps, sizeof(caps));
 	say(f, "* OK [CAPABILITY %s] postern ready\r\n", caps);
-	return f;
 }
 
 void
@@ -340,7 +384,7 @@ size_t
 imap_front_input(struct imap_front *f, const uint8_t *buf, size_t len)
 {
 	const uint8_t	*end = buf + len, *nl, *p, *sp;
-	char		 cmd[32], caps[256];
+	char		 cmd[32], caps[WORKER_CAPA_MAX + 64];
 	size_t		 n, used = 0, cl;
 	enum worker_tls_mode m;
 

@@ -26,9 +26,11 @@ struct imap_front;
 /* The replayed LOGIN: tag, both arguments quoted, escapes doubled. */
 #define IMAP_FRONT_REPLAY_MAX	(256 + 4 * IMAP_FRONT_ARG_MAX + 32)
 
-/* Greets the client (relay_forward()); NULL with errno. */
+/* NULL with errno. */
 struct imap_front *imap_front_new(struct relay *,
 	    const struct worker_config *);
+/* Our greeting to the client, once its TLS mode is known. */
+void	 imap_front_greet(struct imap_front *);
 void	 imap_front_free(struct imap_front *);
 /* The client's bytes: how many were consumed (whole lines only). */
 size_t	 imap_front_input(struct imap_front *, const uint8_t *, size_t);

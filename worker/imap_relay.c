@@ -1007,6 +1007,19 @@ client_more(struct imap_relay *ir, const struct imap_sev *sev)
  * (relay_login_failed()).  Our answer waits for the server's greeting
  * (deliver()): while it waits, the session stays with this server.
  */
+int
+imap_relay_cap_kept(void *arg, const char *cap, size_t len)
+{
+	struct imap_relay	*ir = arg;
+	struct imap_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.p = (const uint8_t *)cap;
+	t.len = (uint32_t)len;
+	t.type = IMAP_TOK_ATOM;
+	return imap_enforce_cap_keep(&ir->pol, &t);
+}
+
 static void
 front_failed(struct imap_relay *ir, const struct imap_cmd *c, int ours)
 {

@@ -244,6 +244,9 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	audit_connect();
 	if (!r.closing)
 		relay_tls_begin(&r);
+	/* login proxy: our greeting, once the TLS mode is known. */
+	if (r.front != 0 && !r.closing)
+		imap_front_greet(r.fr);
 	/* A message may have come in the read that brought the session. */
 	(void)chan_read(&r);
 	while (!r.quit && !(r.closing && flushed(&r))) {
@@ -634,6 +637,14 @@ relay_login_failed(struct relay *r, int again)
 {
 	r->login_pending = 0;
 	r->relogin = again;
+}
+
+int
+relay_cap_kept(struct relay *r, const char *cap, size_t len)
+{
+	if (r->eng == NULL || r->ops != &imap_relay_engine)
+		return 1;
+	return imap_relay_cap_kept(r->eng, cap, len);
 }
 
 void

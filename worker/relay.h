@@ -104,6 +104,8 @@ void	 relay_greeted(struct relay *);
  * mode.
  */
 void	 relay_login_failed(struct relay *, int again);
+/* login proxy: the capability rules of the session keep cap. */
+int	 relay_cap_kept(struct relay *, const char *cap, size_t len);
 /* The session being relayed (addresses, listener), for the policy. */
 const struct worker_session *relay_session(const struct relay *);
 

@@ -7,6 +7,7 @@
 
 . @OBJDIR@/regress/master/daemon_lib
 WORKER=@OBJDIR@/bin/postern-worker
+POLICYCTL=@OBJDIR@/bin/policyctl
 FIXTURE=@OBJDIR@/regress/fixture/dovecot
 
 common_head()
@@ -338,8 +339,89 @@ starttls_cleanup()
 	common_cleanup
 }
 
+atf_test_case capabilities cleanup
+capabilities_head()
+{
+	common_head
+	atf_set descr "postern's greeting lists what the health check kept" \
+	    "of the server's capabilities, through the capability rules;" \
+	    "a sane set while no check kept any"
+}
+capabilities_body()
+{
+	# A server that only greets and answers CAPABILITY, as a check sees.
+	cat > fake.py <<'EOF'
+import socketserver, sys
+
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        self.wfile.write(b"* OK fake ready\r\n")
+        for line in self.rfile:
+            tag = line.split()[0]
+            if line.split()[1:2] == [b"CAPABILITY"]:
+                self.wfile.write(b"* CAPABILITY IMAP4rev1 XFAKE STARTTLS "
+                    b"AUTH=GSSAPI LOGINDISABLED IDLE UNSELECT\r\n")
+                self.wfile.write(tag + b" OK done\r\n")
+            else:
+                self.wfile.write(tag + b" BAD no\r\n")
+                return
+
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+s = socketserver.ThreadingTCPServer(("127.0.0.1", int(sys.argv[1])), H)
+print("ready", flush=True)
+s.serve_forever()
+EOF
+	FAKE=$(free_port)
+	$PYTHON fake.py $FAKE > fake.out 2>&1 &
+	echo $! > fake.pid
+	wait_file fake.out "^ready" || atf_fail "fake server did not start"
+	mkdir -p empty store
+	chmod 755 empty
+	chmod 700 store
+	printf '%s\n' 'imap capability UNSELECT drop' 'imap capability * accept' \
+	    'imap request * accept' 'imap response * all * accept' > rules
+	atf_check -o ignore -e ignore "$POLICYCTL" -s "$PWD/store" load rules
+	PORT=$(free_port)
+	P2=$(free_port)
+	cat > postern.conf <<EOF
+user nobody
+chroot "$PWD/empty"
+worker "$WORKER"
+policy store "$PWD/store"
+pool min-idle 1 max 8 sessions 100
+timeout drain 1
+upstream fake server 127.0.0.1 port $FAKE
+upstream fake check every 1 timeout 2 capability rise 1 fall 1
+upstream none server 127.0.0.1 port $FAKE
+listen on 127.0.0.1 port $PORT imap name front login proxy upstream fake
+listen on 127.0.0.1 port $P2 imap name plain login proxy upstream none
+EOF
+	start
+	wait_log "worker slot [0-9]+ pid [0-9]+ ready" 2
+	cat > greeting.py <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+print(s.makefile("rb").readline().decode().rstrip())
+EOF
+	# The check keeps the list at its first pass.
+	wait_until 10 sh -c "'$PYTHON' greeting.py $PORT | grep -q XFAKE" ||
+	    atf_fail "the greeting never had the check's capabilities"
+	atf_check -o inline:"* OK [CAPABILITY IMAP4rev1 XFAKE IDLE AUTH=PLAIN] postern ready\n" \
+	    $PYTHON greeting.py $PORT
+	# No check: the sane set, through the same rules.
+	atf_check -o inline:"* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] postern ready\n" \
+	    $PYTHON greeting.py $P2
+}
+capabilities_cleanup()
+{
+	[ -f fake.pid ] && kill "$(cat fake.pid)" 2>/dev/null
+	[ -f pid ] && kill -9 "$(cat pid)" 2>/dev/null
+	return 0
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case capabilities
 	atf_add_test_case starttls
 	atf_add_test_case logins
 	atf_add_test_case before_login
