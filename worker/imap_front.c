@@ -44,6 +44,8 @@ static int	 arg(struct imap_front *, const uint8_t **, const uint8_t *,
 static size_t	 login(struct imap_front *, const uint8_t *,
 		    const uint8_t *, const uint8_t *);
 static void	 plain(struct imap_front *, const char *, size_t);
+static int	 server_plain(const struct imap_front *);
+static int	 word(const char *, const char *);
 static void	 take(struct imap_front *, const char *, size_t,
 		    const char *, size_t);
 
@@ -343,6 +345,35 @@ take(struct imap_front *f, const char *user, size_t ulen, const char *pass,
 	    ulen), user);
 }
 
+/*
+ * The upstream's servers take AUTHENTICATE PLAIN with SASL-IR, as their
+ * health check said (worker_session.capability).
+ */
+static int
+server_plain(const struct imap_front *f)
+{
+	const char	*caps = relay_session(f->r)->capability;
+
+	return word(caps, "SASL-IR") && word(caps, "AUTH=PLAIN");
+}
+
+/* w is one of the space-separated words of list, in any case. */
+static int
+word(const char *list, const char *w)
+{
+	size_t	 len = strlen(w), n;
+
+	while (*list != '\0') {
+		while (*list == ' ')
+			list++;
+		n = strcspn(list, " ");
+		if (n == len && strncasecmp(list, w, len) == 0)
+			return 1;
+		list += n;
+	}
+	return 0;
+}
+
 /* AUTHENTICATE PLAIN's response, base64 (RFC 4616). */
 static void
 plain(struct imap_front *f, const char *b64, size_t len)
@@ -366,7 +397,19 @@ plain(struct imap_front *f, const char *b64, size_t len)
 	authz = bin;
 	authc = z1 + 1;
 	pass = z2 + 1;
-	if (z1 != authz && ((size_t)(z1 - authz) != (size_t)(z2 - authc) ||
+	if (server_plain(f) && len < sizeof(f->replay) - IMAP_TAG_MAX - 32) {
+		/*
+		 * The server takes it as the client said it, an
+		 * authorization identity too.
+		 */
+		f->replaylen = (size_t)snprintf(f->replay, sizeof(f->replay),
+		    "%s AUTHENTICATE PLAIN %.*s\r\n", f->tag, (int)len, b64);
+		f->done = 1;
+		log_debug("login proxy: AUTHENTICATE PLAIN of %.*s taken",
+		    (int)((size_t)(z2 - authc) > 64 ? 64 : z2 - authc),
+		    (const char *)authc);
+	} else if (z1 != authz && ((size_t)(z1 - authz) !=
+	    (size_t)(z2 - authc) ||
 	    memcmp(authz, authc, (size_t)(z2 - authc)) != 0))
 		say(f, "%s NO [CANNOT] No authorization identity other than "
 		    "the user's in login proxy mode\r\n", f->tag);

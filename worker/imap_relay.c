@@ -641,6 +641,8 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 	 */
 	if ((sev->flags & IMAP_SEVF_GREETING) && ir->conf->login_proxy &&
 	    strcmp(sev->resp, "BYE") != 0) {
+		ir->srv_mid = !ev->final;
+		deliver(ir);
 		forward_greeting(ir, sev);
 		return;
 	}
@@ -1000,13 +1002,6 @@ client_more(struct imap_relay *ir, const struct imap_sev *sev)
 	}
 }
 
-/*
- * login proxy: a LOGIN that did not log in, refused by the server or,
- * ours, by postern.  Once its answer is out the relay closes the
- * upstream and the client may try again with postern
- * (relay_login_failed()).  Our answer waits for the server's greeting
- * (deliver()): while it waits, the session stays with this server.
- */
 int
 imap_relay_cap_kept(void *arg, const char *cap, size_t len)
 {
@@ -1020,11 +1015,19 @@ imap_relay_cap_kept(void *arg, const char *cap, size_t len)
 	return imap_enforce_cap_keep(&ir->pol, &t);
 }
 
+/*
+ * login proxy: a LOGIN or AUTHENTICATE that did not log in, refused by
+ * the server or, ours, by postern.  Once its answer is out the relay
+ * closes the upstream and the client may try again with postern
+ * (relay_login_failed()).  Our answer waits for the server's greeting
+ * (deliver()): while it waits, the session stays with this server.
+ */
 static void
 front_failed(struct imap_relay *ir, const struct imap_cmd *c, int ours)
 {
 	if (!ir->conf->login_proxy || ir->authed || c == NULL ||
-	    strcmp(c->name, "LOGIN") != 0)
+	    (strcmp(c->name, "LOGIN") != 0 &&
+	    strcmp(c->name, "AUTHENTICATE") != 0))
 		return;
 	if (ours)
 		deliver(ir);

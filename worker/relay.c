@@ -106,6 +106,7 @@ struct relay {
 	/* The replayed login's answer awaited; relay_login_failed(). */
 	int				 login_pending;
 	int				 relogin;
+	int				 up_greeted;	/* relay_greeted() */
 	size_t				 outmax;
 };
 
@@ -491,7 +492,12 @@ pump(struct relay *r, enum relay_side from)
 	z_begin(r);
 	if (from == RELAY_CLIENT && r->front != 0)
 		return front_pump(r);
-	if (from == RELAY_CLIENT && buf_len(&r->replay) > 0 && !r->closing) {
+	/*
+	 * The engine takes the login once it has the server's greeting,
+	 * and with it what the server offers (SASL-IR, LITERAL+).
+	 */
+	if (from == RELAY_CLIENT && buf_len(&r->replay) > 0 && r->up_greeted &&
+	    !r->closing) {
 		/* The login we took goes first, as if the client sent it. */
 		n = r->ops->e_input(r->eng, from, buf_data(&r->replay),
 		    buf_len(&r->replay));
@@ -651,6 +657,7 @@ void
 relay_greeted(struct relay *r)
 {
 	r->up_deadline = 0;
+	r->up_greeted = 1;
 }
 
 /* The non-blocking connect of the master finished, well or not. */
@@ -1421,12 +1428,19 @@ front_upstream(struct relay *r, struct msg *m)
 	struct side		*u = &r->s[RELAY_UPSTREAM];
 	struct worker_upstream	 up;
 
-	if (m->hdr.type != MSG_W_UPSTREAM || r->front != FRONT_WAIT ||
+	if (m->hdr.type != MSG_W_UPSTREAM || !r->conf->login_proxy ||
 	    m->len != sizeof(up))
 		return -1;
 	memcpy(&up, m->body, sizeof(up));
 	if (up.id != r->sess->id || (m->fd == -1) == (up.error == 0))
 		return -1;
+	/* Asked for before the session began to end: too late now. */
+	if (r->front != FRONT_WAIT || r->closing) {
+		if (m->fd != -1)
+			close(m->fd);
+		m->fd = -1;
+		return 0;
+	}
 	r->front = 0;
 	r->login_pending = 1;
 	if (m->fd == -1) {
@@ -1465,6 +1479,7 @@ front_again(struct relay *r)
 	u->nin = nin;
 	u->nout = nout;
 	r->up_deadline = 0;
+	r->up_greeted = 0;
 	buf_reset(&r->replay);
 	r->ops->e_free(r->eng);
 	if ((r->eng = r->ops->e_new(r, r->conf, r->env)) == NULL) {

@@ -190,6 +190,20 @@ master_msg(struct chan_loop *l, struct msg *m)
 		up.error = 0;
 		goto session;
 	case MSG_W_UPSTREAM:
+		/*
+		 * login proxy: the answer to a MSG_W_CONNECT of the session
+		 * that just ended, which no longer wants it.
+		 */
+		if (conf.login_proxy && client == -1 &&
+		    m->len == sizeof(up)) {
+			memcpy(&up, m->body, sizeof(up));
+			if (up.id != sess.id)
+				break;
+			if (m->fd != -1)
+				close(m->fd);
+			m->fd = -1;
+			return;
+		}
 		if (client == -1 || m->len != sizeof(up) || conf.login_proxy)
 			break;
 		memcpy(&up, m->body, sizeof(up));

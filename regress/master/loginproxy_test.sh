@@ -8,6 +8,7 @@
 . @OBJDIR@/regress/master/daemon_lib
 WORKER=@OBJDIR@/bin/postern-worker
 POLICYCTL=@OBJDIR@/bin/policyctl
+POSTERNCTL=@OBJDIR@/bin/posternctl
 FIXTURE=@OBJDIR@/regress/fixture/dovecot
 
 common_head()
@@ -66,7 +67,7 @@ logins_body()
 {
 	proxy_up
 	atf_check -o save:out $PYTHON - "$PORT" "$IMAP_PORT" <<'EOF'
-import imaplib, sys
+import base64, imaplib, sys
 
 port, direct = int(sys.argv[1]), int(sys.argv[2])
 
@@ -92,16 +93,17 @@ print("login", typ, b"COMPRESS=DEFLATE" in data[0])
 print("fetch same", fetch(m) == want)
 m.logout()
 
-# AUTHENTICATE PLAIN: imaplib uses SASL-IR when the server offers it.
+# AUTHENTICATE PLAIN with SASL-IR (imaplib has none of its own).
 m = imaplib.IMAP4("127.0.0.1", port)
-print("sasl-ir", m.authenticate("PLAIN",
-    lambda c: b"\0testuser\0testpass")[0])
+typ, _ = m._simple_command("AUTHENTICATE", "PLAIN",
+    base64.b64encode(b"\0testuser\0testpass").decode())
+print("sasl-ir", typ)
+m.state = "AUTH"
 print("fetch same", fetch(m) == want)
 m.logout()
 
 # Without SASL-IR: the credentials after a "+".
 m = imaplib.IMAP4("127.0.0.1", port)
-m.capabilities = tuple(c for c in m.capabilities if c != "SASL-IR")
 print("continuation", m.authenticate("PLAIN",
     lambda c: b"testuser\0testuser\0testpass")[0])
 m.logout()
@@ -419,8 +421,69 @@ capabilities_cleanup()
 	return 0
 }
 
+atf_test_case authenticate cleanup
+authenticate_head()
+{
+	common_head
+	atf_set descr "when the health check saw SASL-IR and AUTH=PLAIN," \
+	    "AUTHENTICATE PLAIN goes to the server as AUTHENTICATE PLAIN with" \
+	    "SASL-IR, an authorization identity too; a wrong password then" \
+	    "the right one"
+}
+authenticate_body()
+{
+	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
+	. "$PWD/dv/ports"
+	mkdir -p empty ctl
+	chmod 755 empty
+	chmod 700 ctl
+	PORT=$(free_port)
+	cat > postern.conf <<EOF
+user nobody
+chroot "$PWD/empty"
+worker "$WORKER"
+control socket "$PWD/ctl/sock"
+pool min-idle 1 max 8 sessions 100
+timeout drain 1
+upstream mail server 127.0.0.1 port $IMAP_PORT
+upstream mail check every 1 timeout 2 capability rise 1 fall 1
+listen on 127.0.0.1 port $PORT imap name front login proxy upstream mail
+EOF
+	start
+	wait_log "worker slot [0-9]+ pid [0-9]+ ready"
+	wait_until 10 sh -c "'$POSTERNCTL' -s '$PWD/ctl/sock' status -j |
+	    grep -q '\"capability\":\"[^\"]*SASL-IR'" ||
+	    atf_fail "no capability kept by the check"
+	atf_check -o save:out $PYTHON - "$PORT" <<'EOF'
+import imaplib, sys
+
+port = int(sys.argv[1])
+m = imaplib.IMAP4("127.0.0.1", port)
+try:
+    m.authenticate("PLAIN", lambda c: b"testuser\0testuser\0wrong")
+    print("wrong accepted")
+except imaplib.IMAP4.error as e:
+    print("wrong", e)
+print("right", m.authenticate("PLAIN",
+    lambda c: b"testuser\0testuser\0testpass")[0])
+print("select", m.select("INBOX")[0])
+m.logout()
+EOF
+	atf_check -o inline:"wrong [AUTHENTICATIONFAILED] Authentication failed.
+right OK
+select OK
+" cat out
+	atf_check_equal 2 "$(grep -c 'login proxy: AUTHENTICATE PLAIN of testuser taken' log)"
+	wait_log "login proxy: login failed: upstream closed"
+}
+authenticate_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case authenticate
 	atf_add_test_case capabilities
 	atf_add_test_case starttls
 	atf_add_test_case logins
