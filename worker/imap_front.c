@@ -29,8 +29,9 @@ struct imap_front {
 	/* AUTHENTICATE PLAIN: our "+" went out, its response awaited. */
 	int				 auth;
 	char				 tag[IMAP_TAG_MAX + 1];
-	/* LOGIN: synchronizing literals we said "+" to. */
+	/* LOGIN: synchronizing literals we said "+" to, of lits so far. */
 	unsigned int			 acked;
+	unsigned int			 lits;
 	int				 done;
 	char				 replay[IMAP_FRONT_REPLAY_MAX];
 	size_t				 replaylen;
@@ -223,11 +224,15 @@ arg(struct imap_front *f, const uint8_t **pp, const uint8_t *end, char *out,
 		if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
 			goto bad;
 		p += 2;
+		f->lits++;
 		if ((size_t)(end - p) < len) {
-			/* A synchronizing literal waits for our "+". */
-			if (!plus) {
+			/*
+			 * A synchronizing literal waits for our "+", said
+			 * once: the command is parsed again as more comes.
+			 */
+			if (!plus && f->lits > f->acked) {
 				say(f, "+ Ready for literal data\r\n");
-				f->acked++;
+				f->acked = f->lits;
 			}
 			return 0;
 		}
@@ -268,6 +273,7 @@ login(struct imap_front *f, const uint8_t *buf, const uint8_t *p,
 	const uint8_t	*nl;
 	int		 rc;
 
+	f->lits = 0;
 	if ((rc = arg(f, &p, end, user, &ulen)) != 1)
 		goto out;
 	if (p >= end || *p != ' ') {

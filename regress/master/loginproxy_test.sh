@@ -187,10 +187,13 @@ line()
 s.sendall(b"*\r\n")
 line()
 print("connections", conns())
-# LOGIN with a synchronizing literal, then a non-synchronizing one.
+# LOGIN with a synchronizing literal, then a non-synchronizing one,
+# each in pieces: one "+" only.
 s.sendall(b"a9 LOGIN {8}\r\n")
 line()
-s.sendall(b"testuser {8+}\r\ntestpass\r\n")
+s.sendall(b"test")
+s.sendall(b"user {8+}\r\ntest")
+s.sendall(b"pass\r\n")
 # The server's answer, its capabilities aside (Dovecot's to say).
 print(f.readline().decode().split(" [")[0])
 print("connections", conns())
