@@ -28,7 +28,10 @@
  *                                      upstream now; answered by one
  *                                      MSG_W_UPSTREAM, same id.  Again
  *                                      after a failed login, whose
- *                                      connection the worker closed
+ *                                      connection the worker closed.
+ *                                      An answer that comes once the
+ *                                      session is ending, or over, is
+ *                                      closed unused
  *   worker -> master  MSG_W_SESSION_END when the session is over and both
  *                                      sockets are closed, with why; the
  *                                      worker is idle again (or exits,
