@@ -351,7 +351,8 @@ listener_handoff(struct listener *l, struct worker *w, int fd,
 }
 
 int
-listener_connect(struct listener *l, uint64_t id, const char *client)
+listener_connect(struct listener *l, uint64_t id, const char *client,
+    struct worker_connected *wc)
 {
 	struct upstream_server	*srv;
 	struct upstream_pick	 p;
@@ -368,6 +369,9 @@ listener_connect(struct listener *l, uint64_t id, const char *client)
 		return -1;
 	}
 	upstream_pick_set(&p, l->upstream, srv);
+	memcpy(wc->name, p.name, sizeof(wc->name));
+	memcpy(wc->addr, p.addr, sizeof(wc->addr));
+	wc->port = p.port;
 	log_info("%s: session %llu from %s: login proxy: to %s%s server %s "
 	    "port %u", l->name, (unsigned long long)id, client,
 	    p.name[0] != '\0' ? "upstream " : "the listener's upstream",

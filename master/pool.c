@@ -838,7 +838,7 @@ static int
 worker_connect(struct worker *w, struct msg *m)
 {
 	struct worker_connect	 wc;
-	struct worker_upstream	 up;
+	struct worker_connected	 up;
 	int			 fd = -1;
 
 	if (m->len != sizeof(wc))
@@ -850,9 +850,10 @@ worker_connect(struct worker *w, struct msg *m)
 	up.id = wc.id;
 	if (w->pool->l == NULL)
 		up.error = ESHUTDOWN;	/* reconfigured: listener gone */
-	else if ((fd = listener_connect(w->pool->l, wc.id, w->addr)) == -1)
+	else if ((fd = listener_connect(w->pool->l, wc.id, w->addr,
+	    &up)) == -1)
 		up.error = errno != 0 ? errno : ECONNREFUSED;
-	if (msg_compose(&w->c->chan, MSG_W_UPSTREAM, 0, fd, &up,
+	if (msg_compose(&w->c->chan, MSG_W_CONNECTED, 0, fd, &up,
 	    sizeof(up)) == -1) {
 		worker_fail(w, "queue upstream");
 		return 0;

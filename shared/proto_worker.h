@@ -20,18 +20,17 @@
  *                                      to an idle worker
  *   master -> worker  MSG_W_UPSTREAM   + upstream socket, always right
  *                                      after MSG_W_SESSION, same id;
- *                                      on a "login proxy" listener
- *                                      (worker_config.login_proxy) only
- *                                      as the answer to MSG_W_CONNECT
+ *                                      never on a "login proxy" listener
+ *                                      (worker_config.login_proxy)
  *   worker -> master  MSG_W_CONNECT    login proxy: the client has given
  *                                      its login, connect the listener's
- *                                      upstream now; answered by one
- *                                      MSG_W_UPSTREAM, same id.  Again
- *                                      after a failed login, whose
- *                                      connection the worker closed.
- *                                      An answer that comes once the
- *                                      session is ending, or over, is
- *                                      closed unused
+ *                                      upstream now
+ *   master -> worker  MSG_W_CONNECTED  + upstream socket: the answer,
+ *                                      same id.  Asked again after a
+ *                                      failed login, whose connection
+ *                                      the worker closed.  An answer
+ *                                      that comes once the session is
+ *                                      ending, or over, is closed unused
  *   worker -> master  MSG_W_SESSION_END when the session is over and both
  *                                      sockets are closed, with why; the
  *                                      worker is idle again (or exits,
@@ -89,6 +88,7 @@ enum worker_msg_type {
 	MSG_W_UPSTREAM = 102,	/* master -> worker: struct worker_upstream, fd */
 	/* 103 was MSG_W_SHUTDOWN, now MSG_SHUTDOWN: never to be reused. */
 	MSG_W_CONNECT = 104,	/* worker -> master: worker_connect */
+	MSG_W_CONNECTED = 105,	/* master -> worker: worker_connected, fd */
 	MSG_W_SESSION_END = 110, /* worker -> master: struct worker_session_end */
 	MSG_W_AUDIT_ANCHOR = 115, /* worker -> master: struct worker_audit_anchor */
 	/* Reserved for what comes later; each will carry one descriptor. */
@@ -109,6 +109,7 @@ MSG_RANGE_CHECK(MSG_W_CONFIG, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_SESSION, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_UPSTREAM, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_CONNECT, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_CONNECTED, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_SESSION_END, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_AUDIT_ANCHOR, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_POLICYD, MSG_BASE_WORKER);
@@ -276,10 +277,24 @@ struct worker_upstream {
 /*
  * Login proxy: the session's client has logged in as far as postern
  * can tell; the master connects the listener's upstream as it would
- * have at accept (master/upstream.c) and answers with MSG_W_UPSTREAM.
+ * have at accept (master/upstream.c) and answers with MSG_W_CONNECTED.
  */
 struct worker_connect {
 	uint64_t id;
+};
+
+/*
+ * The answer: as struct worker_upstream, and the server chosen (as in
+ * worker_session: its upstream's name, "" for the anonymous one, its
+ * numeric address and port), for the audit log.
+ */
+struct worker_connected {
+	uint64_t id;
+	int32_t	 error;			/* 0: descriptor attached */
+	uint16_t port;
+	uint16_t pad;
+	char	 name[WORKER_NAME_MAX];
+	char	 addr[WORKER_ADDR_MAX];
 };
 
 /*
@@ -424,6 +439,8 @@ _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 +
     WORKER_NAME_MAX + WORKER_CAPA_MAX, "worker_session has no padding");
 _Static_assert(sizeof(struct worker_upstream) == 16, "worker_upstream size");
 _Static_assert(sizeof(struct worker_connect) == 8, "worker_connect size");
+_Static_assert(sizeof(struct worker_connected) == 8 + 4 + 2 + 2 +
+    WORKER_NAME_MAX + WORKER_ADDR_MAX, "worker_connected has no padding");
 _Static_assert(sizeof(struct worker_session_end) == 5 * 8 + 8,
     "worker_session_end size");
 _Static_assert(sizeof(struct worker_kick) == 8 + WORKER_TEXT_MAX,

@@ -1426,13 +1426,15 @@ static int
 front_upstream(struct relay *r, struct msg *m)
 {
 	struct side		*u = &r->s[RELAY_UPSTREAM];
-	struct worker_upstream	 up;
+	struct worker_connected	 up;
 
-	if (m->hdr.type != MSG_W_UPSTREAM || !r->conf->login_proxy ||
+	if (m->hdr.type != MSG_W_CONNECTED || !r->conf->login_proxy ||
 	    m->len != sizeof(up))
 		return -1;
 	memcpy(&up, m->body, sizeof(up));
-	if (up.id != r->sess->id || (m->fd == -1) == (up.error == 0))
+	if (up.id != r->sess->id || (m->fd == -1) == (up.error == 0) ||
+	    memchr(up.name, '\0', sizeof(up.name)) == NULL ||
+	    memchr(up.addr, '\0', sizeof(up.addr)) == NULL)
 		return -1;
 	/* Asked for before the session began to end: too late now. */
 	if (r->front != FRONT_WAIT || r->closing) {
@@ -1452,6 +1454,8 @@ front_upstream(struct relay *r, struct msg *m)
 		relay_close(r, WORKER_END_ERROR);
 		return 0;
 	}
+	/* The server chosen, in every audit record from here on. */
+	audit_set_upstream(up.name, up.addr, up.port);
 	u->fd = m->fd;
 	m->fd = -1;
 	u->connected = 0;

@@ -31,13 +31,15 @@ proxy_up()
 {
 	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
 	. "$PWD/dv/ports"
-	mkdir -p empty
+	mkdir -p empty audit
 	chmod 755 empty
+	chmod 700 audit
 	PORT=$(free_port)
 	cat > postern.conf <<EOF
 user nobody
 chroot "$PWD/empty"
 worker "$WORKER"
+audit dir "$PWD/audit"
 pool min-idle 1 max 8 sessions 100
 timeout drain 1
 upstream mail server 127.0.0.1 port $IMAP_PORT
@@ -137,6 +139,17 @@ fetch same True
 	# The failed login's connection was closed, and the next made anew.
 	wait_log "login proxy: login failed: upstream closed"
 	atf_check_equal 5 "$(grep -c 'login proxy: to upstream mail server' log)"
+	# The audit names the server from the connect on; verify holds.
+	wait_until 10 sh -c "cat audit/worker-*.log | grep -c \
+	    '\"event\":\"upstream\".*\"upstream_name\":\"mail\"' |
+	    grep -qx 5" || atf_fail "no 5 upstream records"
+	atf_check -o match:"\"event\":\"disconnect\".*\"upstream\":\"127.0.0.1\",\"upstream_port\":$IMAP_PORT," \
+	    sh -c "cat audit/worker-*.log"
+	if grep -r testpass audit; then
+		atf_fail "the password is in the audit logs"
+	fi
+	atf_check -s exit:0 -o match:"good, [0-9]+ records" \
+	    "$POLICYCTL" audit verify audit/worker-*.log
 }
 logins_cleanup()
 {
