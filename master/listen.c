@@ -238,7 +238,8 @@ listener_admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 		return;
 	}
 	nodelay(fd, l->ss.ss_family, l->name, "client");
-	if (l->upstream != NULL && !l->upstream->anonymous)
+	/* login proxy: nothing is connected before the login. */
+	if (l->upstream != NULL && !l->upstream->anonymous && !l->login_proxy)
 		upstream_admit(l, fd, ss, len, cc, px);
 	else
 		waitq_add(l, fd, ss, len, cc, px, -1, NULL);
@@ -298,6 +299,19 @@ listener_handoff(struct listener *l, struct worker *w, int fd,
 		session_proxied(&s, px);
 		free(px);
 	}
+	/* login proxy: the worker asks once it has the login. */
+	if (l->login_proxy) {
+		if (up != -1)
+			close(up);
+		(void)snprintf(s.capability, sizeof(s.capability), "%s",
+		    upstream_capability(l->upstream));
+		log_info("%s: session %llu from %s port %u: login proxy, "
+		    "%s connected after the login", l->name,
+		    (unsigned long long)s.id, s.client_addr, s.client_port,
+		    upstream_label(l->upstream));
+		pool_handoff(w, fd, -1, 0, &s, cc);
+		return;
+	}
 	/* A named upstream's connection was made before the queue. */
 	if (pick != NULL) {
 		p = *pick;
@@ -334,4 +348,34 @@ listener_handoff(struct listener *l, struct worker *w, int fd,
 	    p.name, p.addr, p.port);
 	nodelay(up, p.family, l->name, "upstream");
 	pool_handoff(w, fd, up, uperr, &s, cc);
+}
+
+int
+listener_connect(struct listener *l, uint64_t id, const char *client,
+    struct worker_connected *wc)
+{
+	struct upstream_server	*srv;
+	struct upstream_pick	 p;
+	int			 up;
+
+	if ((up = upstream_connect(l->upstream, l->name, id, &srv)) == -1) {
+		if (srv == NULL) {
+			log_warnx("%s: session %llu from %s: login proxy: no "
+			    "server of %s is up", l->name,
+			    (unsigned long long)id, client,
+			    upstream_label(l->upstream));
+			errno = EHOSTUNREACH;
+		}
+		return -1;
+	}
+	upstream_pick_set(&p, l->upstream, srv);
+	memcpy(wc->name, p.name, sizeof(wc->name));
+	memcpy(wc->addr, p.addr, sizeof(wc->addr));
+	wc->port = p.port;
+	log_info("%s: session %llu from %s: login proxy: to %s%s server %s "
+	    "port %u", l->name, (unsigned long long)id, client,
+	    p.name[0] != '\0' ? "upstream " : "the listener's upstream",
+	    p.name, p.addr, p.port);
+	nodelay(up, p.family, l->name, "upstream");
+	return up;
 }

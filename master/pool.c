@@ -54,6 +54,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "msg.h"
+#include "listen.h"
 #include "listener_tls.h"
 #include "metrics.h"
 #include "pool.h"
@@ -137,6 +138,8 @@ struct pool {
 	uint32_t		 quota;
 	uint32_t		 idle_timeout;	/* s; 0: idle workers stay */
 	int			 retired;
+	/* Its listener, for login proxy's connects; NULL once retired. */
+	struct listener		*l;
 	unsigned int		 wanted;	/* clients waiting, none idle */
 	unsigned int		 failures;	/* deaths before ready, in a row */
 	int64_t			 next_spawn;	/* ms */
@@ -286,6 +289,8 @@ pool_configure(struct conf *conf)
 		p->tmpl.timeout_imap_idle = conf->timeout_idle;
 		p->tmpl.timeout_upstream = conf->timeout_upstream;
 		p->tmpl.forward = l->forward;
+		p->tmpl.login_proxy = l->login_proxy;
+		p->l = l;
 		p->tmpl.sessions = conf->sessions;
 		/* Zero tells the worker there is no policy to enforce. */
 		p->tmpl.timeout_policy = conf->policy_store[0] != '\0' ?
@@ -313,6 +318,7 @@ pool_drain(void)
 		if (p->retired)
 			continue;
 		p->retired = 1;
+		p->l = NULL;	/* the configuration it came from goes */
 		TAILQ_FOREACH(w, &p->workers, entry)
 			if (w->state == W_IDLE || w->state == W_STARTING)
 				worker_stop(w, "postern reconfigured");
@@ -330,6 +336,7 @@ pool_shutdown(const char *text)
 
 	TAILQ_FOREACH(p, &pools, entry) {
 		p->retired = 1;
+		p->l = NULL;
 		TAILQ_FOREACH(w, &p->workers, entry)
 			if (w->state != W_STOPPING)
 				worker_stop(w, text);
@@ -772,6 +779,8 @@ worker_lost(struct child *c, const char *why)
 	w->failed = 1;
 }
 
+static int	 worker_connect(struct worker *, struct msg *);
+
 static void
 worker_msg(struct child *c, struct msg *m)
 {
@@ -839,6 +848,11 @@ worker_msg(struct child *c, struct msg *m)
 	case MSG_W_PROGRESS:
 	case MSG_W_SESSION_STATS:
 		if (w->session == 0 || worker_view(w, m) == -1)
+			break;
+		return;
+	case MSG_W_CONNECT:
+		if (!w->pool->tmpl.login_proxy || w->session == 0 ||
+		    worker_connect(w, m) == -1)
 			break;
 		return;
 	case MSG_W_AUDIT_ANCHOR:
@@ -954,6 +968,40 @@ pool_cleanup(void)
 	nslots = 0;
 }
 
+/*
+ * Login proxy: the worker's client gave its login; connect its upstream
+ * (listener_connect()) and pass the socket, or why not.  -1: a message
+ * not for this session.
+ */
+static int
+worker_connect(struct worker *w, struct msg *m)
+{
+	struct worker_connect	 wc;
+	struct worker_connected	 up;
+	int			 fd = -1;
+
+	if (m->len != sizeof(wc))
+		return -1;
+	memcpy(&wc, m->body, sizeof(wc));
+	if (wc.id != w->session)
+		return -1;
+	memset(&up, 0, sizeof(up));
+	up.id = wc.id;
+	if (w->pool->l == NULL)
+		up.error = ESHUTDOWN;	/* reconfigured: listener gone */
+	else if ((fd = listener_connect(w->pool->l, wc.id, w->addr,
+	    &up)) == -1)
+		up.error = errno != 0 ? errno : ECONNREFUSED;
+	if (msg_compose(&w->c->chan, MSG_W_CONNECTED, 0, fd, &up,
+	    sizeof(up)) == -1) {
+		worker_fail(w, "queue upstream");
+		return 0;
+	}
+	if (msg_flush(&w->c->chan) == -1)
+		worker_fail(w, "write channel");
+	return 0;
+}
+
 int
 pool_handoff(struct worker *w, int client, int upstream, int uperr,
     const struct worker_session *s, struct client_count *cc)
@@ -972,8 +1020,9 @@ pool_handoff(struct worker *w, int client, int upstream, int uperr,
 		worker_fail(w, "queue session");
 		return -1;
 	}
-	if (msg_compose(&w->c->chan, MSG_W_UPSTREAM, 0, upstream, &up,
-	    sizeof(up)) == -1) {
+	/* Login proxy: the worker asks for it later (MSG_W_CONNECT). */
+	if (!w->pool->tmpl.login_proxy && msg_compose(&w->c->chan,
+	    MSG_W_UPSTREAM, 0, upstream, &up, sizeof(up)) == -1) {
 		worker_fail(w, "queue upstream");
 		return -1;
 	}

@@ -584,6 +584,19 @@ pick(struct upstream *u, const uint8_t *tried, int backup)
 	return best;
 }
 
+const char *
+upstream_capability(const struct upstream *u)
+{
+	const struct upcheck	*ck;
+	uint32_t		 i;
+
+	for (i = 0; i < u->nservers; i++)
+		if ((ck = u->servers[i].check) != NULL && ck->up &&
+		    ck->capability[0] != '\0')
+			return ck->capability;
+	return "";
+}
+
 int
 upstream_connect(struct upstream *u, const char *listener, uint64_t session,
     struct upstream_server **out)

@@ -45,7 +45,7 @@ struct upstream_pick {
 };
 
 #define UPCHECK_LINE_MAX	4096	/* one line of a server's answer */
-#define UPCHECK_CAPA_MAX	1024	/* the capabilities kept */
+#define UPCHECK_CAPA_MAX	WORKER_CAPA_MAX	/* the capabilities kept */
 #define UPCHECK_ERROR_MAX	160
 
 enum upcheck_state {
@@ -125,6 +125,11 @@ void	 upstream_pick_set(struct upstream_pick *, const struct upstream *,
  */
 int	 upstream_connect(struct upstream *, const char *, uint64_t,
 	    struct upstream_server **);
+/*
+ * The capabilities the check of a server of u that is up last kept, the
+ * first such server's; "" when none keeps any.
+ */
+const char *upstream_capability(const struct upstream *);
 /* "upstream NAME" or, for an anonymous one, "upstream of LISTENER". */
 const char *upstream_label(const struct upstream *);
 

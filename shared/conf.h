@@ -125,6 +125,12 @@ struct listener {
 	char			 up_name[CONF_HOST_MAX];  /* "" up_host */
 	uint32_t		 forward;	/* enum worker_forward */
 
+	/*
+	 * login proxy (1): the worker takes the login, and the upstream
+	 * is connected only then; login relay (0): at accept.
+	 */
+	uint32_t		 login_proxy;
+
 	/* Who may put a PROXY header first; none: no header is read. */
 	struct cidr		 proxy_from[CONF_PROXY_NETS_MAX];
 	uint32_t		 nproxy_from;

@@ -85,6 +85,7 @@ static void	 check_upstreams(struct parser *, struct conf *);
 static void	 print_upstreams(FILE *, const struct conf *);
 static int	 listen_tls(struct parser *, struct listener *);
 static int	 listen_proxy(struct parser *, struct listener *);
+static int	 listen_login(struct parser *, struct listener *);
 static int	 upstream_tls(struct parser *, struct upstream_opts *);
 static void	 check_tls(struct parser *, struct conf *);
 static void	 print_tls_client(FILE *, const struct listener *);
@@ -766,7 +767,7 @@ valid_name(const char *s)
 
 /*
  * listen on ADDR port N (imap | pop3) [name NAME]
- *	[proxy-protocol from NET [, NET]...]
+ *	[proxy-protocol from NET [, NET]...] [login relay|proxy]
  *	[tls MODE] [certificate FILE key FILE]...
  *	upstream HOST port N [tls implicit|starttls] [ca FILE] [verify off]
  *	[servername NAME] [forward none|id|proxy-v2]
@@ -812,7 +813,8 @@ st_listen(struct parser *p, struct conf *conf)
 	} else
 		snprintf(l->name, sizeof(l->name), "%s-%u",
 		    proto_name(l->protocol), l->port);
-	if (listen_proxy(p, l) == -1 || listen_tls(p, l) == -1)
+	if (listen_proxy(p, l) == -1 || listen_login(p, l) == -1 ||
+	    listen_tls(p, l) == -1)
 		goto fail;
 	if ((w = next_word(p)) == NULL || strcmp(w, "upstream") != 0) {
 		expected(p, "'upstream'");
@@ -1219,6 +1221,34 @@ listen_proxy(struct parser *p, struct listener *l)
 			more = 1;
 		}
 	} while (more);
+	return 0;
+}
+
+/*
+ * [login relay|proxy]: who takes the login.  POP3 has only relay: its
+ * front door is not written yet.
+ */
+static int
+listen_login(struct parser *p, struct listener *l)
+{
+	char	*w;
+
+	if ((w = peek_word(p)) == NULL || strcmp(w, "login") != 0)
+		return 0;
+	next_word(p);
+	if ((w = next_word(p)) != NULL && strcmp(w, "relay") == 0)
+		l->login_proxy = 0;
+	else if (w != NULL && strcmp(w, "proxy") == 0)
+		l->login_proxy = 1;
+	else {
+		expected(p, "'relay' or 'proxy'");
+		return -1;
+	}
+	if (l->login_proxy && l->protocol != WORKER_PROTO_IMAP) {
+		perror_at(p, p->line, "login proxy: only imap listeners take "
+		    "the login themselves; a pop3 listener relays it");
+		return -1;
+	}
 	return 0;
 }
 
@@ -1813,6 +1843,8 @@ conf_print(FILE *fp, const struct conf *conf)
 		fprintf(fp, "listen on %s port %u %s name %s", l->host,
 		    l->port, proto_name(l->protocol), l->name);
 		print_proxy(fp, l);
+		if (l->login_proxy)
+			fputs(" login proxy", fp);
 		print_tls_client(fp, l);
 		if (l->upstream != NULL && !l->upstream->anonymous) {
 			fprintf(fp, "%supstream %s\n", l->ncerts > 0 ? "" :

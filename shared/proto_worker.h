@@ -19,7 +19,18 @@
  *   master -> worker  MSG_W_SESSION    + client socket (SCM_RIGHTS); only
  *                                      to an idle worker
  *   master -> worker  MSG_W_UPSTREAM   + upstream socket, always right
- *                                      after MSG_W_SESSION, same id
+ *                                      after MSG_W_SESSION, same id;
+ *                                      never on a "login proxy" listener
+ *                                      (worker_config.login_proxy)
+ *   worker -> master  MSG_W_CONNECT    login proxy: the client has given
+ *                                      its login, connect the listener's
+ *                                      upstream now
+ *   master -> worker  MSG_W_CONNECTED  + upstream socket: the answer,
+ *                                      same id.  Asked again after a
+ *                                      failed login, whose connection
+ *                                      the worker closed.  An answer
+ *                                      that comes once the session is
+ *                                      ending, or over, is closed unused
  *   worker -> master  MSG_W_SESSION_END when the session is over and both
  *                                      sockets are closed, with why; the
  *                                      worker is idle again (or exits,
@@ -93,6 +104,8 @@ enum worker_msg_type {
 	MSG_W_SESSION = 101,	/* master -> worker: struct worker_session, fd */
 	MSG_W_UPSTREAM = 102,	/* master -> worker: struct worker_upstream, fd */
 	/* 103 was MSG_W_SHUTDOWN, now MSG_SHUTDOWN: never to be reused. */
+	MSG_W_CONNECT = 104,	/* worker -> master: worker_connect */
+	MSG_W_CONNECTED = 105,	/* master -> worker: worker_connected, fd */
 	MSG_W_SESSION_END = 110, /* worker -> master: struct worker_session_end */
 	MSG_W_AUDIT_ANCHOR = 115, /* worker -> master: struct worker_audit_anchor */
 	/* Reserved for what comes later; each will carry one descriptor. */
@@ -115,6 +128,8 @@ enum worker_msg_type {
 MSG_RANGE_CHECK(MSG_W_CONFIG, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_SESSION, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_UPSTREAM, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_CONNECT, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_CONNECTED, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_SESSION_END, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_AUDIT_ANCHOR, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_POLICYD, MSG_BASE_WORKER);
@@ -134,6 +149,7 @@ MSG_RANGE_CHECK(MSG_W_SESSION_STATS, MSG_BASE_WORKER);
 #define WORKER_ADDR_MAX		64	/* numeric host, with its NUL */
 #define WORKER_PATH_MAX		256	/* chroot directory, with its NUL */
 #define WORKER_TEXT_MAX		128	/* BYE text, with its NUL */
+#define WORKER_CAPA_MAX		1024	/* capability list, with its NUL */
 
 /*
  * The largest limits postern.conf takes (`limit line', `limit args',
@@ -197,6 +213,13 @@ struct worker_config {
 	uint32_t max_password;		/* POP3 PASS */
 	uint32_t forward;		/* enum worker_forward */
 	uint32_t template;		/* 1: fork workers, serve nothing */
+	/*
+	 * 1: "login proxy" (postern.conf(5)): the worker greets the client
+	 * and takes the login itself, then asks for the upstream
+	 * (MSG_W_CONNECT).  0: "login relay", the upstream comes with
+	 * the session.
+	 */
+	uint32_t login_proxy;
 };
 
 /*
@@ -268,6 +291,12 @@ struct worker_session {
 	 * a listener's "upstream HOST port N"), for the audit log.
 	 */
 	char	 upstream_name[WORKER_NAME_MAX];
+	/*
+	 * login proxy: the capabilities the health check of the listener's
+	 * upstream last kept (CAPABILITY's words, space-separated), for
+	 * postern's greeting; "" when no check keeps any.
+	 */
+	char	 capability[WORKER_CAPA_MAX];
 };
 
 /*
@@ -282,6 +311,29 @@ struct worker_upstream {
 	uint64_t id;
 	int32_t	 error;			/* 0: descriptor attached */
 	uint32_t pad;
+};
+
+/*
+ * Login proxy: the session's client has logged in as far as postern
+ * can tell; the master connects the listener's upstream as it would
+ * have at accept (master/upstream.c) and answers with MSG_W_CONNECTED.
+ */
+struct worker_connect {
+	uint64_t id;
+};
+
+/*
+ * The answer: as struct worker_upstream, and the server chosen (as in
+ * worker_session: its upstream's name, "" for the anonymous one, its
+ * numeric address and port), for the audit log.
+ */
+struct worker_connected {
+	uint64_t id;
+	int32_t	 error;			/* 0: descriptor attached */
+	uint16_t port;
+	uint16_t pad;
+	char	 name[WORKER_NAME_MAX];
+	char	 addr[WORKER_ADDR_MAX];
 };
 
 /*
@@ -418,15 +470,18 @@ _Static_assert(sizeof(struct worker_audit) == 32 + 2 * 24 + 32 + 8,
     "worker_audit has no padding");
 _Static_assert(sizeof(struct worker_audit_anchor) == 24 + 8 + 32,
     "worker_audit_anchor has no padding");
-_Static_assert(sizeof(struct worker_config) == 16 * 4 + 32 + 256 + 5 * 4,
+_Static_assert(sizeof(struct worker_config) == 16 * 4 + 32 + 256 + 6 * 4,
     "worker_config has no padding");
 _Static_assert(sizeof(struct worker_fork) == 16, "worker_fork size");
 _Static_assert(sizeof(struct worker_forked) == 16, "worker_forked size");
 _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 +
     3 * 64 + 4 + 4 + 2 * 2 + 4 + 2 * 64 + WORKER_PROXY_ALPN_MAX +
     WORKER_PROXY_NAME_MAX + WORKER_PROXY_TLSVER_MAX + WORKER_PROXY_CIPHER_MAX +
-    WORKER_NAME_MAX, "worker_session has no padding");
+    WORKER_NAME_MAX + WORKER_CAPA_MAX, "worker_session has no padding");
 _Static_assert(sizeof(struct worker_upstream) == 16, "worker_upstream size");
+_Static_assert(sizeof(struct worker_connect) == 8, "worker_connect size");
+_Static_assert(sizeof(struct worker_connected) == 8 + 4 + 2 + 2 +
+    WORKER_NAME_MAX + WORKER_ADDR_MAX, "worker_connected has no padding");
 _Static_assert(sizeof(struct worker_session_end) == 5 * 8 + 8,
     "worker_session_end size");
 _Static_assert(sizeof(struct worker_kick) == 8 + WORKER_TEXT_MAX,

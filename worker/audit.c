@@ -411,6 +411,23 @@ audit_connect(void)
 	rec_end();
 }
 
+void
+audit_set_upstream(const char *name, const char *addr, uint16_t port)
+{
+	(void)snprintf(a.sess.upstream_name, sizeof(a.sess.upstream_name),
+	    "%s", name);
+	(void)snprintf(a.sess.upstream_addr, sizeof(a.sess.upstream_addr),
+	    "%s", addr);
+	a.sess.upstream_port = port;
+	if (a.fd == -1 || !a.insession)
+		return;
+	rec_begin("upstream");
+	if (a.sess.upstream_name[0] != '\0')
+		rec_cstr("upstream_name", a.sess.upstream_name,
+		    sizeof(a.sess.upstream_name));
+	rec_end();
+}
+
 /*
  * The PROXY header the client came with: who sent it, where the client
  * connected, and the TLVs that were there.  "client" above is already

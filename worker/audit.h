@@ -68,6 +68,12 @@ void	 audit_set_tls_upstream(int on, const char *version,
 	    const char *cipher, const char *sni);
 void	 audit_connect(void);
 /*
+ * login proxy: the server the master connected after the login; an
+ * "upstream" record, and the session's upstream in the records after.
+ */
+void	 audit_set_upstream(const char *name, const char *addr,
+	    uint16_t port);
+/*
  * What postern told the server of the client ("forward" in
  * postern.conf(5)): how ("proxy-v2", "id", "xclient", "id-filtered")
  * and the line it sent, if any (len bytes, its CRLF left out).

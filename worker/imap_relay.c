@@ -110,6 +110,8 @@ static void	 flush_up(struct imap_relay *);
 static void	 forward_greeting(struct imap_relay *, const struct imap_sev *);
 static int	 client_forward_id(struct imap_relay *,
 		    const struct imap_sev *);
+static void	 front_failed(struct imap_relay *, const struct imap_cmd *,
+		    int);
 
 const struct relay_engine imap_relay_engine = {
 	.e_new = imap_relay_new,
@@ -392,8 +394,10 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 		ir->commands++;
 	if ((sev->flags & IMAP_SEVF_CMD_START) && sev->act == IMAP_ACT_FORWARD) {
 		if (client_refused(ir, sev) || client_policy(ir, sev) ||
-		    client_forward_id(ir, sev))
+		    client_forward_id(ir, sev)) {
+			front_failed(ir, sev->cmd, 1);
 			return;
+		}
 		if (sev->flags & IMAP_SEVF_COMPRESS) {
 			compress_take(ir, sev);
 			return;
@@ -631,6 +635,21 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 		relay_hold_client(ir->relay, ir->pol.delay_ms);
 		ir->pol.delay_ms = 0;
 	}
+	/*
+	 * login proxy: the client had our greeting (imap_front.h); the
+	 * server's is for us alone, unless it turns the client away.
+	 */
+	if ((sev->flags & IMAP_SEVF_GREETING) && ir->conf->login_proxy &&
+	    strcmp(sev->resp, "BYE") != 0) {
+		ir->srv_mid = !ev->final;
+		deliver(ir);
+		forward_greeting(ir, sev);
+		return;
+	}
+	/* login proxy: the server's answer to a login that failed. */
+	if ((sev->flags & IMAP_SEVF_CMD_DONE) &&
+	    !(sev->flags & IMAP_SEVF_PRIVATE))
+		front_failed(ir, sev->cmd, 0);
 	switch (sev->act) {
 	case IMAP_ACT_NONE:
 	case IMAP_ACT_DROP:
@@ -981,4 +1000,36 @@ client_more(struct imap_relay *ir, const struct imap_sev *sev)
 	default:
 		return 1;
 	}
+}
+
+int
+imap_relay_cap_kept(void *arg, const char *cap, size_t len)
+{
+	struct imap_relay	*ir = arg;
+	struct imap_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.p = (const uint8_t *)cap;
+	t.len = (uint32_t)len;
+	t.type = IMAP_TOK_ATOM;
+	return imap_enforce_cap_keep(&ir->pol, &t);
+}
+
+/*
+ * login proxy: a LOGIN or AUTHENTICATE that did not log in, refused by
+ * the server or, ours, by postern.  Once its answer is out the relay
+ * closes the upstream and the client may try again with postern
+ * (relay_login_failed()).  Our answer waits for the server's greeting
+ * (deliver()): while it waits, the session stays with this server.
+ */
+static void
+front_failed(struct imap_relay *ir, const struct imap_cmd *c, int ours)
+{
+	if (!ir->conf->login_proxy || ir->authed || c == NULL ||
+	    (strcmp(c->name, "LOGIN") != 0 &&
+	    strcmp(c->name, "AUTHENTICATE") != 0))
+		return;
+	if (ours)
+		deliver(ir);
+	relay_login_failed(ir->relay, buf_len(&ir->pending) == 0);
 }

@@ -23,5 +23,7 @@
 
 /* The IMAP engine of the relay (relay.h), with the semantics above. */
 extern const struct relay_engine imap_relay_engine;
+/* The capability rules keep capability cap (imap_enforce.h). */
+int	 imap_relay_cap_kept(void *, const char *, size_t);
 
 #endif

@@ -28,6 +28,7 @@
 
 #include "audit.h"
 #include "forward.h"
+#include "imap_front.h"
 #include "imap_relay.h"
 #include "pop3_relay.h"
 #include "imap_limits.h"
@@ -93,7 +94,24 @@ struct relay {
 	char				 up_greeting[300];	/* after STARTTLS */
 	int64_t				 policy_lost;	/* ms; 0: channel up */
 	int64_t				 hold_until;	/* client held; 0 none */
+	/*
+	 * login proxy (imap_front.h): while front is set, the client's
+	 * input goes to fr, not to the engine; FRONT_WAIT once the login
+	 * is taken and MSG_W_CONNECT sent.  replay: the login as the
+	 * engine is to see it first, once the upstream is here.
+	 */
+	int				 front;
+	struct imap_front		*fr;
+	struct buf			 replay;
+	/* The replayed login's answer awaited; relay_login_failed(). */
+	int				 login_pending;
+	int				 relogin;
+	int				 up_greeted;	/* relay_greeted() */
+	size_t				 outmax;
 };
+
+#define FRONT_LOGIN	1	/* greeted, taking the login */
+#define FRONT_WAIT	2	/* the upstream asked for */
 
 static void	 side_init(struct side *, int, size_t);
 static void	 side_free(struct side *);
@@ -122,6 +140,10 @@ static int	 tls_pending(const struct relay *);
 static int	 upstream_prelude(struct relay *);
 static int	 upstream_proxy_v2(struct relay *);
 static void	 relay_rest(struct relay *);
+static void	 upstream_begin(struct relay *);
+static int	 front_pump(struct relay *);
+static int	 front_upstream(struct relay *, struct msg *);
+static void	 front_again(struct relay *);
 
 static void
 side_init(struct side *s, int fd, size_t outmax)
@@ -185,6 +207,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	outmax = (size_t)conf->max_line > IMAP_RESP_LINE_MAX ?
 	    (size_t)conf->max_line : IMAP_RESP_LINE_MAX;
 	outmax += 2 * RELAY_HIWAT + RELAY_READ;
+	r.outmax = outmax;
 	side_init(&r.s[RELAY_CLIENT], client, outmax);
 	side_init(&r.s[RELAY_UPSTREAM], upstream, outmax);
 	r.s[RELAY_CLIENT].connected = 1;
@@ -196,6 +219,16 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	    (r.eng = r.ops->e_new(&r, conf, env)) == NULL) {
 		log_warn("session %llu: engine", (unsigned long long)sess->id);
 		r.closing = 1;
+	} else if (conf->login_proxy) {
+		/* No upstream before the login: none to wait for. */
+		r.up_deadline = 0;
+		buf_init(&r.replay, IMAP_FRONT_REPLAY_MAX);
+		if ((r.fr = imap_front_new(&r, conf)) == NULL) {
+			log_warn("session %llu: login proxy",
+			    (unsigned long long)sess->id);
+			r.closing = 1;
+		} else
+			r.front = FRONT_LOGIN;
 	} else if (upstream == -1) {
 		stats_upstream_failed();
 		errno = uperr;
@@ -212,6 +245,9 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	audit_connect();
 	if (!r.closing)
 		relay_tls_begin(&r);
+	/* login proxy: our greeting, once the TLS mode is known. */
+	if (r.front != 0 && !r.closing)
+		imap_front_greet(r.fr);
 	/* A message may have come in the read that brought the session. */
 	(void)chan_read(&r);
 	while (!r.quit && !(r.closing && flushed(&r))) {
@@ -285,6 +321,8 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 			if (r.hold_until == 0)
 				progress |= pump(&r, RELAY_CLIENT);
 		} while (progress);
+		if (r.relogin && !r.closing)
+			front_again(&r);
 		/* The end of a batch: the client can inflate all of it. */
 		(void)z_flush(&r);
 		for (i = 0; i < 2; i++)
@@ -452,6 +490,25 @@ pump(struct relay *r, enum relay_side from)
 	size_t		 len, room, n;
 
 	z_begin(r);
+	if (from == RELAY_CLIENT && r->front != 0)
+		return front_pump(r);
+	/*
+	 * The engine takes the login once it has the server's greeting,
+	 * and with it what the server offers (SASL-IR, LITERAL+).
+	 */
+	if (from == RELAY_CLIENT && buf_len(&r->replay) > 0 && r->up_greeted &&
+	    !r->closing) {
+		/* The login we took goes first, as if the client sent it. */
+		n = r->ops->e_input(r->eng, from, buf_data(&r->replay),
+		    buf_len(&r->replay));
+		zc_flush(r, !from);
+		buf_drain(&r->replay, n);
+		if (buf_len(&r->replay) > 0)
+			return n > 0;
+	}
+	/* What the client says next waits for the login's answer. */
+	if (from == RELAY_CLIENT && (r->login_pending || r->relogin))
+		return 0;
 	if (r->closing || (len = buf_len(&s->in)) == 0)
 		return 0;
 	if ((room = relay_room(r, !from)) == 0)
@@ -578,12 +635,29 @@ relay_logged_in(struct relay *r, unsigned int seconds)
 {
 	r->idle_timeout = seconds;
 	r->login_deadline = 0;
+	r->login_pending = 0;
+}
+
+void
+relay_login_failed(struct relay *r, int again)
+{
+	r->login_pending = 0;
+	r->relogin = again;
+}
+
+int
+relay_cap_kept(struct relay *r, const char *cap, size_t len)
+{
+	if (r->eng == NULL || r->ops != &imap_relay_engine)
+		return 1;
+	return imap_relay_cap_kept(r->eng, cap, len);
 }
 
 void
 relay_greeted(struct relay *r)
 {
 	r->up_deadline = 0;
+	r->up_greeted = 1;
 }
 
 /* The non-blocking connect of the master finished, well or not. */
@@ -637,6 +711,9 @@ chan_read(struct relay *r)
 			continue;
 		/* posternctl: how far, or the end of this session. */
 		if (ops_msg(r, &m) == 0)
+			continue;
+		/* login proxy: the upstream asked for. */
+		if (front_upstream(r, &m) == 0)
 			continue;
 		if (m.fd != -1)
 			close(m.fd);
@@ -948,6 +1025,9 @@ session_end(struct relay *r)
 	}
 	side_free(&r->s[RELAY_CLIENT]);
 	side_free(&r->s[RELAY_UPSTREAM]);
+	imap_front_free(r->fr);
+	r->fr = NULL;
+	buf_free(&r->replay);
 	tls_set_stop(-1, NULL, NULL);
 	/* The anchor goes first: the master files it with the session. */
 	audit_disconnect(r->login_expired ? "login-timeout" :
@@ -1146,12 +1226,9 @@ void
 relay_tls_begin(struct relay *r)
 {
 	struct side		*c = &r->s[RELAY_CLIENT];
-	struct side		*u = &r->s[RELAY_UPSTREAM];
-	const struct worker_tls	*t = tls_conf();
 	const char		*v, *ci, *sni;
 	uint64_t		 id = r->sess->id;
 	const char		*refused;
-	int			 failed = 0;
 
 	/* A client of an implicit listener reads its refusal over TLS. */
 	(void)tls_connect_mode(r->conf, r->env != NULL ? r->env->policy :
@@ -1178,6 +1255,21 @@ relay_tls_begin(struct relay *r)
 		relay_close(r, WORKER_END_POLICY);
 		return;
 	}
+	/* login proxy: the upstream comes after the login. */
+	if (r->front == 0)
+		upstream_begin(r);
+}
+
+/* The upstream's side: PROXY v2 header, then its TLS, if any. */
+static void
+upstream_begin(struct relay *r)
+{
+	struct side		*u = &r->s[RELAY_UPSTREAM];
+	const struct worker_tls	*t = tls_conf();
+	const char		*v, *ci, *sni;
+	uint64_t		 id = r->sess->id;
+	int			 failed = 0;
+
 	if (r->conf->forward == WORKER_FORWARD_PROXY_V2 &&
 	    upstream_proxy_v2(r) == -1)
 		return;
@@ -1281,4 +1373,125 @@ upstream_prelude(struct relay *r)
 	    r->conf->forward == WORKER_FORWARD_ID ? "[XCLIENT] " : "",
 	    ts[0] != '\0' ? " " : "", ts);
 	return 0;
+}
+
+/*
+ * login proxy: the client's input goes to the front (imap_front.h) until
+ * it has the login; then the master is asked for the upstream, and the
+ * client's input waits.  Returns whether anything was consumed.
+ */
+static int
+front_pump(struct relay *r)
+{
+	struct side		*s = &r->s[RELAY_CLIENT];
+	struct worker_connect	 wc;
+	const uint8_t		*p;
+	size_t			 n, len;
+
+	/* After our STARTTLS OK plaintext is injection (relay_tls_client). */
+	if (r->closing || r->front != FRONT_LOGIN || r->starttls ||
+	    (len = buf_len(&s->in)) == 0)
+		return 0;
+	n = imap_front_input(r->fr, buf_data(&s->in), len);
+	buf_drain(&s->in, n);
+	if (r->closing || !imap_front_login(r->fr, &p, &len))
+		return n > 0;
+	if (buf_add(&r->replay, p, len) == -1) {
+		log_warnx("session %llu: login proxy: login of %zu bytes "
+		    "over %d", (unsigned long long)r->sess->id, len,
+		    IMAP_FRONT_REPLAY_MAX);
+		bye(r, "Internal error");
+		relay_close(r, WORKER_END_ERROR);
+		return 1;
+	}
+	memset(&wc, 0, sizeof(wc));
+	wc.id = r->sess->id;
+	if (msg_compose(r->chan, MSG_W_CONNECT, 0, -1, &wc,
+	    sizeof(wc)) == -1) {
+		log_warn("session %llu: login proxy: queue connect",
+		    (unsigned long long)r->sess->id);
+		r->quit = 1;
+		return 1;
+	}
+	r->front = FRONT_WAIT;
+	return 1;
+}
+
+/*
+ * The answer to MSG_W_CONNECT: the upstream's socket, connect perhaps
+ * under way, or why there is none.  From here on the session is relay
+ * mode's, with the login replayed first.  0 taken, -1 not this.
+ */
+static int
+front_upstream(struct relay *r, struct msg *m)
+{
+	struct side		*u = &r->s[RELAY_UPSTREAM];
+	struct worker_connected	 up;
+
+	if (m->hdr.type != MSG_W_CONNECTED || !r->conf->login_proxy ||
+	    m->len != sizeof(up))
+		return -1;
+	memcpy(&up, m->body, sizeof(up));
+	if (up.id != r->sess->id || (m->fd == -1) == (up.error == 0) ||
+	    memchr(up.name, '\0', sizeof(up.name)) == NULL ||
+	    memchr(up.addr, '\0', sizeof(up.addr)) == NULL)
+		return -1;
+	/* Asked for before the session began to end: too late now. */
+	if (r->front != FRONT_WAIT || r->closing) {
+		if (m->fd != -1)
+			close(m->fd);
+		m->fd = -1;
+		return 0;
+	}
+	r->front = 0;
+	r->login_pending = 1;
+	if (m->fd == -1) {
+		stats_upstream_failed();
+		errno = up.error;
+		log_warn("session %llu: login proxy: no connection to the "
+		    "upstream", (unsigned long long)r->sess->id);
+		bye(r, "[UNAVAILABLE] Server unavailable");
+		relay_close(r, WORKER_END_ERROR);
+		return 0;
+	}
+	/* The server chosen, in every audit record from here on. */
+	audit_set_upstream(up.name, up.addr, up.port);
+	u->fd = m->fd;
+	m->fd = -1;
+	u->connected = 0;
+	r->up_deadline = now_ms() + (int64_t)r->conf->timeout_upstream * 1000;
+	upstream_begin(r);
+	return 0;
+}
+
+/*
+ * login proxy: the login failed (relay_login_failed()).  Its answer is
+ * queued for the client; the server's connection goes, and with it the
+ * engine's view of that session: the next try gets a fresh one.
+ */
+static void
+front_again(struct relay *r)
+{
+	struct side	*u = &r->s[RELAY_UPSTREAM];
+	uint64_t	 nin = u->nin, nout = u->nout;
+
+	r->relogin = 0;
+	log_debug("session %llu: login proxy: login failed: upstream closed, "
+	    "the client may try again", (unsigned long long)r->sess->id);
+	side_free(u);
+	side_init(u, -1, r->outmax);
+	u->nin = nin;
+	u->nout = nout;
+	r->up_deadline = 0;
+	r->up_greeted = 0;
+	buf_reset(&r->replay);
+	r->ops->e_free(r->eng);
+	if ((r->eng = r->ops->e_new(r, r->conf, r->env)) == NULL) {
+		log_warn("session %llu: engine", (unsigned long long)
+		    r->sess->id);
+		relay_close(r, WORKER_END_ERROR);
+		return;
+	}
+	imap_front_again(r->fr);
+	r->front = FRONT_LOGIN;
 }

@@ -96,6 +96,16 @@ void	 relay_logged_in(struct relay *, unsigned int seconds);
 void	 relay_hold_client(struct relay *, unsigned int ms);
 /* The server has greeted: the upstream timer stops. */
 void	 relay_greeted(struct relay *);
+/*
+ * login proxy: the login replayed did not log in.  With again, once the
+ * engine is done with this input the upstream is closed, the engine
+ * starts again and the client talks to postern's front (imap_front.h)
+ * again; without, the session goes on with this upstream, as in relay
+ * mode.
+ */
+void	 relay_login_failed(struct relay *, int again);
+/* login proxy: the capability rules of the session keep cap. */
+int	 relay_cap_kept(struct relay *, const char *cap, size_t len);
 /* The session being relayed (addresses, listener), for the policy. */
 const struct worker_session *relay_session(const struct relay *);
 

@@ -218,13 +218,32 @@ master_msg(struct chan_loop *l, struct msg *m)
 		memcpy(&sess, m->body, sizeof(sess));
 		client = m->fd;
 		l->hook_fd = -1;
+		/* login proxy: no upstream yet; relay_run() asks for it. */
+		if (!conf.login_proxy)
+			return;
+		m->fd = -1;
+		up.error = 0;
+		goto session;
+	case MSG_W_CONNECTED:
+		/*
+		 * login proxy: the answer to a MSG_W_CONNECT of the session
+		 * that just ended, which no longer wants it.
+		 */
+		if (!conf.login_proxy || client != -1 ||
+		    m->len != sizeof(struct worker_connected) ||
+		    memcmp(m->body, &sess.id, sizeof(sess.id)) != 0)
+			break;
+		if (m->fd != -1)
+			close(m->fd);
+		m->fd = -1;
 		return;
 	case MSG_W_UPSTREAM:
-		if (client == -1 || m->len != sizeof(up))
+		if (client == -1 || m->len != sizeof(up) || conf.login_proxy)
 			break;
 		memcpy(&up, m->body, sizeof(up));
 		if (up.id != sess.id || (m->fd == -1) == (up.error == 0))
 			break;
+ session:
 		if (env.policy == NULL && !transparent++)
 			log_debug("no policy store: sessions are relayed "
 			    "without verdicts");

@@ -12,8 +12,8 @@ POLICYCTL=@OBJDIR@/bin/policyctl
 FIXTURE=@OBJDIR@/regress/fixture/dovecot
 DRIVE=@TOPDIR@/regress/worker/guessdrive.py
 
-# setup imap|pop3 [CONF-LINES]: Dovecot, a store that accepts everything,
-# posternd with one listener of the protocol on $PORT.
+# setup imap|pop3 [CONF-LINES [LISTEN-OPTIONS]]: Dovecot, a store that
+# accepts everything, posternd with one listener of the protocol on $PORT.
 setup()
 {
 	DOVECOT_NODELAY=1 atf_check -o ignore -e ignore "$FIXTURE" start \
@@ -46,7 +46,7 @@ audit dir "$PWD/audit"
 pool min-idle 3 max 20 sessions 100
 timeout start 10 drain 2
 $2
-listen on 127.0.0.1 port $PORT $1 name g1 upstream 127.0.0.1 port $up
+listen on 127.0.0.1 port $PORT $1 name g1 $3 upstream 127.0.0.1 port $up
 EOF2
 	"$POSTERND" -d -v -f postern.conf > log 2>&1 &
 	echo $! > posternd.pid
@@ -126,7 +126,34 @@ imap_guessing_head()
 }
 imap_guessing_body()
 {
-	setup imap "$GUARD"
+	guessing_imap
+}
+imap_guessing_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case imap_guessing_proxy cleanup
+imap_guessing_proxy_head()
+{
+	common_head
+	atf_set descr "the same through a login proxy listener: postern" \
+	    "takes each login and replays it, the delays and the block are" \
+	    "the same"
+}
+imap_guessing_proxy_body()
+{
+	guessing_imap "login proxy"
+}
+imap_guessing_proxy_cleanup()
+{
+	common_cleanup
+}
+
+# guessing_imap [LISTEN-OPTIONS]: imap_guessing's body.
+guessing_imap()
+{
+	setup imap "$GUARD" "$1"
 	$PYTHON "$DRIVE" imap "$PORT" 127.0.0.1 testuser wrong 7 > guesses &
 	guesser=$!
 	other_address imap
@@ -147,10 +174,6 @@ imap_guessing_body()
 	grep -q '"what":"delay","n":2000' audit/worker-*.log ||
 	    atf_fail "no delay record in the audit logs"
 	no_deaths
-}
-imap_guessing_cleanup()
-{
-	common_cleanup
 }
 
 atf_test_case pop3_guessing cleanup
@@ -305,6 +328,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case known_block
 	atf_add_test_case imap_guessing
+	atf_add_test_case imap_guessing_proxy
 	atf_add_test_case pop3_guessing
 	atf_add_test_case user_block
 	atf_add_test_case sessions_per_user
