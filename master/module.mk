@@ -3,6 +3,8 @@ PROGS		+= posternd
 posternd_SRCS	 = master/posternd.c master/pool.c master/listen.c
 # The table of children (children.h): workers and helper daemons alike.
 posternd_SRCS	+= master/children.c
+# A peer's address as the logs show it (addr_text.h).
+posternd_SRCS	+= master/addr_text.c
 MAN5		+= master/postern.conf.5
 MAN8		+= master/posternd.8
 

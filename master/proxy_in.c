@@ -23,6 +23,7 @@
 
 #include <bsd/sys/queue.h>
 
+#include "addr_text.h"
 #include "clock.h"
 #include "listen.h"
 #include "log.h"
@@ -47,8 +48,6 @@ static uint32_t		 max_waiting = 128;
 static struct pwait	**polled;
 static size_t		 npolled, polledsz;
 
-static void	 peer_text(const struct sockaddr_storage *, socklen_t, char *,
-		    size_t, char *, size_t);
 static void	 pwait_end(struct pwait *, const char *, const char *);
 static int	 pwait_read(struct pwait *, struct proxied *);
 
@@ -70,16 +69,6 @@ proxy_in_trusted(const struct listener *l, const struct sockaddr_storage *ss)
 	return 0;
 }
 
-static void
-peer_text(const struct sockaddr_storage *ss, socklen_t len, char *host,
-    size_t hostlen, char *port, size_t portlen)
-{
-	if (getnameinfo((const struct sockaddr *)ss, len, host, hostlen,
-	    port, portlen, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-		snprintf(host, hostlen, "unknown");
-		snprintf(port, portlen, "0");
-	}
-}
 
 void
 proxy_in_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
@@ -121,7 +110,7 @@ pwait_end(struct pwait *pw, const char *why, const char *detail)
 	TAILQ_REMOVE(&waiting, pw, entry);
 	nwaiting--;
 	if (why != NULL) {
-		peer_text(&pw->peer, pw->peerlen, host, sizeof(host), port,
+		addr_text(&pw->peer, pw->peerlen, host, sizeof(host), port,
 		    sizeof(port));
 		log_info("%s: proxy %s port %s refused after %lld ms: %s%s%s; "
 		    "closed", pw->l->name, host, port,
@@ -291,9 +280,9 @@ proxy_in_dispatch(const struct pollfd *pfd, size_t n)
 			client = &px->h.src;
 			clientlen = px->h.srclen;
 		}
-		peer_text(&px->peer, px->peerlen, host, sizeof(host), port,
+		addr_text(&px->peer, px->peerlen, host, sizeof(host), port,
 		    sizeof(port));
-		peer_text(client, clientlen, chost, sizeof(chost), cport,
+		addr_text(client, clientlen, chost, sizeof(chost), cport,
 		    sizeof(cport));
 		log_debug("%s: proxy %s port %s: PROXY v%d %s, client %s "
 		    "port %s", l->name, host, port, px->h.version,

@@ -20,6 +20,7 @@
 
 #include <bsd/sys/queue.h>
 
+#include "addr_text.h"
 #include "client_limit.h"
 #include "clock.h"
 #include "listen.h"
@@ -66,8 +67,6 @@ static size_t		 nwaiting;	/* over every queue */
 
 static void	 waiter_remove(struct waiter *);
 static const char *tls_note(const struct listener *);
-static void	 client_text(const struct sockaddr_storage *, socklen_t,
-		    char *, size_t, char *, size_t);
 
 void
 waitq_configure(const struct conf *conf)
@@ -104,16 +103,6 @@ waitq_accepting(const struct listener *l)
 	return pool_full(l->pool);
 }
 
-static void
-client_text(const struct sockaddr_storage *ss, socklen_t len, char *host,
-    size_t hostlen, char *port, size_t portlen)
-{
-	if (getnameinfo((const struct sockaddr *)ss, len, host, hostlen,
-	    port, portlen, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-		snprintf(host, hostlen, "unknown");
-		snprintf(port, portlen, "0");
-	}
-}
 
 void
 waitq_refuse(const struct listener *l, int fd, const char *text)
@@ -174,7 +163,7 @@ waiter_refuse(struct waiter *wt, int64_t now, const char *why)
 	char		 host[NI_MAXHOST], port[NI_MAXSERV];
 
 	waiter_remove(wt);
-	client_text(&wt->ss, wt->sslen, host, sizeof(host), port,
+	addr_text(&wt->ss, wt->sslen, host, sizeof(host), port,
 	    sizeof(port));
 	log_info("%s: %s, client %s port %s refused after %lld ms%s",
 	    l->name, why, host, port, (long long)(now - wt->since),
@@ -202,7 +191,7 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 		return;
 	}
 	if ((q == NULL ? 0 : q->n) >= max_queue) {
-		client_text(ss, sslen, host, sizeof(host), port,
+		addr_text(ss, sslen, host, sizeof(host), port,
 		    sizeof(port));
 		log_info("%s: pool full and queue full (limit queue %u), "
 		    "client %s port %s refused after 0 ms%s", l->name,
@@ -237,7 +226,7 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	TAILQ_INSERT_TAIL(&q->waiters, wt, entry);
 	q->n++;
 	nwaiting++;
-	client_text(ss, sslen, host, sizeof(host), port, sizeof(port));
+	addr_text(ss, sslen, host, sizeof(host), port, sizeof(port));
 	log_debug("%s: client %s port %s waits for a worker, %u waiting",
 	    l->name, host, port, q->n);
 	/* pool_maintain() starts workers if the pool may grow. */
@@ -268,7 +257,7 @@ waitq_run(void)
 			    (w = pool_idle(q->l->pool)) == NULL)
 				break;
 			waiter_remove(wt);
-			client_text(&wt->ss, wt->sslen, host, sizeof(host),
+			addr_text(&wt->ss, wt->sslen, host, sizeof(host),
 			    port, sizeof(port));
 			log_debug("%s: client %s port %s waited %lld ms for a "
 			    "worker", q->l->name, host, port,
@@ -383,7 +372,7 @@ waitq_dispatch(const struct pollfd *pfd, size_t n)
 		    wt->fd != pfd[i].fd)
 			continue;
 		waiter_remove(wt);
-		client_text(&wt->ss, wt->sslen, host, sizeof(host), port,
+		addr_text(&wt->ss, wt->sslen, host, sizeof(host), port,
 		    sizeof(port));
 		log_debug("%s: client %s port %s left after %lld ms in the "
 		    "queue", wt->q->l->name, host, port,
