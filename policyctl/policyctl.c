@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle_cmd.h"
 #include "dryrun.h"
 #include "linediff.h"
 #include "policyctl_audit.h"
@@ -41,6 +42,7 @@ static int	 cmd_show(int, char **);
 static int	 cmd_history(int, char **);
 static int	 cmd_diff(int, char **);
 static int	 cmd_rollback(int, char **);
+static int	 cmd_import(int, char **);
 
 static const struct cmd cmds[] = {
 	{ "check",	cmd_check,	1, 1, "check FILE" },
@@ -49,6 +51,7 @@ static const struct cmd cmds[] = {
 	{ "history",	cmd_history,	0, 0, "history" },
 	{ "diff",	cmd_diff,	0, 2, "diff [A [B]]" },
 	{ "rollback",	cmd_rollback,	0, 1, "rollback [-k KEEP] [GEN]" },
+	{ "import",	cmd_import,	1, 1, "import [-k KEEP] BUNDLE" },
 };
 
 /* -s; else postern.conf's "policy store" (-c, or /etc/postern/postern.conf). */
@@ -61,11 +64,13 @@ static void	 usage(void) __attribute__((noreturn));
 static void	 warnx_(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 static int	 parsegen(const char *, uint64_t *);
+static int	 finish(int);
 static int	 openstore(struct store **, int);
 static int	 storefail(struct store *, int);
 static void	 hexsha(const uint8_t *, char *);
 static void	 when(int64_t, char *, size_t);
-static void	 describe(FILE *, const struct store_gen *, const char *);
+static void	 describe(FILE *, struct store *, const struct store_gen *,
+		    const char *);
 
 static void
 usage(void)
@@ -78,6 +83,9 @@ usage(void)
 		    cmds[i].usage);
 	fprintf(stderr, "       policyctl [-s dir] test [-f file | -g gen] "
 	    "[session options] what [words]\n");
+	fprintf(stderr, "       policyctl keygen -k secretfile -p publicfile\n"
+	    "       policyctl [-s dir] export -k secretfile [-o origin] "
+	    "[gen]\n");
 	fprintf(stderr, "       policyctl audit verify [-k keydir] log ...\n"
 	    "       policyctl audit show [-a action] [-e event] [-i session] "
 	    "[-u user] log ...\n");
@@ -155,19 +163,35 @@ when(int64_t t, char *buf, size_t len)
 		(void)snprintf(buf, len, "%" PRId64, t);
 }
 
+/* An imported generation names its origin (store_origin()). */
 static void
-describe(FILE *out, const struct store_gen *g, const char *prefix)
+describe(FILE *out, struct store *st, const struct store_gen *g,
+    const char *prefix)
 {
-	char	 hex[65], ts[64];
+	struct store_origin	 o;
+	char			 hex[65], ts[64];
 
-	hexsha(g->sha256, hex);
 	when(g->time, ts, sizeof(ts));
 	fprintf(out, "%sgeneration %" PRIu64 " %s %s (uid %u) ", prefix,
 	    g->gen, ts, g->user, (unsigned)g->uid);
 	if (g->kind == STORE_KIND_ROLLBACK)
 		fprintf(out, "rollback to %" PRIu64, g->from);
+	else if (g->kind == STORE_KIND_IMPORT &&
+	    store_origin(st, g->gen, &o) == STORE_OK) {
+		hexsha(o.sha256, hex);
+		when(o.created, ts, sizeof(ts));
+		fprintf(out, "import of %s generation %" PRIu64 " %s key %s "
+		    "sha256 %s", o.host, o.gen, ts, o.keyid, hex);
+		/* The same as the origin's, or import would have refused. */
+		if (memcmp(o.sha256, g->sha256, sizeof(o.sha256)) == 0) {
+			fputc('\n', out);
+			return;
+		}
+	} else if (g->kind == STORE_KIND_IMPORT)
+		fputs("import", out);
 	else
 		fputs("load", out);
+	hexsha(g->sha256, hex);
 	fprintf(out, " sha256 %s\n", hex);
 }
 
@@ -219,7 +243,7 @@ cmd_load(int argc, char **argv)
 	free(src);
 	if (rc != STORE_OK || (rc = store_info(st, gen, &g, NULL)) != 0)
 		return storefail(st, rc);
-	describe(stdout, &g, "");
+	describe(stdout, st, &g, "");
 	store_close(st);
 	return EX_DONE;
 }
@@ -255,7 +279,7 @@ cmd_show(int argc, char **argv)
 	}
 	if ((rc = store_info(st, gen, &g, &src)) != STORE_OK)
 		return storefail(st, rc);
-	describe(stdout, &g, "# ");
+	describe(stdout, st, &g, "# ");
 	fwrite(src, 1, g.srclen, stdout);
 	free(src);
 	store_close(st);
@@ -279,7 +303,7 @@ cmd_history(int argc, char **argv)
 	    (rc = store_history(st, &h, &n)) != STORE_OK)
 		return storefail(st, rc);
 	for (i = 0; i < n; i++)
-		describe(stdout, &h[i], h[i].gen == cur ? "* " : "  ");
+		describe(stdout, st, &h[i], h[i].gen == cur ? "* " : "  ");
 	free(h);
 	store_close(st);
 	return EX_DONE;
@@ -348,9 +372,18 @@ cmd_rollback(int argc, char **argv)
 	if ((rc = store_rollback(st, to, &gen)) != STORE_OK ||
 	    (rc = store_info(st, gen, &g, NULL)) != STORE_OK)
 		return storefail(st, rc);
-	describe(stdout, &g, "");
+	describe(stdout, st, &g, "");
 	store_close(st);
 	return EX_DONE;
+}
+
+/* The bundle's key must be one postern.conf trusts: -c, or the default. */
+static int
+cmd_import(int argc, char **argv)
+{
+	(void)argc;
+	return bundle_import(argv[0], conffile != NULL ? conffile :
+	    POLICYCTL_CONF, storedir, keep);
 }
 
 static void
@@ -418,6 +451,14 @@ main(int argc, char *argv[])
 	/* The logs carry their own keys' place: no store needed. */
 	if (strcmp(argv[0], "audit") == 0)
 		return policyctl_audit(argc, argv);
+	/* Their -k is a key file, not load's KEEP. */
+	if (strcmp(argv[0], "keygen") == 0)
+		return bundle_keygen(argc, argv);
+	if (strcmp(argv[0], "export") == 0) {
+		resolve_store();
+		rc = bundle_export(argc, argv, storedir);
+		return finish(rc);
+	}
 	if (strcmp(argv[0], "test") == 0) {
 		resolve_store();
 		return dryrun_main(argc, argv, storedir);
@@ -435,7 +476,13 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: policyctl [-s dir] %s\n", c->usage);
 		return EX_INPUT;
 	}
-	rc = c->fn(argc, argv);
+	return finish(c->fn(argc, argv));
+}
+
+/* Output that did not get out is a failure, whatever the command did. */
+static int
+finish(int rc)
+{
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		warnx_("stdout: %s", strerror(errno));
 		return rc == EX_DONE ? EX_STORE : rc;

@@ -24,6 +24,9 @@
 #define STORE_OK	0
 #define STORE_NOGEN	1
 #define STORE_ERR	(-1)
+/* store_import(): refused, nothing changed. */
+#define STORE_STALE	2	/* not newer than one imported before */
+#define STORE_SAME	3	/* that very one was imported before */
 
 /* store_open() flags */
 #define STORE_RDONLY	0x01	/* policyd: read-only, no directory created */
@@ -31,6 +34,7 @@
 /* How a generation came to be. */
 #define STORE_KIND_LOAD		1
 #define STORE_KIND_ROLLBACK	2	/* a copy of generation `from' */
+#define STORE_KIND_IMPORT	3	/* from a signed bundle: store_origin() */
 
 struct store;
 
@@ -51,6 +55,19 @@ struct store_gen {
 	size_t		 bloblen;
 };
 
+/*
+ * Where an imported generation came from: the signing key, the node and
+ * its generation there.  An origin is the pair (keyid, host); its
+ * generations must only grow (store_import()).
+ */
+struct store_origin {
+	char		 keyid[24];
+	char		 host[256];
+	uint64_t	 gen;
+	int64_t		 created;	/* seconds since the epoch, there */
+	uint8_t		 sha256[32];	/* of the source */
+};
+
 int	 store_open(struct store **, const char *, int,
 	    const struct store_opts *, char *, size_t);
 void	 store_close(struct store *);
@@ -60,6 +77,17 @@ const char *store_error(const struct store *);
 int	 store_load(struct store *, const char *, size_t, const void *,
 	    size_t, uint64_t *);
 int	 store_rollback(struct store *, uint64_t, uint64_t *);
+/*
+ * A generation from another node, made current, unless a generation of
+ * that origin as new or newer was imported before: STORE_STALE, or
+ * STORE_SAME when it was this one (same number and sha256).  Then
+ * *lastp: the origin's newest generation imported, *genp: its number
+ * here.
+ */
+int	 store_import(struct store *, const char *, size_t, const void *,
+	    size_t, const struct store_origin *, uint64_t *, uint64_t *);
+/* STORE_NOGEN: gen was not imported (or is not kept). */
+int	 store_origin(struct store *, uint64_t, struct store_origin *);
 
 /* Inspection: copies, the caller frees *src and *list. */
 int	 store_current(struct store *, uint64_t *);

@@ -20,6 +20,7 @@
 #include "proto_policy.h"
 #include "proto_tls.h"
 #include "proto_worker.h"
+#include "signkey.h"
 
 #define CONF_DEFAULT_FILE	"/etc/postern/postern.conf"
 #define CONF_DEFAULT_USER	"_postern"
@@ -27,6 +28,8 @@
 #define CONF_HOST_MAX		256
 /* A Unix socket's path, with its NUL: sun_path's size. */
 #define CONF_SOCKET_MAX		108
+/* "policy trust" lines: keys whose rule bundles policyctl imports. */
+#define CONF_TRUST_MAX		16
 /* Networks of one listener's "proxy-protocol from". */
 #define CONF_PROXY_NETS_MAX	16
 
@@ -141,6 +144,13 @@ struct listener {
 };
 TAILQ_HEAD(listenerlist, listener);
 
+/* A public key read, with its file, when the file was parsed. */
+struct conf_trust {
+	char			 path[WORKER_PATH_MAX];
+	int			 line;
+	struct signkey_pub	 key;
+};
+
 struct conf {
 	char			 user[64];
 	uid_t			 uid;
@@ -149,6 +159,8 @@ struct conf {
 	char			 worker[WORKER_PATH_MAX]; /* "" = built-in */
 	char			 policy_store[WORKER_PATH_MAX]; /* "" = none */
 	char			 audit_dir[WORKER_PATH_MAX]; /* "" = no logs */
+	uint32_t		 ntrust;	/* "policy trust" keys */
+	struct conf_trust	 trust[CONF_TRUST_MAX];
 	uint32_t		 audit_max_size; /* bytes, one log file */
 
 	uint32_t		 min_idle;

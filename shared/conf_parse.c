@@ -67,6 +67,7 @@ static int	 st_user(struct parser *, struct conf *);
 static int	 st_chroot(struct parser *, struct conf *);
 static int	 st_worker(struct parser *, struct conf *);
 static int	 st_policy(struct parser *, struct conf *);
+static int	 policy_trust(struct parser *, struct conf *);
 static int	 st_audit(struct parser *, struct conf *);
 static int	 st_pool(struct parser *, struct conf *);
 static int	 st_limit(struct parser *, struct conf *);
@@ -348,14 +349,20 @@ st_chroot(struct parser *p, struct conf *conf)
 	return 0;
 }
 
-/* policy store DIR: the LMDB store postern-policyd answers from. */
+/*
+ * policy store DIR: the LMDB store postern-policyd answers from.
+ * policy trust FILE: a public key whose signed rule bundles policyctl
+ * import accepts; read now, so a missing or damaged key shows in -n.
+ */
 static int
 st_policy(struct parser *p, struct conf *conf)
 {
 	char	*w = next_word(p);
 
+	if (w != NULL && strcmp(w, "trust") == 0)
+		return policy_trust(p, conf);
 	if (w == NULL || strcmp(w, "store") != 0) {
-		expected(p, "'store'");
+		expected(p, "'store' or 'trust'");
 		return -1;
 	}
 	if (copy_word(p, "directory", conf->policy_store,
@@ -365,6 +372,41 @@ st_policy(struct parser *p, struct conf *conf)
 		expected(p, "absolute path");
 		return -1;
 	}
+	return 0;
+}
+
+static int
+policy_trust(struct parser *p, struct conf *conf)
+{
+	struct conf_trust	*t;
+	char			 err[256];
+	uint32_t		 i;
+
+	if (conf->ntrust == CONF_TRUST_MAX) {
+		perror_at(p, p->line, "expected at most %d 'policy trust' "
+		    "keys", CONF_TRUST_MAX);
+		return -1;
+	}
+	t = &conf->trust[conf->ntrust];
+	if (copy_word(p, "key file", t->path, sizeof(t->path)) == -1)
+		return -1;
+	if (t->path[0] != '/') {
+		expected(p, "absolute path");
+		return -1;
+	}
+	if (signkey_read_pub(t->path, &t->key, err, sizeof(err)) == -1) {
+		perror_at(p, p->line, "trust key %s: %s", t->path, err);
+		return -1;
+	}
+	for (i = 0; i < conf->ntrust; i++)
+		if (strcmp(conf->trust[i].key.id, t->key.id) == 0) {
+			perror_at(p, p->line, "trust key %s: key %s already "
+			    "trusted on line %d", t->path, t->key.id,
+			    conf->trust[i].line);
+			return -1;
+		}
+	t->line = p->line;
+	conf->ntrust++;
 	return 0;
 }
 
@@ -1805,6 +1847,11 @@ conf_print(FILE *fp, const struct conf *conf)
 		fprintf(fp, "policy store ");
 		print_string(fp, conf->policy_store);
 		fputc('\n', fp);
+	}
+	for (i = 0; i < conf->ntrust; i++) {
+		fprintf(fp, "policy trust ");
+		print_string(fp, conf->trust[i].path);
+		fprintf(fp, "\t# key %s\n", conf->trust[i].key.id);
 	}
 	if (conf->audit_dir[0] != '\0') {
 		fprintf(fp, "audit dir ");
