@@ -162,7 +162,7 @@ bundle_parse(const char *buf, size_t len, struct bundle *b, char *err,
 	const char	*v, *tail;
 	size_t		 vlen, mlen = strlen(MAGIC), n, i;
 	uint64_t	 u;
-	char		 first[32];
+	char		 first[32], again[SIG_B64_LEN + 1];
 
 	memset(b, 0, sizeof(*b));
 	(void)snprintf(first, sizeof(first), "%s%d\n", MAGIC, BUNDLE_VERSION);
@@ -238,9 +238,17 @@ bundle_parse(const char *buf, size_t len, struct bundle *b, char *err,
 	    tail[SIG_B64_LEN] != '\n')
 		return bad(&c, "signature: expected %zu base64 characters, a "
 		    "newline and the end of the bundle", (size_t)SIG_B64_LEN);
+	/*
+	 * Encoded again and compared, since libsodium's decoder takes some
+	 * bytes above 0x7f for base64 letters: the line is unsigned, and
+	 * must have one spelling only.
+	 */
 	if (sodium_base642bin(b->sig, sizeof(b->sig), tail, SIG_B64_LEN, NULL,
 	    &n, &v, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    n != sizeof(b->sig) || v != tail + SIG_B64_LEN)
+	    n != sizeof(b->sig) || v != tail + SIG_B64_LEN ||
+	    sodium_bin2base64(again, sizeof(again), b->sig, sizeof(b->sig),
+	    sodium_base64_VARIANT_ORIGINAL) == NULL ||
+	    memcmp(again, tail, SIG_B64_LEN) != 0)
 		return bad(&c, "signature: expected %d bytes in base64",
 		    SIGNKEY_SIG_LEN);
 	return 0;

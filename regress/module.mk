@@ -14,3 +14,5 @@ REGRESS_SEES_bench = worker rules
 # grammar_test reads the command corpus it shares with imap_grammar_dovecot.py.
 $(OBJ)/regress/worker/imap_grammar_test.o: ALL_CFLAGS += \
 	-DGRAMMAR_CORPUS=\"$(abspath regress/worker/imap_grammar_corpus.txt)\"
+# bundle_test checks policyctl's bundle format, which no archive holds.
+$(OBJ)/regress/policyctl/bundle_test: $(OBJ)/policyctl/bundle.o

@@ -39,6 +39,9 @@ parse_line(const char *s, size_t len, const char *magic, char *id,
 {
 	const char	*p = s, *end = s + len, *b64end;
 	size_t		 mlen = strlen(magic), n, i;
+	char		 again[sodium_base64_ENCODED_LEN(SIGNKEY_SEC_LEN,
+			    sodium_base64_VARIANT_ORIGINAL)];
+	int		 ok;
 
 	if (len == 0 || s[len - 1] != '\n') {
 		(void)snprintf(err, errlen, "expected one line ending in a "
@@ -70,9 +73,15 @@ parse_line(const char *s, size_t len, const char *magic, char *id,
 	memcpy(id, p, SIGNKEY_ID_LEN);
 	id[SIGNKEY_ID_LEN] = '\0';
 	p += SIGNKEY_ID_LEN + 1;
-	if (sodium_base642bin(key, keylen, p, (size_t)(end - p), NULL, &n,
-	    &b64end, sodium_base64_VARIANT_ORIGINAL) != 0 || n != keylen ||
-	    b64end != end) {
+	/* Encoded again and compared: libsodium takes some bytes > 0x7f. */
+	ok = sodium_base642bin(key, keylen, p, (size_t)(end - p), NULL, &n,
+	    &b64end, sodium_base64_VARIANT_ORIGINAL) == 0 && n == keylen &&
+	    b64end == end && sodium_bin2base64(again, sizeof(again), key,
+	    keylen, sodium_base64_VARIANT_ORIGINAL) != NULL &&
+	    strlen(again) == (size_t)(end - p) &&
+	    memcmp(again, p, (size_t)(end - p)) == 0;
+	sodium_memzero(again, sizeof(again));
+	if (!ok) {
 		(void)snprintf(err, errlen, "expected a key of %zu bytes in "
 		    "base64", keylen);
 		return -1;

@@ -228,6 +228,80 @@ ATF_TC_BODY(retention, tc)
 	store_close(st);
 }
 
+static int
+ximport(struct store *st, const char *host, uint64_t ogen, const char *src,
+    uint64_t *gen, uint64_t *last)
+{
+	struct store_origin	 o;
+	uint8_t			 blob[16] = "blob";
+
+	memset(&o, 0, sizeof(o));
+	(void)snprintf(o.keyid, sizeof(o.keyid), "0123456789abcdef");
+	(void)snprintf(o.host, sizeof(o.host), "%s", host);
+	o.gen = ogen;
+	o.created = 1000 + (int64_t)ogen;
+	crypto_hash_sha256(o.sha256, (const uint8_t *)src, strlen(src));
+	return store_import(st, src, strlen(src), blob, sizeof(blob), &o, gen,
+	    last);
+}
+
+/*
+ * Imports: the origin recorded and shown; a generation of an origin not
+ * newer than the last one imported from it refused (the same one a
+ * no-op), even once the generation that recorded it is dropped; another
+ * origin counts on its own.
+ */
+ATF_TC_WITHOUT_HEAD(import_origin);
+ATF_TC_BODY(import_origin, tc)
+{
+	struct store_opts	 o = { 0, 2 };
+	struct store_origin	 og;
+	struct store_gen	 g, *h;
+	struct store		*st;
+	uint64_t		 gen, last;
+	size_t			 n;
+
+	st = xopen(0, &o);
+	xload(st, "local\n", 1);
+	ATF_REQUIRE_EQ(ximport(st, "a", 5, "five\n", &gen, &last), STORE_OK);
+	ATF_CHECK_EQ(gen, 2);
+	ATF_REQUIRE_EQ(store_info(st, 2, &g, NULL), STORE_OK);
+	ATF_CHECK_EQ(g.kind, STORE_KIND_IMPORT);
+	ATF_REQUIRE_EQ(store_origin(st, 2, &og), STORE_OK);
+	ATF_CHECK_STREQ(og.host, "a");
+	ATF_CHECK_EQ(og.gen, 5);
+	ATF_CHECK_EQ(og.created, 1005);
+	ATF_CHECK(memcmp(og.sha256, g.sha256, 32) == 0);
+	ATF_CHECK_EQ(store_origin(st, 1, &og), STORE_NOGEN);
+
+	/* The same again: nothing changes, and it says where it went. */
+	ATF_CHECK_EQ(ximport(st, "a", 5, "five\n", &gen, &last), STORE_SAME);
+	ATF_CHECK_EQ(gen, 2);
+	ATF_CHECK_EQ(last, 5);
+	/* Same number, other source; an older one: replayed. */
+	ATF_CHECK_EQ(ximport(st, "a", 5, "other\n", &gen, &last),
+	    STORE_STALE);
+	ATF_CHECK_EQ(ximport(st, "a", 4, "four\n", &gen, &last), STORE_STALE);
+	ATF_CHECK_EQ(last, 5);
+	ATF_REQUIRE_EQ(store_current(st, &gen), STORE_OK);
+	ATF_CHECK_EQ(gen, 2);
+
+	/* Another origin has numbers of its own. */
+	ATF_REQUIRE_EQ(ximport(st, "b", 1, "b1\n", &gen, &last), STORE_OK);
+	ATF_CHECK_EQ(gen, 3);
+	ATF_REQUIRE_EQ(ximport(st, "a", 6, "six\n", &gen, &last), STORE_OK);
+	ATF_CHECK_EQ(gen, 4);
+	/* Keep 2: generation 2 and its origin record are gone, the mark not. */
+	ATF_REQUIRE_EQ(store_history(st, &h, &n), STORE_OK);
+	ATF_CHECK_EQ(n, 2);
+	free(h);
+	ATF_CHECK_EQ(store_origin(st, 2, &og), STORE_NOGEN);
+	ATF_CHECK_EQ(ximport(st, "a", 5, "five\n", &gen, &last), STORE_STALE);
+	ATF_CHECK_EQ(ximport(st, "a", 6, "six\n", &gen, &last), STORE_SAME);
+	ATF_CHECK_EQ(gen, 4);
+	store_close(st);
+}
+
 /*
  * From a 64 KiB map, 60 generations of up to 50 KB (and one of 2 MB)
  * must fit by growing; a reader opened before the growth follows it.
@@ -431,6 +505,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, roundtrip);
 	ATF_TP_ADD_TC(tp, rollback_history);
 	ATF_TP_ADD_TC(tp, retention);
+	ATF_TP_ADD_TC(tp, import_origin);
 	ATF_TP_ADD_TC(tp, map_growth);
 	ATF_TP_ADD_TC(tp, atomic_readers);
 	ATF_TP_ADD_TC(tp, killed_writer);
