@@ -406,6 +406,7 @@ render_daemons(struct buf *b, int om)
 {
 	struct daemon_status		 ds[DAEMON_MAX];
 	struct policyd_generation	 g;
+	char				 hex[2 * sizeof(g.sha256) + 1];
 	size_t				 i;
 
 	for (i = 0; i < DAEMON_MAX; i++)
@@ -427,6 +428,16 @@ render_daemons(struct buf *b, int om)
 		family(b, om, "postern_rules_generation", "gauge",
 		    "The current generation of the policy store; 0 none.");
 		out(b, "postern_rules_generation %llu\n",
+		    (unsigned long long)g.gen);
+	}
+	/* The sha256 as a label: nodes of a fleet agree when they match. */
+	if (policyd_child_generation(&g) && g.gen != 0) {
+		for (i = 0; i < sizeof(g.sha256); i++)
+			(void)snprintf(hex + 2 * i, 3, "%02x", g.sha256[i]);
+		family(b, om, "postern_rules_current", "gauge",
+		    "The current generation, labelled with the SHA-256 of "
+		    "its source.");
+		out(b, "postern_rules_current{sha256=\"%s\"} %llu\n", hex,
 		    (unsigned long long)g.gen);
 	}
 }
