@@ -46,6 +46,20 @@ bundle_hostname_valid(const char *h)
 	return 1;
 }
 
+/* Printable ASCII, so that it stays one line of the header. */
+int
+bundle_filename_valid(const char *f)
+{
+	size_t	 n = strlen(f), i;
+
+	if (n == 0 || n > BUNDLE_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (f[i] < 0x20 || f[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 int
 bundle_make(const struct bundle *b, const struct signkey_sec *k, char **out,
     size_t *outlen, char *err, size_t errlen)
@@ -62,6 +76,11 @@ bundle_make(const struct bundle *b, const struct signkey_sec *k, char **out,
 		    "digits, '.', '-' or '_'", b->origin);
 		return -1;
 	}
+	if (!bundle_filename_valid(b->file)) {
+		(void)snprintf(err, errlen, "file name '%s': expected 1 to %d "
+		    "printable ASCII characters", b->file, BUNDLE_NAME_MAX);
+		return -1;
+	}
 	if (b->srclen > BUNDLE_SOURCE_MAX) {
 		(void)snprintf(err, errlen, "source of %zu bytes: more than "
 		    "a bundle carries (%zu)", b->srclen, BUNDLE_SOURCE_MAX);
@@ -69,9 +88,10 @@ bundle_make(const struct bundle *b, const struct signkey_sec *k, char **out,
 	}
 	(void)sodium_bin2hex(hex, sizeof(hex), b->sha256, sizeof(b->sha256));
 	n = snprintf(head, sizeof(head), "%s%d\nkey: %s\norigin: %s\n"
-	    "generation: %" PRIu64 "\ncreated: %" PRId64 "\nsha256: %s\n"
-	    "length: %zu\n\n", MAGIC, BUNDLE_VERSION, k->id, b->origin, b->gen,
-	    b->created < 0 ? 0 : b->created, hex, b->srclen);
+	    "generation: %" PRIu64 "\ncreated: %" PRId64 "\nfile: %s\n"
+	    "sha256: %s\nlength: %zu\n\n", MAGIC, BUNDLE_VERSION, k->id,
+	    b->origin, b->gen, b->created < 0 ? 0 : b->created, b->file, hex,
+	    b->srclen);
 	if (n < 0 || (size_t)n >= sizeof(head)) {
 		(void)snprintf(err, errlen, "bundle header too long");
 		return -1;
@@ -199,6 +219,14 @@ bundle_parse(const char *buf, size_t len, struct bundle *b, char *err,
 	if (number(&c, "created", INT64_MAX, &u) == -1)
 		return -1;
 	b->created = (int64_t)u;
+
+	if (field(&c, "file", &v, &vlen) == -1)
+		return -1;
+	if (vlen > BUNDLE_NAME_MAX)
+		return bad(&c, "file: longer than %d bytes", BUNDLE_NAME_MAX);
+	memcpy(b->file, v, vlen);
+	if (!bundle_filename_valid(b->file))
+		return bad(&c, "file: expected printable ASCII");
 
 	if (field(&c, "sha256", &v, &vlen) == -1)
 		return -1;

@@ -8,6 +8,7 @@
  *	origin: HOST		the exporting node
  *	generation: N		its number there
  *	created: T		seconds since the epoch, when it was loaded
+ *	file: NAME		the rule file's name there, which verdicts cite
  *	sha256: HEX		of the source
  *	length: L		bytes of source
  *	(an empty line)
@@ -27,6 +28,7 @@
 
 #define BUNDLE_VERSION		1
 #define BUNDLE_HOST_MAX		255
+#define BUNDLE_NAME_MAX		255
 /* The longest source a bundle may carry, and so the longest bundle. */
 #define BUNDLE_SOURCE_MAX	((size_t)16 << 20)	/* policyctl load's */
 #define BUNDLE_HEAD_MAX		1024
@@ -36,6 +38,7 @@ struct bundle {
 	char		 origin[BUNDLE_HOST_MAX + 1];
 	uint64_t	 gen;
 	int64_t		 created;
+	char		 file[BUNDLE_NAME_MAX + 1];
 	uint8_t		 sha256[32];
 	const char	*src;		/* into the parsed buffer */
 	size_t		 srclen;
@@ -58,5 +61,6 @@ int	 bundle_parse(const char *, size_t, struct bundle *, char *, size_t);
 int	 bundle_verify(const struct bundle *, const char *,
 	    const struct signkey_pub *, size_t, char *, size_t);
 int	 bundle_hostname_valid(const char *);
+int	 bundle_filename_valid(const char *);
 
 #endif

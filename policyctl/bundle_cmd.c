@@ -23,6 +23,7 @@
 #include "conf.h"
 #include "log.h"
 #include "policyctl_compile.h"
+#include "rules.h"
 #include "signkey.h"
 #include "store.h"
 
@@ -35,6 +36,7 @@
 
 static int	 write_new(const char *, const char *, size_t, mode_t);
 static int	 read_bundle(const char *, char **, size_t *);
+static int	 blob_file(struct store *, uint64_t, char *, size_t);
 static int	 read_trust(const char *, struct signkey_pub **, size_t *);
 
 /* Written whole, or not there: O_EXCL, so no key is ever replaced. */
@@ -132,6 +134,38 @@ bundle_keygen(int argc, char **argv)
 	return EX_INPUT;
 }
 
+/*
+ * The file name generation gen was loaded from, which its verdicts cite:
+ * the importing nodes compile with it, so that an audit record names
+ * the same file:line on every node.
+ */
+static int
+blob_file(struct store *st, uint64_t gen, char *name, size_t len)
+{
+	void	*blob;
+	size_t	 bloblen;
+
+	if (store_blob(st, gen, &blob, &bloblen) != STORE_OK) {
+		fprintf(stderr, "policyctl: %s\n", store_error(st));
+		return -1;
+	}
+	if (rules_blob_check(blob, bloblen) == -1) {
+		fprintf(stderr, "policyctl: generation %" PRIu64 ": compiled "
+		    "rules damaged\n", gen);
+		free(blob);
+		return -1;
+	}
+	(void)snprintf(name, len, "%s", rules_blob_file(blob));
+	free(blob);
+	if (!bundle_filename_valid(name)) {
+		fprintf(stderr, "policyctl: generation %" PRIu64 ": file name "
+		    "'%s': expected 1 to %d printable ASCII characters\n", gen,
+		    name, BUNDLE_NAME_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 int
 bundle_export(int argc, char **argv, const char *storedir)
 {
@@ -205,7 +239,6 @@ bundle_export(int argc, char **argv, const char *storedir)
 		store_close(st);
 		goto done;
 	}
-	store_close(st);
 	rc = EX_STORE;
 	/* What is signed must be what the store holds, not what it says. */
 	crypto_hash_sha256(sha, (const uint8_t *)src, g.srclen);
@@ -213,9 +246,15 @@ bundle_export(int argc, char **argv, const char *storedir)
 		fprintf(stderr, "policyctl: generation %" PRIu64 ": the "
 		    "source's sha256 is not the one recorded: store damaged\n",
 		    gen);
+		store_close(st);
 		goto done;
 	}
 	memset(&b, 0, sizeof(b));
+	if (blob_file(st, gen, b.file, sizeof(b.file)) == -1) {
+		store_close(st);
+		goto done;
+	}
+	store_close(st);
 	(void)snprintf(b.origin, sizeof(b.origin), "%s", host);
 	b.gen = gen;
 	b.created = g.time;
@@ -322,7 +361,7 @@ bundle_import(const char *path, const char *conffile, const char *storedir,
 	struct compiled		 c = { NULL, 0 };
 	struct bundle		 b;
 	struct store		*st = NULL;
-	char			 err[512], name[512];
+	char			 err[512];
 	char			*buf = NULL;
 	size_t			 len, nkeys;
 	uint64_t		 gen = 0, last = 0;
@@ -341,9 +380,7 @@ bundle_import(const char *path, const char *conffile, const char *storedir,
 		fprintf(stderr, "policyctl: %s: refused: %s\n", path, err);
 		goto done;
 	}
-	(void)snprintf(name, sizeof(name), "%s (generation %" PRIu64
-	    " of %s)", path, b.gen, b.origin);
-	if (policyctl_compile(b.src, b.srclen, name, &c) == -1) {
+	if (policyctl_compile(b.src, b.srclen, b.file, &c) == -1) {
 		fprintf(stderr, "policyctl: %s: refused: its rules do not "
 		    "compile here\n", path);
 		goto done;

@@ -53,6 +53,8 @@ int	 rules_compile(const char *, size_t, const char *, struct rules_blob *,
 void	 rules_blob_free(struct rules_blob *);
 /* 0: every offset of the blob lies inside it; -1: refuse it */
 int	 rules_blob_check(const void *, size_t);
+/* on a checked blob: the name verdicts cite (rules_compile()'s) */
+const char	*rules_blob_file(const void *);
 /* on a checked blob: 0 and *verdict, or -1 for a bad proto or table */
 int	 rules_match(const void *, const struct rules_query *,
 	    struct rules_verdict *);

@@ -229,3 +229,12 @@ rules_blob_check(const void *data, size_t size)
 		return -1;
 	return 0;
 }
+
+const char *
+rules_blob_file(const void *data)
+{
+	const uint8_t	*b = data;
+
+	return (const char *)b + rb_get32(b + RB_H_STR) +
+	    rb_get32(b + RB_H_FILE);
+}

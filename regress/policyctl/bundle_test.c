@@ -38,6 +38,7 @@ make(const struct signkey_sec *sec, const char *s, size_t len, int badsha,
 	(void)snprintf(b.origin, sizeof(b.origin), "mx1.example.org");
 	b.gen = 42;
 	b.created = 1796654957;
+	(void)snprintf(b.file, sizeof(b.file), "/etc/postern/postern.rules");
 	crypto_hash_sha256(b.sha256, (const uint8_t *)s, len);
 	b.sha256[7] ^= (uint8_t)badsha;
 	b.src = s;
@@ -79,6 +80,7 @@ ATF_TC_BODY(roundtrip, tc)
 	ATF_CHECK_STREQ(b.origin, "mx1.example.org");
 	ATF_CHECK_EQ(b.gen, 42);
 	ATF_CHECK_EQ(b.created, 1796654957);
+	ATF_CHECK_STREQ(b.file, "/etc/postern/postern.rules");
 	ATF_CHECK_EQ(b.srclen, strlen(src));
 	ATF_CHECK(memcmp(b.src, src, b.srclen) == 0);
 	free(buf);
@@ -214,17 +216,23 @@ ATF_TC_BODY(strict, tc)
 	    "postern-bundle 1\nkey: 0123456789abcdef\norigin: a\n"
 	    "generation: 1\ncreated: -1\n",
 	    "postern-bundle 1\nkey: 0123456789abcdef\norigin: a\n"
-	    "generation: 1\ncreated: 1\nsha256: 00\n",
+	    "generation: 1\ncreated: 1\nfile: \x01\n",
 	    "postern-bundle 1\nkey: 0123456789abcdef\norigin: a\n"
 	    "generation: 1\ncreated: 1\nsha256: "
+	    "0000000000000000000000000000000000000000000000000000000000000000"
+	    "\n",
+	    "postern-bundle 1\nkey: 0123456789abcdef\norigin: a\n"
+	    "generation: 1\ncreated: 1\nfile: r\nsha256: 00\n",
+	    "postern-bundle 1\nkey: 0123456789abcdef\norigin: a\n"
+	    "generation: 1\ncreated: 1\nfile: r\nsha256: "
 	    "0000000000000000000000000000000000000000000000000000000000000000"
 	    "\nlength: 0\nsignature: x\n",
 	    "postern-bundle 1\nkey: 0123456789abcdef\norigin: a\n"
-	    "generation: 1\ncreated: 1\nsha256: "
+	    "generation: 1\ncreated: 1\nfile: r\nsha256: "
 	    "0000000000000000000000000000000000000000000000000000000000000000"
 	    "\nlength: 0\n\n",
 	    "postern-bundle 1\nkey: 0123456789abcdef\norigin: a\n"
-	    "generation: 1\ncreated: 1\nsha256: "
+	    "generation: 1\ncreated: 1\nfile: r\nsha256: "
 	    "0000000000000000000000000000000000000000000000000000000000000000"
 	    "\nlength: 16777217\n\n",
 	};
