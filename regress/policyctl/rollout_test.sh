@@ -253,6 +253,73 @@ keys_body()
 	    "$POSTERND" -n -f changed.conf
 }
 
+atf_test_case openssl
+openssl_head()
+{
+	atf_set require.progs "$PYTHON openssl"
+	atf_set descr "OpenSSL's Ed25519 verifies an exported bundle as" \
+	    "policyctl(8) describes it; bundles OpenSSL signs with the" \
+	    "trusted key: accepted when right, refused when the source does" \
+	    "not compile or its sha256 is not the one signed"
+}
+
+# craft NAME GEN SOURCE-FILE [SHA256]: NAME.bundle, signed by OpenSSL.
+craft()
+{
+	sum=${4:-$(sha256sum < "$3" | cut -d' ' -f1)}
+	printf 'postern-bundle 1\nkey: %s\norigin: crafted\ngeneration: %s\ncreated: 1\nfile: %s\nsha256: %s\nlength: %s\n\n' \
+	    "$KEYID" "$2" "$3" "$sum" "$(wc -c < "$3")" > "$1.signed"
+	cat "$3" >> "$1.signed"
+	openssl pkeyutl -sign -inkey sk.pem -rawin -in "$1.signed" \
+	    -out "$1.sig" || atf_fail "openssl pkeyutl -sign"
+	{ cat "$1.signed"; printf 'signature: %s\n' \
+	    "$(base64 -w0 < "$1.sig")"; } > "$1.bundle"
+}
+
+openssl_body()
+{
+	nodes "listen on 127.0.0.1 port 1 imap upstream 127.0.0.1 port 1"
+	# The key files' base64 as DER for OpenSSL (RFC 8410 prefixes).
+	$PYTHON - <<'EOF' || atf_fail "key files"
+import base64
+sk = base64.b64decode(open("sign.key").read().split()[2])
+pk = base64.b64decode(open("sign.pub").read().split()[2])
+assert len(sk) == 64 and sk[32:] == pk
+open("sk.der", "wb").write(bytes.fromhex("302e020100300506032b657004220420") + sk[:32])
+open("pk.der", "wb").write(bytes.fromhex("302a300506032b6570032100") + pk)
+EOF
+	atf_check openssl pkey -inform DER -in sk.der -out sk.pem
+	atf_check openssl pkey -pubin -inform DER -in pk.der -out pk.pem
+	# The signature covers every byte before the signature line.
+	$PYTHON - a1.bundle <<'EOF' || atf_fail "splitting the bundle"
+import base64, sys
+b = open(sys.argv[1], "rb").read()
+i = b.rindex(b"\nsignature: ") + 1
+open("signed", "wb").write(b[:i])
+open("sig", "wb").write(base64.b64decode(b[i + 11:-1], validate=True))
+EOF
+	atf_check -o match:"Signature Verified Successfully" \
+	    openssl pkeyutl -verify -pubin -inkey pk.pem -rawin -in signed \
+	    -sigfile sig
+
+	printf 'imap request * frobnicate\n' > bad.rules
+	craft bad 1 bad.rules
+	craft badsha 2 v2.rules "$(sha256sum < v1.rules | cut -d' ' -f1)"
+	craft good 3 v2.rules
+	atf_check -o ignore "$P" -c b.conf import a1.bundle
+	"$P" -c b.conf history > before
+	atf_check -s exit:1 -e match:"^bad.rules:1:[0-9]+: " \
+	    -e match:"bad.bundle: refused: its rules do not compile here" \
+	    "$P" -c b.conf import bad.bundle
+	atf_check -s exit:1 -e match:"badsha.bundle: refused: the source's sha256 is not the one the bundle names" \
+	    "$P" -c b.conf import badsha.bundle
+	atf_check -o file:before "$P" -c b.conf history
+	atf_check -o match:"^generation 2 imported from crafted generation 3 key $KEYID" \
+	    "$P" -c b.conf import good.bundle
+	atf_check -o match:" import of crafted generation 3 1970-01-01T00:00:01Z key $KEYID sha256 $(sha256sum < v2.rules | cut -d' ' -f1)\$" \
+	    "$P" -c b.conf history
+}
+
 atf_test_case running cleanup
 running_head()
 {
@@ -326,5 +393,6 @@ atf_init_test_cases()
 	atf_add_test_case export_import
 	atf_add_test_case refused
 	atf_add_test_case keys
+	atf_add_test_case openssl
 	atf_add_test_case running
 }
