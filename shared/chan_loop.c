@@ -19,6 +19,8 @@ chan_loop_init(struct chan_loop *l, struct msgchan *master)
 	l->master = master;
 	l->hook_fd = -1;
 	l->hook_ms = -1;
+	l->aux_fd = -1;
+	l->aux_ms = -1;
 	TAILQ_INIT(&l->peers);
 }
 
@@ -96,12 +98,12 @@ dispatch(struct chan_loop *l)
 	}
 }
 
-/* The pollfds of this turn; polled[i] is whose pfd[2 + i] is. */
+/* The pollfds of this turn; polled[i] is whose pfd[3 + i] is. */
 static size_t
 pollfds(struct chan_loop *l)
 {
 	struct wchan	*w;
-	size_t		 n = 2, i;
+	size_t		 n = 3, i;
 
 	TAILQ_FOREACH(w, &l->peers, entry)
 		n++;
@@ -118,13 +120,32 @@ pollfds(struct chan_loop *l)
 	l->pfd[1].fd = l->hook != NULL ? l->hook_fd : -1;
 	l->pfd[1].events = POLLIN;
 	l->pfd[1].revents = 0;
+	if (l->aux_prepare != NULL)
+		l->aux_prepare(l);
+	l->pfd[2].fd = l->aux != NULL ? l->aux_fd : -1;
+	l->pfd[2].events = l->aux_events;
+	l->pfd[2].revents = 0;
 	i = 0;
 	TAILQ_FOREACH(w, &l->peers, entry) {
-		l->pfd[2 + i].fd = w->ch.fd;
-		l->pfd[2 + i].events = msg_pending(&w->ch) ? POLLOUT : POLLIN;
+		l->pfd[3 + i].fd = w->ch.fd;
+		l->pfd[3 + i].events = msg_pending(&w->ch) ? POLLOUT : POLLIN;
 		l->polled[i++] = w;
 	}
 	return n;
+}
+
+/* The sooner of the hook's and the aux's timeouts; -1 neither. */
+static int
+timeout(const struct chan_loop *l)
+{
+	int	 h = l->hook != NULL ? l->hook_ms : -1;
+	int	 a = l->aux != NULL ? l->aux_ms : -1;
+
+	if (h < 0)
+		return a;
+	if (a < 0)
+		return h;
+	return a < h ? a : h;
 }
 
 void
@@ -138,14 +159,15 @@ chan_loop_run(struct chan_loop *l)
 	for (;;) {
 		dispatch(l);
 		n = pollfds(l);
-		if ((r = poll(l->pfd, n, l->hook != NULL ? l->hook_ms :
-		    -1)) == -1) {
+		if ((r = poll(l->pfd, n, timeout(l))) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
 		if (l->hook != NULL && (r == 0 || l->pfd[1].revents != 0))
 			l->hook(l, l->pfd[1].revents);
+		if (l->aux != NULL)
+			l->aux(l, l->pfd[2].revents);
 		re = l->pfd[0].revents;
 		if ((re & (POLLIN | POLLHUP | POLLERR)) &&
 		    msg_read(l->master) == -1 && errno != EAGAIN &&
@@ -160,9 +182,9 @@ chan_loop_run(struct chan_loop *l)
 				_exit(0);
 			fatal("write to the master");
 		}
-		for (i = 0; i + 2 < n; i++) {
+		for (i = 0; i + 3 < n; i++) {
 			w = l->polled[i];
-			re = l->pfd[2 + i].revents;
+			re = l->pfd[3 + i].revents;
 			if ((re & POLLOUT) && msg_flush(&w->ch) == -1) {
 				chan_loop_end(l, w, strerror(errno));
 				continue;
