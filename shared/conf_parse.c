@@ -434,11 +434,11 @@ st_pool(struct parser *p, struct conf *conf)
 		n++;
 		if (strcmp(w, "min-idle") == 0) {
 			if (get_u32(p, "number of idle workers", UNIT_NONE, 0,
-			    4096, &conf->min_idle) == -1)
+			    POOL_MAX, &conf->min_idle) == -1)
 				return -1;
 		} else if (strcmp(w, "max") == 0) {
 			if (get_u32(p, "number of workers", UNIT_NONE, 1,
-			    4096, &conf->max_workers) == -1)
+			    POOL_MAX, &conf->max_workers) == -1)
 				return -1;
 		} else if (strcmp(w, "sessions") == 0) {
 			if (get_u32(p, "sessions per worker", UNIT_NONE, 0,
@@ -1730,7 +1730,8 @@ check_counters(struct parser *p, struct conf *conf)
 	if (conf->counters_redis && conf->policy_store[0] == '\0')
 		perror_at(p, conf->counters_line, "counters redis: expected "
 		    "a 'policy store': the counters are postern-policyd's");
-	if (conf->timeout_counters >= conf->timeout_policy)
+	if (conf->counters_redis &&
+	    conf->timeout_counters >= conf->timeout_policy)
 		perror_at(p, p->counters_tline ? p->counters_tline : p->line,
 		    "expected timeout counters below timeout policy, not %u "
 		    "and %u ms", conf->timeout_counters, conf->timeout_policy);
