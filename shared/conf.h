@@ -27,6 +27,8 @@
 #define CONF_HOST_MAX		256
 /* A Unix socket's path, with its NUL: sun_path's size. */
 #define CONF_SOCKET_MAX		108
+/* Workers of one pool at most (issue 19: ten thousand idle sessions). */
+#define POOL_MAX		16384
 /* Networks of one listener's "proxy-protocol from". */
 #define CONF_PROXY_NETS_MAX	16
 
