@@ -310,7 +310,7 @@ class Postern(Target):
             f.write(f"""user nobody
 chroot "{empty}"
 worker "{WORKER}"
-pool min-idle 40 max {min(4096, self.k + 100)} sessions 100{self.pool_extra()}
+pool min-idle 40 max {min(16384, self.k + 100)} sessions 100{self.pool_extra()}
 {self.policy_line()}listen on 127.0.0.1 port {self.port} imap name bench \\
 	upstream 127.0.0.1 port {self.upstream}
 listen on 127.0.0.1 port {self.pop3_port} pop3 name bench-pop3 \\
@@ -547,9 +547,12 @@ def run_idle(t, k, compress=False):
         BREAKDOWN[(name, k)] = rows
         log(memmap.table(rows, k, f"idle {name}: per session, KiB"))
     p.stdin.close()
-    p.wait(60)
+    answered = p.stdout.readline().strip()
+    p.wait(120)
     log(f"idle {name}: {k} sessions, {len(pids)} processes, "
-        f"PSS {base} -> {full} KiB")
+        f"PSS {base} -> {full} KiB; NOOP after IDLE: {answered}")
+    if answered != f"answered={k} of {k}":
+        raise RuntimeError(f"idle {name}: after IDLE, {answered}")
     return (full - base) / k
 
 
