@@ -1240,6 +1240,13 @@ pool_stat(const struct pool *p, struct pool_stat *st)
 	if (p == NULL)
 		return;
 	st->max = p->max;
+	if (p->tp != NULL && p->tp->state != T_STOPPING) {
+		st->tmpl_state = p->tp->state == T_READY ? "ready" :
+		    "starting";
+		st->tmpl_pid = p->tp->c->pid;
+		st->tmpl_forks = p->tp->forks;
+		st->tmpl_every = p->template_forks;
+	}
 	TAILQ_FOREACH(w, &p->workers, entry)
 		switch (w->state) {
 		case W_STARTING:
