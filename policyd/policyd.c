@@ -84,6 +84,15 @@ static const int policyd_calls[] = {
 	 * descriptor, which msg_compose() closes once it is sent.
 	 */
 	SCMP_SYS(dup),
+	/*
+	 * The channel loop on the epoll set it made before the filter
+	 * (chan_loop_epoll()): a channel added or ended, what to watch
+	 * for, and the wait; epoll_pwait is epoll_wait where the kernel
+	 * has none (aarch64).
+	 */
+	SCMP_SYS(epoll_ctl),
+	SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait),
 };
 
 static const struct sandbox_list policyd_filter = {
@@ -137,6 +146,9 @@ main(int argc, char *argv[])
 	genpage_make();
 	inotify_watch(conf.store);
 	refresh();
+	/* A channel per worker, thousands: epoll, made before the filter. */
+	chan_loop_init(&loop, &chan);
+	chan_loop_epoll(&loop);
 	memset(&cf, 0, sizeof(cf));
 	cf.prog = "postern-policyd";
 	cf.uid = conf.uid;
@@ -151,7 +163,6 @@ main(int argc, char *argv[])
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
 		fatal("send ready");
 	log_debug("ready, generation %llu", (unsigned long long)*genpage);
-	chan_loop_init(&loop, &chan);
 	loop.master_msg = master_msg;
 	loop.peer_msg = wchan_msg;
 	loop.peer_end = guard_end;

@@ -41,6 +41,10 @@ struct wchan {
 	struct msgchan		 ch;
 	uint32_t		 slot;		/* the worker's pool slot */
 	void			*udata;		/* the program's */
+	/* epoll mode: to dispatch this turn, and what epoll watches. */
+	TAILQ_ENTRY(wchan)	 aentry;
+	int			 active;
+	uint32_t		 events;
 };
 TAILQ_HEAD(wchanq, wchan);
 
@@ -74,10 +78,24 @@ struct chan_loop {
 	struct pollfd	*pfd;
 	struct wchan	**polled;
 	size_t		 max;
+	/* epoll mode (chan_loop_epoll()): -1 in poll mode. */
+	int		 epfd;
+	struct wchanq	 active;	/* input or output moved */
+	uint32_t	 master_events;
+	int		 aux_added;	/* aux_fd is in the set */
+	uint32_t	 aux_added_events;
 };
 
 /* Nothing but the master channel, no hook. */
 void		 chan_loop_init(struct chan_loop *, struct msgchan *master);
+/*
+ * epoll instead of poll, for a program with thousands of channels
+ * (postern-policyd): each turn costs what moved, not what is open.  To
+ * be called after chan_loop_init() and before the first channel, before
+ * the program's filter (epoll_create1); the filter then needs
+ * epoll_ctl and epoll_wait.
+ */
+void		 chan_loop_epoll(struct chan_loop *);
 /*
  * A worker's channel: fd is made non-blocking and belongs to the loop
  * from now on.  msgchan_init()'s flags and maxbody.
