@@ -348,6 +348,16 @@ render_pools(struct buf *b, int om, const struct conf *conf)
 		out(b, "postern_workers_max{listener=\"%s\"} %u\n",
 		    l->name, st.max);
 	}
+	family(b, om, "postern_template_forks", "gauge",
+	    "Workers the pool's current template has forked (it is "
+	    "replaced after template-forks); absent without a template.");
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		pool_stat(l->pool, &st);
+		if (st.tmpl_state != NULL)
+			out(b, "postern_template_forks{listener=\"%s\","
+			    "pid=\"%d\"} %u\n", l->name, (int)st.tmpl_pid,
+			    st.tmpl_forks);
+	}
 	family(b, om, "postern_queued_clients", "gauge",
 	    "Clients waiting for a worker.");
 	TAILQ_FOREACH(l, &conf->listeners, entry)

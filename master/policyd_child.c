@@ -4,9 +4,13 @@
  * channel comes with the limit of that worker's queries.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "rlimits.h"
@@ -22,6 +26,11 @@ static void			 greet(struct daemon *);
 static size_t			 wbody(const struct worker_config *, void *,
 				    size_t);
 static int			 msg(struct daemon *, const struct msg *);
+static int			 redis_connect(struct daemon *);
+static void			 fleet_configure(const struct conf *,
+				    struct fleet_conf *);
+static struct sockaddr_storage	 redis_ss;
+static socklen_t		 redis_sslen;
 
 struct daemon	 policyd_daemon = {
 	.id = DAEMON_POLICYD,
@@ -65,6 +74,9 @@ msg(struct daemon *d, const struct msg *m)
 {
 	struct policyd_generation	 g;
 
+	if (m->hdr.type == MSG_P_REDIS_ASK && m->len == 0 &&
+	    conf.fleet.redis)
+		return redis_connect(d);
 	if (m->hdr.type != MSG_P_GENERATION || m->len != sizeof(g))
 		return -1;
 	memcpy(&g, m->body, sizeof(g));
@@ -76,6 +88,73 @@ msg(struct daemon *d, const struct msg *m)
 	current = g;
 	known = 1;
 	return 0;
+}
+
+/*
+ * policyd's connection to Redis, opened here so that policyd opens
+ * nothing: a non-blocking connect, passed on while still in progress
+ * (policyd finds out how it went when it writes).
+ */
+static int
+redis_connect(struct daemon *d)
+{
+	struct policy_redis	 pr = { 0, 0 };
+	int			 fd;
+
+	fd = socket(redis_ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		pr.error = errno;
+	else if (connect(fd, (struct sockaddr *)&redis_ss, redis_sslen) ==
+	    -1 && errno != EINPROGRESS) {
+		pr.error = errno;
+		close(fd);
+		fd = -1;
+	}
+	if (msg_compose(&d->c->chan, MSG_P_REDIS, 0, fd, &pr,
+	    sizeof(pr)) == -1) {
+		log_warn("queue the Redis socket to policyd");
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* The password is read here, by root, at each (re)configuration. */
+static void
+fleet_configure(const struct conf *c, struct fleet_conf *f)
+{
+	ssize_t	 n;
+	int	 fd;
+
+	if (!c->counters_redis)
+		return;
+	f->redis = 1;
+	f->timeout_ms = c->timeout_counters;
+	(void)snprintf(f->where, sizeof(f->where), "%s", c->counters_addr);
+	redis_ss = c->counters_ss;
+	redis_sslen = c->counters_sslen;
+	if (c->counters_password[0] == '\0')
+		return;
+	if ((fd = open(c->counters_password, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("counters redis: password file %s",
+		    c->counters_password);
+		return;
+	}
+	n = read(fd, f->password, sizeof(f->password));
+	close(fd);
+	if (n < 0 || (size_t)n == sizeof(f->password)) {
+		log_warnx("counters redis: password file %s: unreadable or "
+		    "over %zu bytes", c->counters_password,
+		    sizeof(f->password) - 1);
+		memset(f->password, 0, sizeof(f->password));
+		return;
+	}
+	/* One line: what follows a newline is not the password. */
+	f->passlen = (uint32_t)strcspn(f->password, "\r\n");
+	memset(f->password + f->passlen, 0, sizeof(f->password) -
+	    f->passlen);
 }
 
 int
@@ -106,6 +185,7 @@ policyd_child_configure(const struct conf *c, const char *worker,
 	nc.nofile = rlimits_policyd_nofile(c);
 	(void)snprintf(nc.store, sizeof(nc.store), "%s", c->policy_store);
 	nc.login = c->login;
+	fleet_configure(c, &nc.fleet);
 	changed = memcmp(&nc, &conf, sizeof(nc)) != 0;
 	conf = nc;
 	daemon_configure(DAEMON_POLICYD, worker, 1, changed);

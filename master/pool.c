@@ -171,6 +171,13 @@ static const uint32_t daemon_msgs[DAEMON_MAX] = {
 };
 
 static struct poollist	 pools = TAILQ_HEAD_INITIALIZER(pools);
+/*
+ * Workers of every pool at once, retired pools' included: the listeners
+ * times pool max.  After a reload the old configuration's sessions count
+ * against it until they end, so the descriptors each process needs
+ * (rlimits.c) are those of one configuration, not two.
+ */
+static unsigned int	 budget;
 static const char	*worker_path;
 static int		 log_verbose;
 static uint64_t		 progress_n;	/* pool_progress_ask() */
@@ -196,6 +203,7 @@ static int		 pool_wants(const struct pool *, enum daemon_id);
 static void		 pool_failed(struct pool *);
 static void		 pool_counts(const struct pool *, unsigned int *,
 			    unsigned int *, unsigned int *);
+static unsigned int	 all_live(void);
 static void		 view_begin(struct worker *, const struct worker_session *);
 static int		 worker_view(struct worker *, const struct msg *);
 static int64_t		 pool_shrink(struct pool *, unsigned int, int64_t);
@@ -262,7 +270,9 @@ pool_configure(struct conf *conf)
 	struct pool	*p;
 
 	pool_drain();
+	budget = 0;
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		budget += conf->max_workers;
 		if ((p = calloc(1, sizeof(*p))) == NULL)
 			fatal("%s", __func__);
 		TAILQ_INIT(&p->workers);
@@ -658,7 +668,7 @@ pool_maintain(void)
 {
 	struct pool	*p, *np;
 	struct worker	*w;
-	unsigned int	 idle, starting, live;
+	unsigned int	 idle, starting, live, was, total;
 	int64_t		 now = now_ms(), next = -1, d;
 
 	TAILQ_FOREACH_SAFE(p, &pools, entry, np) {
@@ -701,16 +711,19 @@ pool_maintain(void)
 		    (next == -1 || d < next))
 			next = d;
 		pool_counts(p, &idle, &starting, &live);
+		total = all_live();
 		while ((idle + starting < p->min_idle ||
 		    idle + starting < (p->wanted < SPAWN_AHEAD ? p->wanted :
-		    SPAWN_AHEAD)) && live < p->max) {
+		    SPAWN_AHEAD)) && live < p->max && total < budget) {
 			if (p->next_spawn > now) {
 				if (next == -1 || p->next_spawn < next)
 					next = p->next_spawn;
 				break;
 			}
+			was = live;
 			worker_spawn(p);
 			pool_counts(p, &idle, &starting, &live);
+			total = total + live - was;
 			if (p->next_spawn > now)
 				break;
 			next = now;	/* deadlines of the new ones */
@@ -939,7 +952,21 @@ pool_full(struct pool *p)
 	unsigned int	 idle, starting, live;
 
 	pool_counts(p, &idle, &starting, &live);
-	return live >= p->max;
+	return live >= p->max || all_live() >= budget;
+}
+
+/* Live workers of every pool, retired or not. */
+static unsigned int
+all_live(void)
+{
+	struct pool	*p;
+	unsigned int	 idle, starting, live, n = 0;
+
+	TAILQ_FOREACH(p, &pools, entry) {
+		pool_counts(p, &idle, &starting, &live);
+		n += live;
+	}
+	return n;
 }
 
 void
@@ -1213,6 +1240,13 @@ pool_stat(const struct pool *p, struct pool_stat *st)
 	if (p == NULL)
 		return;
 	st->max = p->max;
+	if (p->tp != NULL && p->tp->state != T_STOPPING) {
+		st->tmpl_state = p->tp->state == T_READY ? "ready" :
+		    "starting";
+		st->tmpl_pid = p->tp->c->pid;
+		st->tmpl_forks = p->tp->forks;
+		st->tmpl_every = p->template_forks;
+	}
 	TAILQ_FOREACH(w, &p->workers, entry)
 		switch (w->state) {
 		case W_STARTING:

@@ -90,6 +90,15 @@ struct pool_stat {
 	unsigned int		 starting;
 	unsigned int		 stopping;
 	unsigned int		 max;
+	/*
+	 * The template that forks the pool's workers: template-forks 0 or
+	 * none yet, state NULL; else "starting" or "ready", its pid, the
+	 * workers asked of it so far and how many before it is replaced.
+	 */
+	const char		*tmpl_state;
+	pid_t			 tmpl_pid;
+	uint32_t		 tmpl_forks;
+	uint32_t		 tmpl_every;
 };
 
 void		 pool_stat(const struct pool *, struct pool_stat *);

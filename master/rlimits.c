@@ -2,9 +2,10 @@
  * The limits a configuration implies (rlimits.h).  The counts, which
  * posternd(8) and postern.conf(5) repeat:
  *
- *   workers at once   twice the sum of every pool's max: a reload
- *                     retires the old pools, whose busy workers serve
- *                     their sessions to the end while the new pools fill
+ *   workers at once   the sum of every pool's max: a reload retires the
+ *                     old pools, whose busy workers serve their sessions
+ *                     to the end and count against the new pools' max
+ *                     meanwhile (pool.c, budget)
  *   postern-policyd   POLICYD_NOFILE_FIXED, and one channel per worker
  *   postern-keyd      KEYD_NOFILE_FIXED, and one channel per worker of
  *                     a TLS listener
@@ -81,7 +82,7 @@ checked_servers(const struct conf *c)
 static uint64_t
 workers(const struct conf *c, int tls)
 {
-	return 2 * (uint64_t)listeners(c, tls) * c->max_workers;
+	return (uint64_t)listeners(c, tls) * c->max_workers;
 }
 
 static uint32_t

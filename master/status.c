@@ -120,6 +120,8 @@ count_sessions(const struct pool_session *s, void *arg)
 		c->n++;
 }
 
+static void	 templates(struct out *, const struct conf *);
+
 static void
 listeners(struct out *o, const struct conf *conf)
 {
@@ -155,16 +157,45 @@ listeners(struct out *o, const struct conf *conf)
 		put(o, ",\"address\":\"%s\",\"port\":%u,\"protocol\":\"%s\","
 		    "\"tls\":\"%s\",\"upstream\":\"%s\",\"upstream_port\":%u,"
 		    "\"pool\":{\"idle\":%u,\"busy\":%u,\"starting\":%u,"
-		    "\"stopping\":%u,\"max\":%u},\"queued\":%u,"
-		    "\"sessions\":%u}", l->addr, l->port,
+		    "\"stopping\":%u,\"max\":%u,\"template\":",
+		    l->addr, l->port,
 		    l->protocol == WORKER_PROTO_POP3 ? "pop3" : "imap",
 		    tls_name(l->tls_mode), l->up_addr, l->up_port, st.idle,
-		    st.busy, st.starting, st.stopping, st.max,
-		    waitq_length(l), c.n);
+		    st.busy, st.starting, st.stopping, st.max);
+		if (st.tmpl_state == NULL)
+			put(o, "null");
+		else
+			put(o, "{\"state\":\"%s\",\"pid\":%d,\"forks\":%u,"
+			    "\"every\":%u}", st.tmpl_state, (int)st.tmpl_pid,
+			    st.tmpl_forks, st.tmpl_every);
+		put(o, "},\"queued\":%u,\"sessions\":%u}", waitq_length(l),
+		    c.n);
 		first = 0;
 	}
 	if (o->json)
 		put(o, "],");
+	else
+		templates(o, conf);
+}
+
+/*
+ * Text: a line per listener whose workers a template forks, after the
+ * table, so the table keeps its columns.
+ */
+static void
+templates(struct out *o, const struct conf *conf)
+{
+	struct listener	*l;
+	struct pool_stat st;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		pool_stat(l->pool, &st);
+		if (st.tmpl_state == NULL)
+			continue;
+		put(o, "%-16s %s %s, pid %d, %u of %u forks before it is "
+		    "replaced\n", "template", l->name, st.tmpl_state,
+		    (int)st.tmpl_pid, st.tmpl_forks, st.tmpl_every);
+	}
 }
 
 /*

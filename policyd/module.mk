@@ -1,7 +1,9 @@
 # policyd/: postern-policyd, which answers the workers' verdict queries
 # (proto_policy.h) from the current generation of the store (rules/).
 PROGS		+= postern-policyd
-postern-policyd_SRCS = policyd/policyd.c policyd/counters.c
+postern-policyd_SRCS = policyd/policyd.c policyd/counters.c policyd/guard.c \
+	policyd/fleet.c
+postern-policyd_LIBS = -lhiredis
 MAN8		+= policyd/postern-policyd.8
 postern-policyd_ARCHIVES = rules
 policyd_SEES	= rules

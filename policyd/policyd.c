@@ -12,8 +12,9 @@
  * policyd is also the one place that counts failed logins and the
  * sessions of each user for every worker (counters.h): the workers ask
  * before a login goes upstream and tell how it went.  The counters live
- * in this process only; a restart of policyd starts them afresh
- * (postern.conf(5), "login").
+ * in this process (guard.c), and with "counters redis" also in Redis for
+ * the whole fleet (fleet.c); a restart of policyd starts its own afresh
+ * (postern.conf(5), "login", "counters").
  */
 #include <sys/inotify.h>
 #include <sys/mman.h>
@@ -36,7 +37,8 @@
 #include "child_chan.h"
 #include "clock.h"
 #include "confine.h"
-#include "counters.h"
+#include "fleet.h"
+#include "guard.h"
 #include "log.h"
 #include "msg.h"
 #include "policy_codec.h"
@@ -82,6 +84,15 @@ static const int policyd_calls[] = {
 	 * descriptor, which msg_compose() closes once it is sent.
 	 */
 	SCMP_SYS(dup),
+	/*
+	 * The channel loop on the epoll set it made before the filter
+	 * (chan_loop_epoll()): a channel added or ended, what to watch
+	 * for, and the wait; epoll_pwait is epoll_wait where the kernel
+	 * has none (aarch64).
+	 */
+	SCMP_SYS(epoll_ctl),
+	SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait),
 };
 
 static const struct sandbox_list policyd_filter = {
@@ -97,13 +108,6 @@ static uint64_t		 checked_gen;	/* its blob passed rules_blob_check */
 static int		 inofd = -1;
 static struct chan_loop	 loop;
 static struct msgchan	*master;	/* told of each new generation */
-static struct counters	*counters;
-static struct login_conf guard;
-
-/* A worker's session that logged in and counts for its user. */
-struct wlogin {
-	struct counter_key	 user;
-};
 
 static void	 config_check(const struct policyd_config *);
 static void	 genpage_make(void);
@@ -115,9 +119,9 @@ static void	 master_msg(struct chan_loop *, struct msg *);
 static void	 wchan_add(int, uint32_t, uint32_t);
 static int	 wchan_msg(struct wchan *, const struct msg *);
 static int	 answer(struct wchan *, uint64_t, const struct rules_query *);
-static int	 login_msg(struct wchan *, const struct msg *);
-static void	 login_end(struct wchan *);
-static void	 guard_check(struct login_conf *);
+static void	 redis_ask(void);
+static void	 fleet_prepare(struct chan_loop *);
+static void	 fleet_hook(struct chan_loop *, short);
 
 int
 main(int argc, char *argv[])
@@ -133,10 +137,7 @@ main(int argc, char *argv[])
 	master = &chan;
 	child_config_read(&chan, MSG_P_CONFIG, &conf, sizeof(conf));
 	config_check(&conf);
-	guard = conf.login;
-	guard_check(&guard);
-	if ((counters = counters_new(guard.table)) == NULL)
-		fatal("login counters for %u entries", guard.table);
+	guard_init(&conf.login, &conf.fleet, redis_ask);
 	child_detach(&chan, "policyd", (int)conf.verbose);
 	/* Everything from the file system, before the chroot. */
 	if (store_open(&store, conf.store, STORE_RDONLY, NULL, err,
@@ -145,6 +146,9 @@ main(int argc, char *argv[])
 	genpage_make();
 	inotify_watch(conf.store);
 	refresh();
+	/* A channel per worker, thousands: epoll, made before the filter. */
+	chan_loop_init(&loop, &chan);
+	chan_loop_epoll(&loop);
 	memset(&cf, 0, sizeof(cf));
 	cf.prog = "postern-policyd";
 	cf.uid = conf.uid;
@@ -159,10 +163,11 @@ main(int argc, char *argv[])
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
 		fatal("send ready");
 	log_debug("ready, generation %llu", (unsigned long long)*genpage);
-	chan_loop_init(&loop, &chan);
 	loop.master_msg = master_msg;
 	loop.peer_msg = wchan_msg;
-	loop.peer_end = login_end;
+	loop.peer_end = guard_end;
+	loop.aux_prepare = fleet_prepare;
+	loop.aux = fleet_hook;
 	loop.hook = refresh_hook;
 	loop.hook_fd = inofd;
 	loop.hook_ms = REFRESH_MS;
@@ -277,7 +282,7 @@ refresh_hook(struct chan_loop *l, short revents)
 	while (inofd != -1 && read(inofd, ev, sizeof(ev)) > 0)
 		;
 	refresh();
-	counters_expire(counters, now_ms());
+	guard_expire(now_ms());
 }
 
 /*
@@ -313,6 +318,7 @@ static void
 master_msg(struct chan_loop *l, struct msg *m)
 {
 	struct policyd_worker	 w;
+	struct policy_redis	 pr;
 
 	(void)l;
 	switch (m->hdr.type) {
@@ -325,6 +331,12 @@ master_msg(struct chan_loop *l, struct msg *m)
 			    w.slot, w.maxbody, MSG_BODY_MAX);
 		wchan_add(m->fd, w.slot, w.maxbody);
 		return;
+	case MSG_P_REDIS:
+		if (m->len != sizeof(pr))
+			break;
+		memcpy(&pr, m->body, sizeof(pr));
+		fleet_socket(m->fd, pr.error);
+		return;
 	case MSG_SHUTDOWN:
 		if (m->len != 0 || m->fd != -1)
 			break;
@@ -333,6 +345,28 @@ master_msg(struct chan_loop *l, struct msg *m)
 	}
 	fatalx("master sent type %u, %zu bytes%s", m->hdr.type, m->len,
 	    m->fd != -1 ? " and a descriptor" : "");
+}
+
+/* counters redis: the master connects for us (fleet.h). */
+static void
+redis_ask(void)
+{
+	if (msg_compose(master, MSG_P_REDIS_ASK, 0, -1, NULL, 0) == -1)
+		fatal("queue a Redis connection request to the master");
+}
+
+static void
+fleet_prepare(struct chan_loop *l)
+{
+	l->aux_fd = fleet_pollfd(&l->aux_events);
+	l->aux_ms = fleet_timeout(now_ms());
+}
+
+static void
+fleet_hook(struct chan_loop *l, short revents)
+{
+	(void)l;
+	fleet_run(revents, now_ms());
 }
 
 /*
@@ -379,7 +413,7 @@ wchan_msg(struct wchan *w, const struct msg *m)
 	case MSG_P_LOGIN_FAILED:
 	case MSG_P_LOGIN_OK:
 	case MSG_P_LOGIN_END:
-		return login_msg(w, m);
+		return guard_msg(w, m);
 	}
 	if (m->hdr.type != MSG_P_QUERY) {
 		log_warnx("worker %u: sent type %u", w->slot, m->hdr.type);
@@ -478,188 +512,3 @@ answer(struct wchan *w, uint64_t id, const struct rules_query *q)
 	return 0;
 }
 
-/*
- * A guard of zeroes (a test's config) is one that never delays, never
- * blocks and keeps a table of the default size.
- */
-static void
-guard_check(struct login_conf *g)
-{
-	if (g->ndelay > LOGIN_DELAYS_MAX)
-		fatalx("config: %u login delays, over %u", g->ndelay,
-		    LOGIN_DELAYS_MAX);
-	if (g->ndelay == 0) {
-		g->ndelay = 1;
-		g->delay[0] = 0;
-	}
-	if (g->table == 0)
-		g->table = LOGIN_TABLE_DEFAULT;
-}
-
-/* The address as text, for the logs. */
-static const char *
-addr_str(const struct policy_login *pl, char *buf, size_t len)
-{
-	if ((pl->family != AF_INET && pl->family != AF_INET6) ||
-	    inet_ntop((int)pl->family, pl->addr, buf, (socklen_t)len) == NULL)
-		(void)snprintf(buf, len, "(unknown address)");
-	return buf;
-}
-
-static void
-rule_of(struct counter_rule *r, uint32_t after, uint32_t within,
-    uint32_t forr)
-{
-	r->after = after;
-	r->window_ms = (int64_t)within * 1000;
-	r->block_ms = (int64_t)forr * 1000;
-}
-
-/* The block on a or u that holds at now, into st: 1 if any. */
-static int
-blocked(const struct counter_key *a, const struct counter_key *u,
-    int64_t now, struct policy_login_status *st)
-{
-	int64_t	 end;
-
-	if ((end = counters_blocked(counters, a, now)) != 0)
-		st->block = LOGIN_BLOCKED_ADDR;
-	else if (u->len > 0 && (end = counters_blocked(counters, u, now)) != 0)
-		st->block = LOGIN_BLOCKED_USER;
-	else
-		return 0;
-	st->retry_s = (uint32_t)((end - now + 999) / 1000);
-	return 1;
-}
-
-/*
- * A failure: the address's count picks the delay (Dovecot's auth
- * penalty, by address, so a user's rightful login from elsewhere is
- * not slowed); either count reaching its threshold blocks.
- */
-static void
-failed(const struct policy_login *pl, const char *user,
-    const struct counter_key *a, const struct counter_key *u, int64_t now,
-    struct policy_login_status *st)
-{
-	struct counter_rule	 ra, ru;
-	uint32_t		 n, i;
-	char			 as[INET6_ADDRSTRLEN + 20];
-
-	rule_of(&ra, guard.addr_after, guard.addr_within, guard.addr_for);
-	rule_of(&ru, guard.user_after, guard.user_within, guard.user_for);
-	n = counters_fail(counters, a, now, &ra);
-	if (n == 0)
-		log_warnx("login counters full: a failure from %s not counted",
-		    addr_str(pl, as, sizeof(as)));
-	st->failures = n;
-	i = n == 0 ? 0 : n - 1;
-	if (i >= guard.ndelay)
-		i = guard.ndelay - 1;
-	st->delay_ms = guard.delay[i] * 1000;
-	if (ra.after > 0 && n == ra.after)
-		log_warnx("login: address %s blocked for %u s after %u "
-		    "failures", addr_str(pl, as, sizeof(as)), guard.addr_for,
-		    n);
-	if (u->len > 0 && ru.after > 0 &&
-	    counters_fail(counters, u, now, &ru) == ru.after)
-		log_warnx("login: user \"%.*s\" blocked for %u s after %u "
-		    "failures", (int)pl->userlen > 64 ? 64 : (int)pl->userlen,
-		    user, guard.user_for, ru.after);
-	(void)blocked(a, u, now, st);
-}
-
-/* A session of the user on this channel, unless over the limit. */
-static void
-logged_in(struct wchan *w, const struct counter_key *u, int64_t now,
-    struct policy_login_status *st)
-{
-	struct wlogin	*wl;
-	uint32_t	 n;
-
-	login_end(w);
-	if (guard.sessions_per_user == 0 || u->len == 0)
-		return;
-	if ((n = counters_session_add(counters, u, now)) == 0) {
-		log_warnx("login counters full: a session not counted");
-		return;
-	}
-	if (n > guard.sessions_per_user) {
-		counters_session_del(counters, u);
-		st->block = LOGIN_SESSIONS;
-		return;
-	}
-	if ((wl = malloc(sizeof(*wl))) == NULL) {
-		counters_session_del(counters, u);
-		log_warn("worker %u: session of a user not counted", w->slot);
-		return;
-	}
-	wl->user = *u;
-	w->udata = wl;
-}
-
-/* The worker's logged-in session ended, or its channel did. */
-static void
-login_end(struct wchan *w)
-{
-	struct wlogin	*wl = w->udata;
-
-	if (wl == NULL)
-		return;
-	counters_session_del(counters, &wl->user);
-	free(wl);
-	w->udata = NULL;
-}
-
-/* -1: the channel is to end. */
-static int
-login_msg(struct wchan *w, const struct msg *m)
-{
-	struct policy_login		 pl;
-	struct policy_login_status	 st;
-	struct counter_key		 a, u;
-	const char			*user;
-	int64_t				 now = now_ms();
-
-	if (m->hdr.type == MSG_P_LOGIN_END) {
-		if (m->len != 0) {
-			log_warnx("worker %u: login end of %zu bytes",
-			    w->slot, m->len);
-			return -1;
-		}
-		login_end(w);
-		return 0;
-	}
-	if (m->len < sizeof(pl)) {
-		log_warnx("worker %u: login message of %zu bytes", w->slot,
-		    m->len);
-		return -1;
-	}
-	memcpy(&pl, m->body, sizeof(pl));
-	if (m->len != sizeof(pl) + pl.userlen || pl.pad != 0) {
-		log_warnx("worker %u: login message of %zu bytes for a user "
-		    "name of %u", w->slot, m->len, pl.userlen);
-		return -1;
-	}
-	user = (const char *)m->body + sizeof(pl);
-	counter_key_addr(&a, (int)pl.family, pl.addr);
-	counter_key_user(&u, user, pl.userlen);
-	memset(&st, 0, sizeof(st));
-	st.id = pl.id;
-	switch (m->hdr.type) {
-	case MSG_P_LOGIN_CHECK:
-		(void)blocked(&a, &u, now, &st);
-		st.failures = counters_failures(counters, &a, now);
-		break;
-	case MSG_P_LOGIN_FAILED:
-		failed(&pl, user, &a, &u, now, &st);
-		break;
-	default:
-		logged_in(w, &u, now, &st);
-		break;
-	}
-	if (msg_compose(&w->ch, MSG_P_LOGIN_STATUS, w->slot, -1, &st,
-	    sizeof(st)) == -1 || msg_flush(&w->ch) == -1)
-		return -1;
-	return 0;
-}

@@ -7,7 +7,7 @@ PKGS="gcc make pkg-config libc6-dev libbsd-dev libmd-dev libseccomp-dev libsodiu
 libssl-dev liblmdb-dev lmdb-utils zlib1g-dev kyua atf-sh libatf-dev dovecot-imapd
 dovecot-pop3d python3 curl openssl procps iproute2 clang libclang-rt-14-dev
 isync offlineimap3 dpkg-dev logrotate systemd python3-seccomp haproxy
-prometheus python3-prometheus-client"
+prometheus python3-prometheus-client redis-server libhiredis-dev"
 # Node.js and npm for imapflow: Debian's, unless a node is there already.
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"

@@ -14,8 +14,10 @@
  *	   has, so the buffers stay bounded;
  *	3. poll: the master for input (and output while something waits),
  *	   each worker channel for output while something waits, else for
- *	   input, and the hook's descriptor, with the hook's timeout;
+ *	   input, the hook's descriptor and the aux's, with the sooner of
+ *	   their timeouts;
  *	4. the hook, if its descriptor had an event or the poll timed out;
+ *	   the aux, if set, every turn, with its descriptor's events;
  *	5. read and write what poll said can be.
  *
  * A worker channel ends, closed and freed, on a protocol error (peer_msg
@@ -39,6 +41,10 @@ struct wchan {
 	struct msgchan		 ch;
 	uint32_t		 slot;		/* the worker's pool slot */
 	void			*udata;		/* the program's */
+	/* epoll mode: to dispatch this turn, and what epoll watches. */
+	TAILQ_ENTRY(wchan)	 aentry;
+	int			 active;
+	uint32_t		 events;
 };
 TAILQ_HEAD(wchanq, wchan);
 
@@ -55,15 +61,41 @@ struct chan_loop {
 	int		 hook_ms;	/* poll's timeout; -1: none */
 	void		 (*hook)(struct chan_loop *, short revents);
 					/* revents 0: the timeout */
+	/*
+	 * Optional: a second descriptor (a connection of the program's
+	 * own) and its deadlines.  aux_prepare() sets aux_fd, aux_events
+	 * and aux_ms just before each poll, after the turn's messages;
+	 * aux() is called every turn after it, so it can look at its
+	 * deadlines however busy the channels are.
+	 */
+	int		 aux_fd;	/* -1: none */
+	short		 aux_events;
+	int		 aux_ms;	/* poll's timeout for it; -1: none */
+	void		 (*aux_prepare)(struct chan_loop *);
+	void		 (*aux)(struct chan_loop *, short revents);
 	/* Kept by chan_loop.c. */
 	struct wchanq	 peers;
 	struct pollfd	*pfd;
 	struct wchan	**polled;
 	size_t		 max;
+	/* epoll mode (chan_loop_epoll()): -1 in poll mode. */
+	int		 epfd;
+	struct wchanq	 active;	/* input or output moved */
+	uint32_t	 master_events;
+	int		 aux_added;	/* aux_fd is in the set */
+	uint32_t	 aux_added_events;
 };
 
 /* Nothing but the master channel, no hook. */
 void		 chan_loop_init(struct chan_loop *, struct msgchan *master);
+/*
+ * epoll instead of poll, for a program with thousands of channels
+ * (postern-policyd): each turn costs what moved, not what is open.  To
+ * be called after chan_loop_init() and before the first channel, before
+ * the program's filter (epoll_create1); the filter then needs
+ * epoll_ctl and epoll_wait.
+ */
+void		 chan_loop_epoll(struct chan_loop *);
 /*
  * A worker's channel: fd is made non-blocking and belongs to the loop
  * from now on.  msgchan_init()'s flags and maxbody.

@@ -30,6 +30,8 @@
 #define CONF_SOCKET_MAX		108
 /* "policy trust" lines: keys whose rule bundles policyctl imports. */
 #define CONF_TRUST_MAX		16
+/* Workers of one pool at most (issue 19: ten thousand idle sessions). */
+#define POOL_MAX		16384
 /* Networks of one listener's "proxy-protocol from". */
 #define CONF_PROXY_NETS_MAX	16
 
@@ -177,6 +179,16 @@ struct conf {
 	uint32_t		 max_per_client; /* sessions per address; 0 any */
 	/* login and limit sessions per-user: policyd's guard */
 	struct login_conf	 login;
+	/*
+	 * counters redis: the guard's counters shared through Redis
+	 * (policyd/fleet.c); counters_ss is the server, AF_UNIX for a path.
+	 */
+	int			 counters_redis;
+	char			 counters_addr[CONF_SOCKET_MAX]; /* as given */
+	struct sockaddr_storage	 counters_ss;
+	socklen_t		 counters_sslen;
+	char			 counters_password[WORKER_PATH_MAX]; /* file */
+	int			 counters_line;
 
 	uint32_t		 max_line;
 	uint32_t		 max_literal;
@@ -195,6 +207,7 @@ struct conf {
 	uint32_t		 timeout_policy;	/* ms, a verdict */
 	uint32_t		 timeout_queue;	/* s, waiting for a worker */
 	uint32_t		 timeout_proxy;	/* s, for a PROXY header */
+	uint32_t		 timeout_counters; /* ms, Redis's answer */
 
 	/* "tls" statements: every listener's, both sides. */
 	uint32_t		 tls_min;	/* TLS1_2_VERSION... */

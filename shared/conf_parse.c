@@ -6,6 +6,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "conf.h"
@@ -40,6 +42,7 @@ struct parser {
 	int		 pos;
 	int		 errors;
 	int		 idle_line;	/* where timeout idle was set */
+	int		 counters_tline; /* where timeout counters was */
 	int		 pool_line;	/* where the pool was last set */
 	int		 nlisten;	/* listen statements, valid or not */
 };
@@ -77,6 +80,10 @@ static int	 st_timeout(struct parser *, struct conf *);
 static int	 st_listen(struct parser *, struct conf *);
 static int	 st_tls(struct parser *, struct conf *);
 static int	 st_control(struct parser *, struct conf *);
+static int	 st_counters(struct parser *, struct conf *);
+static void	 check_counters(struct parser *, struct conf *);
+static int	 counters_hostport(struct parser *, const char *, char *,
+		    size_t, uint32_t *);
 static int	 st_metrics(struct parser *, struct conf *);
 static int	 st_upstream(struct parser *, struct conf *);
 static int	 upstream_server(struct parser *, struct upstream *);
@@ -108,6 +115,7 @@ static const struct {
 	{ "audit",	st_audit },
 	{ "chroot",	st_chroot },
 	{ "control",	st_control },
+	{ "counters",	st_counters },
 	{ "limit",	st_limit },
 	{ "listen",	st_listen },
 	{ "login",	st_login },
@@ -468,11 +476,11 @@ st_pool(struct parser *p, struct conf *conf)
 		n++;
 		if (strcmp(w, "min-idle") == 0) {
 			if (get_u32(p, "number of idle workers", UNIT_NONE, 0,
-			    4096, &conf->min_idle) == -1)
+			    POOL_MAX, &conf->min_idle) == -1)
 				return -1;
 		} else if (strcmp(w, "max") == 0) {
 			if (get_u32(p, "number of workers", UNIT_NONE, 1,
-			    4096, &conf->max_workers) == -1)
+			    POOL_MAX, &conf->max_workers) == -1)
 				return -1;
 		} else if (strcmp(w, "sessions") == 0) {
 			if (get_u32(p, "sessions per worker", UNIT_NONE, 0,
@@ -688,10 +696,10 @@ st_login(struct parser *p, struct conf *conf)
 
 /*
  * timeout [login N] [idle N] [upstream N] [start N] [drain N]
- *     [policy MS] [queue N] [proxy N], one or more.
+ *     [policy MS] [counters MS] [queue N] [proxy N], one or more.
  */
 #define TIMEOUT_WORDS	"'login', 'idle', 'upstream', 'start', 'drain', " \
-			"'policy', 'queue' or 'proxy'"
+			"'policy', 'counters', 'queue' or 'proxy'"
 
 static int
 st_timeout(struct parser *p, struct conf *conf)
@@ -717,6 +725,14 @@ st_timeout(struct parser *p, struct conf *conf)
 			if (get_u32(p, "milliseconds", UNIT_NONE, 1, 60000,
 			    &conf->timeout_policy) == -1)
 				return -1;
+			continue;
+		}
+		/* A login waits this long at most for Redis's count. */
+		if (strcmp(w, "counters") == 0) {
+			if (get_u32(p, "milliseconds", UNIT_NONE, 1, 60000,
+			    &conf->timeout_counters) == -1)
+				return -1;
+			p->counters_tline = p->line;
 			continue;
 		}
 		/* A client in the queue has had no greeting yet. */
@@ -1164,6 +1180,98 @@ st_control(struct parser *p, struct conf *conf)
 		expected(p, "a file name after the directory");
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * counters local | counters redis HOST:PORT | /PATH [password FILE]: where
+ * policyd keeps the login counters.  The master connects (a name is
+ * resolved now, as an upstream's) and reads the password file, so
+ * neither policyd nor a worker opens anything.
+ */
+static int
+st_counters(struct parser *p, struct conf *conf)
+{
+	char	 *w = next_word(p), host[CONF_SOCKET_MAX], num[64];
+	struct sockaddr_un *sun = (struct sockaddr_un *)&conf->counters_ss;
+	uint32_t  port;
+
+	conf->counters_line = p->line;
+	if (w != NULL && strcmp(w, "local") == 0) {
+		conf->counters_redis = 0;
+		return 0;
+	}
+	if (w == NULL || strcmp(w, "redis") != 0) {
+		expected(p, "'local' or 'redis'");
+		return -1;
+	}
+	if (copy_word(p, "HOST:PORT or socket path", conf->counters_addr,
+	    sizeof(conf->counters_addr)) == -1)
+		return -1;
+	conf->counters_redis = 1;
+	if (conf->counters_addr[0] == '/') {
+		memset(sun, 0, sizeof(*sun));
+		sun->sun_family = AF_UNIX;
+		if (strlen(conf->counters_addr) >= sizeof(sun->sun_path)) {
+			expected(p, "a shorter socket path");
+			return -1;
+		}
+		memcpy(sun->sun_path, conf->counters_addr,
+		    strlen(conf->counters_addr));
+		conf->counters_sslen = sizeof(*sun);
+	} else if (counters_hostport(p, conf->counters_addr, host,
+	    sizeof(host), &port) == -1 || resolve(p, host, (uint16_t)port, 0,
+	    &conf->counters_ss, &conf->counters_sslen, num, sizeof(num)) == -1)
+		return -1;
+	if ((w = next_word(p)) == NULL)
+		return 0;
+	if (strcmp(w, "password") != 0) {
+		expected(p, "'password'");
+		return -1;
+	}
+	if (copy_word(p, "password file", conf->counters_password,
+	    sizeof(conf->counters_password)) == -1)
+		return -1;
+	if (access(conf->counters_password, R_OK) == -1) {
+		perror_at(p, p->line, "password file %s: %s",
+		    conf->counters_password, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* HOST:PORT, or [V6]:PORT, into host and port. */
+static int
+counters_hostport(struct parser *p, const char *s, char *host, size_t size,
+    uint32_t *port)
+{
+	const char	*colon = strrchr(s, ':'), *h = s;
+	size_t		 hl;
+	char		*end;
+	unsigned long	 v;
+
+	if (colon == NULL || colon[1] == '\0') {
+		expected(p, "HOST:PORT or an absolute socket path");
+		return -1;
+	}
+	hl = (size_t)(colon - s);
+	if (*h == '[' && hl >= 2 && s[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= size) {
+		expected(p, "a host before ':'");
+		return -1;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	errno = 0;
+	v = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || v == 0 || v > 65535) {
+		expected(p, "a port number after ':'");
+		return -1;
+	}
+	*port = (uint32_t)v;
 	return 0;
 }
 
@@ -1647,10 +1755,28 @@ check_conf(struct parser *p, struct conf *conf)
 		    "(%s)", min_idle, conf->timeout_idle, why);
 	check_upstreams(p, conf);
 	check_tls(p, conf);
+	check_counters(p, conf);
 	if (conf->min_idle > conf->max_workers)
 		perror_at(p, p->pool_line, "expected pool min-idle no more "
 		    "than max, not %u and %u",
 		    conf->min_idle, conf->max_workers);
+}
+
+/*
+ * Redis's count must come back before the worker gives up on policyd's
+ * answer, and only policyd counts.
+ */
+static void
+check_counters(struct parser *p, struct conf *conf)
+{
+	if (conf->counters_redis && conf->policy_store[0] == '\0')
+		perror_at(p, conf->counters_line, "counters redis: expected "
+		    "a 'policy store': the counters are postern-policyd's");
+	if (conf->counters_redis &&
+	    conf->timeout_counters >= conf->timeout_policy)
+		perror_at(p, p->counters_tline ? p->counters_tline : p->line,
+		    "expected timeout counters below timeout policy, not %u "
+		    "and %u ms", conf->timeout_counters, conf->timeout_policy);
 }
 
 static void
@@ -1687,6 +1813,7 @@ conf_defaults(struct conf *conf)
 	conf->tls_min = 0x0303;		/* TLS 1.2 */
 	conf->tls_max = 0x0304;		/* TLS 1.3 */
 	conf->timeout_policy = 2000;
+	conf->timeout_counters = 250;
 	conf->timeout_queue = 10;
 	conf->timeout_proxy = 5;
 	/*
@@ -1885,6 +2012,15 @@ conf_print(FILE *fp, const struct conf *conf)
 	    conf->login.user_after, conf->login.user_within,
 	    conf->login.user_for);
 	fprintf(fp, "login table %u\n", conf->login.table);
+	if (conf->counters_redis) {
+		fprintf(fp, "counters redis ");
+		print_string(fp, conf->counters_addr);
+		if (conf->counters_password[0] != '\0') {
+			fprintf(fp, " password ");
+			print_string(fp, conf->counters_password);
+		}
+		fprintf(fp, "\ntimeout counters %u\n", conf->timeout_counters);
+	}
 	print_upstreams(fp, conf);
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		fprintf(fp, "listen on %s port %u %s name %s", l->host,

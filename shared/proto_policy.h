@@ -22,6 +22,10 @@
  *   policyd -> master  MSG_P_GENERATION the generation that is current,
  *                                      at start and whenever it changes
  *                                      (posternctl status, the metrics)
+ *   policyd -> master  MSG_P_REDIS_ASK "counters redis": connect to Redis
+ *                                      for me, after READY and after each
+ *                                      lost connection (with a back-off)
+ *   master -> policyd  MSG_P_REDIS     + the socket: struct policy_redis
  *   master -> policyd  MSG_SHUTDOWN    (proto.h) exit
  *
  *   policyd -> worker  MSG_P_HELLO     first, + the generation page (a
@@ -76,6 +80,8 @@ enum policy_msg_type {
 	MSG_P_LOGIN_STATUS = 216, /* policyd -> worker: policy_login_status */
 	MSG_P_LOGIN_END = 217,	/* worker -> policyd: empty */
 	MSG_P_GENERATION = 240,	/* policyd -> master: policyd_generation */
+	MSG_P_REDIS_ASK = 241,	/* policyd -> master: empty */
+	MSG_P_REDIS = 242,	/* master -> policyd: policy_redis, fd */
 };
 
 MSG_RANGE_CHECK(MSG_P_CONFIG, MSG_BASE_POLICY);
@@ -89,6 +95,8 @@ MSG_RANGE_CHECK(MSG_P_LOGIN_OK, MSG_BASE_POLICY);
 MSG_RANGE_CHECK(MSG_P_LOGIN_STATUS, MSG_BASE_POLICY);
 MSG_RANGE_CHECK(MSG_P_LOGIN_END, MSG_BASE_POLICY);
 MSG_RANGE_CHECK(MSG_P_GENERATION, MSG_BASE_POLICY);
+MSG_RANGE_CHECK(MSG_P_REDIS_ASK, MSG_BASE_POLICY);
+MSG_RANGE_CHECK(MSG_P_REDIS, MSG_BASE_POLICY);
 
 #define POLICYD_PATH_MAX	256	/* store directory, with its NUL */
 
@@ -127,6 +135,24 @@ struct login_conf {
 };
 
 /*
+ * postern.conf(5) "counters redis": the guard's counters kept in Redis,
+ * shared by every node of a fleet (policyd/fleet.c).  The master
+ * connects and passes the socket (MSG_P_REDIS); policyd sends AUTH with
+ * the password the master read from its file.
+ */
+#define FLEET_WHERE_MAX		128
+#define FLEET_PASSWORD_MAX	256
+
+struct fleet_conf {
+	uint32_t redis;			/* 0: counted on this node only */
+	uint32_t timeout_ms;		/* a login waits for Redis at most */
+	uint32_t passlen;		/* 0: no AUTH */
+	uint32_t pad;
+	char	 where[FLEET_WHERE_MAX];	/* for the logs, NUL-terminated */
+	char	 password[FLEET_PASSWORD_MAX];
+};
+
+/*
  * policyd opens the store read only, then chroots into its directory
  * and drops to uid/gid (never 0).
  */
@@ -139,6 +165,7 @@ struct policyd_config {
 					   have at once (master/rlimits.c) */
 	char	 store[POLICYD_PATH_MAX];
 	struct login_conf login;
+	struct fleet_conf fleet;
 };
 
 /*
@@ -180,6 +207,16 @@ struct policyd_generation {
 	int64_t	 time;			/* seconds since the epoch */
 	uint8_t	 sha256[32];		/* of its source */
 	char	 user[32];
+};
+
+/*
+ * The answer to MSG_P_REDIS_ASK: a socket to Redis whose non-blocking
+ * connect may still be in progress, or, with no descriptor, the errno
+ * of a connect that failed at once.
+ */
+struct policy_redis {
+	int32_t	 error;
+	uint32_t pad;
 };
 
 struct policyd_worker {
@@ -330,8 +367,13 @@ _Static_assert(sizeof(struct policyd_generation) == 8 + 8 + 32 + 32,
     "policyd_generation has no padding");
 _Static_assert(sizeof(struct login_conf) == (LOGIN_DELAYS_MAX + 9) * 4,
     "login_conf has no padding");
+_Static_assert(sizeof(struct fleet_conf) == 16 + FLEET_WHERE_MAX +
+    FLEET_PASSWORD_MAX, "fleet_conf has no padding");
 _Static_assert(sizeof(struct policyd_config) == 16 + POLICYD_PATH_MAX +
-    sizeof(struct login_conf), "policyd_config has no padding");
+    sizeof(struct login_conf) + sizeof(struct fleet_conf),
+    "policyd_config has no padding");
+_Static_assert(sizeof(struct policy_redis) == 8,
+    "policy_redis has no padding");
 _Static_assert(sizeof(struct policy_login) == 8 + 4 + 16 + 4,
     "policy_login has no padding");
 _Static_assert(sizeof(struct policy_login_status) == 8 + 4 * 4,

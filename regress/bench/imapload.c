@@ -17,7 +17,9 @@
  *
  * The result is one line of key=value pairs on stdout; bench.sh parses it.
  * idle prints "ready N" once N sessions sit in IDLE, then waits for stdin
- * to close, so the caller can measure the proxy meanwhile.  noop times
+ * to close, so the caller can measure the proxy meanwhile; then each
+ * session ends its IDLE and sends a NOOP, and "answered=N of M" says how
+ * many were answered.  noop times
  * COMMAND (NOOP by default) COUNT times in one session.  idle -z sends
  * COMPRESS DEFLATE (RFC 4978) after SELECT and IDLE inside the
  * compressed stream, so that what a compressed idle session costs the
@@ -65,7 +67,7 @@ enum workload { W_FETCH, W_NOOP, W_SESSIONS, W_IDLE, W_STORM, W_POP3 };
 #define POP3_WINDOW	16	/* RETRs in flight */
 
 enum step { S_GREETING, S_LOGIN, S_SELECT, S_COMPRESS, S_WORK, S_LOGOUT,
-    S_IDLING };
+    S_IDLING, S_DONE, S_CHECK };
 
 /* One session's two deflate streams (RFC 4978: raw deflate, no header). */
 struct zpair {
@@ -114,6 +116,7 @@ struct stats {
 	unsigned	 errors;
 	unsigned	 sessions;
 	unsigned	 idling;
+	unsigned	 answered;	/* idle: NOOPs answered after IDLE */
 	unsigned	 setting_up;
 	unsigned	 opened;
 	int		 done;
@@ -263,6 +266,14 @@ conn_fail(struct conn *c, const char *why)
 		conn_close(c);
 		return;
 	}
+	/* idle's NOOP after IDLE: counted, not fatal (idle_check()). */
+	if (c->step == S_DONE || c->step == S_CHECK) {
+		warnx("session failed after IDLE at step %d: %s", c->step,
+		    why);
+		st.errors++;
+		conn_close(c);
+		return;
+	}
 	if (o.w != W_SESSIONS)
 		errx(1, "session failed at step %d: %s", c->step, why);
 	st.errors++;
@@ -359,6 +370,15 @@ advance(struct conn *c)
 		/* Wait for the server to close; then the session is over. */
 		break;
 	case S_IDLING:
+		break;
+	case S_DONE:
+		c->step = S_CHECK;
+		send_cmd(c, "NOOP");
+		break;
+	case S_CHECK:
+		st.answered++;
+		c->step = S_LOGOUT;
+		send_cmd(c, "LOGOUT");
 		break;
 	}
 }
@@ -909,6 +929,37 @@ run_idle(struct conn *cs)
 }
 
 /*
+ * idle, once stdin closed: every session ends its IDLE and must answer
+ * a NOOP; "answered=N of M" says how many did.
+ */
+static void
+idle_check(struct conn *cs)
+{
+	unsigned i, want = 0, errors = st.errors, last = 0;
+	uint64_t t_last = now_ns();
+
+	if (epoll_ctl(ep, EPOLL_CTL_DEL, 0, NULL) == -1)
+		err(1, "epoll_ctl stdin");
+	for (i = 0; i < o.clients; i++) {
+		if (cs[i].fd == -1 || cs[i].step != S_IDLING)
+			continue;
+		cs[i].step = S_DONE;
+		send_all(&cs[i], "DONE\r\n", 6);
+		want++;
+	}
+	while (st.answered + st.errors - errors < want) {
+		if (st.answered + st.errors != last) {
+			last = st.answered + st.errors;
+			t_last = now_ns();
+		} else if (now_ns() - t_last > IDLE_STALL)
+			break;
+		loop_once(1000);
+	}
+	printf("answered=%u of %u\n", st.answered, o.clients);
+	fflush(stdout);
+}
+
+/*
  * storm: every client at once.  Ends when each is in IDLE or has
  * failed, or when nothing moved for IDLE_STALL_S (the rest count as
  * failed).
@@ -961,9 +1012,10 @@ main(int argc, char **argv)
 	t0 = now_ns();
 	t_end = t0 + (uint64_t)(o.seconds * 1e9);
 	if (o.w == W_IDLE || o.w == W_STORM) {
-		if (o.w == W_IDLE)
+		if (o.w == W_IDLE) {
 			run_idle(cs);
-		else
+			idle_check(cs);
+		} else
 			run_storm(cs);
 		free(cs);
 		return 0;

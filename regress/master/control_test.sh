@@ -164,6 +164,9 @@ assert l["t1"]["port"] == int(sys.argv[3]) and l["t1"]["tls"] == "starttls", l
 assert l["t1"]["sessions"] == 4 and l["p1"]["sessions"] == 1, l
 assert l["t1"]["pool"]["busy"] == 4 and l["p1"]["pool"]["busy"] == 1, l
 assert l["t1"]["pool"]["max"] == 20 and l["t1"]["queued"] == 0, l
+t = l["t1"]["pool"]["template"]
+assert t["state"] == "ready" and t["pid"] > 0 and t["every"] == 256, t
+assert t["forks"] >= 4, t
 for d in ("policyd", "keyd"):
     assert j["daemons"][d]["state"] == "ready", j["daemons"]
     assert j["daemons"][d]["pid"] > 0 and j["daemons"][d]["restarts"] == 0
@@ -182,6 +185,8 @@ EOF
 	atf_check -o match:"^rules +generation 1, sha256 $sha, loaded .* by root\$" \
 	    cat status.txt
 	atf_check -o match:"^sessions +5\$" cat status.txt
+	atf_check -o match:"^template +t1 ready, pid [0-9]+, [0-9]+ of 256 forks before it is replaced\$" \
+	    cat status.txt
 
 	# sessions: each of the driver's, with its user, its TLS and, in
 	# plaintext, the very bytes it sent and read; each in the audit

@@ -21,7 +21,8 @@ good_nv_head()
 good_nv_body()
 {
 	confdir
-	for f in good minimal pop3-idle good-tls good-proxy good-upstream; do
+	for f in good minimal pop3-idle good-tls good-proxy good-upstream \
+	    good-counters; do
 		atf_check -s exit:0 -o file:$f.ok -e empty \
 		    "$POSTERND" -nv -f $f.conf
 	done
@@ -57,7 +58,8 @@ roundtrip_head()
 roundtrip_body()
 {
 	confdir
-	for f in good minimal pop3-idle good-tls good-proxy good-upstream; do
+	for f in good minimal pop3-idle good-tls good-proxy good-upstream \
+	    good-counters; do
 		"$POSTERND" -nv -f $f.conf > "$OLDPWD/$f.1" ||
 		    atf_fail "$f.conf"
 		atf_check -s exit:0 -o file:"$OLDPWD/$f.1" -e empty \

@@ -320,6 +320,61 @@ grow_cleanup()
 	common_cleanup
 }
 
+atf_test_case reload_budget cleanup
+reload_budget_head()
+{
+	common_head
+	atf_set descr "after SIGHUP the old pool's busy workers count" \
+	    "against pool max: with both of max 2 held, the new pool starts" \
+	    "none and a client waits; one old session ends, and the client" \
+	    "gets a worker of the new pool"
+}
+reload_budget_body()
+{
+	p=$(free_port)
+	conf $p $(free_port) "pool min-idle 1 max 2"
+	FAKE_MODE=eof start
+	wait_log "ready"
+	for c in a b; do
+		$PYTHON - $p > $c.out 2>&1 <<'EOF2' &
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+f = s.makefile("rb")
+print(f.readline().decode().strip(), flush=True)
+print(f.readline().decode().strip(), flush=True)
+EOF2
+		echo $! > $c.pid
+		wait_file $c.out "^\\* OK fake slot [01] "
+	done
+	wait_log "ready" 2
+	sed -i "s/timeout start 3/timeout start 4/" postern.conf
+	kill -HUP $(cat pid)
+	wait_log "^posternd: postern.conf: reloaded$"
+	nwait=$(grep -c "waits for a worker" log)
+	$PYTHON - $p > c.out 2>&1 <<'EOF2' &
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+f = s.makefile("rb")
+print(f.readline().decode().strip(), flush=True)
+EOF2
+	echo $! > c.pid
+	wait_log "t1: client 127\.0\.0\.1 port [0-9]+ waits for a worker" \
+	    $((nwait + 1))
+	atf_check -o not-match:"slot 2" cat log
+	atf_check -o empty cat c.out
+	# a's session ends: its retired worker exits, the budget has room.
+	kill $(cat a.pid)
+	wait_file c.out "^\\* OK fake slot [0-9]+ "
+	kill -TERM $(cat pid)
+	wait $(cat b.pid) $(cat c.pid)
+	wait_exit
+	atf_check_equal 0 $status
+}
+reload_budget_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case idle_timeout cleanup
 idle_timeout_head()
 {
@@ -427,6 +482,7 @@ atf_init_test_cases()
 	atf_add_test_case reload_inflight
 	atf_add_test_case runtime_checks
 	atf_add_test_case grow
+	atf_add_test_case reload_budget
 	atf_add_test_case idle_timeout
 	atf_add_test_case drain
 }

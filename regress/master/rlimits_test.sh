@@ -56,7 +56,7 @@ atf_test_case check_refused
 check_refused_head()
 {
 	common_head
-	atf_set descr "posternd -n under ulimit -Hn 1024 with the default" \
+	atf_set descr "posternd -n under ulimit -Hn 512 with the default" \
 	    "pool (max 256) on two listeners: exit 1, and an error for" \
 	    "posternd and one for postern-policyd naming pool max"
 }
@@ -64,19 +64,19 @@ check_refused_body()
 {
 	conf "" 143 $(free_port) $(free_port)
 	atf_check -s exit:1 -o empty -e save:err \
-	    $NOCAP prlimit --nofile=1024:1024 "$POSTERND" -n -f postern.conf
+	    $NOCAP prlimit --nofile=512:512 "$POSTERND" -n -f postern.conf
 	pool='posternd: pool max 256 on 2 listeners needs'
-	hard='the hard limit is 1024 (ulimit -Hn)'
+	hard='the hard limit is 512 (ulimit -Hn)'
 	knob='lower "pool max" or raise the limit'
-	atf_check -o inline:"$pool 1116 descriptors for posternd; $hard: $knob\n" \
+	atf_check -o inline:"$pool 604 descriptors for posternd; $hard: $knob\n" \
 	    grep -F "for posternd;" err
-	atf_check -o inline:"$pool 1040 descriptors for postern-policyd; $hard: $knob\n" \
+	atf_check -o inline:"$pool 528 descriptors for postern-policyd; $hard: $knob\n" \
 	    grep -F "for postern-policyd;" err
 	# What is enough passes, and -nv prints nothing when it does not.
 	atf_check -s exit:0 -o empty -e empty \
-	    $NOCAP prlimit --nofile=1116:1116 "$POSTERND" -n -f postern.conf
+	    $NOCAP prlimit --nofile=604:604 "$POSTERND" -n -f postern.conf
 	atf_check -s exit:1 -o empty -e ignore \
-	    $NOCAP prlimit --nofile=1115:1115 "$POSTERND" -nv -f postern.conf
+	    $NOCAP prlimit --nofile=603:603 "$POSTERND" -nv -f postern.conf
 }
 
 atf_test_case fsize_refused
@@ -108,13 +108,13 @@ start_refused_head()
 start_refused_body()
 {
 	conf "pool min-idle 1 max 20" 143 $(free_port)
-	# 32 + 6 + 2 x 20 + 6 x 1 = 84 for posternd, 56 for policyd.
+	# 32 + 6 + 20 + 6 x 1 = 64 for posternd, 36 for policyd.
 	$NOCAP prlimit --nofile=60:60 "$POSTERND" -d -v -f postern.conf \
 	    > log 2>&1 &
 	echo $! > pid
 	wait_exit
 	atf_check_equal 1 $status
-	atf_check -o match:'needs 84 descriptors for posternd; the hard limit is' \
+	atf_check -o match:'needs 64 descriptors for posternd; the hard limit is' \
 	    cat log
 	if grep -E "policyd pid|worker slot" log; then
 		atf_fail "a child was started"
@@ -139,8 +139,8 @@ just_enough_body()
 	. "$PWD/dv/ports"
 	p=$(free_port)
 	conf "pool min-idle 2 max 20" $IMAP_PORT $p
-	# 32 + 6 + 2 x 20 + 6 x 2 = 90 for posternd; 16 + 40 = 56 for policyd.
-	$NOCAP prlimit --nofile=90:90 "$POSTERND" -d -v -f postern.conf \
+	# 32 + 6 + 20 + 6 x 2 = 70 for posternd; 16 + 20 = 36 for policyd.
+	$NOCAP prlimit --nofile=70:70 "$POSTERND" -d -v -f postern.conf \
 	    > log 2>&1 &
 	echo $! > pid
 	wait_log "^posternd: policyd pid [0-9]+ ready$"
@@ -148,9 +148,9 @@ just_enough_body()
 	greet $p > out
 	atf_check -o match:"^\* OK .*Dovecot" cat out
 	pd=$(sed -nE 's/^posternd: policyd pid ([0-9]+) ready$/\1/p' log)
-	atf_check -o match:"^Max open files +56 +56 " \
+	atf_check -o match:"^Max open files +36 +36 " \
 	    grep "^Max open files" /proc/$pd/limits
-	atf_check -o match:"^Max open files +90 +90 " \
+	atf_check -o match:"^Max open files +70 +70 " \
 	    grep "^Max open files" /proc/$(cat pid)/limits
 	# A second later, still the one policyd: no restart loop.
 	sleep 1
@@ -188,9 +188,9 @@ raised_body()
 	conf "pool min-idle 1 max 20" 143 $(free_port)
 	prlimit --nofile=60:60 "$POSTERND" -d -v -f postern.conf > log 2>&1 &
 	echo $! > pid
-	wait_log "^posternd: descriptors: hard limit raised from 60 to 81"
+	wait_log "^posternd: descriptors: hard limit raised from 60 to 64"
 	wait_log "^posternd: policyd pid [0-9]+ ready$"
-	atf_check -o match:"^Max open files +81 +81 " \
+	atf_check -o match:"^Max open files +64 +64 " \
 	    grep "^Max open files" /proc/$(cat pid)/limits
 	kill -TERM $(cat pid)
 	wait_exit

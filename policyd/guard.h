@@ -1,0 +1,33 @@
+/*
+ * The password-guessing guard of postern-policyd: the workers ask
+ * before a login goes upstream (MSG_P_LOGIN_CHECK), tell how it went
+ * (_FAILED, _OK) and when the session ends (_END); policyd answers with
+ * the delay before a NO, a block, or a session over the user's limit
+ * (proto_policy.h).
+ *
+ * The counts are this node's own (counters.h), and, with "counters
+ * redis", the fleet's (fleet.h): then an answer waits for Redis, at most
+ * `timeout counters', and is this node's when Redis is down or late.
+ * This node's counters are kept in either case, so a fallback starts
+ * from what this node has seen.
+ */
+#ifndef POSTERN_POLICYD_GUARD_H
+#define POSTERN_POLICYD_GUARD_H
+
+#include <stdint.h>
+
+#include "chan_loop.h"
+#include "msg.h"
+#include "proto_policy.h"
+
+/* ask: how to ask the master for a connection to Redis. */
+void	 guard_init(struct login_conf *, const struct fleet_conf *,
+	    void (*ask)(void));
+/* A login message of w's; -1: the channel is to end. */
+int	 guard_msg(struct wchan *, const struct msg *);
+/* w's channel ends: its session no longer counts; no answer is owed. */
+void	 guard_end(struct wchan *);
+/* Once a second: let go of what has expired. */
+void	 guard_expire(int64_t now);
+
+#endif
