@@ -9,6 +9,9 @@ fleetdrive.py hold PORT N USER PASS GOFILE
     N sessions at once, logged in with INBOX selected; "I LOCALPORT"
     each, then "ready"; once GOFILE exists, a NOOP on each: "I OK" or
     "I BROKEN WHY"; then LOGOUT of those that answered.
+fleetdrive.py delete PORT N USER PASS
+    N sessions: LOGIN, DELETE of a mailbox that does not exist, LOGOUT;
+    "I LOCALPORT STATUS TEXT" each, the DELETE's answer.
 fleetdrive.py state SOCKET BACKEND
     What HAProxy's stats socket says of the servers of BACKEND: one line
     "NAME UP|DOWN|..." each.
@@ -72,6 +75,17 @@ def hold(port, n, user, pw, go):
         sys.stdout.flush()
 
 
+def delete(port, n, user, pw):
+    for i in range(1, n + 1):
+        c = imaplib.IMAP4("127.0.0.1", port, timeout=TIMEOUT)
+        lport = c.sock.getsockname()[1]
+        c.login(user, pw)
+        typ, data = c.delete("nosuchbox")
+        c.logout()
+        print("%d %d %s %s" % (i, lport, typ, data[0].decode()))
+        sys.stdout.flush()
+
+
 def state(path, backend):
     s = socket.socket(socket.AF_UNIX)
     s.connect(path)
@@ -95,6 +109,8 @@ def main():
         run(int(a[2]), int(a[3]), a[4], a[5])
     elif a[1] == "hold":
         hold(int(a[2]), int(a[3]), a[4], a[5], a[6])
+    elif a[1] == "delete":
+        delete(int(a[2]), int(a[3]), a[4], a[5])
     elif a[1] == "state":
         state(a[2], a[3])
     else:

@@ -5,11 +5,14 @@
 # Dovecot fixtures as the servers of their upstream.  Sessions spread
 # over the nodes; a node killed is routed around by HAProxy's checks and
 # no session on another node breaks; brought back, it serves again; a
-# guesser spread over the nodes is blocked at the fleet's threshold.
+# guesser spread over the nodes is blocked at the fleet's threshold; a
+# signed rule set exported on one node and imported on the others gives
+# the same sha256 and the same answers everywhere.
 
 . @OBJDIR@/regress/master/daemon_lib
 WORKER=@OBJDIR@/bin/postern-worker
 POLICYCTL=@OBJDIR@/bin/policyctl
+POSTERNCTL=@OBJDIR@/bin/posternctl
 FIXTURE=@OBJDIR@/regress/fixture/dovecot
 DRIVE=@TOPDIR@/regress/master/fleetdrive.py
 GUESS=@TOPDIR@/regress/worker/guessdrive.py
@@ -45,6 +48,7 @@ user nobody
 chroot "$PWD/n$1/empty"
 worker "$WORKER"
 policy store "$PWD/n$1/store"
+policy trust "$PWD/sign.pub"
 audit dir "$PWD/n$1/audit"
 control socket "$PWD/n$1/ctl/sock"
 pool min-idle 2 max 16 sessions 100
@@ -62,9 +66,10 @@ EOF
 # node_start N: posternd of node N, its log in logN (appended).
 node_start()
 {
+	_seen=$(grep -c 'policy enforced' "log$1" 2>/dev/null)
 	"$POSTERND" -d -v -f "n$1/postern.conf" >> "log$1" 2>&1 &
 	echo $! > "n$1/pid"
-	wait_file "log$1" "policy enforced" "$(($(grep -c 'policy enforced' "log$1" 2>/dev/null) + 1))"
+	wait_file "log$1" "policy enforced" $((${_seen:-0} + 1))
 }
 
 haproxy_up()
@@ -120,6 +125,7 @@ setup()
 	. "$PWD/dv2/ports"
 	D2=$IMAP_PORT
 	redis_up
+	atf_check -o ignore "$POLICYCTL" keygen -k sign.key -p sign.pub
 	cat > rules <<'EOF'
 imap request * accept
 imap response * all * accept
@@ -271,9 +277,64 @@ guess_cleanup()
 	common_cleanup
 }
 
+atf_test_case rollout cleanup
+rollout_head()
+{
+	common_head
+	atf_set descr "a rule set loaded on node 1, exported signed and" \
+	    "imported on nodes 2 and 3: the same sha256 in every node's" \
+	    "policyctl and posternctl status, and every node answers" \
+	    "through HAProxy as the new rules say"
+}
+rollout_body()
+{
+	setup
+	cat > v2.rules <<'EOF'
+imap request DELETE reject "Not on this fleet"
+imap request * accept
+imap response * all * accept
+imap capability * accept
+EOF
+	atf_check -o ignore "$POLICYCTL" -c n1/postern.conf load v2.rules
+	atf_check -o save:v2.bundle "$POLICYCTL" -c n1/postern.conf export \
+	    -k sign.key -o node1
+	for n in 2 3; do
+		atf_check -o match:"imported from node1 generation 2 " \
+		    "$POLICYCTL" -c "n$n/postern.conf" import v2.bundle
+	done
+	sha=$("$POLICYCTL" -c n1/postern.conf show | head -1 |
+	    sed 's/.* sha256 //')
+	for n in 1 2 3; do
+		atf_check -o match:" sha256 $sha\$" -x \
+		    "'$POLICYCTL' -c n$n/postern.conf show | head -1"
+		wait_until 10 status_sha "$n" "$sha" ||
+		    atf_fail "node $n: posternctl status: $(cat "status$n")"
+	done
+	$PYTHON "$DRIVE" delete "$HP" 6 testuser testpass > deletes ||
+	    atf_fail "fleetdrive.py delete"
+	cat deletes
+	atf_check -o match:"^6$" -x "grep -c ' NO Not on this fleet' deletes"
+	while read -r i lport rest; do
+		node_of "$lport"
+	done < deletes | sort -u > nodes
+	atf_check -o inline:"1\n2\n3\n" cat nodes
+}
+rollout_cleanup()
+{
+	common_cleanup
+}
+
+# status_sha N SHA: node N's posternctl status names SHA as current.
+status_sha()
+{
+	"$POSTERNCTL" -s "$PWD/n$1/ctl/sock" status > "status$1" 2>&1 &&
+	    grep -Eq "^rules +generation [0-9]+, sha256 $2," "status$1"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case spread
 	atf_add_test_case node_down
 	atf_add_test_case guess
+	atf_add_test_case rollout
 }
