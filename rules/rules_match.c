@@ -354,7 +354,7 @@ rules_match(const void *data, const struct rules_query *q,
 
 	memset(v, 0, sizeof(*v));
 	if ((q->proto != RULES_IMAP && q->proto != RULES_POP3) ||
-	    q->table < RULES_CONNECT || q->table > RULES_LIST)
+	    q->table < RULES_CONNECT || q->table > RULES_TABLE_MAX)
 		return -1;
 	blob_open(&bl, data);
 	v->blob_ = bl.b;
@@ -377,6 +377,12 @@ rules_match(const void *data, const struct rules_query *q,
 		}
 		done = try_key(&bl, k, q, v);
 		break;
+	case RULES_ROUTE:
+		/* No route holds: accept, line 0, the listener's upstream. */
+		if (!try_key(&bl, key_find(&bl, q->proto, q->table, "*", 0,
+		    ""), q, v))
+			v->action = RULES_ACCEPT;
+		return 0;
 	case RULES_LIST:
 		key = "*";
 		/* FALLTHROUGH */
