@@ -410,3 +410,28 @@ rules_untagged(const struct rules_verdict *v, size_t i)
 	return str + rb_get32(b + rb_get32(b + RB_H_PLIST) +
 	    (size_t)(v->plist_ + i) * 4);
 }
+
+void
+rules_each_route(const void *data, void (*fn)(void *, enum rules_proto,
+    const char *, unsigned), void *arg)
+{
+	struct blob		 bl;
+	const unsigned char	*k, *r;
+	uint32_t		 i, j, first, count, text;
+
+	blob_open(&bl, data);
+	for (i = 0; i < bl.nkeys; i++) {
+		k = bl.keys + (size_t)i * RB_KEY_SIZE;
+		if (k[RB_K_TABLE] != RULES_ROUTE)
+			continue;
+		first = rb_get32(k + RB_K_FIRST);
+		count = rb_get32(k + RB_K_COUNT);
+		for (j = 0; j < count; j++) {
+			r = bl.rules + (size_t)(first + j) * RB_RULE_SIZE;
+			text = rb_get32(r + RB_R_TEXT);
+			if (r[RB_R_ACTION] == RULES_ROUTE_TO && text != RB_NONE)
+				fn(arg, k[RB_K_PROTO], bl.str + text,
+				    rb_get32(r + RB_R_LINE));
+		}
+	}
+}
