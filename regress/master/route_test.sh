@@ -128,6 +128,14 @@ EOF
 	    "$POLICYCTL" -c postern.conf route load table
 	atf_check -o inline:"carol@north.example south\n" \
 	    "$POLICYCTL" -c postern.conf route show carol@north.example
+	# policyctl test shows each route as policyd will answer it.
+	atf_check -o inline:"generation 2: route \"south\" by the route table (carol@north.example's entry), cacheable\n" \
+	    "$POLICYCTL" -c postern.conf test -u carol@north.example route
+	atf_check -o inline:"generation 2: route \"south\" by site.rules:4:1, cacheable\n" \
+	    "$POLICYCTL" -c postern.conf test -u bob@south.example -l front \
+	    -a 192.0.2.1 route
+	atf_check -o inline:"generation 2: accept by default (no route: the listener's upstream), cacheable\n" \
+	    "$POLICYCTL" -c postern.conf test -u ann@north.example route
 	start
 	wait_log "worker slot [0-9]+ pid [0-9]+ ready"
 	wait_log "upstream south: server 127.0.0.1 port $B is up|worker"
