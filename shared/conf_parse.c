@@ -1080,7 +1080,8 @@ check_upstreams(struct parser *p, struct conf *conf)
 		}
 		if (!u->used)
 			perror_at(p, u->line, "upstream %s is used by no "
-			    "listener (expected 'listen on ... upstream %s')",
+			    "listener (expected 'listen on ... upstream %s' "
+			    "or 'upstream %s routed imap|pop3')", u->name,
 			    u->name, u->name);
 		for (i = 0; i < u->nservers; i++) {
 			a = &u->servers[i];
