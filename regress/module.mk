@@ -14,3 +14,6 @@ REGRESS_SEES_bench = worker rules
 # grammar_test reads the command corpus it shares with imap_grammar_dovecot.py.
 $(OBJ)/regress/worker/imap_grammar_test.o: ALL_CFLAGS += \
 	-DGRAMMAR_CORPUS=\"$(abspath regress/worker/imap_grammar_corpus.txt)\"
+# route_table_test links the route table parser of policyctl it tests.
+REGRESS_SEES_policyctl = rules
+$(OBJ)/regress/policyctl/route_table_test: $(OBJ)/policyctl/route_table.o
