@@ -23,8 +23,9 @@
  *                                      never on a "login proxy" listener
  *                                      (worker_config.login_proxy)
  *   worker -> master  MSG_W_CONNECT    login proxy: the client has given
- *                                      its login, connect the listener's
- *                                      upstream now
+ *                                      its login, connect the upstream
+ *                                      its route names (policyd's
+ *                                      answer; "" the listener's) now
  *   master -> worker  MSG_W_CONNECTED  + upstream socket: the answer,
  *                                      same id.  Asked again after a
  *                                      failed login, whose connection
