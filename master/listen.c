@@ -352,23 +352,26 @@ listener_handoff(struct listener *l, struct worker *w, int fd,
 
 int
 listener_connect(struct listener *l, uint64_t id, const char *client,
-    struct worker_connected *wc)
+    const char *route, struct worker_connected *wc)
 {
 	struct upstream_server	*srv;
 	struct upstream_pick	 p;
+	struct upstream		*u;
 	int			 up;
 
-	if ((up = upstream_connect(l->upstream, l->name, id, &srv)) == -1) {
+	if ((u = upstream_routed(l, route, id)) == NULL)
+		u = l->upstream;
+	if ((up = upstream_connect(u, l->name, id, &srv)) == -1) {
 		if (srv == NULL) {
 			log_warnx("%s: session %llu from %s: login proxy: no "
 			    "server of %s is up", l->name,
 			    (unsigned long long)id, client,
-			    upstream_label(l->upstream));
+			    upstream_label(u));
 			errno = EHOSTUNREACH;
 		}
 		return -1;
 	}
-	upstream_pick_set(&p, l->upstream, srv);
+	upstream_pick_set(&p, u, srv);
 	memcpy(wc->name, p.name, sizeof(wc->name));
 	memcpy(wc->addr, p.addr, sizeof(wc->addr));
 	wc->port = p.port;

@@ -56,12 +56,13 @@ void	listener_handoff(struct listener *, struct worker *, int,
 	    const struct upstream_pick *);
 /*
  * login proxy: session id's client (its numeric address, for the log)
- * has logged in; connects l's upstream as listener_handoff() does,
- * without blocking.  The socket and, in the answer, the server; or -1
- * with errno.
+ * has logged in; connects the upstream its route names (upstream.h,
+ * upstream_routed(); "" l's own) as listener_handoff() does, without
+ * blocking.  The socket and, in the answer, the server; or -1 with
+ * errno.
  */
 int	listener_connect(struct listener *, uint64_t, const char *,
-	    struct worker_connected *);
+	    const char *, struct worker_connected *);
 /* ms before accepting again, after running out of descriptors; 0 now. */
 int	listeners_paused(void);
 

@@ -1010,14 +1010,15 @@ worker_connect(struct worker *w, struct msg *m)
 	if (m->len != sizeof(wc))
 		return -1;
 	memcpy(&wc, m->body, sizeof(wc));
-	if (wc.id != w->session)
+	if (wc.id != w->session ||
+	    memchr(wc.upstream, '\0', sizeof(wc.upstream)) == NULL)
 		return -1;
 	memset(&up, 0, sizeof(up));
 	up.id = wc.id;
 	if (w->pool->l == NULL)
 		up.error = ESHUTDOWN;	/* reconfigured: listener gone */
 	else if ((fd = listener_connect(w->pool->l, wc.id, w->addr,
-	    &up)) == -1)
+	    wc.upstream, &up)) == -1)
 		up.error = errno != 0 ? errno : ECONNREFUSED;
 	if (msg_compose(&w->c->chan, MSG_W_CONNECTED, 0, fd, &up,
 	    sizeof(up)) == -1) {

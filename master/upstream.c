@@ -83,6 +83,36 @@ static void	 conn_client(const struct upconn *, char *, size_t,
 		for ((i) = 0; (i) < (u)->nservers &&			\
 		    ((ck) = (u)->servers[(i)].check) != NULL; (i)++)
 
+/*
+ * The upstream a session of l is routed to (postern.rules(5), route):
+ * a named upstream "routed" for l's protocol, or the listener's own.
+ * NULL, with a log line, for any other name: the caller takes l's own.
+ */
+struct upstream *
+upstream_routed(const struct listener *l, const char *name, uint64_t id)
+{
+	struct upstream	*u;
+
+	if (name[0] == '\0' || (l->upstream != NULL &&
+	    !l->upstream->anonymous && strcmp(name, l->upstream->name) == 0))
+		return l->upstream;
+	if (cur == NULL || (u = conf_upstream_find(cur, name)) == NULL ||
+	    u->anonymous) {
+		log_warnx("%s: session %llu: route to upstream %s, which "
+		    "postern.conf does not define: the listener's upstream "
+		    "instead", l->name, (unsigned long long)id, name);
+		return NULL;
+	}
+	if (u->routed != l->protocol) {
+		log_warnx("%s: session %llu: route to upstream %s, which has "
+		    "no 'upstream %s routed %s' line: the listener's upstream "
+		    "instead", l->name, (unsigned long long)id, name, name,
+		    l->protocol == WORKER_PROTO_POP3 ? "pop3" : "imap");
+		return NULL;
+	}
+	return u;
+}
+
 const char *
 upstream_label(const struct upstream *u)
 {

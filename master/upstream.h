@@ -130,6 +130,13 @@ int	 upstream_connect(struct upstream *, const char *, uint64_t,
  * first such server's; "" when none keeps any.
  */
 const char *upstream_capability(const struct upstream *);
+/*
+ * login proxy: the upstream named by the session's route, if it is
+ * one routed for the listener's protocol ("upstream NAME routed"); ""
+ * the listener's own.  NULL, logged: take the listener's own.
+ */
+struct upstream *upstream_routed(const struct listener *, const char *,
+	    uint64_t);
 /* "upstream NAME" or, for an anonymous one, "upstream of LISTENER". */
 const char *upstream_label(const struct upstream *);
 

@@ -54,6 +54,8 @@ static int	 query_words(struct rules_query *, int, char **,
 static void	 verdict(FILE *, const char *, const struct rules_query *,
 		    const struct rules_verdict *);
 static int	 bad(const char *, const char *);
+static int	 route_entry(struct store *, uint64_t, const char *,
+		    const char *);
 
 static int
 bad(const char *what, const char *s)
@@ -207,9 +209,13 @@ query_words(struct rules_query *q, int argc, char **argv,
 	} else if (strcmp(argv[0], "list") == 0 && argc == 2) {
 		q->table = RULES_LIST;
 		q->mailbox = argv[1];
+	} else if (strcmp(argv[0], "route") == 0 && argc == 1) {
+		q->table = RULES_ROUTE;
+		q->state = q->proto == RULES_POP3 ? RULES_ST_AUTHORIZATION :
+		    RULES_ST_NOT_AUTHENTICATED;
 	} else
 		return bad("expected request, response, capability, "
-		    "connect or list with their words", argv[0]);
+		    "connect, list or route with their words", argv[0]);
 	return 0;
 }
 
@@ -233,6 +239,8 @@ verdict(FILE *out, const char *from, const struct rules_query *q,
 		fprintf(out, " by %s:%u:%u", v->file, v->line, v->col);
 	else if (q->table == RULES_CONNECT && v->action == RULES_ACCEPT)
 		fputs(" (no connect rule: the listener's mode)", out);
+	else if (q->table == RULES_ROUTE)
+		fputs(" by default (no route: the listener's upstream)", out);
 	else
 		fputs(" by default (no rule holds)", out);
 	fputs(v->cacheable ? ", cacheable\n" : ", depends on arguments\n",
@@ -245,6 +253,29 @@ verdict(FILE *out, const char *from, const struct rules_query *q,
 	if (v->action == RULES_REWRITE && v->text != NULL &&
 	    rules_expand(v->text, q->args, q->nargs, buf, sizeof(buf)) >= 0)
 		fprintf(out, "rewritten \"%s\"\n", buf);
+}
+
+/*
+ * The route table's entry for user in gen: printed, EX_DONE; -1: none,
+ * the rules decide; EX_STORE.
+ */
+static int
+route_entry(struct store *st, uint64_t gen, const char *from,
+    const char *user)
+{
+	char	 up[STORE_ROUTE_UP_MAX + 1];
+	int	 rc;
+
+	if ((rc = store_route_get(st, gen, user, up, sizeof(up))) ==
+	    STORE_NOGEN)
+		return -1;
+	if (rc != STORE_OK) {
+		fprintf(stderr, "policyctl: %s\n", store_error(st));
+		return EX_STORE;
+	}
+	printf("%s: %s \"%s\" by the route table (%s's entry), "
+	    "cacheable\n", from, rules_action_name(RULES_ROUTE_TO), up, user);
+	return EX_DONE;
 }
 
 int
@@ -321,6 +352,10 @@ dryrun_main(int argc, char **argv, const char *storedir)
 		blob = c.data;
 		gen = want;
 		(void)snprintf(from, sizeof(from), "generation %" PRIu64, gen);
+		/* As policyd: the user's table entry before the rules. */
+		if (q.table == RULES_ROUTE && q.user != NULL &&
+		    (rc = route_entry(st, gen, from, q.user)) != -1)
+			goto out;
 	}
 	if (rules_match(blob, &q, &v) == -1) {
 		fprintf(stderr, "policyctl: test: the matcher refused the "

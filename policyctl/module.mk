@@ -6,7 +6,8 @@ PROGS		+= policyctl
 policyctl_SRCS	= policyctl/policyctl.c policyctl/policyctl_compile.c \
 		  policyctl/linediff.c policyctl/policyctl_conf.c \
 		  policyctl/dryrun.c policyctl/policyctl_audit.c \
-		  policyctl/bundle.c policyctl/bundle_cmd.c
+		  policyctl/bundle.c policyctl/bundle_cmd.c \
+		  policyctl/route_table.c
 policyctl_ARCHIVES = rules
 policyctl_SEES	= rules
 MAN8		+= policyctl/policyctl.8

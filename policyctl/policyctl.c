@@ -23,6 +23,8 @@
 #include "policyctl_audit.h"
 #include "policyctl_compile.h"
 #include "policyctl_conf.h"
+#include "route_table.h"
+#include "rules.h"
 #include "store.h"
 
 #define EX_DONE		0
@@ -43,6 +45,8 @@ static int	 cmd_history(int, char **);
 static int	 cmd_diff(int, char **);
 static int	 cmd_rollback(int, char **);
 static int	 cmd_import(int, char **);
+static int	 cmd_route(int, char **);
+static void	 routes_count(FILE *, const struct store_gen *);
 
 static const struct cmd cmds[] = {
 	{ "check",	cmd_check,	1, 1, "check FILE" },
@@ -52,6 +56,8 @@ static const struct cmd cmds[] = {
 	{ "diff",	cmd_diff,	0, 2, "diff [A [B]]" },
 	{ "rollback",	cmd_rollback,	0, 1, "rollback [-k KEEP] [GEN]" },
 	{ "import",	cmd_import,	1, 1, "import [-k KEEP] BUNDLE" },
+	{ "route",	cmd_route,	1, 2,
+	    "route load FILE | route show [USER]" },
 };
 
 /* -s; else postern.conf's "policy store" (-c, or /etc/postern/postern.conf). */
@@ -184,15 +190,73 @@ describe(FILE *out, struct store *st, const struct store_gen *g,
 		    "sha256 %s", o.host, o.gen, ts, o.keyid, hex);
 		/* The same as the origin's, or import would have refused. */
 		if (memcmp(o.sha256, g->sha256, sizeof(o.sha256)) == 0) {
-			fputc('\n', out);
+			routes_count(out, g);
 			return;
 		}
 	} else if (g->kind == STORE_KIND_IMPORT)
 		fputs("import", out);
+	else if (g->kind == STORE_KIND_ROUTES)
+		fprintf(out, "routes on %" PRIu64, g->from);
 	else
 		fputs("load", out);
 	hexsha(g->sha256, hex);
-	fprintf(out, " sha256 %s\n", hex);
+	fprintf(out, " sha256 %s", hex);
+	routes_count(out, g);
+}
+
+/* A generation's route table, if it has one, and the end of its line. */
+static void
+routes_count(FILE *out, const struct store_gen *g)
+{
+	if (g->table != 0)
+		fprintf(out, " routes %" PRIu64, g->nroutes);
+	fputc('\n', out);
+}
+
+/* The upstreams routes may name, from -c's file or the default one. */
+static int
+targets(struct route_targets *t)
+{
+	return policyctl_conf_targets(conffile != NULL ? conffile :
+	    POLICYCTL_CONF, conffile != NULL, t);
+}
+
+struct route_warn {
+	const struct route_targets	*t;
+	const char			*file;
+};
+
+static void
+warn_route(void *arg, enum rules_proto proto, const char *up, unsigned line)
+{
+	const struct route_warn	*w = arg;
+
+	if (!route_target_ok(w->t, up))
+		fprintf(stderr, "policyctl: warning: %s:%u: %s route to "
+		    "upstream %s, which %s does not route to (no 'upstream "
+		    "%s routed' line): posternd takes the listener's upstream "
+		    "instead\n", w->file, line, proto == RULES_POP3 ? "pop3" :
+		    "imap", up, w->t->conf, up);
+}
+
+/*
+ * Route rules naming an upstream postern.conf does not route to are
+ * warned of, not refused: the rules may be loaded before postern.conf
+ * gains the upstream.  -1: postern.conf named and bad.
+ */
+static int
+check_routes(const struct compiled *c, const char *file)
+{
+	struct route_targets	 t;
+	struct route_warn	 w = { &t, file };
+	int			 rc;
+
+	if ((rc = targets(&t)) == -1)
+		return -1;
+	if (rc == 1)
+		rules_each_route(c->data, warn_route, &w);
+	policyctl_conf_targets_free(&t);
+	return 0;
 }
 
 static int
@@ -205,7 +269,9 @@ cmd_check(int argc, char **argv)
 	(void)argc;
 	if (policyctl_readfile(argv[0], &src, &len) == -1)
 		return EX_INPUT;
-	if (policyctl_compile(src, len, argv[0], &c) == -1) {
+	if (policyctl_compile(src, len, argv[0], &c) == -1 ||
+	    check_routes(&c, argv[0]) == -1) {
+		policyctl_compiled_free(&c);
 		free(src);
 		return EX_INPUT;
 	}
@@ -229,7 +295,9 @@ cmd_load(int argc, char **argv)
 	(void)argc;
 	if (policyctl_readfile(argv[0], &src, &len) == -1)
 		return EX_INPUT;
-	if (policyctl_compile(src, len, argv[0], &c) == -1) {
+	if (policyctl_compile(src, len, argv[0], &c) == -1 ||
+	    check_routes(&c, argv[0]) == -1) {
+		policyctl_compiled_free(&c);
 		free(src);
 		return EX_INPUT;
 	}
@@ -384,6 +452,104 @@ cmd_import(int argc, char **argv)
 	(void)argc;
 	return bundle_import(argv[0], conffile != NULL ? conffile :
 	    POLICYCTL_CONF, storedir, keep);
+}
+
+static int
+route_load(const char *file)
+{
+	struct route_targets	 t;
+	struct store_route	*r;
+	struct store		*st;
+	struct store_gen	 g;
+	uint64_t		 gen;
+	size_t			 len, n;
+	char			*src;
+	int			 rc;
+
+	if (policyctl_readfile(file, &src, &len) == -1)
+		return EX_INPUT;
+	if ((rc = targets(&t)) == -1) {
+		free(src);
+		return EX_INPUT;
+	}
+	if (rc == 0)
+		fprintf(stderr, "policyctl: warning: no %s: the upstreams are "
+		    "not checked\n", POLICYCTL_CONF);
+	rc = route_table_parse(src, len, file, &t, &r, &n);
+	policyctl_conf_targets_free(&t);
+	if (rc == -1) {
+		free(src);
+		return EX_INPUT;
+	}
+	if (openstore(&st, 0) == -1) {
+		free(r);
+		free(src);
+		return EX_STORE;
+	}
+	rc = store_route_load(st, r, n, &gen);
+	free(r);
+	free(src);
+	if (rc != STORE_OK || (rc = store_info(st, gen, &g, NULL)) != 0)
+		return storefail(st, rc);
+	describe(stdout, st, &g, "");
+	store_close(st);
+	return EX_DONE;
+}
+
+static int
+show_route(void *arg, const char *user, const char *up)
+{
+	(void)arg;
+	printf("%s %s\n", user, up);
+	return 0;
+}
+
+static int
+route_show(const char *user)
+{
+	struct store	*st;
+	struct store_gen g;
+	uint64_t	 gen;
+	char		 up[STORE_ROUTE_UP_MAX + 1];
+	int		 rc;
+
+	if (openstore(&st, STORE_RDONLY) == -1)
+		return EX_STORE;
+	if ((rc = store_current(st, &gen)) != STORE_OK ||
+	    (rc = store_info(st, gen, &g, NULL)) != STORE_OK)
+		return storefail(st, rc);
+	if (user == NULL) {
+		describe(stdout, st, &g, "# ");
+		rc = store_route_each(st, gen, show_route, NULL);
+		if (rc != STORE_OK)
+			return storefail(st, rc);
+		store_close(st);
+		return EX_DONE;
+	}
+	rc = store_route_get(st, gen, user, up, sizeof(up));
+	if (rc == STORE_ERR)
+		return storefail(st, rc);
+	store_close(st);
+	if (rc == STORE_NOGEN) {
+		fprintf(stderr, "policyctl: %s: not in the route table of "
+		    "generation %" PRIu64 "\n", user, gen);
+		return EX_INPUT;
+	}
+	printf("%s %s\n", user, up);
+	return EX_DONE;
+}
+
+/* route load FILE, route show [USER] */
+static int
+cmd_route(int argc, char **argv)
+{
+	if (strcmp(argv[0], "load") == 0 && argc == 2)
+		return route_load(argv[1]);
+	if (strcmp(argv[0], "show") == 0)
+		return route_show(argc == 2 ? argv[1] : NULL);
+	fprintf(stderr, "usage: policyctl [-s dir] route load FILE"
+	    " | route show [USER]\n");
+	return EX_INPUT;
 }
 
 static void

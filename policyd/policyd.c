@@ -122,6 +122,7 @@ static int	 answer(struct wchan *, uint64_t, const struct rules_query *);
 static void	 redis_ask(void);
 static void	 fleet_prepare(struct chan_loop *);
 static void	 fleet_hook(struct chan_loop *, short);
+static int	 route_entry(struct policy_reply *, const char *);
 
 int
 main(int argc, char *argv[])
@@ -429,6 +430,31 @@ wchan_msg(struct wchan *w, const struct msg *m)
 }
 
 /*
+ * The route table's entry for q's user, in the read transaction of
+ * answer(): STORE_OK and the verdict in r, STORE_NOGEN (none), or
+ * STORE_ERR.
+ */
+static int
+route_entry(struct policy_reply *r, const char *user)
+{
+	const char	*up;
+	size_t		 len;
+	int		 rc;
+
+	if ((rc = store_read_route(store, r->gen, user, &up, &len)) !=
+	    STORE_OK)
+		return rc;
+	r->status = POLICY_OK;
+	r->action = RULES_ROUTE_TO;
+	r->cacheable = 1;
+	r->text.s = up;
+	r->text.len = len;
+	r->file.s = RULES_ROUTE_TABLE_FILE;
+	r->file.len = strlen(RULES_ROUTE_TABLE_FILE);
+	return STORE_OK;
+}
+
+/*
  * One read transaction per query: begin, check the blob if this
  * generation is new to us, match, copy the answer out, end.
  */
@@ -468,6 +494,16 @@ answer(struct wchan *w, uint64_t id, const struct rules_query *q)
 			goto end;
 		}
 		checked_gen = r.gen;
+	}
+	/* A route: the user's entry in the route table comes first. */
+	if (q->table == RULES_ROUTE && q->user != NULL &&
+	    (rc = route_entry(&r, q->user)) != STORE_NOGEN) {
+		if (rc == STORE_OK &&
+		    (n = policy_verdict_encode(&r, out, sizeof(out))) > 0)
+			goto end;
+		log_warnx("%s", store_error(store));
+		r.status = POLICY_ERROR;
+		goto end;
 	}
 	if (rules_match(blob, q, &v) == -1) {
 		/* A bad protocol or table: the worker's bug, not ours. */

@@ -16,3 +16,6 @@ $(OBJ)/regress/worker/imap_grammar_test.o: ALL_CFLAGS += \
 	-DGRAMMAR_CORPUS=\"$(abspath regress/worker/imap_grammar_corpus.txt)\"
 # bundle_test checks policyctl's bundle format, which no archive holds.
 $(OBJ)/regress/policyctl/bundle_test: $(OBJ)/policyctl/bundle.o
+# route_table_test links the route table parser of policyctl it tests.
+REGRESS_SEES_policyctl = rules
+$(OBJ)/regress/policyctl/route_table_test: $(OBJ)/policyctl/route_table.o

@@ -58,6 +58,9 @@ const char	*rules_blob_file(const void *);
 /* on a checked blob: 0 and *verdict, or -1 for a bad proto or table */
 int	 rules_match(const void *, const struct rules_query *,
 	    struct rules_verdict *);
+/* on a checked blob: fn(arg, proto, upstream, line) for each route rule */
+void	 rules_each_route(const void *, void (*)(void *, enum rules_proto,
+	    const char *, unsigned), void *);
 /* respond's untagged line i, or NULL */
 const char	*rules_untagged(const struct rules_verdict *, size_t);
 

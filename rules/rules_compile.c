@@ -729,6 +729,34 @@ table_list(struct cc *cc)
 	return expected(cc, "hide or attributes");
 }
 
+/*
+ * route UPSTREAM: the upstream a login proxy connects for the session,
+ * a name as postern.conf(5) spells one; key "*", so the rules are tried
+ * in the order of the file.
+ */
+static int
+table_route(struct cc *cc)
+{
+	size_t	 i;
+	char	 c;
+
+	if ((cc->r->k1 = intern(cc, "*", 1)) == RB_NONE)
+		return nomem(cc);
+	if (cc->t.type != TK_WORD || cc->t.len == 0 ||
+	    cc->t.len >= RULES_UPSTREAM_MAX)
+		return expected(cc, "an upstream name (at most 31 bytes)");
+	for (i = 0; i < cc->t.len; i++) {
+		c = cc->t.s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.'))
+			return expected(cc, "an upstream name of letters, "
+			    "digits, '-', '_', '.'");
+	}
+	cc->r->action = RULES_ROUTE_TO;
+	return take_str(cc, 0, &cc->r->text);
+}
+
 static int
 table(struct cc *cc)
 {
@@ -757,9 +785,13 @@ table(struct cc *cc)
 		cc->r->table = RULES_LIST;
 		return next(cc) == -1 ? -1 : table_list(cc);
 	}
+	if (is(cc, "route")) {
+		cc->r->table = RULES_ROUTE;
+		return next(cc) == -1 ? -1 : table_route(cc);
+	}
 	return expected(cc, imap ?
-	    "a table (connect, request, response, capability, list)" :
-	    "a table (connect, request, response, capability)");
+	    "a table (connect, request, response, capability, list, route)" :
+	    "a table (connect, request, response, capability, route)");
 }
 
 static int

@@ -354,7 +354,7 @@ rules_match(const void *data, const struct rules_query *q,
 
 	memset(v, 0, sizeof(*v));
 	if ((q->proto != RULES_IMAP && q->proto != RULES_POP3) ||
-	    q->table < RULES_CONNECT || q->table > RULES_LIST)
+	    q->table < RULES_CONNECT || q->table > RULES_TABLE_MAX)
 		return -1;
 	blob_open(&bl, data);
 	v->blob_ = bl.b;
@@ -377,6 +377,12 @@ rules_match(const void *data, const struct rules_query *q,
 		}
 		done = try_key(&bl, k, q, v);
 		break;
+	case RULES_ROUTE:
+		/* No route holds: accept, line 0, the listener's upstream. */
+		if (!try_key(&bl, key_find(&bl, q->proto, q->table, "*", 0,
+		    ""), q, v))
+			v->action = RULES_ACCEPT;
+		return 0;
 	case RULES_LIST:
 		key = "*";
 		/* FALLTHROUGH */
@@ -403,4 +409,29 @@ rules_untagged(const struct rules_verdict *v, size_t i)
 	str = (const char *)b + rb_get32(b + RB_H_STR);
 	return str + rb_get32(b + rb_get32(b + RB_H_PLIST) +
 	    (size_t)(v->plist_ + i) * 4);
+}
+
+void
+rules_each_route(const void *data, void (*fn)(void *, enum rules_proto,
+    const char *, unsigned), void *arg)
+{
+	struct blob		 bl;
+	const unsigned char	*k, *r;
+	uint32_t		 i, j, first, count, text;
+
+	blob_open(&bl, data);
+	for (i = 0; i < bl.nkeys; i++) {
+		k = bl.keys + (size_t)i * RB_KEY_SIZE;
+		if (k[RB_K_TABLE] != RULES_ROUTE)
+			continue;
+		first = rb_get32(k + RB_K_FIRST);
+		count = rb_get32(k + RB_K_COUNT);
+		for (j = 0; j < count; j++) {
+			r = bl.rules + (size_t)(first + j) * RB_RULE_SIZE;
+			text = rb_get32(r + RB_R_TEXT);
+			if (r[RB_R_ACTION] == RULES_ROUTE_TO && text != RB_NONE)
+				fn(arg, k[RB_K_PROTO], bl.str + text,
+				    rb_get32(r + RB_R_LINE));
+		}
+	}
 }

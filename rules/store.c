@@ -12,6 +12,9 @@
  *	'h' + keyid + host	struct lastrec: the newest generation of
  *				that origin imported, never dropped, so a
  *				replayed bundle stays refused
+ *	't' + be64(gen)		struct tabref: its route table, if any
+ *	'r' + be64(table) + user	the user's upstream (no NUL)
+ *	"seqroute"		uint64_t, the last route table made
  *
  * Generation keys are big-endian so that a cursor walks them in order.
  * A rollback records a new generation (kind rollback, from = the old
@@ -72,6 +75,12 @@ struct lastrec {
 #define LASTKEY_MAX	(1 + sizeof(((struct store_origin *)0)->keyid) + \
 			    sizeof(((struct store_origin *)0)->host))
 
+/* A generation's route table; no 't' key: none (a store made before). */
+struct tabref {
+	uint64_t	 table;
+	uint64_t	 count;
+};
+
 struct store {
 	MDB_env		*env;
 	MDB_txn		*rtxn;		/* the reader's handle, kept reset */
@@ -90,6 +99,10 @@ struct loadarg {
 	int		 kind;
 	const uint8_t	*sha256;
 	const struct store_origin *origin;
+	struct tabref	 tab;		/* the new generation's table */
+	int		 hastab;	/* tab set; else the current's */
+	const struct store_route *routes;	/* route load */
+	size_t		 nroutes;
 	uint64_t	 gen;		/* out */
 	int		 verdict;	/* out: import's STORE_STALE, _SAME */
 	struct lastrec	 last;		/* out: when refused */
@@ -103,6 +116,7 @@ static int	 get_current(MDB_txn *, uint64_t *);
 static int	 get_rec(struct store *, MDB_txn *, uint64_t, struct genrec *,
 		    const char **);
 static void	 rec_to_gen(const struct genrec *, struct store_gen *);
+static void	 gen_tab(MDB_txn *, struct store_gen *);
 static int	 read_txn(struct store *, MDB_txn **);
 static int	 write_txn(struct store *,
 		    int (*)(struct store *, MDB_txn *, void *), void *);
@@ -111,6 +125,11 @@ static int	 w_format(struct store *, MDB_txn *, void *);
 static int	 w_add(struct store *, MDB_txn *, void *);
 static int	 w_rollback(struct store *, MDB_txn *, void *);
 static int	 prune(struct store *, MDB_txn *);
+static int	 tab_get(MDB_txn *, uint64_t, struct tabref *);
+static int	 tab_set(struct store *, MDB_txn *, struct loadarg *, uint64_t,
+		    uint64_t);
+static int	 tab_drop(MDB_txn *, uint64_t);
+static void	 routekey(uint8_t *, uint64_t, const char *, size_t);
 static int	 rdresult(int);
 static int	 main_dbi(struct store *);
 static int	 prev_txn(struct store *, MDB_txn *, uint64_t, uint64_t *);
@@ -368,6 +387,17 @@ rec_to_gen(const struct genrec *r, struct store_gen *g)
 	g->bloblen = r->bloblen;
 }
 
+static void
+gen_tab(MDB_txn *txn, struct store_gen *g)
+{
+	struct tabref	 tr;
+
+	if (tab_get(txn, g->gen, &tr) == 0) {
+		g->table = tr.table;
+		g->nroutes = tr.count;
+	}
+}
+
 /* A map grown by another process must be adopted before reading. */
 static int
 read_txn(struct store *st, MDB_txn **txn)
@@ -544,6 +574,8 @@ w_add(struct store *st, MDB_txn *txn, void *arg)
 	if (la->bloblen > 0)
 		memcpy(v.mv_data, la->blob, la->bloblen);
 
+	if ((rc = tab_set(st, txn, la, cur, r.gen)) != 0)
+		goto err;
 	v.mv_size = sizeof(r.gen);
 	v.mv_data = &r.gen;
 	if ((rc = mdb_put(txn, 1, &ck, &v, 0)) != 0)
@@ -562,7 +594,9 @@ prune(struct store *st, MDB_txn *txn)
 	MDB_cursor	*c;
 	uint8_t		 kb[GENKEY_LEN], bk[GENKEY_LEN];
 	MDB_val		 k = { sizeof(kb), kb }, v, b = { sizeof(bk), bk };
-	size_t		 n = 0, drop;
+	struct tabref	 tr;
+	uint64_t	 gen, tabs[64];
+	size_t		 n = 0, drop, ntabs = 0, i;
 	int		 rc;
 
 	if ((rc = mdb_cursor_open(txn, 1, &c)) != 0)
@@ -582,7 +616,8 @@ prune(struct store *st, MDB_txn *txn)
 	genkey(kb, 'g', 0);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	    rc == 0 && drop > 0; drop--) {
-		genkey(bk, 'b', keygen(&k));
+		gen = keygen(&k);
+		genkey(bk, 'b', gen);
 		if ((rc = mdb_cursor_del(c, 0)) != 0)
 			goto errc;
 		if ((rc = mdb_del(txn, 1, &b, NULL)) != 0 &&
@@ -592,9 +627,22 @@ prune(struct store *st, MDB_txn *txn)
 		if ((rc = mdb_del(txn, 1, &b, NULL)) != 0 &&
 		    rc != MDB_NOTFOUND)
 			goto errc;
+		if ((rc = tab_get(txn, gen, &tr)) == 0) {
+			genkey(bk, 't', gen);
+			if ((rc = mdb_del(txn, 1, &b, NULL)) != 0)
+				goto errc;
+			if (tr.table != 0 && ntabs < sizeof(tabs) /
+			    sizeof(tabs[0]))
+				tabs[ntabs++] = tr.table;
+		} else if (rc != MDB_NOTFOUND)
+			goto errc;
 		rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
 	}
 	mdb_cursor_close(c);
+	/* A table no generation kept names any more goes too. */
+	for (i = 0; i < ntabs; i++)
+		if ((rc = tab_drop(txn, tabs[i])) != 0)
+			goto err;
 	return 0;
  errc:
 	mdb_cursor_close(c);
@@ -810,7 +858,19 @@ w_rollback(struct store *st, MDB_txn *txn, void *arg)
 	la->blob = copy + r.srclen;
 	la->bloblen = v.mv_size;
 	la->sha256 = r.sha256;
-	la->kind = STORE_KIND_ROLLBACK;
+	/* A route load (kind set) brings its table; a rollback takes. */
+	if (la->kind == 0) {
+		la->kind = STORE_KIND_ROLLBACK;
+		if ((rc = tab_get(txn, la->from, &la->tab)) == MDB_NOTFOUND)
+			memset(&la->tab, 0, sizeof(la->tab));
+		else if (rc != 0) {
+			free(copy);
+			seterr(st, "generation %llu: route table: %s",
+			    (unsigned long long)la->from, mdb_strerror(rc));
+			return rc;
+		}
+		la->hastab = 1;
+	}
 	rc = w_add(st, txn, la);
 	la->sha256 = NULL;
 	free(copy);
@@ -825,6 +885,7 @@ store_rollback(struct store *st, uint64_t to, uint64_t *genp)
 
 	memset(&la, 0, sizeof(la));
 	la.from = to;
+	la.kind = 0;
 	if ((rc = write_txn(st, w_rollback, &la)) == STORE_OK && genp != NULL)
 		*genp = la.gen;
 	return rc;
@@ -914,6 +975,7 @@ store_info(struct store *st, uint64_t gen, struct store_gen *g, char **src)
 		return STORE_ERR;
 	if ((rc = get_rec(st, txn, gen, &r, &s)) == 0) {
 		rec_to_gen(&r, g);
+		gen_tab(txn, g);
 		if (src != NULL) {
 			if ((*src = malloc(r.srclen + 1)) == NULL) {
 				seterr(st, "generation %llu: %s",
@@ -993,7 +1055,8 @@ store_history(struct store *st, struct store_gen **listp, size_t *np)
 			}
 			list = nl;
 		}
-		rec_to_gen(&r, &list[n++]);
+		rec_to_gen(&r, &list[n]);
+		gen_tab(txn, &list[n++]);
 	}
 	if (rc == MDB_NOTFOUND || rc == 0) {
 		rc = 0;
@@ -1074,4 +1137,291 @@ store_read_end(struct store *st)
 {
 	if (st->rtxn != NULL)
 		mdb_txn_reset(st->rtxn);
+}
+
+/* ---- the route table ---- */
+
+static void
+routekey(uint8_t *key, uint64_t table, const char *user, size_t len)
+{
+	genkey(key, 'r', table);
+	memcpy(key + GENKEY_LEN, user, len);
+}
+
+/* 0 and *tr, MDB_NOTFOUND (no table), or another LMDB error. */
+static int
+tab_get(MDB_txn *txn, uint64_t gen, struct tabref *tr)
+{
+	uint8_t	 kb[GENKEY_LEN];
+	MDB_val	 k = { sizeof(kb), kb }, v;
+	int	 rc;
+
+	genkey(kb, 't', gen);
+	if ((rc = mdb_get(txn, 1, &k, &v)) != 0)
+		return rc;
+	if (v.mv_size != sizeof(*tr))
+		return MDB_CORRUPTED;
+	memcpy(tr, v.mv_data, sizeof(*tr));
+	return 0;
+}
+
+/*
+ * The new generation's table: the one the load brought or the rollback
+ * took (la->hastab), else the generation cur's, kept by a rule load.
+ */
+static int
+tab_set(struct store *st, MDB_txn *txn, struct loadarg *la, uint64_t cur,
+    uint64_t gen)
+{
+	uint8_t	 kb[GENKEY_LEN];
+	MDB_val	 k = { sizeof(kb), kb }, v;
+	int	 rc;
+
+	if (!la->hastab) {
+		if (cur == 0 ||
+		    (rc = tab_get(txn, cur, &la->tab)) == MDB_NOTFOUND)
+			memset(&la->tab, 0, sizeof(la->tab));
+		else if (rc != 0) {
+			seterr(st, "generation %llu: route table: %s",
+			    (unsigned long long)cur, mdb_strerror(rc));
+			return rc;
+		}
+	}
+	if (la->tab.table == 0)
+		return 0;
+	genkey(kb, 't', gen);
+	v.mv_size = sizeof(la->tab);
+	v.mv_data = &la->tab;
+	return mdb_put(txn, 1, &k, &v, 0);
+}
+
+/* Drop route table t unless a generation still names it. */
+static int
+tab_drop(MDB_txn *txn, uint64_t t)
+{
+	MDB_cursor	*c;
+	uint8_t		 kb[GENKEY_LEN];
+	MDB_val		 k = { sizeof(kb), kb }, v;
+	struct tabref	 tr;
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(txn, 1, &c)) != 0)
+		return rc;
+	genkey(kb, 't', 0);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != GENKEY_LEN || ((uint8_t *)k.mv_data)[0] != 't')
+			break;
+		if (v.mv_size == sizeof(tr)) {
+			memcpy(&tr, v.mv_data, sizeof(tr));
+			if (tr.table == t) {
+				mdb_cursor_close(c);
+				return 0;
+			}
+		}
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto out;
+	k.mv_size = sizeof(kb);
+	k.mv_data = kb;
+	genkey(kb, 'r', t);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)) {
+		if (k.mv_size <= GENKEY_LEN || memcmp(k.mv_data, kb,
+		    GENKEY_LEN) != 0)
+			break;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	}
+	if (rc == MDB_NOTFOUND || rc == EINVAL)
+		rc = 0;
+ out:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* The current generation's rules with a new table of la->routes. */
+static int
+w_route_load(struct store *st, MDB_txn *txn, void *arg)
+{
+	struct loadarg	*la = arg;
+	MDB_val		 sk = { 8, (void *)"seqroute" }, v;
+	MDB_val		 k;
+	uint8_t		 kb[GENKEY_LEN + STORE_ROUTE_USER_MAX];
+	uint64_t	 cur, seq = 0;
+	size_t		 i, ulen;
+	int		 rc;
+
+	if ((rc = get_current(txn, &cur)) == MDB_NOTFOUND) {
+		seterr(st, "store %s: no rule set loaded yet: load one before "
+		    "a route table", st->dir);
+		return rc;
+	} else if (rc != 0) {
+		seterr(st, "store %s: get current: %s", st->dir,
+		    mdb_strerror(rc));
+		return rc;
+	}
+	if ((rc = mdb_get(txn, 1, &sk, &v)) == 0 && v.mv_size == sizeof(seq))
+		memcpy(&seq, v.mv_data, sizeof(seq));
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		goto err;
+	seq++;
+	v.mv_size = sizeof(seq);
+	v.mv_data = &seq;
+	if ((rc = mdb_put(txn, 1, &sk, &v, 0)) != 0)
+		goto err;
+	for (i = 0; i < la->nroutes; i++) {
+		ulen = strlen(la->routes[i].user);
+		if (ulen == 0 || ulen > STORE_ROUTE_USER_MAX ||
+		    strlen(la->routes[i].upstream) > STORE_ROUTE_UP_MAX) {
+			seterr(st, "route %zu: user or upstream name too long "
+			    "or empty", i + 1);
+			return EINVAL;
+		}
+		routekey(kb, seq, la->routes[i].user, ulen);
+		k.mv_size = GENKEY_LEN + ulen;
+		k.mv_data = kb;
+		v.mv_size = strlen(la->routes[i].upstream);
+		v.mv_data = (void *)la->routes[i].upstream;
+		if ((rc = mdb_put(txn, 1, &k, &v, MDB_NOOVERWRITE)) ==
+		    MDB_KEYEXIST) {
+			seterr(st, "route %zu: user %s is in the table twice",
+			    i + 1, la->routes[i].user);
+			return rc;
+		}
+		if (rc != 0)
+			goto err;
+	}
+	la->tab.table = seq;
+	la->tab.count = la->nroutes;
+	la->hastab = 1;
+	la->from = cur;
+	la->kind = STORE_KIND_ROUTES;
+	return w_rollback(st, txn, la);
+ err:
+	if (rc != MDB_MAP_FULL)
+		seterr(st, "store %s: route table: %s", st->dir,
+		    mdb_strerror(rc));
+	return rc;
+}
+
+int
+store_route_load(struct store *st, const struct store_route *routes,
+    size_t n, uint64_t *genp)
+{
+	struct loadarg	 la;
+	int		 rc;
+
+	memset(&la, 0, sizeof(la));
+	la.routes = routes;
+	la.nroutes = n;
+	if ((rc = write_txn(st, w_route_load, &la)) == STORE_OK &&
+	    genp != NULL)
+		*genp = la.gen;
+	return rc;
+}
+
+/* 0 and *v, MDB_NOTFOUND: no route (or no table), or an LMDB error. */
+static int
+route_txn(MDB_txn *txn, uint64_t gen, const char *user, MDB_val *v)
+{
+	struct tabref	 tr;
+	uint8_t		 kb[GENKEY_LEN + STORE_ROUTE_USER_MAX];
+	MDB_val		 k;
+	size_t		 ulen = strlen(user);
+	int		 rc;
+
+	if (ulen == 0 || ulen > STORE_ROUTE_USER_MAX)
+		return MDB_NOTFOUND;
+	if ((rc = tab_get(txn, gen, &tr)) != 0)
+		return rc;
+	routekey(kb, tr.table, user, ulen);
+	k.mv_size = GENKEY_LEN + ulen;
+	k.mv_data = kb;
+	return mdb_get(txn, 1, &k, v);
+}
+
+int
+store_route_get(struct store *st, uint64_t gen, const char *user,
+    char *up, size_t size)
+{
+	MDB_txn	*txn;
+	MDB_val	 v;
+	int	 rc;
+
+	if (read_txn(st, &txn) != STORE_OK)
+		return STORE_ERR;
+	if ((rc = route_txn(txn, gen, user, &v)) == 0)
+		(void)snprintf(up, size, "%.*s", (int)v.mv_size,
+		    (const char *)v.mv_data);
+	else if (rc != MDB_NOTFOUND)
+		seterr(st, "generation %llu: route table: %s",
+		    (unsigned long long)gen, mdb_strerror(rc));
+	mdb_txn_abort(txn);
+	return rdresult(rc);
+}
+
+int
+store_route_each(struct store *st, uint64_t gen,
+    int (*fn)(void *, const char *, const char *), void *arg)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c = NULL;
+	struct tabref	 tr;
+	uint8_t		 kb[GENKEY_LEN];
+	MDB_val		 k = { sizeof(kb), kb }, v;
+	char		 user[STORE_ROUTE_USER_MAX + 1];
+	char		 up[STORE_ROUTE_UP_MAX + 1];
+	int		 rc;
+
+	if (read_txn(st, &txn) != STORE_OK)
+		return STORE_ERR;
+	if ((rc = tab_get(txn, gen, &tr)) != 0 ||
+	    (rc = mdb_cursor_open(txn, 1, &c)) != 0)
+		goto out;
+	genkey(kb, 'r', tr.table);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size <= GENKEY_LEN || k.mv_size > GENKEY_LEN +
+		    STORE_ROUTE_USER_MAX || memcmp(k.mv_data, kb,
+		    GENKEY_LEN) != 0 || v.mv_size > STORE_ROUTE_UP_MAX)
+			break;
+		(void)snprintf(user, sizeof(user), "%.*s",
+		    (int)(k.mv_size - GENKEY_LEN),
+		    (const char *)k.mv_data + GENKEY_LEN);
+		(void)snprintf(up, sizeof(up), "%.*s", (int)v.mv_size,
+		    (const char *)v.mv_data);
+		if (fn(arg, user, up) == -1)
+			break;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+ out:
+	if (rc == MDB_NOTFOUND)
+		rc = 0;		/* no table: nothing to show */
+	else if (rc != 0)
+		seterr(st, "generation %llu: route table: %s",
+		    (unsigned long long)gen, mdb_strerror(rc));
+	if (c != NULL)
+		mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return rdresult(rc);
+}
+
+int
+store_read_route(struct store *st, uint64_t gen, const char *user,
+    const char **up, size_t *len)
+{
+	MDB_val	 v;
+	int	 rc;
+
+	if (st->rtxn == NULL)
+		return STORE_ERR;
+	if ((rc = route_txn(st->rtxn, gen, user, &v)) == 0) {
+		*up = v.mv_data;
+		*len = v.mv_size;
+	} else if (rc != MDB_NOTFOUND)
+		seterr(st, "generation %llu: route table: %s",
+		    (unsigned long long)gen, mdb_strerror(rc));
+	return rdresult(rc);
 }

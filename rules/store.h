@@ -35,6 +35,23 @@
 #define STORE_KIND_LOAD		1
 #define STORE_KIND_ROLLBACK	2	/* a copy of generation `from' */
 #define STORE_KIND_IMPORT	3	/* from a signed bundle: store_origin() */
+#define STORE_KIND_ROUTES	4	/* generation `from''s rules, a new
+					   route table (store_route_load) */
+
+/*
+ * The per-user route table (policyctl route load): user name -> the
+ * upstream's name.  A generation has one table or none; a rule load
+ * keeps the current generation's table, a rollback takes the table of
+ * the generation it copies, a route load keeps the rules and brings a
+ * new table.  A table is kept as long as a generation kept names it.
+ */
+#define STORE_ROUTE_USER_MAX	255	/* bytes of a user name */
+#define STORE_ROUTE_UP_MAX	31	/* bytes of an upstream name */
+
+struct store_route {
+	const char	*user;
+	const char	*upstream;
+};
 
 struct store;
 
@@ -53,6 +70,8 @@ struct store_gen {
 	uint8_t		 sha256[32];	/* of the source */
 	size_t		 srclen;
 	size_t		 bloblen;
+	uint64_t	 table;		/* its route table; 0: none */
+	uint64_t	 nroutes;	/* the table's entries */
 };
 
 /*
@@ -88,6 +107,18 @@ int	 store_import(struct store *, const char *, size_t, const void *,
 	    size_t, const struct store_origin *, uint64_t *, uint64_t *);
 /* STORE_NOGEN: gen was not imported (or is not kept). */
 int	 store_origin(struct store *, uint64_t, struct store_origin *);
+/*
+ * A new generation: the current one's rules and these routes (users
+ * unique, names within the bounds above).  STORE_NOGEN: no rules yet.
+ */
+int	 store_route_load(struct store *, const struct store_route *, size_t,
+	    uint64_t *);
+/* A generation's route of one user: STORE_OK, or STORE_NOGEN: none. */
+int	 store_route_get(struct store *, uint64_t, const char *, char *,
+	    size_t);
+/* Every route of a generation, in user order; fn returns -1 to stop. */
+int	 store_route_each(struct store *, uint64_t,
+	    int (*)(void *, const char *, const char *), void *);
 
 /* Inspection: copies, the caller frees *src and *list. */
 int	 store_current(struct store *, uint64_t *);
@@ -104,5 +135,12 @@ int	 store_blob(struct store *, uint64_t, void **, size_t *);
  */
 int	 store_read_begin(struct store *, uint64_t *, const void **, size_t *);
 void	 store_read_end(struct store *);
+/*
+ * Between the two: the route table entry of a user in the generation
+ * store_read_begin() gave.  STORE_OK and *up (not NUL-terminated, in
+ * the map), STORE_NOGEN: none.
+ */
+int	 store_read_route(struct store *, uint64_t, const char *,
+	    const char **, size_t *);
 
 #endif

@@ -86,6 +86,12 @@ struct upstream {
 	uint32_t		 rise;
 	uint32_t		 fall;
 	int			 capability;	/* ask CAPABILITY (CAPA) too */
+	/*
+	 * "upstream NAME routed imap|pop3": login proxy listeners of that
+	 * protocol may route users here (postern.rules(5), route); 0 none.
+	 */
+	uint32_t		 routed;
+	int			 routed_line;
 	uint32_t		 nservers;
 	struct upstream_server	 servers[CONF_UPSTREAM_SERVERS_MAX];
 };

@@ -94,6 +94,8 @@ static void	 print_upstreams(FILE *, const struct conf *);
 static int	 listen_tls(struct parser *, struct listener *);
 static int	 listen_proxy(struct parser *, struct listener *);
 static int	 listen_login(struct parser *, struct listener *);
+static int	 upstream_routed(struct parser *, struct upstream *);
+static void	 check_routed(struct parser *, struct conf *);
 static int	 upstream_tls(struct parser *, struct upstream_opts *);
 static void	 check_tls(struct parser *, struct conf *);
 static void	 print_tls_client(FILE *, const struct listener *);
@@ -961,8 +963,37 @@ st_upstream(struct parser *p, struct conf *conf)
 		return upstream_server(p, u);
 	if (w != NULL && strcmp(w, "check") == 0)
 		return upstream_check(p, u);
-	expected(p, "'server' or 'check'");
+	if (w != NULL && strcmp(w, "routed") == 0)
+		return upstream_routed(p, u);
+	expected(p, "'server', 'check' or 'routed'");
 	return -1;
+}
+
+/*
+ * upstream NAME routed imap|pop3: a target of route rules and of the
+ * route table, for the login proxy listeners of that protocol, whether
+ * or not a listener names it.
+ */
+static int
+upstream_routed(struct parser *p, struct upstream *u)
+{
+	char	*w;
+
+	if (u->routed_line != 0) {
+		perror_at(p, p->line, "upstream %s: a second 'routed' line, "
+		    "the first is on line %d", u->name, u->routed_line);
+		return -1;
+	}
+	if ((w = next_word(p)) != NULL && strcmp(w, "imap") == 0)
+		u->routed = WORKER_PROTO_IMAP;
+	else if (w != NULL && strcmp(w, "pop3") == 0)
+		u->routed = WORKER_PROTO_POP3;
+	else {
+		expected(p, "'imap' or 'pop3'");
+		return -1;
+	}
+	u->routed_line = p->line;
+	return 0;
 }
 
 static int
@@ -1086,6 +1117,19 @@ check_upstreams(struct parser *p, struct conf *conf)
 		u->protocol = l->protocol;
 	}
 	TAILQ_FOREACH(u, &conf->upstreams, entry) {
+		if (u->routed == 0)
+			continue;
+		if (u->used && u->protocol != u->routed) {
+			perror_at(p, u->routed_line, "upstream %s is routed "
+			    "%s but serves %s listeners; its check speaks "
+			    "one", u->name, proto_name(u->routed),
+			    proto_name(u->protocol));
+			continue;
+		}
+		u->used = 1;
+		u->protocol = u->routed;
+	}
+	TAILQ_FOREACH(u, &conf->upstreams, entry) {
 		if (u->nservers == 0) {
 			perror_at(p, u->line, "upstream %s has no server "
 			    "(expected 'upstream %s server HOST port N')",
@@ -1094,7 +1138,8 @@ check_upstreams(struct parser *p, struct conf *conf)
 		}
 		if (!u->used)
 			perror_at(p, u->line, "upstream %s is used by no "
-			    "listener (expected 'listen on ... upstream %s')",
+			    "listener (expected 'listen on ... upstream %s' "
+			    "or 'upstream %s routed imap|pop3')", u->name,
 			    u->name, u->name);
 		for (i = 0; i < u->nservers; i++) {
 			a = &u->servers[i];
@@ -1143,6 +1188,40 @@ check_upstreams(struct parser *p, struct conf *conf)
 		memcpy(l->up_ca, a->opts.ca, sizeof(l->up_ca));
 		memcpy(l->up_name, a->opts.name, sizeof(l->up_name));
 		l->forward = a->opts.forward;
+	}
+	check_routed(p, conf);
+}
+
+/*
+ * A listener's workers hold one upstream TLS setting and one forward:
+ * a session routed to another upstream gets the listener's, so every
+ * routed upstream must have those of every login proxy listener of its
+ * protocol (servername included).
+ */
+static void
+check_routed(struct parser *p, struct conf *conf)
+{
+	struct listener		*l;
+	struct upstream		*u;
+
+	TAILQ_FOREACH(u, &conf->upstreams, entry) {
+		if (u->routed == 0 || u->nservers == 0)
+			continue;
+		TAILQ_FOREACH(l, &conf->listeners, entry) {
+			if (!l->login_proxy || l->protocol != u->routed ||
+			    l->upstream == NULL || l->upstream == u ||
+			    l->upstream->nservers == 0)
+				continue;
+			if (!opts_equal(&u->servers[0].opts,
+			    &l->upstream->servers[0].opts))
+				perror_at(p, u->routed_line, "upstream %s: "
+				    "expected the TLS options, servername and "
+				    "forward of upstream %s (line %d), which "
+				    "listener %s routes from: its workers hold "
+				    "one of each", u->name,
+				    l->upstream->name, l->upstream->line,
+				    l->name);
+		}
 	}
 }
 
@@ -1685,6 +1764,9 @@ print_upstreams(FILE *fp, const struct conf *conf)
 			    "rise %u fall %u\n", u->name, u->every,
 			    u->timeout, u->capability ? " capability" : "",
 			    u->rise, u->fall);
+		if (u->routed != 0)
+			fprintf(fp, "upstream %s routed %s\n", u->name,
+			    proto_name(u->routed));
 	}
 }
 

@@ -64,7 +64,7 @@ rules_action_name(enum rules_action a)
 {
 	static const char *const names[] = { "?", "accept", "reject", "drop",
 	    "abort", "rewrite", "respond", "accept-multiline", "hide",
-	    "attributes", "tls", "apop" };
+	    "attributes", "tls", "apop", "route" };
 
 	if ((unsigned)a >= sizeof(names) / sizeof(names[0]))
 		return "?";

@@ -23,7 +23,9 @@ enum rules_table {
 	RULES_RESPONSE = 3,
 	RULES_CAPABILITY = 4,
 	RULES_LIST = 5,		/* imap only */
+	RULES_ROUTE = 6,	/* login proxy: the upstream of a user */
 };
+#define RULES_TABLE_MAX		RULES_ROUTE
 
 /* Response kinds; a rule's "all" matches both. */
 enum rules_kind {
@@ -44,8 +46,23 @@ enum rules_action {
 	RULES_ATTRIBUTES = 9,	/* list; text: the attributes */
 	RULES_TLS = 10,		/* connect; tls: the mode */
 	RULES_APOP = 11,	/* pop3 requests USER, PASS: login by APOP */
+	RULES_ROUTE_TO = 12,	/* route; text: the upstream's name */
 };
-#define RULES_ACTION_MAX	RULES_APOP
+#define RULES_ACTION_MAX	RULES_ROUTE_TO
+
+/*
+ * A route verdict from the store's per-user table (policyctl route
+ * load) rather than a rule: action RULES_ROUTE_TO, line 0, and this as
+ * its file.  A route query no rule and no entry answers is RULES_ACCEPT
+ * with line 0: the listener's own upstream.
+ */
+#define RULES_ROUTE_TABLE_FILE	"route-table"
+/*
+ * An upstream's name as a route names it: letters, digits, '-', '_',
+ * '.', shorter than this (postern.conf(5)'s names, WORKER_NAME_MAX).
+ */
+#define RULES_UPSTREAM_MAX	32
+
 
 enum rules_tls {
 	RULES_TLS_NONE = 1,

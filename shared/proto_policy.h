@@ -31,7 +31,10 @@
  *   policyd -> worker  MSG_P_HELLO     first, + the generation page (a
  *                                      sealed memfd the worker can map
  *                                      read only): struct policy_hello
- *   worker -> policyd  MSG_P_QUERY     struct policy_query + its strings
+ *   worker -> policyd  MSG_P_QUERY     struct policy_query + its strings;
+ *                                      table RULES_ROUTE (login proxy,
+ *                                      once per login): the user's route
+ *                                      table entry, else the route rules
  *   policyd -> worker  MSG_P_VERDICT   struct policy_verdict + its strings,
  *                                      one per query, in order
  *   worker -> policyd  MSG_P_LOGIN_CHECK  struct policy_login + the user:

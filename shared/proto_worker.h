@@ -23,8 +23,9 @@
  *                                      never on a "login proxy" listener
  *                                      (worker_config.login_proxy)
  *   worker -> master  MSG_W_CONNECT    login proxy: the client has given
- *                                      its login, connect the listener's
- *                                      upstream now
+ *                                      its login, connect the upstream
+ *                                      its route names (policyd's
+ *                                      answer; "" the listener's) now
  *   master -> worker  MSG_W_CONNECTED  + upstream socket: the answer,
  *                                      same id.  Asked again after a
  *                                      failed login, whose connection
@@ -315,11 +316,15 @@ struct worker_upstream {
 
 /*
  * Login proxy: the session's client has logged in as far as postern
- * can tell; the master connects the listener's upstream as it would
- * have at accept (master/upstream.c) and answers with MSG_W_CONNECTED.
+ * can tell; the master connects the upstream named, "" for the
+ * listener's own, as it would have at accept (master/upstream.c) and
+ * answers with MSG_W_CONNECTED.  A name that is no upstream of the
+ * listener's protocol and settings (postern.conf(5), "routed") is
+ * logged and the listener's own upstream taken instead.
  */
 struct worker_connect {
 	uint64_t id;
+	char	 upstream[WORKER_NAME_MAX];	/* postern.rules(5) route */
 };
 
 /*
@@ -479,7 +484,8 @@ _Static_assert(sizeof(struct worker_session) == 8 + 4 + 4 + 4 * 2 + 32 +
     WORKER_PROXY_NAME_MAX + WORKER_PROXY_TLSVER_MAX + WORKER_PROXY_CIPHER_MAX +
     WORKER_NAME_MAX + WORKER_CAPA_MAX, "worker_session has no padding");
 _Static_assert(sizeof(struct worker_upstream) == 16, "worker_upstream size");
-_Static_assert(sizeof(struct worker_connect) == 8, "worker_connect size");
+_Static_assert(sizeof(struct worker_connect) == 8 + WORKER_NAME_MAX,
+    "worker_connect size");
 _Static_assert(sizeof(struct worker_connected) == 8 + 4 + 2 + 2 +
     WORKER_NAME_MAX + WORKER_ADDR_MAX, "worker_connected has no padding");
 _Static_assert(sizeof(struct worker_session_end) == 5 * 8 + 8,

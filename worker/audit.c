@@ -537,6 +537,23 @@ audit_guard(const char *what, uint64_t n)
 	rec_end();
 }
 
+/*
+ * login proxy: the upstream the session is routed to ("": the
+ * listener's), what chose it ("route-table", FILE:LINE, "default") and
+ * the generation (0: no policy store).
+ */
+void
+audit_route(const char *upstream, const char *by, uint64_t gen)
+{
+	if (a.fd == -1)
+		return;
+	rec_begin("route");
+	rec_cstr("route_upstream", upstream, WORKER_NAME_MAX);
+	rec_cstr("route_by", by, AUDIT_WHAT_MAX);
+	rec_num("generation", gen);
+	rec_end();
+}
+
 void
 audit_answered(const char *line, size_t len)
 {

@@ -110,6 +110,8 @@ void	 audit_id(const char *fields, size_t len, int cut, size_t sent,
  * session was ended).
  */
 void	 audit_guard(const char *what, uint64_t n);
+/* login proxy: the route chosen (route.h), before the connect. */
+void	 audit_route(const char *upstream, const char *by, uint64_t gen);
 /* The protocol state changed ("not-authenticated" -> "authenticated"). */
 void	 audit_state(const char *from, const char *to);
 /* The session is over: why, and the bytes both ways. */

@@ -35,6 +35,7 @@ struct imap_front {
 	int				 done;
 	char				 replay[IMAP_FRONT_REPLAY_MAX];
 	size_t				 replaylen;
+	char				 user[IMAP_FRONT_ARG_MAX + 1];
 };
 
 static void	 say(struct imap_front *, const char *, ...)
@@ -346,6 +347,9 @@ take(struct imap_front *f, const char *user, size_t ulen, const char *pass,
 	quote(f, pass, plen);
 	f->replay[f->replaylen++] = '\r';
 	f->replay[f->replaylen++] = '\n';
+	/* No NUL in it (above), and ulen is at most IMAP_FRONT_ARG_MAX. */
+	memcpy(f->user, user, ulen);
+	f->user[ulen] = '\0';
 	f->done = 1;
 	log_debug("login proxy: login of %.*s taken", (int)(ulen > 64 ? 64 :
 	    ulen), user);
@@ -410,6 +414,9 @@ plain(struct imap_front *f, const char *b64, size_t len)
 		 */
 		f->replaylen = (size_t)snprintf(f->replay, sizeof(f->replay),
 		    "%s AUTHENTICATE PLAIN %.*s\r\n", f->tag, (int)len, b64);
+		/* The route is the authentication identity's. */
+		(void)snprintf(f->user, sizeof(f->user), "%.*s",
+		    (int)(z2 - authc), (const char *)authc);
 		f->done = 1;
 		log_debug("login proxy: AUTHENTICATE PLAIN of %.*s taken",
 		    (int)((size_t)(z2 - authc) > 64 ? 64 : z2 - authc),
@@ -563,4 +570,11 @@ imap_front_input(struct imap_front *f, const uint8_t *buf, size_t len)
 			    "before the login\r\n", f->tag);
 	}
 	return used;
+}
+
+/* The user of the login taken (route.h asks its upstream). */
+const char *
+imap_front_user(const struct imap_front *f)
+{
+	return f->done ? f->user : NULL;
 }

@@ -39,5 +39,7 @@ void	 imap_front_again(struct imap_front *);
 /* 1 once a login was taken: the command line to replay. */
 int	 imap_front_login(const struct imap_front *, const uint8_t **,
 	    size_t *);
+/* The login's user name, once taken; NULL before. */
+const char *imap_front_user(const struct imap_front *);
 
 #endif

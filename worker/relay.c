@@ -40,6 +40,7 @@
 #include "relay.h"
 #include "audit.h"
 #include "policy_client.h"
+#include "route.h"
 #include "relay_deflate.h"
 #include "relay_tls.h"
 #include "stats.h"
@@ -1376,6 +1377,37 @@ upstream_prelude(struct relay *r)
 }
 
 /*
+ * login proxy: the upstream the user is routed to (route.h), into the
+ * connect request; "" is the listener's own.  -1: no answer, the
+ * session is ended (fails closed, as a verdict does).
+ */
+static int
+front_route(struct relay *r, const char *user, struct worker_connect *wc)
+{
+	struct side		*c = &r->s[RELAY_CLIENT];
+	struct route_choice	 rc;
+
+	if (user == NULL)
+		return 0;
+	if (route_ask(r->env != NULL ? r->env->policy : NULL,
+	    r->conf->protocol == WORKER_PROTO_POP3 ? RULES_POP3 : RULES_IMAP,
+	    r->sess, c->ssl != NULL, c->ssl != NULL ? tls_ja4(c->ssl) : NULL,
+	    user, (int)r->conf->timeout_policy, &rc) == -1) {
+		log_warn("session %llu: login proxy: no route for %.64s from "
+		    "postern-policyd", (unsigned long long)r->sess->id, user);
+		bye(r, "[UNAVAILABLE] Server unavailable");
+		relay_close(r, WORKER_END_ERROR);
+		return -1;
+	}
+	memcpy(wc->upstream, rc.upstream, sizeof(wc->upstream));
+	audit_route(rc.upstream, rc.source, rc.gen);
+	log_info("session %llu: login proxy: %.64s routed to %s%s by %s",
+	    (unsigned long long)r->sess->id, user, rc.upstream[0] != '\0' ?
+	    "upstream " : "the listener's upstream", rc.upstream, rc.source);
+	return 0;
+}
+
+/*
  * login proxy: the client's input goes to the front (imap_front.h) until
  * it has the login; then the master is asked for the upstream, and the
  * client's input waits.  Returns whether anything was consumed.
@@ -1406,6 +1438,8 @@ front_pump(struct relay *r)
 	}
 	memset(&wc, 0, sizeof(wc));
 	wc.id = r->sess->id;
+	if (front_route(r, imap_front_user(r->fr), &wc) == -1)
+		return 1;
 	if (msg_compose(r->chan, MSG_W_CONNECT, 0, -1, &wc,
 	    sizeof(wc)) == -1) {
 		log_warn("session %llu: login proxy: queue connect",

@@ -13,8 +13,9 @@
 
 _Static_assert(RULES_LIST < WORKER_STATS_TABLES,
     "every rules table has its row of verdicts");
-_Static_assert(RULES_ACTION_MAX < WORKER_STATS_ACTIONS,
-    "every action has its column of verdicts");
+/* A route (route.c) is asked once per login and counted by no table. */
+_Static_assert(RULES_APOP < WORKER_STATS_ACTIONS && RULES_ROUTE_TO ==
+    RULES_ACTION_MAX, "every action but route has its column of verdicts");
 
 static const uint64_t bounds_us[WORKER_RTT_BUCKETS - 1] = {
 	WORKER_RTT_BOUNDS_US

@@ -542,6 +542,84 @@ ATF_TC_BODY(capability_list_connect, tc)
 	rules_blob_free(&B);
 }
 
+/*
+ * Route rules: tried in the order of the file whatever their conditions,
+ * the first that holds names the upstream; none: accept, line 0, the
+ * listener's own upstream.  Each protocol has its own.
+ */
+ATF_TC_WITHOUT_HEAD(route);
+ATF_TC_BODY(route, tc)
+{
+	struct rules_query	 q;
+	struct rules_verdict	 v;
+
+	compile_ok(
+	    "imap request * accept\n"
+	    "imap route staff if user \"*@example.org\" and client "
+	    "10.0.0.0/8\n"
+	    "imap route north if user \"*@example.org\"\n"
+	    "imap route south if listener imaps and tls\n"
+	    "imap route legacy_1 unless user \"*@*\"\n"
+	    "pop3 route pop.b if user \"*@b.example\"\n");
+	q = query(RULES_IMAP, RULES_ROUTE, NULL);
+	q.user = "ann@example.org";
+	v = match(&q);
+	CHECK_V(v, RULES_ROUTE_TO, 3);
+	ATF_CHECK_STREQ(v.text, "north");
+	ATF_CHECK_STREQ(v.file, "t.rules");
+	set_addr(&q, "10.9.8.7");
+	v = match(&q);
+	CHECK_V(v, RULES_ROUTE_TO, 2);
+	ATF_CHECK_STREQ(v.text, "staff");
+	q.user = "bob@example.net";
+	CHECK_V(match(&q), RULES_ACCEPT, 0);
+	q.listener = "imaps";
+	CHECK_V(match(&q), RULES_ACCEPT, 0);
+	q.tls = 1;
+	v = match(&q);
+	CHECK_V(v, RULES_ROUTE_TO, 4);
+	ATF_CHECK_STREQ(v.text, "south");
+	q.user = "bob";
+	q.tls = 0;
+	v = match(&q);
+	CHECK_V(v, RULES_ROUTE_TO, 5);
+	ATF_CHECK_STREQ(v.text, "legacy_1");
+	/* No user (a query before the login): no user test holds. */
+	q.user = NULL;
+	CHECK_V(match(&q), RULES_ROUTE_TO, 5);
+	q.proto = RULES_POP3;
+	q.user = "cy@b.example";
+	v = match(&q);
+	CHECK_V(v, RULES_ROUTE_TO, 6);
+	ATF_CHECK_STREQ(v.text, "pop.b");
+	q.user = "cy@example.org";
+	CHECK_V(match(&q), RULES_ACCEPT, 0);
+	rules_blob_free(&B);
+
+	/* No route rule at all: the listener's upstream. */
+	compile_ok("imap request * accept\n");
+	q = query(RULES_IMAP, RULES_ROUTE, NULL);
+	q.user = "ann@example.org";
+	CHECK_V(match(&q), RULES_ACCEPT, 0);
+	rules_blob_free(&B);
+
+	compile_err("imap route\n",
+	    "t.rules:1:11: expected an upstream name (at most 31 bytes), "
+	    "got end of line");
+	compile_err("imap route \"north\" if tls\n",
+	    "t.rules:1:12: expected an upstream name (at most 31 bytes), "
+	    "got string \"north\"");
+	compile_err("imap route no/rth\n",
+	    "t.rules:1:12: expected an upstream name of letters, digits, "
+	    "'-', '_', '.', got \"no/rth\"");
+	compile_err("imap route a23456789012345678901234567890123\n",
+	    "t.rules:1:12: expected an upstream name (at most 31 bytes), "
+	    "got \"a23456789012345678901234567890123\"");
+	compile_err("imap route north accept\n",
+	    "t.rules:1:18: expected \"if\", \"unless\" or end of line, "
+	    "got \"accept\"");
+}
+
 ATF_TC_WITHOUT_HEAD(cacheable);
 ATF_TC_BODY(cacheable, tc)
 {
@@ -639,10 +717,10 @@ ATF_TC_BODY(syntax_errors, tc)
 	    "t.rules:2:3: expected \"imap\" or \"pop3\", got string \"imap\"");
 	compile_err("imap",
 	    "t.rules:1:5: expected a table (connect, request, response, "
-	    "capability, list), got end of file");
+	    "capability, list, route), got end of file");
 	compile_err("pop3 list hide x",
 	    "t.rules:1:6: expected a table (connect, request, response, "
-	    "capability), got \"list\"");
+	    "capability, route), got \"list\"");
 	compile_err("imap request\n",
 	    "t.rules:1:13: expected a command name or \"*\", got end of line");
 	compile_err("imap request LO*GIN accept",
@@ -1145,5 +1223,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, blob_corrupted);
 	ATF_TP_ADD_TC(tp, blob_deep_stack);
 	ATF_TP_ADD_TC(tp, many_keys);
+	ATF_TP_ADD_TC(tp, route);
 	return atf_no_error();
 }

@@ -500,6 +500,142 @@ ATF_TC_BODY(not_a_dir, tc)
 	ATF_CHECK(strstr(err, "missing") != NULL);
 }
 
+static int
+count_route(void *arg, const char *user, const char *up)
+{
+	size_t	*n = arg;
+
+	(void)user;
+	(void)up;
+	(*n)++;
+	return 0;
+}
+
+/* The route of user in the reader's view of generation want. */
+static void
+check_route(struct store *st, uint64_t want, const char *user,
+    const char *up)
+{
+	const void	*blob;
+	const char	*r;
+	size_t		 len, rlen;
+	uint64_t	 gen;
+	int		 rc;
+
+	ATF_REQUIRE_EQ(store_read_begin(st, &gen, &blob, &len), STORE_OK);
+	ATF_CHECK_EQ(gen, want);
+	rc = store_read_route(st, gen, user, &r, &rlen);
+	if (up == NULL)
+		ATF_CHECK_EQ_MSG(rc, STORE_NOGEN, "%s: a route", user);
+	else if (rc != STORE_OK)
+		atf_tc_fail("%s: no route in generation %llu", user,
+		    (unsigned long long)gen);
+	else
+		ATF_CHECK_MSG(rlen == strlen(up) && memcmp(r, up, rlen) == 0,
+		    "%s: %.*s, want %s", user, (int)rlen, r, up);
+	store_read_end(st);
+}
+
+/*
+ * The route table belongs to a generation: a route load keeps the rules
+ * and brings a table, a rule load keeps the table, a rollback takes the
+ * table of the generation it copies; a table goes with the last
+ * generation that names it.
+ */
+ATF_TC_WITHOUT_HEAD(route_table);
+ATF_TC_BODY(route_table, tc)
+{
+	struct store_opts	 o = { 0, 3 };
+	struct store		*st;
+	struct store_route	*rt;
+	struct store_gen	 g;
+	char			 users[20000][24], up[64];
+	size_t			 n = 20000, i, seen;
+	uint64_t		 gen;
+	MDB_env			*env;
+	MDB_txn			*txn;
+	MDB_stat		 ms;
+
+	st = xopen(0, &o);
+	ATF_REQUIRE((rt = calloc(n, sizeof(*rt))) != NULL);
+	for (i = 0; i < n; i++) {
+		(void)snprintf(users[i], sizeof(users[i]), "u%zu@b.example",
+		    i);
+		rt[i].user = users[i];
+		rt[i].upstream = i % 2 ? "odd" : "even";
+	}
+	/* No rules yet: no generation to hang a table on. */
+	ATF_CHECK_EQ(store_route_load(st, rt, n, &gen), STORE_NOGEN);
+	xload(st, "rules 1\n", 1);
+	check_route(st, 1, "u1@b.example", NULL);
+	ATF_REQUIRE_EQ(store_route_load(st, rt, n, &gen), STORE_OK);
+	ATF_CHECK_EQ(gen, 2);
+	check_read(st, 2, 1);	/* generation 1's rules */
+	check_route(st, 2, "u1@b.example", "odd");
+	check_route(st, 2, "u19998@b.example", "even");
+	check_route(st, 2, "u20000@b.example", NULL);
+	check_route(st, 2, "", NULL);
+	ATF_REQUIRE_EQ(store_info(st, 2, &g, NULL), STORE_OK);
+	ATF_CHECK_EQ(g.kind, STORE_KIND_ROUTES);
+	ATF_CHECK_EQ(g.from, 1);
+	ATF_CHECK_EQ(g.nroutes, n);
+	ATF_CHECK_EQ(store_route_get(st, 2, "u7@b.example", up, sizeof(up)),
+	    STORE_OK);
+	ATF_CHECK_STREQ(up, "odd");
+	ATF_CHECK_EQ(store_route_get(st, 1, "u7@b.example", up, sizeof(up)),
+	    STORE_NOGEN);
+	seen = 0;
+	ATF_CHECK_EQ(store_route_each(st, 2, count_route, &seen), STORE_OK);
+	ATF_CHECK_EQ(seen, n);
+
+	/* A user twice: refused, nothing committed. */
+	rt[5].user = users[4];
+	ATF_CHECK_EQ(store_route_load(st, rt, n, &gen), STORE_ERR);
+	ATF_CHECK(strstr(store_error(st), "twice") != NULL);
+	rt[5].user = users[5];
+	ATF_REQUIRE_EQ(store_current(st, &gen), STORE_OK);
+	ATF_CHECK_EQ(gen, 2);
+
+	/* A rule load keeps the table. */
+	xload(st, "rules 3\n", 3);
+	check_route(st, 3, "u1@b.example", "odd");
+	/* A smaller table: the old one's users are gone from it. */
+	ATF_REQUIRE_EQ(store_route_load(st, rt, 10, &gen), STORE_OK);
+	ATF_CHECK_EQ(gen, 4);
+	check_read(st, 4, 3);
+	check_route(st, 4, "u9@b.example", "odd");
+	check_route(st, 4, "u11@b.example", NULL);
+	/* Rollback to 2: its rules and its table. */
+	ATF_REQUIRE_EQ(store_rollback(st, 2, &gen), STORE_OK);
+	ATF_CHECK_EQ(gen, 5);
+	check_read(st, 5, 1);
+	check_route(st, 5, "u11@b.example", "odd");
+
+	/* Keep 3: 3, 4, 5 remain; table 1 (of 2, 3, 5) stays. */
+	ATF_CHECK_EQ(store_info(st, 2, &g, NULL), STORE_NOGEN);
+	/* Six loads later no generation names either table. */
+	for (gen = 6; gen <= 8; gen++)
+		xload(st, "rules\n", gen);
+	check_route(st, 8, "u11@b.example", "odd");
+	ATF_REQUIRE_EQ(store_route_load(st, rt, 1, &gen), STORE_OK);
+	for (gen = 10; gen <= 12; gen++)
+		xload(st, "rules\n", gen);
+	check_route(st, 12, "u0@b.example", "even");
+	check_route(st, 12, "u1@b.example", NULL);
+	store_close(st);
+	free(rt);
+	/* Only table 3's one entry is left in the database. */
+	ATF_REQUIRE_EQ(mdb_env_create(&env), 0);
+	ATF_REQUIRE_EQ(mdb_env_open(env, DIR, MDB_RDONLY, 0600), 0);
+	ATF_REQUIRE_EQ(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	ATF_REQUIRE_EQ(mdb_stat(txn, 1, &ms), 0);
+	/* format, current, seqroute, 3 x (g, b, t), one route */
+	ATF_CHECK_EQ_MSG(ms.ms_entries, 3 + 3 * 3 + 1, "%zu entries",
+	    ms.ms_entries);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, roundtrip);
@@ -510,5 +646,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, atomic_readers);
 	ATF_TP_ADD_TC(tp, killed_writer);
 	ATF_TP_ADD_TC(tp, not_a_dir);
+	ATF_TP_ADD_TC(tp, route_table);
 	return atf_no_error();
 }

@@ -891,8 +891,70 @@ ATF_TC_BODY(verdict_too_large, tc)
 	    sizeof(uint16_t) > POLICY_VERDICT_MAX);
 }
 
+/*
+ * A route query (login proxy, once the user is known) and its answers:
+ * a rule's, the route table's and the listener's default, both ways.
+ */
+ATF_TC_WITHOUT_HEAD(route_round_trip);
+ATF_TC_BODY(route_round_trip, tc)
+{
+	static struct policy_query_room	 room;
+	struct policy_str		 lines[POLICY_UNTAGGED_MAX];
+	struct rules_query		 q, got;
+	struct policy_reply		 r, rgot;
+	uint64_t			 id;
+	size_t				 n, i;
+
+	memset(&q, 0, sizeof(q));
+	q.proto = RULES_POP3;
+	q.table = RULES_ROUTE;
+	q.state = RULES_ST_AUTHORIZATION;
+	q.user = "bob@b.example";
+	q.listener = "pop3-front";
+	q.port = 110;
+	q.family = AF_INET;
+	q.addr[0] = 10;
+	q.addr[3] = 9;
+	n = encode(&q, 99);
+	ATF_REQUIRE_EQ(layout_query(&q, 99, want), n);
+	ATF_CHECK(memcmp(body, want, n) == 0);
+	ATF_REQUIRE_EQ(policy_query_decode(body, n, n, &id, &got, &room), 0);
+	ATF_CHECK_EQ(id, 99);
+	check_query(&got, &q);
+	check_cut(n, 1);
+
+	for (i = 0; i < 3; i++) {
+		memset(&r, 0, sizeof(r));
+		r.id = 99;
+		r.gen = 8;
+		r.status = POLICY_OK;
+		r.cacheable = 1;
+		r.action = i < 2 ? RULES_ROUTE_TO : RULES_ACCEPT;
+		if (i < 2) {
+			r.text.s = "north";
+			r.text.len = 5;
+		}
+		r.file.s = i == 0 ? "t.rules" : RULES_ROUTE_TABLE_FILE;
+		r.file.len = i < 2 ? strlen(r.file.s) : 0;
+		r.line = i == 0 ? 4 : 0;
+		r.col = i == 0 ? 1 : 0;
+		n = policy_verdict_encode(&r, body, POLICY_VERDICT_MAX);
+		ATF_REQUIRE(n > 0);
+		ATF_REQUIRE_EQ(layout_verdict(&r, want), n);
+		ATF_CHECK(memcmp(body, want, n) == 0);
+		ATF_REQUIRE_EQ(vdecode(n, POLICY_VERDICT_MAX, &rgot, lines),
+		    0);
+		check_reply(&rgot, &r);
+	}
+	/* An action past route is refused. */
+	r.action = RULES_ACTION_MAX + 1;
+	n = layout_verdict(&r, body);
+	ATF_CHECK_EQ(vdecode(n, POLICY_VERDICT_MAX, &rgot, lines), -1);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, route_round_trip);
 	ATF_TP_ADD_TC(tp, query_round_trip);
 	ATF_TP_ADD_TC(tp, query_absent);
 	ATF_TP_ADD_TC(tp, query_args_max);
