@@ -50,6 +50,59 @@ static int	 word(const char *, const char *);
 static void	 take(struct imap_front *, const char *, size_t,
 		    const char *, size_t);
 
+static void	*front_new(struct relay *, const struct worker_config *);
+static void	 front_free(void *);
+static void	 front_greet(void *);
+static size_t	 front_input(void *, const uint8_t *, size_t);
+static void	 front_again(void *);
+static int	 front_login(const void *, const uint8_t **, size_t *);
+
+const struct relay_front imap_front_ops = {
+	.f_new = front_new,
+	.f_free = front_free,
+	.f_greet = front_greet,
+	.f_input = front_input,
+	.f_again = front_again,
+	.f_login = front_login,
+	.replay_max = IMAP_FRONT_REPLAY_MAX,
+};
+
+static void *
+front_new(struct relay *r, const struct worker_config *conf)
+{
+	return imap_front_new(r, conf);
+}
+
+static void
+front_free(void *f)
+{
+	imap_front_free(f);
+}
+
+static void
+front_greet(void *f)
+{
+	imap_front_greet(f);
+}
+
+static size_t
+front_input(void *f, const uint8_t *p, size_t len)
+{
+	return imap_front_input(f, p, len);
+}
+
+static void
+front_again(void *f)
+{
+	imap_front_again(f);
+}
+
+static int
+front_login(const void *f, const uint8_t **p, size_t *len)
+{
+	return imap_front_login(f, p, len);
+}
+
 static void
 say(struct imap_front *f, const char *fmt, ...)
 {

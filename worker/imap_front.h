@@ -17,9 +17,12 @@
 #include <stdint.h>
 
 #include "proto_worker.h"
+#include "relay.h"
 
-struct relay;
 struct imap_front;
+
+/* The functions below, for relay.c. */
+extern const struct relay_front imap_front_ops;
 
 /* The longest user name and password taken, each. */
 #define IMAP_FRONT_ARG_MAX	1024

@@ -259,7 +259,7 @@ relay_default_head()
 {
 	common_head
 	atf_set descr "login relay stays the default: the server's greeting," \
-	    "and conf -n prints login proxy only where it is"
+	    "and conf -n prints login proxy only where it is, pop3 too"
 }
 relay_default_body()
 {
@@ -270,11 +270,17 @@ relay_default_body()
 	atf_check -o match:"login proxy upstream mail" \
 	    "$POSTERND" -nv -f postern.conf
 	atf_check -o not-match:"login (proxy|relay)" "$POSTERND" -nv -f relay.conf
-	atf_check -s exit:1 -e match:"login proxy: only imap listeners" \
+	atf_check -o match:"pop3 name pop3-$P2 login proxy" \
 	    "$POSTERND" -nv -f /dev/stdin <<EOF
 user nobody
 chroot "$PWD/empty"
 listen on 127.0.0.1 port $P2 pop3 login proxy upstream 127.0.0.1 port 1
+EOF
+	atf_check -s exit:1 -e match:"expected 'relay' or 'proxy'" \
+	    "$POSTERND" -nv -f /dev/stdin <<EOF
+user nobody
+chroot "$PWD/empty"
+listen on 127.0.0.1 port $P2 pop3 login apop upstream 127.0.0.1 port 1
 EOF
 }
 relay_default_cleanup()
