@@ -2,8 +2,11 @@
  * login proxy (postern.conf(5), "login proxy"): before there is an
  * upstream, postern is the IMAP server the client sees.  It greets,
  * answers CAPABILITY, ID, NOOP, STARTTLS and LOGOUT, and takes LOGIN
- * or AUTHENTICATE PLAIN (with SASL-IR or a continuation).  The login
- * taken becomes a LOGIN command line, under the client's tag, that
+ * or AUTHENTICATE PLAIN (with SASL-IR or a continuation), and, when the
+ * upstream's servers offer them, AUTHENTICATE OAUTHBEARER (RFC 7628)
+ * and XOAUTH2, whose tokens are passed on as they came.  The login
+ * taken becomes a LOGIN or AUTHENTICATE command line, under the
+ * client's tag, that
  * relay.c gives the engine as if the client had sent it once the
  * master has connected the upstream: the engine's verdicts, login
  * throttling and the relay of the server's answer apply to it as in
@@ -26,8 +29,13 @@ extern const struct relay_front imap_front_ops;
 
 /* The longest user name and password taken, each. */
 #define IMAP_FRONT_ARG_MAX	1024
-/* The replayed LOGIN: tag, both arguments quoted, escapes doubled. */
-#define IMAP_FRONT_REPLAY_MAX	(256 + 4 * IMAP_FRONT_ARG_MAX + 32)
+/* The longest OAUTHBEARER or XOAUTH2 response taken, base64. */
+#define IMAP_FRONT_TOKEN_MAX	8192
+/*
+ * The replayed login: LOGIN with its tag and both arguments quoted,
+ * escapes doubled, or AUTHENTICATE with a token (the longer).
+ */
+#define IMAP_FRONT_REPLAY_MAX	(IMAP_FRONT_TOKEN_MAX + 512)
 
 /* NULL with errno. */
 struct imap_front *imap_front_new(struct relay *,

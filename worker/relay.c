@@ -649,6 +649,12 @@ relay_login_failed(struct relay *r, int again)
 	r->relogin = again;
 }
 
+void
+relay_login_challenge(struct relay *r)
+{
+	r->login_pending = 0;
+}
+
 int
 relay_cap_kept(struct relay *r, const char *cap, size_t len)
 {

@@ -125,6 +125,12 @@ void	 relay_greeted(struct relay *);
  */
 void	 relay_login_failed(struct relay *, int again);
 /*
+ * login proxy: the server challenged the replayed AUTHENTICATE (RFC
+ * 7628's error): the client's next line, its answer, is read and given
+ * to the engine while the login's answer is still awaited.
+ */
+void	 relay_login_challenge(struct relay *);
+/*
  * login proxy: the capability rules of the session keep cap (IMAP: a
  * capability; POP3: a line of CAPA's answer, without CRLF).
  */
