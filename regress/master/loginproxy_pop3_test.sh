@@ -348,9 +348,95 @@ capa_cleanup()
 	common_cleanup
 }
 
+atf_test_case stls cleanup
+stls_head()
+{
+	atf_set require.user root
+	atf_set require.progs "$PYTHON curl openssl"
+	atf_set timeout 120
+	atf_set descr "STLS answered by postern before the login, on a" \
+	    "starttls-required listener: no USER, PASS or AUTH before TLS," \
+	    "CAPA without USER and SASL then; poplib and curl log in over" \
+	    "it; bytes behind STLS end the session"
+}
+stls_body()
+{
+	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
+	. "$PWD/dv/ports"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -keyout ec.key -out ec.crt -days 2 -subj /CN=ec.test \
+	    >/dev/null 2>&1 || atf_fail "openssl req ec"
+	chmod 600 ec.key
+	mkdir -p empty
+	chmod 755 empty
+	PORT=$(free_port)
+	cat > postern.conf <<EOF
+user nobody
+chroot "$PWD/empty"
+worker "$WORKER"
+pool min-idle 1 max 8 sessions 100
+timeout drain 1
+listen on 127.0.0.1 port $PORT pop3 name st login proxy \
+    tls starttls-required certificate "$PWD/ec.crt" key "$PWD/ec.key" \
+    upstream 127.0.0.1 port $POP3_PORT
+EOF
+	start
+	wait_log "worker slot [0-9]+ pid [0-9]+ ready"
+	atf_check -o save:out $PYTHON - "$PORT" <<'EOF'
+import poplib, socket, ssl, sys
+
+port = int(sys.argv[1])
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+p = poplib.POP3("127.0.0.1", port, timeout=10)
+print("before", " ".join(sorted(p.capa())))
+for c in ("USER testuser", "AUTH PLAIN AHRlc3R1c2VyAHRlc3RwYXNz"):
+    try:
+        p._shortcmd(c)
+    except poplib.error_proto as e:
+        print(e.args[0].decode())
+print("stls", p.stls(context=ctx).decode())
+print("after", " ".join(sorted(p.capa())))
+print("user", p.user("testuser").decode())
+print("pass", p.pass_("testpass").decode().split(" ")[0])
+print("stat", p.stat()[0] > 0)
+p.quit()
+
+# A command in the same segment as STLS is never run.
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"STLS\r\nUSER testuser\r\n")
+print(f.readline().decode().rstrip("\r\n"))
+print("then", f.read().decode() or "closed")
+EOF
+	atf_check -o inline:"before AUTH-RESP-CODE PIPELINING RESP-CODES STLS TOP UIDL
+-ERR Use STLS first
+-ERR Use STLS first
+stls +OK Begin TLS negotiation now
+after AUTH-RESP-CODE PIPELINING RESP-CODES SASL TOP UIDL USER
+user +OK
+pass +OK
+stat True
++OK Begin TLS negotiation now
+then closed
+" cat out
+	wait_log "after STARTTLS, before TLS|after STLS"
+	atf_check -o match:"^From: " curl -s --insecure --ssl-reqd \
+	    "pop3://127.0.0.1:$PORT/1" -u testuser:testpass
+	# Only the two logins were connected.
+	atf_check_equal 2 "$(grep -c 'login proxy: to the listener.s upstream' log)"
+}
+stls_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case logins
 	atf_add_test_case before_login
 	atf_add_test_case capa
+	atf_add_test_case stls
 }
