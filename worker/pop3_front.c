@@ -188,6 +188,7 @@ front_input(void *arg, const uint8_t *buf, size_t len)
 			    f->lim.line_max);
 			say(f, a ? "-ERR Authentication line too long\r\n" :
 			    "-ERR Line too long\r\n");
+			sodium_memzero(f->line.p, f->line.len);
 			continue;
 		}
 		tlen = pop3_line_text(&f->line, &t);
@@ -197,8 +198,9 @@ front_input(void *arg, const uint8_t *buf, size_t len)
 			plain(f, (const char *)t, tlen);
 		else
 			command(f, t, tlen);
+		/* A whole line, done with: it may have held a password. */
+		sodium_memzero(f->line.p, f->line.len);
 	}
-	sodium_memzero(f->line.p, f->line.len);
 	return used;
 }
 

@@ -144,6 +144,16 @@ print(repr(p._getline()[0].decode()))
 print(p._shortcmd(ir.decode()).decode().split(" ")[0])
 assert mail(p) == want
 p.quit()
+# The login a byte at a time: lines put together across reads.
+import socket
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+f = s.makefile("rb")
+f.readline()
+for b in b"USER testuser\r\nPASS testpass\r\n":
+    s.send(bytes([b]))
+print(f.readline().decode().rstrip(), f.readline().decode().split(" ")[0])
+s.sendall(b"QUIT\r\n")
 print("same mail")
 EOF
 	atf_check -o inline:"+OK postern ready
@@ -155,10 +165,12 @@ EOF
 +OK
 '+ '
 +OK
++OK +OK
 same mail
 " cat out
 	# And one direct.
-	atf_check_equal 5 "$(logins)"
+	wait_file dv/dovecot-info.log "pop3-login: Info: Login: user=<testuser>" 6
+	atf_check_equal 6 "$(logins)"
 	# curl: LIST and a RETR through it, as directly.
 	for u in "" 1; do
 		atf_check -o save:direct curl -sS \
