@@ -603,13 +603,14 @@ status_line(struct pop3_session *s)
 	}
 	effects(s, e, st);
 	ours = v.act == POP3_V_REJECT || v.act == POP3_V_REPLACE;
-	if (!front_answer(s, e->kind, ours ? v.text != NULL &&
-	    v.text[0] == '+' : st == POP3_ST_OK))
-		;	/* login proxy: USER's +OK, the client had ours */
-	else if (ours)
-		text_out(s, v.text);
-	else if (v.act != POP3_V_DROP)
-		line_out(s);
+	/* login proxy: not USER's +OK, the client had postern's. */
+	if (front_answer(s, e->kind, ours ? v.text != NULL &&
+	    v.text[0] == '+' : st == POP3_ST_OK)) {
+		if (ours)
+			text_out(s, v.text);
+		else if (v.act != POP3_V_DROP)
+			line_out(s);
+	}
 	if (st == POP3_ST_OK && (e->flags & PEND_MULTI)) {
 		s->body = 1;
 		s->skip = v.act == POP3_V_REJECT || v.act == POP3_V_DROP;
@@ -637,13 +638,14 @@ static void
 greeting(struct pop3_session *s, const uint8_t *t, size_t tlen)
 {
 	struct pop3_verdict	 v;
+	int			 ok;
 
 	pop3_hooks_response(s, "GREETING", t, tlen, &v);
-	if (s->front && pop3_status_parse(t, tlen) == POP3_ST_OK &&
-	    (v.act == POP3_V_ACCEPT || v.act == POP3_V_REPLACE))
-		;	/* login proxy: the client had postern's */
-	else if (v.act == POP3_V_REPLACE && pop3_status_parse(t, tlen) ==
-	    POP3_ST_OK)
+	ok = pop3_status_parse(t, tlen) == POP3_ST_OK;
+	if (s->front && ok && (v.act == POP3_V_ACCEPT ||
+	    v.act == POP3_V_REPLACE)) {
+		/* login proxy: the client had postern's greeting. */
+	} else if (v.act == POP3_V_REPLACE && ok)
 		text_out(s, v.text);
 	else if (v.act != POP3_V_ACCEPT) {
 		/* No greeting, no session. */
@@ -652,7 +654,7 @@ greeting(struct pop3_session *s, const uint8_t *t, size_t tlen)
 		return;
 	} else
 		line_out(s);
-	if (pop3_status_parse(t, tlen) != POP3_ST_OK) {
+	if (!ok) {
 		log_warnx("server greeting \"%.*s\"", (int)(tlen > 80 ? 80 :
 		    tlen), t);
 		fail(s, NULL);

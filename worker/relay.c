@@ -97,9 +97,10 @@ struct relay {
 	int64_t				 hold_until;	/* client held; 0 none */
 	/*
 	 * login proxy (imap_front.h, pop3_front.h): while front is set,
-	 * the client's input goes to fr, through fops, not to the engine; FRONT_WAIT once the login
-	 * is taken and MSG_W_CONNECT sent.  replay: the login as the
-	 * engine is to see it first, once the upstream is here.
+	 * the client's input goes to fr through fops, not to the engine;
+	 * FRONT_WAIT once the login is taken and MSG_W_CONNECT sent.
+	 * replay: the login as the engine is to see it first, once the
+	 * upstream is here.
 	 */
 	int				 front;
 	const struct relay_front	*fops;

@@ -7,6 +7,7 @@
 
 . @OBJDIR@/regress/master/daemon_lib
 WORKER=@OBJDIR@/bin/postern-worker
+POLICYCTL=@OBJDIR@/bin/policyctl
 FIXTURE=@OBJDIR@/regress/fixture/dovecot
 
 common_head()
@@ -445,10 +446,105 @@ stls_cleanup()
 	common_cleanup
 }
 
+atf_test_case rules cleanup
+rules_head()
+{
+	common_head
+	atf_set descr "with a policy store: postern's greeting as the" \
+	    "greeting rule rewrites it, CAPA through the capability rules," \
+	    "a refused USER answered by the rule in PASS's place, no login" \
+	    "sent, and another try; a greeting" \
+	    "rule that aborts ends the session before anything is connected"
+}
+rules_body()
+{
+	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv"
+	. "$PWD/dv/ports"
+	mkdir -p empty store store2
+	chmod 755 empty
+	chmod 700 store store2
+	cat > rules <<'EOF'
+pop3 response GREETING +OK rewrite "postern POP3 ready"
+pop3 response * * accept
+pop3 capability TOP drop
+pop3 capability * accept
+pop3 request USER reject "[AUTH] not this one" if arg 1 ~ "nobody"
+pop3 request * accept
+EOF
+	printf '%s\n' 'pop3 response GREETING * abort' \
+	    'pop3 request * accept' > rules2
+	atf_check -o ignore -e ignore "$POLICYCTL" -s "$PWD/store" load rules
+	atf_check -o ignore -e ignore "$POLICYCTL" -s "$PWD/store2" load rules2
+	PORT=$(free_port)
+	P2=$(free_port)
+	cat > postern.conf <<EOF
+user nobody
+chroot "$PWD/empty"
+worker "$WORKER"
+policy store "$PWD/store"
+pool min-idle 1 max 8 sessions 100
+timeout drain 1
+listen on 127.0.0.1 port $PORT pop3 name front login proxy \
+    upstream 127.0.0.1 port $POP3_PORT
+EOF
+	start
+	wait_log "worker slot [0-9]+ pid [0-9]+ ready"
+	wait_log "policy enforced"
+	atf_check -o save:out $PYTHON - "$PORT" <<'EOF'
+import poplib, sys
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=10)
+print(p.getwelcome().decode())
+print(" ".join(sorted(p.capa())))
+p.user("nobody")
+try:
+    p.pass_("testpass")
+except poplib.error_proto as e:
+    print(e.args[0].decode())
+p.user("testuser")
+print(p.pass_("testpass").decode().split(" ")[0])
+print(p.stat()[0] > 0)
+p.quit()
+EOF
+	atf_check -o inline:"+OK postern POP3 ready
+AUTH-RESP-CODE PIPELINING RESP-CODES SASL UIDL USER
+-ERR [AUTH] not this one
++OK
+True
+" cat out
+	# The refused login reached no server: Dovecot saw one, and its
+	# connection was closed with the refusal.
+	wait_file dv/dovecot-info.log "pop3-login: Info: Login: user=<testuser>"
+	atf_check_equal 0 "$(grep -c 'user=<nobody>' dv/dovecot-info.log)"
+
+	# A greeting rule that aborts: -ERR, the end, nothing connected.
+	kill "$(cat pid)"
+	wait_exit
+	sed -e "s|store\"|store2\"|" -e "s/port $PORT/port $P2/" \
+	    postern.conf > p2.conf
+	mv p2.conf postern.conf
+	start
+	wait_log "worker slot [0-9]+ pid [0-9]+ ready"
+	wait_log "policy enforced"
+	atf_check -o inline:"-ERR Session ended by policy\nEOF\n" \
+	    $PYTHON - "$P2" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rb")
+print(f.readline().decode().rstrip())
+print(f.readline().decode() or "EOF")
+EOF
+	atf_check_equal 0 "$(grep -c 'login proxy: to' log)"
+}
+rules_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case logins
 	atf_add_test_case before_login
 	atf_add_test_case capa
 	atf_add_test_case stls
+	atf_add_test_case rules
 }
