@@ -515,17 +515,21 @@ check_line(struct upcheck *ck, const char *s)
 	return 0;
 }
 
-/* POP3 CAPA's lines, or IMAP's CAPABILITY words, space-separated. */
+/*
+ * IMAP's CAPABILITY words, space-separated; POP3 CAPA's lines, one a
+ * line (LF-separated): a line has words of its own ("SASL PLAIN").
+ */
 static void
 capa_add(struct upcheck *ck, const char *s)
 {
 	size_t	 have = strlen(ck->capa_new);
+	int	 pop3 = ck->u->protocol == WORKER_PROTO_POP3;
 
 	/* What does not fit is left out whole rather than cut. */
 	if (have + 1 + strlen(s) >= sizeof(ck->capa_new))
 		return;
 	(void)snprintf(ck->capa_new + have, sizeof(ck->capa_new) - have,
-	    "%s%s", have > 0 ? " " : "", s);
+	    "%s%s", have == 0 ? "" : pop3 ? "\n" : " ", s);
 }
 
 /* The check passed (ok) or failed (why); the server may change state. */

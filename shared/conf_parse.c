@@ -1453,10 +1453,7 @@ listen_proxy(struct parser *p, struct listener *l)
 	return 0;
 }
 
-/*
- * [login relay|proxy]: who takes the login.  POP3 has only relay: its
- * front door is not written yet.
- */
+/* [login relay|proxy]: who takes the login. */
 static int
 listen_login(struct parser *p, struct listener *l)
 {
@@ -1471,11 +1468,6 @@ listen_login(struct parser *p, struct listener *l)
 		l->login_proxy = 1;
 	else {
 		expected(p, "'relay' or 'proxy'");
-		return -1;
-	}
-	if (l->login_proxy && l->protocol != WORKER_PROTO_IMAP) {
-		perror_at(p, p->line, "login proxy: only imap listeners take "
-		    "the login themselves; a pop3 listener relays it");
 		return -1;
 	}
 	return 0;

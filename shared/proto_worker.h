@@ -294,8 +294,9 @@ struct worker_session {
 	char	 upstream_name[WORKER_NAME_MAX];
 	/*
 	 * login proxy: the capabilities the health check of the listener's
-	 * upstream last kept (CAPABILITY's words, space-separated), for
-	 * postern's greeting; "" when no check keeps any.
+	 * upstream last kept (IMAP: CAPABILITY's words, space-separated;
+	 * POP3: CAPA's lines, LF-separated), for postern's greeting and
+	 * CAPA; "" when no check keeps any.
 	 */
 	char	 capability[WORKER_CAPA_MAX];
 };

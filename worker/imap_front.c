@@ -20,14 +20,25 @@
 #include "relay.h"
 #include "relay_tls.h"
 
-/* A command line before the login, literals aside. */
-#define FRONT_LINE_MAX	8192
+/* A command line before the login, literals aside: a token fits. */
+#define FRONT_LINE_MAX	(IMAP_FRONT_TOKEN_MAX + 256)
+
+/* AUTHENTICATE's mechanisms taken (struct imap_front, auth). */
+enum mech {
+	M_NONE = 0,
+	M_PLAIN,
+	M_OAUTHBEARER,
+	M_XOAUTH2,
+};
+
+static const char *const mech_name[] = { "", "PLAIN", "OAUTHBEARER",
+    "XOAUTH2" };
 
 struct imap_front {
 	struct relay			*r;
 	const struct worker_config	*conf;
-	/* AUTHENTICATE PLAIN: our "+" went out, its response awaited. */
-	int				 auth;
+	/* AUTHENTICATE: our "+" went out, its response awaited. */
+	enum mech			 auth;
 	char				 tag[IMAP_TAG_MAX + 1];
 	/* LOGIN: synchronizing literals we said "+" to, of lits so far. */
 	unsigned int			 acked;
@@ -47,9 +58,68 @@ static size_t	 login(struct imap_front *, const uint8_t *,
 		    const uint8_t *, const uint8_t *);
 static void	 plain(struct imap_front *, const char *, size_t);
 static int	 server_plain(const struct imap_front *);
+static int	 server_token(const struct imap_front *, enum mech);
+static void	 token(struct imap_front *, enum mech, const char *, size_t);
+static void	 authenticate(struct imap_front *, const uint8_t *,
+		    const uint8_t *);
 static int	 word(const char *, const char *);
 static void	 take(struct imap_front *, const char *, size_t,
 		    const char *, size_t);
+
+static void	*front_new(struct relay *, const struct worker_config *);
+static void	 front_free(void *);
+static void	 front_greet(void *);
+static size_t	 front_input(void *, const uint8_t *, size_t);
+static void	 front_again(void *);
+static int	 front_login(const void *, const uint8_t **, size_t *);
+static const char *front_user(const void *);
+
+const struct relay_front imap_front_ops = {
+	.f_new = front_new,
+	.f_free = front_free,
+	.f_greet = front_greet,
+	.f_input = front_input,
+	.f_again = front_again,
+	.f_login = front_login,
+	.f_user = front_user,
+	.replay_max = IMAP_FRONT_REPLAY_MAX,
+};
+
+static void *
+front_new(struct relay *r, const struct worker_config *conf)
+{
+	return imap_front_new(r, conf);
+}
+
+static void
+front_free(void *f)
+{
+	imap_front_free(f);
+}
+
+static void
+front_greet(void *f)
+{
+	imap_front_greet(f);
+}
+
+static size_t
+front_input(void *f, const uint8_t *p, size_t len)
+{
+	return imap_front_input(f, p, len);
+}
+
+static void
+front_again(void *f)
+{
+	imap_front_again(f);
+}
+
+static int
+front_login(const void *f, const uint8_t **p, size_t *len)
+{
+	return imap_front_login(f, p, len);
+}
 
 static void
 say(struct imap_front *f, const char *fmt, ...)
@@ -81,7 +151,7 @@ capability(struct imap_front *f, char *buf, size_t size)
 	    "ID ENABLE IDLE LITERAL+";
 	const char		*src = relay_session(f->r)->capability;
 	enum worker_tls_mode	 m = relay_tls_mode(f->r);
-	const char		*w, *e, *add[3];
+	const char		*w, *e, *add[5];
 	size_t			 have = 0, len, i, n = 0;
 	int			 plaintext, k;
 
@@ -112,8 +182,15 @@ capability(struct imap_front *f, char *buf, size_t size)
 		add[n++] = "STARTTLS";
 	if (plaintext && m == WORKER_TLS_STARTTLS_REQUIRED)
 		add[n++] = "LOGINDISABLED";
-	else if (relay_cap_kept(f->r, "AUTH=PLAIN", 10))
-		add[n++] = "AUTH=PLAIN";
+	else {
+		if (relay_cap_kept(f->r, "AUTH=PLAIN", 10))
+			add[n++] = "AUTH=PLAIN";
+		/* Passed through: only when the server takes them. */
+		if (server_token(f, M_OAUTHBEARER))
+			add[n++] = "AUTH=OAUTHBEARER";
+		if (server_token(f, M_XOAUTH2))
+			add[n++] = "AUTH=XOAUTH2";
+	}
 	for (i = 0; i < n; i++) {
 		len = strlen(add[i]);
 		if (have + len + 1 >= size)
@@ -160,7 +237,7 @@ imap_front_again(struct imap_front *f)
 	sodium_memzero(f->replay, sizeof(f->replay));
 	f->replaylen = 0;
 	f->done = 0;
-	f->auth = 0;
+	f->auth = M_NONE;
 	f->acked = 0;
 }
 
@@ -367,6 +444,60 @@ server_plain(const struct imap_front *f)
 	return word(caps, "SASL-IR") && word(caps, "AUTH=PLAIN");
 }
 
+/*
+ * OAUTHBEARER and XOAUTH2 are offered when the health check saw the
+ * server take them with SASL-IR, the one line replayed, and the
+ * capability rules keep them.
+ */
+static int
+server_token(const struct imap_front *f, enum mech m)
+{
+	const char	*caps = relay_session(f->r)->capability;
+	char		 cap[32];
+	int		 n;
+
+	n = snprintf(cap, sizeof(cap), "AUTH=%s", mech_name[m]);
+	return word(caps, "SASL-IR") && word(caps, cap) &&
+	    relay_cap_kept(f->r, cap, (size_t)n);
+}
+
+/*
+ * An OAUTHBEARER or XOAUTH2 response: base64, opaque to us (the token
+ * is the server's to check), replayed as it came.  A failure's
+ * challenge from the server (RFC 7628 section 3.2.3) and the client's
+ * answer to it are relayed (relay_login_challenge()).
+ */
+static void
+token(struct imap_front *f, enum mech m, const char *b64, size_t len)
+{
+	size_t	 i;
+
+	if (len == 1 && b64[0] == '*') {
+		say(f, "%s BAD Authentication cancelled\r\n", f->tag);
+		return;
+	}
+	if (len > IMAP_FRONT_TOKEN_MAX) {
+		say(f, "%s BAD [TOOBIG] %s response over %d bytes\r\n", f->tag,
+		    mech_name[m], IMAP_FRONT_TOKEN_MAX);
+		return;
+	}
+	for (i = 0; i < len; i++)
+		if (!((b64[i] >= 'A' && b64[i] <= 'Z') || (b64[i] >= 'a' &&
+		    b64[i] <= 'z') || (b64[i] >= '0' && b64[i] <= '9') ||
+		    b64[i] == '+' || b64[i] == '/' || (b64[i] == '=' &&
+		    i >= len - 2)))
+			break;
+	if (len == 0 || len % 4 != 0 || i < len) {
+		say(f, "%s BAD Invalid base64 response\r\n", f->tag);
+		return;
+	}
+	f->replaylen = (size_t)snprintf(f->replay, sizeof(f->replay),
+	    "%s AUTHENTICATE %s %.*s\r\n", f->tag, mech_name[m], (int)len,
+	    b64);
+	f->done = 1;
+	log_debug("login proxy: AUTHENTICATE %s taken", mech_name[m]);
+}
+
 /* w is one of the space-separated words of list, in any case. */
 static int
 word(const char *list, const char *w)
@@ -436,6 +567,46 @@ plain(struct imap_front *f, const char *b64, size_t len)
 	sodium_memzero(bin, sizeof(bin));
 }
 
+/* AUTHENTICATE's arguments, sp (at the space after it) to end. */
+static void
+authenticate(struct imap_front *f, const uint8_t *sp, const uint8_t *end)
+{
+	enum mech	 m;
+	size_t		 n;
+
+	for (n = 0; sp + 1 + n < end && sp[1 + n] != ' '; n++)
+		;
+	for (m = M_PLAIN; m <= M_XOAUTH2; m++)
+		if (sp < end && *sp == ' ' && n == strlen(mech_name[m]) &&
+		    strncasecmp((const char *)sp + 1, mech_name[m], n) == 0)
+			break;
+	if (m > M_XOAUTH2 || (m != M_PLAIN && !server_token(f, m))) {
+		say(f, "%s NO [CANNOT] Mechanism not offered in login proxy "
+		    "mode\r\n", f->tag);
+		return;
+	}
+	if (relay_tls_mode(f->r) == WORKER_TLS_STARTTLS_REQUIRED &&
+	    !relay_tls_active(f->r, RELAY_CLIENT)) {
+		say(f, "%s NO [PRIVACYREQUIRED] Use STARTTLS first\r\n",
+		    f->tag);
+		return;
+	}
+	sp += 1 + n;
+	if (sp == end) {
+		f->auth = m;
+		say(f, "+ \r\n");
+		return;
+	}
+	/* SASL-IR; "=" is the empty response. */
+	sp++;
+	if (m != M_PLAIN)
+		token(f, m, (const char *)sp, (size_t)(end - sp));
+	else if (end - sp == 1 && *sp == '=')
+		plain(f, "", 0);
+	else
+		plain(f, (const char *)sp, (size_t)(end - sp));
+}
+
 size_t
 imap_front_input(struct imap_front *f, const uint8_t *buf, size_t len)
 {
@@ -457,9 +628,12 @@ imap_front_input(struct imap_front *f, const uint8_t *buf, size_t len)
 		cl = (size_t)(nl - p);		/* the line without LF */
 		if (cl > 0 && p[cl - 1] == '\r')
 			cl--;
-		if (f->auth) {
-			f->auth = 0;
-			plain(f, (const char *)p, cl);
+		if (f->auth != M_NONE) {
+			if (f->auth == M_PLAIN)
+				plain(f, (const char *)p, cl);
+			else
+				token(f, f->auth, (const char *)p, cl);
+			f->auth = M_NONE;
 			used = (size_t)(nl + 1 - buf);
 			continue;
 		}
@@ -536,35 +710,9 @@ imap_front_input(struct imap_front *f, const uint8_t *buf, size_t len)
 				relay_starttls(f->r);
 				return used;
 			}
-		} else if (strcasecmp(cmd, "AUTHENTICATE") == 0) {
-			if (sp + 6 > p + cl || sp[0] != ' ' ||
-			    strncasecmp((const char *)sp + 1, "PLAIN", 5) !=
-			    0 ||
-			    (sp + 6 < p + cl && sp[6] != ' ')) {
-				say(f, "%s NO [CANNOT] Only AUTHENTICATE PLAIN "
-				    "in login proxy mode\r\n", f->tag);
-				continue;
-			}
-			if (relay_tls_mode(f->r) ==
-			    WORKER_TLS_STARTTLS_REQUIRED &&
-			    !relay_tls_active(f->r, RELAY_CLIENT)) {
-				say(f, "%s NO [PRIVACYREQUIRED] Use STARTTLS "
-				    "first\r\n", f->tag);
-				continue;
-			}
-			if (sp + 6 < p + cl) {
-				/* SASL-IR; "=" is the empty response. */
-				sp += 7;
-				if ((size_t)(p + cl - sp) == 1 && *sp == '=')
-					plain(f, "", 0);
-				else
-					plain(f, (const char *)sp,
-					    (size_t)(p + cl - sp));
-			} else {
-				f->auth = 1;
-				say(f, "+ \r\n");
-			}
-		} else
+		} else if (strcasecmp(cmd, "AUTHENTICATE") == 0)
+			authenticate(f, sp, p + cl);
+		else
 			say(f, "%s BAD Log in first: only CAPABILITY, ID, "
 			    "NOOP, STARTTLS, LOGIN, AUTHENTICATE and LOGOUT "
 			    "before the login\r\n", f->tag);
@@ -573,8 +721,10 @@ imap_front_input(struct imap_front *f, const uint8_t *buf, size_t len)
 }
 
 /* The user of the login taken (route.h asks its upstream). */
-const char *
-imap_front_user(const struct imap_front *f)
+static const char *
+front_user(const void *arg)
 {
+	const struct imap_front	*f = arg;
+
 	return f->done ? f->user : NULL;
 }

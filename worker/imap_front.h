@@ -2,8 +2,11 @@
  * login proxy (postern.conf(5), "login proxy"): before there is an
  * upstream, postern is the IMAP server the client sees.  It greets,
  * answers CAPABILITY, ID, NOOP, STARTTLS and LOGOUT, and takes LOGIN
- * or AUTHENTICATE PLAIN (with SASL-IR or a continuation).  The login
- * taken becomes a LOGIN command line, under the client's tag, that
+ * or AUTHENTICATE PLAIN (with SASL-IR or a continuation), and, when the
+ * upstream's servers offer them, AUTHENTICATE OAUTHBEARER (RFC 7628)
+ * and XOAUTH2, whose tokens are passed on as they came.  The login
+ * taken becomes a LOGIN or AUTHENTICATE command line, under the
+ * client's tag, that
  * relay.c gives the engine as if the client had sent it once the
  * master has connected the upstream: the engine's verdicts, login
  * throttling and the relay of the server's answer apply to it as in
@@ -17,14 +20,22 @@
 #include <stdint.h>
 
 #include "proto_worker.h"
+#include "relay.h"
 
-struct relay;
 struct imap_front;
+
+/* The functions below, for relay.c. */
+extern const struct relay_front imap_front_ops;
 
 /* The longest user name and password taken, each. */
 #define IMAP_FRONT_ARG_MAX	1024
-/* The replayed LOGIN: tag, both arguments quoted, escapes doubled. */
-#define IMAP_FRONT_REPLAY_MAX	(256 + 4 * IMAP_FRONT_ARG_MAX + 32)
+/* The longest OAUTHBEARER or XOAUTH2 response taken, base64. */
+#define IMAP_FRONT_TOKEN_MAX	8192
+/*
+ * The replayed login: LOGIN with its tag and both arguments quoted,
+ * escapes doubled, or AUTHENTICATE with a token (the longer).
+ */
+#define IMAP_FRONT_REPLAY_MAX	(IMAP_FRONT_TOKEN_MAX + 512)
 
 /* NULL with errno. */
 struct imap_front *imap_front_new(struct relay *,
@@ -39,7 +50,5 @@ void	 imap_front_again(struct imap_front *);
 /* 1 once a login was taken: the command line to replay. */
 int	 imap_front_login(const struct imap_front *, const uint8_t **,
 	    size_t *);
-/* The login's user name, once taken; NULL before. */
-const char *imap_front_user(const struct imap_front *);
 
 #endif

@@ -650,6 +650,16 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 	if ((sev->flags & IMAP_SEVF_CMD_DONE) &&
 	    !(sev->flags & IMAP_SEVF_PRIVATE))
 		front_failed(ir, sev->cmd, 0);
+	/*
+	 * login proxy: a challenge to the replayed AUTHENTICATE, as
+	 * OAUTHBEARER's error (RFC 7628 section 3.2.3), is the client's
+	 * to answer.
+	 */
+	if (ir->conf->login_proxy && !ir->authed && sev->cmd != NULL &&
+	    ev->type == IMAP_EV_LINE && strcmp(sev->resp, "+") == 0 &&
+	    !(sev->flags & IMAP_SEVF_CONT) &&
+	    strcmp(sev->cmd->name, "AUTHENTICATE") == 0)
+		relay_login_challenge(ir->relay);
 	switch (sev->act) {
 	case IMAP_ACT_NONE:
 	case IMAP_ACT_DROP:

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "pop3_enforce.h"
+#include "pop3_hooks.h"
 #include "pop3_relay.h"
 #include "pop3_session.h"
 #include "pop3_xclient.h"
@@ -49,6 +50,7 @@ static void	 io_to_client(void *, const uint8_t *, size_t, int);
 static void	 io_close(void *, const char *);
 static void	 io_greeted(void *);
 static void	 io_authenticated(void *);
+static void	 io_login_failed(void *);
 static void	 tls_sync(struct pop3_relay *);
 static size_t	 client_input(struct pop3_relay *, const uint8_t *, size_t);
 static size_t	 server_input(struct pop3_relay *, const uint8_t *, size_t);
@@ -98,6 +100,7 @@ pop3_relay_new(struct relay *r, const struct worker_config *conf,
 	io.close = io_close;
 	io.greeted = io_greeted;
 	io.authenticated = io_authenticated;
+	io.login_failed = io_login_failed;
 	io.arg = pr;
 	if (pop3_session_init(&pr->s, &lim, &io) == -1) {
 		free(pr);
@@ -114,6 +117,7 @@ pop3_relay_new(struct relay *r, const struct worker_config *conf,
 		pr->s.ops = &pop3_enforce_ops;
 		pr->s.opsarg = &pr->pe;
 	}
+	pr->s.front = conf->login_proxy != 0;
 	/* forward id: XCLIENT is ours (pop3_xclient.h, pop3_hooks.c). */
 	if (conf->forward == WORKER_FORWARD_ID) {
 		pop3_xclient_init(&pr->xc);
@@ -326,4 +330,49 @@ io_authenticated(void *arg)
 	struct pop3_relay	*pr = arg;
 
 	relay_logged_in(pr->relay, pr->conf->timeout_idle);
+}
+
+/* login proxy: the client may try again with postern (pop3_front.h). */
+static void
+io_login_failed(void *arg)
+{
+	struct pop3_relay	*pr = arg;
+
+	relay_login_failed(pr->relay, 1);
+}
+
+int
+pop3_relay_cap_kept(void *arg, const char *line, size_t len)
+{
+	struct pop3_relay	*pr = arg;
+
+	tls_sync(pr);
+	return pop3_hooks_capa(&pr->s, (const uint8_t *)line, len);
+}
+
+int
+pop3_relay_greeting(void *arg, const char *ours, char *buf, size_t size)
+{
+	struct pop3_relay	*pr = arg;
+	struct pop3_verdict	 v;
+
+	tls_sync(pr);
+	pop3_hooks_response(&pr->s, "GREETING", (const uint8_t *)ours,
+	    strlen(ours), &v);
+	switch (v.act) {
+	case POP3_V_ACCEPT:
+		(void)snprintf(buf, size, "%s", ours);
+		return 1;
+	case POP3_V_REPLACE:
+		if (v.text != NULL && strncmp(v.text, "+OK", 3) == 0) {
+			(void)snprintf(buf, size, "%s", v.text);
+			return 1;
+		}
+		break;
+	default:
+		break;
+	}
+	(void)snprintf(buf, size, "%s", v.act == POP3_V_ABORT && v.text !=
+	    NULL ? v.text : "Server greeting refused by policy");
+	return 0;
 }

@@ -15,6 +15,14 @@ struct pop3_limits;
 
 extern const struct relay_engine pop3_relay_engine;
 
+/*
+ * login proxy (pop3_front.h): a CAPA line (without CRLF) the session's
+ * capability rules keep; our greeting through the greeting rules:
+ * 1 and the line in buf, or 0 and the refusal's text in buf.
+ */
+int	 pop3_relay_cap_kept(void *, const char *, size_t);
+int	 pop3_relay_greeting(void *, const char *, char *, size_t);
+
 /* The session limits of a config slice. */
 void	 pop3_relay_limits(const struct worker_config *, struct pop3_limits *);
 

@@ -71,7 +71,7 @@ static const struct pop3_desc {
 #define PEND_ABORT	0x10	/* the session ends after reply[] */
 
 struct pop3_pend {
-	enum pop3_kind	 kind;
+	enum pop3_kind	 kind;		/* answered here too */
 	char		 kw[POP3_KEYWORD_MAX + 1];	/* for the policy */
 	unsigned int	 flags;
 	size_t		 replylen;
@@ -101,6 +101,7 @@ static size_t	 capa_body(struct pop3_session *, const uint8_t *, size_t);
 static void	 line_out(struct pop3_session *);
 static void	 text_out(struct pop3_session *, const char *);
 static void	 fail(struct pop3_session *, const char *);
+static int	 front_answer(struct pop3_session *, enum pop3_kind, int);
 
 void
 pop3_limits_default(struct pop3_limits *l)
@@ -150,7 +151,8 @@ pop3_session_free(struct pop3_session *s)
 int
 pop3_session_want_client(const struct pop3_session *s)
 {
-	if (s->closed || s->state == POP3_S_GREETING || s->stls)
+	if (s->closed || s->state == POP3_S_GREETING || s->stls ||
+	    s->front_failed)
 		return 0;
 	if (s->sasl_turn)
 		return 1;
@@ -199,6 +201,7 @@ pop3_session_client(struct pop3_session *s, const uint8_t *p, size_t len)
 		if (st == POP3_LINE_MORE)
 			continue;
 		s->commands++;
+		s->kind_now = K_OTHER;
 		if (st == POP3_LINE_LONG) {
 			if (s->sasl_turn) {
 				fail(s, "SASL line too long");
@@ -250,6 +253,7 @@ command(struct pop3_session *s, const uint8_t *t, size_t tlen, size_t rawlen)
 		return;
 	}
 	d = lookup(c.kw);
+	s->kind_now = d != NULL ? d->kind : K_OTHER;
 	in = s->state == POP3_S_AUTHORIZATION ? IN_AUTHZ :
 	    s->state == POP3_S_TRANSACTION ? IN_TRANS : 0;
 	if (d != NULL && (!(d->states & in) ||
@@ -470,6 +474,7 @@ local(struct pop3_session *s, const char *text, int abort)
 	if ((e = enqueue(s)) == NULL)
 		return;
 	e->flags = PEND_LOCAL | (abort ? PEND_ABORT : 0);
+	e->kind = (enum pop3_kind)s->kind_now;
 	n = snprintf(e->reply, sizeof(e->reply), "%s\r\n", text);
 	if (n < 0 || (size_t)n >= sizeof(e->reply))
 		n = snprintf(e->reply, sizeof(e->reply), "-ERR Refused\r\n");
@@ -503,8 +508,9 @@ flush_local(struct pop3_session *s)
 
 	while (!s->closed && (e = head(s)) != NULL &&
 	    (e->flags & PEND_LOCAL)) {
-		s->io.to_client(s->io.arg, (const uint8_t *)e->reply,
-		    e->replylen, 0);
+		if (front_answer(s, e->kind, e->reply[0] == '+'))
+			s->io.to_client(s->io.arg, (const uint8_t *)e->reply,
+			    e->replylen, 0);
 		if (e->flags & PEND_ABORT) {
 			fail(s, NULL);
 			return;
@@ -554,6 +560,7 @@ status_line(struct pop3_session *s)
 	const uint8_t		*t;
 	size_t			 tlen;
 	enum pop3_status	 st;
+	int			 ours;
 
 	tlen = pop3_line_text(&s->sl, &t);
 	st = pop3_status_parse(t, tlen);
@@ -569,6 +576,12 @@ status_line(struct pop3_session *s)
 		}
 		log_warnx("server sent \"%.*s\" unasked", (int)(tlen > 80 ? 80 :
 		    tlen), t);
+		fail(s, "Error in protocol");
+		return;
+	}
+	if (st == POP3_ST_CONT && e->kind == K_AUTH && s->front) {
+		/* The replay had its initial response: the client is done. */
+		log_warnx("server asked for more of a replayed AUTH");
 		fail(s, "Error in protocol");
 		return;
 	}
@@ -589,10 +602,15 @@ status_line(struct pop3_session *s)
 		return;
 	}
 	effects(s, e, st);
-	if (v.act == POP3_V_REJECT || v.act == POP3_V_REPLACE)
-		text_out(s, v.text);
-	else if (v.act != POP3_V_DROP)
-		line_out(s);
+	ours = v.act == POP3_V_REJECT || v.act == POP3_V_REPLACE;
+	/* login proxy: not USER's +OK, the client had postern's. */
+	if (front_answer(s, e->kind, ours ? v.text != NULL &&
+	    v.text[0] == '+' : st == POP3_ST_OK)) {
+		if (ours)
+			text_out(s, v.text);
+		else if (v.act != POP3_V_DROP)
+			line_out(s);
+	}
 	if (st == POP3_ST_OK && (e->flags & PEND_MULTI)) {
 		s->body = 1;
 		s->skip = v.act == POP3_V_REJECT || v.act == POP3_V_DROP;
@@ -620,10 +638,14 @@ static void
 greeting(struct pop3_session *s, const uint8_t *t, size_t tlen)
 {
 	struct pop3_verdict	 v;
+	int			 ok;
 
 	pop3_hooks_response(s, "GREETING", t, tlen, &v);
-	if (v.act == POP3_V_REPLACE && pop3_status_parse(t, tlen) ==
-	    POP3_ST_OK)
+	ok = pop3_status_parse(t, tlen) == POP3_ST_OK;
+	if (s->front && ok && (v.act == POP3_V_ACCEPT ||
+	    v.act == POP3_V_REPLACE)) {
+		/* login proxy: the client had postern's greeting. */
+	} else if (v.act == POP3_V_REPLACE && ok)
 		text_out(s, v.text);
 	else if (v.act != POP3_V_ACCEPT) {
 		/* No greeting, no session. */
@@ -632,7 +654,7 @@ greeting(struct pop3_session *s, const uint8_t *t, size_t tlen)
 		return;
 	} else
 		line_out(s);
-	if (pop3_status_parse(t, tlen) != POP3_ST_OK) {
+	if (!ok) {
 		log_warnx("server greeting \"%.*s\"", (int)(tlen > 80 ? 80 :
 		    tlen), t);
 		fail(s, NULL);
@@ -745,6 +767,28 @@ line_out(struct pop3_session *s)
 		s->io.to_client(s->io.arg, s->slraw, s->sl.len, 1);
 	else
 		s->io.to_client(s->io.arg, s->sl.p, s->sl.len, 0);
+}
+
+/*
+ * login proxy (s->front): whether the answer to a replayed command of
+ * kind k goes to the client.  USER's "+OK" does not, the client had
+ * postern's; a "-ERR" to USER, PASS or AUTH is the login's answer, and
+ * the rest of the replay is not read.
+ */
+static int
+front_answer(struct pop3_session *s, enum pop3_kind k, int ok)
+{
+	if (!s->front || s->state != POP3_S_AUTHORIZATION ||
+	    (k != K_USER && k != K_PASS && k != K_AUTH && k != K_APOP))
+		return 1;
+	if (k == K_USER && ok)
+		return 0;
+	if (!ok) {
+		s->front_failed = 1;
+		if (s->io.login_failed != NULL)
+			s->io.login_failed(s->io.arg);
+	}
+	return 1;
 }
 
 /* The end: "-ERR text" unless text is NULL. */

@@ -60,6 +60,8 @@ struct pop3_io {
 	void	(*close)(void *, const char *text);
 	void	(*greeted)(void *);
 	void	(*authenticated)(void *);
+	/* login proxy (front): the login replayed failed; may be NULL. */
+	void	(*login_failed)(void *);
 	void	*arg;
 };
 
@@ -94,6 +96,14 @@ struct pop3_session {
 	int			 stls;		/* STLS taken: the relay's turn */
 	int			 skip;		/* the body is dropped */
 	int			 xclient_ours;	/* forward id (pop3_hooks.c) */
+	/*
+	 * login proxy (pop3_front.h): the client had postern's greeting
+	 * and its "+OK" to USER, so the server's are not relayed, and a
+	 * login's "-ERR" ends the replay (io.login_failed).
+	 */
+	int			 front;
+	int			 front_failed;	/* the rest is not read */
+	int			 kind_now;	/* of the command being read */
 	struct pop3_tls		 tls;
 	const struct pop3_hooks_ops *ops;	/* NULL: no policy */
 	void			*opsarg;

@@ -29,6 +29,7 @@
 #include "audit.h"
 #include "forward.h"
 #include "imap_front.h"
+#include "pop3_front.h"
 #include "imap_relay.h"
 #include "pop3_relay.h"
 #include "imap_limits.h"
@@ -96,13 +97,15 @@ struct relay {
 	int64_t				 policy_lost;	/* ms; 0: channel up */
 	int64_t				 hold_until;	/* client held; 0 none */
 	/*
-	 * login proxy (imap_front.h): while front is set, the client's
-	 * input goes to fr, not to the engine; FRONT_WAIT once the login
-	 * is taken and MSG_W_CONNECT sent.  replay: the login as the
-	 * engine is to see it first, once the upstream is here.
+	 * login proxy (imap_front.h, pop3_front.h): while front is set,
+	 * the client's input goes to fr through fops, not to the engine;
+	 * FRONT_WAIT once the login is taken and MSG_W_CONNECT sent.
+	 * replay: the login as the engine is to see it first, once the
+	 * upstream is here.
 	 */
 	int				 front;
-	struct imap_front		*fr;
+	const struct relay_front	*fops;
+	void				*fr;
 	struct buf			 replay;
 	/* The replayed login's answer awaited; relay_login_failed(). */
 	int				 login_pending;
@@ -223,8 +226,10 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	} else if (conf->login_proxy) {
 		/* No upstream before the login: none to wait for. */
 		r.up_deadline = 0;
-		buf_init(&r.replay, IMAP_FRONT_REPLAY_MAX);
-		if ((r.fr = imap_front_new(&r, conf)) == NULL) {
+		r.fops = conf->protocol == WORKER_PROTO_POP3 ?
+		    &pop3_front_ops : &imap_front_ops;
+		buf_init(&r.replay, r.fops->replay_max);
+		if ((r.fr = r.fops->f_new(&r, conf)) == NULL) {
 			log_warn("session %llu: login proxy",
 			    (unsigned long long)sess->id);
 			r.closing = 1;
@@ -248,7 +253,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 		relay_tls_begin(&r);
 	/* login proxy: our greeting, once the TLS mode is known. */
 	if (r.front != 0 && !r.closing)
-		imap_front_greet(r.fr);
+		r.fops->f_greet(r.fr);
 	/* A message may have come in the read that brought the session. */
 	(void)chan_read(&r);
 	while (!r.quit && !(r.closing && flushed(&r))) {
@@ -498,7 +503,7 @@ pump(struct relay *r, enum relay_side from)
 	 * and with it what the server offers (SASL-IR, LITERAL+).
 	 */
 	if (from == RELAY_CLIENT && buf_len(&r->replay) > 0 && r->up_greeted &&
-	    !r->closing) {
+	    !r->closing && !r->relogin) {
 		/* The login we took goes first, as if the client sent it. */
 		n = r->ops->e_input(r->eng, from, buf_data(&r->replay),
 		    buf_len(&r->replay));
@@ -646,12 +651,29 @@ relay_login_failed(struct relay *r, int again)
 	r->relogin = again;
 }
 
+void
+relay_login_challenge(struct relay *r)
+{
+	r->login_pending = 0;
+}
+
 int
 relay_cap_kept(struct relay *r, const char *cap, size_t len)
 {
-	if (r->eng == NULL || r->ops != &imap_relay_engine)
-		return 1;
-	return imap_relay_cap_kept(r->eng, cap, len);
+	if (r->eng != NULL && r->ops == &imap_relay_engine)
+		return imap_relay_cap_kept(r->eng, cap, len);
+	if (r->eng != NULL && r->ops == &pop3_relay_engine)
+		return pop3_relay_cap_kept(r->eng, cap, len);
+	return 1;
+}
+
+int
+relay_greeting(struct relay *r, const char *ours, char *buf, size_t size)
+{
+	if (r->eng != NULL && r->ops == &pop3_relay_engine)
+		return pop3_relay_greeting(r->eng, ours, buf, size);
+	(void)snprintf(buf, size, "%s", ours);
+	return 1;
 }
 
 void
@@ -1026,7 +1048,8 @@ session_end(struct relay *r)
 	}
 	side_free(&r->s[RELAY_CLIENT]);
 	side_free(&r->s[RELAY_UPSTREAM]);
-	imap_front_free(r->fr);
+	if (r->fr != NULL)
+		r->fops->f_free(r->fr);
 	r->fr = NULL;
 	buf_free(&r->replay);
 	tls_set_stop(-1, NULL, NULL);
@@ -1424,21 +1447,21 @@ front_pump(struct relay *r)
 	if (r->closing || r->front != FRONT_LOGIN || r->starttls ||
 	    (len = buf_len(&s->in)) == 0)
 		return 0;
-	n = imap_front_input(r->fr, buf_data(&s->in), len);
+	n = r->fops->f_input(r->fr, buf_data(&s->in), len);
 	buf_drain(&s->in, n);
-	if (r->closing || !imap_front_login(r->fr, &p, &len))
+	if (r->closing || !r->fops->f_login(r->fr, &p, &len))
 		return n > 0;
 	if (buf_add(&r->replay, p, len) == -1) {
 		log_warnx("session %llu: login proxy: login of %zu bytes "
-		    "over %d", (unsigned long long)r->sess->id, len,
-		    IMAP_FRONT_REPLAY_MAX);
+		    "over %zu", (unsigned long long)r->sess->id, len,
+		    r->fops->replay_max);
 		bye(r, "Internal error");
 		relay_close(r, WORKER_END_ERROR);
 		return 1;
 	}
 	memset(&wc, 0, sizeof(wc));
 	wc.id = r->sess->id;
-	if (front_route(r, imap_front_user(r->fr), &wc) == -1)
+	if (front_route(r, r->fops->f_user(r->fr), &wc) == -1)
 		return 1;
 	if (msg_compose(r->chan, MSG_W_CONNECT, 0, -1, &wc,
 	    sizeof(wc)) == -1) {
@@ -1526,6 +1549,6 @@ front_again(struct relay *r)
 		relay_close(r, WORKER_END_ERROR);
 		return;
 	}
-	imap_front_again(r->fr);
+	r->fops->f_again(r->fr);
 	r->front = FRONT_LOGIN;
 }

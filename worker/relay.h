@@ -47,6 +47,28 @@ struct relay_engine {
 };
 
 /*
+ * login proxy's front door of a protocol (imap_front.h, pop3_front.h):
+ * before there is an upstream, the client's bytes go to it, and it says
+ * when it has a login to replay.
+ */
+struct relay_front {
+	void		*(*f_new)(struct relay *, const struct worker_config *);
+	void		 (*f_free)(void *);
+	/* Our greeting, once the TLS mode is known. */
+	void		 (*f_greet)(void *);
+	/* The client's bytes: how many were consumed (whole lines only). */
+	size_t		 (*f_input)(void *, const uint8_t *, size_t);
+	/* After a failed login: take another. */
+	void		 (*f_again)(void *);
+	/* 1 once a login was taken: the bytes the engine is to replay. */
+	int		 (*f_login)(const void *, const uint8_t **, size_t *);
+	/* The user of the login taken, for its route; NULL: none known. */
+	const char	*(*f_user)(const void *);
+	/* The longest replay f_login() gives. */
+	size_t		 replay_max;
+};
+
+/*
  * What a worker holds across its sessions and lends to each: the
  * channel to postern-policyd (NULL: no policy store configured).
  * Later parts (TLS, the key holder) add their own members here.
@@ -104,8 +126,24 @@ void	 relay_greeted(struct relay *);
  * mode.
  */
 void	 relay_login_failed(struct relay *, int again);
-/* login proxy: the capability rules of the session keep cap. */
+/*
+ * login proxy: the server challenged the replayed AUTHENTICATE (RFC
+ * 7628's error): the client's next line, its answer, is read and given
+ * to the engine while the login's answer is still awaited.
+ */
+void	 relay_login_challenge(struct relay *);
+/*
+ * login proxy: the capability rules of the session keep cap (IMAP: a
+ * capability; POP3: a line of CAPA's answer, without CRLF).
+ */
 int	 relay_cap_kept(struct relay *, const char *cap, size_t len);
+/*
+ * login proxy, POP3: our greeting line (without CRLF) through the
+ * greeting rules: 1 and line in buf, or 0 and a refusal in buf: the
+ * session is to end after it.
+ */
+int	 relay_greeting(struct relay *, const char *ours, char *buf,
+	    size_t size);
 /* The session being relayed (addresses, listener), for the policy. */
 const struct worker_session *relay_session(const struct relay *);
 

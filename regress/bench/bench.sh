@@ -2,8 +2,8 @@
 """postern's IMAP benchmark: `make bench` runs this after the micro-benchmarks.
 
   bench [--rounds N] [--idle K[,K2]] [--seconds S] [--noops N]
-        [--targets direct,postern,postern-policy,postern-exec,haproxy,
-                   nginx,perdition]
+        [--targets direct,postern,postern-policy,postern-proxy,
+                   postern-exec,haproxy,nginx,perdition]
         [--workloads fetch,noop,verdict,sessions,pop3,idle,idle-compress,
                      storm] [--out FILE]
 
@@ -12,7 +12,10 @@ Starts the Dovecot fixture with a user "big" (2,000 messages of about
 HAProxy (TCP mode), the nginx mail proxy and Perdition where installed
 (`make deps-bench`), each with its configuration, pid file and logs under
 one temporary directory; postern-policy is posternd enforcing a 100-rule
-policy and writing audit logs; postern-exec (not run unless named)
+policy and writing audit logs; postern-proxy is posternd with `login
+proxy' listeners (postern greets and takes the login, the upstream is
+connected after it: the session workload's ratio to direct is what that
+costs a session); postern-exec (not run unless named)
 is posternd with every worker exec'd on its own, template-forks 0.
 Every workload of imapload runs against
 every target in interleaved rounds, the order rotating each round, so the
@@ -336,6 +339,36 @@ pool min-idle 40 max {min(16384, self.k + 100)} sessions 100{self.pool_extra()}
         return ""
 
 
+class PosternProxy(Postern):
+    """posternd with login proxy listeners (postern.conf(5), "login
+    proxy"): postern greets and takes the login, then the master
+    connects the upstream and the worker replays the login; what that
+    costs a session against direct Dovecot."""
+    name = "postern-proxy"
+
+    def start(self):
+        self.port, self.pop3_port = free_ports(2)
+        empty = os.path.join(self.dir, "empty")
+        os.makedirs(empty, exist_ok=True)
+        os.chmod(empty, 0o755)
+        conf = os.path.join(self.dir, "postern.conf")
+        with open(conf, "w") as f:
+            f.write(f"""user nobody
+chroot "{empty}"
+worker "{WORKER}"
+pool min-idle 40 max {min(4096, self.k + 100)} sessions 100
+upstream imap server 127.0.0.1 port {self.upstream}
+upstream pop server 127.0.0.1 port {POP3_UPSTREAM[0]}
+listen on 127.0.0.1 port {self.port} imap name bench login proxy \\
+	upstream imap
+listen on 127.0.0.1 port {self.pop3_port} pop3 name bench-pop3 \\
+	login proxy upstream pop
+""")
+        self.spawn([POSTERND, "-d", "-f", conf])
+        wait_greeting(self.port)
+        wait_greeting(self.pop3_port, ok=b"+OK")
+
+
 class PosternExec(Postern):
     """posternd with every worker exec'd on its own (pool template-forks
     0), as before the pool's template: what the template saves."""
@@ -466,8 +499,8 @@ class Perdition(Target):
         wait_greeting(self.port)
 
 
-ALL_TARGETS = [Direct, Postern, PosternPolicy, PosternExec, HAProxy, Nginx,
-               Perdition]
+ALL_TARGETS = [Direct, Postern, PosternPolicy, PosternProxy, PosternExec,
+               HAProxy, Nginx, Perdition]
 
 
 # --- workloads --------------------------------------------------------------
@@ -909,8 +942,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--noops", type=int, default=20000)
     ap.add_argument("--targets",
-                    default="direct,postern,postern-policy,haproxy,nginx,"
-                    "perdition")
+                    default="direct,postern,postern-policy,postern-proxy,"
+                    "haproxy,nginx,perdition")
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--out", default=OBJDIR + "/bench-results.md")
     ap.add_argument("--keep", action="store_true",

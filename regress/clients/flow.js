@@ -1,5 +1,7 @@
 // One imapflow session, printed as JSON lines so two runs can be compared.
 //   node flow.js PORT [HIDE]
+// FLOW_LOGIN=LOGIN in the environment: LOGIN rather than AUTHENTICATE
+// PLAIN (with SASL-IR when offered, imapflow's choice).
 // list (minus mailboxes starting with HIDE), fetch every INBOX message
 // (flags, size, sha256 of the source), append, IDLE until the EXISTS an
 // append from a second connection causes, move a message to Archive,
@@ -15,7 +17,8 @@ const say = (...a) => out.push(JSON.stringify(a));
 const sha = b => crypto.createHash('sha256').update(b).digest('hex');
 const client = () => new ImapFlow({
     host: '127.0.0.1', port, secure: false, doSTARTTLS: false,
-    auth: { user: 'testuser', pass: 'testpass' }, logger: false,
+    auth: { user: 'testuser', pass: 'testpass',
+        loginMethod: process.env.FLOW_LOGIN || undefined }, logger: false,
     connectionTimeout: 10000, greetingTimeout: 10000, socketTimeout: 30000
 });
 const within = (ms, what, p) => Promise.race([p, new Promise((_, rej) =>

@@ -220,7 +220,7 @@ a2 BAD [TOOBIG] Login argument over 1024 bytes
 a3 BAD [TOOBIG] Login argument over 1024 bytes
 a4 BAD Invalid base64 or PLAIN response
 a5 BAD Invalid base64 or PLAIN response
-a6 NO [CANNOT] Only AUTHENTICATE PLAIN in login proxy mode
+a6 NO [CANNOT] Mechanism not offered in login proxy mode
 a7 BAD Log in first: only CAPABILITY, ID, NOOP, STARTTLS, LOGIN, AUTHENTICATE and LOGOUT before the login
 + 
 a8 BAD Authentication cancelled
@@ -259,7 +259,7 @@ relay_default_head()
 {
 	common_head
 	atf_set descr "login relay stays the default: the server's greeting," \
-	    "and conf -n prints login proxy only where it is"
+	    "and conf -n prints login proxy only where it is, pop3 too"
 }
 relay_default_body()
 {
@@ -270,11 +270,17 @@ relay_default_body()
 	atf_check -o match:"login proxy upstream mail" \
 	    "$POSTERND" -nv -f postern.conf
 	atf_check -o not-match:"login (proxy|relay)" "$POSTERND" -nv -f relay.conf
-	atf_check -s exit:1 -e match:"login proxy: only imap listeners" \
+	atf_check -o match:"pop3 name pop3-$P2 login proxy" \
 	    "$POSTERND" -nv -f /dev/stdin <<EOF
 user nobody
 chroot "$PWD/empty"
 listen on 127.0.0.1 port $P2 pop3 login proxy upstream 127.0.0.1 port 1
+EOF
+	atf_check -s exit:1 -e match:"expected 'relay' or 'proxy'" \
+	    "$POSTERND" -nv -f /dev/stdin <<EOF
+user nobody
+chroot "$PWD/empty"
+listen on 127.0.0.1 port $P2 pop3 login apop upstream 127.0.0.1 port 1
 EOF
 }
 relay_default_cleanup()
@@ -497,9 +503,155 @@ authenticate_cleanup()
 	common_cleanup
 }
 
+atf_test_case oauth cleanup
+oauth_head()
+{
+	common_head
+	atf_set descr "AUTHENTICATE OAUTHBEARER and XOAUTH2 through login" \
+	    "proxy, offered only when the check saw the server take them:" \
+	    "tokens replayed byte for byte (Dovecot's rawlog), with SASL-IR" \
+	    "and a continuation; a refused token's challenge (RFC 7628)" \
+	    "relayed as Dovecot sends it, the client's answer too, then NO" \
+	    "and another try; bad tokens get BAD and reach no server"
+}
+oauth_body()
+{
+	# Dovecot's static passdb checks a bearer token as the password.
+	DOVECOT_RAWLOG=1 DOVECOT_NODELAY=1 atf_check -o ignore -e ignore \
+	    "$FIXTURE" start "$PWD/dv"
+	atf_check -o ignore -e ignore "$FIXTURE" stop "$PWD/dv"
+	sed -i 's/^auth_mechanisms = .*/& oauthbearer xoauth2/' dv/dovecot.conf
+	atf_check -o ignore -e ignore "$FIXTURE" restart "$PWD/dv"
+	. "$PWD/dv/ports"
+	mkdir -p empty audit
+	chmod 755 empty
+	chmod 700 audit
+	PORT=$(free_port)
+	P2=$(free_port)
+	cat > postern.conf <<EOF
+user nobody
+chroot "$PWD/empty"
+worker "$WORKER"
+audit dir "$PWD/audit"
+pool min-idle 1 max 8 sessions 100
+timeout drain 1
+upstream mail server 127.0.0.1 port $IMAP_PORT
+upstream mail check every 1 timeout 2 capability rise 1 fall 1
+upstream plain server 127.0.0.1 port $IMAP_PORT
+listen on 127.0.0.1 port $PORT imap name front login proxy upstream mail
+listen on 127.0.0.1 port $P2 imap name plain login proxy upstream plain
+EOF
+	start
+	wait_log "worker slot [0-9]+ pid [0-9]+ ready" 2
+	cat > greeting.py <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+print(s.makefile("rb").readline().decode().rstrip())
+EOF
+	wait_until 10 sh -c "'$PYTHON' greeting.py $PORT | grep -q OAUTHBEARER" ||
+	    atf_fail "the greeting never offered OAUTHBEARER"
+	atf_check -o save:out $PYTHON - "$PORT" "$P2" "$IMAP_PORT" <<'EOF'
+import base64, socket, sys
+
+port, plain, direct = (int(a) for a in sys.argv[1:])
+
+def bearer(t):
+    return base64.b64encode(b"n,a=testuser,\x01auth=Bearer %s\x01\x01" %
+        t).decode()
+
+def xoauth2(t):
+    return base64.b64encode(b"user=testuser\x01auth=Bearer %s\x01\x01" %
+        t).decode()
+
+class C:
+    def __init__(self, p):
+        self.s = socket.create_connection(("127.0.0.1", p), timeout=10)
+        self.f = self.s.makefile("rb")
+        self.greeting = self.line()
+    def line(self):
+        return self.f.readline().decode().rstrip("\r\n")
+    def say(self, l):
+        self.s.sendall(l.encode() + b"\r\n")
+        return self.line()
+
+def short(l):
+    # A tagged OK's capabilities are Dovecot's to list.
+    return l.split(" [CAPABILITY ")[0]
+
+# What Dovecot says itself to a refused token: the challenge relayed.
+d = C(direct)
+want = d.say("d1 AUTHENTICATE OAUTHBEARER " + bearer(b"wrong"))
+d.say("AQ==")
+wantx = d.say("d2 AUTHENTICATE XOAUTH2 " + xoauth2(b"wrong"))
+
+c = C(plain)
+print("plain offers", "OAUTHBEARER" in c.greeting)
+print(c.say("p1 AUTHENTICATE OAUTHBEARER " + bearer(b"testpass")))
+
+c = C(port)
+print("AUTH=OAUTHBEARER AUTH=XOAUTH2]" in c.greeting)
+print(c.say("a1 AUTHENTICATE OAUTHBEARER !!!!"))
+print(c.say("a2 AUTHENTICATE XOAUTH2 ="))
+print(c.say("a3 AUTHENTICATE OAUTHBEARER"))
+print(c.say("*"))
+print(c.say("a4 AUTHENTICATE OAUTHBEARER " + "QUFB" * 2100))
+l = c.say("a5 AUTHENTICATE OAUTHBEARER " + bearer(b"wrong"))
+print("challenge as Dovecot's", l == want, l)
+print(c.say("AQ=="))
+print(short(c.say("a6 AUTHENTICATE OAUTHBEARER " + bearer(b"testpass"))))
+print(c.say("a7 LOGOUT"))
+
+c = C(port)
+print(c.say("b1 AUTHENTICATE XOAUTH2"))
+l = c.say(xoauth2(b"wrong"))
+print("challenge as Dovecot's", l == wantx)
+print(c.say(""))
+print(short(c.say("b2 AUTHENTICATE XOAUTH2 " + xoauth2(b"testpass"))))
+print(c.say("b3 LOGOUT"))
+
+c = C(port)
+print(c.say("c1 AUTHENTICATE OAUTHBEARER"))
+print(short(c.say(bearer(b"testpass"))))
+EOF
+	atf_check -o inline:"plain offers False
+p1 NO [CANNOT] Mechanism not offered in login proxy mode
+True
+a1 BAD Invalid base64 response
+a2 BAD Invalid base64 response
++ 
+a3 BAD Authentication cancelled
+a4 BAD [TOOBIG] OAUTHBEARER response over 8192 bytes
+challenge as Dovecot's True + eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=
+a5 NO [AUTHENTICATIONFAILED] Authentication failed.
+a6 OK
+* BYE Logging out
++ 
+challenge as Dovecot's True
+b1 NO [AUTHENTICATIONFAILED] Authentication failed.
+b2 OK
+* BYE Logging out
++ 
+c1 OK
+" cat out
+	# The tokens reached Dovecot as the clients sent them.
+	tok=$($PYTHON -c 'import base64; print(base64.b64encode(b"n,a=testuser,\x01auth=Bearer testpass\x01\x01").decode())')
+	wait_until 10 sh -c "cat dv/run/login/rawlogs/*.in | grep -qF 'a6 AUTHENTICATE OAUTHBEARER $tok'" ||
+	    atf_fail "no replayed OAUTHBEARER in Dovecot's rawlog"
+	atf_check -o match:"c1 AUTHENTICATE OAUTHBEARER $tok" \
+	    sh -c 'cat dv/run/login/rawlogs/*.in'
+	atf_check -o match:"[0-9] AQ==" sh -c 'cat dv/run/login/rawlogs/*.in'
+	atf_check -o match:"Login: user=<testuser>, method=XOAUTH2" \
+	    cat dv/dovecot-info.log
+}
+oauth_cleanup()
+{
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case authenticate
+	atf_add_test_case oauth
 	atf_add_test_case capabilities
 	atf_add_test_case starttls
 	atf_add_test_case logins

@@ -186,7 +186,34 @@ pop3_guessing_head()
 }
 pop3_guessing_body()
 {
-	setup pop3 "$GUARD"
+	guessing_pop3
+}
+pop3_guessing_cleanup()
+{
+	common_cleanup
+}
+
+atf_test_case pop3_guessing_proxy cleanup
+pop3_guessing_proxy_head()
+{
+	common_head
+	atf_set descr "the same through a POP3 login proxy listener: postern" \
+	    "answers USER and takes PASS, replays both; the delays and the" \
+	    "block are the same"
+}
+pop3_guessing_proxy_body()
+{
+	guessing_pop3 "login proxy"
+}
+pop3_guessing_proxy_cleanup()
+{
+	common_cleanup
+}
+
+# guessing_pop3 [LISTEN-OPTIONS]: pop3_guessing's body.
+guessing_pop3()
+{
+	setup pop3 "$GUARD" "$1"
 	$PYTHON "$DRIVE" pop3 "$PORT" 127.0.0.1 testuser wrong 7 > guesses &
 	guesser=$!
 	other_address pop3
@@ -197,10 +224,6 @@ pop3_guessing_body()
 	    $PYTHON "$DRIVE" pop3 "$PORT" 127.0.0.1 testuser testpass 1
 	wait_log "login: address 127\.0\.0\.1 blocked for 60 s after 5 failures"
 	no_deaths
-}
-pop3_guessing_cleanup()
-{
-	common_cleanup
 }
 
 atf_test_case user_block cleanup
@@ -330,6 +353,7 @@ atf_init_test_cases()
 	atf_add_test_case imap_guessing
 	atf_add_test_case imap_guessing_proxy
 	atf_add_test_case pop3_guessing
+	atf_add_test_case pop3_guessing_proxy
 	atf_add_test_case user_block
 	atf_add_test_case sessions_per_user
 	atf_add_test_case pop3_sessions_per_user
