@@ -5,7 +5,8 @@
 # route table, or by default to the listener's upstream, every answer
 # checked against the mailbox of the backend it must come from; a
 # backend stopped mid-test is taken out by the health check and its
-# users go to the backup server, then come back.  And policyctl route
+# users go to the backup server, then come back; POP3 routed alike.
+# And policyctl route
 # load: 50,000 lines, and bad lines refused with nothing committed.
 # Every wait is for a log line or a state, none a fixed sleep.
 
@@ -195,6 +196,84 @@ route_cleanup()
 	common_cleanup
 }
 
+# pop3_answers PORT USER...: for each user, through postern on PORT
+# with poplib's USER and PASS: "USER COUNT SUBJECT-OF-1".
+pop3_answers()
+{
+	port=$1
+	shift
+	$PYTHON - "$port" "$@" <<'EOF'
+import poplib, re, sys
+port = int(sys.argv[1])
+for user in sys.argv[2:]:
+    p = poplib.POP3("127.0.0.1", port, timeout=20)
+    p.user(user)
+    p.pass_("testpass")
+    n, _ = p.stat()
+    _, lines, _ = p.top(1, 0)
+    subj = [l for l in lines if l.startswith(b"Subject: ")][0][9:].decode()
+    print(user, n, subj)
+    p.quit()
+EOF
+}
+
+atf_test_case pop3_route cleanup
+pop3_route_head()
+{
+	common_head
+	atf_set descr "a POP3 login proxy listener routes as IMAP's does:" \
+	    "by a pop3 route rule, by the route table, else to the" \
+	    "listener's upstream; each mailbox from the right backend"
+}
+pop3_route_body()
+{
+	backend dv1 A 1
+	backend dv2 B 2
+	. "$PWD/dv1/ports"
+	A=$POP3_PORT
+	. "$PWD/dv2/ports"
+	B=$POP3_PORT
+	mkdir -p empty store
+	chmod 755 empty
+	chmod 700 store
+	PORT=$(free_port)
+	cat > postern.conf <<EOF
+user nobody
+chroot "$PWD/empty"
+worker "$WORKER"
+policy store "$PWD/store"
+pool min-idle 1 max 8 sessions 100
+timeout drain 1
+upstream north server 127.0.0.1 port $A
+upstream south server 127.0.0.1 port $B
+upstream south routed pop3
+listen on 127.0.0.1 port $PORT pop3 name front login proxy upstream north
+EOF
+	cat > site.rules <<'EOF'
+pop3 request * accept
+pop3 response * * accept
+pop3 capability * accept
+pop3 route south if user "*@south.example"
+EOF
+	atf_check -o ignore "$POLICYCTL" -c postern.conf load site.rules
+	printf 'carol@north.example south\n' > table
+	atf_check -o ignore "$POLICYCTL" -c postern.conf route load table
+	start
+	wait_log "worker slot [0-9]+ pid [0-9]+ ready"
+	pop3_answers $PORT ann@north.example bob@south.example \
+	    carol@north.example > p1
+	atf_check -o inline:"ann@north.example 1 dv1 1
+bob@south.example 2 dv2 1
+carol@north.example 2 dv2 1
+" cat p1
+	wait_log "login proxy: carol@north.example routed to upstream south by route-table"
+	wait_log "login proxy: bob@south.example routed to upstream south by site.rules:4"
+}
+pop3_route_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case table_load
 table_load_head()
 {
@@ -264,5 +343,6 @@ policyctl: bad: 5 bad lines: nothing loaded
 atf_init_test_cases()
 {
 	atf_add_test_case route
+	atf_add_test_case pop3_route
 	atf_add_test_case table_load
 }
