@@ -171,13 +171,6 @@ static const uint32_t daemon_msgs[DAEMON_MAX] = {
 };
 
 static struct poollist	 pools = TAILQ_HEAD_INITIALIZER(pools);
-/*
- * Workers of every pool at once, retired pools' included: the listeners
- * times pool max.  After a reload the old configuration's sessions count
- * against it until they end, so the descriptors each process needs
- * (rlimits.c) are those of one configuration, not two.
- */
-static unsigned int	 budget;
 static const char	*worker_path;
 static int		 log_verbose;
 static uint64_t		 progress_n;	/* pool_progress_ask() */
@@ -203,7 +196,7 @@ static int		 pool_wants(const struct pool *, enum daemon_id);
 static void		 pool_failed(struct pool *);
 static void		 pool_counts(const struct pool *, unsigned int *,
 			    unsigned int *, unsigned int *);
-static unsigned int	 all_live(void);
+static unsigned int	 listener_live(const struct pool *);
 static void		 view_begin(struct worker *, const struct worker_session *);
 static int		 worker_view(struct worker *, const struct msg *);
 static int64_t		 pool_shrink(struct pool *, unsigned int, int64_t);
@@ -270,9 +263,7 @@ pool_configure(struct conf *conf)
 	struct pool	*p;
 
 	pool_drain();
-	budget = 0;
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
-		budget += conf->max_workers;
 		if ((p = calloc(1, sizeof(*p))) == NULL)
 			fatal("%s", __func__);
 		TAILQ_INIT(&p->workers);
@@ -711,10 +702,10 @@ pool_maintain(void)
 		    (next == -1 || d < next))
 			next = d;
 		pool_counts(p, &idle, &starting, &live);
-		total = all_live();
+		total = listener_live(p);
 		while ((idle + starting < p->min_idle ||
 		    idle + starting < (p->wanted < SPAWN_AHEAD ? p->wanted :
-		    SPAWN_AHEAD)) && live < p->max && total < budget) {
+		    SPAWN_AHEAD)) && total < p->max) {
 			if (p->next_spawn > now) {
 				if (next == -1 || p->next_spawn < next)
 					next = p->next_spawn;
@@ -949,23 +940,28 @@ pool_accepting(struct pool *p)
 int
 pool_full(struct pool *p)
 {
-	unsigned int	 idle, starting, live;
-
-	pool_counts(p, &idle, &starting, &live);
-	return live >= p->max || all_live() >= budget;
+	return listener_live(p) >= p->max;
 }
 
-/* Live workers of every pool, retired or not. */
+/*
+ * Live workers of p's listener: p's, and those of the listener's
+ * retired pools still serving sessions of an older configuration.  They
+ * count against pool max, so a reload never holds more sessions, nor
+ * descriptors (rlimits.c), than one configuration; the sessions of a
+ * listener a reload removed drain outside any count.
+ */
 static unsigned int
-all_live(void)
+listener_live(const struct pool *p)
 {
-	struct pool	*p;
-	unsigned int	 idle, starting, live, n = 0;
+	const struct pool	*q;
+	unsigned int		 idle, starting, live, n = 0;
 
-	TAILQ_FOREACH(p, &pools, entry) {
-		pool_counts(p, &idle, &starting, &live);
-		n += live;
-	}
+	TAILQ_FOREACH(q, &pools, entry)
+		if (q == p || (q->retired && strcmp(q->tmpl.listener,
+		    p->tmpl.listener) == 0)) {
+			pool_counts(q, &idle, &starting, &live);
+			n += live;
+		}
 	return n;
 }
 

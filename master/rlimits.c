@@ -4,8 +4,8 @@
  *
  *   workers at once   the sum of every pool's max: a reload retires the
  *                     old pools, whose busy workers serve their sessions
- *                     to the end and count against the new pools' max
- *                     meanwhile (pool.c, budget)
+ *                     to the end and count against their listener's
+ *                     new pool max meanwhile (pool.c, listener_live())
  *   postern-policyd   POLICYD_NOFILE_FIXED, and one channel per worker
  *   postern-keyd      KEYD_NOFILE_FIXED, and one channel per worker of
  *                     a TLS listener

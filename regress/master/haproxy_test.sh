@@ -17,21 +17,7 @@ FIXTURE=@OBJDIR@/regress/fixture/dovecot
 DRIVE=@TOPDIR@/regress/master/fleetdrive.py
 GUESS=@TOPDIR@/regress/worker/guessdrive.py
 HAPROXY=/usr/sbin/haproxy
-
-redis_up()
-{
-	RPORT=$(free_port)
-	redis-server --port "$RPORT" --bind 127.0.0.1 --save '' \
-	    --appendonly no --dir "$PWD" --daemonize yes \
-	    --pidfile "$PWD/redis.pid" --logfile "$PWD/redis.log" ||
-	    atf_fail "redis-server did not start"
-	wait_until 10 redis_pong || atf_fail "redis-server does not answer"
-}
-
-redis_pong()
-{
-	[ "$(redis-cli -p "$RPORT" ping 2>/dev/null)" = PONG ]
-}
+. @OBJDIR@/regress/fixture/redis
 
 # node_conf N: node N's directory and postern.conf, its port in $PN.
 node_conf()
@@ -124,7 +110,7 @@ setup()
 	atf_check -o ignore -e ignore "$FIXTURE" start "$PWD/dv2"
 	. "$PWD/dv2/ports"
 	D2=$IMAP_PORT
-	redis_up
+	redis_start
 	atf_check -o ignore "$POLICYCTL" keygen -k sign.key -p sign.pub
 	cat > rules <<'EOF'
 imap request * accept
@@ -151,7 +137,7 @@ common_cleanup()
 	for n in 1 2 3; do
 		[ -f "n$n/pid" ] && kill -9 "$(cat "n$n/pid")" 2>/dev/null
 	done
-	[ -f redis.pid ] && kill "$(cat redis.pid)" 2>/dev/null
+	redis_stop
 	"$FIXTURE" stop "$PWD/dv1"
 	"$FIXTURE" stop "$PWD/dv2"
 	return 0

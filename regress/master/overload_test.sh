@@ -375,7 +375,8 @@ reload_head()
 {
 	common_head
 	atf_set descr "SIGHUP keeps the clients waiting on a listener that" \
-	    "stays, for the new pool; a removed listener's are refused"
+	    "stays, for the new pool, which serves them as the old" \
+	    "configuration's sessions end; a removed listener's are refused"
 }
 reload_body()
 {
@@ -398,9 +399,13 @@ reload_body()
 	atf_check -o match:"^-ERR \[SYS/TEMP\] Server busy, try again later$" \
 	    cat d.out
 	wait_log "^posternd: p1: listener closed, client 127\.0\.0\.1 port [0-9]+ refused after [0-9]+ ms$"
-	# the new pool of t1 serves c; its old workers keep a and b
-	wait_file c.out "^\* OK .*Dovecot"
+	# t1's old workers keep a and b, and count against its pool max
+	# (2): c waits until one of them ends, then the new pool serves it
+	atf_check -o empty cat c.out
 	atf_check -o match:"^held \* OK" cat a.out
+	release a
+	wait_file c.out "^\* OK .*Dovecot"
+	atf_check -o match:"^held \* OK" cat b.out
 	no_deaths
 }
 reload_cleanup()

@@ -362,7 +362,7 @@ EOF2
 	    $((nwait + 1))
 	atf_check -o not-match:"slot 2" cat log
 	atf_check -o empty cat c.out
-	# a's session ends: its retired worker exits, the budget has room.
+	# a's session ends: its retired worker exits, the listener has room.
 	kill $(cat a.pid)
 	wait_file c.out "^\\* OK fake slot [0-9]+ "
 	kill -TERM $(cat pid)

@@ -10,34 +10,7 @@ WORKER=@OBJDIR@/bin/postern-worker
 POLICYCTL=@OBJDIR@/bin/policyctl
 FIXTURE=@OBJDIR@/regress/fixture/dovecot
 DRIVE=@TOPDIR@/regress/worker/guessdrive.py
-REDIS=/usr/bin/redis-server
-
-redis_start()
-{
-	"$REDIS" --port "$RPORT" --bind 127.0.0.1 --save '' \
-	    --appendonly no --dir "$PWD" --daemonize yes \
-	    --pidfile "$PWD/redis.pid" --logfile "$PWD/redis.log" ||
-	    atf_fail "redis-server did not start"
-	wait_until 10 redis_pong || atf_fail "redis-server does not answer"
-}
-
-redis_pong()
-{
-	[ "$(redis-cli -p "$RPORT" ping 2>/dev/null)" = PONG ]
-}
-
-redis_stop()
-{
-	[ -f redis.pid ] || return 0
-	kill "$(cat redis.pid)" 2>/dev/null
-	wait_until 10 redis_gone
-	rm -f redis.pid
-}
-
-redis_gone()
-{
-	! kill -0 "$(cat redis.pid)" 2>/dev/null
-}
+. @OBJDIR@/regress/fixture/redis
 
 # node N GUARD: posternd number N, its own store, port and log (logN).
 node()
@@ -72,7 +45,6 @@ setup()
 	DOVECOT_NODELAY=1 atf_check -o ignore -e ignore "$FIXTURE" start \
 	    "$PWD/dv"
 	. "$PWD/dv/ports"
-	RPORT=$(free_port)
 	redis_start
 	cat > rules <<'EOF2'
 imap request * accept
