@@ -12,7 +12,9 @@ FIXTURE=@OBJDIR@/regress/fixture/dovecot
 DRIVE=@TOPDIR@/regress/worker/guessdrive.py
 . @OBJDIR@/regress/fixture/redis
 
-# node N GUARD: posternd number N, its own store, port and log (logN).
+# node N GUARD [COUNTERS [nowait]]: posternd number N, its own store,
+# port and log (logN), counting in the Redis of $RPORT or as COUNTERS
+# says; it waits for Redis's answer unless told nowait.
 node()
 {
 	mkdir -p "n$1/empty" "n$1/store"
@@ -29,7 +31,7 @@ worker "$WORKER"
 policy store "$PWD/n$1/store"
 pool min-idle 2 max 10 sessions 100
 timeout start 10 drain 2
-counters redis 127.0.0.1:$RPORT
+${3:-counters redis 127.0.0.1:$RPORT}
 timeout counters 300
 $2
 listen on 127.0.0.1 port $port imap name node$1 upstream 127.0.0.1 port $IMAP_PORT
@@ -37,7 +39,8 @@ EOF2
 	"$POSTERND" -d -v -f "n$1/postern.conf" > "log$1" 2>&1 &
 	echo $! > "n$1/pid"
 	wait_file "log$1" "policy enforced"
-	wait_file "log$1" "counters: Redis at 127.0.0.1:$RPORT answers"
+	[ "$4" = nowait ] ||
+	    wait_file "log$1" "counters: Redis at [^ ]+ answers"
 }
 
 setup()
@@ -183,9 +186,60 @@ fleet_sessions_cleanup()
 	common_cleanup
 }
 
+atf_test_case fleet_auth cleanup
+fleet_auth_head()
+{
+	common_head
+	atf_set descr "counters redis over Redis's Unix socket with a" \
+	    "password file: the node counts with the fleet; a wrong" \
+	    "password: refused by Redis, the node counts alone and says why"
+}
+fleet_auth_body()
+{
+	DOVECOT_NODELAY=1 atf_check -o ignore -e ignore "$FIXTURE" start \
+	    "$PWD/dv"
+	. "$PWD/dv/ports"
+	redis_start
+	redis-cli -p "$RPORT" config set requirepass sesame > /dev/null ||
+	    atf_fail "redis-cli config set requirepass"
+	# A Unix socket is set at start only: a second server for it.
+	redis-server --port 0 --unixsocket "$PWD/redis.sock" \
+	    --unixsocketperm 700 --requirepass sesame --save '' \
+	    --appendonly no --dir "$PWD" --daemonize yes \
+	    --pidfile "$PWD/redis2.pid" --logfile "$PWD/redis2.log" ||
+	    atf_fail "redis-server on a socket did not start"
+	wait_until 10 sh -c "[ \"\$(redis-cli -s '$PWD/redis.sock' -a sesame --no-auth-warning ping 2>/dev/null)\" = PONG ]" ||
+	    atf_fail "redis-server on $PWD/redis.sock does not answer"
+	cat > rules <<'EOF'
+imap request * accept
+imap response * all * accept
+imap capability * accept
+EOF
+	printf 'sesame\n' > good.pass
+	printf 'open sesame\n' > bad.pass
+	chmod 600 good.pass bad.pass
+	node 1 "$GUARD" "counters redis $PWD/redis.sock password \"$PWD/good.pass\""
+	node 2 "$GUARD" "counters redis 127.0.0.1:$RPORT password \"$PWD/bad.pass\"" \
+	    nowait
+	wait_file log2 "counters: Redis at 127.0.0.1:$RPORT: WRONGPASS.*counting on this node alone"
+	# Node 1 counts in Redis: the failures are there.
+	$PYTHON "$DRIVE" imap "$P1" 127.0.0.1 testuser wrong 2 > tries ||
+	    atf_fail "guessdrive.py"
+	want tries 1 2 "AUTHENTICATIONFAILED"
+	n=$(redis-cli -s "$PWD/redis.sock" -a sesame --no-auth-warning \
+	    --scan --pattern 'postern:fa:*' | wc -l)
+	[ "$n" -eq 1 ] || atf_fail "$n failure keys in Redis, not 1"
+}
+fleet_auth_cleanup()
+{
+	[ -f redis2.pid ] && kill "$(cat redis2.pid)" 2>/dev/null
+	common_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case fleet_block
 	atf_add_test_case fleet_fallback
 	atf_add_test_case fleet_sessions
+	atf_add_test_case fleet_auth
 }
