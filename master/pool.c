@@ -58,99 +58,22 @@
 #include "listener_tls.h"
 #include "metrics.h"
 #include "pool.h"
+#include "pool_int.h"
 #include "proto.h"
 #include "proto_worker.h"
 
 /* How often a TLS pool looks for keyd while it is away. */
 #define KEYD_WAIT_MS	200
 
-/* A stopping worker that is still alive after this is killed. */
-#define STOP_GRACE_MS	10000
 /* Workers started at once for waiting clients, at most. */
 #define SPAWN_AHEAD	8
 /* Back-off after a worker died before it was ready: 1 s, doubling, to... */
 #define RESPAWN_MAX_MS	30000
-/* While the template starts, the pool looks again this often at most. */
-#define TEMPLATE_WAIT_MS	1000
-
-enum worker_state {
-	W_STARTING,		/* exec'd, config sent, waiting for MSG_READY */
-	W_IDLE,
-	W_BUSY,
-	W_STOPPING,		/* told to go, or its channel is gone */
-};
 
 static const char *const state_names[] = {
 	"starting", "idle", "busy", "stopping"
 };
 
-struct worker {
-	TAILQ_ENTRY(worker)	 entry;
-	struct pool		*pool;
-	struct child		*c;		/* pid, channel */
-	int			 slot;
-	enum worker_state	 state;
-	uint32_t		 sessions;
-	uint64_t		 session;	/* the one under way; 0 none */
-	char			 addr[WORKER_ADDR_MAX]; /* its client */
-	struct client_count	*client;	/* its client's count */
-	int64_t			 deadline;	/* ms; 0 none */
-	int64_t			 idle_since;	/* ms, while W_IDLE */
-	int			 failed;	/* killed for misbehaving */
-	const char		*fail_cause;	/* metrics; NULL "channel" */
-	/* The daemon start (daemon_gen()) each channel came from; 0 none. */
-	uint32_t		 gen[DAEMON_MAX];
-	struct pool_session	 view;		/* posternctl's */
-	uint64_t		 asked;		/* pool_progress_ask() */
-	uint64_t		 answered;
-	/* The template forking it, until it tells the pid; NULL exec'd. */
-	struct pool_template	*from;
-	uint64_t		 fork_id;
-	int			 forked;	/* by a template, not exec'd */
-	int			 early;		/* MSG_READY before its pid */
-};
-TAILQ_HEAD(workerlist, worker);
-
-enum template_state {
-	T_STARTING,		/* exec'd, config sent, waiting for MSG_READY */
-	T_READY,		/* forks workers */
-	T_STOPPING,		/* told to go, or failed */
-};
-
-/* A pool's template process, the current one or one on its way out. */
-struct pool_template {
-	TAILQ_ENTRY(pool_template) entry;
-	struct pool		*pool;
-	struct child		*c;
-	enum template_state	 state;
-	uint32_t		 forks;		/* asked of it */
-	int64_t			 deadline;	/* ms; 0 none */
-	int			 told;		/* to go: exit is no failure */
-};
-TAILQ_HEAD(templatelist, pool_template);
-
-struct pool {
-	TAILQ_ENTRY(pool)	 entry;
-	struct workerlist	 workers;
-	struct worker_config	 tmpl;		/* slot and verbose filled per worker */
-	uint32_t		 min_idle;
-	uint32_t		 max;
-	uint32_t		 quota;
-	uint32_t		 idle_timeout;	/* s; 0: idle workers stay */
-	int			 retired;
-	/* Its listener, for login proxy's connects; NULL once retired. */
-	struct listener		*l;
-	unsigned int		 wanted;	/* clients waiting, none idle */
-	unsigned int		 failures;	/* deaths before ready, in a row */
-	int64_t			 next_spawn;	/* ms */
-	int64_t			 backoff;	/* ms: pool_failed()'s */
-	uint32_t		 timeout_start;	/* s, exec to MSG_READY */
-	struct listener_tls_set	 tls;		/* sent after the config */
-	uint32_t		 template_forks; /* 0: every worker exec'd */
-	struct templatelist	 templates;	/* alive, of this pool */
-	struct pool_template	*tp;		/* the one to fork; NULL none */
-};
-TAILQ_HEAD(poollist, pool);
 
 /* Why a session ended, by enum worker_end_reason. */
 static const char *const end_causes[] = {
@@ -170,62 +93,37 @@ static const uint32_t daemon_msgs[DAEMON_MAX] = {
 	[DAEMON_KEYD] = MSG_W_KEYHOLDER,
 };
 
-static struct poollist	 pools = TAILQ_HEAD_INITIALIZER(pools);
-static const char	*worker_path;
+struct poollist		 pools = TAILQ_HEAD_INITIALIZER(pools);
+const char		*worker_path;
 static int		 log_verbose;
-static uint64_t		 progress_n;	/* pool_progress_ask() */
 static uint8_t		*slots;		/* 1: taken */
 static size_t		 nslots;
-static uint64_t		 fork_seq;	/* worker_fork ids */
 
 static int		 slot_get(void);
 static void		 worker_spawn(struct pool *);
 static void		 worker_stop(struct worker *, const char *);
-static void		 worker_fail(struct worker *, const char *);
 static void		 worker_msg(struct child *, struct msg *);
 static void		 worker_lost(struct child *, const char *);
 static void		 worker_exited(struct child *, int);
 static void		 worker_idle(struct worker *);
-static void		 worker_ready(struct worker *);
 static void		 worker_free(struct worker *);
 static const char	*worker_greet(struct worker *,
 			    const struct worker_config *, int, int,
 			    const struct worker_audit *);
 static int		 worker_channel(struct worker *, enum daemon_id);
 static int		 pool_wants(const struct pool *, enum daemon_id);
-static void		 pool_failed(struct pool *);
 static void		 pool_counts(const struct pool *, unsigned int *,
 			    unsigned int *, unsigned int *);
 static unsigned int	 listener_live(const struct pool *);
-static void		 view_begin(struct worker *, const struct worker_session *);
-static int		 worker_view(struct worker *, const struct msg *);
 static int64_t		 pool_shrink(struct pool *, unsigned int, int64_t);
-static void		 template_spawn(struct pool *);
-static struct child	*template_fork(struct pool_template *,
-			    struct worker *);
-static void		 template_retire(struct pool_template *);
-static void		 template_fail(struct pool_template *, const char *);
-static void		 template_msg(struct child *, struct msg *);
-static void		 template_lost(struct child *, const char *);
-static void		 template_exited(struct child *, int);
-static int64_t		 template_deadlines(struct pool *, int64_t);
 
 /* Every worker's entry in the table of children (children.h). */
-static const struct child_ops worker_ops = {
+const struct child_ops worker_ops = {
 	.kind = CHILD_WORKER,
 	.name = "worker",
 	.on_msg = worker_msg,
 	.on_lost = worker_lost,
 	.on_exit = worker_exited,
-};
-
-/* Every template's (template.h in worker/). */
-static const struct child_ops template_ops = {
-	.kind = CHILD_TEMPLATE,
-	.name = "template",
-	.on_msg = template_msg,
-	.on_lost = template_lost,
-	.on_exit = template_exited,
 };
 
 void
@@ -393,7 +291,7 @@ worker_stop(struct worker *w, const char *text)
 }
 
 /* The channel broke or the worker broke the protocol: it goes. */
-static void
+void
 worker_fail(struct worker *w, const char *why)
 {
 	if (!w->failed)
@@ -417,7 +315,7 @@ worker_fail(struct worker *w, const char *why)
  * than fork in a loop.  The first replacement is immediate, then 1 s,
  * doubling to RESPAWN_MAX_MS; a session served to its end resets it.
  */
-static void
+void
 pool_failed(struct pool *p)
 {
 	int64_t		 ms = 0;
@@ -886,7 +784,7 @@ worker_msg(struct child *c, struct msg *m)
 	worker_fail(w, NULL);
 }
 
-static void
+void
 worker_ready(struct worker *w)
 {
 	log_debug("worker slot %d pid %d ready", w->slot, (int)w->c->pid);
@@ -1160,456 +1058,4 @@ pool_nbusy(void)
 			if (w->state == W_BUSY)
 				n++;
 	return n;
-}
-
-/* ---- What posternctl and the metrics see (pool.h) ---- */
-
-/* A session begins: what the master knows of it, and one more opened. */
-static void
-view_begin(struct worker *w, const struct worker_session *s)
-{
-	memset(&w->view, 0, sizeof(w->view));
-	w->view.id = s->id;
-	memcpy(w->view.listener, w->pool->tmpl.listener,
-	    sizeof(w->view.listener));
-	memcpy(w->view.addr, s->client_addr, sizeof(w->view.addr));
-	w->view.port = s->client_port;
-	w->view.slot = w->slot;
-	w->view.pid = w->c->pid;
-	w->view.since = time(NULL);
-	w->view.bytes.id = s->id;
-	w->asked = w->answered = 0;
-	metrics_session_opened(w->pool->tmpl.listener);
-}
-
-/*
- * What only the worker knows of its session: user and TLS, its bytes
- * when asked, its counters at the end.  Strings as the worker sent
- * them, NUL-terminated; whoever shows them escapes them.  0, or -1: a
- * malformed message, or not about this session.
- */
-static int
-worker_view(struct worker *w, const struct msg *m)
-{
-	struct worker_session_info	 si;
-	struct worker_progress		 pr;
-	struct worker_session_stats	 st;
-
-	switch (m->hdr.type) {
-	case MSG_W_SESSION_INFO:
-		if (m->len != sizeof(si))
-			return -1;
-		memcpy(&si, m->body, sizeof(si));
-		if (si.id != w->session ||
-		    memchr(si.user, '\0', sizeof(si.user)) == NULL ||
-		    memchr(si.tls, '\0', sizeof(si.tls)) == NULL)
-			return -1;
-		memcpy(w->view.user, si.user, sizeof(w->view.user));
-		memcpy(w->view.tls, si.tls, sizeof(w->view.tls));
-		return 0;
-	case MSG_W_PROGRESS:
-		if (m->len != sizeof(pr))
-			return -1;
-		memcpy(&pr, m->body, sizeof(pr));
-		if (pr.id != w->session)
-			return -1;
-		w->view.bytes = pr;
-		w->answered = w->asked;
-		return 0;
-	case MSG_W_SESSION_STATS:
-		if (m->len != sizeof(st))
-			return -1;
-		memcpy(&st, m->body, sizeof(st));
-		if (st.id != w->session)
-			return -1;
-		metrics_session_stats(w->pool->tmpl.listener, &st);
-		return 0;
-	}
-	return -1;
-}
-
-void
-pool_stat(const struct pool *p, struct pool_stat *st)
-{
-	const struct worker	*w;
-
-	memset(st, 0, sizeof(*st));
-	if (p == NULL)
-		return;
-	st->max = p->max;
-	if (p->tp != NULL && p->tp->state != T_STOPPING) {
-		st->tmpl_state = p->tp->state == T_READY ? "ready" :
-		    "starting";
-		st->tmpl_pid = p->tp->c->pid;
-		st->tmpl_forks = p->tp->forks;
-		st->tmpl_every = p->template_forks;
-	}
-	TAILQ_FOREACH(w, &p->workers, entry)
-		switch (w->state) {
-		case W_STARTING:
-			st->starting++;
-			break;
-		case W_IDLE:
-			st->idle++;
-			break;
-		case W_BUSY:
-			st->busy++;
-			break;
-		case W_STOPPING:
-			st->stopping++;
-			break;
-		}
-}
-
-void
-pool_sessions(void (*fn)(const struct pool_session *, void *), void *arg)
-{
-	struct pool	*p;
-	struct worker	*w;
-
-	TAILQ_FOREACH(p, &pools, entry)
-		TAILQ_FOREACH(w, &p->workers, entry)
-			if (w->session != 0)
-				fn(&w->view, arg);
-}
-
-uint64_t
-pool_progress_ask(void)
-{
-	struct worker_progress_ask	 ask;
-	struct pool			*p;
-	struct worker			*w;
-
-	progress_n++;
-	TAILQ_FOREACH(p, &pools, entry)
-		TAILQ_FOREACH(w, &p->workers, entry) {
-			if (w->session == 0 || w->c->chan.fd == -1)
-				continue;
-			memset(&ask, 0, sizeof(ask));
-			ask.id = w->session;
-			if (msg_compose(&w->c->chan, MSG_W_PROGRESS_ASK, 0, -1,
-			    &ask, sizeof(ask)) == -1) {
-				worker_fail(w, "queue a question");
-				continue;
-			}
-			w->asked = progress_n;
-		}
-	return progress_n;
-}
-
-int
-pool_progress_done(uint64_t n)
-{
-	struct pool	*p;
-	struct worker	*w;
-
-	TAILQ_FOREACH(p, &pools, entry)
-		TAILQ_FOREACH(w, &p->workers, entry)
-			if (w->session != 0 && w->c->chan.fd != -1 &&
-			    w->asked >= n && w->answered < n)
-				return 0;
-	return 1;
-}
-
-int
-pool_kick(uint64_t id, const char *text)
-{
-	struct worker_kick	 k;
-	struct pool		*p;
-	struct worker		*w;
-
-	TAILQ_FOREACH(p, &pools, entry)
-		TAILQ_FOREACH(w, &p->workers, entry) {
-			if (w->session != id || w->c->chan.fd == -1)
-				continue;
-			memset(&k, 0, sizeof(k));
-			k.id = id;
-			(void)snprintf(k.text, sizeof(k.text), "%s", text);
-			if (msg_compose(&w->c->chan, MSG_W_KICK, 0, -1, &k,
-			    sizeof(k)) == -1) {
-				worker_fail(w, "queue kick");
-				return -1;
-			}
-			log_info("%s: session %llu (slot %d, client %s): "
-			    "told to end (posternctl kick)", p->tmpl.listener,
-			    (unsigned long long)id, w->slot, w->addr);
-			return 0;
-		}
-	return -1;
-}
-
-/* ---- The pool's template (worker/template.h) ---- */
-
-/*
- * Exec a template for p: the config slice, marked template, and the TLS
- * slice without a keyd channel.  p->tp is the new one, or NULL (and the
- * pool waits a second).
- */
-static void
-template_spawn(struct pool *p)
-{
-	struct child_prog	 prog = { .path = worker_path,
-				    .argv0 = "postern-worker",
-				    .chanfd = WORKER_CHAN_FD };
-	struct pool_template	*t;
-	struct worker_config	 wc;
-
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		fatal("%s", __func__);
-	/* Its workers inherit it: their audit log's size. */
-	prog.fsize = (rlim_t)audit_files_max_size();
-	if ((t->c = child_spawn(&prog, &template_ops, t)) == NULL) {
-		free(t);
-		p->next_spawn = now_ms() + TEMPLATE_WAIT_MS;
-		return;
-	}
-	t->pool = p;
-	t->state = T_STARTING;
-	t->deadline = now_ms() + (int64_t)p->timeout_start * 1000;
-	TAILQ_INSERT_TAIL(&p->templates, t, entry);
-	p->tp = t;
-	wc = p->tmpl;
-	wc.template = 1;
-	if (msg_compose(&t->c->chan, MSG_W_CONFIG, 0, -1, &wc,
-	    sizeof(wc)) == -1 ||
-	    listener_tls_send_slice(&t->c->chan, &p->tls) == -1) {
-		template_fail(t, "queue config");
-		return;
-	}
-	log_debug("%s: template pid %d started", p->tmpl.listener,
-	    (int)t->c->pid);
-}
-
-/*
- * Ask t to fork w, with the worker's end of a new socketpair: the
- * worker's entry in the table of children, its pid not known yet, or
- * NULL.  The fork that reaches template-forks retires t.
- */
-static struct child *
-template_fork(struct pool_template *t, struct worker *w)
-{
-	struct worker_fork	 f;
-	int			 sp[2];
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("%s: socketpair for worker slot %d",
-		    t->pool->tmpl.listener, w->slot);
-		return NULL;
-	}
-	memset(&f, 0, sizeof(f));
-	f.id = ++fork_seq;
-	f.slot = (uint32_t)w->slot;
-	if (msg_compose(&t->c->chan, MSG_T_FORK, 0, sp[1], &f,
-	    sizeof(f)) == -1) {
-		close(sp[0]);
-		template_fail(t, "queue a fork");
-		return NULL;
-	}
-	w->from = t;
-	w->fork_id = f.id;
-	if (++t->forks >= t->pool->template_forks) {
-		log_debug("%s: template pid %d forked %u workers, replaced",
-		    t->pool->tmpl.listener, (int)t->c->pid, t->forks);
-		template_retire(t);
-		/* The next is ready when the pool next needs a worker. */
-		template_spawn(t->pool);
-	}
-	return child_adopt(sp[0], &worker_ops, w);
-}
-
-/*
- * t forks no more and exits; its workers stay.  One still starting
- * cannot take the message, so it is killed.
- */
-static void
-template_retire(struct pool_template *t)
-{
-	struct worker_shutdown	 sd;
-
-	if (t->pool->tp == t)
-		t->pool->tp = NULL;
-	if (t->state == T_STOPPING)
-		return;
-	t->told = 1;
-	memset(&sd, 0, sizeof(sd));
-	if (t->state == T_STARTING || t->c->chan.fd == -1 ||
-	    msg_compose(&t->c->chan, MSG_SHUTDOWN, 0, -1, &sd,
-	    sizeof(sd)) == -1)
-		child_kill(t->c);
-	t->state = T_STOPPING;
-	t->deadline = now_ms() + STOP_GRACE_MS;
-}
-
-static void
-template_fail(struct pool_template *t, const char *why)
-{
-	if (why != NULL && errno != 0)
-		log_warn("%s: template pid %d: %s", t->pool->tmpl.listener,
-		    (int)t->c->pid, why);
-	else if (why != NULL)
-		log_warnx("%s: template pid %d: %s", t->pool->tmpl.listener,
-		    (int)t->c->pid, why);
-	if (t->pool->tp == t)
-		t->pool->tp = NULL;
-	child_kill(t->c);
-	t->state = T_STOPPING;
-	t->deadline = 0;
-}
-
-/* A template not ready in time, or not gone in time, is killed. */
-static int64_t
-template_deadlines(struct pool *p, int64_t now)
-{
-	struct pool_template	*t;
-	int64_t			 next = -1;
-
-	TAILQ_FOREACH(t, &p->templates, entry) {
-		if (t->deadline == 0)
-			continue;
-		if (t->deadline > now) {
-			if (next == -1 || t->deadline < next)
-				next = t->deadline;
-			continue;
-		}
-		if (t->state == T_STARTING)
-			log_warnx("%s: template pid %d: not ready after %u s",
-			    p->tmpl.listener, (int)t->c->pid,
-			    p->timeout_start);
-		else
-			log_warnx("%s: template pid %d: still there %d s after "
-			    "it was told to go", p->tmpl.listener,
-			    (int)t->c->pid, STOP_GRACE_MS / 1000);
-		errno = 0;
-		template_fail(t, NULL);
-	}
-	return next;
-}
-
-static void
-template_msg(struct child *c, struct msg *m)
-{
-	struct pool_template	*t = c->owner;
-	struct pool		*p = t->pool;
-	struct worker_forked	 r;
-	struct worker		*w;
-
-	errno = 0;
-	if (m->fd != -1) {
-		close(m->fd);
-		template_fail(t, "sent a descriptor");
-		return;
-	}
-	switch (m->hdr.type) {
-	case MSG_LOG:
-		if (log_from_msg(m) == -1)
-			break;
-		return;
-	case MSG_READY:
-		if (t->state != T_STARTING || m->len != 0)
-			break;
-		log_debug("%s: template pid %d ready", p->tmpl.listener,
-		    (int)c->pid);
-		t->state = T_READY;
-		t->deadline = 0;
-		/*
-		 * The workers waiting for it are started at once, unless
-		 * the pool backs off.
-		 */
-		if (p->tp == t)
-			p->next_spawn = p->backoff;
-		return;
-	case MSG_T_FORKED:
-		if (m->len != sizeof(r))
-			break;
-		memcpy(&r, m->body, sizeof(r));
-		TAILQ_FOREACH(w, &p->workers, entry)
-			if (w->from == t && w->fork_id == r.id)
-				break;
-		if (w == NULL || (r.pid > 0) == (r.error != 0) || r.pid < 0)
-			break;
-		w->from = NULL;
-		if (r.pid > 0) {
-			child_forked(w->c, (pid_t)r.pid);
-			log_debug("%s: worker slot %d pid %d forked by "
-			    "template pid %d", p->tmpl.listener, w->slot,
-			    (int)r.pid, (int)c->pid);
-			if (w->early && w->state == W_STARTING && !w->c->done)
-				worker_ready(w);
-			return;
-		}
-		log_warnx("%s: template pid %d could not fork worker slot "
-		    "%d: %s", p->tmpl.listener, (int)c->pid, w->slot,
-		    strerror(r.error));
-		child_unborn(w->c, W_EXITCODE(127, 0));
-		return;
-	}
-	log_warnx("%s: template pid %d: unexpected message type %u, %zu "
-	    "bytes", p->tmpl.listener, (int)c->pid, m->hdr.type, m->len);
-	template_fail(t, NULL);
-}
-
-static void
-template_lost(struct child *c, const char *why)
-{
-	struct pool_template	*t = c->owner;
-
-	if (why != NULL) {
-		template_fail(t, why);
-		return;
-	}
-	/* It is exiting; template_exited() says how. */
-	if (t->pool->tp == t)
-		t->pool->tp = NULL;
-	if (t->state != T_STOPPING) {
-		t->state = T_STOPPING;
-		t->deadline = now_ms() + STOP_GRACE_MS;
-	}
-}
-
-/*
- * waitpid() collected a template.  Its workers live on; those it had
- * not yet said it forked never will be.  The pool starts another when
- * it next needs a worker; one that died unasked counts as a failure,
- * so a template that cannot start is not exec'd in a loop.
- */
-static void
-template_exited(struct child *c, int status)
-{
-	struct pool_template	*t = c->owner;
-	struct pool		*p = t->pool;
-	struct worker		*w;
-	unsigned int		 n = 0;
-
-	TAILQ_FOREACH(w, &p->workers, entry) {
-		if (w->from == t) {
-			w->from = NULL;
-			child_unborn(w->c, W_EXITCODE(127, 0));
-		} else if (w->c->pid > 0)
-			n++;
-	}
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-		log_warnx("security: %s: template pid %d killed by SIGSYS",
-		    p->tmpl.listener, (int)c->pid);
-	/* Retired while it started: template_retire() killed it. */
-	else if (t->told && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-		log_debug("%s: template pid %d killed while it started",
-		    p->tmpl.listener, (int)c->pid);
-	else if (WIFSIGNALED(status))
-		log_warnx("%s: template pid %d killed by signal %d while %s; "
-		    "the pool's %u workers stay", p->tmpl.listener,
-		    (int)c->pid, WTERMSIG(status), t->told ? "stopping" :
-		    t->state == T_STARTING ? "starting" : "forking", n);
-	else if (WEXITSTATUS(status) != 0 || !t->told)
-		log_warnx("%s: template pid %d exited with %d; the pool's %u "
-		    "workers stay", p->tmpl.listener, (int)c->pid,
-		    WEXITSTATUS(status), n);
-	else
-		log_debug("%s: template pid %d exited", p->tmpl.listener,
-		    (int)c->pid);
-	if (!t->told || (WIFEXITED(status) && WEXITSTATUS(status) != 0))
-		pool_failed(p);
-	if (p->tp == t)
-		p->tp = NULL;
-	TAILQ_REMOVE(&p->templates, t, entry);
-	free(t);
 }
