@@ -152,8 +152,17 @@ just_enough_body()
 	    grep "^Max open files" /proc/$pd/limits
 	atf_check -o match:"^Max open files +70 +70 " \
 	    grep "^Max open files" /proc/$(cat pid)/limits
-	# A second later, still the one policyd: no restart loop.
-	sleep 1
+	# The pool at its max, 20 sessions at once: policyd holds a channel
+	# to each worker within the 36 it was counted, and is still the one
+	# that started (no restart loop).
+	$PYTHON - $p > full <<'EOF' || atf_fail "20 sessions: $(cat full)"
+import socket, sys
+socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1])),
+                                  timeout=20) for _ in range(20)]
+print(sum(s.makefile("rb").readline().startswith(b"* OK") for s in socks))
+EOF
+	atf_check -o inline:"20\n" cat full
+	kill -0 "$pd" || atf_fail "policyd pid $pd is gone"
 	atf_check -o inline:"1\n" \
 	    grep -Ec "^posternd: policyd pid [0-9]+ started" log
 	if grep -E "policyd pid [0-9]+ (exited|killed)|policyd: restart" log ||
