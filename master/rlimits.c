@@ -6,7 +6,9 @@
  *                     old pools, whose busy workers serve their sessions
  *                     to the end and count against their listener's
  *                     new pool max meanwhile (pool.c, listener_live())
- *   postern-policyd   POLICYD_NOFILE_FIXED, and one channel per worker
+ *   postern-policyd   POLICYD_NOFILE_FIXED, POLICYD_NOFILE_THREAD per
+ *                     answering thread after the first, and one channel
+ *                     per worker
  *   postern-keyd      KEYD_NOFILE_FIXED, and one channel per worker of
  *                     a TLS listener
  *   posternd          POSTERND_NOFILE_FIXED; per listener its socket, a
@@ -96,7 +98,8 @@ rlimits_policyd_nofile(const struct conf *c)
 {
 	if (c->policy_store[0] == '\0')
 		return 0;
-	return clamp(POLICYD_NOFILE_FIXED + workers(c, 0));
+	return clamp(POLICYD_NOFILE_FIXED + (uint64_t)(conf_policy_threads(c) -
+	    1) * POLICYD_NOFILE_THREAD + workers(c, 0));
 }
 
 uint32_t

@@ -5,12 +5,14 @@
 
 #include <arpa/inet.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <bsd/sys/queue.h>
 
+#include "answerers.h"
 #include "clock.h"
 #include "counters.h"
 #include "fleet.h"
@@ -61,6 +63,11 @@ static const char session_del_lua[] =
 
 static struct counters	*counters;
 static struct login_conf guard;
+/*
+ * One guard for all the answering threads (answerers.h): the counters,
+ * the pending logins and the Redis connection are touched with it held.
+ */
+static pthread_mutex_t	 mtx = PTHREAD_MUTEX_INITIALIZER;
 
 /* A worker's session that logged in and counts for its user. */
 struct wlogin {
@@ -82,6 +89,7 @@ static TAILQ_HEAD(, pending) pendings = TAILQ_HEAD_INITIALIZER(pendings);
 
 static void	 guard_check(struct login_conf *);
 static void	 login_end(struct wchan *);
+static int	 locked_msg(struct wchan *, const struct msg *);
 static int	 send_status(struct wchan *, const struct policy_login_status *);
 static int	 fleet_ask(struct pending *);
 static void	 fleet_answer(void *, const struct fleet_reply *);
@@ -106,7 +114,37 @@ guard_init(struct login_conf *g, const struct fleet_conf *f,
 void
 guard_expire(int64_t now)
 {
+	pthread_mutex_lock(&mtx);
 	counters_expire(counters, now);
+	pthread_mutex_unlock(&mtx);
+}
+
+void
+guard_redis_socket(int fd, int error)
+{
+	pthread_mutex_lock(&mtx);
+	fleet_socket(fd, error);
+	pthread_mutex_unlock(&mtx);
+}
+
+int
+guard_redis_pollfd(short *events, int *ms, int64_t now)
+{
+	int	 fd;
+
+	pthread_mutex_lock(&mtx);
+	fd = fleet_pollfd(events);
+	*ms = fleet_timeout(now);
+	pthread_mutex_unlock(&mtx);
+	return fd;
+}
+
+void
+guard_redis_run(short revents, int64_t now)
+{
+	pthread_mutex_lock(&mtx);
+	fleet_run(revents, now);
+	pthread_mutex_unlock(&mtx);
 }
 
 /*
@@ -249,15 +287,32 @@ guard_end(struct wchan *w)
 {
 	struct pending	*p;
 
+	pthread_mutex_lock(&mtx);
 	TAILQ_FOREACH(p, &pendings, entry)
 		if (p->w == w)
 			p->w = NULL;
 	login_end(w);
+	pthread_mutex_unlock(&mtx);
+}
+
+int
+guard_msg(struct wchan *w, const struct msg *m)
+{
+	int	 rc, asked;
+
+	pthread_mutex_lock(&mtx);
+	rc = locked_msg(w, m);
+	asked = fleet_up();
+	pthread_mutex_unlock(&mtx);
+	/* A question may wait in the connection the main thread writes. */
+	if (asked)
+		answerers_wake_main();
+	return rc;
 }
 
 /* -1: the channel is to end. */
-int
-guard_msg(struct wchan *w, const struct msg *m)
+static int
+locked_msg(struct wchan *w, const struct msg *m)
 {
 	struct policy_login		 pl;
 	struct policy_login_status	 st;
@@ -311,10 +366,7 @@ guard_msg(struct wchan *w, const struct msg *m)
 static int
 send_status(struct wchan *w, const struct policy_login_status *st)
 {
-	if (msg_compose(&w->ch, MSG_P_LOGIN_STATUS, w->slot, -1, st,
-	    sizeof(*st)) == -1 || msg_flush(&w->ch) == -1)
-		return -1;
-	return 0;
+	return answerers_reply(w, MSG_P_LOGIN_STATUS, st, sizeof(*st));
 }
 
 /* ---- the fleet's counts, in Redis (fleet.h) ---- */

@@ -9,7 +9,8 @@
  * redis", the fleet's (fleet.h): then an answer waits for Redis, at most
  * `timeout counters', and is this node's when Redis is down or late.
  * This node's counters are kept in either case, so a fallback starts
- * from what this node has seen.
+ * from what this node has seen.  Every answering thread may call these
+ * (answerers.h): the guard takes its own lock.
  */
 #ifndef POSTERN_POLICYD_GUARD_H
 #define POSTERN_POLICYD_GUARD_H
@@ -29,5 +30,13 @@ int	 guard_msg(struct wchan *, const struct msg *);
 void	 guard_end(struct wchan *);
 /* Once a second: let go of what has expired. */
 void	 guard_expire(int64_t now);
+/*
+ * The main thread's hands on the Redis connection (fleet.h), with the
+ * guard's lock: the socket the master made, what to poll it for and
+ * when (*ms, -1: no deadline), and its events.
+ */
+void	 guard_redis_socket(int fd, int error);
+int	 guard_redis_pollfd(short *events, int *ms, int64_t now);
+void	 guard_redis_run(short revents, int64_t now);
 
 #endif

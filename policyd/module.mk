@@ -1,9 +1,10 @@
 # policyd/: postern-policyd, which answers the workers' verdict queries
 # (proto_policy.h) from the current generation of the store (rules/).
 PROGS		+= postern-policyd
-postern-policyd_SRCS = policyd/policyd.c policyd/counters.c policyd/guard.c \
+postern-policyd_SRCS = policyd/policyd.c policyd/answer.c policyd/answerers.c \
+	policyd/counters.c policyd/guard.c \
 	policyd/fleet.c
-postern-policyd_LIBS = -lhiredis
+postern-policyd_LIBS = -lhiredis -pthread
 MAN8		+= policyd/postern-policyd.8
 postern-policyd_ARCHIVES = rules
 policyd_SEES	= rules

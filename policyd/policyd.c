@@ -5,9 +5,11 @@
  * first; then, once policyd is confined and says MSG_READY, one channel
  * per worker.
  *
- * Each query renews the store's one read transaction, matches, answers
- * and resets it: no read transaction outlives a query, so policyctl's
- * writes never wait for policyd and old pages are freed.
+ * Each query renews its thread's read transaction, matches, answers and
+ * resets it (answer.c): no read transaction outlives a query, so
+ * policyctl's writes never wait for policyd and old pages are freed.
+ * `policy threads' threads answer, each over its share of the workers'
+ * channels (answerers.h).
  *
  * policyd is also the one place that counts failed logins and the
  * sessions of each user for every worker (counters.h): the workers ask
@@ -33,6 +35,8 @@
 
 #include <seccomp.h>
 
+#include "answer.h"
+#include "answerers.h"
 #include "chan_loop.h"
 #include "child_chan.h"
 #include "clock.h"
@@ -41,10 +45,8 @@
 #include "guard.h"
 #include "log.h"
 #include "msg.h"
-#include "policy_codec.h"
 #include "proto.h"
 #include "proto_policy.h"
-#include "rules.h"
 #include "store.h"
 
 #define READY_TIMEOUT_MS	5000
@@ -77,6 +79,12 @@ static const enum sandbox_group policyd_groups[] = {
 	/* msg_send()'s timeout. */
 	SB_TIME,
 };
+/*
+ * The answering threads are made before the filter (answerers.c); the
+ * filter is loaded on every thread at once (sandbox.c, TSYNC), and
+ * their locks are futexes (SB_STDIO).  The wake-up pipe of a thread is
+ * written (SB_STDIO) and read by its loop.
+ */
 
 static const int policyd_calls[] = {
 	/*
@@ -104,7 +112,6 @@ static struct store	*store;
 static volatile uint64_t *genpage;	/* the page's first 8 bytes */
 static int		 genfd = -1;
 static size_t		 pagesize;
-static uint64_t		 checked_gen;	/* its blob passed rules_blob_check */
 static int		 inofd = -1;
 static struct chan_loop	 loop;
 static struct msgchan	*master;	/* told of each new generation */
@@ -116,13 +123,9 @@ static void	 refresh(void);
 static void	 refresh_hook(struct chan_loop *, short);
 static void	 inotify_watch(const char *);
 static void	 master_msg(struct chan_loop *, struct msg *);
-static void	 wchan_add(int, uint32_t, uint32_t);
-static int	 wchan_msg(struct wchan *, const struct msg *);
-static int	 answer(struct wchan *, uint64_t, const struct rules_query *);
 static void	 redis_ask(void);
 static void	 fleet_prepare(struct chan_loop *);
 static void	 fleet_hook(struct chan_loop *, short);
-static int	 route_entry(struct policy_reply *, const char *);
 
 int
 main(int argc, char *argv[])
@@ -146,10 +149,13 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	genpage_make();
 	inotify_watch(conf.store);
+	answer_init(store, genfd, pagesize);
+	answer_thread(publish);
 	refresh();
 	/* A channel per worker, thousands: epoll, made before the filter. */
 	chan_loop_init(&loop, &chan);
 	chan_loop_epoll(&loop);
+	answerers_start(&loop, conf.threads);
 	memset(&cf, 0, sizeof(cf));
 	cf.prog = "postern-policyd";
 	cf.uid = conf.uid;
@@ -163,10 +169,11 @@ main(int argc, char *argv[])
 	if (msg_compose(&chan, MSG_READY, 0, -1, NULL, 0) == -1 ||
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
 		fatal("send ready");
-	log_debug("ready, generation %llu", (unsigned long long)*genpage);
+	log_debug("ready, generation %llu, %u threads",
+	    (unsigned long long)*genpage, conf.threads);
 	loop.master_msg = master_msg;
-	loop.peer_msg = wchan_msg;
-	loop.peer_end = guard_end;
+	loop.peer_msg = answerers_msg;
+	loop.peer_end = answerers_end;
 	loop.aux_prepare = fleet_prepare;
 	loop.aux = fleet_hook;
 	loop.hook = refresh_hook;
@@ -184,7 +191,11 @@ config_check(const struct policyd_config *c)
 	if (c->uid == 0 || c->gid == 0)
 		fatalx("config: uid %u gid %u: policyd never runs as root",
 		    c->uid, c->gid);
-	if (c->nofile <= POLICYD_NOFILE_FIXED)
+	if (c->threads < 1 || c->threads > POLICYD_THREADS_MAX)
+		fatalx("config: %u threads, not 1 to %u", c->threads,
+		    POLICYD_THREADS_MAX);
+	if (c->nofile <= POLICYD_NOFILE_FIXED +
+	    (c->threads - 1) * POLICYD_NOFILE_THREAD)
 		fatalx("config: %u descriptors: not one for a worker",
 		    c->nofile);
 }
@@ -253,19 +264,22 @@ publish(uint64_t gen)
 static void
 refresh(void)
 {
-	const void	*blob;
-	size_t		 len;
-	uint64_t	 gen;
-	int		 rc;
+	static struct store_reader	*rd;
+	const void			*blob;
+	size_t				 len;
+	uint64_t			 gen;
+	int				 rc;
 
-	rc = store_read_begin(store, &gen, &blob, &len);
+	if (rd == NULL && (rd = store_reader_new(store)) == NULL)
+		fatal("a read handle on the store");
+	rc = store_read_begin(rd, &gen, &blob, &len);
 	if (rc == STORE_OK) {
-		store_read_end(store);
+		store_read_end(rd);
 		publish(gen);
 	} else if (rc == STORE_NOGEN)
 		publish(0);
 	else
-		log_warnx("%s", store_error(store));
+		log_warnx("%s", store_reader_error(rd));
 }
 
 /*
@@ -330,13 +344,13 @@ master_msg(struct chan_loop *l, struct msg *m)
 		if (w.maxbody > MSG_BODY_MAX)
 			fatalx("master: worker %u channel limit %u over %u",
 			    w.slot, w.maxbody, MSG_BODY_MAX);
-		wchan_add(m->fd, w.slot, w.maxbody);
+		answerers_worker(m->fd, &w);
 		return;
 	case MSG_P_REDIS:
 		if (m->len != sizeof(pr))
 			break;
 		memcpy(&pr, m->body, sizeof(pr));
-		fleet_socket(m->fd, pr.error);
+		guard_redis_socket(m->fd, pr.error);
 		return;
 	case MSG_SHUTDOWN:
 		if (m->len != 0 || m->fd != -1)
@@ -359,192 +373,12 @@ redis_ask(void)
 static void
 fleet_prepare(struct chan_loop *l)
 {
-	l->aux_fd = fleet_pollfd(&l->aux_events);
-	l->aux_ms = fleet_timeout(now_ms());
+	l->aux_fd = guard_redis_pollfd(&l->aux_events, &l->aux_ms, now_ms());
 }
 
 static void
 fleet_hook(struct chan_loop *l, short revents)
 {
 	(void)l;
-	fleet_run(revents, now_ms());
+	guard_redis_run(revents, now_ms());
 }
-
-/*
- * The channel takes the queries of the worker's `limit line' (maxbody,
- * proto_policy.h; 0 is the default): a long command line gets its
- * verdict like a short one.
- */
-static void
-wchan_add(int fd, uint32_t slot, uint32_t maxbody)
-{
-	struct policy_hello	 h = { .pagesize = (uint32_t)pagesize };
-	struct wchan		*w;
-	int			 pfd;
-
-	w = chan_loop_add(&loop, fd, slot, MSGCHAN_FDS, maxbody);
-	/* msg_compose() takes the descriptor; the page stays ours. */
-	if ((pfd = dup(genfd)) == -1) {
-		chan_loop_end(&loop, w, "dup of the generation page failed");
-		return;
-	}
-	if (msg_compose(&w->ch, MSG_P_HELLO, slot, pfd, &h, sizeof(h)) == -1) {
-		close(pfd);
-		chan_loop_end(&loop, w, "hello failed");
-		return;
-	}
-	log_debug("worker %u: channel", slot);
-}
-
-/* -1: the channel is to end. */
-static int
-wchan_msg(struct wchan *w, const struct msg *m)
-{
-	static struct policy_query_room	 room;
-	struct rules_query		 q;
-	uint64_t			 id;
-
-	if (m->fd != -1) {
-		close(m->fd);
-		log_warnx("worker %u: sent a descriptor", w->slot);
-		return -1;
-	}
-	switch (m->hdr.type) {
-	case MSG_P_LOGIN_CHECK:
-	case MSG_P_LOGIN_FAILED:
-	case MSG_P_LOGIN_OK:
-	case MSG_P_LOGIN_END:
-		return guard_msg(w, m);
-	}
-	if (m->hdr.type != MSG_P_QUERY) {
-		log_warnx("worker %u: sent type %u", w->slot, m->hdr.type);
-		return -1;
-	}
-	if (policy_query_decode(m->body, m->len, w->ch.maxbody, &id, &q,
-	    &room) == -1) {
-		log_warnx("worker %u: malformed query, %zu bytes", w->slot,
-		    m->len);
-		return -1;
-	}
-	return answer(w, id, &q);
-}
-
-/*
- * The route table's entry for q's user, in the read transaction of
- * answer(): STORE_OK and the verdict in r, STORE_NOGEN (none), or
- * STORE_ERR.
- */
-static int
-route_entry(struct policy_reply *r, const char *user)
-{
-	const char	*up;
-	size_t		 len;
-	int		 rc;
-
-	if ((rc = store_read_route(store, r->gen, user, &up, &len)) !=
-	    STORE_OK)
-		return rc;
-	r->status = POLICY_OK;
-	r->action = RULES_ROUTE_TO;
-	r->cacheable = 1;
-	r->text.s = up;
-	r->text.len = len;
-	r->file.s = RULES_ROUTE_TABLE_FILE;
-	r->file.len = strlen(RULES_ROUTE_TABLE_FILE);
-	return STORE_OK;
-}
-
-/*
- * One read transaction per query: begin, check the blob if this
- * generation is new to us, match, copy the answer out, end.
- */
-static int
-answer(struct wchan *w, uint64_t id, const struct rules_query *q)
-{
-	static uint8_t			 out[POLICY_VERDICT_MAX];
-	static struct policy_str	 lines[POLICY_VERDICT_LINES];
-	struct policy_reply		 r;
-	struct rules_verdict		 v;
-	const void			*blob;
-	const char			*u;
-	size_t				 len, i, n = 0;
-	int				 rc;
-
-	memset(&r, 0, sizeof(r));
-	r.id = id;
-	rc = store_read_begin(store, &r.gen, &blob, &len);
-	if (rc == STORE_NOGEN) {
-		r.status = POLICY_NOGEN;
-		r.gen = 0;
-		publish(0);
-		goto send;
-	}
-	if (rc != STORE_OK) {
-		log_warnx("%s", store_error(store));
-		r.status = POLICY_ERROR;
-		r.gen = 0;
-		goto send;
-	}
-	publish(r.gen);
-	r.status = POLICY_ERROR;
-	if (r.gen != checked_gen) {
-		if (rules_blob_check(blob, len) == -1) {
-			log_warnx("generation %llu: compiled rules damaged",
-			    (unsigned long long)r.gen);
-			goto end;
-		}
-		checked_gen = r.gen;
-	}
-	/* A route: the user's entry in the route table comes first. */
-	if (q->table == RULES_ROUTE && q->user != NULL &&
-	    (rc = route_entry(&r, q->user)) != STORE_NOGEN) {
-		if (rc == STORE_OK &&
-		    (n = policy_verdict_encode(&r, out, sizeof(out))) > 0)
-			goto end;
-		log_warnx("%s", store_error(store));
-		r.status = POLICY_ERROR;
-		goto end;
-	}
-	if (rules_match(blob, q, &v) == -1) {
-		/* A bad protocol or table: the worker's bug, not ours. */
-		log_warnx("worker %u: query for protocol %u table %u refused",
-		    w->slot, q->proto, q->table);
-		goto end;
-	}
-	/* The strings point into the blob: encoded before the end. */
-	r.status = POLICY_OK;
-	r.action = v.action;
-	r.tls = v.action == RULES_TLS ? v.tls : 0;
-	r.cacheable = v.cacheable;
-	r.line = v.line;
-	r.col = v.col;
-	r.text.s = v.text;
-	r.text.len = v.text != NULL ? strlen(v.text) : 0;
-	r.file.s = v.file;
-	r.file.len = v.file != NULL ? strlen(v.file) : 0;
-	/* More lines than lines[] could never fit in a body. */
-	for (i = 0; i < v.nuntagged && i < POLICY_VERDICT_LINES; i++) {
-		if ((u = rules_untagged(&v, i)) == NULL)
-			break;
-		lines[i].s = u;
-		lines[i].len = strlen(u);
-	}
-	r.nuntagged = i;
-	r.untagged = lines;
-	if (v.nuntagged <= POLICY_VERDICT_LINES &&
-	    (n = policy_verdict_encode(&r, out, sizeof(out))) > 0)
-		goto end;
-	log_warnx("generation %llu: verdict of %s:%u too large to send",
-	    (unsigned long long)r.gen, v.file, v.line);
-	r.status = POLICY_ERROR;
- end:
-	store_read_end(store);
- send:
-	if (r.status != POLICY_OK)
-		n = policy_verdict_encode(&r, out, sizeof(out));
-	if (msg_compose(&w->ch, MSG_P_VERDICT, w->slot, -1, out, n) == -1 ||
-	    msg_flush(&w->ch) == -1)
-		return -1;
-	return 0;
-}
-

@@ -83,11 +83,17 @@ struct tabref {
 
 struct store {
 	MDB_env		*env;
-	MDB_txn		*rtxn;		/* the reader's handle, kept reset */
 	int		 flags;
 	unsigned	 keep;
 	char		 dir[PATH_MAX];
 	char		 err[512];
+};
+
+/* One thread's read handle (store_reader_new()). */
+struct store_reader {
+	struct store	*st;
+	MDB_txn		*txn;		/* kept reset between queries */
+	char		 err[256];
 };
 
 struct loadarg {
@@ -238,8 +244,17 @@ store_open(struct store **stp, const char *dir, int flags,
 	if (fs_check(st, dir) == -1)
 		goto fail;
 
-	if (flags & STORE_RDONLY)
+	/*
+	 * A reader maps the most a writer may ever grow the store to
+	 * (address space, not memory): it never meets MDB_MAP_RESIZED,
+	 * whose remedy, mdb_env_set_mapsize(), would need every other
+	 * thread's read transaction ended first (policyd's answering
+	 * threads read at once).
+	 */
+	if (flags & STORE_RDONLY) {
 		envflags |= MDB_RDONLY;
+		mapsize = MAPSIZE_MAX;
+	}
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, mapsize)) != 0) {
 		seterr(st, "store %s: %s", dir, mdb_strerror(rc));
@@ -293,8 +308,6 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
-	if (st->rtxn != NULL)
-		mdb_txn_abort(st->rtxn);
 	if (st->env != NULL)
 		mdb_env_close(st->env);
 	free(st);
@@ -1078,53 +1091,81 @@ store_history(struct store *st, struct store_gen **listp, size_t *np)
 }
 
 /*
- * The reader's one handle: begun once, then renewed per query and reset
- * after it, so no snapshot is pinned between queries.  A map grown by a
- * writer shows as MDB_MAP_RESIZED; adopt the new size and begin afresh.
+ * A thread's read handle: begun once, then renewed per query and reset
+ * after it, so no snapshot is pinned between queries.  Readers map the
+ * store at its largest (store_open()), so MDB_MAP_RESIZED is not met.
  */
+struct store_reader *
+store_reader_new(struct store *st)
+{
+	struct store_reader	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->st = st;
+	return r;
+}
+
+void
+store_reader_free(struct store_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->txn != NULL)
+		mdb_txn_abort(r->txn);
+	free(r);
+}
+
+const char *
+store_reader_error(const struct store_reader *r)
+{
+	return r->err;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+rderr(struct store_reader *r, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+}
+
 int
-store_read_begin(struct store *st, uint64_t *gen, const void **blob,
+store_read_begin(struct store_reader *r, uint64_t *gen, const void **blob,
     size_t *len)
 {
 	uint8_t	 kb[GENKEY_LEN];
 	MDB_val	 k = { sizeof(kb), kb }, v;
-	int	 rc, i;
+	int	 rc;
 
-	for (i = 0; i < 3; i++) {
-		if (st->rtxn == NULL)
-			rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY,
-			    &st->rtxn);
-		else
-			rc = mdb_txn_renew(st->rtxn);
-		if (rc != MDB_MAP_RESIZED)
-			break;
-		if (st->rtxn != NULL)
-			mdb_txn_abort(st->rtxn);
-		st->rtxn = NULL;
-		(void)mdb_env_set_mapsize(st->env, 0);
-	}
+	if (r->txn == NULL)
+		rc = mdb_txn_begin(r->st->env, NULL, MDB_RDONLY, &r->txn);
+	else
+		rc = mdb_txn_renew(r->txn);
 	if (rc != 0) {
-		if (st->rtxn != NULL)
-			mdb_txn_abort(st->rtxn);
-		st->rtxn = NULL;
-		seterr(st, "store %s: read transaction: %s", st->dir,
+		if (r->txn != NULL)
+			mdb_txn_abort(r->txn);
+		r->txn = NULL;
+		rderr(r, "store %s: read transaction: %s", r->st->dir,
 		    mdb_strerror(rc));
 		return STORE_ERR;
 	}
-	if ((rc = get_current(st->rtxn, gen)) != 0) {
+	if ((rc = get_current(r->txn, gen)) != 0) {
 		if (rc == MDB_NOTFOUND)
-			seterr(st, "store %s: nothing loaded yet", st->dir);
+			rderr(r, "store %s: nothing loaded yet", r->st->dir);
 		else
-			seterr(st, "store %s: get current: %s", st->dir,
+			rderr(r, "store %s: get current: %s", r->st->dir,
 			    mdb_strerror(rc));
-		mdb_txn_reset(st->rtxn);
+		mdb_txn_reset(r->txn);
 		return rdresult(rc);
 	}
 	genkey(kb, 'b', *gen);
-	if ((rc = mdb_get(st->rtxn, 1, &k, &v)) != 0) {
-		seterr(st, "generation %llu: blob: %s",
+	if ((rc = mdb_get(r->txn, 1, &k, &v)) != 0) {
+		rderr(r, "generation %llu: blob: %s",
 		    (unsigned long long)*gen, mdb_strerror(rc));
-		mdb_txn_reset(st->rtxn);
+		mdb_txn_reset(r->txn);
 		return STORE_ERR;
 	}
 	*blob = v.mv_data;
@@ -1133,10 +1174,10 @@ store_read_begin(struct store *st, uint64_t *gen, const void **blob,
 }
 
 void
-store_read_end(struct store *st)
+store_read_end(struct store_reader *r)
 {
-	if (st->rtxn != NULL)
-		mdb_txn_reset(st->rtxn);
+	if (r->txn != NULL)
+		mdb_txn_reset(r->txn);
 }
 
 /* ---- the route table ---- */
@@ -1409,19 +1450,19 @@ store_route_each(struct store *st, uint64_t gen,
 }
 
 int
-store_read_route(struct store *st, uint64_t gen, const char *user,
+store_read_route(struct store_reader *r, uint64_t gen, const char *user,
     const char **up, size_t *len)
 {
 	MDB_val	 v;
 	int	 rc;
 
-	if (st->rtxn == NULL)
+	if (r->txn == NULL)
 		return STORE_ERR;
-	if ((rc = route_txn(st->rtxn, gen, user, &v)) == 0) {
+	if ((rc = route_txn(r->txn, gen, user, &v)) == 0) {
 		*up = v.mv_data;
 		*len = v.mv_size;
 	} else if (rc != MDB_NOTFOUND)
-		seterr(st, "generation %llu: route table: %s",
+		rderr(r, "generation %llu: route table: %s",
 		    (unsigned long long)gen, mdb_strerror(rc));
 	return rdresult(rc);
 }

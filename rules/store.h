@@ -128,19 +128,26 @@ int	 store_history(struct store *, struct store_gen **, size_t *);
 int	 store_blob(struct store *, uint64_t, void **, size_t *);
 
 /*
- * Readers (policyd): one read transaction handle, renewed by
- * store_read_begin() and reset by store_read_end(); never held between
- * queries.  *blob points into the map, is valid only until
- * store_read_end(), and has no alignment guarantee.
+ * Readers (policyd): a read handle per thread, each with one read
+ * transaction renewed by store_read_begin() and reset by
+ * store_read_end(); never held between queries.  *blob points into the
+ * map, is valid only until store_read_end(), and has no alignment
+ * guarantee.  A handle is for one thread at a time; handles of one
+ * store may read at once.  NULL: out of memory.
  */
-int	 store_read_begin(struct store *, uint64_t *, const void **, size_t *);
-void	 store_read_end(struct store *);
+struct store_reader;
+struct store_reader *store_reader_new(struct store *);
+void	 store_reader_free(struct store_reader *);
+const char *store_reader_error(const struct store_reader *);
+int	 store_read_begin(struct store_reader *, uint64_t *, const void **,
+	    size_t *);
+void	 store_read_end(struct store_reader *);
 /*
  * Between the two: the route table entry of a user in the generation
  * store_read_begin() gave.  STORE_OK and *up (not NUL-terminated, in
  * the map), STORE_NOGEN: none.
  */
-int	 store_read_route(struct store *, uint64_t, const char *,
+int	 store_read_route(struct store_reader *, uint64_t, const char *,
 	    const char **, size_t *);
 
 #endif

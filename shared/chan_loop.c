@@ -70,6 +70,7 @@ chan_loop_add(struct chan_loop *l, int fd, uint32_t slot, int flags,
 		fatal("fcntl worker %u channel", slot);
 	msgchan_init(&w->ch, fd, flags, maxbody);
 	w->slot = slot;
+	w->loop = l;
 	TAILQ_INSERT_TAIL(&l->peers, w, entry);
 	if (l->epfd != -1) {
 		struct epoll_event	 ev = { .events = EPOLLIN,
@@ -102,6 +103,13 @@ chan_loop_end(struct chan_loop *l, struct wchan *w, const char *why)
 	close(w->ch.fd);
 	msgchan_clear(&w->ch);
 	free(w);
+}
+
+void
+chan_loop_wake(struct chan_loop *l, struct wchan *w)
+{
+	if (l->epfd != -1)
+		activate(l, w);
 }
 
 /* The master is gone: nobody is left to serve. */
@@ -241,12 +249,12 @@ static void
 aux_interest(struct chan_loop *l)
 {
 	struct epoll_event	 ev = { .data.ptr = &tag_aux };
-	static int		 fd = -1;
 
 	if (l->aux_prepare != NULL)
 		l->aux_prepare(l);
-	if (l->aux_added && (l->aux == NULL || l->aux_fd != fd)) {
-		(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	if (l->aux_added &&
+	    (l->aux == NULL || l->aux_fd != l->aux_added_fd)) {
+		(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->aux_added_fd, NULL);
 		l->aux_added = 0;
 	}
 	if (l->aux == NULL || l->aux_fd == -1)
@@ -255,12 +263,12 @@ aux_interest(struct chan_loop *l)
 	if (!l->aux_added) {
 		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->aux_fd, &ev) == -1)
 			fatal("epoll_ctl aux");
-		fd = l->aux_fd;
+		l->aux_added_fd = l->aux_fd;
 		l->aux_added = 1;
 		l->aux_added_events = ev.events;
 	} else
-		interest(l, fd, &tag_aux, &l->aux_added_events, ev.events,
-		    "aux");
+		interest(l, l->aux_added_fd, &tag_aux, &l->aux_added_events,
+		    ev.events, "aux");
 }
 
 static void

@@ -40,6 +40,7 @@ struct wchan {
 	TAILQ_ENTRY(wchan)	 entry;
 	struct msgchan		 ch;
 	uint32_t		 slot;		/* the worker's pool slot */
+	struct chan_loop	*loop;		/* whose it is */
 	void			*udata;		/* the program's */
 	/* epoll mode: to dispatch this turn, and what epoll watches. */
 	TAILQ_ENTRY(wchan)	 aentry;
@@ -83,6 +84,7 @@ struct chan_loop {
 	struct wchanq	 active;	/* input or output moved */
 	uint32_t	 master_events;
 	int		 aux_added;	/* aux_fd is in the set */
+	int		 aux_added_fd;
 	uint32_t	 aux_added_events;
 };
 
@@ -105,6 +107,12 @@ struct wchan	*chan_loop_add(struct chan_loop *, int fd, uint32_t slot,
 /* why NULL: it went away (logged at debug level). */
 void		 chan_loop_end(struct chan_loop *, struct wchan *,
 		    const char *why);
+/*
+ * Something was queued to w outside its peer_msg() (a late answer, from
+ * a hook or aux): in epoll mode, look at w again this turn, so what
+ * waits is written.  Only from the thread that runs the loop.
+ */
+void		 chan_loop_wake(struct chan_loop *, struct wchan *);
 void		 chan_loop_run(struct chan_loop *) __attribute__((noreturn));
 
 #endif

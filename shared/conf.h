@@ -167,6 +167,7 @@ struct conf {
 	char			 worker[WORKER_PATH_MAX]; /* "" = built-in */
 	char			 policy_store[WORKER_PATH_MAX]; /* "" = none */
 	char			 audit_dir[WORKER_PATH_MAX]; /* "" = no logs */
+	uint32_t		 policy_threads; /* 0: one per core */
 	uint32_t		 ntrust;	/* "policy trust" keys */
 	struct conf_trust	 trust[CONF_TRUST_MAX];
 	uint32_t		 audit_max_size; /* bytes, one log file */
@@ -240,6 +241,8 @@ struct conf	*conf_parse(const char *);
 void		 conf_free(struct conf *);
 /* Prints the configuration back in the grammar of postern.conf(5). */
 void		 conf_print(FILE *, const struct conf *);
+/* postern-policyd's answering threads: policy threads, auto resolved. */
+uint32_t	 conf_policy_threads(const struct conf *);
 struct upstream	*conf_upstream_find(const struct conf *, const char *);
 struct listener	*conf_listener_find(const struct conf *,
 		    const struct sockaddr_storage *, socklen_t);

@@ -71,6 +71,7 @@ static int	 st_chroot(struct parser *, struct conf *);
 static int	 st_worker(struct parser *, struct conf *);
 static int	 st_policy(struct parser *, struct conf *);
 static int	 policy_trust(struct parser *, struct conf *);
+static int	 policy_threads(struct parser *, struct conf *);
 static int	 st_audit(struct parser *, struct conf *);
 static int	 st_pool(struct parser *, struct conf *);
 static int	 st_limit(struct parser *, struct conf *);
@@ -361,6 +362,8 @@ st_chroot(struct parser *p, struct conf *conf)
 
 /*
  * policy store DIR: the LMDB store postern-policyd answers from.
+ * policy threads N|auto: how many threads of postern-policyd answer
+ * (auto: one per core, at most POLICYD_THREADS_MAX).
  * policy trust FILE: a public key whose signed rule bundles policyctl
  * import accepts; read now, so a missing or damaged key shows in -n.
  */
@@ -371,8 +374,10 @@ st_policy(struct parser *p, struct conf *conf)
 
 	if (w != NULL && strcmp(w, "trust") == 0)
 		return policy_trust(p, conf);
+	if (w != NULL && strcmp(w, "threads") == 0)
+		return policy_threads(p, conf);
 	if (w == NULL || strcmp(w, "store") != 0) {
-		expected(p, "'store' or 'trust'");
+		expected(p, "'store', 'threads' or 'trust'");
 		return -1;
 	}
 	if (copy_word(p, "directory", conf->policy_store,
@@ -383,6 +388,32 @@ st_policy(struct parser *p, struct conf *conf)
 		return -1;
 	}
 	return 0;
+}
+
+uint32_t
+conf_policy_threads(const struct conf *conf)
+{
+	long	 n;
+
+	if (conf->policy_threads != 0)
+		return conf->policy_threads;
+	if ((n = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		n = 1;
+	return n > POLICYD_THREADS_MAX ? POLICYD_THREADS_MAX : (uint32_t)n;
+}
+
+static int
+policy_threads(struct parser *p, struct conf *conf)
+{
+	char	*w;
+
+	if ((w = peek_word(p)) != NULL && strcmp(w, "auto") == 0) {
+		(void)next_word(p);
+		conf->policy_threads = 0;
+		return 0;
+	}
+	return get_u32(p, "number of threads", UNIT_NONE, 1,
+	    POLICYD_THREADS_MAX, &conf->policy_threads);
 }
 
 static int
@@ -2048,6 +2079,11 @@ conf_print(FILE *fp, const struct conf *conf)
 		fprintf(fp, "policy store ");
 		print_string(fp, conf->policy_store);
 		fputc('\n', fp);
+		if (conf->policy_threads == 0)
+			fprintf(fp, "policy threads auto\n");
+		else
+			fprintf(fp, "policy threads %u\n",
+			    conf->policy_threads);
 	}
 	for (i = 0; i < conf->ntrust; i++) {
 		fprintf(fp, "policy trust ");

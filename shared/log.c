@@ -17,8 +17,13 @@ static struct {
 	int		 verbose;
 	int		 child;		/* fatal() must not run atexit handlers */
 	char		 procname[32];
-	struct msgchan	*chan;
-} lg = { 1, 0, 0, "postern", NULL };
+} lg = { 1, 0, 0, "postern" };
+/*
+ * Each thread's own: a channel is written by one thread only
+ * (postern-policyd's answering threads log over their own, to its main
+ * thread).
+ */
+static _Thread_local struct msgchan *log_chan;
 
 static void	 log_vlog(int, int, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
@@ -69,7 +74,7 @@ log_child(void)
 void
 log_to_channel(struct msgchan *ch)
 {
-	lg.chan = ch;
+	log_chan = ch;
 }
 
 /*
@@ -140,7 +145,7 @@ log_emit(int pri, const char *line)
 	char	 out[sizeof(lg.procname) + LOG_LINE_MAX + 3];
 	int	 n;
 
-	if (lg.chan != NULL) {
+	if (log_chan != NULL) {
 		body.pri = (uint32_t)pri;
 		n = snprintf(body.text, sizeof(body.text), "%s: %s",
 		    lg.procname, line);
@@ -149,9 +154,9 @@ log_emit(int pri, const char *line)
 		if ((size_t)n >= sizeof(body.text))
 			n = sizeof(body.text) - 1;
 		/* Nobody is left to hear about a failure here. */
-		if (msg_compose(lg.chan, MSG_LOG, 0, -1, &body,
+		if (msg_compose(log_chan, MSG_LOG, 0, -1, &body,
 		    sizeof(body.pri) + (size_t)n) == 0)
-			(void)msg_send(lg.chan, LOG_SEND_TIMEOUT_MS);
+			(void)msg_send(log_chan, LOG_SEND_TIMEOUT_MS);
 	} else if (lg.foreground) {
 		/* One write, so lines of processes sharing stderr don't mix. */
 		n = snprintf(out, sizeof(out), "%s: %s\n", lg.procname, line);

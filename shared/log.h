@@ -5,7 +5,8 @@
  * In the foreground lines go to stderr as "procname: text", otherwise to
  * syslog (LOG_DAEMON).  A sandboxed child may not open a syslog socket:
  * after log_to_channel() its lines go to its parent as MSG_LOG messages,
- * which the parent passes to log_from_msg().
+ * which the parent passes to log_from_msg().  The channel is the calling
+ * thread's: another thread logs to stderr or syslog until it names one.
  *
  * Every line is made printable before it goes anywhere: control bytes and
  * bytes over 0x7e become \xHH, so text that came from a client or from a

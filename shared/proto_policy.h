@@ -109,6 +109,13 @@ MSG_RANGE_CHECK(MSG_P_REDIS, MSG_BASE_POLICY);
  * to a worker, inotify, LMDB's data and lock files, and room to spare.
  */
 #define POLICYD_NOFILE_FIXED	16
+/*
+ * Answering threads (postern.conf(5) "policy threads"); each but the
+ * first holds its loop's epoll, both ends of its socketpair to the main
+ * thread and its wake-up pipe, and one spare.
+ */
+#define POLICYD_THREADS_MAX	16
+#define POLICYD_NOFILE_THREAD	6
 
 /* Steps of `login delay' (postern.conf(5)). */
 #define LOGIN_DELAYS_MAX	16
@@ -166,6 +173,8 @@ struct policyd_config {
 	uint32_t nofile;		/* RLIMIT_NOFILE: POLICYD_NOFILE_FIXED
 					   and a channel per worker it may
 					   have at once (master/rlimits.c) */
+	uint32_t threads;		/* answering, 1 to POLICYD_THREADS_MAX */
+	uint32_t pad;
 	char	 store[POLICYD_PATH_MAX];
 	struct login_conf login;
 	struct fleet_conf fleet;
@@ -372,7 +381,7 @@ _Static_assert(sizeof(struct login_conf) == (LOGIN_DELAYS_MAX + 9) * 4,
     "login_conf has no padding");
 _Static_assert(sizeof(struct fleet_conf) == 16 + FLEET_WHERE_MAX +
     FLEET_PASSWORD_MAX, "fleet_conf has no padding");
-_Static_assert(sizeof(struct policyd_config) == 16 + POLICYD_PATH_MAX +
+_Static_assert(sizeof(struct policyd_config) == 24 + POLICYD_PATH_MAX +
     sizeof(struct login_conf) + sizeof(struct fleet_conf),
     "policyd_config has no padding");
 _Static_assert(sizeof(struct policy_redis) == 8,

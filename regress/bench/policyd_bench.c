@@ -134,6 +134,7 @@ start(const char *dir, struct msgchan *master, struct policy_client *pc)
 	memset(&c, 0, sizeof(c));
 	c.uid = pw->pw_uid;
 	c.gid = pw->pw_gid;
+	c.threads = 1;
 	c.nofile = POLICYD_NOFILE_FIXED + 4;
 	(void)snprintf(c.store, sizeof(c.store), "%s", dir);
 	if (msg_compose(master, MSG_P_CONFIG, 0, -1, &c, sizeof(c)) == -1 ||

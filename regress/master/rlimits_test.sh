@@ -35,6 +35,8 @@ conf()
 		echo "chroot \"$PWD/empty\""
 		echo "worker \"$WORKER\""
 		echo "policy store \"$PWD/store\""
+		# Two answering threads, so the counts do not hang on cores.
+		echo "policy threads 2"
 		echo "timeout drain 1"
 		[ -n "$_pool" ] && echo "$_pool"
 		for _p in "$@"; do
@@ -70,7 +72,7 @@ check_refused_body()
 	knob='lower "pool max" or raise the limit'
 	atf_check -o inline:"$pool 604 descriptors for posternd; $hard: $knob\n" \
 	    grep -F "for posternd;" err
-	atf_check -o inline:"$pool 528 descriptors for postern-policyd; $hard: $knob\n" \
+	atf_check -o inline:"$pool 534 descriptors for postern-policyd; $hard: $knob\n" \
 	    grep -F "for postern-policyd;" err
 	# What is enough passes, and -nv prints nothing when it does not.
 	atf_check -s exit:0 -o empty -e empty \
@@ -108,7 +110,7 @@ start_refused_head()
 start_refused_body()
 {
 	conf "pool min-idle 1 max 20" 143 $(free_port)
-	# 32 + 6 + 20 + 6 x 1 = 64 for posternd, 36 for policyd.
+	# 32 + 6 + 20 + 6 x 1 = 64 for posternd, 16 + 6 + 20 = 42 for policyd.
 	$NOCAP prlimit --nofile=60:60 "$POSTERND" -d -v -f postern.conf \
 	    > log 2>&1 &
 	echo $! > pid
@@ -139,7 +141,8 @@ just_enough_body()
 	. "$PWD/dv/ports"
 	p=$(free_port)
 	conf "pool min-idle 2 max 20" $IMAP_PORT $p
-	# 32 + 6 + 20 + 6 x 2 = 70 for posternd; 16 + 20 = 36 for policyd.
+	# 32 + 6 + 20 + 6 x 2 = 70 for posternd; 16 + 6 (its second thread)
+	# + 20 = 42 for policyd.
 	$NOCAP prlimit --nofile=70:70 "$POSTERND" -d -v -f postern.conf \
 	    > log 2>&1 &
 	echo $! > pid
@@ -148,12 +151,12 @@ just_enough_body()
 	greet $p > out
 	atf_check -o match:"^\* OK .*Dovecot" cat out
 	pd=$(sed -nE 's/^posternd: policyd pid ([0-9]+) ready$/\1/p' log)
-	atf_check -o match:"^Max open files +36 +36 " \
+	atf_check -o match:"^Max open files +42 +42 " \
 	    grep "^Max open files" /proc/$pd/limits
 	atf_check -o match:"^Max open files +70 +70 " \
 	    grep "^Max open files" /proc/$(cat pid)/limits
 	# The pool at its max, 20 sessions at once: policyd holds a channel
-	# to each worker within the 36 it was counted, and is still the one
+	# to each worker within the 42 it was counted, and is still the one
 	# that started (no restart loop).
 	$PYTHON - $p > full <<'EOF' || atf_fail "20 sessions: $(cat full)"
 import socket, sys

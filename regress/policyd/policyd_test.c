@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include <atf-c.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -41,6 +42,8 @@ static const char rules2[] = "imap request * reject \"closed\"\n";
 
 /* The login guard of the next pd_start (zeroes: never delays, blocks). */
 static struct login_conf test_login;
+/* postern-policyd's answering threads in the next pd_start(). */
+static uint32_t pd_threads = 1;
 
 struct pd {
 	char		 dir[64];
@@ -163,7 +166,8 @@ pd_start_nofile(struct pd *pd, const char *src, uint32_t nofile, rlim_t hard)
 	memset(&c, 0, sizeof(c));
 	c.uid = pw->pw_uid;
 	c.gid = pw->pw_gid;
-	c.nofile = nofile;
+	c.nofile = nofile + (pd_threads - 1) * POLICYD_NOFILE_THREAD;
+	c.threads = pd_threads;
 	c.verbose = 1;
 	c.login = test_login;
 	(void)snprintf(c.store, sizeof(c.store), "%s", pd->dir);
@@ -614,8 +618,8 @@ login(struct policy_client *pc, uint32_t type, const char *addr,
 ATF_TC(login_counters);
 ATF_TC_HEAD(login_counters, tc)
 {
-	atf_tc_set_md_var(tc, "descr", "failed logins of every worker "
-	    "counted in one place: the delay grows, the address is blocked, "
+	atf_tc_set_md_var(tc, "descr", "failed logins of every worker, "
+	    "on two answering threads, counted in one place: the delay grows, the address is blocked, "
 	    "another address and the /64's neighbours of others are not; "
 	    "a user's sessions over all workers, let go at the session's "
 	    "end and at its channel's");
@@ -636,7 +640,10 @@ ATF_TC_BODY(login_counters, tc)
 	test_login.addr_within = 60;
 	test_login.addr_for = 60;
 	test_login.sessions_per_user = 1;
+	/* w0 and w1 on two threads: counted in one place all the same. */
+	pd_threads = 2;
 	pd_start(&pd, rules1);
+	pd_threads = 1;
 	memset(&test_login, 0, sizeof(test_login));
 	pd_worker(&pd, 0, &w0);
 	pd_worker(&pd, 1, &w1);
@@ -690,6 +697,141 @@ ATF_TC_BODY(login_counters, tc)
 	pd_stop(&pd);
 }
 
+/* A field of /proc/PID/task/TID/status. */
+static long
+task_field(pid_t pid, long tid, const char *name)
+{
+	char	 path[96], line[256];
+	FILE	*f;
+	long	 v = -1;
+	size_t	 n = strlen(name);
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/task/%ld/status",
+	    (int)pid, tid);
+	ATF_REQUIRE((f = fopen(path, "r")) != NULL);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, name, n) == 0 && line[n] == ':')
+			v = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+ATF_TC(threads);
+ATF_TC_HEAD(threads, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "with three answering threads every "
+	    "worker's channel is answered, each thread is confined, a new "
+	    "generation reaches all of them, and a thread's log line and a "
+	    "bad channel of its own are handled like the main thread's");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(threads, tc)
+{
+	static struct policy_answer	 a;
+	struct policy_client		 pc[6];
+	struct rules_query		 q;
+	struct pd			 pd;
+	struct msg			 m;
+	struct dirent			*d;
+	DIR				*dir;
+	char				 path[64];
+	uint8_t				 junk[8] = { 0 };
+	int				 i, ntask = 0;
+
+	pd_threads = 3;
+	pd_start(&pd, rules1);
+	pd_threads = 1;
+	for (i = 0; i < 6; i++)
+		pd_worker(&pd, (uint32_t)i, &pc[i]);
+	request(&q, "LOGIN", NULL, 0);
+	for (i = 0; i < 6; i++) {
+		ask(&pc[i], &q, &a);
+		ATF_CHECK_EQ(a.action, RULES_REJECT);
+		ATF_CHECK_STREQ(a.text, "no");
+		ATF_CHECK_EQ(a.gen, 1);
+	}
+	/* Three tasks, each under the filter and not root. */
+	(void)snprintf(path, sizeof(path), "/proc/%d/task", (int)pd.pid);
+	ATF_REQUIRE((dir = opendir(path)) != NULL);
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		ntask++;
+		ATF_CHECK_EQ(task_field(pd.pid, atol(d->d_name), "Seccomp"),
+		    2);
+		ATF_CHECK_EQ(task_field(pd.pid, atol(d->d_name),
+		    "NoNewPrivs"), 1);
+		ATF_CHECK(task_field(pd.pid, atol(d->d_name), "Uid") > 0);
+	}
+	closedir(dir);
+	ATF_CHECK_EQ(ntask, 3);
+	/* A new generation, read by every thread. */
+	ATF_REQUIRE_EQ(load(pd.dir, rules2), 2);
+	for (i = 0; i < 6; i++) {
+		ask(&pc[i], &q, &a);
+		ATF_CHECK_EQ(a.gen, 2);
+		ATF_CHECK_STREQ(a.text, "closed");
+	}
+	/* Worker 5 is the third thread's: its bad message ends it alone. */
+	ATF_REQUIRE(msg_compose(&pc[5].ch, MSG_P_QUERY, 0, -1, junk,
+	    sizeof(junk)) == 0);
+	ATF_REQUIRE(msg_send(&pc[5].ch, WAIT_MS) == 0);
+	ATF_CHECK(msg_wait(&pc[5].ch, &m, WAIT_MS) == -1);
+	log_wait(&pd, "worker 5: malformed query");
+	log_wait(&pd, "worker 5: protocol error: channel closed");
+	for (i = 0; i < 5; i++) {
+		ask(&pc[i], &q, &a);
+		ATF_CHECK_EQ(a.action, RULES_REJECT);
+	}
+	for (i = 0; i < 6; i++)
+		policy_client_close(&pc[i]);
+	pd_stop(&pd);
+}
+
+#define BURST	400
+
+ATF_TC(threads_burst);
+ATF_TC_HEAD(threads_burst, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "400 worker channels handed to three "
+	    "answering threads at once, each answering a query while the "
+	    "others are added: no thread steps outside the filter (a "
+	    "thread's own malloc arena would)");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(threads_burst, tc)
+{
+	static struct policy_answer	 a;
+	static struct policy_client	 pc[BURST];
+	struct policyd_worker		 w = { .slot = 0 };
+	struct rules_query		 q;
+	struct pd			 pd;
+	int				 sp[2], i;
+
+	pd_threads = 3;
+	pd_start_nofile(&pd, rules1, POLICYD_NOFILE_FIXED + BURST + 8, 0);
+	pd_threads = 1;
+	for (i = 0; i < BURST; i++) {
+		ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		    sp) == 0);
+		w.slot = (uint32_t)i;
+		ATF_REQUIRE(msg_compose(&pd.master, MSG_P_WORKER, 0, sp[1], &w,
+		    sizeof(w)) == 0);
+		ATF_REQUIRE(policy_client_init(&pc[i], sp[0], 0) == 0);
+	}
+	ATF_REQUIRE(msg_send(&pd.master, WAIT_MS) == 0);
+	request(&q, "LOGIN", NULL, 0);
+	for (i = 0; i < BURST; i++) {
+		ATF_REQUIRE_MSG(policy_client_start(&pc[i], WAIT_MS) == 0,
+		    "worker %d: no hello: %s", i, strerror(errno));
+		ask(&pc[i], &q, &a);
+		ATF_CHECK_EQ(a.action, RULES_REJECT);
+	}
+	for (i = 0; i < BURST; i++)
+		policy_client_close(&pc[i]);
+	pd_stop(&pd);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, login_counters);
@@ -701,5 +843,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, malformed);
 	ATF_TP_ADD_TC(tp, timeout);
 	ATF_TP_ADD_TC(tp, grown);
+	ATF_TP_ADD_TC(tp, threads);
+	ATF_TP_ADD_TC(tp, threads_burst);
 	return 0;
 }

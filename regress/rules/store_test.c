@@ -93,21 +93,25 @@ xload(struct store *st, const char *src, uint64_t want)
 static void
 check_read(struct store *st, uint64_t want, uint64_t blobgen)
 {
-	const void	*blob;
-	size_t		 len;
-	uint64_t	 gen;
+	struct store_reader	*rd;
+	const void		*blob;
+	size_t			 len;
+	uint64_t		 gen;
 
-	if (store_read_begin(st, &gen, &blob, &len) != STORE_OK)
-		atf_tc_fail("store_read_begin: %s", store_error(st));
+	ATF_REQUIRE((rd = store_reader_new(st)) != NULL);
+	if (store_read_begin(rd, &gen, &blob, &len) != STORE_OK)
+		atf_tc_fail("store_read_begin: %s", store_reader_error(rd));
 	ATF_CHECK_EQ(gen, want);
 	ATF_CHECK(blob_ok(blobgen, blob, len));
-	store_read_end(st);
+	store_read_end(rd);
+	store_reader_free(rd);
 }
 
 ATF_TC_WITHOUT_HEAD(roundtrip);
 ATF_TC_BODY(roundtrip, tc)
 {
 	struct store		*st;
+	struct store_reader	*rd;
 	struct store_gen	 g;
 	const void		*blob;
 	void			*copy;
@@ -118,8 +122,10 @@ ATF_TC_BODY(roundtrip, tc)
 
 	st = xopen(0, NULL);
 	ATF_CHECK_EQ(store_current(st, &gen), STORE_NOGEN);
-	ATF_CHECK_EQ(store_read_begin(st, &gen, &blob, &len), STORE_NOGEN);
-	store_read_end(st);
+	ATF_REQUIRE((rd = store_reader_new(st)) != NULL);
+	ATF_CHECK_EQ(store_read_begin(rd, &gen, &blob, &len), STORE_NOGEN);
+	store_read_end(rd);
+	store_reader_free(rd);
 	xload(st, "imap request * accept\n", 1);
 	xload(st, "imap request * reject\n", 2);
 	ATF_REQUIRE_EQ(store_current(st, &gen), STORE_OK);
@@ -345,6 +351,7 @@ static int
 reader(int ready)
 {
 	struct store	*st;
+	struct store_reader *rd;
 	const void	*blob;
 	char		 err[512];
 	size_t		 len;
@@ -353,11 +360,14 @@ reader(int ready)
 
 	if (store_open(&st, DIR, STORE_RDONLY, NULL, err, sizeof(err)))
 		return 10;
+	if ((rd = store_reader_new(st)) == NULL)
+		return 10;
 	if (write(ready, "r", 1) != 1)
 		return 11;
 	for (i = 0; i < READS; i++) {
-		if (store_read_begin(st, &gen, &blob, &len) != STORE_OK) {
-			fprintf(stderr, "read %d: %s\n", i, store_error(st));
+		if (store_read_begin(rd, &gen, &blob, &len) != STORE_OK) {
+			fprintf(stderr, "read %d: %s\n", i,
+			    store_reader_error(rd));
 			return 12;
 		}
 		if (!blob_ok(gen, blob, len)) {
@@ -365,7 +375,7 @@ reader(int ready)
 			    (unsigned long long)gen);
 			return 13;
 		}
-		store_read_end(st);
+		store_read_end(rd);
 		if (gen < last)
 			return 14;
 		if (gen != last)
@@ -516,15 +526,17 @@ static void
 check_route(struct store *st, uint64_t want, const char *user,
     const char *up)
 {
+	struct store_reader *rd;
 	const void	*blob;
 	const char	*r;
 	size_t		 len, rlen;
 	uint64_t	 gen;
 	int		 rc;
 
-	ATF_REQUIRE_EQ(store_read_begin(st, &gen, &blob, &len), STORE_OK);
+	ATF_REQUIRE((rd = store_reader_new(st)) != NULL);
+	ATF_REQUIRE_EQ(store_read_begin(rd, &gen, &blob, &len), STORE_OK);
 	ATF_CHECK_EQ(gen, want);
-	rc = store_read_route(st, gen, user, &r, &rlen);
+	rc = store_read_route(rd, gen, user, &r, &rlen);
 	if (up == NULL)
 		ATF_CHECK_EQ_MSG(rc, STORE_NOGEN, "%s: a route", user);
 	else if (rc != STORE_OK)
@@ -533,7 +545,8 @@ check_route(struct store *st, uint64_t want, const char *user,
 	else
 		ATF_CHECK_MSG(rlen == strlen(up) && memcmp(r, up, rlen) == 0,
 		    "%s: %.*s, want %s", user, (int)rlen, r, up);
-	store_read_end(st);
+	store_read_end(rd);
+	store_reader_free(rd);
 }
 
 /*

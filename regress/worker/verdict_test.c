@@ -129,6 +129,7 @@ pd_start_max(struct pd *pd, const char *src, struct policy_client *pc,
 	memset(&c, 0, sizeof(c));
 	c.uid = pw->pw_uid;
 	c.gid = pw->pw_gid;
+	c.threads = 1;
 	c.nofile = POLICYD_NOFILE_FIXED + 2;
 	(void)snprintf(c.store, sizeof(c.store), "%s", pd->dir);
 	ATF_REQUIRE(msg_compose(&pd->master, MSG_P_CONFIG, 0, -1, &c,
