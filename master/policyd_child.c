@@ -184,6 +184,7 @@ policyd_child_configure(const struct conf *c, const char *worker,
 	nc.gid = (uint32_t)c->gid;
 	nc.nofile = rlimits_policyd_nofile(c);
 	nc.threads = conf_policy_threads(c);
+	nc.nice = c->policy_nice;
 	(void)snprintf(nc.store, sizeof(nc.store), "%s", c->policy_store);
 	nc.login = c->login;
 	fleet_configure(c, &nc.fleet);

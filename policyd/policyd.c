@@ -19,6 +19,7 @@
  * (postern.conf(5), "login", "counters").
  */
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -143,6 +144,9 @@ main(int argc, char *argv[])
 	config_check(&conf);
 	guard_init(&conf.login, &conf.fleet, redis_ask);
 	child_detach(&chan, "policyd", (int)conf.verbose);
+	/* As root, before the threads, which inherit it. */
+	if (setpriority(PRIO_PROCESS, 0, conf.nice) == -1)
+		log_warn("nice %d", conf.nice);
 	/* Everything from the file system, before the chroot. */
 	if (store_open(&store, conf.store, STORE_RDONLY, NULL, err,
 	    sizeof(err)) != STORE_OK)
@@ -191,6 +195,8 @@ config_check(const struct policyd_config *c)
 	if (c->uid == 0 || c->gid == 0)
 		fatalx("config: uid %u gid %u: policyd never runs as root",
 		    c->uid, c->gid);
+	if (c->nice < -20 || c->nice > 19)
+		fatalx("config: nice %d, not -20 to 19", c->nice);
 	if (c->threads < 1 || c->threads > POLICYD_THREADS_MAX)
 		fatalx("config: %u threads, not 1 to %u", c->threads,
 		    POLICYD_THREADS_MAX);

@@ -168,6 +168,7 @@ struct conf {
 	char			 policy_store[WORKER_PATH_MAX]; /* "" = none */
 	char			 audit_dir[WORKER_PATH_MAX]; /* "" = no logs */
 	uint32_t		 policy_threads; /* 0: one per core */
+	int32_t			 policy_nice;
 	uint32_t		 ntrust;	/* "policy trust" keys */
 	struct conf_trust	 trust[CONF_TRUST_MAX];
 	uint32_t		 audit_max_size; /* bytes, one log file */

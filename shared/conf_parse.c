@@ -72,6 +72,7 @@ static int	 st_worker(struct parser *, struct conf *);
 static int	 st_policy(struct parser *, struct conf *);
 static int	 policy_trust(struct parser *, struct conf *);
 static int	 policy_threads(struct parser *, struct conf *);
+static int	 policy_nice(struct parser *, struct conf *);
 static int	 st_audit(struct parser *, struct conf *);
 static int	 st_pool(struct parser *, struct conf *);
 static int	 st_limit(struct parser *, struct conf *);
@@ -364,6 +365,7 @@ st_chroot(struct parser *p, struct conf *conf)
  * policy store DIR: the LMDB store postern-policyd answers from.
  * policy threads N|auto: how many threads of postern-policyd answer
  * (auto: one per core, at most POLICYD_THREADS_MAX).
+ * policy nice N: postern-policyd's nice value, -20 to 19.
  * policy trust FILE: a public key whose signed rule bundles policyctl
  * import accepts; read now, so a missing or damaged key shows in -n.
  */
@@ -376,8 +378,10 @@ st_policy(struct parser *p, struct conf *conf)
 		return policy_trust(p, conf);
 	if (w != NULL && strcmp(w, "threads") == 0)
 		return policy_threads(p, conf);
+	if (w != NULL && strcmp(w, "nice") == 0)
+		return policy_nice(p, conf);
 	if (w == NULL || strcmp(w, "store") != 0) {
-		expected(p, "'store', 'threads' or 'trust'");
+		expected(p, "'store', 'threads', 'nice' or 'trust'");
 		return -1;
 	}
 	if (copy_word(p, "directory", conf->policy_store,
@@ -414,6 +418,27 @@ policy_threads(struct parser *p, struct conf *conf)
 	}
 	return get_u32(p, "number of threads", UNIT_NONE, 1,
 	    POLICYD_THREADS_MAX, &conf->policy_threads);
+}
+
+/* Negative, so not get_number(). */
+static int
+policy_nice(struct parser *p, struct conf *conf)
+{
+	char	*w, *end;
+	long	 v;
+
+	if ((w = next_word(p)) == NULL) {
+		expected(p, "nice value from -20 to 19");
+		return -1;
+	}
+	errno = 0;
+	v = strtol(w, &end, 10);
+	if (errno != 0 || end == w || *end != '\0' || v < -20 || v > 19) {
+		expected(p, "nice value from -20 to 19");
+		return -1;
+	}
+	conf->policy_nice = (int32_t)v;
+	return 0;
 }
 
 static int
@@ -1897,6 +1922,7 @@ conf_defaults(struct conf *conf)
 	conf->max_workers = 256;
 	conf->sessions = 100;
 	conf->pool_idle_timeout = 300;
+	conf->policy_nice = POLICYD_NICE_DEFAULT;
 	/* Workers forked from a per-pool template (master/pool.c). */
 	conf->template_forks = 256;
 	conf->max_queue = 128;
@@ -2084,6 +2110,7 @@ conf_print(FILE *fp, const struct conf *conf)
 		else
 			fprintf(fp, "policy threads %u\n",
 			    conf->policy_threads);
+		fprintf(fp, "policy nice %d\n", conf->policy_nice);
 	}
 	for (i = 0; i < conf->ntrust; i++) {
 		fprintf(fp, "policy trust ");

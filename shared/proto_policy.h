@@ -116,6 +116,12 @@ MSG_RANGE_CHECK(MSG_P_REDIS, MSG_BASE_POLICY);
  */
 #define POLICYD_THREADS_MAX	16
 #define POLICYD_NOFILE_THREAD	6
+/*
+ * "policy nice": every session waits on policyd's answers, and in a
+ * storm thousands of workers want the CPU at once; at nice 0 policyd
+ * would get a worker's share of it.
+ */
+#define POLICYD_NICE_DEFAULT	(-10)
 
 /* Steps of `login delay' (postern.conf(5)). */
 #define LOGIN_DELAYS_MAX	16
@@ -174,7 +180,7 @@ struct policyd_config {
 					   and a channel per worker it may
 					   have at once (master/rlimits.c) */
 	uint32_t threads;		/* answering, 1 to POLICYD_THREADS_MAX */
-	uint32_t pad;
+	int32_t	 nice;			/* set while still root */
 	char	 store[POLICYD_PATH_MAX];
 	struct login_conf login;
 	struct fleet_conf fleet;

@@ -42,8 +42,9 @@ static const char rules2[] = "imap request * reject \"closed\"\n";
 
 /* The login guard of the next pd_start (zeroes: never delays, blocks). */
 static struct login_conf test_login;
-/* postern-policyd's answering threads in the next pd_start(). */
+/* postern-policyd's answering threads and nice in the next pd_start(). */
 static uint32_t pd_threads = 1;
+static int32_t pd_nice;
 
 struct pd {
 	char		 dir[64];
@@ -168,6 +169,7 @@ pd_start_nofile(struct pd *pd, const char *src, uint32_t nofile, rlim_t hard)
 	c.gid = pw->pw_gid;
 	c.nofile = nofile + (pd_threads - 1) * POLICYD_NOFILE_THREAD;
 	c.threads = pd_threads;
+	c.nice = pd_nice;
 	c.verbose = 1;
 	c.login = test_login;
 	(void)snprintf(c.store, sizeof(c.store), "%s", pd->dir);
@@ -716,11 +718,35 @@ task_field(pid_t pid, long tid, const char *name)
 	return v;
 }
 
+/* The nice value of a task: field 19 of its stat, after the name. */
+static long
+task_nice(pid_t pid, long tid)
+{
+	char	 path[96], buf[1024], *p;
+	FILE	*f;
+	long	 v = 99;
+	int	 i;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat",
+	    (int)pid, tid);
+	ATF_REQUIRE((f = fopen(path, "r")) != NULL);
+	ATF_REQUIRE(fgets(buf, sizeof(buf), f) != NULL);
+	fclose(f);
+	ATF_REQUIRE((p = strrchr(buf, ')')) != NULL);
+	/* Fields 3 to 19 follow the name. */
+	for (i = 3, p = strtok(p + 1, " "); p != NULL && i < 19; i++)
+		p = strtok(NULL, " ");
+	if (p != NULL)
+		v = strtol(p, NULL, 10);
+	return v;
+}
+
 ATF_TC(threads);
 ATF_TC_HEAD(threads, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "with three answering threads every "
-	    "worker's channel is answered, each thread is confined, a new "
+	    "worker's channel is answered, each thread is confined and runs "
+	    "at the nice value configured, a new "
 	    "generation reaches all of them, and a thread's log line and a "
 	    "bad channel of its own are handled like the main thread's");
 	atf_tc_set_md_var(tc, "require.user", "root");
@@ -739,8 +765,10 @@ ATF_TC_BODY(threads, tc)
 	int				 i, ntask = 0;
 
 	pd_threads = 3;
+	pd_nice = -5;
 	pd_start(&pd, rules1);
 	pd_threads = 1;
+	pd_nice = 0;
 	for (i = 0; i < 6; i++)
 		pd_worker(&pd, (uint32_t)i, &pc[i]);
 	request(&q, "LOGIN", NULL, 0);
@@ -762,6 +790,7 @@ ATF_TC_BODY(threads, tc)
 		ATF_CHECK_EQ(task_field(pd.pid, atol(d->d_name),
 		    "NoNewPrivs"), 1);
 		ATF_CHECK(task_field(pd.pid, atol(d->d_name), "Uid") > 0);
+		ATF_CHECK_EQ(task_nice(pd.pid, atol(d->d_name)), -5);
 	}
 	closedir(dir);
 	ATF_CHECK_EQ(ntask, 3);
