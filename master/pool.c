@@ -66,7 +66,7 @@
 #define KEYD_WAIT_MS	200
 
 /* Workers started at once for waiting clients, at most. */
-#define SPAWN_AHEAD	8
+#define SPAWN_AHEAD	64
 /* Back-off after a worker died before it was ready: 1 s, doubling, to... */
 #define RESPAWN_MAX_MS	30000
 

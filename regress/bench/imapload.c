@@ -256,11 +256,45 @@ z_begin(struct conn *c)
 		errx(1, "zlib init");
 }
 
+/*
+ * storm: why sessions failed, "step N: why: the line", counted, for
+ * stderr at the end (a proxy's refusal and the server's read alike).
+ */
+#define WHY_MAX		16
+static struct {
+	char		 text[128];
+	unsigned	 n;
+} whys[WHY_MAX];
+
+static void
+why_count(const struct conn *c, const char *why)
+{
+	char	 t[128];
+	size_t	 len = c->head_len;
+	int	 i;
+
+	while (len > 0 && (c->head[len - 1] == '\r' ||
+	    c->head[len - 1] == '\n'))
+		len--;
+	(void)snprintf(t, sizeof(t), "step %d: %s: %.*s", c->step, why,
+	    (int)(len > 60 ? 60 : len), c->head);
+	for (i = 0; i < WHY_MAX && whys[i].n > 0; i++)
+		if (strcmp(whys[i].text, t) == 0) {
+			whys[i].n++;
+			return;
+		}
+	if (i == WHY_MAX)
+		i--;			/* the last one stands for the rest */
+	(void)snprintf(whys[i].text, sizeof(whys[i].text), "%s", t);
+	whys[i].n++;
+}
+
 /* A session that failed: counted for sessions, fatal elsewhere. */
 static void
 conn_fail(struct conn *c, const char *why)
 {
 	if (o.w == W_STORM) {
+		why_count(c, why);
 		st.errors++;
 		st.setting_up--;
 		conn_close(c);
@@ -985,6 +1019,11 @@ run_storm(struct conn *cs)
 	printf("clients=%u idling=%u errors=%u seconds=%.3f\n", o.clients,
 	    st.idling, o.clients - st.idling, (double)(t1 - t0) / 1e9);
 	fflush(stdout);
+	for (i = 0; i < WHY_MAX && whys[i].n > 0; i++)
+		fprintf(stderr, "failed %u: %s\n", whys[i].n, whys[i].text);
+	if (st.idling + st.errors < o.clients)
+		fprintf(stderr, "failed %u: no answer for %d s\n",
+		    o.clients - st.idling - st.errors, IDLE_STALL_S);
 	for (i = 0; i < o.clients; i++)
 		if (cs[i].fd != -1)
 			close(cs[i].fd);
