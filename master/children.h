@@ -122,8 +122,12 @@ void		 child_release(struct child *);
 /* Read and dispatch what the channel holds now. */
 void		 child_read(struct child *);
 
-size_t		 children_count(void);
-/* poll(2): the channels; then dispatch what poll() found in them. */
+/*
+ * poll(2): the channels (their input as one epoll descriptor, and those
+ * with messages to write), at most children_npollfds() entries; then
+ * dispatch what poll() found in them.
+ */
+size_t		 children_npollfds(void);
 size_t		 children_pollfds(struct pollfd *, size_t);
 void		 children_dispatch(const struct pollfd *, size_t);
 /* SIGCHLD: collect every child that is gone. */

@@ -440,7 +440,7 @@ event_loop(void)
 		nl = 0;
 		TAILQ_FOREACH(l, &conf->listeners, entry)
 			nl++;
-		npfd = 1 + nl + children_count() + waitq_npollfds() +
+		npfd = 1 + nl + children_npollfds() + waitq_npollfds() +
 		    control_npollfds() + upstream_npollfds();
 		if (npfd > max) {
 			max = npfd;

@@ -19,7 +19,7 @@ void
 buf_free(struct buf *b)
 {
 	if (b->data != NULL)
-		explicit_bzero(b->data, b->size);
+		explicit_bzero(b->data, b->dirty);
 	free(b->data);
 	buf_init(b, b->max);
 }
@@ -30,12 +30,19 @@ buf_reset(struct buf *b)
 	b->rpos = b->wpos = 0;
 }
 
+static void
+dirty_to(struct buf *b, size_t end)
+{
+	if (end > b->dirty)
+		b->dirty = end;
+}
+
 /*
  * Make room for n more bytes at the end: first by sliding the unconsumed
  * bytes to the front, then by doubling, never past the limit.
  */
-uint8_t *
-buf_reserve(struct buf *b, size_t n)
+static uint8_t *
+reserve(struct buf *b, size_t n)
 {
 	size_t	 len = buf_len(b), want, nsize;
 	uint8_t	*p;
@@ -48,6 +55,7 @@ buf_reserve(struct buf *b, size_t n)
 	if (b->size - b->wpos >= n)
 		return b->data + b->wpos;
 	if (b->size >= want) {
+		/* Within what held data already: dirty stays as it is. */
 		memmove(b->data, b->data + b->rpos, len);
 		b->rpos = 0;
 		b->wpos = len;
@@ -63,13 +71,30 @@ buf_reserve(struct buf *b, size_t n)
 	if (len > 0)
 		memcpy(p, b->data + b->rpos, len);
 	if (b->data != NULL)
-		explicit_bzero(b->data, b->size);
+		explicit_bzero(b->data, b->dirty);
 	free(b->data);
 	b->data = p;
 	b->size = nsize;
+	b->dirty = len;
 	b->rpos = 0;
 	b->wpos = len;
 	return b->data + b->wpos;
+}
+
+uint8_t *
+buf_reserve(struct buf *b, size_t n)
+{
+	uint8_t	*p;
+
+	if ((p = reserve(b, n)) != NULL)
+		dirty_to(b, b->wpos + n);
+	return p;
+}
+
+uint8_t *
+buf_reserve_read(struct buf *b, size_t n)
+{
+	return reserve(b, n);
 }
 
 void
@@ -78,6 +103,7 @@ buf_commit(struct buf *b, size_t n)
 	if (n > b->size - b->wpos)
 		abort();
 	b->wpos += n;
+	dirty_to(b, b->wpos);
 }
 
 int
@@ -91,6 +117,7 @@ buf_add(struct buf *b, const void *p, size_t n)
 		return -1;
 	memcpy(dst, p, n);
 	b->wpos += n;
+	dirty_to(b, b->wpos);
 	return 0;
 }
 

@@ -398,7 +398,7 @@ msg_read(struct msgchan *ch)
 		errno = ENOBUFS;
 		return -1;
 	}
-	if ((p = buf_reserve(&ch->rbuf, want)) == NULL)
+	if ((p = buf_reserve_read(&ch->rbuf, want)) == NULL)
 		return -1;
 	do {
 		memset(&mh, 0, sizeof(mh));

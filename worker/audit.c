@@ -46,6 +46,11 @@ static struct {
 	uint64_t		 anchored;	/* seq the last anchor gave */
 	uint8_t			 lastmac[AUDIT_MAC_LEN];
 	uint32_t		 slot;
+	/*
+	 * Asked once (glibc caches no pid; it was a syscall a record):
+	 * audit_init() runs again in a worker its template forked.
+	 */
+	pid_t			 pid;
 	struct msgchan		*chan;
 	struct buf		 queue;
 	int			 warned;	/* a write failed, said once */
@@ -75,6 +80,7 @@ audit_init(struct msgchan *chan, uint32_t slot)
 {
 	a.chan = chan;
 	a.slot = slot;
+	a.pid = getpid();
 	buf_init(&a.queue, AUDIT_QUEUE_MAX);
 	if (sodium_init() == -1) {
 		log_warnx("audit: libsodium failed to initialise");
@@ -154,7 +160,7 @@ rec_begin(const char *event)
 	    ".%03ldZ", ts.tv_nsec / 1000000);
 	rec_cstr("ts", when, sizeof(when));
 	rec_num("slot", a.slot);
-	rec_num("pid", (uint64_t)getpid());
+	rec_num("pid", (uint64_t)a.pid);
 	rec_cstr("event", event, AUDIT_SHORT_MAX);
 	if (a.insession)
 		rec_context();

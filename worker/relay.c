@@ -367,7 +367,7 @@ side_read(struct relay *r, enum relay_side i)
 	ssize_t		 n;
 
 	z_begin(r);
-	if ((p = buf_reserve(&s->in, RELAY_READ)) == NULL) {
+	if ((p = buf_reserve_read(&s->in, RELAY_READ)) == NULL) {
 		log_warn("session %llu: input buffer",
 		    (unsigned long long)r->sess->id);
 		relay_close(r, WORKER_END_ERROR);

@@ -66,8 +66,45 @@ ATF_TC_BODY(reuse_consumed, tc)
 	buf_free(&b);
 }
 
+/*
+ * What buf_free() clears: the bytes that held data.  A read reservation
+ * counts only what is committed; a plain one all it offered, since its
+ * caller may have written there without committing.
+ */
+ATF_TC_WITHOUT_HEAD(dirty_extent);
+ATF_TC_BODY(dirty_extent, tc)
+{
+	struct buf	 b;
+	uint8_t		*p;
+
+	buf_init(&b, 128 * 1024);
+	ATF_REQUIRE((p = buf_reserve_read(&b, 64 * 1024)) != NULL);
+	ATF_REQUIRE(b.size >= 64 * 1024);
+	memcpy(p, "a1 LOGIN", 8);
+	buf_commit(&b, 8);
+	ATF_REQUIRE_EQ(b.dirty, 8);
+	buf_drain(&b, 8);
+	ATF_REQUIRE((p = buf_reserve_read(&b, 64 * 1024)) != NULL);
+	memcpy(p, "abc", 3);
+	buf_commit(&b, 3);
+	ATF_REQUIRE_EQ(b.dirty, 8);
+	ATF_REQUIRE((p = buf_reserve(&b, 100)) != NULL);
+	ATF_REQUIRE_EQ(b.dirty, 103);
+	ATF_REQUIRE_EQ(buf_add(&b, "x", 1), 0);
+	ATF_REQUIRE_EQ(b.dirty, 103);
+	/* Grown: the new buffer held only what was copied over. */
+	ATF_REQUIRE((p = buf_reserve_read(&b, 128 * 1024 - 4)) != NULL);
+	ATF_REQUIRE_EQ(b.size, 128 * 1024);
+	ATF_REQUIRE_EQ(b.dirty, 4);
+	ATF_REQUIRE(memcmp(buf_data(&b), "abcx", 4) == 0);
+	buf_free(&b);
+	ATF_REQUIRE_EQ(b.dirty, 0);
+	ATF_REQUIRE_EQ(b.data, NULL);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, dirty_extent);
 	ATF_TP_ADD_TC(tp, add_and_drain);
 	ATF_TP_ADD_TC(tp, hard_limit);
 	ATF_TP_ADD_TC(tp, reuse_consumed);
