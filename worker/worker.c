@@ -67,8 +67,9 @@ main(int argc, char *argv[])
 	(void)argv;
 	/*
 	 * malloc, for a process that spends its life waiting: one arena
-	 * (OpenSSL and libsodium start no thread here), the heap grown by
-	 * little more than it needs, and given back once 64 KiB are free
+	 * (OpenSSL and libsodium start no thread here), no per-thread
+	 * cache (WORKER_ENV_MALLOC, from posternd's exec), the heap grown
+	 * by little more than it needs, and given back once 64 KiB are free
 	 * at its top.  Set before anything is allocated; the relay and the
 	 * end of each session give back the rest (malloc_trim).
 	 */
