@@ -24,6 +24,7 @@
 #include "proto.h"
 #include "proto_worker.h"
 #include "relay.h"
+#include "rest.h"
 #include "sandbox_worker.h"
 #include "template.h"
 #include "tls.h"
@@ -259,11 +260,8 @@ master_msg(struct chan_loop *l, struct msg *m)
 		if (msg_flush(&chan) == -1)
 			fatal("write to the master");
 		/* Idle until the next session: the session's pages go back. */
-		audit_rest();
-		msgchan_trim(&chan);
-		if (env.policy != NULL)
-			msgchan_trim(&env.policy->ch);
-		(void)malloc_trim(0);
+		rest_give_back(&chan, env.policy != NULL ?
+		    &env.policy->ch : NULL);
 		/* A key holder that broke its protocol is one to get away
 		 * from. */
 		if (rc == -1 || keyproxy_lost()) {
