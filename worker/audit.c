@@ -49,6 +49,7 @@ static struct {
 	struct msgchan		*chan;
 	struct buf		 queue;
 	int			 warned;	/* a write failed, said once */
+	int			 sodium;	/* sodium_init() done */
 
 	int			 insession;
 	struct worker_session	 sess;
@@ -76,10 +77,18 @@ audit_init(struct msgchan *chan, uint32_t slot)
 	a.chan = chan;
 	a.slot = slot;
 	buf_init(&a.queue, AUDIT_QUEUE_MAX);
+	/*
+	 * Once: a worker forked by the template has libsodium ready, and
+	 * sodium_init() would take its lock again, which makes a page of
+	 * libsodium's data a copy of its own in every worker.
+	 */
+	if (a.sodium)
+		return 0;
 	if (sodium_init() == -1) {
 		log_warnx("audit: libsodium failed to initialise");
 		return -1;
 	}
+	a.sodium = 1;
 	return 0;
 }
 
