@@ -131,6 +131,12 @@ main(int argc, char *argv[])
 		if (confine_stack(&cf) == -1)
 			fatalx("%s", confine_error());
 	}
+	/*
+	 * What the set-up used and freed (libseccomp's making of the
+	 * filter, most of it, 50 KiB) goes back: a worker waiting in the
+	 * pool holds no more than one at rest in a session.
+	 */
+	rest_give_back(&chan, NULL);
 	if (msg_compose(&chan, MSG_READY, 0, -1, NULL, 0) == -1 ||
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
 		fatal("send ready");
