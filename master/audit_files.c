@@ -22,9 +22,14 @@
 #include "privdrop.h"
 
 /* What the master knows of the segments it began for one slot. */
+/*
+ * The two paths are strings of their own, made with the segment: as
+ * PATH_MAX arrays, copied whole, they made a slot 16 KiB that posternd
+ * wrote for every worker slot (README, Performance).
+ */
 struct seginfo {
 	char			 seg[AUDIT_SEG_SIZE];	/* "" none */
-	char			 keydir[PATH_MAX];
+	char			*keydir;		/* NULL with seg "" */
 	struct audit_anchor	 anchor;
 	/*
 	 * Until its first record is on disk (the worker's first anchor), a
@@ -33,7 +38,7 @@ struct seginfo {
 	 */
 	int			 written;
 	char			 prev[AUDIT_SEG_SIZE];
-	char			 current[PATH_MAX];	/* <log>.current */
+	char			*current;	/* <log>.current; NULL with seg "" */
 	struct stat		 st;			/* of the log file */
 };
 
@@ -243,6 +248,7 @@ audit_files_open(int slot, int rotate, struct worker_audit *wa)
 	struct slotinfo	*si;
 	struct stat	 st;
 	char		 path[PATH_MAX], cur[PATH_MAX], prev[AUDIT_SEG_SIZE];
+	char		*kd = NULL, *cu = NULL;
 	uint8_t		 id[AUDIT_SEG_LEN / 2];
 	int		 fd;
 
@@ -258,9 +264,16 @@ audit_files_open(int slot, int rotate, struct worker_audit *wa)
 		log_warnx("audit log %s/%s: name too long", dir, wa->log);
 		return -1;
 	}
+	if ((kd = strdup(keydir)) == NULL || (cu = strdup(cur)) == NULL) {
+		log_warn("audit log %s", path);
+		free(kd);
+		return -1;
+	}
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) == -1) {
 		log_warn("audit log %s", path);
+		free(kd);
+		free(cu);
 		return -1;
 	}
 	/* Nobody else's file, and nothing but a file, gets our records. */
@@ -269,6 +282,8 @@ audit_files_open(int slot, int rotate, struct worker_audit *wa)
 		log_warnx("audit log %s: not a regular file of root's, mode "
 		    "0600, with one link", path);
 		close(fd);
+		free(kd);
+		free(cu);
 		return -1;
 	}
 	if ((uint64_t)st.st_size >= max_size)
@@ -285,16 +300,20 @@ audit_files_open(int slot, int rotate, struct worker_audit *wa)
 		log_warn("audit key of %s in %s", path, keydir);
 		sodium_memzero(wa, sizeof(*wa));
 		close(fd);
+		free(kd);
+		free(cu);
 		return -1;
 	}
 	memcpy(wa->prev, prev, AUDIT_SEG_SIZE);
 	si = slot_info(slot);
+	free(si->old.keydir);
+	free(si->old.current);
 	si->old = si->cur;
 	memset(&si->cur, 0, sizeof(si->cur));
 	memcpy(si->cur.seg, wa->seg, AUDIT_SEG_SIZE);
-	memcpy(si->cur.keydir, keydir, sizeof(keydir));
+	si->cur.keydir = kd;
 	memcpy(si->cur.prev, prev, AUDIT_SEG_SIZE);
-	memcpy(si->cur.current, cur, sizeof(cur));
+	si->cur.current = cu;
 	si->cur.st = st;
 	if (audit_anchor_write(keydir, wa->seg, &si->cur.anchor) == -1)
 		log_warn("audit anchor of segment %s", wa->seg);

@@ -80,9 +80,10 @@ child_path(const char *prog, const char *worker, char *out, size_t len)
 #endif
 
 char **
-child_envp(void)
+child_envp(const struct child_prog *p)
 {
-	static char	*envp[4];
+	static char	*envp[3 + CHILD_ENV_MAX + 1];
+	size_t		 j, n = 0;
 #if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
 	/* Their suppressions and halt_on_error decide what a test sees. */
 	static const char *const keep[] = {
@@ -90,7 +91,7 @@ child_envp(void)
 	};
 	extern char	**environ;
 	char		**e;
-	size_t		 i, n = 0;
+	size_t		 i;
 
 	for (e = environ; *e != NULL && n < sizeof(keep) / sizeof(keep[0]);
 	    e++)
@@ -99,8 +100,10 @@ child_envp(void)
 				envp[n++] = *e;
 				break;
 			}
-	envp[n] = NULL;
 #endif
+	for (j = 0; j < CHILD_ENV_MAX && p->env[j] != NULL; j++)
+		envp[n++] = (char *)p->env[j];
+	envp[n] = NULL;
 	return envp;
 }
 
@@ -129,7 +132,7 @@ child_exec(const struct child_prog *p, int chan, int other)
 		if (setrlimit(RLIMIT_FSIZE, &rl) == -1)
 			_exit(126);
 	}
-	execve(p->path, argv, child_envp());
+	execve(p->path, argv, child_envp(p));
 	dprintf(STDERR_FILENO, "%s: exec %s: %s\n", p->argv0, p->path,
 	    strerror(errno));
 	_exit(127);

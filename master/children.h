@@ -64,6 +64,8 @@ struct child {
 	int			 status;
 };
 
+#define CHILD_ENV_MAX	2
+
 /* What the child runs: path, argv[0], where its channel goes. */
 struct child_prog {
 	const char	*path;
@@ -71,16 +73,19 @@ struct child_prog {
 	int		 chanfd;
 	/* RLIMIT_FSIZE for the child; RLIM_INFINITY: as posternd's. */
 	rlim_t		 fsize;
+	/* "NAME=value" the child is exec'd with, up to a NULL. */
+	const char	*env[CHILD_ENV_MAX];
 };
 
 /*
- * The environment every child of posternd is exec'd with, called in the
- * forked child: nothing of posternd's.  Whoever started posternd chose
- * that environment, not the children's needs; none of them reads a
- * variable, and one inherited could change how a library behaves inside
- * the sandbox.  A sanitizer build keeps only the sanitizers' options.
+ * The environment a child of posternd is exec'd with, called in the
+ * forked child: nothing of posternd's, only the program's own variables
+ * (p->env: the worker's tune its malloc and its linking, proto_worker.h).
+ * Whoever started posternd chose that environment, not the children's
+ * needs, and one inherited could change how a library behaves inside the
+ * sandbox.  A sanitizer build keeps the sanitizers' options too.
  */
-char		**child_envp(void);
+char		**child_envp(const struct child_prog *);
 /* prog next to the worker: DIR/prog.  0, or -1 if it does not fit. */
 int		 child_path(const char *prog, const char *worker, char *,
 		    size_t);

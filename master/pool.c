@@ -339,7 +339,9 @@ worker_spawn(struct pool *p)
 {
 	struct child_prog	 prog = { .path = worker_path,
 				    .argv0 = "postern-worker",
-				    .chanfd = WORKER_CHAN_FD };
+				    .chanfd = WORKER_CHAN_FD,
+				    .env = { WORKER_ENV_MALLOC,
+				    WORKER_ENV_BIND } };
 	struct worker		*w;
 	struct worker_config	 wc;
 	struct worker_audit	 wa;

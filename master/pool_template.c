@@ -55,7 +55,9 @@ template_spawn(struct pool *p)
 {
 	struct child_prog	 prog = { .path = worker_path,
 				    .argv0 = "postern-worker",
-				    .chanfd = WORKER_CHAN_FD };
+				    .chanfd = WORKER_CHAN_FD,
+				    .env = { WORKER_ENV_MALLOC,
+				    WORKER_ENV_BIND } };
 	struct pool_template	*t;
 	struct worker_config	 wc;
 

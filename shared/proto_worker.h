@@ -99,6 +99,25 @@
 /* The worker finds its channel to the master here (as OpenSMTPD does). */
 #define WORKER_CHAN_FD		3
 
+/*
+ * The worker's environment, all of it, read by the dynamic linker at
+ * exec.  A page a worker writes after the template forked it is its own
+ * (README, Performance), and these keep two kinds of writes away:
+ *
+ * glibc's malloc without its per-thread cache.  The cache keeps up to 7
+ * freed chunks of each size up to 1 KiB out of the arena, so
+ * malloc_trim() cannot give back the pages they lie on, and a session
+ * that ends with a few hundred bytes live in a dozen pages keeps them
+ * all.  The worker is single-threaded: malloc takes no lock without it.
+ *
+ * Every symbol bound at exec, in the template, not on its first call:
+ * libc binds its own calls lazily (realloc, from reallocarray), and each
+ * worker bound it again and wrote a page of the linker's data.  The
+ * other libraries are linked with -z now already; libc's table is short.
+ */
+#define WORKER_ENV_MALLOC	"GLIBC_TUNABLES=glibc.malloc.tcache_count=0"
+#define WORKER_ENV_BIND		"LD_BIND_NOW=1"
+
 /* Message types of this channel: 100-199 (proto.h). */
 enum worker_msg_type {
 	MSG_W_CONFIG = 100,	/* master -> worker: struct worker_config */

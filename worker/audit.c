@@ -54,6 +54,9 @@ static struct {
 	struct msgchan		*chan;
 	struct buf		 queue;
 	int			 warned;	/* a write failed, said once */
+	int			 sodium;	/* sodium_init() done */
+	struct buf		 rec;		/* in recmem */
+	int			 recbad;
 
 	int			 insession;
 	struct worker_session	 sess;
@@ -61,10 +64,11 @@ static struct {
 	int			 tls;
 } a = { .fd = -1 };
 
-/* The record under construction. */
-static struct buf	 rec;
+/*
+ * The record under construction: its bytes here, its buffer (a.rec) with
+ * the state above, on a page a worker writes anyway.
+ */
 static char		 recmem[AUDIT_LINE_MAX];
-static int		 recbad;
 
 static void	 rec_begin(const char *);
 static void	 rec_str(const char *, const char *, size_t);
@@ -82,18 +86,26 @@ audit_init(struct msgchan *chan, uint32_t slot)
 	a.slot = slot;
 	a.pid = getpid();
 	buf_init(&a.queue, AUDIT_QUEUE_MAX);
+	/*
+	 * Once: a worker forked by the template has libsodium ready, and
+	 * sodium_init() would take its lock again, which makes a page of
+	 * libsodium's data a copy of its own in every worker.
+	 */
+	if (a.sodium)
+		return 0;
 	if (sodium_init() == -1) {
 		log_warnx("audit: libsodium failed to initialise");
 		return -1;
 	}
+	a.sodium = 1;
 	return 0;
 }
 
 static void
 rec_raw(const char *s)
 {
-	if (buf_add(&rec, s, strlen(s)) == -1)
-		recbad = 1;
+	if (buf_add(&a.rec, s, strlen(s)) == -1)
+		a.recbad = 1;
 }
 
 /* ,"name": */
@@ -109,9 +121,9 @@ static void
 rec_str(const char *name, const char *s, size_t len)
 {
 	rec_name(name);
-	if (audit_json_str(&rec, s != NULL ? s : "", s != NULL ? len : 0) ==
+	if (audit_json_str(&a.rec, s != NULL ? s : "", s != NULL ? len : 0) ==
 	    -1)
-		recbad = 1;
+		a.recbad = 1;
 }
 
 static void
@@ -146,10 +158,10 @@ rec_begin(const char *event)
 	char		 head[96], when[40];
 
 	/* The tail (MAC) and the newline must still fit. */
-	rec.data = (uint8_t *)recmem;
-	rec.rpos = rec.wpos = 0;
-	rec.size = rec.max = sizeof(recmem) - AUDIT_TAIL_LEN - 1;
-	recbad = 0;
+	a.rec.data = (uint8_t *)recmem;
+	a.rec.rpos = a.rec.wpos = 0;
+	a.rec.size = a.rec.max = sizeof(recmem) - AUDIT_TAIL_LEN - 1;
+	a.recbad = 0;
 	(void)snprintf(head, sizeof(head), "{\"seg\":\"%s\",\"seq\":%" PRIu64,
 	    a.seg, a.seq);
 	rec_raw(head);
@@ -188,13 +200,13 @@ rec_end(void)
 	uint8_t	 mac[AUDIT_MAC_LEN];
 	size_t	 len;
 
-	if (recbad) {
+	if (a.recbad) {
 		/* Cannot happen with the caps above; never a torn record. */
 		log_warnx("audit: record %" PRIu64 " too long, not written",
 		    a.seq);
 		return;
 	}
-	len = audit_seal(a.key, recmem, rec.wpos, mac);
+	len = audit_seal(a.key, recmem, a.rec.wpos, mac);
 	recmem[len++] = '\n';
 	if (buf_len(&a.queue) + len > AUDIT_QUEUE_MAX)
 		audit_flush();

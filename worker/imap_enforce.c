@@ -61,6 +61,13 @@ imap_enforce_free(struct imap_enforce *pol)
 	buf_free(&pol->held);
 }
 
+void
+imap_enforce_rest(struct imap_enforce *pol)
+{
+	verdict_rest(&pol->vs);
+	imap_args_free(&pol->args);
+}
+
 int
 imap_enforce_on(const struct imap_enforce *pol)
 {

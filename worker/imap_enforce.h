@@ -67,6 +67,11 @@ struct imap_enforce {
 int	 imap_enforce_init(struct imap_enforce *, struct policy_client *,
 	    int, const struct worker_session *, size_t);
 void	 imap_enforce_free(struct imap_enforce *);
+/*
+ * At rest (relay.c): the verdict answers and a request's arguments go;
+ * each request parses its own again.
+ */
+void	 imap_enforce_rest(struct imap_enforce *);
 /* Is there a policy to enforce? */
 int	 imap_enforce_on(const struct imap_enforce *);
 /*

@@ -17,11 +17,28 @@ enum {
 
 #define TOK_INITIAL	64
 
+static void	 msg_reset(struct imap_parser *);
+
 /*
  * The line and decode buffers start small and grow (together, so that
- * decoded strings always fit) up to the line limit.
+ * decoded strings always fit) up to the line limit.  Between messages
+ * they may go (imap_parser_rest()); the next byte takes them again.
  */
 #define LINE_INITIAL	1024
+
+static int
+take(struct imap_parser *p)
+{
+	p->tokcap = p->tok_max < TOK_INITIAL ? p->tok_max : TOK_INITIAL;
+	p->linecap = p->line_max < LINE_INITIAL ? p->line_max : LINE_INITIAL;
+	p->line = malloc(p->linecap);
+	p->dec = malloc(p->linecap);
+	p->tok = calloc(p->tokcap, sizeof(*p->tok));
+	if (p->line == NULL || p->dec == NULL || p->tok == NULL)
+		return -1;
+	return 0;
+}
+
 int
 imap_parser_init(struct imap_parser *p, enum imap_dir dir,
     const struct imap_limits *lim)
@@ -50,16 +67,25 @@ imap_parser_init(struct imap_parser *p, enum imap_dir dir,
 		p->depth_max = IMAP_DEPTH_HARD_MAX;
 	if (p->tok_max < 4)
 		p->tok_max = 4;
-	p->tokcap = p->tok_max < TOK_INITIAL ? p->tok_max : TOK_INITIAL;
-	p->linecap = p->line_max < LINE_INITIAL ? p->line_max : LINE_INITIAL;
-	p->line = malloc(p->linecap);
-	p->dec = malloc(p->linecap);
-	p->tok = calloc(p->tokcap, sizeof(*p->tok));
-	if (p->line == NULL || p->dec == NULL || p->tok == NULL) {
+	if (take(p) == -1) {
 		imap_parser_free(p);
 		return -1;
 	}
 	return 0;
+}
+
+void
+imap_parser_rest(struct imap_parser *p)
+{
+	if (p->line == NULL || !imap_parser_idle(p))
+		return;
+	msg_reset(p);
+	free(p->line);
+	free(p->dec);
+	free(p->tok);
+	p->line = p->dec = NULL;
+	p->tok = NULL;
+	p->linecap = p->tokcap = 0;
 }
 
 void
@@ -219,6 +245,11 @@ imap_parser_feed(struct imap_parser *p, const uint8_t *data, size_t len,
 		msg_reset(p);
 	if (len == 0)
 		return 0;
+	if (p->line == NULL && take(p) == -1) {
+		imap_parser_free(p);
+		set_error(p, ev, IMAP_ERR_NOMEM, 1);
+		return len;
+	}
 	lf = memchr(data, '\n', len);
 	n = lf != NULL ? (size_t)(lf - data) + 1 : len;
 	if (n > p->line_max - p->linelen) {

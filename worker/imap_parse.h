@@ -225,6 +225,12 @@ void	 imap_parser_set_raw(struct imap_parser *, int);
 void	 imap_parser_abort_message(struct imap_parser *);
 /* Between messages (nothing of the next one received yet)? */
 int	 imap_parser_idle(const struct imap_parser *);
+/*
+ * At rest, between messages: the buffers go, and with them the tokens of
+ * the last message; the next feed takes them again.  In a message,
+ * nothing changes.
+ */
+void	 imap_parser_rest(struct imap_parser *);
 /* Waiting for literal octets? */
 int	 imap_parser_in_literal(const struct imap_parser *);
 

@@ -191,7 +191,12 @@ imap_relay_rest(void *arg)
 {
 	struct imap_relay	*ir = arg;
 
-	verdict_rest(&ir->pol.vs);
+	imap_enforce_rest(&ir->pol);
+	imap_session_rest(&ir->s);
+	/* Each rewritten line starts it afresh. */
+	buf_free(&ir->scratch);
+	if (buf_len(&ir->pending) == 0)
+		buf_free(&ir->pending);
 }
 
 static uint32_t

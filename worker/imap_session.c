@@ -68,6 +68,13 @@ imap_session_free(struct imap_session *s)
 	s->nlits = s->litcap = 0;
 }
 
+void
+imap_session_rest(struct imap_session *s)
+{
+	imap_parser_rest(&s->cli);
+	imap_parser_rest(&s->srv);
+}
+
 static void
 upname(char *dst, size_t size, const uint8_t *p, size_t len)
 {

@@ -237,6 +237,8 @@ struct imap_session {
 
 int	 imap_session_init(struct imap_session *, const struct imap_limits *);
 void	 imap_session_free(struct imap_session *);
+/* At rest (relay.c): the parsers' buffers go, if between messages. */
+void	 imap_session_rest(struct imap_session *);
 size_t	 imap_session_client(struct imap_session *, const uint8_t *, size_t,
 	    struct imap_sev *);
 size_t	 imap_session_server(struct imap_session *, const uint8_t *, size_t,

@@ -19,7 +19,6 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <malloc.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +42,7 @@
 #include "policy_client.h"
 #include "route.h"
 #include "relay_deflate.h"
+#include "rest.h"
 #include "relay_tls.h"
 #include "stats.h"
 #include "tls_keyproxy.h"
@@ -989,11 +989,8 @@ relay_rest(struct relay *r)
 	}
 	if (r->eng != NULL && r->ops->e_rest != NULL)
 		r->ops->e_rest(r->eng);
-	audit_rest();
-	msgchan_trim(r->chan);
-	if (r->env != NULL && r->env->policy != NULL)
-		msgchan_trim(&r->env->policy->ch);
-	(void)malloc_trim(0);
+	rest_give_back(r->chan, r->env != NULL && r->env->policy != NULL ?
+	    &r->env->policy->ch : NULL);
 	r->rested = 1;
 	log_debug("session %llu: quiet, buffers given back",
 	    (unsigned long long)r->sess->id);

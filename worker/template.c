@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -77,8 +78,12 @@ template_run(struct msgchan *chan, uint32_t *slot)
 		fatal("send ready");
 	log_debug("template ready");
 	for (;;) {
-		/* What waits long gives its buffers back (msg.h). */
+		/*
+		 * What waits long gives its buffers back (msg.h), and the
+		 * free pages of the heap, most of it after the start.
+		 */
 		msgchan_trim(chan);
+		(void)malloc_trim(0);
 		if (msg_wait(chan, &m, -1) == -1) {
 			if (errno == ECONNRESET)
 				_exit(0);

@@ -3,6 +3,7 @@
  * what the query asks and invalidated by the generation page, failing
  * closed.  Protocol-neutral: the IMAP and POP3 engines both use it.
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -56,11 +57,34 @@ struct context {
 static struct context		 contexts[CONTEXTS];
 static uint32_t			 serials;
 static uint64_t			 uses;
-static struct verdict_slot	*slots;
+static struct verdict_slot	*slots;	/* slots_new() */
 static size_t			 nslots;	/* a power of two */
 /* The rule file of generation filegen, for the slots' audit records. */
 static char			 file[256];
 static uint64_t			 filegen;
+
+/*
+ * The slots are a mapping of their own, not malloc's: zeroed whole pages
+ * (128 slots are 4), given back whole when the cache grows.  From the
+ * heap they took a page more, and the doubling left each new block
+ * higher than the last, above whatever the session had taken meanwhile,
+ * which kept the heap from shrinking at rest (README, Performance).
+ */
+static struct verdict_slot *
+slots_new(size_t n)
+{
+	void	*p;
+
+	p = mmap(NULL, n * sizeof(struct verdict_slot), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+slots_free(struct verdict_slot *s, size_t n)
+{
+	(void)munmap(s, n * sizeof(*s));
+}
 
 static int
 same(const struct context *c, const struct verdict_session *vs)
@@ -130,7 +154,7 @@ verdict_init(struct verdict_session *vs, struct policy_client *pc,
 	if (pc == NULL)
 		return 0;
 	if (slots == NULL) {
-		if ((slots = calloc(VERDICT_SLOTS_MIN, sizeof(*slots))) == NULL)
+		if ((slots = slots_new(VERDICT_SLOTS_MIN)) == NULL)
 			return -1;
 		nslots = VERDICT_SLOTS_MIN;
 	}
@@ -264,13 +288,23 @@ fits(const struct verdict_q *q)
 }
 
 /*
- * The first of the VERDICT_WAYS slots a hash may be in, in the worker's
- * cache as it is now: grow() moves it.
+ * The first slot of one of the two sets of VERDICT_WAYS slots a hash may
+ * be in (alt 0 or 1), in a cache of n slots: the hash's low bits pick
+ * one, its high bits the other.
  */
-static struct verdict_slot *
-set_of(uint32_t h)
+static size_t
+set_at(uint32_t h, int alt, size_t n)
 {
-	return &slots[h & (nslots - VERDICT_WAYS)];
+	if (alt)
+		h = h >> 16 | h << 16;
+	return h & (n - VERDICT_WAYS);
+}
+
+/* The same in the worker's cache as it is now: grow() moves it. */
+static struct verdict_slot *
+set_of(uint32_t h, int alt)
+{
+	return &slots[set_at(h, alt, nslots)];
 }
 
 /*
@@ -282,17 +316,20 @@ grow(uint64_t gen)
 {
 	struct verdict_slot	*old = slots, *ns, *sl;
 	size_t			 n = nslots, i;
-	int			 w;
+	int			 w, alt;
 
 	if (nslots >= VERDICT_SLOTS ||
-	    (ns = calloc(2 * nslots, sizeof(*ns))) == NULL)
+	    (ns = slots_new(2 * nslots)) == NULL)
 		return -1;
 	slots = ns;
 	nslots *= 2;
 	for (i = 0; i < n; i++) {
 		if (old[i].gen != gen)
 			continue;
-		sl = set_of(old[i].hash);
+		/* Which of its two sets it is in: it stays with that one. */
+		alt = set_at(old[i].hash, 0, n) !=
+		    (i & ~(size_t)(VERDICT_WAYS - 1));
+		sl = set_of(old[i].hash, alt);
 		for (w = 0; w < VERDICT_WAYS && sl[w].gen != 0; w++)
 			;
 		if (w < VERDICT_WAYS) {
@@ -301,14 +338,15 @@ grow(uint64_t gen)
 		}
 	}
 	/*
-	 * A set's live slots split between two sets of the larger cache, so
-	 * each finds a way; what is left here is stale.
+	 * A set's live slots split between two sets of the larger cache,
+	 * which take slots from no other set, so each finds a way; what is
+	 * left here is stale.
 	 */
 	for (i = 0; i < n; i++) {
 		free(old[i].mailbox);
 		free(old[i].text);
 	}
-	free(old);
+	slots_free(old, n);
 	return 0;
 }
 
@@ -316,36 +354,53 @@ static struct verdict_slot *
 lookup(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
     uint64_t gen)
 {
-	struct verdict_slot	*sl = set_of(h);
-	int			 i;
+	struct verdict_slot	*sl;
+	int			 i, alt;
 
-	for (i = 0; i < VERDICT_WAYS; i++, sl++)
-		if (sl->gen == gen && sl->epoch == vs->epoch &&
-		    sl->hash == h && sl->table == q->table &&
-		    sl->kind == q->kind && sl->state == vs->state &&
-		    streq(sl->key, q->key) && streq(sl->name, q->name) &&
-		    streq(sl->mailbox != NULL ? sl->mailbox : "", q->mailbox))
-			return sl;
+	for (alt = 0; alt < 2; alt++) {
+		sl = set_of(h, alt);
+		if (alt && sl == set_of(h, 0))
+			break;
+		for (i = 0; i < VERDICT_WAYS; i++, sl++)
+			if (sl->gen == gen && sl->epoch == vs->epoch &&
+			    sl->hash == h && sl->table == q->table &&
+			    sl->kind == q->kind && sl->state == vs->state &&
+			    streq(sl->key, q->key) && streq(sl->name, q->name) &&
+			    streq(sl->mailbox != NULL ? sl->mailbox : "",
+			    q->mailbox))
+				return sl;
+	}
 	return NULL;
 }
 
 /*
- * A stale slot of the set if there is one; else a larger cache, if it
- * may grow; else each slot of the set in turn.
+ * A stale slot of the hash's set with fewer current verdicts, if there
+ * is one; else a larger cache, if it may grow; else each slot of the two
+ * sets in turn.  Filling the emptier set keeps the cache small: a
+ * session's 70 verdicts (most of them capabilities) fit in 128 slots,
+ * where one set per hash needed 256 or 512.
  */
 static struct verdict_slot *
 victim(uint32_t h, uint64_t gen)
 {
 	static unsigned		 turn;
-	struct verdict_slot	*sl = set_of(h);
-	int			 i;
+	struct verdict_slot	*sl[2] = { set_of(h, 0), set_of(h, 1) };
+	int			 live[2] = { 0, 0 }, stale[2] = { -1, -1 };
+	int			 i, alt;
 
-	for (i = 0; i < VERDICT_WAYS; i++)
-		if (sl[i].gen != gen)
-			return &sl[i];
+	for (alt = 0; alt < 2; alt++)
+		for (i = 0; i < VERDICT_WAYS; i++)
+			if (sl[alt][i].gen == gen)
+				live[alt]++;
+			else if (stale[alt] == -1)
+				stale[alt] = i;
+	alt = live[1] < live[0];
+	if (stale[alt] != -1)
+		return &sl[alt][stale[alt]];
 	if (grow(gen) == 0)
 		return victim(h, gen);
-	return &sl[turn++ % VERDICT_WAYS];
+	turn++;
+	return &sl[turn & 1][(turn >> 1) % VERDICT_WAYS];
 }
 
 /* A copy of s, or NULL for NULL or "" (and when out of memory). */

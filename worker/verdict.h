@@ -33,11 +33,12 @@
  * The cache starts at VERDICT_SLOTS_MIN slots and doubles, up to
  * VERDICT_SLOTS, when a verdict of the current generation would push out
  * another one: a worker whose sessions ask few questions keeps a small
- * cache.  Both powers of two.
+ * cache.  Both powers of two.  A key may be in either of two sets of
+ * VERDICT_WAYS slots.
  */
 #define VERDICT_SLOTS		512
 #define VERDICT_SLOTS_MIN	16
-#define VERDICT_WAYS		4	/* slots a key may be in */
+#define VERDICT_WAYS		4	/* slots of a set */
 #define VERDICT_KEY_MAX		48
 #define VERDICT_NAME_MAX	24
 #define VERDICT_MAILBOX_MAX	128

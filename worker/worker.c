@@ -24,6 +24,7 @@
 #include "proto.h"
 #include "proto_worker.h"
 #include "relay.h"
+#include "rest.h"
 #include "sandbox_worker.h"
 #include "template.h"
 #include "tls.h"
@@ -67,8 +68,9 @@ main(int argc, char *argv[])
 	(void)argv;
 	/*
 	 * malloc, for a process that spends its life waiting: one arena
-	 * (OpenSSL and libsodium start no thread here), the heap grown by
-	 * little more than it needs, and given back once 64 KiB are free
+	 * (OpenSSL and libsodium start no thread here), no per-thread
+	 * cache (WORKER_ENV_MALLOC, from posternd's exec), the heap grown
+	 * by little more than it needs, and given back once 64 KiB are free
 	 * at its top.  Set before anything is allocated; the relay and the
 	 * end of each session give back the rest (malloc_trim).
 	 */
@@ -129,6 +131,12 @@ main(int argc, char *argv[])
 		if (confine_stack(&cf) == -1)
 			fatalx("%s", confine_error());
 	}
+	/*
+	 * What the set-up used and freed (libseccomp's making of the
+	 * filter, most of it, 50 KiB) goes back: a worker waiting in the
+	 * pool holds no more than one at rest in a session.
+	 */
+	rest_give_back(&chan, NULL);
 	if (msg_compose(&chan, MSG_READY, 0, -1, NULL, 0) == -1 ||
 	    msg_send(&chan, READY_TIMEOUT_MS) == -1)
 		fatal("send ready");
@@ -258,11 +266,8 @@ master_msg(struct chan_loop *l, struct msg *m)
 		if (msg_flush(&chan) == -1)
 			fatal("write to the master");
 		/* Idle until the next session: the session's pages go back. */
-		audit_rest();
-		msgchan_trim(&chan);
-		if (env.policy != NULL)
-			msgchan_trim(&env.policy->ch);
-		(void)malloc_trim(0);
+		rest_give_back(&chan, env.policy != NULL ?
+		    &env.policy->ch : NULL);
 		/* A key holder that broke its protocol is one to get away
 		 * from. */
 		if (rc == -1 || keyproxy_lost()) {

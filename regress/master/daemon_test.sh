@@ -41,7 +41,8 @@ session_head()
 	common_head
 	atf_set descr "a client logs in to Dovecot through posternd; the" \
 	    "worker is nobody, chrooted, filtered, without posternd's" \
-	    "environment; the master logs the session"
+	    "environment (its own malloc and linker settings only); the" \
+	    "master logs the session"
 }
 session_body()
 {
@@ -56,6 +57,10 @@ session_body()
 	atf_check -o inline:"1\n" grep -ac POSTERN_LEAK_PROBE=leaked \
 	    /proc/$(cat pid)/environ
 	atf_check -s exit:1 grep -a POSTERN_LEAK_PROBE /proc/$wpid/environ
+	# What it has is its own (proto_worker.h): malloc and the linker.
+	tr '\0' '\n' < /proc/$wpid/environ > wenv
+	want="GLIBC_TUNABLES=glibc.malloc.tcache_count=0\nLD_BIND_NOW=1\n"
+	atf_check -o inline:"$want" grep -v '^[A-Z]*SAN_OPTIONS=' wenv
 	atf_check -o match:"^Uid:	65534	65534	65534	65534$" \
 	    grep "^Uid:" /proc/$wpid/status
 	atf_check -o inline:"$PWD/empty\n" readlink /proc/$wpid/root

@@ -26,7 +26,8 @@ EOF
 }
 
 # fake_worker: ./fakeworker, the worker conf names, runs $FAKE with
-# FAKE_MODE (ok if unset) set: posternd passes its workers no environment.
+# FAKE_MODE (ok if unset) set: none of posternd's environment reaches
+# its workers.
 fake_worker()
 {
 	printf '#!/bin/sh\nFAKE_MODE=%s exec %s\n' "${FAKE_MODE:-ok}" \

@@ -651,6 +651,72 @@ ATF_TC_BODY(buffer_growth, tc)
 	imap_parser_free(&p);
 }
 
+/* Feed all of s; the last event's type, with its tokens counted in *n. */
+static enum imap_ev_type
+feed_all(struct imap_parser *p, const char *s, unsigned int *n)
+{
+	struct imap_event	 ev;
+	size_t			 len = strlen(s), off, k;
+
+	ev.type = IMAP_EV_NEED_MORE;
+	for (off = 0; off < len; off += k) {
+		k = imap_parser_feed(p, (const uint8_t *)s + off, len - off,
+		    &ev);
+		ATF_REQUIRE(k > 0);
+	}
+	(void)imap_parser_tokens(p, n);
+	return ev.type;
+}
+
+/*
+ * At rest the buffers go between messages, and only then: a line or a
+ * literal under way keeps them, and the next message parses the same.
+ */
+ATF_TC_WITHOUT_HEAD(rest);
+ATF_TC_BODY(rest, tc)
+{
+	struct imap_parser	 p;
+	const struct imap_token	*t;
+	unsigned int		 n;
+
+	ATF_REQUIRE(imap_parser_init(&p, C, NULL) == 0);
+	ATF_REQUIRE_EQ(feed_all(&p, "a1 NOOP\r\n", &n), IMAP_EV_LINE);
+	ATF_REQUIRE_EQ(n, 2);
+	imap_parser_rest(&p);
+	ATF_CHECK(p.line == NULL && p.dec == NULL && p.tok == NULL);
+	ATF_CHECK(imap_parser_idle(&p));
+	(void)imap_parser_tokens(&p, &n);
+	ATF_CHECK_EQ(n, 0);
+	imap_parser_rest(&p);
+	ATF_REQUIRE_EQ(feed_all(&p, "a2 SELECT \"IN\\\"BOX\"\r\n", &n),
+	    IMAP_EV_LINE);
+	t = imap_parser_tokens(&p, &n);
+	ATF_REQUIRE_EQ(n, 3);
+	ATF_CHECK(t[2].len == 6 && memcmp(t[2].p, "IN\"BOX", 6) == 0);
+	/* Half a line stays. */
+	ATF_REQUIRE_EQ(feed_all(&p, "a3 LOG", &n), IMAP_EV_NEED_MORE);
+	imap_parser_rest(&p);
+	ATF_CHECK(p.line != NULL);
+	ATF_REQUIRE_EQ(feed_all(&p, "IN u pw\r\n", &n), IMAP_EV_LINE);
+	t = imap_parser_tokens(&p, &n);
+	ATF_REQUIRE_EQ(n, 4);
+	ATF_CHECK(imap_tok_is(&t[1], "LOGIN") && imap_tok_is(&t[3], "pw"));
+	/* So does a literal's message. */
+	ATF_REQUIRE_EQ(feed_all(&p, "a4 LOGIN {2}\r\n", &n), IMAP_EV_LINE);
+	imap_parser_rest(&p);
+	ATF_CHECK(p.line != NULL);
+	ATF_REQUIRE_EQ(feed_all(&p, "ab", &n), IMAP_EV_LITDATA);
+	imap_parser_rest(&p);
+	ATF_CHECK(p.line != NULL);
+	ATF_REQUIRE_EQ(feed_all(&p, " pw\r\n", &n), IMAP_EV_LINE);
+	t = imap_parser_tokens(&p, &n);
+	ATF_REQUIRE_EQ(n, 4);
+	ATF_CHECK(t[2].num == 2 && imap_tok_is(&t[3], "pw"));
+	imap_parser_rest(&p);
+	ATF_CHECK(p.line == NULL);
+	imap_parser_free(&p);
+}
+
 /*
  * header-fld-name is an astring, so a literal may stand in a
  * HEADER.FIELDS list (RFC 3501 section 9): the SECTION token stops
@@ -742,5 +808,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, abort_message);
 	ATF_TP_ADD_TC(tp, raw_bytes);
 	ATF_TP_ADD_TC(tp, buffer_growth);
+	ATF_TP_ADD_TC(tp, rest);
 	return atf_no_error();
 }
