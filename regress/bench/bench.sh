@@ -708,10 +708,18 @@ def run_storm(t, k):
     k clients at once, each to IDLE: how long until all are there, and
     how many failed (refused, or no verdict in `timeout policy').
     """
-    r = imapload(["storm", "-p", str(t.port), "-u", "small", "-c", str(k)],
-                 timeout=600)
+    p = subprocess.run([IMAPLOAD, "storm", "-p", str(t.port), "-u", "small",
+                        "-c", str(k)], capture_output=True, text=True,
+                       timeout=600)
+    if p.returncode != 0:
+        raise RuntimeError(f"imapload storm: {p.stderr.strip()}")
+    r = dict(kv.split("=", 1) for kv in p.stdout.split())
     log(f"storm {t.name}: {k} clients, {r['idling']} in IDLE in "
         f"{r['seconds']} s, {r['errors']} failed")
+    # Why they failed, as the client saw it: a refusal's text or the
+    # step where the connection closed.
+    for line in p.stderr.splitlines():
+        log(f"storm {t.name}: {line}")
     return r
 
 
