@@ -621,10 +621,10 @@ ATF_TC(login_counters);
 ATF_TC_HEAD(login_counters, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "failed logins of every worker, "
-	    "on two answering threads, counted in one place: the delay grows, the address is blocked, "
-	    "another address and the /64's neighbours of others are not; "
-	    "a user's sessions over all workers, let go at the session's "
-	    "end and at its channel's");
+	    "on two answering threads, counted in one place: the delay "
+	    "grows, the address is blocked, another address and the /64's "
+	    "neighbours of others are not; a user's sessions over all "
+	    "workers, let go at the session's end and at its channel's");
 	atf_tc_set_md_var(tc, "require.user", "root");
 }
 ATF_TC_BODY(login_counters, tc)
