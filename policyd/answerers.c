@@ -82,10 +82,13 @@ answerers_start(struct chan_loop *m, unsigned n)
 	 * would make an arena of its own, and glibc then reads the number
 	 * of cores from /sys (open, refused by the filter) and grows and
 	 * trims that arena with mprotect, which the filter refuses too.
-	 * The answers themselves do not allocate (answer.c).
+	 * The answers themselves do not allocate (answer.c).  Under
+	 * AddressSanitizer malloc is its own, and mallopt refuses.
 	 */
+#ifndef __SANITIZE_ADDRESS__
 	if (mallopt(M_ARENA_MAX, 1) != 1)
 		fatalx("mallopt M_ARENA_MAX");
+#endif
 	if ((thr = calloc(nthr, sizeof(*thr))) == NULL)
 		fatal("answering threads: %u", nthr);
 	for (i = 1; i < nthr; i++)
