@@ -42,7 +42,6 @@
 #include "child_chan.h"
 #include "clock.h"
 #include "confine.h"
-#include "fleet.h"
 #include "guard.h"
 #include "log.h"
 #include "msg.h"
