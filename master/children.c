@@ -31,6 +31,8 @@
 TAILQ_HEAD(childlist, child);
 
 static struct childlist	 children = TAILQ_HEAD_INITIALIZER(children);
+/* Those that may have messages to write (child_queued()). */
+static struct childlist	 towrite = TAILQ_HEAD_INITIALIZER(towrite);
 static size_t		 nchildren;
 static struct child	**polled;	/* who children_pollfds() put where */
 static size_t		 npolled, polledsz;
@@ -337,6 +339,35 @@ child_read(struct child *c)
 		child_lost(c, NULL);
 }
 
+int
+child_compose(struct child *c, uint32_t type, uint32_t peerid, int fd,
+    const void *body, size_t len)
+{
+	int	 rv;
+
+	rv = msg_compose(&c->chan, type, peerid, fd, body, len);
+	child_queued(c);
+	return rv;
+}
+
+void
+child_queued(struct child *c)
+{
+	if (c->wlisted || c->chan.fd == -1 || !msg_pending(&c->chan))
+		return;
+	TAILQ_INSERT_TAIL(&towrite, c, wentry);
+	c->wlisted = 1;
+}
+
+static void
+child_unqueue(struct child *c)
+{
+	if (!c->wlisted)
+		return;
+	TAILQ_REMOVE(&towrite, c, wentry);
+	c->wlisted = 0;
+}
+
 /* The epoll set, and each channel with messages to write, at most. */
 size_t
 children_npollfds(void)
@@ -347,7 +378,7 @@ children_npollfds(void)
 size_t
 children_pollfds(struct pollfd *pfd, size_t max)
 {
-	struct child	*c;
+	struct child	*c, *nc;
 
 	if (polledsz < max) {
 		if ((polled = reallocarray(polled, max, sizeof(*polled))) ==
@@ -364,10 +395,13 @@ children_pollfds(struct pollfd *pfd, size_t max)
 		polled[npolled++] = NULL;
 		eppolled = 1;
 	}
-	TAILQ_FOREACH(c, &children, entry) {
-		if (c->chan.fd == -1 || npolled == max ||
-		    !msg_pending(&c->chan))
+	TAILQ_FOREACH_SAFE(c, &towrite, wentry, nc) {
+		if (c->chan.fd == -1 || !msg_pending(&c->chan)) {
+			child_unqueue(c);
 			continue;
+		}
+		if (npolled == max)
+			break;
 		pfd[npolled].fd = c->chan.fd;
 		pfd[npolled].events = POLLOUT;
 		pfd[npolled].revents = 0;
@@ -428,6 +462,7 @@ child_free(struct child *c)
 {
 	TAILQ_REMOVE(&children, c, entry);
 	nchildren--;
+	child_unqueue(c);
 	child_close(c);
 	free(c);
 }

@@ -53,6 +53,8 @@ struct child_ops {
 
 struct child {
 	TAILQ_ENTRY(child)	 entry;
+	TAILQ_ENTRY(child)	 wentry;	/* in the list to flush */
+	int			 wlisted;
 	const struct child_ops	*ops;
 	void			*owner;		/* NULL once let go */
 	pid_t			 pid;		/* 0: forked by a template,
@@ -126,6 +128,14 @@ void		 child_kill(struct child *);
 void		 child_release(struct child *);
 /* Read and dispatch what the channel holds now. */
 void		 child_read(struct child *);
+/*
+ * Messages to a child are queued with child_compose(), or with
+ * msg_compose() on its channel followed by child_queued(): the loop polls
+ * for POLLOUT only the channels so noted, not every child's.
+ */
+int		 child_compose(struct child *, uint32_t type, uint32_t peerid,
+		    int fd, const void *, size_t);
+void		 child_queued(struct child *);
 
 /*
  * poll(2): the channels (their input as one epoll descriptor, and those

@@ -131,7 +131,7 @@ daemon_channel(enum daemon_id id, const struct worker_config *wc,
 		return -1;
 	}
 	/* The channel owns sp[1] from here, even on failure. */
-	if (msg_compose(&d->c->chan, d->wtype, wc->slot, sp[1], body,
+	if (child_compose(d->c, d->wtype, wc->slot, sp[1], body,
 	    len) == -1) {
 		log_warn("queue worker slot %u channel to %s", wc->slot,
 		    d->name);

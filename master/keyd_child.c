@@ -38,11 +38,11 @@ greet(struct daemon *d)
 {
 	uint32_t	 i;
 
-	if (msg_compose(&d->c->chan, MSG_K_CONFIG, 0, -1, &conf,
+	if (child_compose(d->c, MSG_K_CONFIG, 0, -1, &conf,
 	    sizeof(conf)) == -1)
 		fatal("queue keyd config");
 	for (i = 0; i < conf.nkeys; i++)
-		if (msg_compose(&d->c->chan, MSG_K_KEY, 0, -1, &keys[i],
+		if (child_compose(d->c, MSG_K_KEY, 0, -1, &keys[i],
 		    sizeof(keys[i])) == -1)
 			fatal("queue keyd key %u", i);
 	log_debug("keyd pid %d started, %u keys", (int)d->c->pid,

@@ -48,7 +48,7 @@ struct daemon	 policyd_daemon = {
 static void
 greet(struct daemon *d)
 {
-	if (msg_compose(&d->c->chan, MSG_P_CONFIG, 0, -1, &conf,
+	if (child_compose(d->c, MSG_P_CONFIG, 0, -1, &conf,
 	    sizeof(conf)) == -1)
 		fatal("queue policyd config");
 	log_debug("policyd pid %d started, store %s", (int)d->c->pid,
@@ -111,7 +111,7 @@ redis_connect(struct daemon *d)
 		close(fd);
 		fd = -1;
 	}
-	if (msg_compose(&d->c->chan, MSG_P_REDIS, 0, fd, &pr,
+	if (child_compose(d->c, MSG_P_REDIS, 0, fd, &pr,
 	    sizeof(pr)) == -1) {
 		log_warn("queue the Redis socket to policyd");
 		if (fd != -1)

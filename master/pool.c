@@ -98,6 +98,7 @@ const char		*worker_path;
 static int		 log_verbose;
 static uint8_t		*slots;		/* 1: taken */
 static size_t		 nslots;
+static size_t		 slot_low;	/* none below is free */
 
 static int		 slot_get(void);
 static void		 worker_spawn(struct pool *);
@@ -112,10 +113,10 @@ static const char	*worker_greet(struct worker *,
 			    const struct worker_audit *);
 static int		 worker_channel(struct worker *, enum daemon_id);
 static int		 pool_wants(const struct pool *, enum daemon_id);
-static void		 pool_counts(const struct pool *, unsigned int *,
-			    unsigned int *, unsigned int *);
+static void		 worker_set(struct worker *, enum worker_state);
+static void		 worker_deadline(struct worker *, int64_t);
 static unsigned int	 listener_live(const struct pool *);
-static int64_t		 pool_shrink(struct pool *, unsigned int, int64_t);
+static int64_t		 pool_shrink(struct pool *, int64_t);
 
 /* Every worker's entry in the table of children (children.h). */
 const struct child_ops worker_ops = {
@@ -139,7 +140,7 @@ slot_get(void)
 {
 	size_t	 i;
 
-	for (i = 0; i < nslots; i++)
+	for (i = slot_low; i < nslots; i++)
 		if (!slots[i])
 			break;
 	if (i == nslots) {
@@ -151,7 +152,55 @@ slot_get(void)
 		nslots = n;
 	}
 	slots[i] = 1;
+	slot_low = i + 1;
 	return (int)i;
+}
+
+static void
+slot_put(int slot)
+{
+	slots[slot] = 0;
+	if ((size_t)slot < slot_low)
+		slot_low = (size_t)slot;
+}
+
+/*
+ * Every change of a worker's state is made here, so that the pool's
+ * counts and its idle list stay true.
+ */
+static void
+worker_set(struct worker *w, enum worker_state s)
+{
+	struct pool	*p = w->pool;
+
+	if (w->state == W_IDLE) {
+		TAILQ_REMOVE(&p->idle, w, ientry);
+		p->nidle--;
+	} else if (w->state == W_STARTING)
+		p->nstarting--;
+	if (w->state != W_STOPPING)
+		p->nlive--;
+	w->state = s;
+	if (s == W_IDLE) {
+		/* Taken first, while its pages are warm; shrunk last. */
+		TAILQ_INSERT_HEAD(&p->idle, w, ientry);
+		p->nidle++;
+	} else if (s == W_STARTING)
+		p->nstarting++;
+	if (s != W_STOPPING)
+		p->nlive++;
+}
+
+/* ms, or 0 for none; those with one are in the pool's timed list. */
+static void
+worker_deadline(struct worker *w, int64_t ms)
+{
+	if (ms != 0 && !w->timed)
+		TAILQ_INSERT_TAIL(&w->pool->timed, w, tentry);
+	else if (ms == 0 && w->timed)
+		TAILQ_REMOVE(&w->pool->timed, w, tentry);
+	w->timed = ms != 0;
+	w->deadline = ms;
 }
 
 void
@@ -165,6 +214,8 @@ pool_configure(struct conf *conf)
 		if ((p = calloc(1, sizeof(*p))) == NULL)
 			fatal("%s", __func__);
 		TAILQ_INIT(&p->workers);
+		TAILQ_INIT(&p->idle);
+		TAILQ_INIT(&p->timed);
 		TAILQ_INIT(&p->templates);
 		p->template_forks = conf->template_forks;
 		p->min_idle = conf->min_idle;
@@ -282,12 +333,12 @@ worker_stop(struct worker *w, const char *text)
 	else if (w->c->chan.fd != -1) {
 		memset(&sd, 0, sizeof(sd));
 		snprintf(sd.text, sizeof(sd.text), "%s", text);
-		if (msg_compose(&w->c->chan, MSG_SHUTDOWN, 0, -1, &sd,
+		if (child_compose(w->c, MSG_SHUTDOWN, 0, -1, &sd,
 		    sizeof(sd)) == -1)
 			worker_fail(w, "queue shutdown");
 	}
-	w->state = W_STOPPING;
-	w->deadline = now_ms() + STOP_GRACE_MS;
+	worker_set(w, W_STOPPING);
+	worker_deadline(w, now_ms() + STOP_GRACE_MS);
 }
 
 /* The channel broke or the worker broke the protocol: it goes. */
@@ -304,8 +355,8 @@ worker_fail(struct worker *w, const char *why)
 		log_warnx("worker slot %d pid %d: %s", w->slot, (int)w->c->pid,
 		    why);
 	child_kill(w->c);
-	w->state = W_STOPPING;
-	w->deadline = 0;
+	worker_set(w, W_STOPPING);
+	worker_deadline(w, 0);
 	w->failed = 1;
 }
 
@@ -372,7 +423,7 @@ worker_spawn(struct pool *p)
 	/* No session goes unrecorded: no log, no worker. */
 	if (audit_files_enabled() &&
 	    (afd = audit_files_open(w->slot, 0, &wa)) == -1) {
-		slots[w->slot] = 0;
+		slot_put(w->slot);
 		free(w);
 		p->next_spawn = now_ms() + 5000;
 		return;
@@ -385,7 +436,7 @@ worker_spawn(struct pool *p)
 	} else
 		w->c = child_spawn(&prog, &worker_ops, w);
 	if (w->c == NULL) {
-		slots[w->slot] = 0;
+		slot_put(w->slot);
 		free(w);
 		if (afd != -1)
 			close(afd);
@@ -394,8 +445,10 @@ worker_spawn(struct pool *p)
 		return;
 	}
 	w->pool = p;
-	w->state = W_STARTING;
-	w->deadline = now_ms() + (int64_t)p->timeout_start * 1000;
+	/* Counted from here: worker_set() takes it out of what it was. */
+	w->state = W_STOPPING;
+	worker_set(w, W_STARTING);
+	worker_deadline(w, now_ms() + (int64_t)p->timeout_start * 1000);
 	TAILQ_INSERT_TAIL(&p->workers, w, entry);
 	wc = p->tmpl;
 	wc.slot = (uint32_t)w->slot;
@@ -429,11 +482,11 @@ worker_greet(struct worker *w, const struct worker_config *wc, int kfd,
 	 * channel, which the template must not share among its workers.
 	 */
 	if (w->from != NULL) {
-		if (kfd != -1 && msg_compose(ch, MSG_W_KEYHOLDER, 0, kfd, NULL,
-		    0) == -1)
+		if (kfd != -1 && child_compose(w->c, MSG_W_KEYHOLDER, 0, kfd,
+		    NULL, 0) == -1)
 			why = "queue keyd channel";
-	} else if (msg_compose(ch, MSG_W_CONFIG, 0, -1, wc, sizeof(*wc)) ==
-	    -1) {
+	} else if (child_compose(w->c, MSG_W_CONFIG, 0, -1, wc,
+	    sizeof(*wc)) == -1) {
 		why = "queue config";
 		if (kfd != -1)
 			close(kfd);
@@ -446,12 +499,14 @@ worker_greet(struct worker *w, const struct worker_config *wc, int kfd,
 	    worker_channel(w, DAEMON_POLICYD) == -1)
 		why = "queue policyd channel";
 	if (why == NULL && afd != -1) {
-		if (msg_compose(ch, MSG_W_AUDIT, 0, afd, wa, sizeof(*wa)) == -1)
+		if (child_compose(w->c, MSG_W_AUDIT, 0, afd, wa,
+		    sizeof(*wa)) == -1)
 			why = "queue audit log";
 		afd = -1;
 	}
 	if (afd != -1)
 		close(afd);
+	child_queued(w->c);	/* the TLS slices, sent on ch */
 	return why;
 }
 
@@ -482,7 +537,7 @@ worker_channel(struct worker *w, enum daemon_id id)
 	wc.slot = (uint32_t)w->slot;
 	if ((fd = daemon_channel(id, &wc, &w->gen[id])) == -1)
 		return 0;
-	return msg_compose(&w->c->chan, daemon_msgs[id], 0, fd, NULL, 0) ==
+	return child_compose(w->c, daemon_msgs[id], 0, fd, NULL, 0) ==
 	    -1 ? -1 : 1;
 }
 
@@ -530,36 +585,19 @@ pool_audit_rotate(void)
 			if (w->state == W_STOPPING || w->c->chan.fd == -1 ||
 			    (fd = audit_files_open(w->slot, 1, &wa)) == -1)
 				continue;
-			if (msg_compose(&w->c->chan, MSG_W_AUDIT, 0, fd, &wa,
+			if (child_compose(w->c, MSG_W_AUDIT, 0, fd, &wa,
 			    sizeof(wa)) == -1)
 				worker_fail(w, "queue audit log");
 			sodium_memzero(&wa, sizeof(wa));
 		}
 }
 
-static void
-pool_counts(const struct pool *p, unsigned int *idle, unsigned int *starting,
-    unsigned int *live)
-{
-	const struct worker	*w;
-
-	*idle = *starting = *live = 0;
-	TAILQ_FOREACH(w, &p->workers, entry) {
-		if (w->state == W_IDLE)
-			(*idle)++;
-		else if (w->state == W_STARTING)
-			(*starting)++;
-		if (w->state != W_STOPPING)
-			(*live)++;
-	}
-}
-
 int
 pool_maintain(void)
 {
 	struct pool	*p, *np;
-	struct worker	*w;
-	unsigned int	 idle, starting, live, was, total;
+	struct worker	*w, *nw;
+	unsigned int	 total, ahead;
 	int64_t		 now = now_ms(), next = -1, d;
 
 	TAILQ_FOREACH_SAFE(p, &pools, entry, np) {
@@ -573,55 +611,45 @@ pool_maintain(void)
 			free(p);
 			continue;
 		}
-		TAILQ_FOREACH(w, &p->workers, entry) {
-			if (w->deadline == 0)
+		TAILQ_FOREACH_SAFE(w, &p->timed, tentry, nw) {
+			if (w->deadline > now)
 				continue;
-			if (w->deadline <= now) {
-				w->fail_cause = w->state == W_STARTING ?
-				    "start-timeout" : "stop-timeout";
-				if (w->state == W_STARTING)
-					log_warnx("worker slot %d pid %d: not "
-					    "ready after %u s", w->slot,
-					    (int)w->c->pid, p->timeout_start);
-				else
-					log_warnx("worker slot %d pid %d: "
-					    "still there %d s after it was "
-					    "told to go", w->slot,
-					    (int)w->c->pid,
-					    STOP_GRACE_MS / 1000);
-				worker_fail(w, NULL);
-				continue;
-			}
-			if (next == -1 || w->deadline < next)
-				next = w->deadline;
+			w->fail_cause = w->state == W_STARTING ?
+			    "start-timeout" : "stop-timeout";
+			if (w->state == W_STARTING)
+				log_warnx("worker slot %d pid %d: not ready "
+				    "after %u s", w->slot, (int)w->c->pid,
+				    p->timeout_start);
+			else
+				log_warnx("worker slot %d pid %d: still there "
+				    "%d s after it was told to go", w->slot,
+				    (int)w->c->pid, STOP_GRACE_MS / 1000);
+			worker_fail(w, NULL);
 		}
 		if (p->retired)
-			continue;
-		pool_counts(p, &idle, &starting, &live);
-		if ((d = pool_shrink(p, idle, now)) != -1 &&
+			goto deadlines;
+		if ((d = pool_shrink(p, now)) != -1 &&
 		    (next == -1 || d < next))
 			next = d;
-		pool_counts(p, &idle, &starting, &live);
 		total = listener_live(p);
-		while ((idle + starting < p->min_idle ||
-		    idle + starting < (p->wanted < SPAWN_AHEAD ? p->wanted :
-		    SPAWN_AHEAD)) && total < p->max) {
+		ahead = p->wanted < SPAWN_AHEAD ? p->wanted : SPAWN_AHEAD;
+		while ((p->nidle + p->nstarting < p->min_idle ||
+		    p->nidle + p->nstarting < ahead) && total < p->max) {
 			if (p->next_spawn > now) {
 				if (next == -1 || p->next_spawn < next)
 					next = p->next_spawn;
 				break;
 			}
-			was = live;
+			total -= p->nlive;
 			worker_spawn(p);
-			pool_counts(p, &idle, &starting, &live);
-			total = total + live - was;
+			total += p->nlive;
 			if (p->next_spawn > now)
 				break;
 			next = now;	/* deadlines of the new ones */
 		}
-		TAILQ_FOREACH(w, &p->workers, entry)
-			if (w->deadline != 0 &&
-			    (next == -1 || w->deadline < next))
+ deadlines:
+		TAILQ_FOREACH(w, &p->timed, tentry)
+			if (next == -1 || w->deadline < next)
 				next = w->deadline;
 	}
 	if (next == -1)
@@ -636,31 +664,36 @@ pool_maintain(void)
  * due, or -1: none is.
  */
 static int64_t
-pool_shrink(struct pool *p, unsigned int idle, int64_t now)
+pool_shrink(struct pool *p, int64_t now)
 {
 	struct worker	*w, *nw;
-	int64_t		 due, next = -1;
+	int64_t		 due;
 	unsigned int	 n = 0;
 
-	if (p->idle_timeout == 0 || idle <= p->min_idle)
+	if (p->idle_timeout == 0 || p->nidle <= p->min_idle)
 		return -1;
-	TAILQ_FOREACH_REVERSE_SAFE(w, &p->workers, workerlist, entry, nw) {
-		if (w->state != W_IDLE)
-			continue;
+	/* The longest idle first: the list's tail. */
+	TAILQ_FOREACH_REVERSE_SAFE(w, &p->idle, workerlist, ientry, nw) {
+		if (p->nidle <= p->min_idle)
+			break;
 		due = w->idle_since + (int64_t)p->idle_timeout * 1000;
-		if (due <= now && idle > p->min_idle) {
-			log_debug("worker slot %d pid %d: idle %u s, let go",
-			    w->slot, (int)w->c->pid, p->idle_timeout);
-			worker_stop(w, "idle");
-			idle--;
-			n++;
-		} else if (due > now && (next == -1 || due < next))
-			next = due;
+		if (due > now) {
+			if (n > 0)
+				log_info("%s: %u idle workers let go after %u "
+				    "s idle, %u left idle", p->tmpl.listener,
+				    n, p->idle_timeout, p->nidle);
+			return due;
+		}
+		log_debug("worker slot %d pid %d: idle %u s, let go",
+		    w->slot, (int)w->c->pid, p->idle_timeout);
+		worker_stop(w, "idle");
+		n++;
 	}
 	if (n > 0)
 		log_info("%s: %u idle workers let go after %u s idle, %u "
-		    "left idle", p->tmpl.listener, n, p->idle_timeout, idle);
-	return idle > p->min_idle ? next : -1;
+		    "left idle", p->tmpl.listener, n, p->idle_timeout,
+		    p->nidle);
+	return -1;
 }
 
 /* The channel failed (why, errno set), or the worker closed it (NULL). */
@@ -678,8 +711,8 @@ worker_lost(struct child *c, const char *why)
 		return;
 	log_debug("worker slot %d pid %d closed its channel while %s",
 	    w->slot, (int)c->pid, state_names[w->state]);
-	w->state = W_STOPPING;
-	w->deadline = now_ms() + STOP_GRACE_MS;
+	worker_set(w, W_STOPPING);
+	worker_deadline(w, now_ms() + STOP_GRACE_MS);
 	w->failed = 1;
 }
 
@@ -790,7 +823,7 @@ void
 worker_ready(struct worker *w)
 {
 	log_debug("worker slot %d pid %d ready", w->slot, (int)w->c->pid);
-	w->deadline = 0;
+	worker_deadline(w, 0);
 	worker_idle(w);
 }
 
@@ -807,22 +840,17 @@ worker_idle(struct worker *w)
 		    w->slot, (int)w->c->pid, w->sessions);
 		worker_stop(w, "worker replaced");
 	} else {
-		w->state = W_IDLE;
 		w->idle_since = now_ms();
+		worker_set(w, W_IDLE);
 	}
 }
 
 struct worker *
 pool_idle(struct pool *p)
 {
-	struct worker	*w;
-
 	if (p == NULL || p->retired)
 		return NULL;
-	TAILQ_FOREACH(w, &p->workers, entry)
-		if (w->state == W_IDLE)
-			return w;
-	return NULL;
+	return TAILQ_FIRST(&p->idle);
 }
 
 void
@@ -854,14 +882,12 @@ static unsigned int
 listener_live(const struct pool *p)
 {
 	const struct pool	*q;
-	unsigned int		 idle, starting, live, n = 0;
+	unsigned int		 n = 0;
 
 	TAILQ_FOREACH(q, &pools, entry)
 		if (q == p || (q->retired && strcmp(q->tmpl.listener,
-		    p->tmpl.listener) == 0)) {
-			pool_counts(q, &idle, &starting, &live);
-			n += live;
-		}
+		    p->tmpl.listener) == 0))
+			n += q->nlive;
 	return n;
 }
 
@@ -889,6 +915,7 @@ pool_cleanup(void)
 	free(slots);
 	slots = NULL;
 	nslots = 0;
+	slot_low = 0;
 }
 
 /*
@@ -916,7 +943,7 @@ worker_connect(struct worker *w, struct msg *m)
 	else if ((fd = listener_connect(w->pool->l, wc.id, w->addr,
 	    wc.upstream, &up)) == -1)
 		up.error = errno != 0 ? errno : ECONNREFUSED;
-	if (msg_compose(&w->c->chan, MSG_W_CONNECTED, 0, fd, &up,
+	if (child_compose(w->c, MSG_W_CONNECTED, 0, fd, &up,
 	    sizeof(up)) == -1) {
 		worker_fail(w, "queue upstream");
 		return 0;
@@ -937,7 +964,7 @@ pool_handoff(struct worker *w, int client, int upstream, int uperr,
 	memset(&up, 0, sizeof(up));
 	up.id = s->id;
 	up.error = uperr;
-	if (msg_compose(&w->c->chan, MSG_W_SESSION, 0, client, s,
+	if (child_compose(w->c, MSG_W_SESSION, 0, client, s,
 	    sizeof(*s)) == -1) {
 		if (upstream != -1)
 			close(upstream);
@@ -945,12 +972,12 @@ pool_handoff(struct worker *w, int client, int upstream, int uperr,
 		return -1;
 	}
 	/* Login proxy: the worker asks for it later (MSG_W_CONNECT). */
-	if (!w->pool->tmpl.login_proxy && msg_compose(&w->c->chan,
+	if (!w->pool->tmpl.login_proxy && child_compose(w->c,
 	    MSG_W_UPSTREAM, 0, upstream, &up, sizeof(up)) == -1) {
 		worker_fail(w, "queue upstream");
 		return -1;
 	}
-	w->state = W_BUSY;
+	worker_set(w, W_BUSY);
 	w->session = s->id;
 	memcpy(w->addr, s->client_addr, sizeof(w->addr));
 	view_begin(w, s);
@@ -1016,9 +1043,12 @@ worker_exited(struct child *c, int status)
 static void
 worker_free(struct worker *w)
 {
+	/* Out of the counts and lists as a stopped one. */
+	worker_set(w, W_STOPPING);
+	worker_deadline(w, 0);
 	TAILQ_REMOVE(&w->pool->workers, w, entry);
 	client_limit_release(w->client);
-	slots[w->slot] = 0;
+	slot_put(w->slot);
 	free(w);
 }
 
@@ -1052,12 +1082,9 @@ unsigned int
 pool_nbusy(void)
 {
 	struct pool	*p;
-	struct worker	*w;
 	unsigned int	 n = 0;
 
 	TAILQ_FOREACH(p, &pools, entry)
-		TAILQ_FOREACH(w, &p->workers, entry)
-			if (w->state == W_BUSY)
-				n++;
+		n += p->nlive - p->nidle - p->nstarting;
 	return n;
 }

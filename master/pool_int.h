@@ -33,6 +33,9 @@ enum worker_state {
 
 struct worker {
 	TAILQ_ENTRY(worker)	 entry;
+	TAILQ_ENTRY(worker)	 ientry;	/* its pool's idle, while W_IDLE */
+	TAILQ_ENTRY(worker)	 tentry;	/* its pool's timed, deadline set */
+	int			 timed;
 	struct pool		*pool;
 	struct child		*c;		/* pid, channel */
 	int			 slot;
@@ -79,6 +82,16 @@ TAILQ_HEAD(templatelist, pool_template);
 struct pool {
 	TAILQ_ENTRY(pool)	 entry;
 	struct workerlist	 workers;
+	/*
+	 * Kept as workers change state (worker_set()), so that the loop,
+	 * which asks at every turn, never walks ten thousand busy workers:
+	 * the idle ones, the last idled first; those with a deadline.
+	 */
+	struct workerlist	 idle;
+	struct workerlist	 timed;
+	unsigned int		 nidle;
+	unsigned int		 nstarting;
+	unsigned int		 nlive;		/* not W_STOPPING */
 	struct worker_config	 tmpl;		/* slot and verbose filled per worker */
 	uint32_t		 min_idle;
 	uint32_t		 max;

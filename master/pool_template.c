@@ -77,12 +77,13 @@ template_spawn(struct pool *p)
 	p->tp = t;
 	wc = p->tmpl;
 	wc.template = 1;
-	if (msg_compose(&t->c->chan, MSG_W_CONFIG, 0, -1, &wc,
+	if (child_compose(t->c, MSG_W_CONFIG, 0, -1, &wc,
 	    sizeof(wc)) == -1 ||
 	    listener_tls_send_slice(&t->c->chan, &p->tls) == -1) {
 		template_fail(t, "queue config");
 		return;
 	}
+	child_queued(t->c);	/* the TLS slices */
 	log_debug("%s: template pid %d started", p->tmpl.listener,
 	    (int)t->c->pid);
 }
@@ -106,7 +107,7 @@ template_fork(struct pool_template *t, struct worker *w)
 	memset(&f, 0, sizeof(f));
 	f.id = ++fork_seq;
 	f.slot = (uint32_t)w->slot;
-	if (msg_compose(&t->c->chan, MSG_T_FORK, 0, sp[1], &f,
+	if (child_compose(t->c, MSG_T_FORK, 0, sp[1], &f,
 	    sizeof(f)) == -1) {
 		close(sp[0]);
 		template_fail(t, "queue a fork");
@@ -140,7 +141,7 @@ template_retire(struct pool_template *t)
 	t->told = 1;
 	memset(&sd, 0, sizeof(sd));
 	if (t->state == T_STARTING || t->c->chan.fd == -1 ||
-	    msg_compose(&t->c->chan, MSG_SHUTDOWN, 0, -1, &sd,
+	    child_compose(t->c, MSG_SHUTDOWN, 0, -1, &sd,
 	    sizeof(sd)) == -1)
 		child_kill(t->c);
 	t->state = T_STOPPING;

@@ -146,7 +146,7 @@ pool_progress_ask(void)
 				continue;
 			memset(&ask, 0, sizeof(ask));
 			ask.id = w->session;
-			if (msg_compose(&w->c->chan, MSG_W_PROGRESS_ASK, 0, -1,
+			if (child_compose(w->c, MSG_W_PROGRESS_ASK, 0, -1,
 			    &ask, sizeof(ask)) == -1) {
 				worker_fail(w, "queue a question");
 				continue;
@@ -184,7 +184,7 @@ pool_kick(uint64_t id, const char *text)
 			memset(&k, 0, sizeof(k));
 			k.id = id;
 			(void)snprintf(k.text, sizeof(k.text), "%s", text);
-			if (msg_compose(&w->c->chan, MSG_W_KICK, 0, -1, &k,
+			if (child_compose(w->c, MSG_W_KICK, 0, -1, &k,
 			    sizeof(k)) == -1) {
 				worker_fail(w, "queue kick");
 				return -1;
