@@ -169,7 +169,7 @@ nodelay(int fd, int family, const char *name, const char *which)
  * header's, read first (proxy_in.c); a peer outside those networks is
  * closed at once.
  */
-void
+int
 listener_accept(struct listener *l)
 {
 	struct sockaddr_storage	 ss;
@@ -188,11 +188,11 @@ listener_accept(struct listener *l)
 		} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR && errno != ECONNABORTED)
 			log_warn("%s: accept", l->name);
-		return;
+		return 0;
 	}
 	if (l->nproxy_from == 0) {
 		listener_admit(l, fd, &ss, len, NULL);
-		return;
+		return 1;
 	}
 	if (!proxy_in_trusted(l, &ss)) {
 		sockaddr_text(&ss, len, host, sizeof(host), &port);
@@ -200,9 +200,10 @@ listener_accept(struct listener *l)
 		    "of proxy-protocol from, which alone may connect here; "
 		    "closed", l->name, host, port);
 		close(fd);
-		return;
+		return 1;
 	}
 	proxy_in_add(l, fd, &ss, len);
+	return 1;
 }
 
 void

@@ -32,8 +32,9 @@ void	listeners_close(struct conf *);
  * Accepts one client on l: refused over "limit connections per-client",
  * else to the wait queue, which gives it to a worker of l's pool.  On
  * a "proxy-protocol from" listener, its PROXY header first (proxy_in.h).
+ * 1: one was taken; 0: none was there, or accept(2) failed.
  */
-void	listener_accept(struct listener *);
+int	listener_accept(struct listener *);
 /*
  * The client on fd is at ss (the PROXY header's address when px is
  * not NULL): refused over "limit connections per-client" or when no

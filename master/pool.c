@@ -840,7 +840,7 @@ worker_idle(struct worker *w)
 		    w->slot, (int)w->c->pid, w->sessions);
 		worker_stop(w, "worker replaced");
 	} else {
-		w->idle_since = now_ms();
+		w->idle_since = p->last_idle = now_ms();
 		worker_set(w, W_IDLE);
 	}
 }
@@ -869,6 +869,22 @@ int
 pool_full(struct pool *p)
 {
 	return listener_live(p) >= p->max;
+}
+
+unsigned int
+pool_room(struct pool *p)
+{
+	unsigned int	 live = listener_live(p);
+
+	if (p->retired)
+		return 0;
+	return (live >= p->max ? 0 : p->max - live) + p->nstarting;
+}
+
+int64_t
+pool_last_idle(const struct pool *p)
+{
+	return p->last_idle;
 }
 
 /*

@@ -54,6 +54,13 @@ void		 pool_want(struct pool *, unsigned int);
 int		 pool_accepting(struct pool *);
 /* max workers are alive: the pool cannot grow. */
 int		 pool_full(struct pool *);
+/*
+ * How many waiting clients it has a worker for, or will have without a
+ * session ending: those starting, and as many more as it may start.
+ */
+unsigned int	 pool_room(struct pool *);
+/* When a worker last came idle, ready or done with a session; ms. */
+int64_t		 pool_last_idle(const struct pool *);
 /* Frees what is left once every worker is gone. */
 void		 pool_cleanup(void);
 /*

@@ -92,6 +92,7 @@ struct pool {
 	unsigned int		 nidle;
 	unsigned int		 nstarting;
 	unsigned int		 nlive;		/* not W_STOPPING */
+	int64_t			 last_idle;	/* ms: pool_last_idle() */
 	struct worker_config	 tmpl;		/* slot and verbose filled per worker */
 	uint32_t		 min_idle;
 	uint32_t		 max;

@@ -38,6 +38,8 @@
 
 /* After the drain, how long workers get to say BYE before SIGKILL. */
 #define BYE_GRACE_MS	5000
+/* Clients accepted on a listener at one wake-up, at most. */
+#define ACCEPT_BATCH	256
 
 enum run_state {
 	RUNNING,
@@ -64,6 +66,7 @@ static void		 signal_note(int);
 static void		 signals_handle(void);
 static int		 reload(const char *);
 static int		 control_reload(void);
+static void		 accept_some(struct listener *);
 static void		 stop(void);
 static void		 event_loop(void);
 
@@ -378,6 +381,23 @@ control_reload(void)
 	return reload("posternctl reload");
 }
 
+/*
+ * A storm fills the listen backlog faster than one accept per wake-up
+ * empties it, and the kernel drops what overflows without a word: take
+ * what is there, while the queue has places, ACCEPT_BATCH at most so
+ * the workers' channels are not starved meanwhile.
+ */
+static void
+accept_some(struct listener *l)
+{
+	int	 n;
+
+	for (n = 0; n < ACCEPT_BATCH && l->fd != -1 && waitq_accepting(l);
+	    n++)
+		if (!listener_accept(l))
+			break;
+}
+
 /* First SIGTERM drains; a second one does not wait for the drain. */
 static void
 stop(void)
@@ -487,7 +507,7 @@ event_loop(void)
 		upstream_dispatch(pfd + 1 + nl + nc + nq + nk, nu);
 		for (i = 0; i < nl; i++)
 			if (pfd[1 + i].revents & POLLIN)
-				listener_accept(lv[i]);
+				accept_some(lv[i]);
 		if (pfd[0].revents & POLLIN)
 			signals_handle();
 		/* Last: posternctl reload frees what the loop polled. */

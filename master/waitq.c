@@ -2,11 +2,14 @@
  * The wait queue of each listener (waitq.h).  A queue belongs to the
  * listening socket rather than to a configuration: a reload that keeps
  * the socket keeps its clients, in their order, for the new pool.
- * Waiting clients hold a descriptor of the master each, which "limit
- * queue" bounds; they are polled for a hang-up only, so that a client
- * that gave up frees its place and takes no worker.
+ * Waiting clients hold a descriptor of the master each, which the pool's
+ * room and "limit queue" bound; they are watched for a hang-up only, so
+ * that a client that gave up frees its place and takes no worker, in an
+ * epoll set of their own: after a storm, ten thousand of them wait, and
+ * the loop's poll(2) sees the one descriptor.
  */
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -58,14 +61,18 @@ struct waitq {
 TAILQ_HEAD(waitqlist, waitq);
 
 static struct waitqlist	 queues = TAILQ_HEAD_INITIALIZER(queues);
+static int		 epfd = -1;	/* the waiters' hang-ups */
+static int		 eppolled;	/* listed by waitq_pollfds() */
+/* Hang-ups read at one wake-up at most; the others at the next. */
+#define EPOLL_BATCH	256
 static uint32_t		 max_queue = 128;
 static int64_t		 timeout_ms = 10000;
 static uint32_t		 per_client;
-static struct waiter	**polled;	/* who waitq_pollfds() put where */
-static size_t		 npolled, polledsz;
 static size_t		 nwaiting;	/* over every queue */
 
 static void	 waiter_remove(struct waiter *);
+static void	 waiter_watch(struct waiter *, int);
+static int64_t	 waiter_due(const struct waiter *);
 static const char *tls_note(const struct listener *);
 
 void
@@ -84,10 +91,25 @@ waitq_per_client(void)
 }
 
 /*
+ * How many may wait on l: "limit queue", and as many more as the pool
+ * has workers starting or may start (pool_room()).  A login storm is
+ * taken off the listen backlog at once, whose overflow the kernel drops
+ * without a word, rather than left there while the pool grows.  With
+ * "limit queue" 0, none waits.
+ */
+static uint32_t
+queue_limit(const struct listener *l)
+{
+	if (max_queue == 0)
+		return 0;
+	return max_queue + (l->pool != NULL ? pool_room(l->pool) : 0);
+}
+
+/*
  * A full queue takes no more while the pool may still grow: the next
- * clients wait in the backlog a moment, for the workers being started
- * or for a place, which a hand-off or a refusal makes within "timeout
- * queue".  Once the pool is at its max they are accepted, and refused.
+ * clients wait in the backlog a moment, for a place, which a hand-off
+ * or a refusal makes.  Once the pool is at its max they are accepted,
+ * and refused.
  */
 int
 waitq_accepting(const struct listener *l)
@@ -98,7 +120,7 @@ waitq_accepting(const struct listener *l)
 		return 0;
 	/* Clients connecting to a named upstream's server queue next. */
 	n = (l->waitq != NULL ? l->waitq->n : 0) + upstream_connecting(l);
-	if (max_queue == 0 || n < max_queue)
+	if (max_queue == 0 || n < queue_limit(l))
 		return 1;
 	return pool_full(l->pool);
 }
@@ -150,9 +172,48 @@ tls_note(const struct listener *l)
 static void
 waiter_remove(struct waiter *wt)
 {
+	/*
+	 * Out of the set before the descriptor goes: handed to a worker,
+	 * the socket stays open, and would stay in the set.
+	 */
+	if (epoll_ctl(epfd, EPOLL_CTL_DEL, wt->fd, NULL) == -1)
+		fatal("epoll_ctl del waiting client %d", wt->fd);
 	TAILQ_REMOVE(&wt->q->waiters, wt, entry);
 	wt->q->n--;
 	nwaiting--;
+}
+
+static void
+waiter_watch(struct waiter *wt, int fd)
+{
+	struct epoll_event	 ev;
+
+	if (epfd == -1 && (epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1");
+	memset(&ev, 0, sizeof(ev));
+	/* Not EPOLLIN: what the client sends waits. */
+	ev.events = EPOLLRDHUP;
+	ev.data.ptr = wt;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
+		fatal("epoll_ctl add waiting client %d", fd);
+}
+
+/*
+ * When wt is refused.  While its pool is below its max and workers keep
+ * coming idle, each taken by the client at the head, a client waits its
+ * turn: "timeout queue" counts from when it came or from the last worker
+ * that came idle, whichever is later.  A pool at its max, or one whose
+ * workers do not come, refuses it timeout queue after it came.
+ */
+static int64_t
+waiter_due(const struct waiter *wt)
+{
+	struct pool	*p = wt->q->l->pool;
+	int64_t		 from = wt->since, last;
+
+	if (p != NULL && !pool_full(p) && (last = pool_last_idle(p)) > from)
+		from = last;
+	return from + timeout_ms;
 }
 
 /* The client's wait ends in a refusal, logged with why. */
@@ -190,7 +251,7 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 		listener_handoff(l, w, fd, ss, sslen, cc, px, up, pick);
 		return;
 	}
-	if ((q == NULL ? 0 : q->n) >= max_queue) {
+	if ((q == NULL ? 0 : q->n) >= queue_limit(l)) {
 		addr_text(ss, sslen, host, sizeof(host), port,
 		    sizeof(port));
 		log_info("%s: pool full and queue full (limit queue %u), "
@@ -213,6 +274,7 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	}
 	if ((wt = calloc(1, sizeof(*wt))) == NULL)
 		fatal("%s", __func__);
+	waiter_watch(wt, fd);
 	wt->q = q;
 	wt->fd = fd;
 	memcpy(&wt->ss, ss, sslen);
@@ -247,7 +309,7 @@ waitq_run(void)
 		handed = 0;
 		/* Oldest first: the first not yet due is the next due. */
 		while ((wt = TAILQ_FIRST(&q->waiters)) != NULL) {
-			if (wt->since + timeout_ms <= now) {
+			if (waiter_due(wt) <= now) {
 				waiter_refuse(wt, now, q->l->pool == NULL ||
 				    pool_full(q->l->pool) ? "pool full" :
 				    "no worker ready");
@@ -279,8 +341,8 @@ waitq_run(void)
 		if (handed)
 			next = now;
 		if ((wt = TAILQ_FIRST(&q->waiters)) != NULL &&
-		    (next == -1 || wt->since + timeout_ms < next))
-			next = wt->since + timeout_ms;
+		    (next == -1 || waiter_due(wt) < next))
+			next = waiter_due(wt);
 	}
 	/* Clients still to send their PROXY header (proxy_in.h). */
 	if ((pnext = proxy_in_run()) != -1 && (next == -1 ||
@@ -324,69 +386,63 @@ waitq_close(struct listener *l)
 size_t
 waitq_npollfds(void)
 {
-	return nwaiting + proxy_in_npollfds();
+	return 1 + proxy_in_npollfds();
 }
 
 size_t
 waitq_pollfds(struct pollfd *pfd, size_t max)
 {
-	struct waitq	*q;
-	struct waiter	*wt;
-
-	if (polledsz < max) {
-		if ((polled = reallocarray(polled, max, sizeof(*polled))) ==
-		    NULL)
-			fatal("%s", __func__);
-		polledsz = max;
+	eppolled = 0;
+	if (nwaiting > 0 && max > 0) {
+		pfd[0].fd = epfd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		eppolled = 1;
 	}
-	npolled = 0;
-	TAILQ_FOREACH(q, &queues, entry)
-		TAILQ_FOREACH(wt, &q->waiters, entry) {
-			if (npolled == max)
-				break;
-			/* Not POLLIN: what the client sends waits. */
-			pfd[npolled].fd = wt->fd;
-			pfd[npolled].events = POLLRDHUP;
-			pfd[npolled].revents = 0;
-			polled[npolled++] = wt;
-		}
 	/* Then those whose PROXY header is awaited, polled for input. */
-	return npolled + proxy_in_pollfds(pfd + npolled, max - npolled);
+	return eppolled + proxy_in_pollfds(pfd + eppolled, max - eppolled);
+}
+
+/* A waiting client hung up: it leaves the queue. */
+static void
+waiter_left(struct waiter *wt, int64_t now)
+{
+	char	 host[NI_MAXHOST], port[NI_MAXSERV];
+
+	waiter_remove(wt);
+	addr_text(&wt->ss, wt->sslen, host, sizeof(host), port, sizeof(port));
+	log_debug("%s: client %s port %s left after %lld ms in the queue",
+	    wt->q->l->name, host, port, (long long)(now - wt->since));
+	close(wt->fd);
+	if (wt->up != -1)
+		close(wt->up);
+	client_limit_release(wt->cc);
+	free(wt->px);
+	free(wt);
 }
 
 /*
- * Runs right after poll(2), before anything can take a waiter off its
- * queue, so polled[] is still valid.
+ * Runs right after poll(2): the events name waiters still on their
+ * queues, since each one leaves the set as it leaves its queue.
  */
 void
 waitq_dispatch(const struct pollfd *pfd, size_t n)
 {
-	struct waiter	*wt;
-	size_t		 i;
-	int64_t		 now = now_ms();
-	char		 host[NI_MAXHOST], port[NI_MAXSERV];
+	struct epoll_event	 ev[EPOLL_BATCH];
+	int64_t			 now = now_ms();
+	int			 i, got;
 
-	for (i = 0; i < n && i < npolled; i++) {
-		wt = polled[i];
-		if (!(pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) ||
-		    wt->fd != pfd[i].fd)
-			continue;
-		waiter_remove(wt);
-		addr_text(&wt->ss, wt->sslen, host, sizeof(host), port,
-		    sizeof(port));
-		log_debug("%s: client %s port %s left after %lld ms in the "
-		    "queue", wt->q->l->name, host, port,
-		    (long long)(now - wt->since));
-		close(wt->fd);
-		if (wt->up != -1)
-			close(wt->up);
-		client_limit_release(wt->cc);
-		free(wt->px);
-		free(wt);
+	if (eppolled && n > 0 && pfd[0].revents != 0) {
+		if ((got = epoll_wait(epfd, ev, EPOLL_BATCH, 0)) == -1 &&
+		    errno != EINTR)
+			log_warn("epoll_wait waiting clients");
+		for (i = 0; i < got; i++)
+			if (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+				waiter_left(ev[i].data.ptr, now);
 	}
-	if (n > npolled)
-		proxy_in_dispatch(pfd + npolled, n - npolled);
-	npolled = 0;
+	if (n > (size_t)eppolled)
+		proxy_in_dispatch(pfd + eppolled, n - eppolled);
+	eppolled = 0;
 }
 
 uint32_t
