@@ -225,8 +225,8 @@ burst_head()
 {
 	common_head
 	atf_set descr "a burst of clients beyond limit queue while the pool" \
-	    "can still grow is served, not refused: the full queue leaves" \
-	    "them in the backlog until workers start"
+	    "can still grow is served, not refused: they wait for the" \
+	    "workers started for them"
 }
 burst_body()
 {
@@ -246,6 +246,79 @@ pool max 8"
 }
 burst_cleanup()
 {
+	common_cleanup
+}
+
+atf_test_case storm cleanup
+storm_head()
+{
+	common_head
+	atf_set descr "a storm beyond limit queue while the pool can grow" \
+	    "leaves the listen backlog at once: with the template stopped," \
+	    "no worker starts, and every client waits in posternd's queue;" \
+	    "then each is served, none refused"
+}
+storm_body()
+{
+	setup "timeout queue 60
+limit queue 1
+pool min-idle 1 max 40"
+	t=$(sed -nE 's/^posternd: t1: template pid ([0-9]+) ready$/\1/p' log |
+	    head -1)
+	[ -n "$t" ] || atf_fail "no template of t1 in the log"
+	kill -STOP "$t"
+	echo "$t" > template.pid
+	for c in $(seq 1 30); do
+		$PYTHON "$CLIENT" first $PORT > c$c.out 2>&1 &
+		echo $! > c$c.pid
+	done
+	# One takes the idle worker; 29 wait, 28 more than limit queue.
+	wait_log "^posternd: t1: client 127\.0\.0\.1 port [0-9]+ waits for a worker, 29 waiting$"
+	kill -CONT "$t"
+	for c in $(seq 1 30); do
+		wait_file c$c.out "^after "
+		atf_check -o match:"^\* OK .*Dovecot" cat c$c.out
+	done
+	atf_check -o not-match:"refused" cat log
+	no_deaths
+}
+storm_cleanup()
+{
+	[ -f template.pid ] && kill -CONT "$(cat template.pid)" 2>/dev/null
+	rm -f template.pid
+	common_cleanup
+}
+
+atf_test_case stalled cleanup
+stalled_head()
+{
+	common_head
+	atf_set descr "while the pool may grow but no worker comes (the" \
+	    "template stopped), a waiting client is refused timeout queue" \
+	    "after it came, with no worker ready"
+}
+stalled_body()
+{
+	setup "timeout queue 2
+pool min-idle 1 max 40"
+	t=$(sed -nE 's/^posternd: t1: template pid ([0-9]+) ready$/\1/p' log |
+	    head -1)
+	[ -n "$t" ] || atf_fail "no template of t1 in the log"
+	kill -STOP "$t"
+	echo "$t" > template.pid
+	hold a $PORT
+	$PYTHON "$CLIENT" first $PORT > c.out
+	after c.out 1.9 4.5
+	atf_check -o match:"^\* BYE \[UNAVAILABLE\] Server busy, try again later$" \
+	    cat c.out
+	wait_log "^posternd: t1: no worker ready, client 127\.0\.0\.1 port [0-9]+ refused after [0-9]+ ms$"
+	kill -CONT "$t"
+	no_deaths
+}
+stalled_cleanup()
+{
+	[ -f template.pid ] && kill -CONT "$(cat template.pid)" 2>/dev/null
+	rm -f template.pid
 	common_cleanup
 }
 
@@ -419,6 +492,8 @@ atf_init_test_cases()
 	atf_add_test_case queue_served
 	atf_add_test_case queue_full
 	atf_add_test_case burst
+	atf_add_test_case storm
+	atf_add_test_case stalled
 	atf_add_test_case pop3
 	atf_add_test_case implicit_tls
 	atf_add_test_case per_client
