@@ -18,6 +18,7 @@
 #include "audit_chain.h"
 #include "audit_files.h"
 #include "audit_store.h"
+#include "clock.h"
 #include "log.h"
 #include "privdrop.h"
 
@@ -51,6 +52,8 @@ static char		 keydir[PATH_MAX];
 static uint64_t		 max_size;
 static struct slotinfo	*slots;
 static size_t		 nslots;
+/* When keys and anchors began to wait for audit_files_sync(), ms. */
+static int64_t		 sync_since;
 
 static int	 inside(const char *, const char *);
 static int	 keydir_make(void);
@@ -106,6 +109,9 @@ audit_files_configure(const struct conf *c)
 {
 	int	 n;
 
+	/* What the old directory holds is made durable first. */
+	audit_files_sync();
+	audit_store_defer(1);
 	dir[0] = keydir[0] = '\0';
 	if (c->audit_dir[0] == '\0')
 		return;
@@ -119,6 +125,32 @@ audit_files_configure(const struct conf *c)
 	}
 	(void)snprintf(dir, sizeof(dir), "%s", c->audit_dir);
 	max_size = c->audit_max_size;
+}
+
+void
+audit_files_sync(void)
+{
+	if (!audit_store_pending())
+		return;
+	if (keydir[0] != '\0' && audit_store_sync(keydir) == -1)
+		log_warn("audit: syncfs of %s", keydir);
+	sync_since = 0;
+}
+
+int
+audit_files_maintain(void)
+{
+	int64_t	 now;
+
+	if (!audit_store_pending())
+		return -1;
+	now = now_ms();
+	if (sync_since == 0)
+		sync_since = now;
+	if (now - sync_since < AUDIT_SYNC_MS)
+		return (int)(sync_since + AUDIT_SYNC_MS - now);
+	audit_files_sync();
+	return -1;
 }
 
 int
@@ -209,7 +241,7 @@ current_write(const char *path, const char *seg, const struct stat *st)
 	}
 	fprintf(fp, "%s %ju %ju\n", seg, (uintmax_t)st->st_dev,
 	    (uintmax_t)st->st_ino);
-	if (fflush(fp) == EOF || fsync(fileno(fp)) == -1) {
+	if (fflush(fp) == EOF || audit_store_fsync(fileno(fp)) == -1) {
 		fclose(fp);
 		return -1;
 	}

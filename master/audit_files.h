@@ -30,5 +30,14 @@ uint64_t audit_files_max_size(void);
 int	 audit_files_open(int slot, int rotate, struct worker_audit *wa);
 /* A worker's report on its segment; -1 when it is not that slot's. */
 int	 audit_files_anchor(int slot, const struct worker_audit_anchor *);
+/*
+ * Keys, anchors and .current files are written at once but made durable
+ * together, AUDIT_SYNC_MS after the first of them, by one syncfs(2)
+ * (audit_store.h): audit_files_maintain() does it when due and says in
+ * how many ms it is next, or -1; audit_files_sync() does it now.
+ */
+#define AUDIT_SYNC_MS	1000
+int	 audit_files_maintain(void);
+void	 audit_files_sync(void);
 
 #endif

@@ -230,7 +230,11 @@ template_msg(struct child *c, struct msg *m)
 		if (m->len != sizeof(r))
 			break;
 		memcpy(&r, m->body, sizeof(r));
-		TAILQ_FOREACH(w, &p->workers, entry)
+		/*
+		 * From the newest: the pool adds its workers at the tail, and
+		 * ten thousand busy ones may come before this one.
+		 */
+		TAILQ_FOREACH_REVERSE(w, &p->workers, workerlist, entry)
 			if (w->from == t && w->fork_id == r.id)
 				break;
 		if (w == NULL || (r.pid > 0) == (r.error != 0) || r.pid < 0)

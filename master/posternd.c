@@ -434,6 +434,9 @@ event_loop(void)
 		if ((t = upstream_maintain()) != -1 && (timeout == -1 ||
 		    t < timeout))
 			timeout = t;
+		if ((t = audit_files_maintain()) != -1 && (timeout == -1 ||
+		    t < timeout))
+			timeout = t;
 		if (state == DRAINING && (pool_nbusy() == 0 ||
 		    now_ms() >= state_deadline)) {
 			pool_shutdown("postern shutting down");
@@ -515,6 +518,7 @@ event_loop(void)
 	}
 	free(pfd);
 	free(lv);
+	audit_files_sync();
 	pool_cleanup();
 	daemon_stop_all();
 	children_cleanup();

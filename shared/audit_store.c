@@ -52,7 +52,50 @@ write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
-/* Written whole and synced, or not there at all. */
+static int	 deferred;	/* audit_store_defer() */
+static int	 pending;	/* written, not yet synced */
+
+void
+audit_store_defer(int on)
+{
+	deferred = on;
+}
+
+int
+audit_store_fsync(int fd)
+{
+	if (deferred) {
+		pending = 1;
+		return 0;
+	}
+	return fsync(fd);
+}
+
+int
+audit_store_pending(void)
+{
+	return pending;
+}
+
+int
+audit_store_sync(const char *dir)
+{
+	int	 fd, rv, saved;
+
+	if (!pending)
+		return 0;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rv = syncfs(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	if (rv == 0)
+		pending = 0;
+	return rv;
+}
+
+/* Written whole and synced (or noted, deferred), or not there at all. */
 static int
 write_file(const char *path, const void *p, size_t len, int excl)
 {
@@ -67,7 +110,7 @@ write_file(const char *path, const void *p, size_t len, int excl)
 	if ((fd = open(excl ? path : tmp, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_NOFOLLOW | O_CLOEXEC | (excl ? O_EXCL : 0), 0600)) == -1)
 		return -1;
-	if (write_all(fd, p, len) == -1 || fsync(fd) == -1) {
+	if (write_all(fd, p, len) == -1 || audit_store_fsync(fd) == -1) {
 		saved = errno;
 		close(fd);
 		(void)unlink(excl ? path : tmp);

@@ -35,4 +35,17 @@ int	 audit_anchor_write(const char *keydir, const char *seg,
 int	 audit_anchor_read(const char *keydir, const char *seg,
 	    struct audit_anchor *);
 
+/*
+ * Each file is synced as it is written, unless deferred: then
+ * audit_store_fsync() only notes that something waits, and
+ * audit_store_sync() makes everything written since durable at once,
+ * with one syncfs(2) of dir's file system.  posternd defers: an fsync
+ * per key and anchor, several per worker started, was a fifth of its
+ * time in a login storm, and blocked its loop.
+ */
+void	 audit_store_defer(int);
+int	 audit_store_fsync(int fd);
+int	 audit_store_pending(void);
+int	 audit_store_sync(const char *dir);
+
 #endif

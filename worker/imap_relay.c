@@ -84,6 +84,7 @@ static size_t	 imap_relay_input(void *, enum relay_side, const uint8_t *,
 static void	 imap_relay_bye(void *, const char *);
 static uint32_t	 imap_relay_commands(const void *);
 static int	 imap_relay_logout(const void *);
+static unsigned int imap_relay_owed(const void *);
 static void	 imap_relay_rest(void *);
 static size_t	 client_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 client_event(struct imap_relay *, const struct imap_sev *);
@@ -120,6 +121,7 @@ const struct relay_engine imap_relay_engine = {
 	.e_bye = imap_relay_bye,
 	.e_commands = imap_relay_commands,
 	.e_logout = imap_relay_logout,
+	.e_owed = imap_relay_owed,
 	.e_rest = imap_relay_rest,
 };
 
@@ -205,6 +207,15 @@ imap_relay_commands(const void *arg)
 	const struct imap_relay	*ir = arg;
 
 	return ir->commands;
+}
+
+static unsigned int
+imap_relay_owed(const void *arg)
+{
+	const struct imap_relay	*ir = arg;
+
+	/* Not within AUTHENTICATE, where the client may hold the turn. */
+	return ir->s.auth != NULL ? 0 : ir->s.ninflight;
 }
 
 static int

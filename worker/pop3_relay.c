@@ -44,6 +44,7 @@ static size_t	 pop3_relay_input(void *, enum relay_side, const uint8_t *,
 static void	 pop3_relay_bye(void *, const char *);
 static uint32_t	 pop3_relay_commands(const void *);
 static int	 pop3_relay_logout(const void *);
+static unsigned int pop3_relay_owed(const void *);
 static void	 pop3_relay_rest(void *);
 static void	 io_to_server(void *, const uint8_t *, size_t);
 static void	 io_to_client(void *, const uint8_t *, size_t, int);
@@ -62,6 +63,7 @@ const struct relay_engine pop3_relay_engine = {
 	.e_bye = pop3_relay_bye,
 	.e_commands = pop3_relay_commands,
 	.e_logout = pop3_relay_logout,
+	.e_owed = pop3_relay_owed,
 	.e_rest = pop3_relay_rest,
 };
 
@@ -154,6 +156,15 @@ pop3_relay_commands(const void *arg)
 	const struct pop3_relay	*pr = arg;
 
 	return pr->s.commands;
+}
+
+static unsigned int
+pop3_relay_owed(const void *arg)
+{
+	const struct pop3_relay	*pr = arg;
+
+	/* Not when AUTH waits for the client's next line. */
+	return pr->s.sasl_turn ? 0 : pr->s.qlen;
 }
 
 static int

@@ -875,6 +875,16 @@ tls_stop(void *arg)
 	return chan_read(r) == -1 || r->closing;
 }
 
+/* The server owes the answer to a login the client sent (timers()). */
+static int
+login_owed(const struct relay *r)
+{
+	if (r->login_pending)
+		return 1;
+	return r->eng != NULL && r->ops != NULL && r->ops->e_owed != NULL &&
+	    r->ops->e_owed(r->eng) > 0;
+}
+
 /* Fires what is due; returns the poll timeout to the next deadline. */
 static int
 timers(struct relay *r, int64_t now)
@@ -915,9 +925,16 @@ timers(struct relay *r, int64_t now)
 	/*
 	 * One deadline from the hand-off to the login, whatever the client
 	 * sends meanwhile: a client that dribbles a byte at a time is cut
-	 * at the same moment as one that says nothing.
+	 * at the same moment as one that says nothing.  But a login the
+	 * server has not answered yet is the server's time, not the
+	 * client's (a login storm: Dovecot forking an imap process for
+	 * each): the deadline waits for the answer, and the client is cut
+	 * after it unless it logged the session in.
 	 */
-	if (r->login_deadline != 0) {
+	if (r->login_deadline != 0 && r->login_deadline <= now &&
+	    login_owed(r)) {
+		/* Its answer wakes the loop, which looks again. */
+	} else if (r->login_deadline != 0) {
 		if (r->login_deadline <= now) {
 			log_info("session %llu: client %s port %u not logged in "
 			    "after %u s: closed", (unsigned long long)

@@ -37,6 +37,8 @@ struct relay_engine {
 	/* Tell the client the session ends, in the protocol's words. */
 	void		 (*e_bye)(void *, const char *);
 	uint32_t	 (*e_commands)(const void *);
+	/* The client's commands the server has not answered yet. */
+	unsigned int	 (*e_owed)(const void *);
 	/* The client asked to end the session (LOGOUT, QUIT). */
 	int		 (*e_logout)(const void *);
 	/*

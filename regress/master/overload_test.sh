@@ -443,6 +443,43 @@ slowloris_cleanup()
 	common_cleanup
 }
 
+atf_test_case login_owed cleanup
+login_owed_head()
+{
+	common_head
+	atf_set descr "a LOGIN the server has not answered when timeout" \
+	    "login passes is the server's time: the client gets the" \
+	    "answer (Dovecot delays a failed login 2 s), then the close"
+}
+login_owed_body()
+{
+	setup "timeout login 1"
+	cat > owed.py <<EOF
+import imaplib, sys, time
+m = imaplib.IMAP4("127.0.0.1", $PORT, timeout=20)
+t = time.monotonic()
+try:
+    m.login("testuser", "wrong")
+    print("logged in")
+except imaplib.IMAP4.abort as e:
+    print("abort", e)
+except imaplib.IMAP4.error as e:
+    print("no", e)
+print("after %.2f" % (time.monotonic() - t))
+EOF
+	$PYTHON owed.py > owed.out 2>&1
+	cat owed.out
+	atf_check -o match:"^no .*AUTHENTICATIONFAILED" cat owed.out
+	# The answer came after the deadline, or this proves nothing.
+	after owed.out 1.1 10
+	wait_log "session [0-9]+: client 127\.0\.0\.1 port [0-9]+ not logged in after 1 s: closed"
+	no_deaths
+}
+login_owed_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case reload cleanup
 reload_head()
 {
@@ -498,5 +535,6 @@ atf_init_test_cases()
 	atf_add_test_case implicit_tls
 	atf_add_test_case per_client
 	atf_add_test_case slowloris
+	atf_add_test_case login_owed
 	atf_add_test_case reload
 }
