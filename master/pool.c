@@ -107,6 +107,8 @@ static void		 worker_msg(struct child *, struct msg *);
 static void		 worker_lost(struct child *, const char *);
 static void		 worker_exited(struct child *, int);
 static void		 worker_idle(struct worker *);
+static void		 worker_connected(struct worker *);
+static int		 worker_greeted(struct worker *, const struct msg *);
 static void		 worker_free(struct worker *);
 static const char	*worker_greet(struct worker *,
 			    const struct worker_config *, int, int,
@@ -165,6 +167,34 @@ slot_put(int slot)
 }
 
 /*
+ * The server greeted w's session, or the session ended, or w is gone:
+ * one fewer for limit connecting, and the queue may move (waitq.c).
+ */
+static void
+worker_connected(struct worker *w)
+{
+	if (!w->connecting)
+		return;
+	w->connecting = 0;
+	w->pool->nconnecting--;
+	w->pool->last_idle = now_ms();
+}
+
+static int
+worker_greeted(struct worker *w, const struct msg *m)
+{
+	struct worker_greeted	 g;
+
+	if (m->len != sizeof(g))
+		return -1;
+	memcpy(&g, m->body, sizeof(g));
+	if (g.id != w->session)
+		return -1;
+	worker_connected(w);
+	return 0;
+}
+
+/*
  * Every change of a worker's state is made here, so that the pool's
  * counts and its idle list stay true.
  */
@@ -220,6 +250,7 @@ pool_configure(struct conf *conf)
 		p->template_forks = conf->template_forks;
 		p->min_idle = conf->min_idle;
 		p->max = conf->max_workers;
+		p->max_connecting = conf->max_connecting;
 		p->quota = conf->sessions;
 		p->idle_timeout = conf->pool_idle_timeout;
 		p->tmpl.protocol = l->protocol;
@@ -773,6 +804,7 @@ worker_msg(struct child *c, struct msg *m)
 		    (unsigned long long)end.upstream_in,
 		    (unsigned long long)end.upstream_out, end.commands);
 		metrics_session_ended(w->pool->tmpl.listener, end.reason);
+		worker_connected(w);
 		w->session = 0;
 		client_limit_release(w->client);
 		w->client = NULL;
@@ -780,6 +812,10 @@ worker_msg(struct child *c, struct msg *m)
 			w->pool->failures = 0;
 			worker_idle(w);
 		}
+		return;
+	case MSG_W_GREETED:
+		if (w->session == 0 || worker_greeted(w, m) == -1)
+			break;
 		return;
 	case MSG_W_SESSION_INFO:
 	case MSG_W_PROGRESS:
@@ -869,6 +905,12 @@ int
 pool_full(struct pool *p)
 {
 	return listener_live(p) >= p->max;
+}
+
+int
+pool_connecting_full(const struct pool *p)
+{
+	return p->max_connecting != 0 && p->nconnecting >= p->max_connecting;
 }
 
 unsigned int
@@ -995,6 +1037,11 @@ pool_handoff(struct worker *w, int client, int upstream, int uperr,
 	}
 	worker_set(w, W_BUSY);
 	w->session = s->id;
+	/* A login proxy's worker connects later, when it has the login. */
+	if (!w->pool->tmpl.login_proxy) {
+		w->connecting = 1;
+		w->pool->nconnecting++;
+	}
 	memcpy(w->addr, s->client_addr, sizeof(w->addr));
 	view_begin(w, s);
 	w->sessions++;
@@ -1060,6 +1107,7 @@ static void
 worker_free(struct worker *w)
 {
 	/* Out of the counts and lists as a stopped one. */
+	worker_connected(w);
 	worker_set(w, W_STOPPING);
 	worker_deadline(w, 0);
 	TAILQ_REMOVE(&w->pool->workers, w, entry);

@@ -59,8 +59,16 @@ int		 pool_full(struct pool *);
  * session ending: those starting, and as many more as it may start.
  */
 unsigned int	 pool_room(struct pool *);
-/* When a worker last came idle, ready or done with a session; ms. */
+/*
+ * When a worker last came idle, ready or done with a session, or a
+ * server greeted one; ms.
+ */
 int64_t		 pool_last_idle(const struct pool *);
+/*
+ * limit connecting sessions of the pool wait for their server's
+ * greeting: the next client waits in the queue until one comes.
+ */
+int		 pool_connecting_full(const struct pool *);
 /* Frees what is left once every worker is gone. */
 void		 pool_cleanup(void);
 /*

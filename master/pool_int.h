@@ -58,6 +58,7 @@ struct worker {
 	uint64_t		 fork_id;
 	int			 forked;	/* by a template, not exec'd */
 	int			 early;		/* MSG_READY before its pid */
+	int			 connecting;	/* its server has not greeted */
 };
 TAILQ_HEAD(workerlist, worker);
 
@@ -93,6 +94,8 @@ struct pool {
 	unsigned int		 nstarting;
 	unsigned int		 nlive;		/* not W_STOPPING */
 	int64_t			 last_idle;	/* ms: pool_last_idle() */
+	unsigned int		 nconnecting;	/* workers' w->connecting */
+	uint32_t		 max_connecting; /* limit connecting; 0 any */
 	struct worker_config	 tmpl;		/* slot and verbose filled per worker */
 	uint32_t		 min_idle;
 	uint32_t		 max;

@@ -247,7 +247,9 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	struct worker	*w;
 	char		 host[NI_MAXHOST], port[NI_MAXSERV];
 
-	if ((q == NULL || q->n == 0) && (w = pool_idle(l->pool)) != NULL) {
+	if ((q == NULL || q->n == 0) && l->pool != NULL &&
+	    !pool_connecting_full(l->pool) &&
+	    (w = pool_idle(l->pool)) != NULL) {
 		listener_handoff(l, w, fd, ss, sslen, cc, px, up, pick);
 		return;
 	}
@@ -289,8 +291,13 @@ waitq_add(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	q->n++;
 	nwaiting++;
 	addr_text(ss, sslen, host, sizeof(host), port, sizeof(port));
-	log_debug("%s: client %s port %s waits for a worker, %u waiting",
-	    l->name, host, port, q->n);
+	if (l->pool != NULL && pool_connecting_full(l->pool))
+		log_debug("%s: client %s port %s waits for the server's "
+		    "greetings (limit connecting), %u waiting", l->name, host,
+		    port, q->n);
+	else
+		log_debug("%s: client %s port %s waits for a worker, %u "
+		    "waiting", l->name, host, port, q->n);
 	/* pool_maintain() starts workers if the pool may grow. */
 	pool_want(l->pool, q->n);
 }
@@ -315,7 +322,9 @@ waitq_run(void)
 				    "no worker ready");
 				continue;
 			}
+			/* Paced by the server's greetings (limit connecting). */
 			if (q->l->pool == NULL ||
+			    pool_connecting_full(q->l->pool) ||
 			    (w = pool_idle(q->l->pool)) == NULL)
 				break;
 			waiter_remove(wt);

@@ -184,6 +184,8 @@ struct conf {
 	 */
 	uint32_t		 template_forks;
 	uint32_t		 max_queue;	/* clients waiting, per listener */
+	/* Sessions whose server has not greeted yet, per pool; 0 any. */
+	uint32_t		 max_connecting;
 	uint32_t		 max_per_client; /* sessions per address; 0 any */
 	/* login and limit sessions per-user: policyd's guard */
 	struct login_conf	 login;

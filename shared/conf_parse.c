@@ -572,7 +572,7 @@ st_pool(struct parser *p, struct conf *conf)
 
 /*
  * limit [line N] [literal N] [depth N] [args N] [inflight N]
- *     [pop3-line N] [username N] [password N] [queue N]
+ *     [pop3-line N] [username N] [password N] [queue N] [connecting N]
  *     [connections per-client N] [sessions per-user N], one or more.
  * The bounds of line, args and pop3-line are those the policy channel
  * is made for: proto_policy.h checks at build time that the largest
@@ -581,7 +581,7 @@ st_pool(struct parser *p, struct conf *conf)
  */
 #define LIMIT_WORDS	"'line', 'literal', 'depth', 'args', 'inflight', " \
 			"'pop3-line', 'username', 'password', 'queue', " \
-			"'connections' or 'sessions'"
+			"'connecting', 'connections' or 'sessions'"
 
 static int
 st_limit(struct parser *p, struct conf *conf)
@@ -629,6 +629,10 @@ st_limit(struct parser *p, struct conf *conf)
 		} else if (strcmp(w, "queue") == 0) {
 			if (get_u32(p, "clients waiting", UNIT_NONE, 0,
 			    4096, &conf->max_queue) == -1)
+				return -1;
+		} else if (strcmp(w, "connecting") == 0) {
+			if (get_u32(p, "sessions awaiting a greeting",
+			    UNIT_NONE, 0, 65535, &conf->max_connecting) == -1)
 				return -1;
 		} else if (strcmp(w, "connections") == 0) {
 			if ((w = next_word(p)) == NULL ||
@@ -1926,6 +1930,7 @@ conf_defaults(struct conf *conf)
 	/* Workers forked from a per-pool template (master/pool.c). */
 	conf->template_forks = 256;
 	conf->max_queue = 128;
+	conf->max_connecting = 256;
 	conf->max_per_client = 0;
 	conf->max_line = 65536;
 	conf->max_literal = 64 * 1024 * 1024;
@@ -2130,8 +2135,9 @@ conf_print(FILE *fp, const struct conf *conf)
 	    conf->max_inflight);
 	fprintf(fp, "limit pop3-line %u username %u password %u\n",
 	    conf->max_pop3_line, conf->max_username, conf->max_password);
-	fprintf(fp, "limit queue %u connections per-client %u\n",
-	    conf->max_queue, conf->max_per_client);
+	fprintf(fp, "limit queue %u connecting %u connections per-client "
+	    "%u\n", conf->max_queue, conf->max_connecting,
+	    conf->max_per_client);
 	fprintf(fp, "limit sessions per-user %u\n",
 	    conf->login.sessions_per_user);
 	fprintf(fp, "timeout login %u idle %u upstream %u start %u drain %u "

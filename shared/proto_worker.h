@@ -32,6 +32,10 @@
  *                                      the worker closed.  An answer
  *                                      that comes once the session is
  *                                      ending, or over, is closed unused
+ *   worker -> master  MSG_W_GREETED    + struct worker_greeted, when the
+ *                                      server's greeting came (limit
+ *                                      connecting counts the sessions
+ *                                      still waiting for theirs)
  *   worker -> master  MSG_W_SESSION_END when the session is over and both
  *                                      sockets are closed, with why; the
  *                                      worker is idle again (or exits,
@@ -126,6 +130,7 @@ enum worker_msg_type {
 	/* 103 was MSG_W_SHUTDOWN, now MSG_SHUTDOWN: never to be reused. */
 	MSG_W_CONNECT = 104,	/* worker -> master: worker_connect */
 	MSG_W_CONNECTED = 105,	/* master -> worker: worker_connected, fd */
+	MSG_W_GREETED = 106,	/* worker -> master: struct worker_greeted */
 	MSG_W_SESSION_END = 110, /* worker -> master: struct worker_session_end */
 	MSG_W_AUDIT_ANCHOR = 115, /* worker -> master: struct worker_audit_anchor */
 	/* Reserved for what comes later; each will carry one descriptor. */
@@ -150,6 +155,7 @@ MSG_RANGE_CHECK(MSG_W_SESSION, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_UPSTREAM, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_CONNECT, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_CONNECTED, MSG_BASE_WORKER);
+MSG_RANGE_CHECK(MSG_W_GREETED, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_SESSION_END, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_AUDIT_ANCHOR, MSG_BASE_WORKER);
 MSG_RANGE_CHECK(MSG_W_POLICYD, MSG_BASE_WORKER);
@@ -379,6 +385,10 @@ enum worker_end_reason {
 	WORKER_END_ERROR = 5,		/* protocol or I/O error */
 	WORKER_END_SHUTDOWN = 6,
 	WORKER_END_KICKED = 7,		/* MSG_W_KICK: posternctl kick */
+};
+
+struct worker_greeted {
+	uint64_t id;			/* the session's */
 };
 
 struct worker_session_end {

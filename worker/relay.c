@@ -679,8 +679,20 @@ relay_greeting(struct relay *r, const char *ours, char *buf, size_t size)
 void
 relay_greeted(struct relay *r)
 {
+	struct worker_greeted	 g;
+
 	r->up_deadline = 0;
+	if (r->up_greeted)
+		return;
 	r->up_greeted = 1;
+	/* The master hands the next client to this server now (pool.c). */
+	memset(&g, 0, sizeof(g));
+	g.id = r->sess->id;
+	if (!r->quit && msg_compose(r->chan, MSG_W_GREETED, 0, -1, &g,
+	    sizeof(g)) == -1) {
+		log_warn("queue greeted");
+		r->quit = 1;
+	}
 }
 
 /* The non-blocking connect of the master finished, well or not. */

@@ -289,6 +289,46 @@ storm_cleanup()
 	common_cleanup
 }
 
+atf_test_case connecting cleanup
+connecting_head()
+{
+	common_head
+	atf_set descr "limit connecting 1: with Dovecot's login process" \
+	    "stopped, one session waits for its greeting and the next" \
+	    "client waits in posternd's queue, not in Dovecot's; both are" \
+	    "served once Dovecot greets"
+}
+connecting_body()
+{
+	setup "timeout queue 60
+limit connecting 1
+pool min-idle 2 max 8"
+	logins=$(pgrep -P "$(cat dv/run/master.pid)" -x imap-login)
+	[ -n "$logins" ] || atf_fail "no imap-login of this Dovecot"
+	echo $logins > logins.pid
+	kill -STOP $logins
+	$PYTHON "$CLIENT" first $PORT > a.out 2>&1 &
+	echo $! > a.pid
+	wait_log "^posternd: t1: session [0-9]+ from 127\.0\.0\.1 port [0-9]+ to worker slot"
+	$PYTHON "$CLIENT" first $PORT > b.out 2>&1 &
+	echo $! > b.pid
+	wait_log "^posternd: t1: client 127\.0\.0\.1 port [0-9]+ waits for the server's greetings \(limit connecting\), 1 waiting$"
+	kill -CONT $logins
+	rm logins.pid
+	for c in a b; do
+		wait_file $c.out "^after "
+		atf_check -o match:"^\* OK .*Dovecot" cat $c.out
+	done
+	atf_check -o not-match:"refused" cat log
+	no_deaths
+}
+connecting_cleanup()
+{
+	[ -f logins.pid ] && kill -CONT $(cat logins.pid) 2>/dev/null
+	rm -f logins.pid
+	common_cleanup
+}
+
 atf_test_case stalled cleanup
 stalled_head()
 {
@@ -531,6 +571,7 @@ atf_init_test_cases()
 	atf_add_test_case burst
 	atf_add_test_case storm
 	atf_add_test_case stalled
+	atf_add_test_case connecting
 	atf_add_test_case pop3
 	atf_add_test_case implicit_tls
 	atf_add_test_case per_client
