@@ -107,6 +107,7 @@ static void		 worker_msg(struct child *, struct msg *);
 static void		 worker_lost(struct child *, const char *);
 static void		 worker_exited(struct child *, int);
 static void		 worker_idle(struct worker *);
+static void		 idle_insert(struct pool *, struct worker *);
 static void		 worker_connected(struct worker *);
 static int		 worker_greeted(struct worker *, const struct msg *);
 static void		 worker_free(struct worker *);
@@ -195,6 +196,26 @@ worker_greeted(struct worker *w, const struct msg *m)
 }
 
 /*
+ * The idle list is in the order the workers started: the oldest take
+ * the sessions, and the newest, idle longest when the load falls, are
+ * let go first (pool_shrink()).  A worker comes idle mostly from the
+ * list's end, so it is looked for from there.
+ */
+static void
+idle_insert(struct pool *p, struct worker *w)
+{
+	struct worker	*o;
+
+	TAILQ_FOREACH_REVERSE(o, &p->idle, workerlist, ientry)
+		if (o->seq < w->seq)
+			break;
+	if (o == NULL)
+		TAILQ_INSERT_HEAD(&p->idle, w, ientry);
+	else
+		TAILQ_INSERT_AFTER(&p->idle, o, w, ientry);
+}
+
+/*
  * Every change of a worker's state is made here, so that the pool's
  * counts and its idle list stay true.
  */
@@ -212,8 +233,7 @@ worker_set(struct worker *w, enum worker_state s)
 		p->nlive--;
 	w->state = s;
 	if (s == W_IDLE) {
-		/* Taken first, while its pages are warm; shrunk last. */
-		TAILQ_INSERT_HEAD(&p->idle, w, ientry);
+		idle_insert(p, w);
 		p->nidle++;
 	} else if (s == W_STARTING)
 		p->nstarting++;
@@ -476,6 +496,7 @@ worker_spawn(struct pool *p)
 		return;
 	}
 	w->pool = p;
+	w->seq = p->nstarted++;
 	/* Counted from here: worker_set() takes it out of what it was. */
 	w->state = W_STOPPING;
 	worker_set(w, W_STARTING);
@@ -628,7 +649,7 @@ pool_maintain(void)
 {
 	struct pool	*p, *np;
 	struct worker	*w, *nw;
-	unsigned int	 total, ahead;
+	unsigned int	 total, ahead, cap;
 	int64_t		 now = now_ms(), next = -1, d;
 
 	TAILQ_FOREACH_SAFE(p, &pools, entry, np) {
@@ -664,8 +685,16 @@ pool_maintain(void)
 			next = d;
 		total = listener_live(p);
 		ahead = p->wanted < SPAWN_AHEAD ? p->wanted : SPAWN_AHEAD;
+		/*
+		 * No more starting at once than min-idle (at least one):
+		 * what posternd's descriptors are counted for (rlimits.c);
+		 * each one's ready message starts the next.
+		 */
+		cap = p->min_idle < 1 ? 1 : p->min_idle < SPAWN_AHEAD ?
+		    p->min_idle : SPAWN_AHEAD;
 		while ((p->nidle + p->nstarting < p->min_idle ||
-		    p->nidle + p->nstarting < ahead) && total < p->max) {
+		    p->nidle + p->nstarting < ahead) && total < p->max &&
+		    p->nstarting < cap) {
 			if (p->next_spawn > now) {
 				if (next == -1 || p->next_spawn < next)
 					next = p->next_spawn;
@@ -698,33 +727,26 @@ static int64_t
 pool_shrink(struct pool *p, int64_t now)
 {
 	struct worker	*w, *nw;
-	int64_t		 due;
+	int64_t		 due, next = -1;
 	unsigned int	 n = 0;
 
 	if (p->idle_timeout == 0 || p->nidle <= p->min_idle)
 		return -1;
-	/* The longest idle first: the list's tail. */
 	TAILQ_FOREACH_REVERSE_SAFE(w, &p->idle, workerlist, ientry, nw) {
-		if (p->nidle <= p->min_idle)
-			break;
 		due = w->idle_since + (int64_t)p->idle_timeout * 1000;
-		if (due > now) {
-			if (n > 0)
-				log_info("%s: %u idle workers let go after %u "
-				    "s idle, %u left idle", p->tmpl.listener,
-				    n, p->idle_timeout, p->nidle);
-			return due;
-		}
-		log_debug("worker slot %d pid %d: idle %u s, let go",
-		    w->slot, (int)w->c->pid, p->idle_timeout);
-		worker_stop(w, "idle");
-		n++;
+		if (due <= now && p->nidle > p->min_idle) {
+			log_debug("worker slot %d pid %d: idle %u s, let go",
+			    w->slot, (int)w->c->pid, p->idle_timeout);
+			worker_stop(w, "idle");
+			n++;
+		} else if (due > now && (next == -1 || due < next))
+			next = due;
 	}
 	if (n > 0)
 		log_info("%s: %u idle workers let go after %u s idle, %u "
 		    "left idle", p->tmpl.listener, n, p->idle_timeout,
 		    p->nidle);
-	return -1;
+	return p->nidle > p->min_idle ? next : -1;
 }
 
 /* The channel failed (why, errno set), or the worker closed it (NULL). */

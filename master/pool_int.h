@@ -59,6 +59,7 @@ struct worker {
 	int			 forked;	/* by a template, not exec'd */
 	int			 early;		/* MSG_READY before its pid */
 	int			 connecting;	/* its server has not greeted */
+	uint64_t		 seq;		/* the pool's nth started */
 };
 TAILQ_HEAD(workerlist, worker);
 
@@ -86,13 +87,14 @@ struct pool {
 	/*
 	 * Kept as workers change state (worker_set()), so that the loop,
 	 * which asks at every turn, never walks ten thousand busy workers:
-	 * the idle ones, the last idled first; those with a deadline.
+	 * the idle ones, the oldest started first; those with a deadline.
 	 */
 	struct workerlist	 idle;
 	struct workerlist	 timed;
 	unsigned int		 nidle;
 	unsigned int		 nstarting;
 	unsigned int		 nlive;		/* not W_STOPPING */
+	uint64_t		 nstarted;	/* workers' seq */
 	int64_t			 last_idle;	/* ms: pool_last_idle() */
 	unsigned int		 nconnecting;	/* workers' w->connecting */
 	uint32_t		 max_connecting; /* limit connecting; 0 any */

@@ -507,7 +507,7 @@ expect_bytes(int fd, const char *want, size_t len)
 
 /*
  * The worker's end of session, past what it tells the master on the way
- * (who logged in, TLS, the session's counters).
+ * (the server's greeting, who logged in, TLS, the session's counters).
  */
 static void
 end_wait(struct msgchan *chan, struct msg *m)
@@ -515,7 +515,8 @@ end_wait(struct msgchan *chan, struct msg *m)
 	do {
 		ATF_REQUIRE_EQ(1, msg_wait(chan, m, 5000));
 	} while (m->hdr.type == MSG_W_SESSION_INFO ||
-	    m->hdr.type == MSG_W_SESSION_STATS);
+	    m->hdr.type == MSG_W_SESSION_STATS ||
+	    m->hdr.type == MSG_W_GREETED);
 	ATF_REQUIRE_EQ(MSG_W_SESSION_END, m->hdr.type);
 }
 
