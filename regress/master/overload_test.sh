@@ -70,6 +70,9 @@ common_head()
 
 common_cleanup()
 {
+	for f in *.frozen; do
+		[ -f "$f" ] && kill -CONT $(cat "$f") 2>/dev/null
+	done
 	[ -f posternd.pid ] && kill -9 "$(cat posternd.pid)" 2>/dev/null
 	for f in *.pid; do
 		[ "$f" != posternd.pid ] && [ -f "$f" ] &&
@@ -108,6 +111,48 @@ no_deaths()
 	if grep -E "SIGSYS|killed by signal|exited with|fatal" log; then
 		atf_fail "a worker died"
 	fi
+}
+
+# freeze NAME PID...: stopped (SIGSTOP) until thaw NAME, or the cleanup.
+freeze()
+{
+	n=$1
+	shift
+	kill -STOP "$@"
+	echo "$@" > $n.frozen
+}
+
+thaw()
+{
+	kill -CONT $(cat $1.frozen)
+	rm $1.frozen
+}
+
+# T1_TEMPLATE: the pid of listener t1's template.
+t1_template()
+{
+	T1_TEMPLATE=$(sed -nE 's/^posternd: t1: template pid ([0-9]+) ready$/\1/p' \
+	    log | head -1)
+	[ -n "$T1_TEMPLATE" ] || atf_fail "no template of t1 in the log"
+}
+
+# clients N: N clients connect at once and wait for their first line.
+clients()
+{
+	for c in $(seq 1 $1); do
+		$PYTHON "$CLIENT" first $PORT > c$c.out 2>&1 &
+		echo $! > c$c.pid
+	done
+}
+
+# served N: each of the N clients had Dovecot's greeting; none refused.
+served()
+{
+	for c in $(seq 1 $1); do
+		wait_file c$c.out "^after "
+		atf_check -o match:"^\* OK .*Dovecot" cat c$c.out
+	done
+	atf_check -o not-match:"refused" cat log
 }
 
 atf_test_case queue_timeout cleanup
@@ -233,15 +278,8 @@ burst_body()
 	setup "timeout queue 30
 limit queue 2
 pool max 8"
-	for c in 1 2 3 4 5 6 7 8; do
-		$PYTHON "$CLIENT" first $PORT > c$c.out 2>&1 &
-		echo $! > c$c.pid
-	done
-	for c in 1 2 3 4 5 6 7 8; do
-		wait_file c$c.out "^after "
-		atf_check -o match:"^\* OK .*Dovecot" cat c$c.out
-	done
-	atf_check -o not-match:"refused" cat log
+	clients 8
+	served 8
 	no_deaths
 }
 burst_cleanup()
@@ -263,29 +301,17 @@ storm_body()
 	setup "timeout queue 60
 limit queue 1
 pool min-idle 1 max 40"
-	t=$(sed -nE 's/^posternd: t1: template pid ([0-9]+) ready$/\1/p' log |
-	    head -1)
-	[ -n "$t" ] || atf_fail "no template of t1 in the log"
-	kill -STOP "$t"
-	echo "$t" > template.pid
-	for c in $(seq 1 30); do
-		$PYTHON "$CLIENT" first $PORT > c$c.out 2>&1 &
-		echo $! > c$c.pid
-	done
+	t1_template
+	freeze template $T1_TEMPLATE
+	clients 30
 	# One takes the idle worker; 29 wait, 28 more than limit queue.
 	wait_log "^posternd: t1: client 127\.0\.0\.1 port [0-9]+ waits for a worker, 29 waiting$"
-	kill -CONT "$t"
-	for c in $(seq 1 30); do
-		wait_file c$c.out "^after "
-		atf_check -o match:"^\* OK .*Dovecot" cat c$c.out
-	done
-	atf_check -o not-match:"refused" cat log
+	thaw template
+	served 30
 	no_deaths
 }
 storm_cleanup()
 {
-	[ -f template.pid ] && kill -CONT "$(cat template.pid)" 2>/dev/null
-	rm -f template.pid
 	common_cleanup
 }
 
@@ -305,16 +331,14 @@ limit connecting 1
 pool min-idle 2 max 8"
 	logins=$(pgrep -P "$(cat dv/run/master.pid)" -x imap-login)
 	[ -n "$logins" ] || atf_fail "no imap-login of this Dovecot"
-	echo $logins > logins.pid
-	kill -STOP $logins
+	freeze logins $logins
 	$PYTHON "$CLIENT" first $PORT > a.out 2>&1 &
 	echo $! > a.pid
 	wait_log "^posternd: t1: session [0-9]+ from 127\.0\.0\.1 port [0-9]+ to worker slot"
 	$PYTHON "$CLIENT" first $PORT > b.out 2>&1 &
 	echo $! > b.pid
 	wait_log "^posternd: t1: client 127\.0\.0\.1 port [0-9]+ waits for the server's greetings \(limit connecting\), 1 waiting$"
-	kill -CONT $logins
-	rm logins.pid
+	thaw logins
 	for c in a b; do
 		wait_file $c.out "^after "
 		atf_check -o match:"^\* OK .*Dovecot" cat $c.out
@@ -324,8 +348,6 @@ pool min-idle 2 max 8"
 }
 connecting_cleanup()
 {
-	[ -f logins.pid ] && kill -CONT $(cat logins.pid) 2>/dev/null
-	rm -f logins.pid
 	common_cleanup
 }
 
@@ -341,24 +363,19 @@ stalled_body()
 {
 	setup "timeout queue 2
 pool min-idle 1 max 40"
-	t=$(sed -nE 's/^posternd: t1: template pid ([0-9]+) ready$/\1/p' log |
-	    head -1)
-	[ -n "$t" ] || atf_fail "no template of t1 in the log"
-	kill -STOP "$t"
-	echo "$t" > template.pid
+	t1_template
+	freeze template $T1_TEMPLATE
 	hold a $PORT
 	$PYTHON "$CLIENT" first $PORT > c.out
 	after c.out 1.9 4.5
 	atf_check -o match:"^\* BYE \[UNAVAILABLE\] Server busy, try again later$" \
 	    cat c.out
 	wait_log "^posternd: t1: no worker ready, client 127\.0\.0\.1 port [0-9]+ refused after [0-9]+ ms$"
-	kill -CONT "$t"
+	thaw template
 	no_deaths
 }
 stalled_cleanup()
 {
-	[ -f template.pid ] && kill -CONT "$(cat template.pid)" 2>/dev/null
-	rm -f template.pid
 	common_cleanup
 }
 
