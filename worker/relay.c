@@ -943,11 +943,9 @@ timers(struct relay *r, int64_t now)
 	 * each): the deadline waits for the answer, and the client is cut
 	 * after it unless it logged the session in.
 	 */
-	if (r->login_deadline != 0 && r->login_deadline <= now &&
-	    login_owed(r)) {
-		/* Its answer wakes the loop, which looks again. */
-	} else if (r->login_deadline != 0) {
-		if (r->login_deadline <= now) {
+	if (r->login_deadline != 0) {
+		/* An answer owed wakes the loop, which looks again. */
+		if (r->login_deadline <= now && !login_owed(r)) {
 			log_info("session %llu: client %s port %u not logged in "
 			    "after %u s: closed", (unsigned long long)
 			    r->sess->id, r->sess->client_addr,
@@ -957,7 +955,8 @@ timers(struct relay *r, int64_t now)
 			relay_close(r, WORKER_END_TIMEOUT);
 			return 0;
 		}
-		if (next == -1 || r->login_deadline < next)
+		if (r->login_deadline > now && (next == -1 ||
+		    r->login_deadline < next))
 			next = r->login_deadline;
 	}
 	if ((idle = r->idle_timeout) != 0) {
