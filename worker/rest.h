@@ -1,6 +1,7 @@
 /*
  * What an idle worker gives back: after RELAY_REST_MS without a byte in
- * a session (relay.c), and between sessions (worker.c).  A worker waits
+ * a session (relay.c), and WORKER_REST_MS after a session when no next
+ * one came (worker.c).  A worker waits
  * most of its life, often for hours in IDLE, and what it wrote since the
  * template forked it is memory of its own (README, Performance).
  */

@@ -43,6 +43,13 @@ static struct policy_client policyd;
 static struct worker_env env;
 /* policyd says hello as soon as it has the channel. */
 #define POLICYD_HELLO_MS	5000
+/*
+ * Between sessions the pages a session used go back only once the
+ * worker has waited this long for the next: a busy worker takes its next
+ * session at once, and giving them back to fault them in again cost
+ * every session a fifth of the worker's time (page faults, TLB flushes).
+ */
+#define WORKER_REST_MS		1000
 
 static struct worker_config conf;
 static struct msgchan	 chan;
@@ -52,7 +59,7 @@ static int		 client = -1;
 
 static int	 config_valid(const struct worker_config *);
 static void	 master_msg(struct chan_loop *, struct msg *);
-static void	 keyd_gone(struct chan_loop *, short);
+static void	 idle_hook(struct chan_loop *, short);
 static int	 daemon_channel(struct msg *);
 static void	 policyd_start(int, const struct worker_config *);
 
@@ -158,7 +165,7 @@ main(int argc, char *argv[])
 	 */
 	chan_loop_init(&loop, &chan);
 	loop.master_msg = master_msg;
-	loop.hook = keyd_gone;
+	loop.hook = idle_hook;
 	loop.hook_fd = keyproxy_fd();
 	chan_loop_run(&loop);
 }
@@ -226,6 +233,7 @@ master_msg(struct chan_loop *l, struct msg *m)
 		memcpy(&sess, m->body, sizeof(sess));
 		client = m->fd;
 		l->hook_fd = -1;
+		l->hook_ms = -1;
 		/* login proxy: no upstream yet; relay_run() asks for it. */
 		if (!conf.login_proxy)
 			return;
@@ -265,9 +273,8 @@ master_msg(struct chan_loop *l, struct msg *m)
 		l->hook_fd = keyproxy_fd();
 		if (msg_flush(&chan) == -1)
 			fatal("write to the master");
-		/* Idle until the next session: the session's pages go back. */
-		rest_give_back(&chan, env.policy != NULL ?
-		    &env.policy->ch : NULL);
+		/* Idle: the session's pages go back if no next one comes. */
+		l->hook_ms = WORKER_REST_MS;
 		/* A key holder that broke its protocol is one to get away
 		 * from. */
 		if (rc == -1 || keyproxy_lost()) {
@@ -309,13 +316,19 @@ master_msg(struct chan_loop *l, struct msg *m)
 }
 
 /*
- * While idle: keyd restarted.  The master sends a channel to the new
- * one when it is ready; until then a handshake fails.
+ * While idle: WORKER_REST_MS passed without a session (revents 0), or
+ * keyd restarted.  The master sends a channel to the new keyd when it is
+ * ready; until then a handshake fails.
  */
 static void
-keyd_gone(struct chan_loop *l, short revents)
+idle_hook(struct chan_loop *l, short revents)
 {
-	(void)revents;
+	if (revents == 0) {
+		rest_give_back(&chan, env.policy != NULL ?
+		    &env.policy->ch : NULL);
+		l->hook_ms = -1;
+		return;
+	}
 	log_warnx("keyd gone: TLS waits for its restart");
 	keyproxy_gone();
 	l->hook_fd = keyproxy_fd();
