@@ -38,6 +38,8 @@ struct seginfo {
 	 * leaves no gap for verify to find.
 	 */
 	int			 written;
+	/* anchor is newer than its file: written by anchors_write(). */
+	int			 dirty;
 	char			 prev[AUDIT_SEG_SIZE];
 	char			*current;	/* <log>.current; NULL with seg "" */
 	struct stat		 st;			/* of the log file */
@@ -54,6 +56,8 @@ static struct slotinfo	*slots;
 static size_t		 nslots;
 /* When keys and anchors began to wait for audit_files_sync(), ms. */
 static int64_t		 sync_since;
+/* Segments whose anchor waits for anchors_write(). */
+static size_t		 ndirty;
 
 static int	 inside(const char *, const char *);
 static int	 keydir_make(void);
@@ -61,6 +65,9 @@ static struct slotinfo *slot_info(int);
 static int	 current_read(const char *, const struct stat *, char *);
 static int	 current_write(const char *, const char *, const struct stat *);
 static void	 chain_to(const char *, const char *, struct slotinfo *);
+static void	 anchor_due(struct seginfo *);
+static void	 anchor_flush(struct seginfo *);
+static void	 anchors_write(void);
 
 /* Real path a is b or below it. */
 static int
@@ -130,6 +137,7 @@ audit_files_configure(const struct conf *c)
 void
 audit_files_sync(void)
 {
+	anchors_write();
 	if (!audit_store_pending())
 		return;
 	if (keydir[0] != '\0' && audit_store_sync(keydir) == -1)
@@ -142,7 +150,7 @@ audit_files_maintain(void)
 {
 	int64_t	 now;
 
-	if (!audit_store_pending())
+	if (!audit_store_pending() && ndirty == 0)
 		return -1;
 	now = now_ms();
 	if (sync_since == 0)
@@ -268,10 +276,51 @@ chain_to(const char *prev, const char *seg, struct slotinfo *si)
 		memset(&an, 0, sizeof(an));
 	}
 	memcpy(an.next, seg, AUDIT_SEG_SIZE);
-	if (known != NULL)
+	if (known != NULL) {
 		known->anchor = an;
-	if (audit_anchor_write(keydir, prev, &an) == -1)
+		anchor_due(known);
+	} else if (audit_anchor_write(keydir, prev, &an) == -1)
 		log_warn("audit anchor of segment %s", prev);
+}
+
+/*
+ * A worker anchors its segment at the end of every session: a file
+ * written and renamed over the last each time was two fifths of
+ * posternd's time in a run of short sessions (ext4 writes a file
+ * renamed over another out at once).  The newest anchor of a segment is
+ * written with the next sync instead, at most AUDIT_SYNC_MS later, as
+ * durable as before; until then the file is behind its log, which
+ * verify allows (posternd(8)).
+ */
+static void
+anchor_due(struct seginfo *s)
+{
+	if (s->dirty)
+		return;
+	s->dirty = 1;
+	ndirty++;
+}
+
+static void
+anchor_flush(struct seginfo *s)
+{
+	if (!s->dirty)
+		return;
+	s->dirty = 0;
+	ndirty--;
+	if (audit_anchor_write(s->keydir, s->seg, &s->anchor) == -1)
+		log_warn("audit anchor of segment %s", s->seg);
+}
+
+static void
+anchors_write(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < nslots && ndirty > 0; i++) {
+		anchor_flush(&slots[i].cur);
+		anchor_flush(&slots[i].old);
+	}
 }
 
 int
@@ -338,6 +387,7 @@ audit_files_open(int slot, int rotate, struct worker_audit *wa)
 	}
 	memcpy(wa->prev, prev, AUDIT_SEG_SIZE);
 	si = slot_info(slot);
+	anchor_flush(&si->old);
 	free(si->old.keydir);
 	free(si->old.current);
 	si->old = si->cur;
@@ -376,8 +426,7 @@ audit_files_anchor(int slot, const struct worker_audit_anchor *m)
 		return -1;
 	s->anchor.records = m->records;
 	memcpy(s->anchor.mac, m->mac, sizeof(s->anchor.mac));
-	if (audit_anchor_write(s->keydir, s->seg, &s->anchor) == -1)
-		log_warn("audit anchor of segment %s", s->seg);
+	anchor_due(s);
 	if (!s->written && m->records > 0) {
 		s->written = 1;
 		if (s->prev[0] != '\0')

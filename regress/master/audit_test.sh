@@ -73,13 +73,26 @@ disconnect_seen()
 	grep -q '"event":"disconnect"' audit/worker-*.log 2>/dev/null
 }
 
-# session_log [N]: once N sessions ended, the log with a disconnect record.
+# anchored LOG: the anchor of LOG's last segment counts all its records
+# (posternd writes anchors with its next sync, within a second).
+anchored()
+{
+	_seg=$(tail -1 "$1" | sed 's/^{"seg":"\([0-9a-f]*\)".*/\1/')
+	_n=$(grep -c "^{\"seg\":\"$_seg\"" "$1")
+	grep -qx "records $_n" "audit/keys/$_seg.anchor" 2>/dev/null
+}
+
+# session_log [N]: once N sessions ended, the log with a disconnect record,
+# anchored.
 session_log()
 {
 	wait_file log "session [0-9]+ ended" ${1:-1}
 	wait_until 10 disconnect_seen ||
 	    atf_fail "no disconnect record in audit/"
-	grep -l '"event":"disconnect"' audit/worker-*.log | head -1
+	_f=$(grep -l '"event":"disconnect"' audit/worker-*.log | head -1)
+	wait_until 10 anchored "$_f" ||
+	    atf_fail "$_f: no anchor of its records in audit/keys"
+	echo "$_f"
 }
 
 atf_test_case records cleanup
