@@ -64,6 +64,8 @@ answer_add(struct chan_loop *l, int fd, uint32_t slot, uint32_t maxbody)
 	struct wchan		*w;
 	int			 pfd;
 
+	if (guard_counts_sessions())
+		h.flags |= POLICY_HELLO_SESSIONS;
 	w = chan_loop_add(l, fd, slot, MSGCHAN_FDS, maxbody);
 	/* msg_compose() takes the descriptor; the page stays ours. */
 	if ((pfd = dup(genfd)) == -1) {

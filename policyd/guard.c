@@ -296,6 +296,12 @@ guard_end(struct wchan *w)
 }
 
 int
+guard_counts_sessions(void)
+{
+	return guard.sessions_per_user > 0;
+}
+
+int
 guard_msg(struct wchan *w, const struct msg *m)
 {
 	int	 rc, asked;

@@ -24,6 +24,8 @@
 /* ask: how to ask the master for a connection to Redis. */
 void	 guard_init(struct login_conf *, const struct fleet_conf *,
 	    void (*ask)(void));
+/* 1: sessions per user are limited, and so counted (guard_init()'s). */
+int	 guard_counts_sessions(void);
 /* A login message of w's; -1: the channel is to end. */
 int	 guard_msg(struct wchan *, const struct msg *);
 /* w's channel ends: its session no longer counts; no answer is owed. */

@@ -42,6 +42,8 @@
  *   worker -> policyd  MSG_P_LOGIN_FAILED the server refused it: count it
  *   worker -> policyd  MSG_P_LOGIN_OK  the server took it: one more
  *                                      session of the user on this channel
+ *                                      (only if the hello said
+ *                                      POLICY_HELLO_SESSIONS)
  *   policyd -> worker  MSG_P_LOGIN_STATUS struct policy_login_status, the
  *                                      answer to each of the three above
  *   worker -> policyd  MSG_P_LOGIN_END the session that logged in ended
@@ -250,8 +252,14 @@ struct policyd_worker {
  */
 struct policy_hello {
 	uint32_t pagesize;		/* bytes to map */
-	uint32_t pad;
+	uint32_t flags;			/* POLICY_HELLO_* */
 };
+/*
+ * `limit sessions per-user' is set: a worker reports each login the
+ * server took (MSG_P_LOGIN_OK) and its session's end.  Without it
+ * nothing counts them, and a worker spares the round trip.
+ */
+#define POLICY_HELLO_SESSIONS	0x1
 
 /*
  * Bounds of one query; a larger one is malformed.  No rule can name an

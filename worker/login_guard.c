@@ -96,6 +96,9 @@ login_guard_ok(struct login_guard *g, const char *user, size_t len)
 {
 	struct policy_login_status	 st;
 
+	/* Nothing counts a user's sessions: no round trip for them. */
+	if (g->pc == NULL || !g->pc->count_sessions)
+		return 0;
 	if (ask(g, MSG_P_LOGIN_OK, user, len, &st) == -1)
 		return 0;
 	if (st.block == LOGIN_SESSIONS) {

@@ -98,7 +98,8 @@ hello(struct policy_client *pc, struct msg *m)
 		return -1;
 	}
 	memcpy(&h, m->body, sizeof(h));
-	if (h.pagesize < sizeof(uint64_t) || h.pagesize > 65536) {
+	if (h.pagesize < sizeof(uint64_t) || h.pagesize > 65536 ||
+	    (h.flags & ~(uint32_t)POLICY_HELLO_SESSIONS) != 0) {
 		close(fd);
 		errno = EPROTO;
 		return -1;
@@ -109,6 +110,7 @@ hello(struct policy_client *pc, struct msg *m)
 		return -1;
 	pc->page = p;
 	pc->pagesize = h.pagesize;
+	pc->count_sessions = (h.flags & POLICY_HELLO_SESSIONS) != 0;
 	return 0;
 }
 

@@ -26,6 +26,7 @@ struct policy_client {
 	uint64_t		 nextid;
 	const volatile uint64_t	*page;	/* NULL until the hello came */
 	size_t			 pagesize;
+	int			 count_sessions; /* POLICY_HELLO_SESSIONS */
 };
 
 /* An answer; its strings live in the answer itself. */

@@ -271,6 +271,9 @@ ATF_TC_BODY(verdict, tc)
 	pd_start(&pd, rules1);
 	pd_worker(&pd, 0, &pc);
 	ATF_CHECK_EQ(policy_generation(&pc), 1);
+	/* No `limit sessions per-user': the hello spares the workers the
+	 * report of each login. */
+	ATF_CHECK(!pc.count_sessions);
 
 	request(&q, "LOGIN", NULL, 0);
 	ask(&pc, &q, &a);
@@ -649,6 +652,8 @@ ATF_TC_BODY(login_counters, tc)
 	memset(&test_login, 0, sizeof(test_login));
 	pd_worker(&pd, 0, &w0);
 	pd_worker(&pd, 1, &w1);
+	/* The hello says the sessions are counted, so workers report them. */
+	ATF_CHECK(w0.count_sessions && w1.count_sessions);
 
 	/* One address's failures, whichever worker saw them. */
 	login(&w0, MSG_P_LOGIN_FAILED, "192.0.2.7", "u", &st);
