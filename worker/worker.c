@@ -77,13 +77,16 @@ main(int argc, char *argv[])
 	 * malloc, for a process that spends its life waiting: one arena
 	 * (OpenSSL and libsodium start no thread here), no per-thread
 	 * cache (WORKER_ENV_MALLOC, from posternd's exec), the heap grown
-	 * by little more than it needs, and given back once 64 KiB are free
-	 * at its top.  Set before anything is allocated; the relay and the
-	 * end of each session give back the rest (malloc_trim).
+	 * by little more than it needs.  free() gives nothing back while
+	 * the worker is busy (what a session frees, the next takes again:
+	 * trimmed at each session's end, the heap cost every session two
+	 * brk(2)s and its page faults); a worker at rest, a second without
+	 * a byte or a session, gives it all back (rest.h, malloc_trim).
+	 * Set before anything is allocated.
 	 */
 	(void)mallopt(M_ARENA_MAX, 1);
 	(void)mallopt(M_TOP_PAD, 16 * 1024);
-	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	/* A certificate chain comes in one message (proto_tls.h). */
 	child_begin(argc, "postern-worker", &chan, WORKER_CHAN_FD,
 	    MSGCHAN_FDS, WORKER_CHAN_BODY_MAX);
