@@ -819,10 +819,22 @@ server_timers(struct imap_relay *ir, const struct imap_sev *sev)
  * add it, and the AUTH= mechanisms while TLS is required; then what the
  * capability rules hide.
  */
+/*
+ * The first pass over a list decides, and notes what it decided for the
+ * first CAP_NOTED capabilities; the second, which writes the list
+ * without the hidden ones, takes those notes instead of asking again
+ * (the rules, the cache, the audit log: twice each for every capability
+ * of every list).
+ */
+#define CAP_NOTED	128
+
 struct cap_hide {
 	struct imap_relay	*ir;
 	unsigned int		 hidden;
 	int			 required;
+	const struct imap_token	*first;		/* NULL: nothing noted */
+	unsigned int		 noted;
+	uint8_t			 keep[CAP_NOTED];
 };
 
 static int
@@ -830,6 +842,11 @@ cap_keep(const struct imap_token *t, void *arg)
 {
 	struct cap_hide	*h = arg;
 
+	if (h->first != NULL && t >= h->first && t < h->first + h->noted) {
+		if (!h->keep[t - h->first])
+			h->hidden++;
+		return h->keep[t - h->first];
+	}
 	/* The server's LOGINDISABLED stays unless we say it ourselves. */
 	if (imap_tok_is(t, "STARTTLS") ||
 	    (h->required && imap_tok_is(t, "LOGINDISABLED")) ||
@@ -868,18 +885,23 @@ static void
 server_line(struct imap_relay *ir, const struct imap_event *ev)
 {
 	const struct imap_token	*tok;
-	struct cap_hide		 h = { ir, 0, tls_required(ir) };
+	struct cap_hide		 h = { .ir = ir, .required = tls_required(ir) };
 	const char		*extra = "";
 	unsigned int		 ntok, first, last, i, caps = 0;
 	size_t			 tail = 0, xlen, size;
 	uint8_t			*out;
-	int			 n;
+	int			 n, k;
 
 	tok = imap_parser_tokens(&ir->s.srv, &ntok);
 	if (ev->seg == 0 && imap_caps_find(tok, ntok, &first, &last)) {
 		caps = 1;
-		for (i = first; i < last; i++)
-			(void)cap_keep(&tok[i], &h);
+		for (i = first; i < last; i++) {
+			k = cap_keep(&tok[i], &h);
+			if (i - first < CAP_NOTED)
+				h.keep[i - first] = (uint8_t)k;
+		}
+		h.first = &tok[first];
+		h.noted = last - first < CAP_NOTED ? last - first : CAP_NOTED;
 		extra = caps_extra(ir);
 		/* After the last capability, or after the word CAPABILITY. */
 		tail = (size_t)(ev->raw + ev->rawlen -
