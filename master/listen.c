@@ -38,7 +38,6 @@
 #define ACCEPT_PAUSE_MS	1000
 
 static int	listener_open(struct listener *);
-static void	nodelay(int, int, const char *, const char *);
 static void	sockaddr_text(const struct sockaddr_storage *, socklen_t,
 		    char *, size_t, uint16_t *);
 
@@ -72,6 +71,14 @@ listener_open(struct listener *l)
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		log_warn("%s: SO_REUSEADDR", l->name);
+	/*
+	 * IMAP is a dialogue of short lines: Nagle would hold a reply back
+	 * for the peer's delayed ACK.  The worker's filter allows no
+	 * setsockopt; Linux gives an accepted socket the listener's
+	 * TCP_NODELAY, so no call per client is needed.
+	 */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
+		log_warn("%s: TCP_NODELAY", l->name);
 	/* "::" means IPv6 only; "*" or 0.0.0.0 is for IPv4. */
 	if (l->ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
@@ -143,22 +150,6 @@ sockaddr_text(const struct sockaddr_storage *ss, socklen_t len, char *host,
 		*port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
 	else if (ss->ss_family == AF_INET6)
 		*port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
-/*
- * IMAP is a dialogue of short lines: Nagle would hold a reply back for
- * the peer's delayed ACK.  The worker's filter allows no setsockopt, so
- * both sockets are set here before the hand-off.
- */
-static void
-nodelay(int fd, int family, const char *name, const char *which)
-{
-	int	 on = 1;
-
-	if (fd == -1 || (family != AF_INET && family != AF_INET6))
-		return;
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
-		log_warn("%s: TCP_NODELAY on the %s socket", name, which);
 }
 
 /*
@@ -238,7 +229,6 @@ listener_admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 		free(px);
 		return;
 	}
-	nodelay(fd, l->ss.ss_family, l->name, "client");
 	/* login proxy: nothing is connected before the login. */
 	if (l->upstream != NULL && !l->upstream->anonymous && !l->login_proxy)
 		upstream_admit(l, fd, ss, len, cc, px);
@@ -347,7 +337,6 @@ listener_handoff(struct listener *l, struct worker *w, int fd,
 	    l->name, (unsigned long long)s.id, s.client_addr, s.client_port,
 	    p.name[0] != '\0' ? "upstream " : "the listener's upstream",
 	    p.name, p.addr, p.port);
-	nodelay(up, p.family, l->name, "upstream");
 	pool_handoff(w, fd, up, uperr, &s, cc);
 }
 
@@ -380,6 +369,5 @@ listener_connect(struct listener *l, uint64_t id, const char *client,
 	    "port %u", l->name, (unsigned long long)id, client,
 	    p.name[0] != '\0' ? "upstream " : "the listener's upstream",
 	    p.name, p.addr, p.port);
-	nodelay(up, p.family, l->name, "upstream");
 	return up;
 }

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -69,6 +70,7 @@ static void	 capa_add(struct upcheck *, const char *);
 static struct upcheck *state_find(const struct upstream *,
 		    const struct upstream_server *);
 static struct upstream_server *pick(struct upstream *, const uint8_t *, int);
+static int	 session_socket(const struct upstream_server *);
 static void	 conn_next(struct upconn *);
 static void	 conn_restart(struct upconn *);
 static void	 conn_failed(struct upconn *, const char *);
@@ -631,6 +633,27 @@ upstream_capability(const struct upstream *u)
 	return "";
 }
 
+/*
+ * A socket for a session's connection to srv, TCP_NODELAY set before it
+ * connects (IMAP is a dialogue of short lines: Nagle would hold a
+ * command back for the server's delayed ACK; the worker's filter allows
+ * no setsockopt).  -1 with errno.
+ */
+static int
+session_socket(const struct upstream_server *srv)
+{
+	int	 fd, on = 1;
+
+	if ((fd = socket(srv->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if ((srv->ss.ss_family == AF_INET || srv->ss.ss_family == AF_INET6) &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
+		log_warn("TCP_NODELAY on a socket to %s port %u", srv->addr,
+		    srv->port);
+	return fd;
+}
+
 int
 upstream_connect(struct upstream *u, const char *listener, uint64_t session,
     struct upstream_server **out)
@@ -647,8 +670,7 @@ upstream_connect(struct upstream *u, const char *listener, uint64_t session,
 			break;
 		tried[srv - u->servers] = 1;
 		*out = srv;
-		if ((fd = socket(srv->ss.ss_family, SOCK_STREAM |
-		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) != -1 &&
+		if ((fd = session_socket(srv)) != -1 &&
 		    (connect(fd, (struct sockaddr *)&srv->ss,
 		    srv->sslen) == 0 || errno == EINPROGRESS)) {
 			if (srv->check != NULL)
@@ -729,8 +751,7 @@ conn_next(struct upconn *c)
 		c->tried[srv - u->servers] = 1;
 		c->srv = srv;
 		c->deadline = now_ms() + (int64_t)u->timeout * 1000;
-		if ((c->up = socket(srv->ss.ss_family, SOCK_STREAM |
-		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+		if ((c->up = session_socket(srv)) == -1) {
 			conn_failed(c, strerror(errno));
 			return;
 		}

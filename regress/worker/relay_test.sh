@@ -193,6 +193,49 @@ confinement_cleanup()
 	common_cleanup
 }
 
+atf_test_case nodelay cleanup
+nodelay_head()
+{
+	common_head
+	atf_set descr "both TCP sockets of a worker's session have" \
+	    "TCP_NODELAY (set by posternd: the worker may not), the" \
+	    "client's from the listener, the server's before its connect"
+}
+nodelay_body()
+{
+	setup
+	hold 1
+	pid=$(cat hold.1.wpid)
+	[ -n "$pid" ] || atf_fail "no worker pid in the log"
+	# Each TCP socket of the worker, taken with pidfd_getfd(2).
+	atf_check -o inline:"2 tcp sockets, nodelay 1 1\n" $PYTHON - "$pid" <<'EOF'
+import ctypes, os, socket, sys
+pid = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+pidfd = os.pidfd_open(pid)
+vals = []
+for name in os.listdir(f"/proc/{pid}/fd"):
+    if not os.readlink(f"/proc/{pid}/fd/{name}").startswith("socket:"):
+        continue
+    fd = libc.syscall(438, pidfd, int(name), 0)	# pidfd_getfd
+    if fd < 0:
+        sys.exit(f"pidfd_getfd {name}: {os.strerror(ctypes.get_errno())}")
+    s = socket.socket(fileno=fd)
+    if s.family in (socket.AF_INET, socket.AF_INET6) and \
+            s.type == socket.SOCK_STREAM:
+        vals.append(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+    s.detach()
+    os.close(fd)
+print(f"{len(vals)} tcp sockets, nodelay", *sorted(vals))
+EOF
+	release 1
+	no_deaths
+}
+nodelay_cleanup()
+{
+	common_cleanup
+}
+
 atf_test_case kill_worker cleanup
 kill_worker_head()
 {
@@ -340,6 +383,7 @@ atf_init_test_cases()
 	atf_add_test_case rest
 	atf_add_test_case curl
 	atf_add_test_case confinement
+	atf_add_test_case nodelay
 	atf_add_test_case kill_worker
 	atf_add_test_case concurrent
 	atf_add_test_case timeouts
