@@ -259,6 +259,16 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	while (!r.quit && !(r.closing && flushed(&r))) {
 		/* Records reach the log before we wait, each whole. */
 		audit_flush();
+		/*
+		 * What this round told the master goes now: a poll() for
+		 * POLLOUT first was a syscall more per message, the
+		 * channel's buffer all but always having room.
+		 */
+		if (msg_pending(chan) && msg_flush(chan) == -1) {
+			log_warn("channel to the master");
+			r.quit = 1;
+			break;
+		}
 		memset(pfd, 0, sizeof(pfd));
 		pfd[0].fd = chan->fd;
 		pfd[0].events = POLLIN | (msg_pending(chan) ? POLLOUT : 0);
@@ -268,8 +278,16 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 			pfd[i + 1].fd = s->fd;
 			if (side_want_read(&r, i))
 				pfd[i + 1].events |= POLLIN;
-			if (!s->dead && (!s->connected || (buf_len(&s->out) >
-			    0 && !(i == RELAY_CLIENT && r.hold_until != 0))))
+			/*
+			 * The server speaks first: its greeting says the
+			 * connect is done (a failed one: POLLERR), one
+			 * wake-up instead of two.  TLS and PROXY headers
+			 * were sent after a connect waited for.
+			 */
+			if (!s->dead && !s->connected)
+				pfd[i + 1].events |= POLLIN;
+			else if (!s->dead && buf_len(&s->out) > 0 &&
+			    !(i == RELAY_CLIENT && r.hold_until != 0))
 				pfd[i + 1].events |= POLLOUT;
 			pfd[i + 1].events |= s->tlsev;
 			if (pfd[i + 1].events == 0)
@@ -312,7 +330,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 			r.policy_lost = now_ms();
 		}
 		if (!r.s[RELAY_UPSTREAM].connected &&
-		    pfd[2].revents & (POLLOUT | POLLERR | POLLHUP))
+		    pfd[2].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP))
 			upstream_connected(&r);
 		for (i = 0; i < 2; i++)
 			if ((pfd[i + 1].revents & (POLLIN | POLLOUT | POLLERR |
