@@ -438,6 +438,39 @@ imap_enforce_cap_keep(struct imap_enforce *pol, const struct imap_token *t)
 	return cap_verdict(pol, t->p, t->len);
 }
 
+/* What imap_enforce_cap_keep() decides without a verdict. */
+static int
+cap_needs_verdict(const struct imap_token *t)
+{
+	return !(t->len >= 8 && strncasecmp((const char *)t->p, "COMPRESS",
+	    8) == 0) && !cap_unparsed(t) && imap_tls_cap_offer(t) == -1 &&
+	    t->len < VERDICT_KEY_MAX;
+}
+
+void
+imap_enforce_cap_prefetch(struct imap_enforce *pol,
+    const struct imap_token *tok, unsigned int first, unsigned int last)
+{
+	char			 names[VERDICT_PREFETCH_MAX][VERDICT_KEY_MAX];
+	struct verdict_q	 qs[VERDICT_PREFETCH_MAX];
+	unsigned int		 i;
+	size_t			 n = 0;
+
+	if (!imap_enforce_on(pol))
+		return;
+	for (i = first; i < last && n < VERDICT_PREFETCH_MAX; i++) {
+		if (!cap_needs_verdict(&tok[i]))
+			continue;
+		memcpy(names[n], tok[i].p, tok[i].len);
+		names[n][tok[i].len] = '\0';
+		memset(&qs[n], 0, sizeof(qs[n]));
+		qs[n].table = RULES_CAPABILITY;
+		qs[n].key = names[n];
+		n++;
+	}
+	verdict_prefetch(&pol->vs, qs, n);
+}
+
 int
 imap_enforce_cap_offer(struct imap_enforce *pol, const char *name)
 {

@@ -106,6 +106,14 @@ enum imap_pol_do imap_enforce_response(struct imap_enforce *,
 /* Keep this capability in a list the client sees? */
 int	 imap_enforce_cap_keep(struct imap_enforce *, const struct imap_token *);
 /*
+ * The verdicts imap_enforce_cap_keep() will ask for tok[first..last), a
+ * capability list, fetched at once (verdict_prefetch()): a worker's
+ * first list, or a user's first after the login, is one round trip to
+ * policyd rather than one per capability.
+ */
+void	 imap_enforce_cap_prefetch(struct imap_enforce *,
+	    const struct imap_token *, unsigned int first, unsigned int last);
+/*
  * Offer a capability postern itself provides (COMPRESS=DEFLATE)?  The
  * capability rules' verdict on name; 1 without a policy.
  */

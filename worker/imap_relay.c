@@ -895,6 +895,7 @@ server_line(struct imap_relay *ir, const struct imap_event *ev)
 	tok = imap_parser_tokens(&ir->s.srv, &ntok);
 	if (ev->seg == 0 && imap_caps_find(tok, ntok, &first, &last)) {
 		caps = 1;
+		imap_enforce_cap_prefetch(&ir->pol, tok, first, last);
 		for (i = first; i < last; i++) {
 			k = cap_keep(&tok[i], &h);
 			if (i - first < CAP_NOTED)

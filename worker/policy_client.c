@@ -241,14 +241,22 @@ int
 policy_query(struct policy_client *pc, const struct rules_query *q,
     int timeout_ms, struct policy_answer *ans)
 {
-	struct timespec	 deadline;
+	uint64_t	 id;
+
+	if (policy_query_queue(pc, q, &id) == -1 ||
+	    msg_send(&pc->ch, timeout_ms) == -1)
+		return -1;
+	return policy_answer_wait(pc, id, timeout_ms, ans);
+}
+
+int
+policy_query_queue(struct policy_client *pc, const struct rules_query *q,
+    uint64_t *idp)
+{
 	uint64_t	 id;
 	uint8_t		*out;
 	size_t		 len;
 
-	if (clock_gettime(CLOCK_MONOTONIC, &deadline) == -1)
-		return -1;
-	deadline_in(&deadline, timeout_ms);
 	id = pc->nextid++;
 	/*
 	 * Over the channel's limit is EMSGSIZE: a query that policy_query_max()
@@ -262,9 +270,27 @@ policy_query(struct policy_client *pc, const struct rules_query *q,
 	if ((out = msg_reserve(&pc->ch, len)) == NULL)
 		return -1;
 	policy_query_encode(q, id, out);
-	if (msg_commit(&pc->ch, MSG_P_QUERY, 0, len) == -1 ||
-	    msg_send(&pc->ch, timeout_ms) == -1)
+	if (msg_commit(&pc->ch, MSG_P_QUERY, 0, len) == -1)
 		return -1;
+	*idp = id;
+	return 0;
+}
+
+int
+policy_queries_send(struct policy_client *pc, int timeout_ms)
+{
+	return msg_send(&pc->ch, timeout_ms);
+}
+
+int
+policy_answer_wait(struct policy_client *pc, uint64_t id, int timeout_ms,
+    struct policy_answer *ans)
+{
+	struct timespec	 deadline;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &deadline) == -1)
+		return -1;
+	deadline_in(&deadline, timeout_ms);
 	return await(pc, &deadline, id, ans, NULL);
 }
 

@@ -63,6 +63,17 @@ int	 policy_client_start(struct policy_client *, int);
 int	 policy_query(struct policy_client *, const struct rules_query *,
 	    int, struct policy_answer *);
 /*
+ * The same in three steps, for several queries at once (answered in
+ * order, on one round trip): each query queued with its id, all sent,
+ * then each answer waited for, by id, in the order queued.  An answer
+ * not waited for (after a failure) is dropped when a later one is.
+ */
+int	 policy_query_queue(struct policy_client *, const struct rules_query *,
+	    uint64_t *id);
+int	 policy_queries_send(struct policy_client *, int timeout_ms);
+int	 policy_answer_wait(struct policy_client *, uint64_t id, int timeout_ms,
+	    struct policy_answer *);
+/*
  * A login for policyd's counters (proto_policy.h): type MSG_P_LOGIN_CHECK,
  * _FAILED or _OK, the client's address (16 bytes) and the user name
  * (userlen 0: not known).  0 and *st, or -1: no answer in timeout_ms.

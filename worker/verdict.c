@@ -23,7 +23,8 @@ static uint32_t	 hash_q(const struct verdict_q *, enum rules_state);
 static int	 fits(const struct verdict_q *);
 static struct verdict_slot *lookup(struct verdict_session *,
 		    const struct verdict_q *, uint32_t, uint64_t);
-static void	 store(struct verdict_session *, const struct verdict_q *,
+static struct verdict_slot *store(struct verdict_session *,
+		    const struct verdict_q *,
 		    uint32_t, const struct policy_answer *);
 static void	 from_slot(struct verdict_session *,
 		    const struct verdict_slot *, struct verdict *);
@@ -421,8 +422,11 @@ copy(char *dst, size_t size, const char *s)
 	dst[n] = '\0';
 }
 
-/* Kept only when all of it fits: a cut text would be a wrong verdict. */
-static void
+/*
+ * Kept only when all of it fits: a cut text would be a wrong verdict.
+ * The slot, or NULL when not kept.
+ */
+static struct verdict_slot *
 store(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
     const struct policy_answer *a)
 {
@@ -430,7 +434,7 @@ store(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
 
 	if (a->nuntagged > 0 || !fits(q) ||
 	    (a->text != NULL && strlen(a->text) >= VERDICT_TEXT_MAX))
-		return;
+		return NULL;
 	sl = victim(h, a->gen);
 	free(sl->mailbox);
 	free(sl->text);
@@ -442,8 +446,9 @@ store(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
 		free(sl->mailbox);
 		sl->mailbox = NULL;
 		sl->gen = 0;
-		return;
+		return NULL;
 	}
+	sl->fresh = 0;
 	sl->gen = a->gen;
 	sl->epoch = vs->epoch;
 	sl->hash = h;
@@ -457,6 +462,7 @@ store(struct verdict_session *vs, const struct verdict_q *q, uint32_t h,
 	copy(sl->key, sizeof(sl->key), q->key);
 	copy(sl->name, sizeof(sl->name), q->name);
 	sl->hastext = a->text != NULL;
+	return sl;
 }
 
 static void
@@ -513,15 +519,10 @@ query_of(const struct verdict_session *vs, const struct verdict_q *q,
 	rq->nargs = q->nargs < POLICY_ARGS_MAX ? q->nargs : POLICY_ARGS_MAX;
 }
 
-int
-verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
-    struct verdict *v)
+/* A channel to policyd and room for its answers: 0, or -1 (errno). */
+static int
+ready(struct verdict_session *vs)
 {
-	struct rules_query	 rq;
-	struct verdict_slot	*sl;
-	uint64_t		 gen, t0;
-	uint32_t		 h;
-
 	if (vs->pc == NULL) {
 		errno = ENOTCONN;
 		return -1;
@@ -542,12 +543,72 @@ verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
 		vs->failed++;
 		return -1;
 	}
+	return 0;
+}
+
+void
+verdict_prefetch(struct verdict_session *vs, const struct verdict_q *qs,
+    size_t n)
+{
+	struct rules_query	 rq;
+	struct verdict_slot	*sl;
+	uint64_t		 gen, t0, ids[VERDICT_PREFETCH_MAX];
+	size_t			 i, nq = 0, which[VERDICT_PREFETCH_MAX];
+
+	if (ready(vs) == -1 || (gen = policy_generation(vs->pc)) == 0)
+		return;
+	for (i = 0; i < n && nq < VERDICT_PREFETCH_MAX; i++) {
+		if (lookup(vs, &qs[i], hash_q(&qs[i], vs->state), gen) !=
+		    NULL)
+			continue;
+		query_of(vs, &qs[i], &rq);
+		if (policy_query_queue(vs->pc, &rq, &ids[nq]) == -1)
+			break;
+		which[nq++] = i;
+	}
+	if (nq == 0)
+		return;
+	t0 = stats_clock();
+	if (policy_queries_send(vs->pc, vs->timeout_ms) == -1)
+		return;
+	for (i = 0; i < nq; i++) {
+		if (policy_answer_wait(vs->pc, ids[i], vs->timeout_ms,
+		    vs->ans) == -1)
+			return;
+		/* Each an uncached verdict, as the metrics count them. */
+		stats_round_trip(t0);
+		if (filegen != vs->ans->gen) {
+			copy(file, sizeof(file), vs->ans->file);
+			filegen = vs->ans->gen;
+		}
+		if ((vs->ans->cacheable || qs[which[i]].nargs == 0) &&
+		    (sl = store(vs, &qs[which[i]], hash_q(&qs[which[i]],
+		    vs->state), vs->ans)) != NULL)
+			sl->fresh = 1;
+	}
+}
+
+int
+verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
+    struct verdict *v)
+{
+	struct rules_query	 rq;
+	struct verdict_slot	*sl;
+	uint64_t		 gen, t0;
+	uint32_t		 h;
+
+	if (ready(vs) == -1)
+		return -1;
 	h = hash_q(q, vs->state);
 	if ((gen = policy_generation(vs->pc)) != 0 &&
 	    (sl = lookup(vs, q, h, gen)) != NULL) {
 		vs->asked++;
-		vs->hits++;
 		from_slot(vs, sl, v);
+		if (sl->fresh) {
+			sl->fresh = 0;
+			v->cached = 0;
+		} else
+			vs->hits++;
 		return 0;
 	}
 	query_of(vs, q, &rq);

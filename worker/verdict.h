@@ -56,6 +56,8 @@ struct verdict_slot {
 	uint8_t			 state;
 	uint8_t			 hastext;
 	uint8_t			 tls;	/* enum rules_tls, for connect */
+	/* Fetched ahead (verdict_prefetch()), not yet asked for. */
+	uint8_t			 fresh;
 	enum rules_action	 action;
 	unsigned		 line;
 	unsigned		 col;
@@ -139,6 +141,17 @@ void	 verdict_set_state(struct verdict_session *, enum rules_state);
 /* 0 and *v, or -1: no verdict, fail closed. */
 int	 verdict_ask(struct verdict_session *, const struct verdict_q *,
 	    struct verdict *);
+/*
+ * The verdicts of n questions about to be asked (a capability list's),
+ * those not in the cache fetched from policyd at once, on one round trip
+ * rather than one each, and kept in the cache, where verdict_ask() finds
+ * them; the first time it does, it says the verdict is not from the
+ * cache, as it is not.  A failure leaves the rest to verdict_ask().
+ * At most VERDICT_PREFETCH_MAX questions.
+ */
+#define VERDICT_PREFETCH_MAX	64
+void	 verdict_prefetch(struct verdict_session *, const struct verdict_q *,
+	    size_t n);
 /* The cache's share, logged at debug level when the session ends. */
 void	 verdict_log_stats(const struct verdict_session *, uint64_t);
 

@@ -284,6 +284,60 @@ ATF_TC_BODY(cache_hits, tc)
 	pd_stop(&pd, &pc);
 }
 
+ATF_TC(prefetch);
+ATF_TC_HEAD(prefetch, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a capability list's verdicts "
+	    "fetched at once are answered with policyd stopped: each the "
+	    "first time as not from the cache, then from it; what the cache "
+	    "holds already is not asked again");
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(prefetch, tc)
+{
+	static const char		 caps[] = "imap capability X-HIDDEN drop\n"
+					    "imap capability * accept\n"
+					    "imap request * accept\n";
+	static const char		*names[] = { "IMAP4rev1", "IDLE",
+					    "X-HIDDEN", "NAMESPACE" };
+	static struct verdict_session	 vs;
+	struct verdict_q		 qs[4];
+	struct policy_client		 pc;
+	struct pd			 pd;
+	struct verdict			 v;
+	uint64_t			 before;
+	size_t				 i;
+	int				 round;
+
+	pd_start(&pd, caps, &pc);
+	ATF_REQUIRE(verdict_init(&vs, &pc, 1000, RULES_IMAP, &ws) == 0);
+	memset(qs, 0, sizeof(qs));
+	for (i = 0; i < 4; i++) {
+		qs[i].table = RULES_CAPABILITY;
+		qs[i].key = names[i];
+	}
+	/* IDLE is in the cache already: not asked again. */
+	ask(&vs, RULES_CAPABILITY, "IDLE", NULL, NULL, 0, &v);
+	before = trips(&pc);
+	verdict_prefetch(&vs, qs, 4);
+	ATF_CHECK_EQ(trips(&pc), before + 3);
+	/* Every answer is here: policyd may sleep. */
+	ATF_REQUIRE(kill(pd.pid, SIGSTOP) == 0);
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < 4; i++) {
+			ask(&vs, RULES_CAPABILITY, names[i], NULL, NULL, 0,
+			    &v);
+			ATF_CHECK_EQ(v.action, i == 2 ? RULES_DROP :
+			    RULES_ACCEPT);
+			/* IDLE's was from the cache from the start. */
+			ATF_CHECK_EQ(v.cached, round == 1 || i == 1);
+		}
+	ATF_CHECK_EQ(trips(&pc), before + 3);
+	ATF_REQUIRE(kill(pd.pid, SIGCONT) == 0);
+	verdict_free(&vs);
+	pd_stop(&pd, &pc);
+}
+
 ATF_TC(cache_grows);
 ATF_TC_HEAD(cache_grows, tc)
 {
@@ -830,6 +884,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, pop3_long);
 	ATF_TP_ADD_TC(tp, long_args);
+	ATF_TP_ADD_TC(tp, prefetch);
 	ATF_TP_ADD_TC(tp, largest_line);
 	ATF_TP_ADD_TC(tp, over_channel);
 	ATF_TP_ADD_TC(tp, enabled_filtered);
