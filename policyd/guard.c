@@ -63,6 +63,9 @@ static const char session_del_lua[] =
 
 static struct counters	*counters;
 static struct login_conf guard;
+/* The page's POLICY_PAGE_BLOCKS word (guard_publish()), or NULL. */
+static volatile uint64_t *blocks_word;
+static int		 fleet_configured;
 /*
  * One guard for all the answering threads (answerers.h): the counters,
  * the pending logins and the Redis connection are touched with it held.
@@ -87,6 +90,7 @@ struct pending {
 };
 static TAILQ_HEAD(, pending) pendings = TAILQ_HEAD_INITIALIZER(pendings);
 
+static void	 block_published(int64_t);
 static void	 guard_check(struct login_conf *);
 static void	 login_end(struct wchan *);
 static int	 locked_msg(struct wchan *, const struct msg *);
@@ -106,6 +110,7 @@ guard_init(struct login_conf *g, const struct fleet_conf *f,
 {
 	guard_check(g);
 	guard = *g;
+	fleet_configured = f != NULL && f->redis != 0;
 	if ((counters = counters_new(guard.table)) == NULL)
 		fatal("login counters for %u entries", guard.table);
 	fleet_init(f, ask);
@@ -235,6 +240,9 @@ failed(const struct policy_login *pl, const char *user,
 		log_warnx("login: user \"%.*s\" blocked for %u s after %u "
 		    "failures", (int)pl->userlen > 64 ? 64 : (int)pl->userlen,
 		    user, guard.user_for, ru.after);
+	block_published(counters_blocked(counters, a, now));
+	if (u->len > 0)
+		block_published(counters_blocked(counters, u, now));
 	(void)blocked(a, u, now, st);
 }
 
@@ -293,6 +301,26 @@ guard_end(struct wchan *w)
 			p->w = NULL;
 	login_end(w);
 	pthread_mutex_unlock(&mtx);
+}
+
+void
+guard_publish(volatile uint64_t *word)
+{
+	pthread_mutex_lock(&mtx);
+	blocks_word = word;
+	__atomic_store_n(blocks_word, fleet_configured ? UINT64_MAX : 0,
+	    __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&mtx);
+}
+
+/* A block until end was set: no worker skips the check before it. */
+static void
+block_published(int64_t end)
+{
+	if (blocks_word == NULL || end <= 0 ||
+	    __atomic_load_n(blocks_word, __ATOMIC_RELAXED) >= (uint64_t)end)
+		return;
+	__atomic_store_n(blocks_word, (uint64_t)end, __ATOMIC_RELEASE);
 }
 
 int

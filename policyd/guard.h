@@ -24,6 +24,12 @@
 /* ask: how to ask the master for a connection to Redis. */
 void	 guard_init(struct login_conf *, const struct fleet_conf *,
 	    void (*ask)(void));
+/*
+ * The generation page's POLICY_PAGE_BLOCKS word (proto_policy.h), kept
+ * by the guard from now on: the end of the latest block set, or
+ * UINT64_MAX with "counters redis".
+ */
+void	 guard_publish(volatile uint64_t *word);
 /* 1: sessions per user are limited, and so counted (guard_init()'s). */
 int	 guard_counts_sessions(void);
 /* A login message of w's; -1: the channel is to end. */

@@ -151,6 +151,7 @@ main(int argc, char *argv[])
 	    sizeof(err)) != STORE_OK)
 		fatalx("%s", err);
 	genpage_make();
+	guard_publish(genpage + POLICY_PAGE_BLOCKS);
 	inotify_watch(conf.store);
 	answer_init(store, genfd, pagesize);
 	answer_thread(publish);

@@ -245,11 +245,18 @@ struct policyd_worker {
 };
 
 /*
- * The generation page: one page, of which the first 8 bytes are the
- * current generation (0: nothing loaded), written with atomic stores by
- * policyd only.  A worker maps it PROT_READ, MAP_SHARED; the memfd is
- * sealed against any new writable mapping.
+ * The generation page: one page, written with atomic stores by policyd
+ * only, of 64-bit words: POLICY_PAGE_GEN, the current generation (0:
+ * nothing loaded); POLICY_PAGE_BLOCKS, the CLOCK_MONOTONIC millisecond
+ * until which a login block may be in force (0: none was ever set;
+ * UINT64_MAX: blocks are the fleet's, always ask).  A worker asks
+ * policyd whether a login may go upstream (MSG_P_LOGIN_CHECK) only
+ * before that time: without a block in force the answer is known.  A
+ * worker maps it PROT_READ, MAP_SHARED; the memfd is sealed against any
+ * new writable mapping.
  */
+#define POLICY_PAGE_GEN		0
+#define POLICY_PAGE_BLOCKS	1
 struct policy_hello {
 	uint32_t pagesize;		/* bytes to map */
 	uint32_t flags;			/* POLICY_HELLO_* */

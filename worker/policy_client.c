@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "policy_client.h"
 #include "policy_codec.h"
 
@@ -67,6 +68,20 @@ policy_generation(const struct policy_client *pc)
 	if (pc->page == NULL)
 		return 0;
 	return __atomic_load_n(pc->page, __ATOMIC_ACQUIRE);
+}
+
+int
+policy_no_blocks(const struct policy_client *pc)
+{
+	uint64_t	 until;
+
+	if (pc->page == NULL ||
+	    pc->pagesize < (POLICY_PAGE_BLOCKS + 1) * sizeof(uint64_t))
+		return 0;
+	until = __atomic_load_n(pc->page + POLICY_PAGE_BLOCKS,
+	    __ATOMIC_ACQUIRE);
+	return until == 0 || (until != UINT64_MAX &&
+	    (uint64_t)now_ms() >= until);
 }
 
 /* Milliseconds left until the deadline, at least 0. */

@@ -85,5 +85,10 @@ int	 policy_login(struct policy_client *, uint32_t type, int family,
 int	 policy_login_end(struct policy_client *, int timeout_ms);
 /* The current generation, 0 if nothing is loaded or no page yet. */
 uint64_t policy_generation(const struct policy_client *);
+/*
+ * 1: the page says no login block can be in force now, so the answer to
+ * MSG_P_LOGIN_CHECK is known without asking; 0: ask.
+ */
+int	 policy_no_blocks(const struct policy_client *);
 
 #endif

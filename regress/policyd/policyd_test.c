@@ -655,6 +655,8 @@ ATF_TC_BODY(login_counters, tc)
 	/* The hello says the sessions are counted, so workers report them. */
 	ATF_CHECK(w0.count_sessions && w1.count_sessions);
 
+	/* No block yet: the page spares the workers the check. */
+	ATF_CHECK(policy_no_blocks(&w0) && policy_no_blocks(&w1));
 	/* One address's failures, whichever worker saw them. */
 	login(&w0, MSG_P_LOGIN_FAILED, "192.0.2.7", "u", &st);
 	ATF_CHECK_EQ(st.failures, 1);
@@ -669,6 +671,8 @@ ATF_TC_BODY(login_counters, tc)
 	ATF_CHECK_EQ(st.delay_ms, 3000);
 	ATF_CHECK_EQ(st.block, LOGIN_BLOCKED_ADDR);
 	ATF_CHECK(st.retry_s > 0 && st.retry_s <= 60);
+	/* A block is in force: every worker asks again. */
+	ATF_CHECK(!policy_no_blocks(&w0) && !policy_no_blocks(&w1));
 	login(&w1, MSG_P_LOGIN_CHECK, "192.0.2.7", "w", &st);
 	ATF_CHECK_EQ(st.block, LOGIN_BLOCKED_ADDR);
 	login(&w1, MSG_P_LOGIN_CHECK, "192.0.2.8", "u", &st);
