@@ -136,12 +136,20 @@ t1_template()
 	[ -n "$T1_TEMPLATE" ] || atf_fail "no template of t1 in the log"
 }
 
+# waiting NAME [PORT]: a client in the background that writes its first
+# line and how long it took (overload.py first) to NAME.out; its pid in
+# NAME.pid.
+waiting()
+{
+	$PYTHON "$CLIENT" first ${2:-$PORT} > $1.out 2>&1 &
+	echo $! > $1.pid
+}
+
 # clients N: N clients connect at once and wait for their first line.
 clients()
 {
 	for c in $(seq 1 $1); do
-		$PYTHON "$CLIENT" first $PORT > c$c.out 2>&1 &
-		echo $! > c$c.pid
+		waiting c$c
 	done
 }
 
@@ -196,11 +204,9 @@ queue_served_body()
 	hold a $PORT
 	hold b $PORT
 	# c and d keep their session once they have it
-	$PYTHON "$CLIENT" first $PORT > c.out 2>&1 &
-	echo $! > c.pid
+	waiting c
 	wait_log "^posternd: t1: client 127\.0\.0\.1 port [0-9]+ waits for a worker, 1 waiting$"
-	$PYTHON "$CLIENT" first $PORT > d.out 2>&1 &
-	echo $! > d.pid
+	waiting d
 	wait_log "^posternd: t1: client 127\.0\.0\.1 port [0-9]+ waits for a worker, 2 waiting$"
 	release a
 	wait_file c.out "^after "
@@ -233,8 +239,7 @@ queue_full_body()
 limit queue 1"
 	hold a $PORT
 	hold b $PORT
-	$PYTHON "$CLIENT" first $PORT > c.out 2>&1 &
-	echo $! > c.pid
+	waiting c
 	wait_log "^posternd: t1: client 127\.0\.0\.1 port [0-9]+ waits for a worker, 1 waiting$"
 	$PYTHON "$CLIENT" first $PORT > d.out
 	after d.out 0 1.5
@@ -247,8 +252,7 @@ limit queue 1"
 	atf_check -o match:"^\* OK .*Dovecot" cat c.out
 	# SIGTERM refuses who waits, and posternd exits 0, with nothing
 	# left behind (the sanitizer build's LeakSanitizer would say)
-	$PYTHON "$CLIENT" first $PORT > e.out 2>&1 &
-	echo $! > e.pid
+	waiting e
 	wait_log "^posternd: t1: client 127\.0\.0\.1 port [0-9]+ waits for a worker, 1 waiting$" 2
 	cp posternd.pid pid
 	kill -TERM "$(cat pid)"
@@ -332,11 +336,9 @@ pool min-idle 2 max 8"
 	logins=$(pgrep -P "$(cat dv/run/master.pid)" -x imap-login)
 	[ -n "$logins" ] || atf_fail "no imap-login of this Dovecot"
 	freeze logins $logins
-	$PYTHON "$CLIENT" first $PORT > a.out 2>&1 &
-	echo $! > a.pid
+	waiting a
 	wait_log "^posternd: t1: session [0-9]+ from 127\.0\.0\.1 port [0-9]+ to worker slot"
-	$PYTHON "$CLIENT" first $PORT > b.out 2>&1 &
-	echo $! > b.pid
+	waiting b
 	wait_log "^posternd: t1: client 127\.0\.0\.1 port [0-9]+ waits for the server's greetings \(limit connecting\), 1 waiting$"
 	thaw logins
 	for c in a b; do
@@ -552,10 +554,8 @@ reload_body()
 	hold b $PORT
 	hold pa $PPORT
 	hold pb $PPORT
-	$PYTHON "$CLIENT" first $PORT > c.out 2>&1 &
-	echo $! > c.pid
-	$PYTHON "$CLIENT" first $PPORT > d.out 2>&1 &
-	echo $! > d.pid
+	waiting c
+	waiting d $PPORT
 	wait_log "^posternd: t1: client 127\.0\.0\.1 port [0-9]+ waits for a worker, 1 waiting$"
 	wait_log "^posternd: p1: client 127\.0\.0\.1 port [0-9]+ waits for a worker, 1 waiting$"
 	# p1 goes, t1 stays
