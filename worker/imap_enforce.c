@@ -417,11 +417,10 @@ cap_unparsed(const struct imap_token *t)
 	return 0;
 }
 
-int
-imap_enforce_cap_keep(struct imap_enforce *pol, const struct imap_token *t)
+/* What is decided without the rules: 1 keep, 0 hide; -1 ask them. */
+static int
+cap_fixed(const struct imap_token *t)
 {
-	int	 r;
-
 	/*
 	 * The server's COMPRESS is never used: postern offers its own
 	 * (imap_enforce_cap_offer()) and keeps the upstream leg plain.
@@ -431,20 +430,19 @@ imap_enforce_cap_keep(struct imap_enforce *pol, const struct imap_token *t)
 		return 0;
 	if (cap_unparsed(t))
 		return 0;
-	if ((r = imap_tls_cap_offer(t)) != -1)
+	return imap_tls_cap_offer(t);
+}
+
+int
+imap_enforce_cap_keep(struct imap_enforce *pol, const struct imap_token *t)
+{
+	int	 r;
+
+	if ((r = cap_fixed(t)) != -1)
 		return r;
 	if (!imap_enforce_on(pol))
 		return 1;
 	return cap_verdict(pol, t->p, t->len);
-}
-
-/* What imap_enforce_cap_keep() decides without a verdict. */
-static int
-cap_needs_verdict(const struct imap_token *t)
-{
-	return !(t->len >= 8 && strncasecmp((const char *)t->p, "COMPRESS",
-	    8) == 0) && !cap_unparsed(t) && imap_tls_cap_offer(t) == -1 &&
-	    t->len < VERDICT_KEY_MAX;
 }
 
 void
@@ -459,7 +457,8 @@ imap_enforce_cap_prefetch(struct imap_enforce *pol,
 	if (!imap_enforce_on(pol))
 		return;
 	for (i = first; i < last && n < VERDICT_PREFETCH_MAX; i++) {
-		if (!cap_needs_verdict(&tok[i]))
+		/* cap_verdict() hides a longer one unasked. */
+		if (cap_fixed(&tok[i]) != -1 || tok[i].len >= VERDICT_KEY_MAX)
 			continue;
 		memcpy(names[n], tok[i].p, tok[i].len);
 		names[n][tok[i].len] = '\0';

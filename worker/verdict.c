@@ -519,6 +519,23 @@ query_of(const struct verdict_session *vs, const struct verdict_q *q,
 	rq->nargs = q->nargs < POLICY_ARGS_MAX ? q->nargs : POLICY_ARGS_MAX;
 }
 
+/*
+ * policyd's answer to q (hash h), in vs->ans: its file's name noted, and
+ * kept in the cache when it depends on the session alone (or q had no
+ * arguments).  The slot, or NULL when not kept.
+ */
+static struct verdict_slot *
+keep(struct verdict_session *vs, const struct verdict_q *q, uint32_t h)
+{
+	if (filegen != vs->ans->gen) {
+		copy(file, sizeof(file), vs->ans->file);
+		filegen = vs->ans->gen;
+	}
+	if (vs->ans->cacheable || q->nargs == 0)
+		return store(vs, q, h, vs->ans);
+	return NULL;
+}
+
 /* A channel to policyd and room for its answers: 0, or -1 (errno). */
 static int
 ready(struct verdict_session *vs)
@@ -553,14 +570,23 @@ verdict_prefetch(struct verdict_session *vs, const struct verdict_q *qs,
 	struct rules_query	 rq;
 	struct verdict_slot	*sl;
 	uint64_t		 gen, t0, ids[VERDICT_PREFETCH_MAX];
+	uint32_t		 hs[VERDICT_PREFETCH_MAX];
 	size_t			 i, nq = 0, which[VERDICT_PREFETCH_MAX];
 
 	if (ready(vs) == -1 || (gen = policy_generation(vs->pc)) == 0)
 		return;
 	for (i = 0; i < n && nq < VERDICT_PREFETCH_MAX; i++) {
-		if (lookup(vs, &qs[i], hash_q(&qs[i], vs->state), gen) !=
-		    NULL)
+		hs[nq] = hash_q(&qs[i], vs->state);
+		if (lookup(vs, &qs[i], hs[nq], gen) != NULL) {
+			/*
+			 * A list whose first verdict is here was asked
+			 * before: the cache has the rest, and verdict_ask()
+			 * looks each up once, not twice.
+			 */
+			if (i == 0)
+				return;
 			continue;
+		}
 		query_of(vs, &qs[i], &rq);
 		if (policy_query_queue(vs->pc, &rq, &ids[nq]) == -1)
 			break;
@@ -577,13 +603,7 @@ verdict_prefetch(struct verdict_session *vs, const struct verdict_q *qs,
 			return;
 		/* Each an uncached verdict, as the metrics count them. */
 		stats_round_trip(t0);
-		if (filegen != vs->ans->gen) {
-			copy(file, sizeof(file), vs->ans->file);
-			filegen = vs->ans->gen;
-		}
-		if ((vs->ans->cacheable || qs[which[i]].nargs == 0) &&
-		    (sl = store(vs, &qs[which[i]], hash_q(&qs[which[i]],
-		    vs->state), vs->ans)) != NULL)
+		if ((sl = keep(vs, &qs[which[i]], hs[i])) != NULL)
 			sl->fresh = 1;
 	}
 }
@@ -621,12 +641,7 @@ verdict_ask(struct verdict_session *vs, const struct verdict_q *q,
 	}
 	stats_round_trip(t0);
 	vs->asked++;
-	if (filegen != vs->ans->gen) {
-		copy(file, sizeof(file), vs->ans->file);
-		filegen = vs->ans->gen;
-	}
-	if (vs->ans->cacheable || q->nargs == 0)
-		store(vs, q, h, vs->ans);
+	(void)keep(vs, q, h);
 	v->action = vs->ans->action;
 	v->tls = vs->ans->tls;
 	v->text = vs->ans->text;
