@@ -15,6 +15,10 @@
  * empty ones are given back, the channels' and the engine's too, and
  * malloc returns the free pages to the kernel (relay_rest()): an idle
  * session keeps no 64 KiB buffer.
+ *
+ * Its parts, over relay_int.h: the legs' TLS (relay_tls.c), COMPRESS
+ * (relay_compress.c), the login proxy's front (relay_front.c) and the
+ * master's channel during a session (relay_chan.c).
  */
 #include <sys/socket.h>
 
@@ -26,7 +30,6 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "forward.h"
 #include "imap_front.h"
 #include "pop3_front.h"
 #include "imap_relay.h"
@@ -38,87 +41,18 @@
 #include "proto.h"
 #include "proto_worker.h"
 #include "relay.h"
-#include "audit.h"
+#include "relay_int.h"
 #include "policy_client.h"
-#include "route.h"
 #include "relay_deflate.h"
 #include "rest.h"
 #include "relay_tls.h"
 #include "stats.h"
-#include "tls_keyproxy.h"
-#include "tls_upstream.h"
 #include "tls.h"
 
-#define RELAY_READ	(64 * 1024)	/* bytes asked of one recv */
 #define RELAY_HIWAT	(256 * 1024)	/* output beyond this is "full" */
 #define RELAY_LINGER_MS	10000		/* closing: no write progress */
 #define RELAY_REST_MS	1000		/* quiet: the buffers go back */
 
-struct side {
-	int		 fd;
-	struct buf	 in;		/* read, not yet consumed by the engine */
-	struct buf	 out;		/* to write */
-	const uint8_t	*zc;		/* borrowed bytes to write, after out */
-	size_t		 zclen;
-	uint64_t	 nin;
-	uint64_t	 nout;
-	int		 connected;	/* upstream: connect finished */
-	int		 eof;		/* read returned 0 */
-	int		 dead;		/* write failed: nothing more goes out */
-	SSL		*ssl;		/* NULL: plaintext */
-	short		 tlsev;		/* poll events TLS waits for */
-	struct rdeflate	*z;		/* client: COMPRESS=DEFLATE on */
-};
-
-struct relay {
-	const struct worker_config	*conf;
-	const struct worker_session	*sess;
-	const struct worker_env		*env;
-	struct msgchan			*chan;
-	const struct relay_engine	*ops;
-	void				*eng;
-	struct side			 s[2];
-	int				 closing;
-	int				 quit;		/* exit now */
-	int				 exiting;	/* exit once flushed */
-	enum worker_end_reason		 reason;
-	int64_t				 login_deadline;	/* 0 once in */
-	int				 login_expired;
-	int64_t				 up_deadline;
-	int64_t				 last_client;	/* last client read */
-	int64_t				 last_write;	/* closing: progress */
-	int64_t				 last_io;	/* any poll event */
-	int				 rested;	/* buffers given back */
-	unsigned int			 idle_timeout;	/* s; 0 = login timer */
-	enum worker_tls_mode		 tls_mode;	/* the client side's */
-	int				 starttls;	/* client TLS once flushed */
-	int				 zstart;	/* client input: inflate */
-	char				 up_greeting[300];	/* after STARTTLS */
-	int64_t				 policy_lost;	/* ms; 0: channel up */
-	int64_t				 hold_until;	/* client held; 0 none */
-	/*
-	 * login proxy (imap_front.h, pop3_front.h): while front is set,
-	 * the client's input goes to fr through fops, not to the engine;
-	 * FRONT_WAIT once the login is taken and MSG_W_CONNECT sent.
-	 * replay: the login as the engine is to see it first, once the
-	 * upstream is here.
-	 */
-	int				 front;
-	const struct relay_front	*fops;
-	void				*fr;
-	struct buf			 replay;
-	/* The replayed login's answer awaited; relay_login_failed(). */
-	int				 login_pending;
-	int				 relogin;
-	int				 up_greeted;	/* relay_greeted() */
-	size_t				 outmax;
-};
-
-#define FRONT_LOGIN	1	/* greeted, taking the login */
-#define FRONT_WAIT	2	/* the upstream asked for */
-
-static void	 side_init(struct side *, int, size_t);
-static void	 side_free(struct side *);
 static int	 side_want_read(const struct relay *, enum relay_side);
 static void	 side_read(struct relay *, enum relay_side);
 static void	 side_write(struct relay *, enum relay_side);
@@ -126,31 +60,17 @@ static void	 side_failed(struct relay *, enum relay_side, const char *);
 static void	 zc_flush(struct relay *, enum relay_side);
 static int	 pump(struct relay *, enum relay_side);
 static void	 upstream_connected(struct relay *);
-static int	 chan_read(struct relay *);
-static int	 daemon_channel(struct relay *, struct msg *);
-static int	 ops_msg(struct relay *, struct msg *);
 static int	 tls_stop(void *);
 static int	 policy_fd(const struct relay *);
 static int	 timers(struct relay *, int64_t);
 static int	 flushed(struct relay *);
 static void	 session_end(struct relay *);
-static void	 bye(struct relay *, const char *);
 static ssize_t	 side_send(struct side *, const void *, size_t);
-static ssize_t	 tls_read_more(struct side *, uint8_t *, size_t);
-static ssize_t	 z_read(struct relay *, struct side *, uint8_t *);
-static void	 z_begin(struct relay *);
-static int	 z_flush(struct relay *);
 static int	 tls_pending(const struct relay *);
-static int	 upstream_prelude(struct relay *);
-static int	 upstream_proxy_v2(struct relay *);
 static void	 relay_rest(struct relay *);
-static void	 upstream_begin(struct relay *);
-static int	 front_pump(struct relay *);
-static int	 front_upstream(struct relay *, struct msg *);
-static void	 front_again(struct relay *);
 
-static void
-side_init(struct side *s, int fd, size_t outmax)
+void
+relay_side_init(struct side *s, int fd, size_t outmax)
 {
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
@@ -158,8 +78,8 @@ side_init(struct side *s, int fd, size_t outmax)
 	buf_init(&s->out, outmax);
 }
 
-static void
-side_free(struct side *s)
+void
+relay_side_free(struct side *s)
 {
 	tls_free(s->ssl);
 	s->ssl = NULL;
@@ -212,8 +132,8 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	    (size_t)conf->max_line : IMAP_RESP_LINE_MAX;
 	outmax += 2 * RELAY_HIWAT + RELAY_READ;
 	r.outmax = outmax;
-	side_init(&r.s[RELAY_CLIENT], client, outmax);
-	side_init(&r.s[RELAY_UPSTREAM], upstream, outmax);
+	relay_side_init(&r.s[RELAY_CLIENT], client, outmax);
+	relay_side_init(&r.s[RELAY_UPSTREAM], upstream, outmax);
 	r.s[RELAY_CLIENT].connected = 1;
 	now = now_ms();
 	r.last_client = r.last_write = r.last_io = now;
@@ -241,7 +161,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 		log_warn("session %llu: no connection to %s port %u",
 		    (unsigned long long)sess->id, sess->upstream_addr,
 		    sess->upstream_port);
-		bye(&r, "[UNAVAILABLE] Server unavailable");
+		relay_bye(&r, "[UNAVAILABLE] Server unavailable");
 		relay_close(&r, WORKER_END_ERROR);
 	}
 
@@ -255,7 +175,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 	if (r.front != 0 && !r.closing)
 		r.fops->f_greet(r.fr);
 	/* A message may have come in the read that brought the session. */
-	(void)chan_read(&r);
+	(void)relay_chan_read(&r);
 	while (!r.quit && !(r.closing && flushed(&r))) {
 		/* Records reach the log before we wait, each whole. */
 		audit_flush();
@@ -320,7 +240,7 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 			break;
 		}
 		if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP) &&
-		    chan_read(&r) == -1)
+		    relay_chan_read(&r) == -1)
 			break;
 		if (pfd[3].revents & (POLLHUP | POLLERR) &&
 		    r.policy_lost == 0) {
@@ -346,9 +266,9 @@ relay_run(const struct worker_config *conf, const struct worker_env *env,
 				progress |= pump(&r, RELAY_CLIENT);
 		} while (progress);
 		if (r.relogin && !r.closing)
-			front_again(&r);
+			relay_front_again(&r);
 		/* The end of a batch: the client can inflate all of it. */
-		(void)z_flush(&r);
+		(void)relay_z_flush(&r);
 		for (i = 0; i < 2; i++)
 			if (r.s[i].connected && !r.s[i].dead &&
 			    buf_len(&r.s[i].out) > 0 &&
@@ -384,7 +304,7 @@ side_read(struct relay *r, enum relay_side i)
 	uint8_t		*p;
 	ssize_t		 n;
 
-	z_begin(r);
+	relay_z_begin(r);
 	if ((p = buf_reserve_read(&s->in, RELAY_READ)) == NULL) {
 		log_warn("session %llu: input buffer",
 		    (unsigned long long)r->sess->id);
@@ -392,9 +312,9 @@ side_read(struct relay *r, enum relay_side i)
 		return;
 	}
 	if (s->z != NULL)
-		n = z_read(r, s, p);
+		n = relay_z_read(r, s, p);
 	else if (s->ssl != NULL)
-		n = tls_read_more(s, p, RELAY_READ);
+		n = relay_tls_read_more(s, p, RELAY_READ);
 	else
 		n = recv(s->fd, p, RELAY_READ, MSG_DONTWAIT);
 	if (n == -1) {
@@ -444,8 +364,8 @@ side_write(struct relay *r, enum relay_side i)
  * in plaintext.  What ends the run (EAGAIN, EOF, an error) comes again
  * on the next read when bytes were read first.
  */
-static ssize_t
-tls_read_more(struct side *s, uint8_t *p, size_t len)
+ssize_t
+relay_tls_read_more(struct side *s, uint8_t *p, size_t len)
 {
 	size_t	 got = 0;
 	ssize_t	 n;
@@ -498,7 +418,7 @@ side_failed(struct relay *r, enum relay_side i, const char *what)
 	if (i == RELAY_CLIENT)
 		relay_close(r, WORKER_END_CLIENT_EOF);
 	else {
-		bye(r, "[UNAVAILABLE] Server connection lost");
+		relay_bye(r, "[UNAVAILABLE] Server connection lost");
 		relay_close(r, WORKER_END_UPSTREAM_EOF);
 	}
 }
@@ -513,9 +433,9 @@ pump(struct relay *r, enum relay_side from)
 	struct side	*s = &r->s[from];
 	size_t		 len, room, n;
 
-	z_begin(r);
+	relay_z_begin(r);
 	if (from == RELAY_CLIENT && r->front != 0)
-		return front_pump(r);
+		return relay_front_pump(r);
 	/*
 	 * The engine takes the login once it has the server's greeting,
 	 * and with it what the server offers (SASL-IR, LITERAL+).
@@ -544,7 +464,7 @@ pump(struct relay *r, enum relay_side from)
 	zc_flush(r, !from);
 	zc_flush(r, from);
 	buf_drain(&s->in, n);
-	z_begin(r);
+	relay_z_begin(r);
 	return n > 0;
 }
 
@@ -730,161 +650,11 @@ upstream_connected(struct relay *r)
 		    (unsigned long long)r->sess->id, r->sess->upstream_addr,
 		    r->sess->upstream_port);
 		s->dead = 1;
-		bye(r, "[UNAVAILABLE] Server unavailable");
+		relay_bye(r, "[UNAVAILABLE] Server unavailable");
 		relay_close(r, WORKER_END_ERROR);
 		return;
 	}
 	s->connected = 1;
-}
-
-/* The master speaks during a session: only to end it.  -1: exit now. */
-static int
-chan_read(struct relay *r)
-{
-	struct worker_shutdown	 sd;
-	struct msg		 m;
-	ssize_t			 n;
-	int			 rc;
-
-	if ((n = msg_read(r->chan)) == -1 && errno != EAGAIN &&
-	    errno != EWOULDBLOCK) {
-		log_warn("channel to the master");
-		r->quit = 1;
-		return -1;
-	}
-	while ((rc = msg_get(r->chan, &m)) == 1) {
-		/* Rotation (SIGUSR1) does not wait for the session's end. */
-		if (m.hdr.type == MSG_W_AUDIT) {
-			if (audit_msg(&m) == 0)
-				continue;
-			m.fd = -1;	/* audit_msg() took it */
-		}
-		/* Nor does a daemon's restart. */
-		if (daemon_channel(r, &m) == 0)
-			continue;
-		/* posternctl: how far, or the end of this session. */
-		if (ops_msg(r, &m) == 0)
-			continue;
-		/* login proxy: the upstream asked for. */
-		if (front_upstream(r, &m) == 0)
-			continue;
-		if (m.fd != -1)
-			close(m.fd);
-		if (m.hdr.type != MSG_SHUTDOWN || m.len != sizeof(sd) ||
-		    m.fd != -1 || memchr(m.body, '\0', m.len) == NULL) {
-			log_warnx("master sent type %u, %zu bytes, during a "
-			    "session", m.hdr.type, m.len);
-			r->quit = 1;
-			return -1;
-		}
-		memcpy(&sd, m.body, sizeof(sd));
-		log_debug("session %llu: shutdown: %s",
-		    (unsigned long long)r->sess->id, sd.text);
-		/* Say BYE, write out what is queued, then go. */
-		bye(r, sd.text);
-		relay_close(r, WORKER_END_SHUTDOWN);
-		r->exiting = 1;
-	}
-	if (rc == -1) {
-		log_warn("channel to the master");
-		r->quit = 1;
-		return -1;
-	}
-	if (n == 0) {
-		/* The master is gone: so is everything we serve for. */
-		r->quit = 1;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * postern-policyd or postern-keyd restarted, and the master sends the
- * worker a channel to the new one (proto_worker.h): taken here during a
- * session as between sessions (worker.c).  policyd's hello is read by
- * the next query.  0 taken, -1 not one of these or malformed.
- */
-static int
-daemon_channel(struct relay *r, struct msg *m)
-{
-	struct policy_client	*pc = r->env != NULL ? r->env->policy : NULL;
-	int			 fd;
-
-	if (m->len != 0 || m->fd == -1)
-		return -1;
-	switch (m->hdr.type) {
-	case MSG_W_POLICYD:
-		if (pc == NULL)
-			return -1;
-		fd = m->fd;
-		m->fd = -1;
-		if (policy_client_renew(pc, fd, policy_query_max(r->conf)) ==
-		    -1) {
-			log_warn("session %llu: channel to postern-policyd",
-			    (unsigned long long)r->sess->id);
-			return 0;
-		}
-		log_debug("session %llu: a new channel to postern-policyd",
-		    (unsigned long long)r->sess->id);
-		r->policy_lost = 0;
-		return 0;
-	case MSG_W_KEYHOLDER:
-		if (tls_conf()->ncerts == 0)
-			return -1;
-		keyproxy_channel(m->fd);
-		log_debug("session %llu: a new channel to postern-keyd",
-		    (unsigned long long)r->sess->id);
-		return 0;
-	}
-	return -1;
-}
-
-/*
- * posternctl asks how far this session has got (MSG_W_PROGRESS_ASK) or
- * ends it (MSG_W_KICK), as proto_worker.h says; one meant for an earlier
- * session is let be.  0 taken, -1 not one of these or malformed.
- */
-static int
-ops_msg(struct relay *r, struct msg *m)
-{
-	struct worker_progress_ask	 ask;
-	struct worker_progress		 p;
-	struct worker_kick		 k;
-
-	if (m->fd != -1)
-		return -1;
-	switch (m->hdr.type) {
-	case MSG_W_PROGRESS_ASK:
-		if (m->len != sizeof(ask))
-			return -1;
-		memcpy(&ask, m->body, sizeof(ask));
-		if (ask.id != r->sess->id)
-			return 0;
-		memset(&p, 0, sizeof(p));
-		p.id = ask.id;
-		p.client_in = r->s[RELAY_CLIENT].nin;
-		p.client_out = r->s[RELAY_CLIENT].nout;
-		p.upstream_in = r->s[RELAY_UPSTREAM].nin;
-		p.upstream_out = r->s[RELAY_UPSTREAM].nout;
-		p.commands = r->eng != NULL ? r->ops->e_commands(r->eng) : 0;
-		if (msg_compose(r->chan, MSG_W_PROGRESS, 0, -1, &p,
-		    sizeof(p)) == -1)
-			return -1;
-		return 0;
-	case MSG_W_KICK:
-		if (m->len != sizeof(k) || memchr(m->body, '\0', m->len) ==
-		    NULL)
-			return -1;
-		memcpy(&k, m->body, sizeof(k));
-		if (k.id != r->sess->id || r->closing)
-			return 0;
-		log_debug("session %llu: kicked: %s",
-		    (unsigned long long)r->sess->id, k.text);
-		bye(r, k.text);
-		relay_close(r, WORKER_END_KICKED);
-		return 0;
-	}
-	return -1;
 }
 
 /* The channel to policyd, while it is up; -1 without one. */
@@ -902,7 +672,7 @@ tls_stop(void *arg)
 {
 	struct relay	*r = arg;
 
-	return chan_read(r) == -1 || r->closing;
+	return relay_chan_read(r) == -1 || r->closing;
 }
 
 /* The server owes the answer to a login the client sent (timers()). */
@@ -945,7 +715,7 @@ timers(struct relay *r, int64_t now)
 			    "%u s", (unsigned long long)r->sess->id,
 			    r->sess->upstream_addr, r->sess->upstream_port,
 			    r->conf->timeout_upstream);
-			bye(r,
+			relay_bye(r,
 			    "[UNAVAILABLE] Server not responding");
 			relay_close(r, WORKER_END_TIMEOUT);
 			return 0;
@@ -969,7 +739,7 @@ timers(struct relay *r, int64_t now)
 			    r->sess->id, r->sess->client_addr,
 			    r->sess->client_port, r->conf->timeout_login);
 			r->login_expired = 1;
-			bye(r, "[UNAVAILABLE] Login timeout");
+			relay_bye(r, "[UNAVAILABLE] Login timeout");
 			relay_close(r, WORKER_END_TIMEOUT);
 			return 0;
 		}
@@ -980,7 +750,7 @@ timers(struct relay *r, int64_t now)
 	if ((idle = r->idle_timeout) != 0) {
 		d = r->last_client + (int64_t)idle * 1000;
 		if (d <= now) {
-			bye(r, "Idle timeout");
+			relay_bye(r, "Idle timeout");
 			relay_close(r, WORKER_END_TIMEOUT);
 			return 0;
 		}
@@ -1003,7 +773,7 @@ timers(struct relay *r, int64_t now)
 			    "within %u ms: session ended",
 			    (unsigned long long)r->sess->id,
 			    r->conf->timeout_policy);
-			bye(r, "[UNAVAILABLE] Policy unavailable");
+			relay_bye(r, "[UNAVAILABLE] Policy unavailable");
 			relay_close(r, WORKER_END_POLICY);
 			return 0;
 		}
@@ -1042,8 +812,8 @@ relay_rest(struct relay *r)
 	    (unsigned long long)r->sess->id);
 }
 
-static void
-bye(struct relay *r, const char *text)
+void
+relay_bye(struct relay *r, const char *text)
 {
 	if (r->eng != NULL)
 		r->ops->e_bye(r->eng, text);
@@ -1055,7 +825,7 @@ flushed(struct relay *r)
 	int	 i;
 
 	/* What deflate holds goes out like the rest. */
-	(void)z_flush(r);
+	(void)relay_z_flush(r);
 
 	for (i = 0; i < 2; i++)
 		if (!r->s[i].dead && r->s[i].fd != -1 &&
@@ -1089,8 +859,8 @@ session_end(struct relay *r)
 		    (unsigned long long)iz, (unsigned long long)ip,
 		    (unsigned long long)oz, (unsigned long long)op);
 	}
-	side_free(&r->s[RELAY_CLIENT]);
-	side_free(&r->s[RELAY_UPSTREAM]);
+	relay_side_free(&r->s[RELAY_CLIENT]);
+	relay_side_free(&r->s[RELAY_UPSTREAM]);
 	if (r->fr != NULL)
 		r->fops->f_free(r->fr);
 	r->fr = NULL;
@@ -1115,483 +885,4 @@ relay_session(const struct relay *r)
 	return r->sess;
 }
 
-/* ---- COMPRESS=DEFLATE on the client leg (relay_tls.h) ---- */
 
-int
-relay_compress(struct relay *r)
-{
-	struct side	*s = &r->s[RELAY_CLIENT];
-
-	if (s->z != NULL)
-		return -1;
-	if ((s->z = rdeflate_new()) == NULL) {
-		log_warnx("session %llu: no memory for compression",
-		    (unsigned long long)r->sess->id);
-		s->dead = 1;
-		relay_close(r, WORKER_END_ERROR);
-		return -1;
-	}
-	r->zstart = 1;
-	log_debug("session %llu: client COMPRESS=DEFLATE",
-	    (unsigned long long)r->sess->id);
-	return 0;
-}
-
-int
-relay_compressed(const struct relay *r)
-{
-	return r->s[RELAY_CLIENT].z != NULL;
-}
-
-/*
- * Compression started: what the client sent behind the COMPRESS command
- * and the engine left in the input buffer is compressed, and is
- * inflated with the rest.
- */
-static void
-z_begin(struct relay *r)
-{
-	struct side	*s = &r->s[RELAY_CLIENT];
-
-	if (!r->zstart)
-		return;
-	r->zstart = 0;
-	if (buf_len(&s->in) > 0 && rdeflate_in_add(s->z, buf_data(&s->in),
-	    buf_len(&s->in)) == -1) {
-		log_warnx("session %llu: client sent %zu bytes behind COMPRESS",
-		    (unsigned long long)r->sess->id, buf_len(&s->in));
-		relay_close(r, WORKER_END_ERROR);
-	}
-	buf_reset(&s->in);
-}
-
-/*
- * A compressed client's plaintext, like recv(): from what was read
- * before, else from one read of compressed bytes.  Inflate gives at most
- * RELAY_READ bytes a call, however small its input.  A corrupt stream
- * ends the session here and looks like EAGAIN to side_read().
- */
-static ssize_t
-z_read(struct relay *r, struct side *s, uint8_t *p)
-{
-	uint8_t		*q;
-	size_t		 room;
-	ssize_t		 n;
-
-	if ((n = rdeflate_inflate(s->z, p, RELAY_READ)) == 0 &&
-	    (q = rdeflate_in_room(s->z, &room)) != NULL) {
-		if (s->ssl != NULL)
-			n = tls_read_more(s, q, room);
-		else
-			n = recv(s->fd, q, room, MSG_DONTWAIT);
-		if (n <= 0)
-			return n;
-		rdeflate_in_commit(s->z, (size_t)n);
-		s->nin += (uint64_t)n;
-		r->last_client = now_ms();
-		n = rdeflate_inflate(s->z, p, RELAY_READ);
-	}
-	if (n == -1) {
-		log_warnx("session %llu: client's compressed stream: %s: "
-		    "session closed", (unsigned long long)r->sess->id,
-		    rdeflate_error(s->z));
-		bye(r, "Invalid compressed stream");
-		relay_close(r, WORKER_END_ERROR);
-	}
-	if (n <= 0) {
-		errno = EAGAIN;
-		return -1;
-	}
-	return n;
-}
-
-/* The end of a write batch: Z_SYNC_FLUSH what the client is owed. */
-static int
-z_flush(struct relay *r)
-{
-	struct side	*s = &r->s[RELAY_CLIENT];
-
-	if (s->z == NULL || s->dead || !rdeflate_dirty(s->z))
-		return 0;
-	if (rdeflate_flush(s->z, &s->out) == -1) {
-		log_warnx("session %llu: compressing for the client: %s",
-		    (unsigned long long)r->sess->id, rdeflate_error(s->z));
-		s->dead = 1;
-		relay_close(r, WORKER_END_ERROR);
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- TLS (relay_tls.h) ---- */
-
-enum worker_tls_mode
-relay_tls_mode(const struct relay *r)
-{
-	return r->tls_mode;
-}
-
-int
-relay_tls_active(const struct relay *r, enum relay_side i)
-{
-	return r->s[i].ssl != NULL;
-}
-
-const char *
-relay_tls_ja4(const struct relay *r)
-{
-	return tls_ja4(r->s[RELAY_CLIENT].ssl);
-}
-
-void
-relay_starttls(struct relay *r)
-{
-	r->starttls = 1;
-}
-
-/* The client's handshake after our STARTTLS OK went out. */
-void
-relay_tls_client(struct relay *r)
-{
-	struct side	*s = &r->s[RELAY_CLIENT];
-	const char	*v, *c, *sni;
-
-	r->starttls = 0;
-	if (buf_len(&s->in) > 0) {
-		log_warnx("security: session %llu: client sent %zu bytes "
-		    "after STARTTLS, before TLS (command injection): session "
-		    "aborted", (unsigned long long)r->sess->id,
-		    buf_len(&s->in));
-		relay_close(r, WORKER_END_ERROR);
-		return;
-	}
-	/* STARTTLS comes before the login: its deadline holds. */
-	if ((s->ssl = tls_server_new(s->fd)) == NULL ||
-	    tls_handshake(s->ssl, r->login_deadline != 0 ? r->login_deadline :
-	    now_ms() + (int64_t)r->conf->timeout_login * 1000, r->sess->id,
-	    "client") == -1) {
-		stats_tls(STATS_CLIENT, 0, NULL);
-		tls_free(s->ssl);
-		s->ssl = NULL;
-		s->dead = 1;
-		relay_close(r, WORKER_END_ERROR);
-		return;
-	}
-	tls_describe(s->ssl, &v, &c, &sni);
-	audit_set_tls(1, v, c, sni, tls_ja4(s->ssl));
-	stats_tls(STATS_CLIENT, 1, v);
-	log_debug("session %llu: client TLS %s %s sni %s",
-	    (unsigned long long)r->sess->id, v, c, sni ? sni : "-");
-}
-
-/*
- * Before the first byte: the client's implicit TLS, then the upstream's
- * TLS, implicit or by STARTTLS.  A failure ends the session, with a BYE
- * to a client that can read one.
- */
-void
-relay_tls_begin(struct relay *r)
-{
-	struct side		*c = &r->s[RELAY_CLIENT];
-	const char		*v, *ci, *sni;
-	uint64_t		 id = r->sess->id;
-	const char		*refused;
-
-	/* A client of an implicit listener reads its refusal over TLS. */
-	(void)tls_connect_mode(r->conf, r->env != NULL ? r->env->policy :
-	    NULL, r->sess, &r->tls_mode, &refused);
-	if (r->tls_mode == WORKER_TLS_IMPLICIT) {
-		if ((c->ssl = tls_server_new(c->fd)) == NULL ||
-		    tls_handshake(c->ssl, r->login_deadline, id,
-		    "client") == -1) {
-			stats_tls(STATS_CLIENT, 0, NULL);
-			tls_free(c->ssl);
-			c->ssl = NULL;
-			c->dead = 1;
-			relay_close(r, WORKER_END_ERROR);
-			return;
-		}
-		tls_describe(c->ssl, &v, &ci, &sni);
-		audit_set_tls(1, v, ci, sni, tls_ja4(c->ssl));
-		stats_tls(STATS_CLIENT, 1, v);
-		log_debug("session %llu: client TLS %s %s sni %s",
-		    (unsigned long long)id, v, ci, sni ? sni : "-");
-	}
-	if (refused != NULL) {
-		bye(r, refused);
-		relay_close(r, WORKER_END_POLICY);
-		return;
-	}
-	/* login proxy: the upstream comes after the login. */
-	if (r->front == 0)
-		upstream_begin(r);
-}
-
-/* The upstream's side: PROXY v2 header, then its TLS, if any. */
-static void
-upstream_begin(struct relay *r)
-{
-	struct side		*u = &r->s[RELAY_UPSTREAM];
-	const struct worker_tls	*t = tls_conf();
-	const char		*v, *ci, *sni;
-	uint64_t		 id = r->sess->id;
-	int			 failed = 0;
-
-	if (r->conf->forward == WORKER_FORWARD_PROXY_V2 &&
-	    upstream_proxy_v2(r) == -1)
-		return;
-	if (t->up_mode == WORKER_UPTLS_NONE)
-		return;
-	if (tls_upstream_connected(u->fd, r->up_deadline, id) == -1) {
-		stats_upstream_failed();
-		failed = 1;
-	} else if ((t->up_mode == WORKER_UPTLS_STARTTLS &&
-	    upstream_prelude(r) == -1) ||
-	    (u->ssl = tls_client_new(u->fd)) == NULL ||
-	    tls_handshake(u->ssl, r->up_deadline, id, "upstream") == -1) {
-		stats_tls(STATS_UPSTREAM, 0, NULL);
-		failed = 1;
-	}
-	if (failed) {
-		tls_free(u->ssl);
-		u->ssl = NULL;
-		u->dead = 1;
-		bye(r, "[UNAVAILABLE] Server unavailable: TLS to the server "
-		    "failed");
-		relay_close(r, WORKER_END_ERROR);
-		return;
-	}
-	u->connected = 1;
-	stats_tls(STATS_UPSTREAM, 1, NULL);
-	tls_describe(u->ssl, &v, &ci, &sni);
-	audit_set_tls_upstream(1, v, ci, t->up_name);
-	log_debug("session %llu: upstream TLS %s %s%s",
-	    (unsigned long long)id, v, ci,
-	    SSL_session_reused(u->ssl) ? ", resumed" : "");
-	/*
-	 * After STARTTLS the server does not greet again: the session
-	 * gets a greeting without capabilities, so the client asks the
-	 * server anew, over TLS.
-	 */
-	if (t->up_mode == WORKER_UPTLS_STARTTLS &&
-	    buf_add(&u->in, r->up_greeting, strlen(r->up_greeting)) == -1)
-		relay_close(r, WORKER_END_ERROR);
-}
-
-/*
- * "forward proxy-v2": the header goes out first, once the connect is
- * done and the client's implicit TLS, if any, is up (its version and
- * cipher are in the header).  A STARTTLS client is in plaintext when it
- * comes, and its header says so.  Ends the session when it fails: -1.
- */
-static int
-upstream_proxy_v2(struct relay *r)
-{
-	struct side	*c = &r->s[RELAY_CLIENT];
-	struct side	*u = &r->s[RELAY_UPSTREAM];
-	const char	*v = NULL, *ci = NULL, *sni = NULL;
-	uint8_t		 hdr[FORWARD_V2_MAX];
-	ssize_t		 n;
-
-	if (c->ssl != NULL)
-		tls_describe(c->ssl, &v, &ci, &sni);
-	if ((n = forward_proxy_v2(hdr, sizeof(hdr), r->sess, v, ci, sni)) ==
-	    -1) {
-		log_warnx("session %llu: no PROXY v2 header for the server",
-		    (unsigned long long)r->sess->id);
-		n = 0;
-	}
-	if (n == 0 || tls_upstream_connected(u->fd, r->up_deadline,
-	    r->sess->id) == -1 || forward_send(u->fd, hdr, (size_t)n,
-	    r->up_deadline, r->sess->id) == -1) {
-		u->dead = 1;
-		bye(r, "[UNAVAILABLE] Server unavailable");
-		relay_close(r, WORKER_END_ERROR);
-		return -1;
-	}
-	u->connected = 1;
-	u->nout += (uint64_t)n;
-	audit_forward("proxy-v2", NULL, 0);
-	return 0;
-}
-
-/*
- * The upstream's STARTTLS or STLS, and the greeting the session gets in
- * place of the server's (POP3: with its APOP timestamp).
- */
-static int
-upstream_prelude(struct relay *r)
-{
-	struct side	*u = &r->s[RELAY_UPSTREAM];
-	char		 ts[256];
-	int		 xclient;
-
-	if (r->conf->protocol != WORKER_PROTO_POP3) {
-		(void)snprintf(r->up_greeting, sizeof(r->up_greeting),
-		    "* OK postern ready\r\n");
-		return tls_upstream_starttls(u->fd, r->up_deadline,
-		    r->sess->id);
-	}
-	if (tls_upstream_stls(u->fd, r->up_deadline, r->sess->id, ts,
-	    sizeof(ts), &xclient) == -1)
-		return -1;
-	(void)snprintf(r->up_greeting, sizeof(r->up_greeting),
-	    "+OK %spostern ready%s%s\r\n", xclient &&
-	    r->conf->forward == WORKER_FORWARD_ID ? "[XCLIENT] " : "",
-	    ts[0] != '\0' ? " " : "", ts);
-	return 0;
-}
-
-/*
- * login proxy: the upstream the user is routed to (route.h), into the
- * connect request; "" is the listener's own.  -1: no answer, the
- * session is ended (fails closed, as a verdict does).
- */
-static int
-front_route(struct relay *r, const char *user, struct worker_connect *wc)
-{
-	struct side		*c = &r->s[RELAY_CLIENT];
-	struct route_choice	 rc;
-
-	if (user == NULL)
-		return 0;
-	if (route_ask(r->env != NULL ? r->env->policy : NULL,
-	    r->conf->protocol == WORKER_PROTO_POP3 ? RULES_POP3 : RULES_IMAP,
-	    r->sess, c->ssl != NULL, c->ssl != NULL ? tls_ja4(c->ssl) : NULL,
-	    user, (int)r->conf->timeout_policy, &rc) == -1) {
-		log_warn("session %llu: login proxy: no route for %.64s from "
-		    "postern-policyd", (unsigned long long)r->sess->id, user);
-		bye(r, "[UNAVAILABLE] Server unavailable");
-		relay_close(r, WORKER_END_ERROR);
-		return -1;
-	}
-	memcpy(wc->upstream, rc.upstream, sizeof(wc->upstream));
-	audit_route(rc.upstream, rc.source, rc.gen);
-	log_info("session %llu: login proxy: %.64s routed to %s%s by %s",
-	    (unsigned long long)r->sess->id, user, rc.upstream[0] != '\0' ?
-	    "upstream " : "the listener's upstream", rc.upstream, rc.source);
-	return 0;
-}
-
-/*
- * login proxy: the client's input goes to the front (imap_front.h) until
- * it has the login; then the master is asked for the upstream, and the
- * client's input waits.  Returns whether anything was consumed.
- */
-static int
-front_pump(struct relay *r)
-{
-	struct side		*s = &r->s[RELAY_CLIENT];
-	struct worker_connect	 wc;
-	const uint8_t		*p;
-	size_t			 n, len;
-
-	/* After our STARTTLS OK plaintext is injection (relay_tls_client). */
-	if (r->closing || r->front != FRONT_LOGIN || r->starttls ||
-	    (len = buf_len(&s->in)) == 0)
-		return 0;
-	n = r->fops->f_input(r->fr, buf_data(&s->in), len);
-	buf_drain(&s->in, n);
-	if (r->closing || !r->fops->f_login(r->fr, &p, &len))
-		return n > 0;
-	if (buf_add(&r->replay, p, len) == -1) {
-		log_warnx("session %llu: login proxy: login of %zu bytes "
-		    "over %zu", (unsigned long long)r->sess->id, len,
-		    r->fops->replay_max);
-		bye(r, "Internal error");
-		relay_close(r, WORKER_END_ERROR);
-		return 1;
-	}
-	memset(&wc, 0, sizeof(wc));
-	wc.id = r->sess->id;
-	if (front_route(r, r->fops->f_user(r->fr), &wc) == -1)
-		return 1;
-	if (msg_compose(r->chan, MSG_W_CONNECT, 0, -1, &wc,
-	    sizeof(wc)) == -1) {
-		log_warn("session %llu: login proxy: queue connect",
-		    (unsigned long long)r->sess->id);
-		r->quit = 1;
-		return 1;
-	}
-	r->front = FRONT_WAIT;
-	return 1;
-}
-
-/*
- * The answer to MSG_W_CONNECT: the upstream's socket, connect perhaps
- * under way, or why there is none.  From here on the session is relay
- * mode's, with the login replayed first.  0 taken, -1 not this.
- */
-static int
-front_upstream(struct relay *r, struct msg *m)
-{
-	struct side		*u = &r->s[RELAY_UPSTREAM];
-	struct worker_connected	 up;
-
-	if (m->hdr.type != MSG_W_CONNECTED || !r->conf->login_proxy ||
-	    m->len != sizeof(up))
-		return -1;
-	memcpy(&up, m->body, sizeof(up));
-	if (up.id != r->sess->id || (m->fd == -1) == (up.error == 0) ||
-	    memchr(up.name, '\0', sizeof(up.name)) == NULL ||
-	    memchr(up.addr, '\0', sizeof(up.addr)) == NULL)
-		return -1;
-	/* Asked for before the session began to end: too late now. */
-	if (r->front != FRONT_WAIT || r->closing) {
-		if (m->fd != -1)
-			close(m->fd);
-		m->fd = -1;
-		return 0;
-	}
-	r->front = 0;
-	r->login_pending = 1;
-	if (m->fd == -1) {
-		stats_upstream_failed();
-		errno = up.error;
-		log_warn("session %llu: login proxy: no connection to the "
-		    "upstream", (unsigned long long)r->sess->id);
-		bye(r, "[UNAVAILABLE] Server unavailable");
-		relay_close(r, WORKER_END_ERROR);
-		return 0;
-	}
-	/* The server chosen, in every audit record from here on. */
-	audit_set_upstream(up.name, up.addr, up.port);
-	u->fd = m->fd;
-	m->fd = -1;
-	u->connected = 0;
-	r->up_deadline = now_ms() + (int64_t)r->conf->timeout_upstream * 1000;
-	upstream_begin(r);
-	return 0;
-}
-
-/*
- * login proxy: the login failed (relay_login_failed()).  Its answer is
- * queued for the client; the server's connection goes, and with it the
- * engine's view of that session: the next try gets a fresh one.
- */
-static void
-front_again(struct relay *r)
-{
-	struct side	*u = &r->s[RELAY_UPSTREAM];
-	uint64_t	 nin = u->nin, nout = u->nout;
-
-	r->relogin = 0;
-	log_debug("session %llu: login proxy: login failed: upstream closed, "
-	    "the client may try again", (unsigned long long)r->sess->id);
-	side_free(u);
-	side_init(u, -1, r->outmax);
-	u->nin = nin;
-	u->nout = nout;
-	r->up_deadline = 0;
-	r->up_greeted = 0;
-	buf_reset(&r->replay);
-	r->ops->e_free(r->eng);
-	if ((r->eng = r->ops->e_new(r, r->conf, r->env)) == NULL) {
-		log_warn("session %llu: engine", (unsigned long long)
-		    r->sess->id);
-		relay_close(r, WORKER_END_ERROR);
-		return;
-	}
-	r->fops->f_again(r->fr);
-	r->front = FRONT_LOGIN;
-}

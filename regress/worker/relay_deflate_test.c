@@ -23,7 +23,7 @@
 #include "relay_deflate.h"
 #include "sandbox_worker.h"
 
-#define READ_CAP	(64 * 1024)	/* relay.c's RELAY_READ */
+#define READ_CAP	(64 * 1024)	/* RELAY_READ, relay_int.h */
 #define OUT_MAX		(1024 * 1024)
 
 /* Text that compresses like mail: lines, words, some noise. */
