@@ -13,6 +13,9 @@
  * Strict on purpose: where the RFCs and Dovecot disagree, the narrower
  * of the two wins, since a command the server refuses halfway through
  * its arguments desynchronises the stream.
+ *
+ * The state and the primitives are in imap_grammar_prim.c, behind
+ * imap_grammar_int.h.
  */
 #include <stdint.h>
 #include <string.h>
@@ -20,16 +23,7 @@
 
 #include "imap_caps.h"
 #include "imap_grammar.h"
-
-struct gs {
-	const struct imap_token	*tok;
-	unsigned int		 n;
-	unsigned int		 i;	/* next token */
-	int			 final;
-	uint64_t		 caps;
-	uint64_t		 enabled;
-	struct imap_gram	*g;
-};
+#include "imap_grammar_int.h"
 
 /* What IMAP4rev2 has built in (RFC 9051 section 1, appendix E). */
 #define REV2_CAPS	(IMAP_CAP_NAMESPACE | IMAP_CAP_UNSELECT | \
@@ -42,452 +36,6 @@ struct gs {
 /* Lists nested by SEARCH, NOT and OR: recursion is bounded here. */
 #define SEARCH_DEPTH_MAX	64
 /* RFC 2971 section 3.3 */
-
-static int
-stop(struct gs *s, enum imap_gram_res res, const char *why)
-{
-	/* the first reason stands */
-	if (s->g->res == IMAP_GRAM_OK) {
-		s->g->res = res;
-		s->g->why = why;
-	}
-	return -1;
-}
-
-static int
-bad(struct gs *s, const char *why)
-{
-	return stop(s, IMAP_GRAM_BAD, why);
-}
-
-static int
-gate(struct gs *s, uint64_t cap, const char *why)
-{
-	if (s->caps & cap)
-		return 0;
-	return stop(s, IMAP_GRAM_NOTADV, why);
-}
-
-/*
- * The next token, not consumed; NULL with MORE (not final) or BAD (final:
- * an argument is missing) when there is none.
- */
-static const struct imap_token *
-need(struct gs *s, const char *why)
-{
-	if (s->i < s->n)
-		return &s->tok[s->i];
-	if (!s->final)
-		stop(s, IMAP_GRAM_MORE, NULL);
-	else
-		bad(s, why);
-	return NULL;
-}
-
-/*
- * Optional arguments: 1 when the arguments are over, 0 when a token
- * follows, -1 (MORE) when more may come after the literal.
- */
-static int
-end_of(struct gs *s)
-{
-	if (s->i < s->n)
-		return 0;
-	if (!s->final)
-		return stop(s, IMAP_GRAM_MORE, NULL);
-	return 1;
-}
-
-/* The next token is a ")"?  Same answers as end_of(). */
-static int
-at_close(struct gs *s)
-{
-	if (s->i < s->n)
-		return s->tok[s->i].type == IMAP_TOK_LIST_END;
-	if (!s->final)
-		return stop(s, IMAP_GRAM_MORE, NULL);
-	/* the lexer balances lists at the end of a message */
-	return bad(s, "Unclosed list");
-}
-
-static int
-open_list(struct gs *s, const char *why)
-{
-	const struct imap_token	*t;
-
-	if ((t = need(s, why)) == NULL)
-		return -1;
-	if (t->type != IMAP_TOK_LIST_BEGIN)
-		return bad(s, why);
-	s->i++;
-	return 0;
-}
-
-static int
-close_list(struct gs *s, const char *why)
-{
-	const struct imap_token	*t;
-
-	if ((t = need(s, why)) == NULL)
-		return -1;
-	if (t->type != IMAP_TOK_LIST_END)
-		return bad(s, why);
-	s->i++;
-	return 0;
-}
-
-static int
-has_any(const struct imap_token *t, const char *set)
-{
-	uint32_t	 k;
-
-	for (k = 0; k < t->len; k++)
-		if (strchr(set, t->p[k]) != NULL)
-			return 1;
-	return 0;
-}
-
-/* atom: ATOM-CHARs only (the lexer lets "%", "*" and "]" into words). */
-static int
-is_atom(const struct imap_token *t)
-{
-	switch (t->type) {
-	case IMAP_TOK_ATOM:
-		return !(t->flags & IMAP_TOKF_FLAG) && !has_any(t, "%*]");
-	case IMAP_TOK_SEQSET:
-		return !has_any(t, "*");
-	case IMAP_TOK_NUMBER:
-	case IMAP_TOK_NIL:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static int
-kw(const struct imap_token *t, const char *name)
-{
-	return t->type == IMAP_TOK_ATOM && !(t->flags & IMAP_TOKF_FLAG) &&
-	    imap_tok_is(t, name);
-}
-
-/*
- * A literal in a place that takes one.  binary: literal8 (~{n}) allowed
- * there; stream: it is message data, not an argument held whole.
- */
-static int
-literal(struct gs *s, const struct imap_token *t, int binary, int stream)
-{
-	if (IMAP_LIT_KIND(t->lit) == IMAP_LIT_MINUS)
-		return bad(s, "No grammar has {n-} literals");
-	if ((t->lit & IMAP_LIT_BINARY) && !binary)
-		return bad(s, "literal8 is not allowed here");
-	if (t == &s->tok[s->n - 1] && !s->final)
-		s->g->lit_stream = stream;
-	return 0;
-}
-
-static void
-mbox_at(struct gs *s, unsigned int i, enum imap_mbox_kind kind)
-{
-	struct imap_gram	*g = s->g;
-
-	if (g->nmbox == IMAP_GRAM_MBOX_MAX) {
-		g->overflow = 1;
-		return;
-	}
-	g->mbox[g->nmbox].tok = i;
-	g->mbox[g->nmbox].kind = kind;
-	g->nmbox++;
-}
-
-/* astring = 1*ASTRING-CHAR / string */
-static int
-astring(struct gs *s, const char *why)
-{
-	const struct imap_token	*t;
-
-	if ((t = need(s, why)) == NULL)
-		return -1;
-	switch (t->type) {
-	case IMAP_TOK_QUOTED:
-		break;
-	case IMAP_TOK_LITERAL:
-		if (literal(s, t, 0, 0) == -1)
-			return -1;
-		break;
-	case IMAP_TOK_ATOM:
-		if ((t->flags & IMAP_TOKF_FLAG) || has_any(t, "%*"))
-			return bad(s, why);
-		break;
-	default:
-		if (!is_atom(t))
-			return bad(s, why);
-		break;
-	}
-	s->i++;
-	return 0;
-}
-
-static int
-mailbox(struct gs *s, enum imap_mbox_kind kind)
-{
-	unsigned int	 i = s->i;
-
-	if (astring(s, "Invalid mailbox name") == -1)
-		return -1;
-	mbox_at(s, i, kind);
-	return 0;
-}
-
-/* list-mailbox = 1*list-char / string */
-static int
-list_mailbox(struct gs *s)
-{
-	const struct imap_token	*t;
-
-	if ((t = need(s, "Invalid mailbox pattern")) == NULL)
-		return -1;
-	switch (t->type) {
-	case IMAP_TOK_LITERAL:
-		if (literal(s, t, 0, 0) == -1)
-			return -1;
-		break;
-	case IMAP_TOK_ATOM:
-		if (t->flags & IMAP_TOKF_FLAG)
-			return bad(s, "Invalid mailbox pattern");
-		break;
-	case IMAP_TOK_QUOTED:
-	case IMAP_TOK_NUMBER:
-	case IMAP_TOK_SEQSET:
-	case IMAP_TOK_NIL:
-		break;
-	default:
-		return bad(s, "Invalid mailbox pattern");
-	}
-	mbox_at(s, s->i, IMAP_MBOX_PATTERN);
-	s->i++;
-	return 0;
-}
-
-static int
-string(struct gs *s, const char *why)
-{
-	const struct imap_token	*t;
-
-	if ((t = need(s, why)) == NULL)
-		return -1;
-	if (t->type == IMAP_TOK_LITERAL) {
-		if (literal(s, t, 0, 0) == -1)
-			return -1;
-	} else if (t->type != IMAP_TOK_QUOTED)
-		return bad(s, why);
-	s->i++;
-	return 0;
-}
-
-static int
-atom(struct gs *s, const char *why)
-{
-	const struct imap_token	*t;
-
-	if ((t = need(s, why)) == NULL)
-		return -1;
-	if (!is_atom(t))
-		return bad(s, why);
-	s->i++;
-	return 0;
-}
-
-static int
-number(struct gs *s, uint64_t min, uint64_t max, const char *why)
-{
-	const struct imap_token	*t;
-
-	if ((t = need(s, why)) == NULL)
-		return -1;
-	if (t->type != IMAP_TOK_NUMBER || (t->flags & IMAP_TOKF_OVERFLOW) ||
-	    t->num < min || t->num > max)
-		return bad(s, why);
-	s->i++;
-	return 0;
-}
-
-#define NUM32		UINT32_MAX
-#define MODSEQ_MAX	((uint64_t)INT64_MAX)
-
-/* The numbers of a lexed sequence set fit in 32 bits (nz-number). */
-static int
-seq_numbers_ok(const struct imap_token *t)
-{
-	uint64_t	 v = 0;
-	uint32_t	 k;
-	int		 digits = 0;
-
-	for (k = 0; k <= t->len; k++) {
-		if (k < t->len && t->p[k] >= '0' && t->p[k] <= '9') {
-			v = v * 10 + (t->p[k] - '0');
-			if (v > NUM32)
-				return 0;
-			digits = 1;
-			continue;
-		}
-		if (digits && v == 0)
-			return 0;
-		v = 0;
-		digits = 0;
-	}
-	return 1;
-}
-
-/* sequence-set; "$" (RFC 5182) where dollar is set. */
-static int
-seqset(struct gs *s, int dollar, int star)
-{
-	const struct imap_token	*t;
-
-	if ((t = need(s, "Invalid sequence set")) == NULL)
-		return -1;
-	if (dollar && t->type == IMAP_TOK_ATOM && t->len == 1 &&
-	    t->p[0] == '$') {
-		if (gate(s, IMAP_CAP_SEARCHRES, "SEARCHRES not advertised") ==
-		    -1)
-			return -1;
-	} else if (t->type == IMAP_TOK_NUMBER) {
-		if ((t->flags & IMAP_TOKF_OVERFLOW) || t->num == 0 ||
-		    t->num > NUM32)
-			return bad(s, "Invalid sequence set");
-	} else if (t->type == IMAP_TOK_SEQSET) {
-		if (!seq_numbers_ok(t) || (!star && has_any(t, "*")))
-			return bad(s, "Invalid sequence set");
-	} else
-		return bad(s, "Invalid sequence set");
-	s->i++;
-	return 0;
-}
-
-static const char *const months[] = {
-	"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
-	"JUL", "AUG", "SEP", "OCT", "NOV", "DEC"
-};
-
-static int
-isdig(uint8_t c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* date-text = date-day "-" date-month "-" date-year; returns its length */
-static size_t
-date_text(const uint8_t *p, size_t len, int fixed)
-{
-	size_t	 k = 0, m;
-
-	if (fixed) {
-		/* date-day-fixed = (SP DIGIT) / 2DIGIT */
-		if (len < 2 || !(p[0] == ' ' || isdig(p[0])) || !isdig(p[1]))
-			return 0;
-		k = 2;
-	} else {
-		while (k < len && k < 2 && isdig(p[k]))
-			k++;
-		if (k == 0)
-			return 0;
-	}
-	if (k + 9 > len || p[k] != '-' || p[k + 4] != '-')
-		return 0;
-	for (m = 0; m < 12; m++)
-		if (strncasecmp((const char *)p + k + 1, months[m], 3) == 0)
-			break;
-	if (m == 12)
-		return 0;
-	for (m = k + 5; m < k + 9; m++)
-		if (!isdig(p[m]))
-			return 0;
-	return k + 9;
-}
-
-/* date = date-text / DQUOTE date-text DQUOTE */
-static int
-date(struct gs *s)
-{
-	const struct imap_token	*t;
-
-	if ((t = need(s, "Invalid date")) == NULL)
-		return -1;
-	if ((t->type != IMAP_TOK_ATOM && t->type != IMAP_TOK_QUOTED) ||
-	    (t->flags & IMAP_TOKF_FLAG) ||
-	    date_text(t->p, t->len, 0) != t->len)
-		return bad(s, "Invalid date");
-	s->i++;
-	return 0;
-}
-
-/* date-time = DQUOTE date-day-fixed "-" ... SP time SP zone DQUOTE */
-static int
-is_date_time(const struct imap_token *t)
-{
-	const uint8_t	*p = t->p;
-	size_t		 k;
-
-	if (t->type != IMAP_TOK_QUOTED || t->len != 26 ||
-	    date_text(p, t->len, 1) != 11)
-		return 0;
-	p += 11;
-	/* " HH:MM:SS +ZZZZ" */
-	if (p[0] != ' ' || p[3] != ':' || p[6] != ':' || p[9] != ' ' ||
-	    (p[10] != '+' && p[10] != '-'))
-		return 0;
-	for (k = 1; k < 15; k++)
-		if (k != 3 && k != 6 && k != 9 && k != 10 && !isdig(p[k]))
-			return 0;
-	return 1;
-}
-
-/*
- * flag = "\Answered" / "\Flagged" / "\Deleted" / "\Seen" / "\Draft" /
- * flag-keyword.  Dovecot refuses other system flags, \Recent included,
- * with BAD; so do we.
- */
-static int
-flag(struct gs *s)
-{
-	static const char *const sys[] = {
-		"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"
-	};
-	const struct imap_token	*t;
-	size_t			 k;
-
-	if ((t = need(s, "Invalid flag")) == NULL)
-		return -1;
-	if (t->type == IMAP_TOK_ATOM && (t->flags & IMAP_TOKF_FLAG)) {
-		for (k = 0; k < sizeof(sys) / sizeof(sys[0]); k++)
-			if (imap_tok_is(t, sys[k]))
-				break;
-		if (k == sizeof(sys) / sizeof(sys[0]))
-			return bad(s, "Invalid system flag");
-	} else if (!is_atom(t) || t->type == IMAP_TOK_NIL)
-		return bad(s, "Invalid flag");
-	s->i++;
-	return 0;
-}
-
-/* flag-list = "(" [flag *(SP flag)] ")" */
-static int
-flag_list(struct gs *s)
-{
-	int	 r;
-
-	if (open_list(s, "Invalid flag list") == -1)
-		return -1;
-	while ((r = at_close(s)) == 0)
-		if (flag(s) == -1)
-			return -1;
-	if (r == -1)
-		return -1;
-	s->i++;
-	return 0;
-}
 
 /* ---- FETCH ---- */
 
@@ -525,7 +73,7 @@ sc_word(struct sect *x, const char *w)
 	if (x->off + n < x->t->len) {
 		c = x->t->p[x->off + n];
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    c == '.' || isdig((uint8_t)c))
+		    c == '.' || gs_isdig((uint8_t)c))
 			return 0;
 	}
 	x->off += n;
@@ -556,7 +104,7 @@ sc_part(struct sect *x)
 		if (sc_number(x, 1) == -1)
 			return -1;
 		if (sc_c(x) != '.' || x->off + 1 >= x->t->len ||
-		    !isdig(x->t->p[x->off + 1]))
+		    !gs_isdig(x->t->p[x->off + 1]))
 			return 0;
 		x->off++;
 	}
@@ -581,27 +129,27 @@ sc_header_list(struct sect *x)
 	uint32_t		 start;
 
 	if (!sc_eat(x, '('))
-		return bad(s, "Invalid header list");
+		return gs_bad(s, "Invalid header list");
 	for (;;) {
 		if (sc_c(x) == -1 && (x->t->flags & IMAP_TOKF_SECT_OPEN)) {
-			if ((t = need(s, "Invalid section")) == NULL)
+			if ((t = gs_need(s, "Invalid section")) == NULL)
 				return -1;
 			if (t->type != IMAP_TOK_LITERAL ||
-			    literal(s, t, 0, 0) == -1)
-				return bad(s, "Invalid section");
+			    gs_literal(s, t, 0, 0) == -1)
+				return gs_bad(s, "Invalid section");
 			s->i++;
-			if ((t = need(s, "Invalid section")) == NULL)
+			if ((t = gs_need(s, "Invalid section")) == NULL)
 				return -1;
 			if (t->type != IMAP_TOK_SECTION ||
 			    !(t->flags & IMAP_TOKF_SECT_CONT))
-				return bad(s, "Invalid section");
+				return gs_bad(s, "Invalid section");
 			s->i++;
 			x->t = t;
 			x->off = 0;
 		} else if (sc_eat(x, '"')) {
 			while (sc_c(x) != '"') {
 				if (sc_c(x) == -1)
-					return bad(s, "Invalid header list");
+					return gs_bad(s, "Invalid header list");
 				if (sc_c(x) == '\\')
 					x->off++;
 				x->off++;
@@ -611,12 +159,12 @@ sc_header_list(struct sect *x)
 			for (start = x->off; is_astring_char(sc_c(x));)
 				x->off++;
 			if (x->off == start)
-				return bad(s, "Invalid header list");
+				return gs_bad(s, "Invalid header list");
 		}
 		if (sc_eat(x, ')'))
 			return 0;
 		if (!sc_eat(x, ' '))
-			return bad(s, "Invalid header list");
+			return gs_bad(s, "Invalid header list");
 	}
 }
 
@@ -629,13 +177,13 @@ sc_text(struct sect *x, int mime)
 {
 	if (sc_word(x, "HEADER.FIELDS") || sc_word(x, "HEADER.FIELDS.NOT")) {
 		if (!sc_eat(x, ' '))
-			return bad(x->s, "Invalid section");
+			return gs_bad(x->s, "Invalid section");
 		return sc_header_list(x);
 	}
 	if (sc_word(x, "HEADER") || sc_word(x, "TEXT") ||
 	    (mime && sc_word(x, "MIME")))
 		return 0;
-	return bad(x->s, "Invalid section");
+	return gs_bad(x->s, "Invalid section");
 }
 
 /*
@@ -655,7 +203,7 @@ section(struct gs *s)
 	x.t = &s->tok[s->i++];
 	x.off = 0;
 	if (x.t->flags & IMAP_TOKF_SECT_CONT)
-		return bad(s, "Invalid section");
+		return gs_bad(s, "Invalid section");
 	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		n = strlen(names[k]);
 		if (x.t->len > n &&
@@ -663,30 +211,30 @@ section(struct gs *s)
 			break;
 	}
 	if (k == sizeof(names) / sizeof(names[0]))
-		return bad(s, "Invalid fetch attribute");
+		return gs_bad(s, "Invalid fetch attribute");
 	x.off = (uint32_t)n;
 	if (k >= 2) {
-		if (gate(s, IMAP_CAP_BINARY, "BINARY not advertised") == -1)
+		if (gs_gate(s, IMAP_CAP_BINARY, "BINARY not advertised") == -1)
 			return -1;
 		/* section-binary = "[" [section-part] "]" */
 		if (sc_c(&x) != ']' && sc_part(&x) == -1)
-			return bad(s, "Invalid section");
+			return gs_bad(s, "Invalid section");
 	} else if (sc_c(&x) >= '1' && sc_c(&x) <= '9') {
 		if (sc_part(&x) == -1)
-			return bad(s, "Invalid section");
+			return gs_bad(s, "Invalid section");
 		if (sc_eat(&x, '.') && sc_text(&x, 1) == -1)
 			return -1;
 	} else if (sc_c(&x) != ']' && sc_text(&x, 0) == -1)
 		return -1;
 	if (!sc_eat(&x, ']'))
-		return bad(s, "Invalid section");
+		return gs_bad(s, "Invalid section");
 	if (sc_eat(&x, '<')) {
 		if (k == 4 || sc_number(&x, 0) == -1 || !sc_eat(&x, '.') ||
 		    sc_number(&x, 1) == -1 || !sc_eat(&x, '>'))
-			return bad(s, "Invalid partial");
+			return gs_bad(s, "Invalid partial");
 	}
 	if (sc_c(&x) != -1 || (x.t->flags & IMAP_TOKF_SECT_OPEN))
-		return bad(s, "Invalid section");
+		return gs_bad(s, "Invalid section");
 	return 0;
 }
 
@@ -698,16 +246,16 @@ preview(struct gs *s)
 {
 	int	 r;
 
-	if (gate(s, IMAP_CAP_PREVIEW, "PREVIEW not advertised") == -1)
+	if (gs_gate(s, IMAP_CAP_PREVIEW, "PREVIEW not advertised") == -1)
 		return -1;
-	if ((r = end_of(s)) != 0)
+	if ((r = gs_end_of(s)) != 0)
 		return r == 1 ? 0 : -1;
 	/* "FETCH 1 PREVIEW (CHANGEDSINCE 1)": that list is not ours */
 	if (s->tok[s->i].type != IMAP_TOK_LIST_BEGIN || s->i + 1 >= s->n ||
-	    !kw(&s->tok[s->i + 1], "LAZY"))
+	    !gs_kw(&s->tok[s->i + 1], "LAZY"))
 		return 0;
 	s->i += 2;
-	return close_list(s, "Invalid PREVIEW modifiers");
+	return gs_close_list(s, "Invalid PREVIEW modifiers");
 }
 
 static int
@@ -720,23 +268,24 @@ fetch_att(struct gs *s)
 	const struct imap_token	*t;
 	size_t			 k;
 
-	if ((t = need(s, "Missing fetch attribute")) == NULL)
+	if ((t = gs_need(s, "Missing fetch attribute")) == NULL)
 		return -1;
 	if (t->type == IMAP_TOK_SECTION)
 		return section(s);
 	s->i++;
 	for (k = 0; k < sizeof(plain) / sizeof(plain[0]); k++)
-		if (kw(t, plain[k]))
+		if (gs_kw(t, plain[k]))
 			return 0;
-	if (kw(t, "MODSEQ"))
-		return gate(s, IMAP_CAP_CONDSTORE, "CONDSTORE not advertised");
-	if (kw(t, "EMAILID") || kw(t, "THREADID"))
-		return gate(s, IMAP_CAP_OBJECTID, "OBJECTID not advertised");
-	if (kw(t, "SAVEDATE"))
-		return gate(s, IMAP_CAP_SAVEDATE, "SAVEDATE not advertised");
-	if (kw(t, "PREVIEW"))
+	if (gs_kw(t, "MODSEQ"))
+		return gs_gate(s, IMAP_CAP_CONDSTORE,
+		    "CONDSTORE not advertised");
+	if (gs_kw(t, "EMAILID") || gs_kw(t, "THREADID"))
+		return gs_gate(s, IMAP_CAP_OBJECTID, "OBJECTID not advertised");
+	if (gs_kw(t, "SAVEDATE"))
+		return gs_gate(s, IMAP_CAP_SAVEDATE, "SAVEDATE not advertised");
+	if (gs_kw(t, "PREVIEW"))
 		return preview(s);
-	return bad(s, "Invalid fetch attribute");
+	return gs_bad(s, "Invalid fetch attribute");
 }
 
 /*
@@ -750,36 +299,36 @@ fetch_modifiers(struct gs *s)
 	const struct imap_token	*t;
 	int			 changed = 0, vanished = 0, r;
 
-	if (open_list(s, "Invalid fetch modifiers") == -1)
+	if (gs_open_list(s, "Invalid fetch modifiers") == -1)
 		return -1;
 	do {
-		if ((t = need(s, "Invalid fetch modifier")) == NULL)
+		if ((t = gs_need(s, "Invalid fetch modifier")) == NULL)
 			return -1;
 		s->i++;
-		if (kw(t, "CHANGEDSINCE") && !changed) {
-			if (gate(s, IMAP_CAP_CONDSTORE,
+		if (gs_kw(t, "CHANGEDSINCE") && !changed) {
+			if (gs_gate(s, IMAP_CAP_CONDSTORE,
 			    "CONDSTORE not advertised") == -1 ||
-			    number(s, 0, MODSEQ_MAX,
+			    gs_number(s, 0, MODSEQ_MAX,
 			    "Invalid CHANGEDSINCE") == -1)
 				return -1;
 			changed = 1;
-		} else if (kw(t, "VANISHED") && !vanished) {
-			if (gate(s, IMAP_CAP_QRESYNC,
+		} else if (gs_kw(t, "VANISHED") && !vanished) {
+			if (gs_gate(s, IMAP_CAP_QRESYNC,
 			    "QRESYNC not advertised") == -1)
 				return -1;
 			if (!(s->enabled & IMAP_CAP_QRESYNC))
-				return bad(s, "QRESYNC not enabled");
+				return gs_bad(s, "QRESYNC not enabled");
 			if (!s->g->uid)
-				return bad(s, "VANISHED needs UID FETCH");
+				return gs_bad(s, "VANISHED needs UID FETCH");
 			vanished = 1;
 		} else
-			return bad(s, "Invalid fetch modifier");
-	} while ((r = at_close(s)) == 0);
+			return gs_bad(s, "Invalid fetch modifier");
+	} while ((r = gs_at_close(s)) == 0);
 	if (r == -1)
 		return -1;
 	s->i++;
 	if (vanished && !changed)
-		return bad(s, "VANISHED needs CHANGEDSINCE");
+		return gs_bad(s, "VANISHED needs CHANGEDSINCE");
 	return 0;
 }
 
@@ -789,24 +338,24 @@ g_fetch(struct gs *s)
 	const struct imap_token	*t;
 	int			 r;
 
-	if (seqset(s, 1, 1) == -1)
+	if (gs_seqset(s, 1, 1) == -1)
 		return -1;
-	if ((t = need(s, "Missing fetch attributes")) == NULL)
+	if ((t = gs_need(s, "Missing fetch attributes")) == NULL)
 		return -1;
-	if (kw(t, "ALL") || kw(t, "FULL") || kw(t, "FAST"))
+	if (gs_kw(t, "ALL") || gs_kw(t, "FULL") || gs_kw(t, "FAST"))
 		s->i++;
 	else if (t->type == IMAP_TOK_LIST_BEGIN) {
 		s->i++;
 		do {
 			if (fetch_att(s) == -1)
 				return -1;
-		} while ((r = at_close(s)) == 0);
+		} while ((r = gs_at_close(s)) == 0);
 		if (r == -1)
 			return -1;
 		s->i++;
 	} else if (fetch_att(s) == -1)
 		return -1;
-	if ((r = end_of(s)) != 0)
+	if ((r = gs_end_of(s)) != 0)
 		return r == 1 ? 0 : -1;
 	return fetch_modifiers(s);
 }
@@ -824,41 +373,41 @@ g_store(struct gs *s)
 	size_t			 k;
 	int			 r;
 
-	if (seqset(s, 1, 1) == -1)
+	if (gs_seqset(s, 1, 1) == -1)
 		return -1;
-	if ((t = need(s, "Missing STORE arguments")) == NULL)
+	if ((t = gs_need(s, "Missing STORE arguments")) == NULL)
 		return -1;
 	if (t->type == IMAP_TOK_LIST_BEGIN) {
 		/* store-modifiers: UNCHANGEDSINCE (RFC 7162 section 3.1.3) */
 		s->i++;
-		if ((t = need(s, "Invalid store modifier")) == NULL)
+		if ((t = gs_need(s, "Invalid store modifier")) == NULL)
 			return -1;
-		if (!kw(t, "UNCHANGEDSINCE"))
-			return bad(s, "Invalid store modifier");
+		if (!gs_kw(t, "UNCHANGEDSINCE"))
+			return gs_bad(s, "Invalid store modifier");
 		s->i++;
-		if (gate(s, IMAP_CAP_CONDSTORE, "CONDSTORE not advertised") ==
-		    -1 || number(s, 0, MODSEQ_MAX,
-		    "Invalid UNCHANGEDSINCE") == -1 ||
-		    close_list(s, "Invalid store modifier") == -1)
+		if (gs_gate(s, IMAP_CAP_CONDSTORE,
+		    "CONDSTORE not advertised") == -1 || gs_number(s, 0,
+		    MODSEQ_MAX, "Invalid UNCHANGEDSINCE") == -1 ||
+		    gs_close_list(s, "Invalid store modifier") == -1)
 			return -1;
 	}
-	if ((t = need(s, "Missing STORE data item")) == NULL)
+	if ((t = gs_need(s, "Missing STORE data item")) == NULL)
 		return -1;
 	for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
-		if (kw(t, ops[k]))
+		if (gs_kw(t, ops[k]))
 			break;
 	if (k == sizeof(ops) / sizeof(ops[0]))
-		return bad(s, "Invalid STORE data item");
+		return gs_bad(s, "Invalid STORE data item");
 	s->i++;
-	if ((t = need(s, "Missing flags")) == NULL)
+	if ((t = gs_need(s, "Missing flags")) == NULL)
 		return -1;
 	if (t->type == IMAP_TOK_LIST_BEGIN)
-		return flag_list(s);
+		return gs_flag_list(s);
 	/* flag *(SP flag) */
 	do {
-		if (flag(s) == -1)
+		if (gs_flag(s) == -1)
 			return -1;
-	} while ((r = end_of(s)) == 0);
+	} while ((r = gs_end_of(s)) == 0);
 	return r == 1 ? 0 : -1;
 }
 
@@ -938,16 +487,16 @@ objectid(struct gs *s)
 	uint32_t		 k;
 	uint8_t			 c;
 
-	if ((t = need(s, "Invalid object id")) == NULL)
+	if ((t = gs_need(s, "Invalid object id")) == NULL)
 		return -1;
 	if ((t->type != IMAP_TOK_ATOM && t->type != IMAP_TOK_NUMBER) ||
 	    (t->flags & IMAP_TOKF_FLAG) || t->len > 255)
-		return bad(s, "Invalid object id");
+		return gs_bad(s, "Invalid object id");
 	for (k = 0; k < t->len; k++) {
 		c = t->p[k];
-		if (!isdig(c) && !(c >= 'A' && c <= 'Z') &&
+		if (!gs_isdig(c) && !(c >= 'A' && c <= 'Z') &&
 		    !(c >= 'a' && c <= 'z') && c != '_' && c != '-')
-			return bad(s, "Invalid object id");
+			return gs_bad(s, "Invalid object id");
 	}
 	s->i++;
 	return 0;
@@ -962,20 +511,21 @@ search_modseq(struct gs *s)
 {
 	const struct imap_token	*t;
 
-	if ((t = need(s, "Invalid MODSEQ")) == NULL)
+	if ((t = gs_need(s, "Invalid MODSEQ")) == NULL)
 		return -1;
 	if (t->type == IMAP_TOK_QUOTED) {
 		if (t->len <= 7 ||
 		    strncasecmp((const char *)t->p, "/flags/", 7) != 0)
-			return bad(s, "Invalid MODSEQ entry name");
+			return gs_bad(s, "Invalid MODSEQ entry name");
 		s->i++;
-		if ((t = need(s, "Invalid MODSEQ")) == NULL)
+		if ((t = gs_need(s, "Invalid MODSEQ")) == NULL)
 			return -1;
-		if (!kw(t, "priv") && !kw(t, "shared") && !kw(t, "all"))
-			return bad(s, "Invalid MODSEQ entry type");
+		if (!gs_kw(t, "priv") && !gs_kw(t, "shared") &&
+		    !gs_kw(t, "all"))
+			return gs_bad(s, "Invalid MODSEQ entry type");
 		s->i++;
 	}
-	return number(s, 0, MODSEQ_MAX, "Invalid MODSEQ");
+	return gs_number(s, 0, MODSEQ_MAX, "Invalid MODSEQ");
 }
 
 static int
@@ -992,15 +542,15 @@ search_key(struct gs *s, unsigned int depth)
 	 */
 again:
 	if (depth > SEARCH_DEPTH_MAX)
-		return bad(s, "Search keys nested too deep");
-	if ((t = need(s, "Missing search key")) == NULL)
+		return gs_bad(s, "Search keys nested too deep");
+	if ((t = gs_need(s, "Missing search key")) == NULL)
 		return -1;
 	if (t->type == IMAP_TOK_LIST_BEGIN) {
 		s->i++;
 		do {
 			if (search_key(s, depth + 1) == -1)
 				return -1;
-		} while ((r = at_close(s)) == 0);
+		} while ((r = gs_at_close(s)) == 0);
 		if (r == -1)
 			return -1;
 		s->i++;
@@ -1008,29 +558,29 @@ again:
 	}
 	if (t->type == IMAP_TOK_NUMBER || t->type == IMAP_TOK_SEQSET ||
 	    (t->type == IMAP_TOK_ATOM && t->len == 1 && t->p[0] == '$'))
-		return seqset(s, 1, 1);
+		return gs_seqset(s, 1, 1);
 	for (k = 0; k < sizeof(search_keys) / sizeof(search_keys[0]); k++)
-		if (kw(t, search_keys[k].name))
+		if (gs_kw(t, search_keys[k].name))
 			break;
 	if (k == sizeof(search_keys) / sizeof(search_keys[0]))
-		return bad(s, "Invalid search key");
+		return gs_bad(s, "Invalid search key");
 	s->i++;
 	if (search_keys[k].cap != 0 &&
-	    gate(s, search_keys[k].cap, search_keys[k].why) == -1)
+	    gs_gate(s, search_keys[k].cap, search_keys[k].why) == -1)
 		return -1;
 	switch (search_keys[k].arg) {
 	case SK_NONE:
 		return 0;
 	case SK_ASTRING:
-		return astring(s, "Invalid search string");
+		return gs_astring(s, "Invalid search string");
 	case SK_DATE:
-		return date(s);
+		return gs_date(s);
 	case SK_NUMBER:
-		return number(s, 0, NUM32, "Invalid number");
+		return gs_number(s, 0, NUM32, "Invalid number");
 	case SK_NZ:
-		return number(s, 1, NUM32, "Invalid number");
+		return gs_number(s, 1, NUM32, "Invalid number");
 	case SK_SEQ:
-		return seqset(s, 1, 1);
+		return gs_seqset(s, 1, 1);
 	case SK_KEY:
 		goto again;
 	case SK_KEY2:
@@ -1038,14 +588,14 @@ again:
 			return -1;
 		goto again;
 	case SK_HEADER:
-		if (astring(s, "Invalid header name") == -1)
+		if (gs_astring(s, "Invalid header name") == -1)
 			return -1;
-		return astring(s, "Invalid search string");
+		return gs_astring(s, "Invalid search string");
 	case SK_KEYWORD:
-		if ((t = need(s, "Invalid keyword")) == NULL)
+		if ((t = gs_need(s, "Invalid keyword")) == NULL)
 			return -1;
-		if (!is_atom(t) || t->type == IMAP_TOK_NIL)
-			return bad(s, "Invalid keyword");
+		if (!gs_is_atom(t) || t->type == IMAP_TOK_NIL)
+			return gs_bad(s, "Invalid keyword");
 		s->i++;
 		return 0;
 	case SK_MODSEQ:
@@ -1053,7 +603,7 @@ again:
 	case SK_OBJID:
 		return objectid(s);
 	}
-	return bad(s, "Invalid search key");
+	return gs_bad(s, "Invalid search key");
 }
 
 /* 1*(SP search-key) up to the end of the command */
@@ -1065,7 +615,7 @@ search_keys_to_end(struct gs *s)
 	do {
 		if (search_key(s, 0) == -1)
 			return -1;
-	} while ((r = end_of(s)) == 0);
+	} while ((r = gs_end_of(s)) == 0);
 	return r == 1 ? 0 : -1;
 }
 
@@ -1075,10 +625,10 @@ charset(struct gs *s)
 {
 	const struct imap_token	*t;
 
-	if ((t = need(s, "Missing charset")) == NULL)
+	if ((t = gs_need(s, "Missing charset")) == NULL)
 		return -1;
-	if (t->type != IMAP_TOK_QUOTED && !is_atom(t))
-		return bad(s, "Invalid charset");
+	if (t->type != IMAP_TOK_QUOTED && !gs_is_atom(t))
+		return gs_bad(s, "Invalid charset");
 	s->i++;
 	return 0;
 }
@@ -1100,34 +650,34 @@ return_opts(struct gs *s, enum ret_ctx ctx)
 
 	ctxcap = ctx == RET_SORT ? IMAP_CAP_CONTEXT_SORT :
 	    IMAP_CAP_CONTEXT_SEARCH;
-	if (open_list(s, "Invalid RETURN options") == -1)
+	if (gs_open_list(s, "Invalid RETURN options") == -1)
 		return -1;
-	while ((r = at_close(s)) == 0) {
+	while ((r = gs_at_close(s)) == 0) {
 		t = &s->tok[s->i++];
-		if (kw(t, "MIN") || kw(t, "MAX") || kw(t, "ALL") ||
-		    kw(t, "COUNT"))
+		if (gs_kw(t, "MIN") || gs_kw(t, "MAX") || gs_kw(t, "ALL") ||
+		    gs_kw(t, "COUNT"))
 			continue;
 		if (ctx == RET_MULTI)
-			return bad(s, "Invalid RETURN option");
-		if (kw(t, "SAVE")) {
-			if (gate(s, IMAP_CAP_SEARCHRES,
+			return gs_bad(s, "Invalid RETURN option");
+		if (gs_kw(t, "SAVE")) {
+			if (gs_gate(s, IMAP_CAP_SEARCHRES,
 			    "SEARCHRES not advertised") == -1)
 				return -1;
-		} else if (kw(t, "UPDATE") || kw(t, "CONTEXT")) {
-			if (gate(s, ctxcap, "CONTEXT not advertised") == -1)
+		} else if (gs_kw(t, "UPDATE") || gs_kw(t, "CONTEXT")) {
+			if (gs_gate(s, ctxcap, "CONTEXT not advertised") == -1)
 				return -1;
-		} else if (kw(t, "PARTIAL")) {
-			if (gate(s, ctxcap, "CONTEXT not advertised") == -1)
+		} else if (gs_kw(t, "PARTIAL")) {
+			if (gs_gate(s, ctxcap, "CONTEXT not advertised") == -1)
 				return -1;
 			/* partial-range = nz-number ":" nz-number */
-			if ((t = need(s, "Invalid PARTIAL range")) == NULL)
+			if ((t = gs_need(s, "Invalid PARTIAL range")) == NULL)
 				return -1;
-			if (t->type != IMAP_TOK_SEQSET || has_any(t, ",*") ||
-			    !has_any(t, ":") || !seq_numbers_ok(t))
-				return bad(s, "Invalid PARTIAL range");
+			if (t->type != IMAP_TOK_SEQSET || gs_has_any(t, ",*") ||
+			    !gs_has_any(t, ":") || !gs_seq_numbers_ok(t))
+				return gs_bad(s, "Invalid PARTIAL range");
 			s->i++;
 		} else
-			return bad(s, "Invalid RETURN option");
+			return gs_bad(s, "Invalid RETURN option");
 	}
 	if (r == -1)
 		return -1;
@@ -1140,17 +690,18 @@ g_search(struct gs *s)
 {
 	const struct imap_token	*t;
 
-	if ((t = need(s, "Missing search keys")) == NULL)
+	if ((t = gs_need(s, "Missing search keys")) == NULL)
 		return -1;
-	if (kw(t, "RETURN")) {
+	if (gs_kw(t, "RETURN")) {
 		s->i++;
-		if (gate(s, IMAP_CAP_ESEARCH, "ESEARCH not advertised") == -1 ||
+		if (gs_gate(s, IMAP_CAP_ESEARCH,
+		    "ESEARCH not advertised") == -1 ||
 		    return_opts(s, RET_SEARCH) == -1)
 			return -1;
-		if ((t = need(s, "Missing search keys")) == NULL)
+		if ((t = gs_need(s, "Missing search keys")) == NULL)
 			return -1;
 	}
-	if (kw(t, "CHARSET")) {
+	if (gs_kw(t, "CHARSET")) {
 		s->i++;
 		if (charset(s) == -1)
 			return -1;
@@ -1169,28 +720,28 @@ sort_criteria(struct gs *s)
 	size_t			 k;
 	int			 r;
 
-	if (open_list(s, "Invalid sort criteria") == -1)
+	if (gs_open_list(s, "Invalid sort criteria") == -1)
 		return -1;
 	do {
-		if ((t = need(s, "Invalid sort criteria")) == NULL)
+		if ((t = gs_need(s, "Invalid sort criteria")) == NULL)
 			return -1;
-		if (kw(t, "REVERSE")) {
+		if (gs_kw(t, "REVERSE")) {
 			s->i++;
-			if ((t = need(s, "Invalid sort criteria")) == NULL)
+			if ((t = gs_need(s, "Invalid sort criteria")) == NULL)
 				return -1;
 		}
 		s->i++;
 		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			if (kw(t, keys[k]))
+			if (gs_kw(t, keys[k]))
 				break;
 		if (k < sizeof(keys) / sizeof(keys[0]))
 			continue;
-		if (!kw(t, "DISPLAYFROM") && !kw(t, "DISPLAYTO"))
-			return bad(s, "Invalid sort criteria");
-		if (gate(s, IMAP_CAP_SORT_DISPLAY,
+		if (!gs_kw(t, "DISPLAYFROM") && !gs_kw(t, "DISPLAYTO"))
+			return gs_bad(s, "Invalid sort criteria");
+		if (gs_gate(s, IMAP_CAP_SORT_DISPLAY,
 		    "SORT=DISPLAY not advertised") == -1)
 			return -1;
-	} while ((r = at_close(s)) == 0);
+	} while ((r = gs_at_close(s)) == 0);
 	if (r == -1)
 		return -1;
 	s->i++;
@@ -1202,11 +753,11 @@ g_sort(struct gs *s)
 {
 	const struct imap_token	*t;
 
-	if ((t = need(s, "Missing sort criteria")) == NULL)
+	if ((t = gs_need(s, "Missing sort criteria")) == NULL)
 		return -1;
-	if (kw(t, "RETURN")) {
+	if (gs_kw(t, "RETURN")) {
 		s->i++;
-		if (gate(s, IMAP_CAP_ESORT, "ESORT not advertised") == -1 ||
+		if (gs_gate(s, IMAP_CAP_ESORT, "ESORT not advertised") == -1 ||
 		    return_opts(s, RET_SORT) == -1)
 			return -1;
 	}
@@ -1220,23 +771,23 @@ g_thread(struct gs *s)
 {
 	const struct imap_token	*t;
 
-	if ((t = need(s, "Missing thread algorithm")) == NULL)
+	if ((t = gs_need(s, "Missing thread algorithm")) == NULL)
 		return -1;
 	s->i++;
-	if (kw(t, "ORDEREDSUBJECT")) {
-		if (gate(s, IMAP_CAP_THREAD_ORDEREDSUBJECT,
+	if (gs_kw(t, "ORDEREDSUBJECT")) {
+		if (gs_gate(s, IMAP_CAP_THREAD_ORDEREDSUBJECT,
 		    "THREAD=ORDEREDSUBJECT not advertised") == -1)
 			return -1;
-	} else if (kw(t, "REFERENCES")) {
-		if (gate(s, IMAP_CAP_THREAD_REFERENCES,
+	} else if (gs_kw(t, "REFERENCES")) {
+		if (gs_gate(s, IMAP_CAP_THREAD_REFERENCES,
 		    "THREAD=REFERENCES not advertised") == -1)
 			return -1;
-	} else if (kw(t, "REFS")) {
-		if (gate(s, IMAP_CAP_THREAD_REFS,
+	} else if (gs_kw(t, "REFS")) {
+		if (gs_gate(s, IMAP_CAP_THREAD_REFS,
 		    "THREAD=REFS not advertised") == -1)
 			return -1;
 	} else
-		return bad(s, "Invalid thread algorithm");
+		return gs_bad(s, "Invalid thread algorithm");
 	if (charset(s) == -1)
 		return -1;
 	return search_keys_to_end(s);
@@ -1249,15 +800,15 @@ mailboxes(struct gs *s)
 	const struct imap_token	*t;
 	int			 r;
 
-	if ((t = need(s, "Missing mailbox")) == NULL)
+	if ((t = gs_need(s, "Missing mailbox")) == NULL)
 		return -1;
 	if (t->type != IMAP_TOK_LIST_BEGIN)
-		return mailbox(s, IMAP_MBOX_NAME);
+		return gs_mailbox(s, IMAP_MBOX_NAME);
 	s->i++;
 	do {
-		if (mailbox(s, IMAP_MBOX_NAME) == -1)
+		if (gs_mailbox(s, IMAP_MBOX_NAME) == -1)
 			return -1;
-	} while ((r = at_close(s)) == 0);
+	} while ((r = gs_at_close(s)) == 0);
 	if (r == -1)
 		return -1;
 	s->i++;
@@ -1275,19 +826,20 @@ filter_mailboxes(struct gs *s, int notify, int *selected)
 	const struct imap_token	*t;
 
 	*selected = 0;
-	if ((t = need(s, "Missing mailbox filter")) == NULL)
+	if ((t = gs_need(s, "Missing mailbox filter")) == NULL)
 		return -1;
 	s->i++;
-	if (kw(t, "selected") || kw(t, "selected-delayed")) {
+	if (gs_kw(t, "selected") || gs_kw(t, "selected-delayed")) {
 		*selected = 1;
 		return 0;
 	}
-	if (kw(t, "inboxes") || kw(t, "personal") || kw(t, "subscribed"))
+	if (gs_kw(t, "inboxes") || gs_kw(t, "personal") ||
+	    gs_kw(t, "subscribed"))
 		return 0;
-	if (kw(t, "subtree") || kw(t, "mailboxes") ||
-	    (!notify && kw(t, "subtree-one")))
+	if (gs_kw(t, "subtree") || gs_kw(t, "mailboxes") ||
+	    (!notify && gs_kw(t, "subtree-one")))
 		return mailboxes(s);
-	return bad(s, "Invalid mailbox filter");
+	return gs_bad(s, "Invalid mailbox filter");
 }
 
 static int
@@ -1296,32 +848,32 @@ g_esearch(struct gs *s)
 	const struct imap_token	*t;
 	int			 r, sel;
 
-	if ((t = need(s, "Missing search keys")) == NULL)
+	if ((t = gs_need(s, "Missing search keys")) == NULL)
 		return -1;
-	if (kw(t, "IN")) {
+	if (gs_kw(t, "IN")) {
 		/* "IN" SP "(" source-mbox [SP "(" scope-options ")"] ")";
 		 * no scope option is defined, so none is taken */
 		s->i++;
-		if (open_list(s, "Invalid ESEARCH source") == -1)
+		if (gs_open_list(s, "Invalid ESEARCH source") == -1)
 			return -1;
 		do {
 			if (filter_mailboxes(s, 0, &sel) == -1)
 				return -1;
-		} while ((r = at_close(s)) == 0);
+		} while ((r = gs_at_close(s)) == 0);
 		if (r == -1)
 			return -1;
 		s->i++;
-		if ((t = need(s, "Missing search keys")) == NULL)
+		if ((t = gs_need(s, "Missing search keys")) == NULL)
 			return -1;
 	}
-	if (kw(t, "RETURN")) {
+	if (gs_kw(t, "RETURN")) {
 		s->i++;
 		if (return_opts(s, RET_MULTI) == -1)
 			return -1;
-		if ((t = need(s, "Missing search keys")) == NULL)
+		if ((t = gs_need(s, "Missing search keys")) == NULL)
 			return -1;
 	}
-	if (kw(t, "CHARSET")) {
+	if (gs_kw(t, "CHARSET")) {
 		s->i++;
 		if (charset(s) == -1)
 			return -1;
@@ -1334,15 +886,15 @@ g_esearch(struct gs *s)
 static int
 g_mailbox(struct gs *s)
 {
-	return mailbox(s, IMAP_MBOX_NAME);
+	return gs_mailbox(s, IMAP_MBOX_NAME);
 }
 
 static int
 g_rename(struct gs *s)
 {
-	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+	if (gs_mailbox(s, IMAP_MBOX_NAME) == -1)
 		return -1;
-	return mailbox(s, IMAP_MBOX_NAME);
+	return gs_mailbox(s, IMAP_MBOX_NAME);
 }
 
 /*
@@ -1355,51 +907,56 @@ g_select(struct gs *s)
 	const struct imap_token	*t;
 	int			 r, cs = 0, qr = 0;
 
-	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+	if (gs_mailbox(s, IMAP_MBOX_NAME) == -1)
 		return -1;
-	if ((r = end_of(s)) != 0)
+	if ((r = gs_end_of(s)) != 0)
 		return r == 1 ? 0 : -1;
-	if (open_list(s, "Invalid SELECT parameters") == -1)
+	if (gs_open_list(s, "Invalid SELECT parameters") == -1)
 		return -1;
 	do {
-		if ((t = need(s, "Invalid SELECT parameter")) == NULL)
+		if ((t = gs_need(s, "Invalid SELECT parameter")) == NULL)
 			return -1;
 		s->i++;
-		if (kw(t, "CONDSTORE") && !cs) {
-			if (gate(s, IMAP_CAP_CONDSTORE,
+		if (gs_kw(t, "CONDSTORE") && !cs) {
+			if (gs_gate(s, IMAP_CAP_CONDSTORE,
 			    "CONDSTORE not advertised") == -1)
 				return -1;
 			cs = 1;
 			continue;
 		}
-		if (!kw(t, "QRESYNC") || qr)
-			return bad(s, "Invalid SELECT parameter");
+		if (!gs_kw(t, "QRESYNC") || qr)
+			return gs_bad(s, "Invalid SELECT parameter");
 		qr = 1;
-		if (gate(s, IMAP_CAP_QRESYNC, "QRESYNC not advertised") == -1)
+		if (gs_gate(s, IMAP_CAP_QRESYNC,
+		    "QRESYNC not advertised") == -1)
 			return -1;
 		if (!(s->enabled & IMAP_CAP_QRESYNC))
-			return bad(s, "QRESYNC not enabled");
-		if (open_list(s, "Invalid QRESYNC parameter") == -1 ||
-		    number(s, 1, NUM32, "Invalid UIDVALIDITY") == -1 ||
-		    number(s, 1, MODSEQ_MAX, "Invalid mod-sequence") == -1)
+			return gs_bad(s, "QRESYNC not enabled");
+		if (gs_open_list(s, "Invalid QRESYNC parameter") == -1 ||
+		    gs_number(s, 1, NUM32, "Invalid UIDVALIDITY") == -1 ||
+		    gs_number(s, 1, MODSEQ_MAX, "Invalid mod-sequence") == -1)
 			return -1;
-		if ((r = at_close(s)) == -1)
+		if ((r = gs_at_close(s)) == -1)
 			return -1;
 		if (r == 0 && s->tok[s->i].type != IMAP_TOK_LIST_BEGIN) {
 			/* known-uids: "*" is not allowed */
-			if (seqset(s, 0, 0) == -1 || (r = at_close(s)) == -1)
+			if (gs_seqset(s, 0, 0) == -1 ||
+			    (r = gs_at_close(s)) == -1)
 				return -1;
 		}
 		if (r == 0) {
 			/* seq-match-data */
-			if (open_list(s, "Invalid QRESYNC parameter") == -1 ||
-			    seqset(s, 0, 0) == -1 || seqset(s, 0, 0) == -1 ||
-			    close_list(s, "Invalid QRESYNC parameter") == -1)
+			if (gs_open_list(s,
+			    "Invalid QRESYNC parameter") == -1 ||
+			    gs_seqset(s, 0, 0) == -1 ||
+			    gs_seqset(s, 0, 0) == -1 ||
+			    gs_close_list(s,
+			    "Invalid QRESYNC parameter") == -1)
 				return -1;
 		}
-		if (close_list(s, "Invalid QRESYNC parameter") == -1)
+		if (gs_close_list(s, "Invalid QRESYNC parameter") == -1)
 			return -1;
-	} while ((r = at_close(s)) == 0);
+	} while ((r = gs_at_close(s)) == 0);
 	if (r == -1)
 		return -1;
 	s->i++;
@@ -1418,35 +975,35 @@ g_create(struct gs *s)
 	size_t			 k;
 	int			 r;
 
-	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+	if (gs_mailbox(s, IMAP_MBOX_NAME) == -1)
 		return -1;
-	if ((r = end_of(s)) != 0)
+	if ((r = gs_end_of(s)) != 0)
 		return r == 1 ? 0 : -1;
-	if (open_list(s, "Invalid CREATE parameters") == -1)
+	if (gs_open_list(s, "Invalid CREATE parameters") == -1)
 		return -1;
-	if ((t = need(s, "Invalid CREATE parameter")) == NULL)
+	if ((t = gs_need(s, "Invalid CREATE parameter")) == NULL)
 		return -1;
-	if (!kw(t, "USE"))
-		return bad(s, "Invalid CREATE parameter");
+	if (!gs_kw(t, "USE"))
+		return gs_bad(s, "Invalid CREATE parameter");
 	s->i++;
-	if (gate(s, IMAP_CAP_CREATE_SPECIAL_USE,
+	if (gs_gate(s, IMAP_CAP_CREATE_SPECIAL_USE,
 	    "CREATE-SPECIAL-USE not advertised") == -1 ||
-	    open_list(s, "Invalid USE attributes") == -1)
+	    gs_open_list(s, "Invalid USE attributes") == -1)
 		return -1;
 	do {
-		if ((t = need(s, "Invalid USE attribute")) == NULL)
+		if ((t = gs_need(s, "Invalid USE attribute")) == NULL)
 			return -1;
 		for (k = 0; k < sizeof(use) / sizeof(use[0]); k++)
 			if (t->type == IMAP_TOK_ATOM && imap_tok_is(t, use[k]))
 				break;
 		if (k == sizeof(use) / sizeof(use[0]))
-			return bad(s, "Invalid USE attribute");
+			return gs_bad(s, "Invalid USE attribute");
 		s->i++;
-	} while ((r = at_close(s)) == 0);
+	} while ((r = gs_at_close(s)) == 0);
 	if (r == -1)
 		return -1;
 	s->i++;
-	return close_list(s, "Invalid CREATE parameters");
+	return gs_close_list(s, "Invalid CREATE parameters");
 }
 
 /* status-att-list = status-att *(SP status-att), in parentheses */
@@ -1473,25 +1030,25 @@ status_atts(struct gs *s)
 	size_t			 k;
 	int			 r;
 
-	if (open_list(s, "Invalid status attributes") == -1)
+	if (gs_open_list(s, "Invalid status attributes") == -1)
 		return -1;
 	do {
-		if ((t = need(s, "Invalid status attribute")) == NULL)
+		if ((t = gs_need(s, "Invalid status attribute")) == NULL)
 			return -1;
 		s->i++;
 		for (k = 0; k < sizeof(base) / sizeof(base[0]); k++)
-			if (kw(t, base[k]))
+			if (gs_kw(t, base[k]))
 				break;
 		if (k < sizeof(base) / sizeof(base[0]))
 			continue;
 		for (k = 0; k < sizeof(ext) / sizeof(ext[0]); k++)
-			if (kw(t, ext[k].name))
+			if (gs_kw(t, ext[k].name))
 				break;
 		if (k == sizeof(ext) / sizeof(ext[0]))
-			return bad(s, "Invalid status attribute");
-		if (gate(s, ext[k].cap, ext[k].why) == -1)
+			return gs_bad(s, "Invalid status attribute");
+		if (gs_gate(s, ext[k].cap, ext[k].why) == -1)
 			return -1;
-	} while ((r = at_close(s)) == 0);
+	} while ((r = gs_at_close(s)) == 0);
 	if (r == -1)
 		return -1;
 	s->i++;
@@ -1501,7 +1058,7 @@ status_atts(struct gs *s)
 static int
 g_status(struct gs *s)
 {
-	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+	if (gs_mailbox(s, IMAP_MBOX_NAME) == -1)
 		return -1;
 	return status_atts(s);
 }
@@ -1518,73 +1075,74 @@ g_list(struct gs *s)
 	const char		*ext = "LIST-EXTENDED not advertised";
 	int			 r, base = 0, recursive = 0;
 
-	if ((t = need(s, "Missing LIST arguments")) == NULL)
+	if ((t = gs_need(s, "Missing LIST arguments")) == NULL)
 		return -1;
 	if (t->type == IMAP_TOK_LIST_BEGIN) {
 		s->i++;
-		if (gate(s, IMAP_CAP_LIST_EXTENDED, ext) == -1)
+		if (gs_gate(s, IMAP_CAP_LIST_EXTENDED, ext) == -1)
 			return -1;
-		while ((r = at_close(s)) == 0) {
+		while ((r = gs_at_close(s)) == 0) {
 			t = &s->tok[s->i++];
-			if (kw(t, "SUBSCRIBED") || kw(t, "REMOTE"))
+			if (gs_kw(t, "SUBSCRIBED") || gs_kw(t, "REMOTE"))
 				base = 1;
-			else if (kw(t, "RECURSIVEMATCH"))
+			else if (gs_kw(t, "RECURSIVEMATCH"))
 				recursive = 1;
-			else if (kw(t, "SPECIAL-USE")) {
-				if (gate(s, IMAP_CAP_SPECIAL_USE,
+			else if (gs_kw(t, "SPECIAL-USE")) {
+				if (gs_gate(s, IMAP_CAP_SPECIAL_USE,
 				    "SPECIAL-USE not advertised") == -1)
 					return -1;
 				base = 1;
 			} else
-				return bad(s, "Invalid LIST selection option");
+				return gs_bad(s,
+				    "Invalid LIST selection option");
 		}
 		if (r == -1)
 			return -1;
 		s->i++;
 		/* RFC 5258 section 3.1 */
 		if (recursive && !base)
-			return bad(s, "RECURSIVEMATCH needs another option");
+			return gs_bad(s, "RECURSIVEMATCH needs another option");
 	}
-	if (mailbox(s, IMAP_MBOX_REFERENCE) == -1)
+	if (gs_mailbox(s, IMAP_MBOX_REFERENCE) == -1)
 		return -1;
-	if ((t = need(s, "Missing mailbox pattern")) == NULL)
+	if ((t = gs_need(s, "Missing mailbox pattern")) == NULL)
 		return -1;
 	if (t->type == IMAP_TOK_LIST_BEGIN) {
 		s->i++;
-		if (gate(s, IMAP_CAP_LIST_EXTENDED, ext) == -1)
+		if (gs_gate(s, IMAP_CAP_LIST_EXTENDED, ext) == -1)
 			return -1;
 		do {
-			if (list_mailbox(s) == -1)
+			if (gs_list_mailbox(s) == -1)
 				return -1;
-		} while ((r = at_close(s)) == 0);
+		} while ((r = gs_at_close(s)) == 0);
 		if (r == -1)
 			return -1;
 		s->i++;
-	} else if (list_mailbox(s) == -1)
+	} else if (gs_list_mailbox(s) == -1)
 		return -1;
-	if ((r = end_of(s)) != 0)
+	if ((r = gs_end_of(s)) != 0)
 		return r == 1 ? 0 : -1;
-	if (!kw(&s->tok[s->i], "RETURN"))
-		return bad(s, "Invalid LIST arguments");
+	if (!gs_kw(&s->tok[s->i], "RETURN"))
+		return gs_bad(s, "Invalid LIST arguments");
 	s->i++;
-	if (gate(s, IMAP_CAP_LIST_EXTENDED, ext) == -1 ||
-	    open_list(s, "Invalid LIST return options") == -1)
+	if (gs_gate(s, IMAP_CAP_LIST_EXTENDED, ext) == -1 ||
+	    gs_open_list(s, "Invalid LIST return options") == -1)
 		return -1;
-	while ((r = at_close(s)) == 0) {
+	while ((r = gs_at_close(s)) == 0) {
 		t = &s->tok[s->i++];
-		if (kw(t, "SUBSCRIBED") || kw(t, "CHILDREN"))
+		if (gs_kw(t, "SUBSCRIBED") || gs_kw(t, "CHILDREN"))
 			continue;
-		if (kw(t, "SPECIAL-USE")) {
-			if (gate(s, IMAP_CAP_SPECIAL_USE,
+		if (gs_kw(t, "SPECIAL-USE")) {
+			if (gs_gate(s, IMAP_CAP_SPECIAL_USE,
 			    "SPECIAL-USE not advertised") == -1)
 				return -1;
-		} else if (kw(t, "STATUS")) {
-			if (gate(s, IMAP_CAP_LIST_STATUS,
+		} else if (gs_kw(t, "STATUS")) {
+			if (gs_gate(s, IMAP_CAP_LIST_STATUS,
 			    "LIST-STATUS not advertised") == -1 ||
 			    status_atts(s) == -1)
 				return -1;
 		} else
-			return bad(s, "Invalid LIST return option");
+			return gs_bad(s, "Invalid LIST return option");
 	}
 	if (r == -1)
 		return -1;
@@ -1595,9 +1153,9 @@ g_list(struct gs *s)
 static int
 g_lsub(struct gs *s)
 {
-	if (mailbox(s, IMAP_MBOX_REFERENCE) == -1)
+	if (gs_mailbox(s, IMAP_MBOX_REFERENCE) == -1)
 		return -1;
-	return list_mailbox(s);
+	return gs_list_mailbox(s);
 }
 
 /* ---- APPEND (RFC 3501, 3502, 4469, 3516, 6855) ---- */
@@ -1610,32 +1168,32 @@ catenate(struct gs *s)
 	unsigned int		 i;
 	int			 r;
 
-	if (gate(s, IMAP_CAP_CATENATE, "CATENATE not advertised") == -1 ||
-	    open_list(s, "Invalid CATENATE parts") == -1)
+	if (gs_gate(s, IMAP_CAP_CATENATE, "CATENATE not advertised") == -1 ||
+	    gs_open_list(s, "Invalid CATENATE parts") == -1)
 		return -1;
 	do {
-		if ((t = need(s, "Invalid CATENATE part")) == NULL)
+		if ((t = gs_need(s, "Invalid CATENATE part")) == NULL)
 			return -1;
 		s->i++;
-		if (kw(t, "URL")) {
+		if (gs_kw(t, "URL")) {
 			i = s->i;
-			if (astring(s, "Invalid CATENATE URL") == -1)
+			if (gs_astring(s, "Invalid CATENATE URL") == -1)
 				return -1;
-			mbox_at(s, i, IMAP_MBOX_URL);
-		} else if (kw(t, "TEXT")) {
-			if ((t = need(s, "Invalid CATENATE TEXT")) == NULL)
+			gs_mbox_at(s, i, IMAP_MBOX_URL);
+		} else if (gs_kw(t, "TEXT")) {
+			if ((t = gs_need(s, "Invalid CATENATE TEXT")) == NULL)
 				return -1;
 			if (t->type != IMAP_TOK_LITERAL)
-				return bad(s, "Invalid CATENATE TEXT");
-			if ((t->lit & IMAP_LIT_BINARY) && gate(s,
+				return gs_bad(s, "Invalid CATENATE TEXT");
+			if ((t->lit & IMAP_LIT_BINARY) && gs_gate(s,
 			    IMAP_CAP_BINARY, "BINARY not advertised") == -1)
 				return -1;
-			if (literal(s, t, 1, 1) == -1)
+			if (gs_literal(s, t, 1, 1) == -1)
 				return -1;
 			s->i++;
 		} else
-			return bad(s, "Invalid CATENATE part");
-	} while ((r = at_close(s)) == 0);
+			return gs_bad(s, "Invalid CATENATE part");
+	} while ((r = gs_at_close(s)) == 0);
 	if (r == -1)
 		return -1;
 	s->i++;
@@ -1647,36 +1205,36 @@ append_data(struct gs *s)
 {
 	const struct imap_token	*t;
 
-	if ((t = need(s, "Missing message")) == NULL)
+	if ((t = gs_need(s, "Missing message")) == NULL)
 		return -1;
 	if (t->type == IMAP_TOK_LITERAL) {
 		if ((t->lit & IMAP_LIT_BINARY) &&
-		    gate(s, IMAP_CAP_BINARY, "BINARY not advertised") == -1)
+		    gs_gate(s, IMAP_CAP_BINARY, "BINARY not advertised") == -1)
 			return -1;
-		if (literal(s, t, 1, 1) == -1)
+		if (gs_literal(s, t, 1, 1) == -1)
 			return -1;
 		s->i++;
 		return 0;
 	}
 	s->i++;
-	if (kw(t, "CATENATE"))
+	if (gs_kw(t, "CATENATE"))
 		return catenate(s);
-	if (!kw(t, "UTF8"))
-		return bad(s, "Invalid APPEND arguments");
+	if (!gs_kw(t, "UTF8"))
+		return gs_bad(s, "Invalid APPEND arguments");
 	/* "UTF8" SP "(" literal8 ")" (RFC 6855 section 4) */
-	if (gate(s, IMAP_CAP_UTF8ACCEPT, "UTF8=ACCEPT not advertised") == -1)
+	if (gs_gate(s, IMAP_CAP_UTF8ACCEPT, "UTF8=ACCEPT not advertised") == -1)
 		return -1;
 	if (!(s->enabled & IMAP_CAP_UTF8ACCEPT))
-		return bad(s, "UTF8=ACCEPT not enabled");
-	if (open_list(s, "Invalid UTF8 data") == -1 ||
-	    (t = need(s, "Invalid UTF8 data")) == NULL)
+		return gs_bad(s, "UTF8=ACCEPT not enabled");
+	if (gs_open_list(s, "Invalid UTF8 data") == -1 ||
+	    (t = gs_need(s, "Invalid UTF8 data")) == NULL)
 		return -1;
 	if (t->type != IMAP_TOK_LITERAL || !(t->lit & IMAP_LIT_BINARY))
-		return bad(s, "UTF8 data must be a literal8");
-	if (literal(s, t, 1, 1) == -1)
+		return gs_bad(s, "UTF8 data must be a literal8");
+	if (gs_literal(s, t, 1, 1) == -1)
 		return -1;
 	s->i++;
-	return close_list(s, "Invalid UTF8 data");
+	return gs_close_list(s, "Invalid UTF8 data");
 }
 
 static int
@@ -1685,37 +1243,37 @@ g_append(struct gs *s)
 	const struct imap_token	*t;
 	int			 r, nmsg = 0;
 
-	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+	if (gs_mailbox(s, IMAP_MBOX_NAME) == -1)
 		return -1;
 	do {
-		if (nmsg++ > 0 && gate(s, IMAP_CAP_MULTIAPPEND,
+		if (nmsg++ > 0 && gs_gate(s, IMAP_CAP_MULTIAPPEND,
 		    "MULTIAPPEND not advertised") == -1)
 			return -1;
-		if ((t = need(s, "Missing message")) == NULL)
+		if ((t = gs_need(s, "Missing message")) == NULL)
 			return -1;
 		if (t->type == IMAP_TOK_LIST_BEGIN) {
-			if (flag_list(s) == -1)
+			if (gs_flag_list(s) == -1)
 				return -1;
-			if ((t = need(s, "Missing message")) == NULL)
+			if ((t = gs_need(s, "Missing message")) == NULL)
 				return -1;
 		}
 		if (t->type == IMAP_TOK_QUOTED) {
-			if (!is_date_time(t))
-				return bad(s, "Invalid date-time");
+			if (!gs_is_date_time(t))
+				return gs_bad(s, "Invalid date-time");
 			s->i++;
 		}
 		if (append_data(s) == -1)
 			return -1;
-	} while ((r = end_of(s)) == 0);
+	} while ((r = gs_end_of(s)) == 0);
 	return r == 1 ? 0 : -1;
 }
 
 static int
 g_copy(struct gs *s)
 {
-	if (seqset(s, 1, 1) == -1)
+	if (gs_seqset(s, 1, 1) == -1)
 		return -1;
-	return mailbox(s, IMAP_MBOX_NAME);
+	return gs_mailbox(s, IMAP_MBOX_NAME);
 }
 
 static int
@@ -1723,7 +1281,7 @@ g_expunge(struct gs *s)
 {
 	/* UID EXPUNGE sequence-set (RFC 4315); its gate is checked first */
 	if (s->g->uid)
-		return seqset(s, 1, 1);
+		return gs_seqset(s, 1, 1);
 	return 0;
 }
 
@@ -1739,9 +1297,9 @@ g_none(struct gs *s)
 static int
 g_login(struct gs *s)
 {
-	if (astring(s, "Invalid user name") == -1)
+	if (gs_astring(s, "Invalid user name") == -1)
 		return -1;
-	return astring(s, "Invalid password");
+	return gs_astring(s, "Invalid password");
 }
 
 /* base64 of RFC 3501, or "=" for an empty response (RFC 4959) */
@@ -1765,7 +1323,7 @@ is_base64(const struct imap_token *t)
 			pad++;
 			continue;
 		}
-		if (pad > 0 || !(isdig(c) || (c >= 'A' && c <= 'Z') ||
+		if (pad > 0 || !(gs_isdig(c) || (c >= 'A' && c <= 'Z') ||
 		    (c >= 'a' && c <= 'z') || c == '+' || c == '/'))
 			return 0;
 	}
@@ -1778,15 +1336,15 @@ g_authenticate(struct gs *s)
 	const struct imap_token	*t;
 	int			 r;
 
-	if (atom(s, "Invalid mechanism") == -1)
+	if (gs_atom(s, "Invalid mechanism") == -1)
 		return -1;
-	if ((r = end_of(s)) != 0)
+	if ((r = gs_end_of(s)) != 0)
 		return r == 1 ? 0 : -1;
 	t = &s->tok[s->i];
-	if (gate(s, IMAP_CAP_SASLIR, "SASL-IR not advertised") == -1)
+	if (gs_gate(s, IMAP_CAP_SASLIR, "SASL-IR not advertised") == -1)
 		return -1;
 	if (!is_base64(t))
-		return bad(s, "Invalid initial response");
+		return gs_bad(s, "Invalid initial response");
 	s->i++;
 	return 0;
 }
@@ -1798,26 +1356,26 @@ g_id(struct gs *s)
 	const struct imap_token	*t;
 	int			 r;
 
-	if ((t = need(s, "Missing ID parameters")) == NULL)
+	if ((t = gs_need(s, "Missing ID parameters")) == NULL)
 		return -1;
 	if (t->type == IMAP_TOK_NIL) {
 		s->i++;
 		return 0;
 	}
-	if (open_list(s, "Invalid ID parameters") == -1)
+	if (gs_open_list(s, "Invalid ID parameters") == -1)
 		return -1;
 	/*
 	 * RFC 2971's 30 pairs bind the sender; servers take more (Dovecot
 	 * does), and real clients send 30 KB: only the line limit bounds it.
 	 */
-	while ((r = at_close(s)) == 0) {
-		if (string(s, "Invalid ID field name") == -1)
+	while ((r = gs_at_close(s)) == 0) {
+		if (gs_string(s, "Invalid ID field name") == -1)
 			return -1;
-		if ((t = need(s, "Missing ID value")) == NULL)
+		if ((t = gs_need(s, "Missing ID value")) == NULL)
 			return -1;
 		if (t->type == IMAP_TOK_NIL)
 			s->i++;
-		else if (astring(s, "Invalid ID value") == -1)
+		else if (gs_astring(s, "Invalid ID value") == -1)
 			return -1;
 	}
 	if (r == -1)
@@ -1832,9 +1390,9 @@ g_enable(struct gs *s)
 	int	 r;
 
 	do {
-		if (atom(s, "Invalid capability") == -1)
+		if (gs_atom(s, "Invalid capability") == -1)
 			return -1;
-	} while ((r = end_of(s)) == 0);
+	} while ((r = gs_end_of(s)) == 0);
 	return r == 1 ? 0 : -1;
 }
 
@@ -1843,10 +1401,10 @@ g_compress(struct gs *s)
 {
 	const struct imap_token	*t;
 
-	if ((t = need(s, "Missing compression algorithm")) == NULL)
+	if ((t = gs_need(s, "Missing compression algorithm")) == NULL)
 		return -1;
-	if (!kw(t, "DEFLATE"))
-		return bad(s, "Unknown compression algorithm");
+	if (!gs_kw(t, "DEFLATE"))
+		return gs_bad(s, "Unknown compression algorithm");
 	s->i++;
 	return 0;
 }
@@ -1855,9 +1413,9 @@ g_compress(struct gs *s)
 static int
 g_acl_mbox_id(struct gs *s)
 {
-	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+	if (gs_mailbox(s, IMAP_MBOX_NAME) == -1)
 		return -1;
-	return astring(s, "Invalid identifier");
+	return gs_astring(s, "Invalid identifier");
 }
 
 static int
@@ -1865,14 +1423,14 @@ g_setacl(struct gs *s)
 {
 	if (g_acl_mbox_id(s) == -1)
 		return -1;
-	return astring(s, "Invalid rights");
+	return gs_astring(s, "Invalid rights");
 }
 
 /* QUOTA, RFC 9208: quota-root = astring */
 static int
 g_getquota(struct gs *s)
 {
-	return astring(s, "Invalid quota root");
+	return gs_astring(s, "Invalid quota root");
 }
 
 static int
@@ -1880,12 +1438,12 @@ g_setquota(struct gs *s)
 {
 	int	 r;
 
-	if (astring(s, "Invalid quota root") == -1 ||
-	    open_list(s, "Invalid quota resources") == -1)
+	if (gs_astring(s, "Invalid quota root") == -1 ||
+	    gs_open_list(s, "Invalid quota resources") == -1)
 		return -1;
-	while ((r = at_close(s)) == 0)
-		if (atom(s, "Invalid resource name") == -1 ||
-		    number(s, 0, MODSEQ_MAX, "Invalid resource limit") == -1)
+	while ((r = gs_at_close(s)) == 0)
+		if (gs_atom(s, "Invalid resource name") == -1 ||
+		    gs_number(s, 0, MODSEQ_MAX, "Invalid resource limit") == -1)
 			return -1;
 	if (r == -1)
 		return -1;
@@ -1899,15 +1457,15 @@ entry(struct gs *s)
 {
 	const struct imap_token	*t;
 
-	if ((t = need(s, "Invalid entry name")) == NULL)
+	if ((t = gs_need(s, "Invalid entry name")) == NULL)
 		return -1;
 	if (t->type != IMAP_TOK_LITERAL &&
 	    !((t->len >= 8 && strncasecmp((const char *)t->p, "/private", 8) ==
 	    0 && (t->len == 8 || t->p[8] == '/')) ||
 	    (t->len >= 7 && strncasecmp((const char *)t->p, "/shared", 7) ==
 	    0 && (t->len == 7 || t->p[7] == '/'))))
-		return bad(s, "Invalid entry name");
-	return astring(s, "Invalid entry name");
+		return gs_bad(s, "Invalid entry name");
+	return gs_astring(s, "Invalid entry name");
 }
 
 static int
@@ -1916,37 +1474,37 @@ g_getmetadata(struct gs *s)
 	const struct imap_token	*t;
 	int			 r;
 
-	if ((t = need(s, "Missing GETMETADATA arguments")) == NULL)
+	if ((t = gs_need(s, "Missing GETMETADATA arguments")) == NULL)
 		return -1;
 	if (t->type == IMAP_TOK_LIST_BEGIN) {
 		s->i++;
 		do {
-			if ((t = need(s, "Invalid GETMETADATA option")) ==
+			if ((t = gs_need(s, "Invalid GETMETADATA option")) ==
 			    NULL)
 				return -1;
 			s->i++;
-			if (kw(t, "MAXSIZE")) {
-				if (number(s, 0, NUM32,
+			if (gs_kw(t, "MAXSIZE")) {
+				if (gs_number(s, 0, NUM32,
 				    "Invalid MAXSIZE") == -1)
 					return -1;
-			} else if (kw(t, "DEPTH")) {
-				if ((t = need(s, "Invalid DEPTH")) == NULL)
+			} else if (gs_kw(t, "DEPTH")) {
+				if ((t = gs_need(s, "Invalid DEPTH")) == NULL)
 					return -1;
 				if (!(t->type == IMAP_TOK_NUMBER &&
 				    t->num <= 1 && t->len == 1) &&
-				    !kw(t, "infinity"))
-					return bad(s, "Invalid DEPTH");
+				    !gs_kw(t, "infinity"))
+					return gs_bad(s, "Invalid DEPTH");
 				s->i++;
 			} else
-				return bad(s, "Invalid GETMETADATA option");
-		} while ((r = at_close(s)) == 0);
+				return gs_bad(s, "Invalid GETMETADATA option");
+		} while ((r = gs_at_close(s)) == 0);
 		if (r == -1)
 			return -1;
 		s->i++;
 	}
-	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+	if (gs_mailbox(s, IMAP_MBOX_NAME) == -1)
 		return -1;
-	if ((t = need(s, "Missing entry")) == NULL)
+	if ((t = gs_need(s, "Missing entry")) == NULL)
 		return -1;
 	if (t->type != IMAP_TOK_LIST_BEGIN)
 		return entry(s);
@@ -1954,7 +1512,7 @@ g_getmetadata(struct gs *s)
 	do {
 		if (entry(s) == -1)
 			return -1;
-	} while ((r = at_close(s)) == 0);
+	} while ((r = gs_at_close(s)) == 0);
 	if (r == -1)
 		return -1;
 	s->i++;
@@ -1967,24 +1525,24 @@ g_setmetadata(struct gs *s)
 	const struct imap_token	*t;
 	int			 r;
 
-	if (mailbox(s, IMAP_MBOX_NAME) == -1 ||
-	    open_list(s, "Invalid entry values") == -1)
+	if (gs_mailbox(s, IMAP_MBOX_NAME) == -1 ||
+	    gs_open_list(s, "Invalid entry values") == -1)
 		return -1;
 	do {
 		if (entry(s) == -1)
 			return -1;
 		/* value = nstring / literal8 */
-		if ((t = need(s, "Missing entry value")) == NULL)
+		if ((t = gs_need(s, "Missing entry value")) == NULL)
 			return -1;
 		if (t->type == IMAP_TOK_NIL || t->type == IMAP_TOK_QUOTED)
 			s->i++;
 		else if (t->type == IMAP_TOK_LITERAL) {
-			if (literal(s, t, 1, 0) == -1)
+			if (gs_literal(s, t, 1, 0) == -1)
 				return -1;
 			s->i++;
 		} else
-			return bad(s, "Invalid entry value");
-	} while ((r = at_close(s)) == 0);
+			return gs_bad(s, "Invalid entry value");
+	} while ((r = gs_at_close(s)) == 0);
 	if (r == -1)
 		return -1;
 	s->i++;
@@ -2006,59 +1564,59 @@ notify_events(struct gs *s, int selected)
 	size_t			 k;
 	int			 r, mnew = 0, mexp = 0, mflag = 0;
 
-	if ((t = need(s, "Missing events")) == NULL)
+	if ((t = gs_need(s, "Missing events")) == NULL)
 		return -1;
-	if (kw(t, "NONE")) {
+	if (gs_kw(t, "NONE")) {
 		s->i++;
 		return 0;
 	}
-	if (open_list(s, "Invalid events") == -1)
+	if (gs_open_list(s, "Invalid events") == -1)
 		return -1;
 	do {
-		if ((t = need(s, "Invalid event")) == NULL)
+		if ((t = gs_need(s, "Invalid event")) == NULL)
 			return -1;
 		s->i++;
-		if (kw(t, "MessageNew")) {
+		if (gs_kw(t, "MessageNew")) {
 			mnew = 1;
-			if ((r = at_close(s)) == -1)
+			if ((r = gs_at_close(s)) == -1)
 				return -1;
 			if (r == 0 &&
 			    s->tok[s->i].type == IMAP_TOK_LIST_BEGIN) {
 				/* fetch attributes: for selected only */
 				if (!selected)
-					return bad(s, "Fetch attributes need "
-					    "a selected mailbox filter");
+					return gs_bad(s, "Fetch attributes "
+					    "need a selected mailbox filter");
 				s->i++;
 				do {
 					if (fetch_att(s) == -1)
 						return -1;
-				} while ((r = at_close(s)) == 0);
+				} while ((r = gs_at_close(s)) == 0);
 				if (r == -1)
 					return -1;
 				s->i++;
 			}
 			continue;
 		}
-		if (kw(t, "MessageExpunge")) {
+		if (gs_kw(t, "MessageExpunge")) {
 			mexp = 1;
 			continue;
 		}
-		if (kw(t, "FlagChange") || kw(t, "AnnotationChange")) {
+		if (gs_kw(t, "FlagChange") || gs_kw(t, "AnnotationChange")) {
 			mflag = 1;
 			continue;
 		}
 		for (k = 0; k < sizeof(other) / sizeof(other[0]); k++)
-			if (kw(t, other[k]))
+			if (gs_kw(t, other[k]))
 				break;
 		if (k == sizeof(other) / sizeof(other[0]))
-			return bad(s, "Invalid event");
-	} while ((r = at_close(s)) == 0);
+			return gs_bad(s, "Invalid event");
+	} while ((r = gs_at_close(s)) == 0);
 	if (r == -1)
 		return -1;
 	s->i++;
 	/* RFC 5465 section 5: these come together or not at all */
 	if (mnew != mexp || (mflag && !mnew))
-		return bad(s, "MessageNew and MessageExpunge go together");
+		return gs_bad(s, "MessageNew and MessageExpunge go together");
 	return 0;
 }
 
@@ -2068,24 +1626,24 @@ g_notify(struct gs *s)
 	const struct imap_token	*t;
 	int			 r, sel;
 
-	if ((t = need(s, "Missing NOTIFY arguments")) == NULL)
+	if ((t = gs_need(s, "Missing NOTIFY arguments")) == NULL)
 		return -1;
 	s->i++;
-	if (kw(t, "NONE"))
+	if (gs_kw(t, "NONE"))
 		return 0;
-	if (!kw(t, "SET"))
-		return bad(s, "Invalid NOTIFY arguments");
-	if ((t = need(s, "Missing event groups")) == NULL)
+	if (!gs_kw(t, "SET"))
+		return gs_bad(s, "Invalid NOTIFY arguments");
+	if ((t = gs_need(s, "Missing event groups")) == NULL)
 		return -1;
-	if (kw(t, "STATUS"))
+	if (gs_kw(t, "STATUS"))
 		s->i++;
 	do {
-		if (open_list(s, "Invalid event group") == -1 ||
+		if (gs_open_list(s, "Invalid event group") == -1 ||
 		    filter_mailboxes(s, 1, &sel) == -1 ||
 		    notify_events(s, sel) == -1 ||
-		    close_list(s, "Invalid event group") == -1)
+		    gs_close_list(s, "Invalid event group") == -1)
 			return -1;
-	} while ((r = end_of(s)) == 0);
+	} while ((r = gs_end_of(s)) == 0);
 	return r == 1 ? 0 : -1;
 }
 
@@ -2095,9 +1653,9 @@ url(struct gs *s, const char *why)
 {
 	unsigned int	 i = s->i;
 
-	if (astring(s, why) == -1)
+	if (gs_astring(s, why) == -1)
 		return -1;
-	mbox_at(s, i, IMAP_MBOX_URL);
+	gs_mbox_at(s, i, IMAP_MBOX_URL);
 	return 0;
 }
 
@@ -2108,9 +1666,9 @@ g_genurlauth(struct gs *s)
 
 	do {
 		if (url(s, "Invalid URL") == -1 ||
-		    atom(s, "Invalid mechanism") == -1)
+		    gs_atom(s, "Invalid mechanism") == -1)
 			return -1;
-	} while ((r = end_of(s)) == 0);
+	} while ((r = gs_end_of(s)) == 0);
 	return r == 1 ? 0 : -1;
 }
 
@@ -2124,20 +1682,20 @@ urlfetch_ext(struct gs *s)
 	const struct imap_token	*t;
 	int			 r;
 
-	if (gate(s, IMAP_CAP_URLAUTH_BINARY, "URLAUTH=BINARY not advertised")
-	    == -1 || open_list(s, "Invalid URL") == -1 ||
+	if (gs_gate(s, IMAP_CAP_URLAUTH_BINARY, "URLAUTH=BINARY not advertised")
+	    == -1 || gs_open_list(s, "Invalid URL") == -1 ||
 	    url(s, "Invalid URL") == -1)
 		return -1;
-	while ((r = at_close(s)) == 0) {
+	while ((r = gs_at_close(s)) == 0) {
 		t = &s->tok[s->i];
-		if (!kw(t, "BODYPARTSTRUCTURE") && !kw(t, "BINARY") &&
-		    !kw(t, "BODY"))
-			return bad(s, "Invalid URLFETCH parameter");
+		if (!gs_kw(t, "BODYPARTSTRUCTURE") && !gs_kw(t, "BINARY") &&
+		    !gs_kw(t, "BODY"))
+			return gs_bad(s, "Invalid URLFETCH parameter");
 		s->i++;
 	}
 	if (r == -1)
 		return -1;
-	return close_list(s, "Invalid URL");
+	return gs_close_list(s, "Invalid URL");
 }
 
 static int
@@ -2151,7 +1709,7 @@ g_urlfetch(struct gs *s)
 				return -1;
 		} else if (url(s, "Invalid URL") == -1)
 			return -1;
-	} while ((r = end_of(s)) == 0);
+	} while ((r = gs_end_of(s)) == 0);
 	return r == 1 ? 0 : -1;
 }
 
@@ -2160,12 +1718,12 @@ g_resetkey(struct gs *s)
 {
 	int	 r;
 
-	if ((r = end_of(s)) != 0)
+	if ((r = gs_end_of(s)) != 0)
 		return r == 1 ? 0 : -1;
-	if (mailbox(s, IMAP_MBOX_NAME) == -1)
+	if (gs_mailbox(s, IMAP_MBOX_NAME) == -1)
 		return -1;
-	while ((r = end_of(s)) == 0)
-		if (atom(s, "Invalid mechanism") == -1)
+	while ((r = gs_end_of(s)) == 0)
+		if (gs_atom(s, "Invalid mechanism") == -1)
 			return -1;
 	return r == 1 ? 0 : -1;
 }
@@ -2302,7 +1860,7 @@ imap_grammar_check(const struct imap_token *tok, unsigned int ntok,
 	r = grammars[k].fn(&s);
 	if (r == 0) {
 		if (s.i < s.n)
-			bad(&s, "Too many arguments");
+			gs_bad(&s, "Too many arguments");
 		else if (!final)
 			g->res = IMAP_GRAM_MORE;
 	}
