@@ -1,7 +1,8 @@
 /*
  * What the files of the IMAP argument grammar share, and nobody else:
- * the state of one check (struct gs) and the primitives every command's
- * grammar is written in (imap_grammar_prim.c).  The rest of the worker
+ * the state of one check (struct gs), the primitives every command's
+ * grammar is written in (imap_grammar_prim.c) and the grammar of each
+ * command, which imap_grammar.c's table calls.  The rest of the worker
  * has imap_grammar.h.
  *
  * Every matcher returns 0 when it matched and consumed its tokens, -1
@@ -54,5 +55,10 @@ int	 gs_date(struct gs *);
 int	 gs_is_date_time(const struct imap_token *);
 int	 gs_flag(struct gs *);
 int	 gs_flag_list(struct gs *);
+
+/* imap_grammar_fetch.c */
+int	 gs_fetch_att(struct gs *);
+int	 gram_fetch(struct gs *);
+int	 gram_store(struct gs *);
 
 #endif
