@@ -61,4 +61,11 @@ int	 gs_fetch_att(struct gs *);
 int	 gram_fetch(struct gs *);
 int	 gram_store(struct gs *);
 
+/* imap_grammar_search.c */
+int	 gs_filter_mailboxes(struct gs *, int, int *);
+int	 gram_search(struct gs *);
+int	 gram_sort(struct gs *);
+int	 gram_thread(struct gs *);
+int	 gram_esearch(struct gs *);
+
 #endif
