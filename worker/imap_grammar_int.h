@@ -68,4 +68,16 @@ int	 gram_sort(struct gs *);
 int	 gram_thread(struct gs *);
 int	 gram_esearch(struct gs *);
 
+/* imap_grammar_mailbox.c */
+int	 gram_mailbox(struct gs *);
+int	 gram_rename(struct gs *);
+int	 gram_select(struct gs *);
+int	 gram_create(struct gs *);
+int	 gram_status(struct gs *);
+int	 gram_list(struct gs *);
+int	 gram_lsub(struct gs *);
+int	 gram_append(struct gs *);
+int	 gram_copy(struct gs *);
+int	 gram_expunge(struct gs *);
+
 #endif
