@@ -80,4 +80,21 @@ int	 gram_append(struct gs *);
 int	 gram_copy(struct gs *);
 int	 gram_expunge(struct gs *);
 
+/* imap_grammar_ext.c */
+int	 gram_login(struct gs *);
+int	 gram_authenticate(struct gs *);
+int	 gram_id(struct gs *);
+int	 gram_enable(struct gs *);
+int	 gram_compress(struct gs *);
+int	 gram_acl_mbox_id(struct gs *);
+int	 gram_setacl(struct gs *);
+int	 gram_getquota(struct gs *);
+int	 gram_setquota(struct gs *);
+int	 gram_getmetadata(struct gs *);
+int	 gram_setmetadata(struct gs *);
+int	 gram_notify(struct gs *);
+int	 gram_genurlauth(struct gs *);
+int	 gram_urlfetch(struct gs *);
+int	 gram_resetkey(struct gs *);
+
 #endif
