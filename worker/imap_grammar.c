@@ -37,8 +37,6 @@
 	IMAP_CAP_LITERALMINUS | IMAP_CAP_BINARY | IMAP_CAP_SPECIAL_USE | \
 	IMAP_CAP_STATUS_SIZE | IMAP_CAP_CHILDREN)
 
-/* RFC 2971 section 3.3 */
-
 /* ---- the commands and their grammars ---- */
 
 static int
