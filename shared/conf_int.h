@@ -1,17 +1,58 @@
 /*
- * What the files of the configuration reader share (conf_parse.c: the
- * parser; conf_print.c: the print-back of posternd -n).  Not for the
- * rest of postern, which has conf.h.
+ * What the files of the configuration reader share: the parser's state
+ * and the helpers that read the words of a line (conf_lex.c), for the
+ * statements' parsers (conf_parse.c), and the words both they and the
+ * print-back of posternd -nv (conf_print.c) write.  Not for the rest of
+ * postern, which has conf.h.
  */
 #ifndef POSTERN_SHARED_CONF_INT_H
 #define POSTERN_SHARED_CONF_INT_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stddef.h>
 #include <stdint.h>
+
+#define MAX_WORDS	64
+
+struct parser {
+	const char	*file;
+	int		 line;
+	char		*words[MAX_WORDS];
+	int		 nwords;
+	int		 pos;
+	int		 errors;
+	int		 idle_line;	/* where timeout idle was set */
+	int		 counters_tline; /* where timeout counters was */
+	int		 pool_line;	/* where the pool was last set */
+	int		 nlisten;	/* listen statements, valid or not */
+};
+
+enum unit {
+	UNIT_NONE,
+	UNIT_BYTES,	/* k, m, g suffixes */
+	UNIT_SECONDS,	/* s, m, h suffixes */
+};
+
+/* conf_lex.c */
+void		 perror_at(struct parser *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		 expected(struct parser *, const char *);
+int		 split_line(struct parser *, char *);
+char		*next_word(struct parser *);
+char		*peek_word(struct parser *);
+int		 get_u32(struct parser *, const char *, enum unit, uint32_t,
+		    uint32_t, uint32_t *);
+int		 get_port(struct parser *, uint16_t *);
+int		 copy_word(struct parser *, const char *, char *, size_t);
+int		 resolve(struct parser *, const char *, uint16_t, int,
+		    struct sockaddr_storage *, socklen_t *, char *, size_t);
+int		 valid_name(const char *);
+/* A listener's or an upstream's protocol, as written. */
+const char	*proto_name(uint32_t);
 
 /* The client side's TLS modes, by enum worker_tls_mode, as written. */
 extern const char *const tls_modes[];
-
-/* A listener's or an upstream's protocol, as written. */
-const char	*proto_name(uint32_t);
 
 #endif

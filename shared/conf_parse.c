@@ -10,12 +10,9 @@
 
 #include <netinet/in.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <netdb.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,44 +25,11 @@
 #include "conf_int.h"
 #include "proto_policy.h"
 
-#define MAX_WORDS	64
-
 /* RFC 3501 section 5.4: an autologout timer must be at least 30 minutes. */
 #define IMAP_MIN_IDLE	1800
 /* RFC 1939 section 3: a POP3 autologout timer must be at least 10 minutes. */
 #define POP3_MIN_IDLE	600
 
-struct parser {
-	const char	*file;
-	int		 line;
-	char		*words[MAX_WORDS];
-	int		 nwords;
-	int		 pos;
-	int		 errors;
-	int		 idle_line;	/* where timeout idle was set */
-	int		 counters_tline; /* where timeout counters was */
-	int		 pool_line;	/* where the pool was last set */
-	int		 nlisten;	/* listen statements, valid or not */
-};
-
-enum unit {
-	UNIT_NONE,
-	UNIT_BYTES,	/* k, m, g suffixes */
-	UNIT_SECONDS,	/* s, m, h suffixes */
-};
-
-static void	 perror_at(struct parser *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static void	 expected(struct parser *, const char *);
-static int	 split_line(struct parser *, char *);
-static char	*next_word(struct parser *);
-static char	*peek_word(struct parser *);
-static int	 get_number(struct parser *, const char *, enum unit,
-		    uint64_t, uint64_t, uint64_t *);
-static int	 get_u32(struct parser *, const char *, enum unit, uint32_t,
-		    uint32_t, uint32_t *);
-static int	 get_port(struct parser *, uint16_t *);
-static int	 copy_word(struct parser *, const char *, char *, size_t);
 static int	 parse_statement(struct parser *, struct conf *);
 static int	 st_user(struct parser *, struct conf *);
 static int	 st_chroot(struct parser *, struct conf *);
@@ -100,8 +64,6 @@ static int	 upstream_routed(struct parser *, struct upstream *);
 static void	 check_routed(struct parser *, struct conf *);
 static int	 upstream_tls(struct parser *, struct upstream_opts *);
 static void	 check_tls(struct parser *, struct conf *);
-static int	 resolve(struct parser *, const char *, uint16_t, int,
-		    struct sockaddr_storage *, socklen_t *, char *, size_t);
 static void	 check_conf(struct parser *, struct conf *);
 static void	 conf_defaults(struct conf *);
 
@@ -125,201 +87,6 @@ static const struct {
 	{ "user",	st_user },
 	{ "worker",	st_worker },
 };
-
-static void
-perror_at(struct parser *p, int line, const char *fmt, ...)
-{
-	char	 msg[512];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_warnx("%s:%d: %s", p->file, line, msg);
-	p->errors++;
-}
-
-/* Names the word the parser stopped at: the one read last, if any. */
-static void
-expected(struct parser *p, const char *what)
-{
-	if (p->pos >= 1 && p->pos <= p->nwords)
-		perror_at(p, p->line, "expected %s near '%s'", what,
-		    p->words[p->pos - 1]);
-	else
-		perror_at(p, p->line, "expected %s near end of line", what);
-}
-
-static char *
-next_word(struct parser *p)
-{
-	if (p->pos >= p->nwords) {
-		p->pos = p->nwords + 1;	/* so expected() says end of line */
-		return NULL;
-	}
-	return p->words[p->pos++];
-}
-
-static char *
-peek_word(struct parser *p)
-{
-	return p->pos < p->nwords ? p->words[p->pos] : NULL;
-}
-
-/*
- * Splits a logical line into words in place: blanks separate words, '#'
- * starts a comment, "..." quotes a word and \" or \\ escape inside it.
- */
-static int
-split_line(struct parser *p, char *s)
-{
-	char	*w;
-
-	p->nwords = 0;
-	p->pos = 0;
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '\0' || *s == '#')
-			return 0;
-		if (p->nwords == MAX_WORDS) {
-			perror_at(p, p->line, "more than %d words", MAX_WORDS);
-			return -1;
-		}
-		w = s;
-		p->words[p->nwords++] = w;
-		if (*s == '"') {
-			char	*d = w;
-
-			for (s++; *s != '"'; s++) {
-				if (*s == '\0') {
-					perror_at(p, p->line,
-					    "expected '\"' near end of line");
-					return -1;
-				}
-				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
-					s++;
-				*d++ = *s;
-			}
-			*d = '\0';
-			s++;
-			if (*s != '\0' && *s != ' ' && *s != '\t' &&
-			    *s != '#') {
-				perror_at(p, p->line,
-				    "expected blank after '\"' near '%s'", s);
-				return -1;
-			}
-			if (*s != '\0' && *s != '#')
-				s++;
-			else if (*s == '#')
-				*s = '\0';
-			continue;
-		}
-		while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '#')
-			s++;
-		if (*s == '#') {
-			*s = '\0';
-			return 0;
-		}
-		if (*s != '\0')
-			*s++ = '\0';
-	}
-}
-
-static int
-get_number(struct parser *p, const char *what, enum unit unit, uint64_t min,
-    uint64_t max, uint64_t *out)
-{
-	char		*w, *end;
-	uint64_t	 v, mul = 1;
-
-	if ((w = next_word(p)) == NULL || !isdigit((unsigned char)*w)) {
-		expected(p, what);
-		return -1;
-	}
-	errno = 0;
-	v = strtoull(w, &end, 10);
-	if (errno == ERANGE)
-		v = UINT64_MAX;
-	if (*end != '\0') {
-		char	 c = (char)tolower((unsigned char)*end);
-
-		if (end[1] != '\0')
-			c = '?';
-		if (unit == UNIT_BYTES && c == 'k')
-			mul = 1024;
-		else if (unit == UNIT_BYTES && c == 'm')
-			mul = 1024 * 1024;
-		else if (unit == UNIT_BYTES && c == 'g')
-			mul = 1024 * 1024 * 1024;
-		else if (unit == UNIT_SECONDS && c == 's')
-			mul = 1;
-		else if (unit == UNIT_SECONDS && c == 'm')
-			mul = 60;
-		else if (unit == UNIT_SECONDS && c == 'h')
-			mul = 3600;
-		else {
-			expected(p, what);
-			return -1;
-		}
-	}
-	if (v > UINT64_MAX / mul)
-		v = UINT64_MAX;
-	else
-		v *= mul;
-	if (v < min || v > max) {
-		perror_at(p, p->line, "expected %s from %llu to %llu near '%s'",
-		    what, (unsigned long long)min, (unsigned long long)max, w);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-get_u32(struct parser *p, const char *what, enum unit unit, uint32_t min,
-    uint32_t max, uint32_t *out)
-{
-	uint64_t	 v;
-
-	if (get_number(p, what, unit, min, max, &v) == -1)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
-get_port(struct parser *p, uint16_t *port)
-{
-	uint64_t	 v;
-	char		*w;
-
-	if ((w = next_word(p)) == NULL || strcmp(w, "port") != 0) {
-		expected(p, "'port'");
-		return -1;
-	}
-	if (get_number(p, "port number", UNIT_NONE, 1, 65535, &v) == -1)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-static int
-copy_word(struct parser *p, const char *what, char *dst, size_t size)
-{
-	char	*w;
-
-	if ((w = next_word(p)) == NULL || *w == '\0') {
-		expected(p, what);
-		return -1;
-	}
-	if ((size_t)snprintf(dst, size, "%s", w) >= size) {
-		perror_at(p, p->line, "%s too long (at most %zu bytes) near "
-		    "'%.20s...'", what, size - 1, w);
-		return -1;
-	}
-	return 0;
-}
 
 static int
 st_user(struct parser *p, struct conf *conf)
@@ -822,60 +589,6 @@ st_timeout(struct parser *p, struct conf *conf)
 		return -1;
 	}
 	return 0;
-}
-
-static int
-resolve(struct parser *p, const char *host, uint16_t port, int passive,
-    struct sockaddr_storage *ss, socklen_t *sslen, char *num, size_t numlen)
-{
-	struct addrinfo	 hints, *res;
-	char		 serv[8];
-	int		 error;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	/* A listener binds one address; a name could mean several. */
-	if (passive)
-		hints.ai_flags |= AI_NUMERICHOST | AI_PASSIVE;
-	snprintf(serv, sizeof(serv), "%u", port);
-	/* "*" is every IPv4 address; "::" says IPv6 plainly. */
-	if (passive && strcmp(host, "*") == 0) {
-		host = NULL;
-		hints.ai_family = AF_INET;
-	}
-	if ((error = getaddrinfo(host, serv, &hints, &res)) != 0) {
-		if (passive && error == EAI_NONAME)
-			perror_at(p, p->line, "expected numeric address or '*' "
-			    "near '%s'", host);
-		else
-			perror_at(p, p->line, "host %s: %s", host ? host : "*",
-			    gai_strerror(error));
-		return -1;
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*sslen = res->ai_addrlen;
-	freeaddrinfo(res);
-	if ((error = getnameinfo((struct sockaddr *)ss, *sslen, num, numlen,
-	    NULL, 0, NI_NUMERICHOST)) != 0) {
-		perror_at(p, p->line, "%s: %s", host ? host : "*",
-		    gai_strerror(error));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-valid_name(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' &&
-		    *s != '.')
-			return 0;
-	return 1;
 }
 
 /*
@@ -1971,12 +1684,6 @@ conf_free(struct conf *conf)
 		free(u);
 	}
 	free(conf);
-}
-
-const char *
-proto_name(uint32_t protocol)
-{
-	return protocol == WORKER_PROTO_POP3 ? "pop3" : "imap";
 }
 
 struct listener *
