@@ -1,8 +1,8 @@
 /*
  * What the files of the configuration reader share: the parser's state
  * and the helpers that read the words of a line (conf_lex.c), for the
- * statements' parsers (conf_parse.c), and the words both they and the
- * print-back of posternd -nv (conf_print.c) write.  Not for the rest of
+ * statements' parsers (conf_parse.c, conf_tls.c), and the words both
+ * they and the print-back of posternd -nv (conf_print.c) write.  Not for the rest of
  * postern, which has conf.h.
  */
 #ifndef POSTERN_SHARED_CONF_INT_H
@@ -15,6 +15,10 @@
 #include <stdint.h>
 
 #define MAX_WORDS	64
+
+struct conf;
+struct listener;
+struct upstream_opts;
 
 struct parser {
 	const char	*file;
@@ -52,7 +56,12 @@ int		 valid_name(const char *);
 /* A listener's or an upstream's protocol, as written. */
 const char	*proto_name(uint32_t);
 
+/* conf_tls.c */
 /* The client side's TLS modes, by enum worker_tls_mode, as written. */
 extern const char *const tls_modes[];
+int		 listen_tls(struct parser *, struct listener *);
+int		 upstream_tls(struct parser *, struct upstream_opts *);
+int		 st_tls(struct parser *, struct conf *);
+void		 check_tls(struct parser *, struct conf *);
 
 #endif
