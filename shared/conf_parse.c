@@ -44,15 +44,12 @@ static int	 st_limit(struct parser *, struct conf *);
 static int	 st_login(struct parser *, struct conf *);
 static int	 login_block(struct parser *, struct conf *);
 static int	 st_timeout(struct parser *, struct conf *);
-static int	 st_listen(struct parser *, struct conf *);
 static int	 st_control(struct parser *, struct conf *);
 static int	 st_counters(struct parser *, struct conf *);
 static void	 check_counters(struct parser *, struct conf *);
 static int	 counters_hostport(struct parser *, const char *, char *,
 		    size_t, uint32_t *);
 static int	 st_metrics(struct parser *, struct conf *);
-static int	 listen_proxy(struct parser *, struct listener *);
-static int	 listen_login(struct parser *, struct listener *);
 static void	 check_conf(struct parser *, struct conf *);
 static void	 conf_defaults(struct conf *);
 
@@ -580,100 +577,6 @@ st_timeout(struct parser *p, struct conf *conf)
 	return 0;
 }
 
-/*
- * listen on ADDR port N (imap | pop3) [name NAME]
- *	[proxy-protocol from NET [, NET]...] [login relay|proxy]
- *	[tls MODE] [certificate FILE key FILE]...
- *	upstream HOST port N [tls implicit|starttls] [ca FILE] [verify off]
- *	[servername NAME] [forward none|id|proxy-v2]
- * or, for a named upstream (st_upstream), upstream NAME.
- */
-static int
-st_listen(struct parser *p, struct conf *conf)
-{
-	struct listener		*l;
-	struct upstream		*u;
-	struct upstream_server	*srv;
-	char			*w;
-
-	p->nlisten++;
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		fatal("%s", __func__);
-	l->fd = -1;
-	l->line = p->line;
-	if ((w = next_word(p)) == NULL || strcmp(w, "on") != 0) {
-		expected(p, "'on'");
-		goto fail;
-	}
-	if (copy_word(p, "address", l->host, sizeof(l->host)) == -1 ||
-	    get_port(p, &l->port) == -1)
-		goto fail;
-	if ((w = next_word(p)) != NULL && strcmp(w, "imap") == 0)
-		l->protocol = WORKER_PROTO_IMAP;
-	else if (w != NULL && strcmp(w, "pop3") == 0)
-		l->protocol = WORKER_PROTO_POP3;
-	else {
-		expected(p, "'imap' or 'pop3'");
-		goto fail;
-	}
-	if ((w = peek_word(p)) != NULL && strcmp(w, "name") == 0) {
-		next_word(p);
-		if (copy_word(p, "listener name", l->name,
-		    sizeof(l->name)) == -1)
-			goto fail;
-		if (!valid_name(l->name)) {
-			expected(p, "name of letters, digits, '-', '_', '.'");
-			goto fail;
-		}
-	} else
-		snprintf(l->name, sizeof(l->name), "%s-%u",
-		    proto_name(l->protocol), l->port);
-	if (listen_proxy(p, l) == -1 || listen_login(p, l) == -1 ||
-	    listen_tls(p, l) == -1)
-		goto fail;
-	if ((w = next_word(p)) == NULL || strcmp(w, "upstream") != 0) {
-		expected(p, "'upstream'");
-		goto fail;
-	}
-	if (resolve(p, l->host, l->port, 1, &l->ss, &l->sslen, l->addr,
-	    sizeof(l->addr)) == -1)
-		goto fail;
-	/* "upstream NAME" alone: a named upstream, found at the end. */
-	if ((w = peek_word(p)) != NULL && p->pos + 1 == p->nwords) {
-		if (copy_word(p, "upstream name", l->up_ref,
-		    sizeof(l->up_ref)) == -1)
-			goto fail;
-		if (!valid_name(l->up_ref)) {
-			expected(p, "upstream name of letters, digits, '-', "
-			    "'_', '.'");
-			goto fail;
-		}
-		TAILQ_INSERT_TAIL(&conf->listeners, l, entry);
-		return 0;
-	}
-	/* The anonymous upstream of one server, checked by no one. */
-	u = upstream_new(conf, l->name, 1, p->line);
-	srv = &u->servers[u->nservers];
-	srv->weight = 1;
-	srv->line = p->line;
-	if (copy_word(p, "upstream host", srv->host,
-	    sizeof(srv->host)) == -1 || get_port(p, &srv->port) == -1 ||
-	    upstream_tls(p, &srv->opts) == -1 ||
-	    resolve(p, srv->host, srv->port, 0, &srv->ss, &srv->sslen,
-	    srv->addr, sizeof(srv->addr)) == -1) {
-		TAILQ_REMOVE(&conf->upstreams, u, entry);
-		free(u);
-		goto fail;
-	}
-	u->nservers = 1;
-	l->upstream = u;
-	TAILQ_INSERT_TAIL(&conf->listeners, l, entry);
-	return 0;
- fail:
-	free(l);
-	return -1;
-}
-
 /* ---- posternctl and the metrics (postern.conf(5), posternd(8)) ---- */
 
 /* control socket PATH: posternctl's Unix socket, root's only. */
@@ -828,84 +731,6 @@ st_metrics(struct parser *p, struct conf *conf)
 	if (!loop) {
 		perror_at(p, p->line, "expected a loopback address near '%s': "
 		    "the metrics have no authentication", host);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * [proxy-protocol from NET [, NET]...]: the networks whose connections
- * start with a PROXY header.  A comma may stand alone or touch either
- * network.
- */
-static int
-listen_proxy(struct parser *p, struct listener *l)
-{
-	char	*w, net[CIDR_TEXT_MAX];
-	size_t	 len;
-	int	 more, lead = 0;
-
-	if ((w = peek_word(p)) == NULL || strcmp(w, "proxy-protocol") != 0)
-		return 0;
-	next_word(p);
-	if ((w = next_word(p)) == NULL || strcmp(w, "from") != 0) {
-		expected(p, "'from'");
-		return -1;
-	}
-	do {
-		if ((w = next_word(p)) == NULL) {
-			expected(p, "network such as 10.0.0.0/8");
-			return -1;
-		}
-		if (lead && *w == ',')
-			w++;
-		len = strlen(w);
-		if ((more = len > 0 && w[len - 1] == ','))
-			len--;
-		if (len == 0 || len >= sizeof(net)) {
-			expected(p, "network such as 10.0.0.0/8");
-			return -1;
-		}
-		memcpy(net, w, len);
-		net[len] = '\0';
-		if (l->nproxy_from == CONF_PROXY_NETS_MAX) {
-			perror_at(p, p->line, "expected at most %d networks "
-			    "after 'proxy-protocol from'", CONF_PROXY_NETS_MAX);
-			return -1;
-		}
-		if (cidr_parse(net, &l->proxy_from[l->nproxy_from]) == -1) {
-			expected(p, "network such as 10.0.0.0/8");
-			return -1;
-		}
-		l->nproxy_from++;
-		lead = 0;
-		if (!more && (w = peek_word(p)) != NULL && *w == ',') {
-			/* ",NET": the next turn skips the comma */
-			if (w[1] == '\0')
-				next_word(p);
-			else
-				lead = 1;
-			more = 1;
-		}
-	} while (more);
-	return 0;
-}
-
-/* [login relay|proxy]: who takes the login. */
-static int
-listen_login(struct parser *p, struct listener *l)
-{
-	char	*w;
-
-	if ((w = peek_word(p)) == NULL || strcmp(w, "login") != 0)
-		return 0;
-	next_word(p);
-	if ((w = next_word(p)) != NULL && strcmp(w, "relay") == 0)
-		l->login_proxy = 0;
-	else if (w != NULL && strcmp(w, "proxy") == 0)
-		l->login_proxy = 1;
-	else {
-		expected(p, "'relay' or 'proxy'");
 		return -1;
 	}
 	return 0;
@@ -1160,16 +985,4 @@ conf_free(struct conf *conf)
 		free(u);
 	}
 	free(conf);
-}
-
-struct listener *
-conf_listener_find(const struct conf *conf, const struct sockaddr_storage *ss,
-    socklen_t sslen)
-{
-	struct listener	*l;
-
-	TAILQ_FOREACH(l, &conf->listeners, entry)
-		if (l->sslen == sslen && memcmp(&l->ss, ss, sslen) == 0)
-			return l;
-	return NULL;
 }
