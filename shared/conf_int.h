@@ -1,9 +1,10 @@
 /*
  * What the files of the configuration reader share: the parser's state
  * and the helpers that read the words of a line (conf_lex.c), for the
- * statements' parsers (conf_parse.c, conf_listen.c, conf_upstream.c,
- * conf_tls.c), and the words both they and the print-back of posternd
- * -nv (conf_print.c) write.  Not for the rest of postern, which has conf.h.
+ * statements' parsers (conf_parse.c, conf_control.c, conf_listen.c,
+ * conf_upstream.c, conf_tls.c), and the words both they and the
+ * print-back of posternd -nv (conf_print.c) write.  Not for the rest of
+ * postern, which has conf.h.
  */
 #ifndef POSTERN_SHARED_CONF_INT_H
 #define POSTERN_SHARED_CONF_INT_H
@@ -56,6 +57,12 @@ int		 resolve(struct parser *, const char *, uint16_t, int,
 int		 valid_name(const char *);
 /* A listener's or an upstream's protocol, as written. */
 const char	*proto_name(uint32_t);
+
+/* conf_control.c */
+int		 st_control(struct parser *, struct conf *);
+int		 st_counters(struct parser *, struct conf *);
+int		 st_metrics(struct parser *, struct conf *);
+void		 check_counters(struct parser *, struct conf *);
 
 /* conf_listen.c */
 int		 st_listen(struct parser *, struct conf *);
