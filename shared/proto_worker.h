@@ -179,7 +179,7 @@ MSG_RANGE_CHECK(MSG_W_SESSION_STATS, MSG_BASE_WORKER);
 
 /*
  * The largest limits postern.conf takes (`limit line', `limit args',
- * `limit pop3-line'; shared/conf_parse.c).  Buffers that follow a limit are
+ * `limit pop3-line'; shared/conf_limits.c).  Buffers that follow a limit are
  * bounded by these, and the policy channel's largest body is made
  * from them (proto_policy.h).
  */
