@@ -1,10 +1,11 @@
 /*
  * What the files of the configuration reader share: the parser's state
  * and the helpers that read the words of a line (conf_lex.c), for the
- * statements' parsers (conf_parse.c, conf_limits.c, conf_control.c,
- * conf_listen.c, conf_upstream.c, conf_tls.c), and the words both they and the
- * print-back of posternd -nv (conf_print.c) write.  Not for the rest of
- * postern, which has conf.h.
+ * reader (conf_parse.c) and the statements' parsers (conf_daemon.c,
+ * conf_limits.c, conf_control.c, conf_listen.c, conf_upstream.c,
+ * conf_tls.c), and the words both they and the print-back of posternd
+ * -nv (conf_print.c) write.  Not for the rest of postern, which has
+ * conf.h.
  */
 #ifndef POSTERN_SHARED_CONF_INT_H
 #define POSTERN_SHARED_CONF_INT_H
@@ -57,6 +58,14 @@ int		 resolve(struct parser *, const char *, uint16_t, int,
 int		 valid_name(const char *);
 /* A listener's or an upstream's protocol, as written. */
 const char	*proto_name(uint32_t);
+
+/* conf_daemon.c */
+int		 st_user(struct parser *, struct conf *);
+int		 st_chroot(struct parser *, struct conf *);
+int		 st_worker(struct parser *, struct conf *);
+int		 st_policy(struct parser *, struct conf *);
+int		 st_audit(struct parser *, struct conf *);
+int		 st_pool(struct parser *, struct conf *);
 
 /* conf_limits.c */
 int		 st_limit(struct parser *, struct conf *);
