@@ -26,23 +26,23 @@ static int	 counters_hostport(struct parser *, const char *, char *,
 
 /* control socket PATH: posternctl's Unix socket, root's only. */
 int
-st_control(struct parser *p, struct conf *conf)
+conf_st_control(struct parser *p, struct conf *conf)
 {
-	char	*w = next_word(p);
+	char	*w = conf_next_word(p);
 
 	if (w == NULL || strcmp(w, "socket") != 0) {
-		expected(p, "'socket'");
+		conf_expected(p, "'socket'");
 		return -1;
 	}
-	if (copy_word(p, "socket path", conf->control_socket,
+	if (conf_copy_word(p, "socket path", conf->control_socket,
 	    sizeof(conf->control_socket)) == -1)
 		return -1;
 	if (conf->control_socket[0] != '/') {
-		expected(p, "absolute path");
+		conf_expected(p, "absolute path");
 		return -1;
 	}
 	if (strrchr(conf->control_socket, '/')[1] == '\0') {
-		expected(p, "a file name after the directory");
+		conf_expected(p, "a file name after the directory");
 		return -1;
 	}
 	return 0;
@@ -55,9 +55,9 @@ st_control(struct parser *p, struct conf *conf)
  * neither policyd nor a worker opens anything.
  */
 int
-st_counters(struct parser *p, struct conf *conf)
+conf_st_counters(struct parser *p, struct conf *conf)
 {
-	char	 *w = next_word(p), host[CONF_SOCKET_MAX], num[64];
+	char	 *w = conf_next_word(p), host[CONF_SOCKET_MAX], num[64];
 	struct sockaddr_un *sun = (struct sockaddr_un *)&conf->counters_ss;
 	uint32_t  port;
 
@@ -67,10 +67,10 @@ st_counters(struct parser *p, struct conf *conf)
 		return 0;
 	}
 	if (w == NULL || strcmp(w, "redis") != 0) {
-		expected(p, "'local' or 'redis'");
+		conf_expected(p, "'local' or 'redis'");
 		return -1;
 	}
-	if (copy_word(p, "HOST:PORT or socket path", conf->counters_addr,
+	if (conf_copy_word(p, "HOST:PORT or socket path", conf->counters_addr,
 	    sizeof(conf->counters_addr)) == -1)
 		return -1;
 	conf->counters_redis = 1;
@@ -78,27 +78,28 @@ st_counters(struct parser *p, struct conf *conf)
 		memset(sun, 0, sizeof(*sun));
 		sun->sun_family = AF_UNIX;
 		if (strlen(conf->counters_addr) >= sizeof(sun->sun_path)) {
-			expected(p, "a shorter socket path");
+			conf_expected(p, "a shorter socket path");
 			return -1;
 		}
 		memcpy(sun->sun_path, conf->counters_addr,
 		    strlen(conf->counters_addr));
 		conf->counters_sslen = sizeof(*sun);
 	} else if (counters_hostport(p, conf->counters_addr, host,
-	    sizeof(host), &port) == -1 || resolve(p, host, (uint16_t)port, 0,
-	    &conf->counters_ss, &conf->counters_sslen, num, sizeof(num)) == -1)
+	    sizeof(host), &port) == -1 || conf_resolve(p, host, (uint16_t)port,
+	    0, &conf->counters_ss, &conf->counters_sslen, num,
+	    sizeof(num)) == -1)
 		return -1;
-	if ((w = next_word(p)) == NULL)
+	if ((w = conf_next_word(p)) == NULL)
 		return 0;
 	if (strcmp(w, "password") != 0) {
-		expected(p, "'password'");
+		conf_expected(p, "'password'");
 		return -1;
 	}
-	if (copy_word(p, "password file", conf->counters_password,
+	if (conf_copy_word(p, "password file", conf->counters_password,
 	    sizeof(conf->counters_password)) == -1)
 		return -1;
 	if (access(conf->counters_password, R_OK) == -1) {
-		perror_at(p, p->line, "password file %s: %s",
+		conf_error(p, p->line, "password file %s: %s",
 		    conf->counters_password, strerror(errno));
 		return -1;
 	}
@@ -116,7 +117,7 @@ counters_hostport(struct parser *p, const char *s, char *host, size_t size,
 	unsigned long	 v;
 
 	if (colon == NULL || colon[1] == '\0') {
-		expected(p, "HOST:PORT or an absolute socket path");
+		conf_expected(p, "HOST:PORT or an absolute socket path");
 		return -1;
 	}
 	hl = (size_t)(colon - s);
@@ -125,7 +126,7 @@ counters_hostport(struct parser *p, const char *s, char *host, size_t size,
 		hl -= 2;
 	}
 	if (hl == 0 || hl >= size) {
-		expected(p, "a host before ':'");
+		conf_expected(p, "a host before ':'");
 		return -1;
 	}
 	memcpy(host, h, hl);
@@ -133,7 +134,7 @@ counters_hostport(struct parser *p, const char *s, char *host, size_t size,
 	errno = 0;
 	v = strtoul(colon + 1, &end, 10);
 	if (*end != '\0' || errno != 0 || v == 0 || v > 65535) {
-		expected(p, "a port number after ':'");
+		conf_expected(p, "a port number after ':'");
 		return -1;
 	}
 	*port = (uint32_t)v;
@@ -145,25 +146,25 @@ counters_hostport(struct parser *p, const char *s, char *host, size_t size,
  * can connect, so on a loopback address only.
  */
 int
-st_metrics(struct parser *p, struct conf *conf)
+conf_st_metrics(struct parser *p, struct conf *conf)
 {
 	const struct sockaddr_in	*sin;
 	const struct sockaddr_in6	*sin6;
 	char				 host[WORKER_ADDR_MAX], *w;
 	int				 loop;
 
-	if ((w = next_word(p)) == NULL || strcmp(w, "listen") != 0) {
-		expected(p, "'listen'");
+	if ((w = conf_next_word(p)) == NULL || strcmp(w, "listen") != 0) {
+		conf_expected(p, "'listen'");
 		return -1;
 	}
-	if ((w = next_word(p)) == NULL || strcmp(w, "on") != 0) {
-		expected(p, "'on'");
+	if ((w = conf_next_word(p)) == NULL || strcmp(w, "on") != 0) {
+		conf_expected(p, "'on'");
 		return -1;
 	}
-	if (copy_word(p, "address", host, sizeof(host)) == -1 ||
-	    get_port(p, &conf->metrics_port) == -1)
+	if (conf_copy_word(p, "address", host, sizeof(host)) == -1 ||
+	    conf_get_port(p, &conf->metrics_port) == -1)
 		return -1;
-	if (resolve(p, host, conf->metrics_port, 1, &conf->metrics_ss,
+	if (conf_resolve(p, host, conf->metrics_port, 1, &conf->metrics_ss,
 	    &conf->metrics_sslen, conf->metrics_addr,
 	    sizeof(conf->metrics_addr)) == -1)
 		return -1;
@@ -174,7 +175,7 @@ st_metrics(struct parser *p, struct conf *conf)
 	else
 		loop = IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
 	if (!loop) {
-		perror_at(p, p->line, "expected a loopback address near '%s': "
+		conf_error(p, p->line, "expected a loopback address near '%s': "
 		    "the metrics have no authentication", host);
 		return -1;
 	}
@@ -186,14 +187,14 @@ st_metrics(struct parser *p, struct conf *conf)
  * answer, and only policyd counts.
  */
 void
-check_counters(struct parser *p, struct conf *conf)
+conf_check_counters(struct parser *p, struct conf *conf)
 {
 	if (conf->counters_redis && conf->policy_store[0] == '\0')
-		perror_at(p, conf->counters_line, "counters redis: expected "
+		conf_error(p, conf->counters_line, "counters redis: expected "
 		    "a 'policy store': the counters are postern-policyd's");
 	if (conf->counters_redis &&
 	    conf->timeout_counters >= conf->timeout_policy)
-		perror_at(p, p->counters_tline ? p->counters_tline : p->line,
+		conf_error(p, p->counters_tline ? p->counters_tline : p->line,
 		    "expected timeout counters below timeout policy, not %u "
 		    "and %u ms", conf->timeout_counters, conf->timeout_policy);
 }

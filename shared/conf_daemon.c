@@ -22,18 +22,19 @@ static int	 policy_threads(struct parser *, struct conf *);
 static int	 policy_nice(struct parser *, struct conf *);
 
 int
-st_user(struct parser *p, struct conf *conf)
+conf_st_user(struct parser *p, struct conf *conf)
 {
 	struct passwd	*pw;
 
-	if (copy_word(p, "user name", conf->user, sizeof(conf->user)) == -1)
+	if (conf_copy_word(p, "user name", conf->user,
+	    sizeof(conf->user)) == -1)
 		return -1;
 	if ((pw = getpwnam(conf->user)) == NULL) {
-		perror_at(p, p->line, "unknown user '%s'", conf->user);
+		conf_error(p, p->line, "unknown user '%s'", conf->user);
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		perror_at(p, p->line, "user '%s' is root: expected an "
+		conf_error(p, p->line, "user '%s' is root: expected an "
 		    "unprivileged user", conf->user);
 		return -1;
 	}
@@ -43,12 +44,13 @@ st_user(struct parser *p, struct conf *conf)
 }
 
 int
-st_chroot(struct parser *p, struct conf *conf)
+conf_st_chroot(struct parser *p, struct conf *conf)
 {
-	if (copy_word(p, "directory", conf->chroot, sizeof(conf->chroot)) == -1)
+	if (conf_copy_word(p, "directory", conf->chroot,
+	    sizeof(conf->chroot)) == -1)
 		return -1;
 	if (conf->chroot[0] != '/') {
-		expected(p, "absolute path");
+		conf_expected(p, "absolute path");
 		return -1;
 	}
 	return 0;
@@ -63,9 +65,9 @@ st_chroot(struct parser *p, struct conf *conf)
  * import accepts; read now, so a missing or damaged key shows in -n.
  */
 int
-st_policy(struct parser *p, struct conf *conf)
+conf_st_policy(struct parser *p, struct conf *conf)
 {
-	char	*w = next_word(p);
+	char	*w = conf_next_word(p);
 
 	if (w != NULL && strcmp(w, "trust") == 0)
 		return policy_trust(p, conf);
@@ -74,14 +76,14 @@ st_policy(struct parser *p, struct conf *conf)
 	if (w != NULL && strcmp(w, "nice") == 0)
 		return policy_nice(p, conf);
 	if (w == NULL || strcmp(w, "store") != 0) {
-		expected(p, "'store', 'threads', 'nice' or 'trust'");
+		conf_expected(p, "'store', 'threads', 'nice' or 'trust'");
 		return -1;
 	}
-	if (copy_word(p, "directory", conf->policy_store,
+	if (conf_copy_word(p, "directory", conf->policy_store,
 	    sizeof(conf->policy_store)) == -1)
 		return -1;
 	if (conf->policy_store[0] != '/') {
-		expected(p, "absolute path");
+		conf_expected(p, "absolute path");
 		return -1;
 	}
 	return 0;
@@ -104,12 +106,12 @@ policy_threads(struct parser *p, struct conf *conf)
 {
 	char	*w;
 
-	if ((w = peek_word(p)) != NULL && strcmp(w, "auto") == 0) {
-		(void)next_word(p);
+	if ((w = conf_peek_word(p)) != NULL && strcmp(w, "auto") == 0) {
+		(void)conf_next_word(p);
 		conf->policy_threads = 0;
 		return 0;
 	}
-	return get_u32(p, "number of threads", UNIT_NONE, 1,
+	return conf_get_u32(p, "number of threads", UNIT_NONE, 1,
 	    POLICYD_THREADS_MAX, &conf->policy_threads);
 }
 
@@ -120,14 +122,14 @@ policy_nice(struct parser *p, struct conf *conf)
 	char	*w, *end;
 	long	 v;
 
-	if ((w = next_word(p)) == NULL) {
-		expected(p, "nice value from -20 to 19");
+	if ((w = conf_next_word(p)) == NULL) {
+		conf_expected(p, "nice value from -20 to 19");
 		return -1;
 	}
 	errno = 0;
 	v = strtol(w, &end, 10);
 	if (errno != 0 || end == w || *end != '\0' || v < -20 || v > 19) {
-		expected(p, "nice value from -20 to 19");
+		conf_expected(p, "nice value from -20 to 19");
 		return -1;
 	}
 	conf->policy_nice = (int32_t)v;
@@ -142,24 +144,24 @@ policy_trust(struct parser *p, struct conf *conf)
 	uint32_t		 i;
 
 	if (conf->ntrust == CONF_TRUST_MAX) {
-		perror_at(p, p->line, "expected at most %d 'policy trust' "
+		conf_error(p, p->line, "expected at most %d 'policy trust' "
 		    "keys", CONF_TRUST_MAX);
 		return -1;
 	}
 	t = &conf->trust[conf->ntrust];
-	if (copy_word(p, "key file", t->path, sizeof(t->path)) == -1)
+	if (conf_copy_word(p, "key file", t->path, sizeof(t->path)) == -1)
 		return -1;
 	if (t->path[0] != '/') {
-		expected(p, "absolute path");
+		conf_expected(p, "absolute path");
 		return -1;
 	}
 	if (signkey_read_pub(t->path, &t->key, err, sizeof(err)) == -1) {
-		perror_at(p, p->line, "trust key %s: %s", t->path, err);
+		conf_error(p, p->line, "trust key %s: %s", t->path, err);
 		return -1;
 	}
 	for (i = 0; i < conf->ntrust; i++)
 		if (strcmp(conf->trust[i].key.id, t->key.id) == 0) {
-			perror_at(p, p->line, "trust key %s: key %s already "
+			conf_error(p, p->line, "trust key %s: key %s already "
 			    "trusted on line %d", t->path, t->key.id,
 			    conf->trust[i].line);
 			return -1;
@@ -174,39 +176,39 @@ policy_trust(struct parser *p, struct conf *conf)
  * their keys; a worker whose log would pass SIZE is killed (SIGXFSZ).
  */
 int
-st_audit(struct parser *p, struct conf *conf)
+conf_st_audit(struct parser *p, struct conf *conf)
 {
-	char	*w = next_word(p);
+	char	*w = conf_next_word(p);
 
 	if (w == NULL || strcmp(w, "dir") != 0) {
-		expected(p, "'dir'");
+		conf_expected(p, "'dir'");
 		return -1;
 	}
-	if (copy_word(p, "directory", conf->audit_dir,
+	if (conf_copy_word(p, "directory", conf->audit_dir,
 	    sizeof(conf->audit_dir)) == -1)
 		return -1;
 	if (conf->audit_dir[0] != '/') {
-		expected(p, "absolute path");
+		conf_expected(p, "absolute path");
 		return -1;
 	}
-	if ((w = next_word(p)) == NULL)
+	if ((w = conf_next_word(p)) == NULL)
 		return 0;
 	if (strcmp(w, "max-size") != 0) {
-		expected(p, "'max-size'");
+		conf_expected(p, "'max-size'");
 		return -1;
 	}
-	return get_u32(p, "audit log size", UNIT_BYTES, 65536, UINT32_MAX,
+	return conf_get_u32(p, "audit log size", UNIT_BYTES, 65536, UINT32_MAX,
 	    &conf->audit_max_size);
 }
 
 int
-st_worker(struct parser *p, struct conf *conf)
+conf_st_worker(struct parser *p, struct conf *conf)
 {
-	if (copy_word(p, "program path", conf->worker,
+	if (conf_copy_word(p, "program path", conf->worker,
 	    sizeof(conf->worker)) == -1)
 		return -1;
 	if (conf->worker[0] != '/') {
-		expected(p, "absolute path");
+		conf_expected(p, "absolute path");
 		return -1;
 	}
 	return 0;
@@ -217,28 +219,28 @@ st_worker(struct parser *p, struct conf *conf)
  * [template-forks N], at least one.
  */
 int
-st_pool(struct parser *p, struct conf *conf)
+conf_st_pool(struct parser *p, struct conf *conf)
 {
 	char	*w;
 	int	 n = 0;
 
 	p->pool_line = p->line;
-	while ((w = next_word(p)) != NULL) {
+	while ((w = conf_next_word(p)) != NULL) {
 		n++;
 		if (strcmp(w, "min-idle") == 0) {
-			if (get_u32(p, "number of idle workers", UNIT_NONE, 0,
-			    POOL_MAX, &conf->min_idle) == -1)
+			if (conf_get_u32(p, "number of idle workers", UNIT_NONE,
+			    0, POOL_MAX, &conf->min_idle) == -1)
 				return -1;
 		} else if (strcmp(w, "max") == 0) {
-			if (get_u32(p, "number of workers", UNIT_NONE, 1,
+			if (conf_get_u32(p, "number of workers", UNIT_NONE, 1,
 			    POOL_MAX, &conf->max_workers) == -1)
 				return -1;
 		} else if (strcmp(w, "sessions") == 0) {
-			if (get_u32(p, "sessions per worker", UNIT_NONE, 0,
+			if (conf_get_u32(p, "sessions per worker", UNIT_NONE, 0,
 			    UINT32_MAX, &conf->sessions) == -1)
 				return -1;
 		} else if (strcmp(w, "idle-timeout") == 0) {
-			if (get_u32(p, "seconds", UNIT_SECONDS, 0,
+			if (conf_get_u32(p, "seconds", UNIT_SECONDS, 0,
 			    7 * 24 * 3600, &conf->pool_idle_timeout) == -1)
 				return -1;
 		} else if (strcmp(w, "template-forks") == 0) {
@@ -246,17 +248,18 @@ st_pool(struct parser *p, struct conf *conf)
 			 * Forks of one address layout: past a million the
 			 * rotation would be no rotation at all.
 			 */
-			if (get_u32(p, "forks per template", UNIT_NONE, 0,
+			if (conf_get_u32(p, "forks per template", UNIT_NONE, 0,
 			    1000000, &conf->template_forks) == -1)
 				return -1;
 		} else {
-			expected(p, "'min-idle', 'max', 'sessions', "
+			conf_expected(p, "'min-idle', 'max', 'sessions', "
 			    "'idle-timeout' or 'template-forks'");
 			return -1;
 		}
 	}
 	if (n == 0) {
-		expected(p, "'min-idle', 'max', 'sessions', 'idle-timeout' "
+		conf_expected(p,
+		    "'min-idle', 'max', 'sessions', 'idle-timeout' "
 		    "or 'template-forks'");
 		return -1;
 	}

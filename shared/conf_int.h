@@ -43,55 +43,55 @@ enum unit {
 };
 
 /* conf_lex.c */
-void		 perror_at(struct parser *, int, const char *, ...)
+void		 conf_error(struct parser *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-void		 expected(struct parser *, const char *);
-int		 split_line(struct parser *, char *);
-char		*next_word(struct parser *);
-char		*peek_word(struct parser *);
-int		 get_u32(struct parser *, const char *, enum unit, uint32_t,
-		    uint32_t, uint32_t *);
-int		 get_port(struct parser *, uint16_t *);
-int		 copy_word(struct parser *, const char *, char *, size_t);
-int		 resolve(struct parser *, const char *, uint16_t, int,
+void		 conf_expected(struct parser *, const char *);
+int		 conf_split_line(struct parser *, char *);
+char		*conf_next_word(struct parser *);
+char		*conf_peek_word(struct parser *);
+int		 conf_get_u32(struct parser *, const char *, enum unit,
+		    uint32_t, uint32_t, uint32_t *);
+int		 conf_get_port(struct parser *, uint16_t *);
+int		 conf_copy_word(struct parser *, const char *, char *, size_t);
+int		 conf_resolve(struct parser *, const char *, uint16_t, int,
 		    struct sockaddr_storage *, socklen_t *, char *, size_t);
-int		 valid_name(const char *);
+int		 conf_valid_name(const char *);
 /* A listener's or an upstream's protocol, as written. */
-const char	*proto_name(uint32_t);
+const char	*conf_proto_name(uint32_t);
 
 /* conf_daemon.c */
-int		 st_user(struct parser *, struct conf *);
-int		 st_chroot(struct parser *, struct conf *);
-int		 st_worker(struct parser *, struct conf *);
-int		 st_policy(struct parser *, struct conf *);
-int		 st_audit(struct parser *, struct conf *);
-int		 st_pool(struct parser *, struct conf *);
+int		 conf_st_user(struct parser *, struct conf *);
+int		 conf_st_chroot(struct parser *, struct conf *);
+int		 conf_st_worker(struct parser *, struct conf *);
+int		 conf_st_policy(struct parser *, struct conf *);
+int		 conf_st_audit(struct parser *, struct conf *);
+int		 conf_st_pool(struct parser *, struct conf *);
 
 /* conf_limits.c */
-int		 st_limit(struct parser *, struct conf *);
-int		 st_login(struct parser *, struct conf *);
-int		 st_timeout(struct parser *, struct conf *);
+int		 conf_st_limit(struct parser *, struct conf *);
+int		 conf_st_login(struct parser *, struct conf *);
+int		 conf_st_timeout(struct parser *, struct conf *);
 
 /* conf_control.c */
-int		 st_control(struct parser *, struct conf *);
-int		 st_counters(struct parser *, struct conf *);
-int		 st_metrics(struct parser *, struct conf *);
-void		 check_counters(struct parser *, struct conf *);
+int		 conf_st_control(struct parser *, struct conf *);
+int		 conf_st_counters(struct parser *, struct conf *);
+int		 conf_st_metrics(struct parser *, struct conf *);
+void		 conf_check_counters(struct parser *, struct conf *);
 
 /* conf_listen.c */
-int		 st_listen(struct parser *, struct conf *);
+int		 conf_st_listen(struct parser *, struct conf *);
 
 /* conf_upstream.c */
-struct upstream	*upstream_new(struct conf *, const char *, int, int);
-int		 st_upstream(struct parser *, struct conf *);
-void		 check_upstreams(struct parser *, struct conf *);
+struct upstream	*conf_upstream_new(struct conf *, const char *, int, int);
+int		 conf_st_upstream(struct parser *, struct conf *);
+void		 conf_check_upstreams(struct parser *, struct conf *);
 
 /* conf_tls.c */
 /* The client side's TLS modes, by enum worker_tls_mode, as written. */
-extern const char *const tls_modes[];
-int		 listen_tls(struct parser *, struct listener *);
-int		 upstream_tls(struct parser *, struct upstream_opts *);
-int		 st_tls(struct parser *, struct conf *);
-void		 check_tls(struct parser *, struct conf *);
+extern const char *const conf_tls_modes[];
+int		 conf_listen_tls(struct parser *, struct listener *);
+int		 conf_upstream_tls(struct parser *, struct upstream_opts *);
+int		 conf_st_tls(struct parser *, struct conf *);
+void		 conf_check_tls(struct parser *, struct conf *);
 
 #endif

@@ -25,7 +25,7 @@ static int	 get_number(struct parser *, const char *, enum unit,
 		    uint64_t, uint64_t, uint64_t *);
 
 void
-perror_at(struct parser *p, int line, const char *fmt, ...)
+conf_error(struct parser *p, int line, const char *fmt, ...)
 {
 	char	 msg[512];
 	va_list	 ap;
@@ -39,27 +39,28 @@ perror_at(struct parser *p, int line, const char *fmt, ...)
 
 /* Names the word the parser stopped at: the one read last, if any. */
 void
-expected(struct parser *p, const char *what)
+conf_expected(struct parser *p, const char *what)
 {
 	if (p->pos >= 1 && p->pos <= p->nwords)
-		perror_at(p, p->line, "expected %s near '%s'", what,
+		conf_error(p, p->line, "expected %s near '%s'", what,
 		    p->words[p->pos - 1]);
 	else
-		perror_at(p, p->line, "expected %s near end of line", what);
+		conf_error(p, p->line, "expected %s near end of line", what);
 }
 
 char *
-next_word(struct parser *p)
+conf_next_word(struct parser *p)
 {
 	if (p->pos >= p->nwords) {
-		p->pos = p->nwords + 1;	/* so expected() says end of line */
+		/* So that conf_expected() says end of line. */
+		p->pos = p->nwords + 1;
 		return NULL;
 	}
 	return p->words[p->pos++];
 }
 
 char *
-peek_word(struct parser *p)
+conf_peek_word(struct parser *p)
 {
 	return p->pos < p->nwords ? p->words[p->pos] : NULL;
 }
@@ -69,7 +70,7 @@ peek_word(struct parser *p)
  * starts a comment, "..." quotes a word and \" or \\ escape inside it.
  */
 int
-split_line(struct parser *p, char *s)
+conf_split_line(struct parser *p, char *s)
 {
 	char	*w;
 
@@ -81,7 +82,7 @@ split_line(struct parser *p, char *s)
 		if (*s == '\0' || *s == '#')
 			return 0;
 		if (p->nwords == MAX_WORDS) {
-			perror_at(p, p->line, "more than %d words", MAX_WORDS);
+			conf_error(p, p->line, "more than %d words", MAX_WORDS);
 			return -1;
 		}
 		w = s;
@@ -91,7 +92,7 @@ split_line(struct parser *p, char *s)
 
 			for (s++; *s != '"'; s++) {
 				if (*s == '\0') {
-					perror_at(p, p->line,
+					conf_error(p, p->line,
 					    "expected '\"' near end of line");
 					return -1;
 				}
@@ -103,7 +104,7 @@ split_line(struct parser *p, char *s)
 			s++;
 			if (*s != '\0' && *s != ' ' && *s != '\t' &&
 			    *s != '#') {
-				perror_at(p, p->line,
+				conf_error(p, p->line,
 				    "expected blank after '\"' near '%s'", s);
 				return -1;
 			}
@@ -131,8 +132,8 @@ get_number(struct parser *p, const char *what, enum unit unit, uint64_t min,
 	char		*w, *end;
 	uint64_t	 v, mul = 1;
 
-	if ((w = next_word(p)) == NULL || !isdigit((unsigned char)*w)) {
-		expected(p, what);
+	if ((w = conf_next_word(p)) == NULL || !isdigit((unsigned char)*w)) {
+		conf_expected(p, what);
 		return -1;
 	}
 	errno = 0;
@@ -157,7 +158,7 @@ get_number(struct parser *p, const char *what, enum unit unit, uint64_t min,
 		else if (unit == UNIT_SECONDS && c == 'h')
 			mul = 3600;
 		else {
-			expected(p, what);
+			conf_expected(p, what);
 			return -1;
 		}
 	}
@@ -166,7 +167,8 @@ get_number(struct parser *p, const char *what, enum unit unit, uint64_t min,
 	else
 		v *= mul;
 	if (v < min || v > max) {
-		perror_at(p, p->line, "expected %s from %llu to %llu near '%s'",
+		conf_error(p, p->line,
+		    "expected %s from %llu to %llu near '%s'",
 		    what, (unsigned long long)min, (unsigned long long)max, w);
 		return -1;
 	}
@@ -175,7 +177,7 @@ get_number(struct parser *p, const char *what, enum unit unit, uint64_t min,
 }
 
 int
-get_u32(struct parser *p, const char *what, enum unit unit, uint32_t min,
+conf_get_u32(struct parser *p, const char *what, enum unit unit, uint32_t min,
     uint32_t max, uint32_t *out)
 {
 	uint64_t	 v;
@@ -187,13 +189,13 @@ get_u32(struct parser *p, const char *what, enum unit unit, uint32_t min,
 }
 
 int
-get_port(struct parser *p, uint16_t *port)
+conf_get_port(struct parser *p, uint16_t *port)
 {
 	uint64_t	 v;
 	char		*w;
 
-	if ((w = next_word(p)) == NULL || strcmp(w, "port") != 0) {
-		expected(p, "'port'");
+	if ((w = conf_next_word(p)) == NULL || strcmp(w, "port") != 0) {
+		conf_expected(p, "'port'");
 		return -1;
 	}
 	if (get_number(p, "port number", UNIT_NONE, 1, 65535, &v) == -1)
@@ -203,16 +205,16 @@ get_port(struct parser *p, uint16_t *port)
 }
 
 int
-copy_word(struct parser *p, const char *what, char *dst, size_t size)
+conf_copy_word(struct parser *p, const char *what, char *dst, size_t size)
 {
 	char	*w;
 
-	if ((w = next_word(p)) == NULL || *w == '\0') {
-		expected(p, what);
+	if ((w = conf_next_word(p)) == NULL || *w == '\0') {
+		conf_expected(p, what);
 		return -1;
 	}
 	if ((size_t)snprintf(dst, size, "%s", w) >= size) {
-		perror_at(p, p->line, "%s too long (at most %zu bytes) near "
+		conf_error(p, p->line, "%s too long (at most %zu bytes) near "
 		    "'%.20s...'", what, size - 1, w);
 		return -1;
 	}
@@ -220,7 +222,7 @@ copy_word(struct parser *p, const char *what, char *dst, size_t size)
 }
 
 int
-resolve(struct parser *p, const char *host, uint16_t port, int passive,
+conf_resolve(struct parser *p, const char *host, uint16_t port, int passive,
     struct sockaddr_storage *ss, socklen_t *sslen, char *num, size_t numlen)
 {
 	struct addrinfo	 hints, *res;
@@ -242,10 +244,11 @@ resolve(struct parser *p, const char *host, uint16_t port, int passive,
 	}
 	if ((error = getaddrinfo(host, serv, &hints, &res)) != 0) {
 		if (passive && error == EAI_NONAME)
-			perror_at(p, p->line, "expected numeric address or '*' "
+			conf_error(p, p->line,
+			    "expected numeric address or '*' "
 			    "near '%s'", host);
 		else
-			perror_at(p, p->line, "host %s: %s", host ? host : "*",
+			conf_error(p, p->line, "host %s: %s", host ? host : "*",
 			    gai_strerror(error));
 		return -1;
 	}
@@ -254,7 +257,7 @@ resolve(struct parser *p, const char *host, uint16_t port, int passive,
 	freeaddrinfo(res);
 	if ((error = getnameinfo((struct sockaddr *)ss, *sslen, num, numlen,
 	    NULL, 0, NI_NUMERICHOST)) != 0) {
-		perror_at(p, p->line, "%s: %s", host ? host : "*",
+		conf_error(p, p->line, "%s: %s", host ? host : "*",
 		    gai_strerror(error));
 		return -1;
 	}
@@ -262,7 +265,7 @@ resolve(struct parser *p, const char *host, uint16_t port, int passive,
 }
 
 int
-valid_name(const char *s)
+conf_valid_name(const char *s)
 {
 	if (*s == '\0')
 		return 0;
@@ -274,7 +277,7 @@ valid_name(const char *s)
 }
 
 const char *
-proto_name(uint32_t protocol)
+conf_proto_name(uint32_t protocol)
 {
 	return protocol == WORKER_PROTO_POP3 ? "pop3" : "imap";
 }

@@ -32,7 +32,7 @@ static int	 listen_login(struct parser *, struct listener *);
  * or, for a named upstream (st_upstream), upstream NAME.
  */
 int
-st_listen(struct parser *p, struct conf *conf)
+conf_st_listen(struct parser *p, struct conf *conf)
 {
 	struct listener		*l;
 	struct upstream		*u;
@@ -44,50 +44,52 @@ st_listen(struct parser *p, struct conf *conf)
 		fatal("%s", __func__);
 	l->fd = -1;
 	l->line = p->line;
-	if ((w = next_word(p)) == NULL || strcmp(w, "on") != 0) {
-		expected(p, "'on'");
+	if ((w = conf_next_word(p)) == NULL || strcmp(w, "on") != 0) {
+		conf_expected(p, "'on'");
 		goto fail;
 	}
-	if (copy_word(p, "address", l->host, sizeof(l->host)) == -1 ||
-	    get_port(p, &l->port) == -1)
+	if (conf_copy_word(p, "address", l->host, sizeof(l->host)) == -1 ||
+	    conf_get_port(p, &l->port) == -1)
 		goto fail;
-	if ((w = next_word(p)) != NULL && strcmp(w, "imap") == 0)
+	if ((w = conf_next_word(p)) != NULL && strcmp(w, "imap") == 0)
 		l->protocol = WORKER_PROTO_IMAP;
 	else if (w != NULL && strcmp(w, "pop3") == 0)
 		l->protocol = WORKER_PROTO_POP3;
 	else {
-		expected(p, "'imap' or 'pop3'");
+		conf_expected(p, "'imap' or 'pop3'");
 		goto fail;
 	}
-	if ((w = peek_word(p)) != NULL && strcmp(w, "name") == 0) {
-		next_word(p);
-		if (copy_word(p, "listener name", l->name,
+	if ((w = conf_peek_word(p)) != NULL && strcmp(w, "name") == 0) {
+		conf_next_word(p);
+		if (conf_copy_word(p, "listener name", l->name,
 		    sizeof(l->name)) == -1)
 			goto fail;
-		if (!valid_name(l->name)) {
-			expected(p, "name of letters, digits, '-', '_', '.'");
+		if (!conf_valid_name(l->name)) {
+			conf_expected(p,
+			    "name of letters, digits, '-', '_', '.'");
 			goto fail;
 		}
 	} else
 		snprintf(l->name, sizeof(l->name), "%s-%u",
-		    proto_name(l->protocol), l->port);
+		    conf_proto_name(l->protocol), l->port);
 	if (listen_proxy(p, l) == -1 || listen_login(p, l) == -1 ||
-	    listen_tls(p, l) == -1)
+	    conf_listen_tls(p, l) == -1)
 		goto fail;
-	if ((w = next_word(p)) == NULL || strcmp(w, "upstream") != 0) {
-		expected(p, "'upstream'");
+	if ((w = conf_next_word(p)) == NULL || strcmp(w, "upstream") != 0) {
+		conf_expected(p, "'upstream'");
 		goto fail;
 	}
-	if (resolve(p, l->host, l->port, 1, &l->ss, &l->sslen, l->addr,
+	if (conf_resolve(p, l->host, l->port, 1, &l->ss, &l->sslen, l->addr,
 	    sizeof(l->addr)) == -1)
 		goto fail;
 	/* "upstream NAME" alone: a named upstream, found at the end. */
-	if ((w = peek_word(p)) != NULL && p->pos + 1 == p->nwords) {
-		if (copy_word(p, "upstream name", l->up_ref,
+	if ((w = conf_peek_word(p)) != NULL && p->pos + 1 == p->nwords) {
+		if (conf_copy_word(p, "upstream name", l->up_ref,
 		    sizeof(l->up_ref)) == -1)
 			goto fail;
-		if (!valid_name(l->up_ref)) {
-			expected(p, "upstream name of letters, digits, '-', "
+		if (!conf_valid_name(l->up_ref)) {
+			conf_expected(p,
+			    "upstream name of letters, digits, '-', "
 			    "'_', '.'");
 			goto fail;
 		}
@@ -95,14 +97,14 @@ st_listen(struct parser *p, struct conf *conf)
 		return 0;
 	}
 	/* The anonymous upstream of one server, checked by no one. */
-	u = upstream_new(conf, l->name, 1, p->line);
+	u = conf_upstream_new(conf, l->name, 1, p->line);
 	srv = &u->servers[u->nservers];
 	srv->weight = 1;
 	srv->line = p->line;
-	if (copy_word(p, "upstream host", srv->host,
-	    sizeof(srv->host)) == -1 || get_port(p, &srv->port) == -1 ||
-	    upstream_tls(p, &srv->opts) == -1 ||
-	    resolve(p, srv->host, srv->port, 0, &srv->ss, &srv->sslen,
+	if (conf_copy_word(p, "upstream host", srv->host,
+	    sizeof(srv->host)) == -1 || conf_get_port(p, &srv->port) == -1 ||
+	    conf_upstream_tls(p, &srv->opts) == -1 ||
+	    conf_resolve(p, srv->host, srv->port, 0, &srv->ss, &srv->sslen,
 	    srv->addr, sizeof(srv->addr)) == -1) {
 		TAILQ_REMOVE(&conf->upstreams, u, entry);
 		free(u);
@@ -129,16 +131,16 @@ listen_proxy(struct parser *p, struct listener *l)
 	size_t	 len;
 	int	 more, lead = 0;
 
-	if ((w = peek_word(p)) == NULL || strcmp(w, "proxy-protocol") != 0)
+	if ((w = conf_peek_word(p)) == NULL || strcmp(w, "proxy-protocol") != 0)
 		return 0;
-	next_word(p);
-	if ((w = next_word(p)) == NULL || strcmp(w, "from") != 0) {
-		expected(p, "'from'");
+	conf_next_word(p);
+	if ((w = conf_next_word(p)) == NULL || strcmp(w, "from") != 0) {
+		conf_expected(p, "'from'");
 		return -1;
 	}
 	do {
-		if ((w = next_word(p)) == NULL) {
-			expected(p, "network such as 10.0.0.0/8");
+		if ((w = conf_next_word(p)) == NULL) {
+			conf_expected(p, "network such as 10.0.0.0/8");
 			return -1;
 		}
 		if (lead && *w == ',')
@@ -147,26 +149,26 @@ listen_proxy(struct parser *p, struct listener *l)
 		if ((more = len > 0 && w[len - 1] == ','))
 			len--;
 		if (len == 0 || len >= sizeof(net)) {
-			expected(p, "network such as 10.0.0.0/8");
+			conf_expected(p, "network such as 10.0.0.0/8");
 			return -1;
 		}
 		memcpy(net, w, len);
 		net[len] = '\0';
 		if (l->nproxy_from == CONF_PROXY_NETS_MAX) {
-			perror_at(p, p->line, "expected at most %d networks "
+			conf_error(p, p->line, "expected at most %d networks "
 			    "after 'proxy-protocol from'", CONF_PROXY_NETS_MAX);
 			return -1;
 		}
 		if (cidr_parse(net, &l->proxy_from[l->nproxy_from]) == -1) {
-			expected(p, "network such as 10.0.0.0/8");
+			conf_expected(p, "network such as 10.0.0.0/8");
 			return -1;
 		}
 		l->nproxy_from++;
 		lead = 0;
-		if (!more && (w = peek_word(p)) != NULL && *w == ',') {
+		if (!more && (w = conf_peek_word(p)) != NULL && *w == ',') {
 			/* ",NET": the next turn skips the comma */
 			if (w[1] == '\0')
-				next_word(p);
+				conf_next_word(p);
 			else
 				lead = 1;
 			more = 1;
@@ -181,15 +183,15 @@ listen_login(struct parser *p, struct listener *l)
 {
 	char	*w;
 
-	if ((w = peek_word(p)) == NULL || strcmp(w, "login") != 0)
+	if ((w = conf_peek_word(p)) == NULL || strcmp(w, "login") != 0)
 		return 0;
-	next_word(p);
-	if ((w = next_word(p)) != NULL && strcmp(w, "relay") == 0)
+	conf_next_word(p);
+	if ((w = conf_next_word(p)) != NULL && strcmp(w, "relay") == 0)
 		l->login_proxy = 0;
 	else if (w != NULL && strcmp(w, "proxy") == 0)
 		l->login_proxy = 1;
 	else {
-		expected(p, "'relay' or 'proxy'");
+		conf_expected(p, "'relay' or 'proxy'");
 		return -1;
 	}
 	return 0;

@@ -38,34 +38,35 @@ static const struct {
 	const char	*keyword;
 	int		(*parse)(struct parser *, struct conf *);
 } statements[] = {
-	{ "audit",	st_audit },
-	{ "chroot",	st_chroot },
-	{ "control",	st_control },
-	{ "counters",	st_counters },
-	{ "limit",	st_limit },
-	{ "listen",	st_listen },
-	{ "login",	st_login },
-	{ "metrics",	st_metrics },
-	{ "policy",	st_policy },
-	{ "pool",	st_pool },
-	{ "timeout",	st_timeout },
-	{ "tls",	st_tls },
-	{ "upstream",	st_upstream },
-	{ "user",	st_user },
-	{ "worker",	st_worker },
+	{ "audit",	conf_st_audit },
+	{ "chroot",	conf_st_chroot },
+	{ "control",	conf_st_control },
+	{ "counters",	conf_st_counters },
+	{ "limit",	conf_st_limit },
+	{ "listen",	conf_st_listen },
+	{ "login",	conf_st_login },
+	{ "metrics",	conf_st_metrics },
+	{ "policy",	conf_st_policy },
+	{ "pool",	conf_st_pool },
+	{ "timeout",	conf_st_timeout },
+	{ "tls",	conf_st_tls },
+	{ "upstream",	conf_st_upstream },
+	{ "user",	conf_st_user },
+	{ "worker",	conf_st_worker },
 };
 
 static int
 parse_statement(struct parser *p, struct conf *conf)
 {
-	char	*w = next_word(p);
+	char	*w = conf_next_word(p);
 	size_t	 i;
 
 	for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++)
 		if (strcmp(w, statements[i].keyword) == 0)
 			break;
 	if (i == sizeof(statements) / sizeof(statements[0])) {
-		expected(p, "'audit', 'chroot', 'control', 'limit', 'listen', "
+		conf_expected(p,
+		    "'audit', 'chroot', 'control', 'limit', 'listen', "
 		    "'metrics', 'policy', 'pool', 'timeout', 'tls', "
 		    "'upstream', 'user' or 'worker'");
 		return -1;
@@ -74,7 +75,7 @@ parse_statement(struct parser *p, struct conf *conf)
 		return -1;
 	if (p->pos < p->nwords) {
 		p->pos++;
-		expected(p, "end of line");
+		conf_expected(p, "end of line");
 		return -1;
 	}
 	return 0;
@@ -89,7 +90,7 @@ check_conf(struct parser *p, struct conf *conf)
 	const char	*why = "RFC 1939: at least 10 minutes";
 
 	if (p->nlisten == 0)
-		perror_at(p, p->line, "expected at least one 'listen' "
+		conf_error(p, p->line, "expected at least one 'listen' "
 		    "statement near end of file");
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		if (l->protocol == WORKER_PROTO_IMAP) {
@@ -100,12 +101,12 @@ check_conf(struct parser *p, struct conf *conf)
 		for (m = TAILQ_NEXT(l, entry); m != NULL;
 		    m = TAILQ_NEXT(m, entry)) {
 			if (strcmp(l->name, m->name) == 0)
-				perror_at(p, m->line, "expected a name no "
+				conf_error(p, m->line, "expected a name no "
 				    "other listener has, not '%s' as on line "
 				    "%d", m->name, l->line);
 			if (l->sslen == m->sslen &&
 			    memcmp(&l->ss, &m->ss, l->sslen) == 0)
-				perror_at(p, m->line, "address %s port %u "
+				conf_error(p, m->line, "address %s port %u "
 				    "already used on line %d", m->addr,
 				    m->port, l->line);
 		}
@@ -114,17 +115,17 @@ check_conf(struct parser *p, struct conf *conf)
 		if (conf->metrics_port != 0 &&
 		    l->sslen == conf->metrics_sslen &&
 		    memcmp(&l->ss, &conf->metrics_ss, l->sslen) == 0)
-			perror_at(p, l->line, "address %s port %u is the "
+			conf_error(p, l->line, "address %s port %u is the "
 			    "metrics listener's", l->addr, l->port);
 	if (conf->timeout_idle < min_idle)
-		perror_at(p, p->idle_line ? p->idle_line : p->line,
+		conf_error(p, p->idle_line ? p->idle_line : p->line,
 		    "expected an idle timeout of at least %u seconds, not %u "
 		    "(%s)", min_idle, conf->timeout_idle, why);
-	check_upstreams(p, conf);
-	check_tls(p, conf);
-	check_counters(p, conf);
+	conf_check_upstreams(p, conf);
+	conf_check_tls(p, conf);
+	conf_check_counters(p, conf);
 	if (conf->min_idle > conf->max_workers)
-		perror_at(p, p->pool_line, "expected pool min-idle no more "
+		conf_error(p, p->pool_line, "expected pool min-idle no more "
 		    "than max, not %u and %u",
 		    conf->min_idle, conf->max_workers);
 }
@@ -225,7 +226,7 @@ conf_parse(const char *file)
 			line[--n] = '\0';
 		p.line = phys;
 		if (strlen(line) != (size_t)n) {
-			perror_at(&p, p.line, "expected text near NUL byte");
+			conf_error(&p, p.line, "expected text near NUL byte");
 			loglen = 0;
 			continue;
 		}
@@ -242,13 +243,13 @@ conf_parse(const char *file)
 		loglen = 0;
 		/* Errors in a joined statement name its first line. */
 		p.line = first;
-		if (split_line(&p, logical) == 0 && p.nwords > 0)
+		if (conf_split_line(&p, logical) == 0 && p.nwords > 0)
 			parse_statement(&p, conf);
 	}
 	/* The file ended inside a statement joined by a backslash. */
 	if (loglen > 0) {
 		p.line = first;
-		if (split_line(&p, logical) == 0 && p.nwords > 0)
+		if (conf_split_line(&p, logical) == 0 && p.nwords > 0)
 			parse_statement(&p, conf);
 	}
 	p.line = phys > 0 ? phys : 1;
@@ -261,7 +262,7 @@ conf_parse(const char *file)
 	free(logical);
 	check_conf(&p, conf);
 	if (conf->uid == (uid_t)-1 && p.errors == 0)
-		perror_at(&p, p.line, "unknown user '%s' (the default): "
+		conf_error(&p, p.line, "unknown user '%s' (the default): "
 		    "expected a 'user' statement", conf->user);
 	if (p.errors > 0) {
 		conf_free(conf);

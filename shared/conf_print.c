@@ -57,7 +57,7 @@ print_tls_client(FILE *fp, const struct listener *l)
 	uint32_t	 i;
 
 	if (l->tls_mode != WORKER_TLS_NONE)
-		fprintf(fp, " tls %s", tls_modes[l->tls_mode]);
+		fprintf(fp, " tls %s", conf_tls_modes[l->tls_mode]);
 	for (i = 0; i < l->ncerts; i++) {
 		fputs(" \\\n\tcertificate ", fp);
 		print_string(fp, l->certs[i].cert);
@@ -113,7 +113,7 @@ print_upstreams(FILE *fp, const struct conf *conf)
 			    u->rise, u->fall);
 		if (u->routed != 0)
 			fprintf(fp, "upstream %s routed %s\n", u->name,
-			    proto_name(u->routed));
+			    conf_proto_name(u->routed));
 	}
 }
 
@@ -205,7 +205,7 @@ conf_print(FILE *fp, const struct conf *conf)
 	print_upstreams(fp, conf);
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		fprintf(fp, "listen on %s port %u %s name %s", l->host,
-		    l->port, proto_name(l->protocol), l->name);
+		    l->port, conf_proto_name(l->protocol), l->name);
 		print_proxy(fp, l);
 		if (l->login_proxy)
 			fputs(" login proxy", fp);

@@ -16,7 +16,7 @@
 #include "proto_tls.h"
 #include "proto_worker.h"
 
-const char *const tls_modes[] = {
+const char *const conf_tls_modes[] = {
 	[WORKER_TLS_NONE] = "none",
 	[WORKER_TLS_STARTTLS] = "starttls",
 	[WORKER_TLS_STARTTLS_REQUIRED] = "starttls-required",
@@ -25,45 +25,48 @@ const char *const tls_modes[] = {
 
 /* The client side: [tls MODE] [certificate FILE key FILE]... */
 int
-listen_tls(struct parser *p, struct listener *l)
+conf_listen_tls(struct parser *p, struct listener *l)
 {
 	struct listener_cert	*c;
 	char			*w;
 	size_t			 i;
 
-	if ((w = peek_word(p)) != NULL && strcmp(w, "tls") == 0) {
-		next_word(p);
-		if ((w = next_word(p)) == NULL)
+	if ((w = conf_peek_word(p)) != NULL && strcmp(w, "tls") == 0) {
+		conf_next_word(p);
+		if ((w = conf_next_word(p)) == NULL)
 			w = "";
-		for (i = 0; i < sizeof(tls_modes) / sizeof(tls_modes[0]); i++)
-			if (strcmp(w, tls_modes[i]) == 0)
+		for (i = 0; i < sizeof(conf_tls_modes) /
+		    sizeof(conf_tls_modes[0]); i++)
+			if (strcmp(w, conf_tls_modes[i]) == 0)
 				break;
-		if (i == sizeof(tls_modes) / sizeof(tls_modes[0])) {
-			expected(p, "'none', 'starttls', 'starttls-required' "
+		if (i == sizeof(conf_tls_modes) / sizeof(conf_tls_modes[0])) {
+			conf_expected(p,
+			    "'none', 'starttls', 'starttls-required' "
 			    "or 'implicit'");
 			return -1;
 		}
 		l->tls_mode = (uint32_t)i;
 	}
-	while ((w = peek_word(p)) != NULL && strcmp(w, "certificate") == 0) {
-		next_word(p);
+	while ((w = conf_peek_word(p)) != NULL &&
+	    strcmp(w, "certificate") == 0) {
+		conf_next_word(p);
 		if (l->ncerts == WORKER_TLS_CERTS_MAX) {
-			perror_at(p, p->line, "expected at most %d "
+			conf_error(p, p->line, "expected at most %d "
 			    "certificates per listener", WORKER_TLS_CERTS_MAX);
 			return -1;
 		}
 		c = &l->certs[l->ncerts];
-		if (copy_word(p, "certificate file", c->cert,
+		if (conf_copy_word(p, "certificate file", c->cert,
 		    sizeof(c->cert)) == -1)
 			return -1;
-		if ((w = next_word(p)) == NULL || strcmp(w, "key") != 0) {
-			expected(p, "'key'");
+		if ((w = conf_next_word(p)) == NULL || strcmp(w, "key") != 0) {
+			conf_expected(p, "'key'");
 			return -1;
 		}
-		if (copy_word(p, "key file", c->key, sizeof(c->key)) == -1)
+		if (conf_copy_word(p, "key file", c->key, sizeof(c->key)) == -1)
 			return -1;
 		if (c->cert[0] != '/' || c->key[0] != '/') {
-			perror_at(p, p->line, "expected absolute paths for "
+			conf_error(p, p->line, "expected absolute paths for "
 			    "certificate and key, not '%s' and '%s'", c->cert,
 			    c->key);
 			return -1;
@@ -78,55 +81,56 @@ listen_tls(struct parser *p, struct listener *l)
  * [servername NAME] [forward none|id|proxy-v2], in any order.
  */
 int
-upstream_tls(struct parser *p, struct upstream_opts *o)
+conf_upstream_tls(struct parser *p, struct upstream_opts *o)
 {
 	char	*w;
 
 	o->verify = 1;
-	while ((w = peek_word(p)) != NULL) {
+	while ((w = conf_peek_word(p)) != NULL) {
 		if (strcmp(w, "tls") == 0) {
-			next_word(p);
-			if ((w = next_word(p)) != NULL &&
+			conf_next_word(p);
+			if ((w = conf_next_word(p)) != NULL &&
 			    strcmp(w, "implicit") == 0)
 				o->tls = WORKER_UPTLS_IMPLICIT;
 			else if (w != NULL && strcmp(w, "starttls") == 0)
 				o->tls = WORKER_UPTLS_STARTTLS;
 			else {
-				expected(p, "'implicit' or 'starttls'");
+				conf_expected(p, "'implicit' or 'starttls'");
 				return -1;
 			}
 		} else if (strcmp(w, "ca") == 0) {
-			next_word(p);
-			if (copy_word(p, "CA file", o->ca,
+			conf_next_word(p);
+			if (conf_copy_word(p, "CA file", o->ca,
 			    sizeof(o->ca)) == -1)
 				return -1;
 			if (o->ca[0] != '/') {
-				expected(p, "an absolute CA file path");
+				conf_expected(p, "an absolute CA file path");
 				return -1;
 			}
 		} else if (strcmp(w, "verify") == 0) {
-			next_word(p);
-			if ((w = next_word(p)) == NULL ||
+			conf_next_word(p);
+			if ((w = conf_next_word(p)) == NULL ||
 			    strcmp(w, "off") != 0) {
-				expected(p, "'off'");
+				conf_expected(p, "'off'");
 				return -1;
 			}
 			o->verify = 0;
 		} else if (strcmp(w, "servername") == 0) {
-			next_word(p);
-			if (copy_word(p, "server name", o->name,
+			conf_next_word(p);
+			if (conf_copy_word(p, "server name", o->name,
 			    sizeof(o->name)) == -1)
 				return -1;
 		} else if (strcmp(w, "forward") == 0) {
-			next_word(p);
-			if ((w = next_word(p)) != NULL && strcmp(w, "none") == 0)
+			conf_next_word(p);
+			if ((w = conf_next_word(p)) != NULL &&
+			    strcmp(w, "none") == 0)
 				o->forward = WORKER_FORWARD_NONE;
 			else if (w != NULL && strcmp(w, "id") == 0)
 				o->forward = WORKER_FORWARD_ID;
 			else if (w != NULL && strcmp(w, "proxy-v2") == 0)
 				o->forward = WORKER_FORWARD_PROXY_V2;
 			else {
-				expected(p, "'none', 'id' or 'proxy-v2'");
+				conf_expected(p, "'none', 'id' or 'proxy-v2'");
 				return -1;
 			}
 		} else
@@ -152,17 +156,18 @@ tls_version(const char *w, uint32_t *v)
  * Nothing older than TLS 1.2 can be asked for (RFC 8996).
  */
 int
-st_tls(struct parser *p, struct conf *conf)
+conf_st_tls(struct parser *p, struct conf *conf)
 {
 	char		*w;
 	uint32_t	 v, lo = 0, hi = 0;
 
-	if ((w = next_word(p)) == NULL)
+	if ((w = conf_next_word(p)) == NULL)
 		w = "";
 	if (strcmp(w, "protocols") == 0) {
-		while ((w = next_word(p)) != NULL) {
+		while ((w = conf_next_word(p)) != NULL) {
 			if (tls_version(w, &v) == -1) {
-				expected(p, "'tlsv1.2' or 'tlsv1.3' (older "
+				conf_expected(p,
+				    "'tlsv1.2' or 'tlsv1.3' (older "
 				    "versions are not supported)");
 				return -1;
 			}
@@ -170,7 +175,7 @@ st_tls(struct parser *p, struct conf *conf)
 			hi = v > hi ? v : hi;
 		}
 		if (lo == 0) {
-			expected(p, "'tlsv1.2' or 'tlsv1.3'");
+			conf_expected(p, "'tlsv1.2' or 'tlsv1.3'");
 			return -1;
 		}
 		conf->tls_min = lo;
@@ -178,21 +183,21 @@ st_tls(struct parser *p, struct conf *conf)
 		return 0;
 	}
 	if (strcmp(w, "ciphers") == 0)
-		return copy_word(p, "cipher list", conf->tls_ciphers,
+		return conf_copy_word(p, "cipher list", conf->tls_ciphers,
 		    sizeof(conf->tls_ciphers));
 	if (strcmp(w, "ciphersuites") == 0)
-		return copy_word(p, "TLS 1.3 cipher suites",
+		return conf_copy_word(p, "TLS 1.3 cipher suites",
 		    conf->tls_ciphersuites, sizeof(conf->tls_ciphersuites));
 	if (strcmp(w, "groups") == 0)
-		return copy_word(p, "group list", conf->tls_groups,
+		return conf_copy_word(p, "group list", conf->tls_groups,
 		    sizeof(conf->tls_groups));
-	expected(p, "'protocols', 'ciphers', 'ciphersuites' or 'groups'");
+	conf_expected(p, "'protocols', 'ciphers', 'ciphersuites' or 'groups'");
 	return -1;
 }
 
 /* Certificates go with a TLS mode; keys are numbered for keyd. */
 void
-check_tls(struct parser *p, struct conf *conf)
+conf_check_tls(struct parser *p, struct conf *conf)
 {
 	struct listener	*l;
 	uint32_t	 i;
@@ -200,10 +205,10 @@ check_tls(struct parser *p, struct conf *conf)
 	conf->nkeys = 0;
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		if (l->tls_mode != WORKER_TLS_NONE && l->ncerts == 0)
-			perror_at(p, l->line, "expected 'certificate FILE key "
-			    "FILE' with 'tls %s'", tls_modes[l->tls_mode]);
+			conf_error(p, l->line, "expected 'certificate FILE key "
+			    "FILE' with 'tls %s'", conf_tls_modes[l->tls_mode]);
 		if (l->tls_mode == WORKER_TLS_NONE && l->ncerts > 0)
-			perror_at(p, l->line, "expected 'tls MODE' with a "
+			conf_error(p, l->line, "expected 'tls MODE' with a "
 			    "certificate");
 		for (i = 0; i < l->ncerts; i++)
 			l->certs[i].index = conf->nkeys++;

@@ -25,7 +25,7 @@ static int	 upstream_routed(struct parser *, struct upstream *);
 static void	 check_routed(struct parser *, struct conf *);
 
 struct upstream *
-upstream_new(struct conf *conf, const char *name, int anonymous, int line)
+conf_upstream_new(struct conf *conf, const char *name, int anonymous, int line)
 {
 	struct upstream	*u;
 
@@ -49,26 +49,27 @@ upstream_new(struct conf *conf, const char *name, int anonymous, int line)
  * Several lines with one NAME make one upstream.
  */
 int
-st_upstream(struct parser *p, struct conf *conf)
+conf_st_upstream(struct parser *p, struct conf *conf)
 {
 	struct upstream	*u;
 	char		 name[WORKER_NAME_MAX], *w;
 
-	if (copy_word(p, "upstream name", name, sizeof(name)) == -1)
+	if (conf_copy_word(p, "upstream name", name, sizeof(name)) == -1)
 		return -1;
-	if (!valid_name(name)) {
-		expected(p, "upstream name of letters, digits, '-', '_', '.'");
+	if (!conf_valid_name(name)) {
+		conf_expected(p,
+		    "upstream name of letters, digits, '-', '_', '.'");
 		return -1;
 	}
 	if ((u = conf_upstream_find(conf, name)) == NULL)
-		u = upstream_new(conf, name, 0, p->line);
-	if ((w = next_word(p)) != NULL && strcmp(w, "server") == 0)
+		u = conf_upstream_new(conf, name, 0, p->line);
+	if ((w = conf_next_word(p)) != NULL && strcmp(w, "server") == 0)
 		return upstream_server(p, u);
 	if (w != NULL && strcmp(w, "check") == 0)
 		return upstream_check(p, u);
 	if (w != NULL && strcmp(w, "routed") == 0)
 		return upstream_routed(p, u);
-	expected(p, "'server', 'check' or 'routed'");
+	conf_expected(p, "'server', 'check' or 'routed'");
 	return -1;
 }
 
@@ -83,16 +84,16 @@ upstream_routed(struct parser *p, struct upstream *u)
 	char	*w;
 
 	if (u->routed_line != 0) {
-		perror_at(p, p->line, "upstream %s: a second 'routed' line, "
+		conf_error(p, p->line, "upstream %s: a second 'routed' line, "
 		    "the first is on line %d", u->name, u->routed_line);
 		return -1;
 	}
-	if ((w = next_word(p)) != NULL && strcmp(w, "imap") == 0)
+	if ((w = conf_next_word(p)) != NULL && strcmp(w, "imap") == 0)
 		u->routed = WORKER_PROTO_IMAP;
 	else if (w != NULL && strcmp(w, "pop3") == 0)
 		u->routed = WORKER_PROTO_POP3;
 	else {
-		expected(p, "'imap' or 'pop3'");
+		conf_expected(p, "'imap' or 'pop3'");
 		return -1;
 	}
 	u->routed_line = p->line;
@@ -106,7 +107,7 @@ upstream_server(struct parser *p, struct upstream *u)
 	char			*w;
 
 	if (u->nservers == CONF_UPSTREAM_SERVERS_MAX) {
-		perror_at(p, p->line, "expected at most %d servers in "
+		conf_error(p, p->line, "expected at most %d servers in "
 		    "upstream %s", CONF_UPSTREAM_SERVERS_MAX, u->name);
 		return -1;
 	}
@@ -114,24 +115,26 @@ upstream_server(struct parser *p, struct upstream *u)
 	memset(srv, 0, sizeof(*srv));
 	srv->weight = 1;
 	srv->line = p->line;
-	if (copy_word(p, "server host", srv->host, sizeof(srv->host)) == -1 ||
-	    get_port(p, &srv->port) == -1)
+	if (conf_copy_word(p, "server host", srv->host,
+	    sizeof(srv->host)) == -1 ||
+	    conf_get_port(p, &srv->port) == -1)
 		return -1;
 	for (;;) {
-		if ((w = peek_word(p)) != NULL && strcmp(w, "weight") == 0) {
-			next_word(p);
-			if (get_u32(p, "weight", UNIT_NONE, 1,
+		if ((w = conf_peek_word(p)) != NULL &&
+		    strcmp(w, "weight") == 0) {
+			conf_next_word(p);
+			if (conf_get_u32(p, "weight", UNIT_NONE, 1,
 			    CONF_WEIGHT_MAX, &srv->weight) == -1)
 				return -1;
 		} else if (w != NULL && strcmp(w, "backup") == 0) {
-			next_word(p);
+			conf_next_word(p);
 			srv->backup = 1;
 		} else
 			break;
 	}
-	if (upstream_tls(p, &srv->opts) == -1)
+	if (conf_upstream_tls(p, &srv->opts) == -1)
 		return -1;
-	if (resolve(p, srv->host, srv->port, 0, &srv->ss, &srv->sslen,
+	if (conf_resolve(p, srv->host, srv->port, 0, &srv->ss, &srv->sslen,
 	    srv->addr, sizeof(srv->addr)) == -1)
 		return -1;
 	u->nservers++;
@@ -144,32 +147,33 @@ upstream_check(struct parser *p, struct upstream *u)
 	char	*w;
 
 	if (u->check_line != 0) {
-		perror_at(p, p->line, "upstream %s: a second 'check' line, "
+		conf_error(p, p->line, "upstream %s: a second 'check' line, "
 		    "the first is on line %d", u->name, u->check_line);
 		return -1;
 	}
 	/* Set once the line is read whole: an error is its own. */
-	while ((w = next_word(p)) != NULL) {
+	while ((w = conf_next_word(p)) != NULL) {
 		if (strcmp(w, "every") == 0) {
-			if (get_u32(p, "seconds", UNIT_SECONDS, 1, 3600,
+			if (conf_get_u32(p, "seconds", UNIT_SECONDS, 1, 3600,
 			    &u->every) == -1)
 				return -1;
 		} else if (strcmp(w, "timeout") == 0) {
-			if (get_u32(p, "seconds", UNIT_SECONDS, 1, 300,
+			if (conf_get_u32(p, "seconds", UNIT_SECONDS, 1, 300,
 			    &u->timeout) == -1)
 				return -1;
 		} else if (strcmp(w, "rise") == 0) {
-			if (get_u32(p, "checks", UNIT_NONE, 1, 100,
+			if (conf_get_u32(p, "checks", UNIT_NONE, 1, 100,
 			    &u->rise) == -1)
 				return -1;
 		} else if (strcmp(w, "fall") == 0) {
-			if (get_u32(p, "checks", UNIT_NONE, 1, 100,
+			if (conf_get_u32(p, "checks", UNIT_NONE, 1, 100,
 			    &u->fall) == -1)
 				return -1;
 		} else if (strcmp(w, "capability") == 0)
 			u->capability = 1;
 		else {
-			expected(p, "'every', 'timeout', 'capability', 'rise' "
+			conf_expected(p,
+			    "'every', 'timeout', 'capability', 'rise' "
 			    "or 'fall'");
 			return -1;
 		}
@@ -193,7 +197,7 @@ opts_equal(const struct upstream_opts *a, const struct upstream_opts *b)
  * the servers of one upstream must agree on them, server name included.
  */
 void
-check_upstreams(struct parser *p, struct conf *conf)
+conf_check_upstreams(struct parser *p, struct conf *conf)
 {
 	struct listener		*l;
 	struct upstream		*u;
@@ -203,7 +207,7 @@ check_upstreams(struct parser *p, struct conf *conf)
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		if (l->up_ref[0] != '\0' && (l->upstream =
 		    conf_upstream_find(conf, l->up_ref)) == NULL) {
-			perror_at(p, l->line, "listener %s: upstream %s is "
+			conf_error(p, l->line, "listener %s: upstream %s is "
 			    "not defined (expected 'upstream %s server HOST "
 			    "port N')", l->name, l->up_ref, l->up_ref);
 			continue;
@@ -211,7 +215,7 @@ check_upstreams(struct parser *p, struct conf *conf)
 		if ((u = l->upstream) == NULL)
 			continue;
 		if (u->used && u->protocol != l->protocol) {
-			perror_at(p, l->line, "listener %s: upstream %s "
+			conf_error(p, l->line, "listener %s: upstream %s "
 			    "serves both IMAP and POP3 listeners; its check "
 			    "speaks one", l->name, u->name);
 			continue;
@@ -223,10 +227,10 @@ check_upstreams(struct parser *p, struct conf *conf)
 		if (u->routed == 0)
 			continue;
 		if (u->used && u->protocol != u->routed) {
-			perror_at(p, u->routed_line, "upstream %s is routed "
+			conf_error(p, u->routed_line, "upstream %s is routed "
 			    "%s but serves %s listeners; its check speaks "
-			    "one", u->name, proto_name(u->routed),
-			    proto_name(u->protocol));
+			    "one", u->name, conf_proto_name(u->routed),
+			    conf_proto_name(u->protocol));
 			continue;
 		}
 		u->used = 1;
@@ -234,13 +238,13 @@ check_upstreams(struct parser *p, struct conf *conf)
 	}
 	TAILQ_FOREACH(u, &conf->upstreams, entry) {
 		if (u->nservers == 0) {
-			perror_at(p, u->line, "upstream %s has no server "
+			conf_error(p, u->line, "upstream %s has no server "
 			    "(expected 'upstream %s server HOST port N')",
 			    u->name, u->name);
 			continue;
 		}
 		if (!u->used)
-			perror_at(p, u->line, "upstream %s is used by no "
+			conf_error(p, u->line, "upstream %s is used by no "
 			    "listener (expected 'listen on ... upstream %s' "
 			    "or 'upstream %s routed imap|pop3')", u->name,
 			    u->name, u->name);
@@ -249,7 +253,7 @@ check_upstreams(struct parser *p, struct conf *conf)
 			if (a->opts.tls == WORKER_UPTLS_NONE &&
 			    (a->opts.ca[0] != '\0' || !a->opts.verify ||
 			    a->opts.name[0] != '\0'))
-				perror_at(p, a->line, "expected upstream 'tls "
+				conf_error(p, a->line, "expected upstream 'tls "
 				    "implicit' or 'tls starttls' with 'ca', "
 				    "'verify' or 'servername'");
 			if (a->opts.tls != WORKER_UPTLS_NONE &&
@@ -261,14 +265,14 @@ check_upstreams(struct parser *p, struct conf *conf)
 				b = &u->servers[j];
 				if (a->sslen == b->sslen &&
 				    memcmp(&a->ss, &b->ss, a->sslen) == 0)
-					perror_at(p, a->line, "upstream %s: "
+					conf_error(p, a->line, "upstream %s: "
 					    "server %s port %u is already on "
 					    "line %d", u->name, a->addr,
 					    a->port, b->line);
 			}
 			if (i > 0 && !opts_equal(&a->opts,
 			    &u->servers[0].opts))
-				perror_at(p, a->line, "upstream %s: server "
+				conf_error(p, a->line, "upstream %s: server "
 				    "%s port %u: expected the TLS options, "
 				    "servername (by default the host) and "
 				    "forward of line %d: a listener's workers "
@@ -317,7 +321,7 @@ check_routed(struct parser *p, struct conf *conf)
 				continue;
 			if (!opts_equal(&u->servers[0].opts,
 			    &l->upstream->servers[0].opts))
-				perror_at(p, u->routed_line, "upstream %s: "
+				conf_error(p, u->routed_line, "upstream %s: "
 				    "expected the TLS options, servername and "
 				    "forward of upstream %s (line %d), which "
 				    "listener %s routes from: its workers hold "
