@@ -66,9 +66,9 @@ parse_statement(struct parser *p, struct conf *conf)
 			break;
 	if (i == sizeof(statements) / sizeof(statements[0])) {
 		conf_expected(p,
-		    "'audit', 'chroot', 'control', 'limit', 'listen', "
-		    "'metrics', 'policy', 'pool', 'timeout', 'tls', "
-		    "'upstream', 'user' or 'worker'");
+		    "'audit', 'chroot', 'control', 'counters', 'limit', "
+		    "'listen', 'login', 'metrics', 'policy', 'pool', "
+		    "'timeout', 'tls', 'upstream', 'user' or 'worker'");
 		return -1;
 	}
 	if (statements[i].parse(p, conf) == -1)
