@@ -1,6 +1,10 @@
 /*
- * postern.rules(5): the matcher (the lexer and the compiler:
- * rules_compile_test.c; the blob validator: rules_blob_test.c).
+ * The matcher of postern.rules(5) (rules_match.c): the verdict a query
+ * gets from a compiled blob in every table -- actions, the first rule
+ * that holds, the "*" key and the defaults, each condition (client CIDR,
+ * globs, ID fields, JA4), routes, what is cacheable -- and the
+ * expansion of a rewrite's $n.  The tests of a feature (apop, route,
+ * id and ja4) also hold its compile errors.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +13,6 @@
 #include <atf-c.h>
 
 #include "rules.h"
-#include "rules_blob.h"
 #include "rules_harness.h"
 
 ATF_TC_WITHOUT_HEAD(request_actions);
