@@ -1,32 +1,12 @@
 /*
- * The policy store on LMDB.  Everything lives in the unnamed database,
- * so a reader needs no named-database handle and an empty store is just
- * one without keys:
- *
- *	"format"		uint32_t STORE_FORMAT
- *	"current"		uint64_t, the current generation
- *	'g' + be64(gen)		struct genrec, then the source
- *	'b' + be64(gen)		the compiled blob
- *	'o' + be64(gen)		struct originrec: an imported generation's
- *				origin, dropped with the generation
- *	'h' + keyid + host	struct lastrec: the newest generation of
- *				that origin imported, never dropped, so a
- *				replayed bundle stays refused
- *	't' + be64(gen)		struct tabref: its route table, if any
- *	'r' + be64(table) + user	the user's upstream (no NUL)
- *	"seqroute"		uint64_t, the last route table made
- *
- * Generation keys are big-endian so that a cursor walks them in order.
- * A rollback records a new generation (kind rollback, from = the old
- * one) with the old source and blob, so the current generation is always
- * the newest and history never rewrites itself.
+ * The policy store on LMDB (store.h).  Its keys and records are in
+ * store_int.h.
  */
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,55 +19,10 @@
 #include <sodium.h>
 
 #include "store.h"
+#include "store_int.h"
 
-#define STORE_FORMAT	1
-#define GENKEY_LEN	9
 #define MAPSIZE_MAX	((size_t)1 << 40)
 #define WRITE_TRIES	48
-
-/* The on-disk header of a generation; native byte order like LMDB's own. */
-struct genrec {
-	uint32_t	 format;
-	uint32_t	 uid;
-	uint64_t	 gen;
-	int64_t		 time;
-	uint64_t	 from;
-	uint64_t	 srclen;
-	uint64_t	 bloblen;
-	uint32_t	 kind;
-	uint32_t	 pad;
-	uint8_t		 sha256[32];
-	char		 user[32];
-};
-
-struct originrec {
-	uint32_t		 format;
-	uint32_t		 pad;
-	struct store_origin	 o;
-};
-
-struct lastrec {
-	uint64_t	 gen;		/* the origin's */
-	uint64_t	 local;		/* its number here */
-	uint8_t		 sha256[32];
-};
-
-#define LASTKEY_MAX	(1 + sizeof(((struct store_origin *)0)->keyid) + \
-			    sizeof(((struct store_origin *)0)->host))
-
-/* A generation's route table; no 't' key: none (a store made before). */
-struct tabref {
-	uint64_t	 table;
-	uint64_t	 count;
-};
-
-struct store {
-	MDB_env		*env;
-	int		 flags;
-	unsigned	 keep;
-	char		 dir[PATH_MAX];
-	char		 err[512];
-};
 
 /* One thread's read handle (store_reader_new()). */
 struct store_reader {
@@ -96,23 +31,14 @@ struct store_reader {
 	char		 err[256];
 };
 
-struct loadarg {
-	const char	*src;
-	size_t		 srclen;
-	const void	*blob;
-	size_t		 bloblen;
-	uint64_t	 from;
-	int		 kind;
-	const uint8_t	*sha256;
-	const struct store_origin *origin;
-	struct tabref	 tab;		/* the new generation's table */
-	int		 hastab;	/* tab set; else the current's */
-	const struct store_route *routes;	/* route load */
-	size_t		 nroutes;
-	uint64_t	 gen;		/* out */
-	int		 verdict;	/* out: import's STORE_STALE, _SAME */
-	struct lastrec	 last;		/* out: when refused */
+struct originrec {
+	uint32_t		 format;
+	uint32_t		 pad;
+	struct store_origin	 o;
 };
+
+#define LASTKEY_MAX	(1 + sizeof(((struct store_origin *)0)->keyid) + \
+			    sizeof(((struct store_origin *)0)->host))
 
 static void	 seterr(struct store *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
