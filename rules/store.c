@@ -40,33 +40,19 @@ struct originrec {
 #define LASTKEY_MAX	(1 + sizeof(((struct store_origin *)0)->keyid) + \
 			    sizeof(((struct store_origin *)0)->host))
 
-static void	 seterr(struct store *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 static int	 fs_check(struct store *, const char *);
-static void	 genkey(uint8_t [GENKEY_LEN], char, uint64_t);
-static int	 get_current(MDB_txn *, uint64_t *);
 static int	 get_rec(struct store *, MDB_txn *, uint64_t, struct genrec *,
 		    const char **);
 static void	 rec_to_gen(const struct genrec *, struct store_gen *);
 static void	 gen_tab(MDB_txn *, struct store_gen *);
-static int	 read_txn(struct store *, MDB_txn **);
-static int	 write_txn(struct store *,
-		    int (*)(struct store *, MDB_txn *, void *), void *);
 static int	 grow(struct store *);
 static int	 w_format(struct store *, MDB_txn *, void *);
 static int	 w_add(struct store *, MDB_txn *, void *);
-static int	 w_rollback(struct store *, MDB_txn *, void *);
 static int	 prune(struct store *, MDB_txn *);
-static int	 tab_get(MDB_txn *, uint64_t, struct tabref *);
-static int	 tab_set(struct store *, MDB_txn *, struct loadarg *, uint64_t,
-		    uint64_t);
-static int	 tab_drop(MDB_txn *, uint64_t);
-static void	 routekey(uint8_t *, uint64_t, const char *, size_t);
-static int	 rdresult(int);
 static int	 main_dbi(struct store *);
 static int	 prev_txn(struct store *, MDB_txn *, uint64_t, uint64_t *);
 
-static void
+void
 seterr(struct store *st, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -239,7 +225,7 @@ store_close(struct store *st)
 	free(st);
 }
 
-static void
+void
 genkey(uint8_t key[GENKEY_LEN], char kind, uint64_t gen)
 {
 	int	 i;
@@ -262,7 +248,7 @@ keygen(const MDB_val *k)
 }
 
 /* 0, MDB_NOTFOUND for an empty store, or another LMDB error. */
-static int
+int
 get_current(MDB_txn *txn, uint64_t *gen)
 {
 	MDB_val	 k = { 7, (void *)"current" }, v;
@@ -338,7 +324,7 @@ gen_tab(MDB_txn *txn, struct store_gen *g)
 }
 
 /* A map grown by another process must be adopted before reading. */
-static int
+int
 read_txn(struct store *st, MDB_txn **txn)
 {
 	int	 rc, i;
@@ -387,7 +373,7 @@ grow(struct store *st)
  * returns 0, MDB_NOTFOUND for a missing generation, or an LMDB error,
  * having said what it was doing in st->err.
  */
-static int
+int
 write_txn(struct store *st, int (*fn)(struct store *, MDB_txn *, void *),
     void *arg)
 {
@@ -753,7 +739,7 @@ store_origin(struct store *st, uint64_t gen, struct store_origin *o)
 }
 
 /* Copy generation `from' (0: the one before the current) as a new one. */
-static int
+int
 w_rollback(struct store *st, MDB_txn *txn, void *arg)
 {
 	struct loadarg	*la = arg;
@@ -861,7 +847,7 @@ prev_txn(struct store *st, MDB_txn *txn, uint64_t gen, uint64_t *prev)
 	return rc;
 }
 
-static int
+int
 rdresult(int rc)
 {
 	if (rc == 0)
@@ -1104,275 +1090,6 @@ store_read_end(struct store_reader *r)
 {
 	if (r->txn != NULL)
 		mdb_txn_reset(r->txn);
-}
-
-/* ---- the route table ---- */
-
-static void
-routekey(uint8_t *key, uint64_t table, const char *user, size_t len)
-{
-	genkey(key, 'r', table);
-	memcpy(key + GENKEY_LEN, user, len);
-}
-
-/* 0 and *tr, MDB_NOTFOUND (no table), or another LMDB error. */
-static int
-tab_get(MDB_txn *txn, uint64_t gen, struct tabref *tr)
-{
-	uint8_t	 kb[GENKEY_LEN];
-	MDB_val	 k = { sizeof(kb), kb }, v;
-	int	 rc;
-
-	genkey(kb, 't', gen);
-	if ((rc = mdb_get(txn, 1, &k, &v)) != 0)
-		return rc;
-	if (v.mv_size != sizeof(*tr))
-		return MDB_CORRUPTED;
-	memcpy(tr, v.mv_data, sizeof(*tr));
-	return 0;
-}
-
-/*
- * The new generation's table: the one the load brought or the rollback
- * took (la->hastab), else the generation cur's, kept by a rule load.
- */
-static int
-tab_set(struct store *st, MDB_txn *txn, struct loadarg *la, uint64_t cur,
-    uint64_t gen)
-{
-	uint8_t	 kb[GENKEY_LEN];
-	MDB_val	 k = { sizeof(kb), kb }, v;
-	int	 rc;
-
-	if (!la->hastab) {
-		if (cur == 0 ||
-		    (rc = tab_get(txn, cur, &la->tab)) == MDB_NOTFOUND)
-			memset(&la->tab, 0, sizeof(la->tab));
-		else if (rc != 0) {
-			seterr(st, "generation %llu: route table: %s",
-			    (unsigned long long)cur, mdb_strerror(rc));
-			return rc;
-		}
-	}
-	if (la->tab.table == 0)
-		return 0;
-	genkey(kb, 't', gen);
-	v.mv_size = sizeof(la->tab);
-	v.mv_data = &la->tab;
-	return mdb_put(txn, 1, &k, &v, 0);
-}
-
-/* Drop route table t unless a generation still names it. */
-static int
-tab_drop(MDB_txn *txn, uint64_t t)
-{
-	MDB_cursor	*c;
-	uint8_t		 kb[GENKEY_LEN];
-	MDB_val		 k = { sizeof(kb), kb }, v;
-	struct tabref	 tr;
-	int		 rc;
-
-	if ((rc = mdb_cursor_open(txn, 1, &c)) != 0)
-		return rc;
-	genkey(kb, 't', 0);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != GENKEY_LEN || ((uint8_t *)k.mv_data)[0] != 't')
-			break;
-		if (v.mv_size == sizeof(tr)) {
-			memcpy(&tr, v.mv_data, sizeof(tr));
-			if (tr.table == t) {
-				mdb_cursor_close(c);
-				return 0;
-			}
-		}
-	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		goto out;
-	k.mv_size = sizeof(kb);
-	k.mv_data = kb;
-	genkey(kb, 'r', t);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)) {
-		if (k.mv_size <= GENKEY_LEN || memcmp(k.mv_data, kb,
-		    GENKEY_LEN) != 0)
-			break;
-		if ((rc = mdb_cursor_del(c, 0)) != 0)
-			break;
-	}
-	if (rc == MDB_NOTFOUND || rc == EINVAL)
-		rc = 0;
- out:
-	mdb_cursor_close(c);
-	return rc;
-}
-
-/* The current generation's rules with a new table of la->routes. */
-static int
-w_route_load(struct store *st, MDB_txn *txn, void *arg)
-{
-	struct loadarg	*la = arg;
-	MDB_val		 sk = { 8, (void *)"seqroute" }, v;
-	MDB_val		 k;
-	uint8_t		 kb[GENKEY_LEN + STORE_ROUTE_USER_MAX];
-	uint64_t	 cur, seq = 0;
-	size_t		 i, ulen;
-	int		 rc;
-
-	if ((rc = get_current(txn, &cur)) == MDB_NOTFOUND) {
-		seterr(st, "store %s: no rule set loaded yet: load one before "
-		    "a route table", st->dir);
-		return rc;
-	} else if (rc != 0) {
-		seterr(st, "store %s: get current: %s", st->dir,
-		    mdb_strerror(rc));
-		return rc;
-	}
-	if ((rc = mdb_get(txn, 1, &sk, &v)) == 0 && v.mv_size == sizeof(seq))
-		memcpy(&seq, v.mv_data, sizeof(seq));
-	else if (rc != 0 && rc != MDB_NOTFOUND)
-		goto err;
-	seq++;
-	v.mv_size = sizeof(seq);
-	v.mv_data = &seq;
-	if ((rc = mdb_put(txn, 1, &sk, &v, 0)) != 0)
-		goto err;
-	for (i = 0; i < la->nroutes; i++) {
-		ulen = strlen(la->routes[i].user);
-		if (ulen == 0 || ulen > STORE_ROUTE_USER_MAX ||
-		    strlen(la->routes[i].upstream) > STORE_ROUTE_UP_MAX) {
-			seterr(st, "route %zu: user or upstream name too long "
-			    "or empty", i + 1);
-			return EINVAL;
-		}
-		routekey(kb, seq, la->routes[i].user, ulen);
-		k.mv_size = GENKEY_LEN + ulen;
-		k.mv_data = kb;
-		v.mv_size = strlen(la->routes[i].upstream);
-		v.mv_data = (void *)la->routes[i].upstream;
-		if ((rc = mdb_put(txn, 1, &k, &v, MDB_NOOVERWRITE)) ==
-		    MDB_KEYEXIST) {
-			seterr(st, "route %zu: user %s is in the table twice",
-			    i + 1, la->routes[i].user);
-			return rc;
-		}
-		if (rc != 0)
-			goto err;
-	}
-	la->tab.table = seq;
-	la->tab.count = la->nroutes;
-	la->hastab = 1;
-	la->from = cur;
-	la->kind = STORE_KIND_ROUTES;
-	return w_rollback(st, txn, la);
- err:
-	if (rc != MDB_MAP_FULL)
-		seterr(st, "store %s: route table: %s", st->dir,
-		    mdb_strerror(rc));
-	return rc;
-}
-
-int
-store_route_load(struct store *st, const struct store_route *routes,
-    size_t n, uint64_t *genp)
-{
-	struct loadarg	 la;
-	int		 rc;
-
-	memset(&la, 0, sizeof(la));
-	la.routes = routes;
-	la.nroutes = n;
-	if ((rc = write_txn(st, w_route_load, &la)) == STORE_OK &&
-	    genp != NULL)
-		*genp = la.gen;
-	return rc;
-}
-
-/* 0 and *v, MDB_NOTFOUND: no route (or no table), or an LMDB error. */
-static int
-route_txn(MDB_txn *txn, uint64_t gen, const char *user, MDB_val *v)
-{
-	struct tabref	 tr;
-	uint8_t		 kb[GENKEY_LEN + STORE_ROUTE_USER_MAX];
-	MDB_val		 k;
-	size_t		 ulen = strlen(user);
-	int		 rc;
-
-	if (ulen == 0 || ulen > STORE_ROUTE_USER_MAX)
-		return MDB_NOTFOUND;
-	if ((rc = tab_get(txn, gen, &tr)) != 0)
-		return rc;
-	routekey(kb, tr.table, user, ulen);
-	k.mv_size = GENKEY_LEN + ulen;
-	k.mv_data = kb;
-	return mdb_get(txn, 1, &k, v);
-}
-
-int
-store_route_get(struct store *st, uint64_t gen, const char *user,
-    char *up, size_t size)
-{
-	MDB_txn	*txn;
-	MDB_val	 v;
-	int	 rc;
-
-	if (read_txn(st, &txn) != STORE_OK)
-		return STORE_ERR;
-	if ((rc = route_txn(txn, gen, user, &v)) == 0)
-		(void)snprintf(up, size, "%.*s", (int)v.mv_size,
-		    (const char *)v.mv_data);
-	else if (rc != MDB_NOTFOUND)
-		seterr(st, "generation %llu: route table: %s",
-		    (unsigned long long)gen, mdb_strerror(rc));
-	mdb_txn_abort(txn);
-	return rdresult(rc);
-}
-
-int
-store_route_each(struct store *st, uint64_t gen,
-    int (*fn)(void *, const char *, const char *), void *arg)
-{
-	MDB_txn		*txn;
-	MDB_cursor	*c = NULL;
-	struct tabref	 tr;
-	uint8_t		 kb[GENKEY_LEN];
-	MDB_val		 k = { sizeof(kb), kb }, v;
-	char		 user[STORE_ROUTE_USER_MAX + 1];
-	char		 up[STORE_ROUTE_UP_MAX + 1];
-	int		 rc;
-
-	if (read_txn(st, &txn) != STORE_OK)
-		return STORE_ERR;
-	if ((rc = tab_get(txn, gen, &tr)) != 0 ||
-	    (rc = mdb_cursor_open(txn, 1, &c)) != 0)
-		goto out;
-	genkey(kb, 'r', tr.table);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size <= GENKEY_LEN || k.mv_size > GENKEY_LEN +
-		    STORE_ROUTE_USER_MAX || memcmp(k.mv_data, kb,
-		    GENKEY_LEN) != 0 || v.mv_size > STORE_ROUTE_UP_MAX)
-			break;
-		(void)snprintf(user, sizeof(user), "%.*s",
-		    (int)(k.mv_size - GENKEY_LEN),
-		    (const char *)k.mv_data + GENKEY_LEN);
-		(void)snprintf(up, sizeof(up), "%.*s", (int)v.mv_size,
-		    (const char *)v.mv_data);
-		if (fn(arg, user, up) == -1)
-			break;
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
- out:
-	if (rc == MDB_NOTFOUND)
-		rc = 0;		/* no table: nothing to show */
-	else if (rc != 0)
-		seterr(st, "generation %llu: route table: %s",
-		    (unsigned long long)gen, mdb_strerror(rc));
-	if (c != NULL)
-		mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	return rdresult(rc);
 }
 
 int

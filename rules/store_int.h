@@ -1,6 +1,6 @@
 /*
- * What the policy store's files share (store.c, for now all of it).  Not
- * for the store's users, which have store.h.
+ * What the policy store's files share (store.c: the rest; store_route.c:
+ * the route tables).  Not for the store's users, which have store.h.
  *
  * The policy store on LMDB.  Everything lives in the unnamed database,
  * so a reader needs no named-database handle and an empty store is just
@@ -91,5 +91,23 @@ struct loadarg {
 	int		 verdict;	/* out: import's STORE_STALE, _SAME */
 	struct lastrec	 last;		/* out: when refused */
 };
+
+/* store.c */
+void	 seterr(struct store *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 genkey(uint8_t [GENKEY_LEN], char, uint64_t);
+int	 get_current(MDB_txn *, uint64_t *);
+int	 read_txn(struct store *, MDB_txn **);
+int	 write_txn(struct store *,
+	    int (*)(struct store *, MDB_txn *, void *), void *);
+int	 w_rollback(struct store *, MDB_txn *, void *);
+int	 rdresult(int);
+
+/* store_route.c */
+int	 tab_get(MDB_txn *, uint64_t, struct tabref *);
+int	 tab_set(struct store *, MDB_txn *, struct loadarg *, uint64_t,
+	    uint64_t);
+int	 tab_drop(MDB_txn *, uint64_t);
+int	 route_txn(MDB_txn *, uint64_t, const char *, MDB_val *);
 
 #endif
