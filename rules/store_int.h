@@ -1,6 +1,7 @@
 /*
  * What the policy store's files share (store.c: the rest; store_route.c:
- * the route tables).  Not for the store's users, which have store.h.
+ * the route tables; store_read.c: policyd's read handles).  Not for the
+ * store's users, which have store.h.
  *
  * The policy store on LMDB.  Everything lives in the unnamed database,
  * so a reader needs no named-database handle and an empty store is just
