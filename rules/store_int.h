@@ -1,7 +1,8 @@
 /*
- * What the policy store's files share (store.c: the rest; store_route.c:
- * the route tables; store_read.c: policyd's read handles).  Not for the
- * store's users, which have store.h.
+ * What the policy store's files share (store.c: the rest; store_import.c:
+ * imports and their origins; store_route.c: the route tables;
+ * store_read.c: policyd's read handles).  Not for the store's users,
+ * which have store.h.
  *
  * The policy store on LMDB.  Everything lives in the unnamed database,
  * so a reader needs no named-database handle and an empty store is just
@@ -101,6 +102,7 @@ int	 get_current(MDB_txn *, uint64_t *);
 int	 read_txn(struct store *, MDB_txn **);
 int	 write_txn(struct store *,
 	    int (*)(struct store *, MDB_txn *, void *), void *);
+int	 w_add(struct store *, MDB_txn *, void *);
 int	 w_rollback(struct store *, MDB_txn *, void *);
 int	 rdresult(int);
 
