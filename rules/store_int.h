@@ -1,8 +1,8 @@
 /*
  * What the policy store's files share (store.c: the rest; store_import.c:
  * imports and their origins; store_route.c: the route tables;
- * store_read.c: policyd's read handles).  Not for the store's users,
- * which have store.h.
+ * store_inspect.c: what policyctl shows; store_read.c: policyd's read
+ * handles).  Not for the store's users, which have store.h.
  *
  * The policy store on LMDB.  Everything lives in the unnamed database,
  * so a reader needs no named-database handle and an empty store is just
@@ -98,12 +98,16 @@ struct loadarg {
 void	 seterr(struct store *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 genkey(uint8_t [GENKEY_LEN], char, uint64_t);
+uint64_t keygen(const MDB_val *);
 int	 get_current(MDB_txn *, uint64_t *);
+int	 get_rec(struct store *, MDB_txn *, uint64_t, struct genrec *,
+	    const char **);
 int	 read_txn(struct store *, MDB_txn **);
 int	 write_txn(struct store *,
 	    int (*)(struct store *, MDB_txn *, void *), void *);
 int	 w_add(struct store *, MDB_txn *, void *);
 int	 w_rollback(struct store *, MDB_txn *, void *);
+int	 prev_txn(struct store *, MDB_txn *, uint64_t, uint64_t *);
 int	 rdresult(int);
 
 /* store_route.c */
