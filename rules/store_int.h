@@ -1,8 +1,9 @@
 /*
- * What the policy store's files share (store.c: the rest; store_import.c:
- * imports and their origins; store_route.c: the route tables;
- * store_inspect.c: what policyctl shows; store_read.c: policyd's read
- * handles).  Not for the store's users, which have store.h.
+ * What the policy store's files share (store.c: the environment, its
+ * transactions and the keys; store_gen.c: making generations;
+ * store_import.c: imports and their origins; store_route.c: the route
+ * tables; store_inspect.c: what policyctl shows; store_read.c: policyd's
+ * read handles).  Not for the store's users, which have store.h.
  *
  * The policy store on LMDB.  Everything lives in the unnamed database,
  * so a reader needs no named-database handle and an empty store is just
@@ -22,9 +23,6 @@
  *	"seqroute"		uint64_t, the last route table made
  *
  * Generation keys are big-endian so that a cursor walks them in order.
- * A rollback records a new generation (kind rollback, from = the old
- * one) with the old source and blob, so the current generation is always
- * the newest and history never rewrites itself.
  */
 #ifndef POSTERN_STORE_INT_H
 #define POSTERN_STORE_INT_H
@@ -105,9 +103,6 @@ int	 get_rec(struct store *, MDB_txn *, uint64_t, struct genrec *,
 int	 read_txn(struct store *, MDB_txn **);
 int	 write_txn(struct store *,
 	    int (*)(struct store *, MDB_txn *, void *), void *);
-int	 w_add(struct store *, MDB_txn *, void *);
-int	 w_rollback(struct store *, MDB_txn *, void *);
-int	 prev_txn(struct store *, MDB_txn *, uint64_t, uint64_t *);
 int	 rdresult(int);
 
 /* store_route.c */
@@ -116,5 +111,10 @@ int	 tab_set(struct store *, MDB_txn *, struct loadarg *, uint64_t,
 	    uint64_t);
 int	 tab_drop(MDB_txn *, uint64_t);
 int	 route_txn(MDB_txn *, uint64_t, const char *, MDB_val *);
+
+/* store_gen.c */
+int	 w_add(struct store *, MDB_txn *, void *);
+int	 w_rollback(struct store *, MDB_txn *, void *);
+int	 prev_txn(struct store *, MDB_txn *, uint64_t, uint64_t *);
 
 #endif
