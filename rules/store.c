@@ -31,7 +31,7 @@ static int	 w_format(struct store *, MDB_txn *, void *);
 static int	 main_dbi(struct store *);
 
 void
-seterr(struct store *st, const char *fmt, ...)
+store_seterr(struct store *st, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -72,12 +72,13 @@ fs_check(struct store *st, const char *dir)
 	size_t		 i;
 
 	if (statfs(dir, &sfs) == -1) {
-		seterr(st, "statfs %s: %s", dir, strerror(errno));
+		store_seterr(st, "statfs %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if ((unsigned long)(unsigned int)sfs.f_type == bad[i].magic) {
-			seterr(st, "store %s is on %s, which LMDB does not "
+			store_seterr(st,
+			    "store %s is on %s, which LMDB does not "
 			    "support (locks and shared maps); use a local "
 			    "filesystem", dir, bad[i].name);
 			return -1;
@@ -109,26 +110,27 @@ store_open(struct store **stp, const char *dir, int flags,
 	if (opts != NULL && opts->mapsize > 0)
 		mapsize = opts->mapsize;
 	if (strlen(dir) >= sizeof(st->dir)) {
-		seterr(st, "store %.64s...: path too long", dir);
+		store_seterr(st, "store %.64s...: path too long", dir);
 		goto fail;
 	}
 	(void)strcpy(st->dir, dir);
 
 	if (sodium_init() == -1) {
-		seterr(st, "store %s: libsodium failed to initialise", dir);
+		store_seterr(st, "store %s: libsodium failed to initialise",
+		    dir);
 		goto fail;
 	}
 	if (stat(dir, &sb) == -1 && errno == ENOENT &&
 	    !(flags & STORE_RDONLY) && mkdir(dir, 0700) == -1) {
-		seterr(st, "store %s: mkdir: %s", dir, strerror(errno));
+		store_seterr(st, "store %s: mkdir: %s", dir, strerror(errno));
 		goto fail;
 	}
 	if (stat(dir, &sb) == -1) {
-		seterr(st, "store %s: %s", dir, strerror(errno));
+		store_seterr(st, "store %s: %s", dir, strerror(errno));
 		goto fail;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
-		seterr(st, "store %s: not a directory", dir);
+		store_seterr(st, "store %s: not a directory", dir);
 		goto fail;
 	}
 	if (fs_check(st, dir) == -1)
@@ -147,23 +149,23 @@ store_open(struct store **stp, const char *dir, int flags,
 	}
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, mapsize)) != 0) {
-		seterr(st, "store %s: %s", dir, mdb_strerror(rc));
+		store_seterr(st, "store %s: %s", dir, mdb_strerror(rc));
 		goto fail;
 	}
 	if ((rc = mdb_env_open(st->env, dir, envflags, 0600)) != 0) {
-		seterr(st, "store %s: open: %s", dir, mdb_strerror(rc));
+		store_seterr(st, "store %s: open: %s", dir, mdb_strerror(rc));
 		goto fail;
 	}
 	/* Slots of readers that died would pin old pages forever. */
 	if ((rc = mdb_reader_check(st->env, &dead)) != 0) {
-		seterr(st, "store %s: reader check: %s", dir,
+		store_seterr(st, "store %s: reader check: %s", dir,
 		    mdb_strerror(rc));
 		goto fail;
 	}
 	if (main_dbi(st) == -1)
 		goto fail;
 	if (!(flags & STORE_RDONLY) &&
-	    write_txn(st, w_format, NULL) != STORE_OK)
+	    store_write_txn(st, w_format, NULL) != STORE_OK)
 		goto fail;
 	*stp = st;
 	return STORE_OK;
@@ -181,12 +183,12 @@ main_dbi(struct store *st)
 	MDB_dbi		 dbi;
 	int		 rc;
 
-	if (read_txn(st, &txn) != STORE_OK)
+	if (store_read_txn(st, &txn) != STORE_OK)
 		return -1;
 	rc = mdb_dbi_open(txn, NULL, 0, &dbi);
 	mdb_txn_abort(txn);
 	if (rc != 0) {
-		seterr(st, "store %s: open database: %s", st->dir,
+		store_seterr(st, "store %s: open database: %s", st->dir,
 		    mdb_strerror(rc));
 		return -1;
 	}
@@ -204,7 +206,7 @@ store_close(struct store *st)
 }
 
 void
-genkey(uint8_t key[GENKEY_LEN], char kind, uint64_t gen)
+store_genkey(uint8_t key[GENKEY_LEN], char kind, uint64_t gen)
 {
 	int	 i;
 
@@ -214,7 +216,7 @@ genkey(uint8_t key[GENKEY_LEN], char kind, uint64_t gen)
 }
 
 uint64_t
-keygen(const MDB_val *k)
+store_keygen(const MDB_val *k)
 {
 	const uint8_t	*p = k->mv_data;
 	uint64_t	 g = 0;
@@ -227,7 +229,7 @@ keygen(const MDB_val *k)
 
 /* 0, MDB_NOTFOUND for an empty store, or another LMDB error. */
 int
-get_current(MDB_txn *txn, uint64_t *gen)
+store_get_current(MDB_txn *txn, uint64_t *gen)
 {
 	MDB_val	 k = { 7, (void *)"current" }, v;
 	int	 rc;
@@ -241,21 +243,21 @@ get_current(MDB_txn *txn, uint64_t *gen)
 }
 
 int
-get_rec(struct store *st, MDB_txn *txn, uint64_t gen, struct genrec *r,
+store_get_rec(struct store *st, MDB_txn *txn, uint64_t gen, struct genrec *r,
     const char **src)
 {
 	uint8_t	 kb[GENKEY_LEN];
 	MDB_val	 k = { sizeof(kb), kb }, v;
 	int	 rc;
 
-	genkey(kb, 'g', gen);
+	store_genkey(kb, 'g', gen);
 	if ((rc = mdb_get(txn, 1, &k, &v)) == MDB_NOTFOUND) {
-		seterr(st, "generation %llu: no such generation",
+		store_seterr(st, "generation %llu: no such generation",
 		    (unsigned long long)gen);
 		return rc;
 	}
 	if (rc != 0) {
-		seterr(st, "generation %llu: %s", (unsigned long long)gen,
+		store_seterr(st, "generation %llu: %s", (unsigned long long)gen,
 		    mdb_strerror(rc));
 		return rc;
 	}
@@ -269,14 +271,14 @@ get_rec(struct store *st, MDB_txn *txn, uint64_t gen, struct genrec *r,
 		*src = (const char *)v.mv_data + sizeof(*r);
 	return 0;
  bad:
-	seterr(st, "generation %llu: record damaged in %s",
+	store_seterr(st, "generation %llu: record damaged in %s",
 	    (unsigned long long)gen, st->dir);
 	return MDB_CORRUPTED;
 }
 
 /* A map grown by another process must be adopted before reading. */
 int
-read_txn(struct store *st, MDB_txn **txn)
+store_read_txn(struct store *st, MDB_txn **txn)
 {
 	int	 rc, i;
 
@@ -287,7 +289,7 @@ read_txn(struct store *st, MDB_txn **txn)
 		(void)mdb_env_set_mapsize(st->env, 0);
 	}
 	if (rc != 0) {
-		seterr(st, "store %s: read transaction: %s", st->dir,
+		store_seterr(st, "store %s: read transaction: %s", st->dir,
 		    mdb_strerror(rc));
 		return STORE_ERR;
 	}
@@ -301,17 +303,17 @@ grow(struct store *st)
 	int		 rc;
 
 	if ((rc = mdb_env_info(st->env, &info)) != 0) {
-		seterr(st, "store %s: env info: %s", st->dir,
+		store_seterr(st, "store %s: env info: %s", st->dir,
 		    mdb_strerror(rc));
 		return -1;
 	}
 	if (info.me_mapsize >= MAPSIZE_MAX) {
-		seterr(st, "store %s: map full at %zu bytes", st->dir,
+		store_seterr(st, "store %s: map full at %zu bytes", st->dir,
 		    info.me_mapsize);
 		return -1;
 	}
 	if ((rc = mdb_env_set_mapsize(st->env, info.me_mapsize * 2)) != 0) {
-		seterr(st, "store %s: grow map to %zu bytes: %s", st->dir,
+		store_seterr(st, "store %s: grow map to %zu bytes: %s", st->dir,
 		    info.me_mapsize * 2, mdb_strerror(rc));
 		return -1;
 	}
@@ -325,14 +327,14 @@ grow(struct store *st)
  * having said what it was doing in st->err.
  */
 int
-write_txn(struct store *st, int (*fn)(struct store *, MDB_txn *, void *),
+store_write_txn(struct store *st, int (*fn)(struct store *, MDB_txn *, void *),
     void *arg)
 {
 	MDB_txn	*txn;
 	int	 rc, i;
 
 	if (st->flags & STORE_RDONLY) {
-		seterr(st, "store %s: opened read-only", st->dir);
+		store_seterr(st, "store %s: opened read-only", st->dir);
 		return STORE_ERR;
 	}
 	for (i = 0; i < WRITE_TRIES; i++) {
@@ -343,7 +345,7 @@ write_txn(struct store *st, int (*fn)(struct store *, MDB_txn *, void *),
 			continue;
 		}
 		if (rc != 0) {
-			seterr(st, "store %s: write transaction: %s",
+			store_seterr(st, "store %s: write transaction: %s",
 			    st->dir, mdb_strerror(rc));
 			return STORE_ERR;
 		}
@@ -361,11 +363,11 @@ write_txn(struct store *st, int (*fn)(struct store *, MDB_txn *, void *),
 			continue;
 		}
 		if (st->err[0] == '\0')
-			seterr(st, "store %s: commit: %s", st->dir,
+			store_seterr(st, "store %s: commit: %s", st->dir,
 			    mdb_strerror(rc));
 		return STORE_ERR;
 	}
-	seterr(st, "store %s: gave up after %d tries", st->dir, i);
+	store_seterr(st, "store %s: gave up after %d tries", st->dir, i);
 	return STORE_ERR;
 }
 
@@ -382,25 +384,25 @@ w_format(struct store *st, MDB_txn *txn, void *arg)
 		v.mv_data = &fmt;
 		if ((rc = mdb_put(txn, 1, &k, &v, 0)) != 0 &&
 		    rc != MDB_MAP_FULL)
-			seterr(st, "store %s: put format: %s", st->dir,
+			store_seterr(st, "store %s: put format: %s", st->dir,
 			    mdb_strerror(rc));
 		return rc;
 	}
 	if (rc != 0) {
-		seterr(st, "store %s: get format: %s", st->dir,
+		store_seterr(st, "store %s: get format: %s", st->dir,
 		    mdb_strerror(rc));
 		return rc;
 	}
 	if (v.mv_size != sizeof(fmt) || memcmp(v.mv_data, &fmt,
 	    sizeof(fmt)) != 0) {
-		seterr(st, "store %s: unknown store format", st->dir);
+		store_seterr(st, "store %s: unknown store format", st->dir);
 		return MDB_INCOMPATIBLE;
 	}
 	return 0;
 }
 
 int
-rdresult(int rc)
+store_rdresult(int rc)
 {
 	if (rc == 0)
 		return STORE_OK;

@@ -23,7 +23,7 @@ static int	 prune(struct store *, MDB_txn *);
 
 /* Add a generation, make it current, drop the oldest beyond the keep. */
 int
-w_add(struct store *st, MDB_txn *txn, void *arg)
+store_w_add(struct store *st, MDB_txn *txn, void *arg)
 {
 	struct loadarg	*la = arg;
 	struct genrec	 r;
@@ -34,7 +34,7 @@ w_add(struct store *st, MDB_txn *txn, void *arg)
 	uint64_t	 cur;
 	int		 rc;
 
-	if ((rc = get_current(txn, &cur)) == MDB_NOTFOUND)
+	if ((rc = store_get_current(txn, &cur)) == MDB_NOTFOUND)
 		cur = 0;
 	else if (rc != 0)
 		goto err;
@@ -57,7 +57,7 @@ w_add(struct store *st, MDB_txn *txn, void *arg)
 		crypto_hash_sha256(r.sha256, (const unsigned char *)la->src,
 		    la->srclen);
 
-	genkey(kb, 'g', r.gen);
+	store_genkey(kb, 'g', r.gen);
 	v.mv_size = sizeof(r) + la->srclen;
 	if ((rc = mdb_put(txn, 1, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE)))
 		goto err;
@@ -65,14 +65,14 @@ w_add(struct store *st, MDB_txn *txn, void *arg)
 	if (la->srclen > 0)
 		memcpy((char *)v.mv_data + sizeof(r), la->src, la->srclen);
 
-	genkey(kb, 'b', r.gen);
+	store_genkey(kb, 'b', r.gen);
 	v.mv_size = la->bloblen;
 	if ((rc = mdb_put(txn, 1, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE)))
 		goto err;
 	if (la->bloblen > 0)
 		memcpy(v.mv_data, la->blob, la->bloblen);
 
-	if ((rc = tab_set(st, txn, la, cur, r.gen)) != 0)
+	if ((rc = store_tab_set(st, txn, la, cur, r.gen)) != 0)
 		goto err;
 	v.mv_size = sizeof(r.gen);
 	v.mv_data = &r.gen;
@@ -81,7 +81,7 @@ w_add(struct store *st, MDB_txn *txn, void *arg)
 	return prune(st, txn);
  err:
 	if (rc != MDB_MAP_FULL)
-		seterr(st, "store %s: add generation %llu: %s", st->dir,
+		store_seterr(st, "store %s: add generation %llu: %s", st->dir,
 		    (unsigned long long)(cur + 1), mdb_strerror(rc));
 	return rc;
 }
@@ -99,7 +99,7 @@ prune(struct store *st, MDB_txn *txn)
 
 	if ((rc = mdb_cursor_open(txn, 1, &c)) != 0)
 		goto err;
-	genkey(kb, 'g', 0);
+	store_genkey(kb, 'g', 0);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != GENKEY_LEN || ((uint8_t *)k.mv_data)[0] != 'g')
@@ -111,11 +111,11 @@ prune(struct store *st, MDB_txn *txn)
 	drop = n > st->keep ? n - st->keep : 0;
 	k.mv_size = sizeof(kb);
 	k.mv_data = kb;
-	genkey(kb, 'g', 0);
+	store_genkey(kb, 'g', 0);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	    rc == 0 && drop > 0; drop--) {
-		gen = keygen(&k);
-		genkey(bk, 'b', gen);
+		gen = store_keygen(&k);
+		store_genkey(bk, 'b', gen);
 		if ((rc = mdb_cursor_del(c, 0)) != 0)
 			goto errc;
 		if ((rc = mdb_del(txn, 1, &b, NULL)) != 0 &&
@@ -125,8 +125,8 @@ prune(struct store *st, MDB_txn *txn)
 		if ((rc = mdb_del(txn, 1, &b, NULL)) != 0 &&
 		    rc != MDB_NOTFOUND)
 			goto errc;
-		if ((rc = tab_get(txn, gen, &tr)) == 0) {
-			genkey(bk, 't', gen);
+		if ((rc = store_tab_get(txn, gen, &tr)) == 0) {
+			store_genkey(bk, 't', gen);
 			if ((rc = mdb_del(txn, 1, &b, NULL)) != 0)
 				goto errc;
 			if (tr.table != 0 && ntabs < sizeof(tabs) /
@@ -139,14 +139,14 @@ prune(struct store *st, MDB_txn *txn)
 	mdb_cursor_close(c);
 	/* A table no generation kept names any more goes too. */
 	for (i = 0; i < ntabs; i++)
-		if ((rc = tab_drop(txn, tabs[i])) != 0)
+		if ((rc = store_tab_drop(txn, tabs[i])) != 0)
 			goto err;
 	return 0;
  errc:
 	mdb_cursor_close(c);
  err:
 	if (rc != MDB_MAP_FULL)
-		seterr(st, "store %s: drop old generations: %s", st->dir,
+		store_seterr(st, "store %s: drop old generations: %s", st->dir,
 		    mdb_strerror(rc));
 	return rc;
 }
@@ -164,14 +164,15 @@ store_load(struct store *st, const char *src, size_t srclen,
 	la.blob = blob;
 	la.bloblen = bloblen;
 	la.kind = STORE_KIND_LOAD;
-	if ((rc = write_txn(st, w_add, &la)) == STORE_OK && genp != NULL)
+	if ((rc = store_write_txn(st, store_w_add, &la)) == STORE_OK &&
+	    genp != NULL)
 		*genp = la.gen;
 	return rc;
 }
 
 /* Copy generation `from' (0: the one before the current) as a new one. */
 int
-w_rollback(struct store *st, MDB_txn *txn, void *arg)
+store_w_rollback(struct store *st, MDB_txn *txn, void *arg)
 {
 	struct loadarg	*la = arg;
 	struct genrec	 r;
@@ -182,29 +183,29 @@ w_rollback(struct store *st, MDB_txn *txn, void *arg)
 	char		*copy = NULL;
 	int		 rc;
 
-	if ((rc = get_current(txn, &cur)) == MDB_NOTFOUND) {
-		seterr(st, "store %s: nothing loaded yet", st->dir);
+	if ((rc = store_get_current(txn, &cur)) == MDB_NOTFOUND) {
+		store_seterr(st, "store %s: nothing loaded yet", st->dir);
 		return rc;
 	} else if (rc != 0) {
-		seterr(st, "store %s: get current: %s", st->dir,
+		store_seterr(st, "store %s: get current: %s", st->dir,
 		    mdb_strerror(rc));
 		return rc;
 	}
 	if (la->from == 0) {
-		if ((rc = prev_txn(st, txn, cur, &la->from)) != 0)
+		if ((rc = store_prev_txn(st, txn, cur, &la->from)) != 0)
 			return rc;
 	}
-	if ((rc = get_rec(st, txn, la->from, &r, &src)) != 0)
+	if ((rc = store_get_rec(st, txn, la->from, &r, &src)) != 0)
 		return rc;
-	genkey(kb, 'b', la->from);
+	store_genkey(kb, 'b', la->from);
 	if ((rc = mdb_get(txn, 1, &k, &v)) != 0) {
-		seterr(st, "generation %llu: blob: %s",
+		store_seterr(st, "generation %llu: blob: %s",
 		    (unsigned long long)la->from, mdb_strerror(rc));
 		return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
 	}
 	/* Pages read in a write transaction may move under the puts. */
 	if ((copy = malloc(r.srclen + v.mv_size + 1)) == NULL) {
-		seterr(st, "rollback: %s", strerror(errno));
+		store_seterr(st, "rollback: %s", strerror(errno));
 		return ENOMEM;
 	}
 	memcpy(copy, src, r.srclen);
@@ -217,17 +218,18 @@ w_rollback(struct store *st, MDB_txn *txn, void *arg)
 	/* A route load (kind set) brings its table; a rollback takes. */
 	if (la->kind == 0) {
 		la->kind = STORE_KIND_ROLLBACK;
-		if ((rc = tab_get(txn, la->from, &la->tab)) == MDB_NOTFOUND)
+		if ((rc = store_tab_get(txn, la->from,
+		    &la->tab)) == MDB_NOTFOUND)
 			memset(&la->tab, 0, sizeof(la->tab));
 		else if (rc != 0) {
 			free(copy);
-			seterr(st, "generation %llu: route table: %s",
+			store_seterr(st, "generation %llu: route table: %s",
 			    (unsigned long long)la->from, mdb_strerror(rc));
 			return rc;
 		}
 		la->hastab = 1;
 	}
-	rc = w_add(st, txn, la);
+	rc = store_w_add(st, txn, la);
 	la->sha256 = NULL;
 	free(copy);
 	return rc;
@@ -242,14 +244,15 @@ store_rollback(struct store *st, uint64_t to, uint64_t *genp)
 	memset(&la, 0, sizeof(la));
 	la.from = to;
 	la.kind = 0;
-	if ((rc = write_txn(st, w_rollback, &la)) == STORE_OK && genp != NULL)
+	if ((rc = store_write_txn(st, store_w_rollback, &la)) == STORE_OK &&
+	    genp != NULL)
 		*genp = la.gen;
 	return rc;
 }
 
 /* The newest generation kept that is older than gen. */
 int
-prev_txn(struct store *st, MDB_txn *txn, uint64_t gen, uint64_t *prev)
+store_prev_txn(struct store *st, MDB_txn *txn, uint64_t gen, uint64_t *prev)
 {
 	MDB_cursor	*c;
 	uint8_t		 kb[GENKEY_LEN];
@@ -257,10 +260,11 @@ prev_txn(struct store *st, MDB_txn *txn, uint64_t gen, uint64_t *prev)
 	int		 rc;
 
 	if ((rc = mdb_cursor_open(txn, 1, &c)) != 0) {
-		seterr(st, "store %s: cursor: %s", st->dir, mdb_strerror(rc));
+		store_seterr(st, "store %s: cursor: %s", st->dir,
+		    mdb_strerror(rc));
 		return rc;
 	}
-	genkey(kb, 'g', gen);
+	store_genkey(kb, 'g', gen);
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	if (rc == 0 || rc == MDB_NOTFOUND)
 		rc = mdb_cursor_get(c, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
@@ -269,11 +273,12 @@ prev_txn(struct store *st, MDB_txn *txn, uint64_t gen, uint64_t *prev)
 		rc = MDB_NOTFOUND;
 	mdb_cursor_close(c);
 	if (rc == MDB_NOTFOUND)
-		seterr(st, "generation %llu: no older generation kept",
+		store_seterr(st, "generation %llu: no older generation kept",
 		    (unsigned long long)gen);
 	else if (rc != 0)
-		seterr(st, "store %s: cursor: %s", st->dir, mdb_strerror(rc));
+		store_seterr(st, "store %s: cursor: %s", st->dir,
+		    mdb_strerror(rc));
 	else
-		*prev = keygen(&k);
+		*prev = store_keygen(&k);
 	return rc;
 }

@@ -52,7 +52,7 @@ w_import(struct store *st, MDB_txn *txn, void *arg)
 	k.mv_size = lastkey(kb, o);
 	if ((rc = mdb_get(txn, 1, &k, &v)) == 0) {
 		if (v.mv_size != sizeof(last)) {
-			seterr(st, "store %s: origin %s key %s: record "
+			store_seterr(st, "store %s: origin %s key %s: record "
 			    "damaged", st->dir, o->host, o->keyid);
 			return MDB_CORRUPTED;
 		}
@@ -63,7 +63,8 @@ w_import(struct store *st, MDB_txn *txn, void *arg)
 		else if (o->gen == la->last.gen)
 			la->verdict = STORE_SAME;
 		if (la->verdict != 0) {
-			seterr(st, "generation %llu of %s (key %s) is not "
+			store_seterr(st,
+			    "generation %llu of %s (key %s) is not "
 			    "newer than generation %llu imported from there "
 			    "before (as generation %llu here)",
 			    (unsigned long long)o->gen, o->host, o->keyid,
@@ -72,17 +73,17 @@ w_import(struct store *st, MDB_txn *txn, void *arg)
 			return MDB_KEYEXIST;
 		}
 	} else if (rc != MDB_NOTFOUND) {
-		seterr(st, "store %s: origin %s: %s", st->dir, o->host,
+		store_seterr(st, "store %s: origin %s: %s", st->dir, o->host,
 		    mdb_strerror(rc));
 		return rc;
 	}
 	la->kind = STORE_KIND_IMPORT;
-	if ((rc = w_add(st, txn, la)) != 0)
+	if ((rc = store_w_add(st, txn, la)) != 0)
 		return rc;
 	memset(&r, 0, sizeof(r));
 	r.format = STORE_FORMAT;
 	r.o = *o;
-	genkey(gk, 'o', la->gen);
+	store_genkey(gk, 'o', la->gen);
 	v.mv_size = sizeof(r);
 	v.mv_data = &r;
 	if ((rc = mdb_put(txn, 1, &ok, &v, 0)) != 0)
@@ -98,8 +99,8 @@ w_import(struct store *st, MDB_txn *txn, void *arg)
 	return 0;
  err:
 	if (rc != MDB_MAP_FULL)
-		seterr(st, "store %s: import generation %llu: %s", st->dir,
-		    (unsigned long long)la->gen, mdb_strerror(rc));
+		store_seterr(st, "store %s: import generation %llu: %s",
+		    st->dir, (unsigned long long)la->gen, mdb_strerror(rc));
 	return rc;
 }
 
@@ -117,7 +118,7 @@ store_import(struct store *st, const char *src, size_t srclen,
 	la.blob = blob;
 	la.bloblen = bloblen;
 	la.origin = o;
-	rc = write_txn(st, w_import, &la);
+	rc = store_write_txn(st, w_import, &la);
 	if (rc == STORE_OK && genp != NULL)
 		*genp = la.gen;
 	if (rc != STORE_OK && la.verdict != 0) {
@@ -139,18 +140,18 @@ store_origin(struct store *st, uint64_t gen, struct store_origin *o)
 	MDB_val			 k = { sizeof(kb), kb }, v;
 	int			 rc;
 
-	if (read_txn(st, &txn) != STORE_OK)
+	if (store_read_txn(st, &txn) != STORE_OK)
 		return STORE_ERR;
-	genkey(kb, 'o', gen);
+	store_genkey(kb, 'o', gen);
 	if ((rc = mdb_get(txn, 1, &k, &v)) == MDB_NOTFOUND)
-		seterr(st, "generation %llu: not imported",
+		store_seterr(st, "generation %llu: not imported",
 		    (unsigned long long)gen);
 	else if (rc != 0)
-		seterr(st, "generation %llu: origin: %s",
+		store_seterr(st, "generation %llu: origin: %s",
 		    (unsigned long long)gen, mdb_strerror(rc));
 	else if (v.mv_size != sizeof(r) ||
 	    (memcpy(&r, v.mv_data, sizeof(r)), r.format != STORE_FORMAT)) {
-		seterr(st, "generation %llu: origin record damaged in %s",
+		store_seterr(st, "generation %llu: origin record damaged in %s",
 		    (unsigned long long)gen, st->dir);
 		rc = MDB_CORRUPTED;
 	} else {
@@ -159,5 +160,5 @@ store_origin(struct store *st, uint64_t gen, struct store_origin *o)
 		o->host[sizeof(o->host) - 1] = '\0';
 	}
 	mdb_txn_abort(txn);
-	return rdresult(rc);
+	return store_rdresult(rc);
 }

@@ -37,7 +37,7 @@ gen_tab(MDB_txn *txn, struct store_gen *g)
 {
 	struct tabref	 tr;
 
-	if (tab_get(txn, g->gen, &tr) == 0) {
+	if (store_tab_get(txn, g->gen, &tr) == 0) {
 		g->table = tr.table;
 		g->nroutes = tr.count;
 	}
@@ -49,15 +49,15 @@ store_current(struct store *st, uint64_t *gen)
 	MDB_txn	*txn;
 	int	 rc;
 
-	if (read_txn(st, &txn) != STORE_OK)
+	if (store_read_txn(st, &txn) != STORE_OK)
 		return STORE_ERR;
-	if ((rc = get_current(txn, gen)) == MDB_NOTFOUND)
-		seterr(st, "store %s: nothing loaded yet", st->dir);
+	if ((rc = store_get_current(txn, gen)) == MDB_NOTFOUND)
+		store_seterr(st, "store %s: nothing loaded yet", st->dir);
 	else if (rc != 0)
-		seterr(st, "store %s: get current: %s", st->dir,
+		store_seterr(st, "store %s: get current: %s", st->dir,
 		    mdb_strerror(rc));
 	mdb_txn_abort(txn);
-	return rdresult(rc);
+	return store_rdresult(rc);
 }
 
 int
@@ -66,11 +66,11 @@ store_previous(struct store *st, uint64_t gen, uint64_t *prev)
 	MDB_txn	*txn;
 	int	 rc;
 
-	if (read_txn(st, &txn) != STORE_OK)
+	if (store_read_txn(st, &txn) != STORE_OK)
 		return STORE_ERR;
-	rc = prev_txn(st, txn, gen, prev);
+	rc = store_prev_txn(st, txn, gen, prev);
 	mdb_txn_abort(txn);
-	return rdresult(rc);
+	return store_rdresult(rc);
 }
 
 /* *src, if asked for, is a NUL-terminated copy the caller frees. */
@@ -82,14 +82,14 @@ store_info(struct store *st, uint64_t gen, struct store_gen *g, char **src)
 	const char	*s;
 	int		 rc;
 
-	if (read_txn(st, &txn) != STORE_OK)
+	if (store_read_txn(st, &txn) != STORE_OK)
 		return STORE_ERR;
-	if ((rc = get_rec(st, txn, gen, &r, &s)) == 0) {
+	if ((rc = store_get_rec(st, txn, gen, &r, &s)) == 0) {
 		rec_to_gen(&r, g);
 		gen_tab(txn, g);
 		if (src != NULL) {
 			if ((*src = malloc(r.srclen + 1)) == NULL) {
-				seterr(st, "generation %llu: %s",
+				store_seterr(st, "generation %llu: %s",
 				    (unsigned long long)gen, strerror(errno));
 				rc = ENOMEM;
 			} else {
@@ -99,7 +99,7 @@ store_info(struct store *st, uint64_t gen, struct store_gen *g, char **src)
 		}
 	}
 	mdb_txn_abort(txn);
-	return rdresult(rc);
+	return store_rdresult(rc);
 }
 
 /* A copy of a generation's blob (malloc'd even when empty). */
@@ -111,15 +111,15 @@ store_blob(struct store *st, uint64_t gen, void **blob, size_t *len)
 	MDB_val	 k = { sizeof(kb), kb }, v;
 	int	 rc;
 
-	if (read_txn(st, &txn) != STORE_OK)
+	if (store_read_txn(st, &txn) != STORE_OK)
 		return STORE_ERR;
-	genkey(kb, 'b', gen);
+	store_genkey(kb, 'b', gen);
 	if ((rc = mdb_get(txn, 1, &k, &v)) != 0)
-		seterr(st, "generation %llu: %s", (unsigned long long)gen,
+		store_seterr(st, "generation %llu: %s", (unsigned long long)gen,
 		    rc == MDB_NOTFOUND ? "no such generation" :
 		    mdb_strerror(rc));
 	else if ((*blob = malloc(v.mv_size + 1)) == NULL) {
-		seterr(st, "generation %llu: %s", (unsigned long long)gen,
+		store_seterr(st, "generation %llu: %s", (unsigned long long)gen,
 		    strerror(errno));
 		rc = ENOMEM;
 	} else {
@@ -127,7 +127,7 @@ store_blob(struct store *st, uint64_t gen, void **blob, size_t *len)
 		*len = v.mv_size;
 	}
 	mdb_txn_abort(txn);
-	return rdresult(rc);
+	return store_rdresult(rc);
 }
 
 /* Every generation kept, oldest first. */
@@ -145,23 +145,25 @@ store_history(struct store *st, struct store_gen **listp, size_t *np)
 
 	*listp = NULL;
 	*np = 0;
-	if (read_txn(st, &txn) != STORE_OK)
+	if (store_read_txn(st, &txn) != STORE_OK)
 		return STORE_ERR;
 	if ((rc = mdb_cursor_open(txn, 1, &c)) != 0)
 		goto err;
-	genkey(kb, 'g', 0);
+	store_genkey(kb, 'g', 0);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != GENKEY_LEN || ((uint8_t *)k.mv_data)[0] != 'g')
 			break;
-		if ((rc = get_rec(st, txn, keygen(&k), &r, NULL)) != 0)
+		if ((rc = store_get_rec(st, txn, store_keygen(&k), &r,
+		    NULL)) != 0)
 			goto out;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			if ((nl = reallocarray(list, cap, sizeof(*nl))) ==
 			    NULL) {
 				rc = ENOMEM;
-				seterr(st, "history: %s", strerror(errno));
+				store_seterr(st, "history: %s",
+				    strerror(errno));
 				goto out;
 			}
 			list = nl;
@@ -174,7 +176,7 @@ store_history(struct store *st, struct store_gen **listp, size_t *np)
 		goto out;
 	}
  err:
-	seterr(st, "store %s: history: %s", st->dir, mdb_strerror(rc));
+	store_seterr(st, "store %s: history: %s", st->dir, mdb_strerror(rc));
  out:
 	if (c != NULL)
 		mdb_cursor_close(c);

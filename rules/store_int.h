@@ -93,28 +93,28 @@ struct loadarg {
 };
 
 /* store.c */
-void	 seterr(struct store *, const char *, ...)
+void	 store_seterr(struct store *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	 genkey(uint8_t [GENKEY_LEN], char, uint64_t);
-uint64_t keygen(const MDB_val *);
-int	 get_current(MDB_txn *, uint64_t *);
-int	 get_rec(struct store *, MDB_txn *, uint64_t, struct genrec *,
+void	 store_genkey(uint8_t [GENKEY_LEN], char, uint64_t);
+uint64_t store_keygen(const MDB_val *);
+int	 store_get_current(MDB_txn *, uint64_t *);
+int	 store_get_rec(struct store *, MDB_txn *, uint64_t, struct genrec *,
 	    const char **);
-int	 read_txn(struct store *, MDB_txn **);
-int	 write_txn(struct store *,
+int	 store_read_txn(struct store *, MDB_txn **);
+int	 store_write_txn(struct store *,
 	    int (*)(struct store *, MDB_txn *, void *), void *);
-int	 rdresult(int);
+int	 store_rdresult(int);
 
 /* store_route.c */
-int	 tab_get(MDB_txn *, uint64_t, struct tabref *);
-int	 tab_set(struct store *, MDB_txn *, struct loadarg *, uint64_t,
+int	 store_tab_get(MDB_txn *, uint64_t, struct tabref *);
+int	 store_tab_set(struct store *, MDB_txn *, struct loadarg *, uint64_t,
 	    uint64_t);
-int	 tab_drop(MDB_txn *, uint64_t);
-int	 route_txn(MDB_txn *, uint64_t, const char *, MDB_val *);
+int	 store_tab_drop(MDB_txn *, uint64_t);
+int	 store_route_txn(MDB_txn *, uint64_t, const char *, MDB_val *);
 
 /* store_gen.c */
-int	 w_add(struct store *, MDB_txn *, void *);
-int	 w_rollback(struct store *, MDB_txn *, void *);
-int	 prev_txn(struct store *, MDB_txn *, uint64_t, uint64_t *);
+int	 store_w_add(struct store *, MDB_txn *, void *);
+int	 store_w_rollback(struct store *, MDB_txn *, void *);
+int	 store_prev_txn(struct store *, MDB_txn *, uint64_t, uint64_t *);
 
 #endif

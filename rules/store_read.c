@@ -83,16 +83,16 @@ store_read_begin(struct store_reader *r, uint64_t *gen, const void **blob,
 		    mdb_strerror(rc));
 		return STORE_ERR;
 	}
-	if ((rc = get_current(r->txn, gen)) != 0) {
+	if ((rc = store_get_current(r->txn, gen)) != 0) {
 		if (rc == MDB_NOTFOUND)
 			rderr(r, "store %s: nothing loaded yet", r->st->dir);
 		else
 			rderr(r, "store %s: get current: %s", r->st->dir,
 			    mdb_strerror(rc));
 		mdb_txn_reset(r->txn);
-		return rdresult(rc);
+		return store_rdresult(rc);
 	}
-	genkey(kb, 'b', *gen);
+	store_genkey(kb, 'b', *gen);
 	if ((rc = mdb_get(r->txn, 1, &k, &v)) != 0) {
 		rderr(r, "generation %llu: blob: %s",
 		    (unsigned long long)*gen, mdb_strerror(rc));
@@ -120,11 +120,11 @@ store_read_route(struct store_reader *r, uint64_t gen, const char *user,
 
 	if (r->txn == NULL)
 		return STORE_ERR;
-	if ((rc = route_txn(r->txn, gen, user, &v)) == 0) {
+	if ((rc = store_route_txn(r->txn, gen, user, &v)) == 0) {
 		*up = v.mv_data;
 		*len = v.mv_size;
 	} else if (rc != MDB_NOTFOUND)
 		rderr(r, "generation %llu: route table: %s",
 		    (unsigned long long)gen, mdb_strerror(rc));
-	return rdresult(rc);
+	return store_rdresult(rc);
 }

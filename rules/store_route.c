@@ -18,19 +18,19 @@ static void	 routekey(uint8_t *, uint64_t, const char *, size_t);
 static void
 routekey(uint8_t *key, uint64_t table, const char *user, size_t len)
 {
-	genkey(key, 'r', table);
+	store_genkey(key, 'r', table);
 	memcpy(key + GENKEY_LEN, user, len);
 }
 
 /* 0 and *tr, MDB_NOTFOUND (no table), or another LMDB error. */
 int
-tab_get(MDB_txn *txn, uint64_t gen, struct tabref *tr)
+store_tab_get(MDB_txn *txn, uint64_t gen, struct tabref *tr)
 {
 	uint8_t	 kb[GENKEY_LEN];
 	MDB_val	 k = { sizeof(kb), kb }, v;
 	int	 rc;
 
-	genkey(kb, 't', gen);
+	store_genkey(kb, 't', gen);
 	if ((rc = mdb_get(txn, 1, &k, &v)) != 0)
 		return rc;
 	if (v.mv_size != sizeof(*tr))
@@ -44,7 +44,7 @@ tab_get(MDB_txn *txn, uint64_t gen, struct tabref *tr)
  * took (la->hastab), else the generation cur's, kept by a rule load.
  */
 int
-tab_set(struct store *st, MDB_txn *txn, struct loadarg *la, uint64_t cur,
+store_tab_set(struct store *st, MDB_txn *txn, struct loadarg *la, uint64_t cur,
     uint64_t gen)
 {
 	uint8_t	 kb[GENKEY_LEN];
@@ -53,17 +53,17 @@ tab_set(struct store *st, MDB_txn *txn, struct loadarg *la, uint64_t cur,
 
 	if (!la->hastab) {
 		if (cur == 0 ||
-		    (rc = tab_get(txn, cur, &la->tab)) == MDB_NOTFOUND)
+		    (rc = store_tab_get(txn, cur, &la->tab)) == MDB_NOTFOUND)
 			memset(&la->tab, 0, sizeof(la->tab));
 		else if (rc != 0) {
-			seterr(st, "generation %llu: route table: %s",
+			store_seterr(st, "generation %llu: route table: %s",
 			    (unsigned long long)cur, mdb_strerror(rc));
 			return rc;
 		}
 	}
 	if (la->tab.table == 0)
 		return 0;
-	genkey(kb, 't', gen);
+	store_genkey(kb, 't', gen);
 	v.mv_size = sizeof(la->tab);
 	v.mv_data = &la->tab;
 	return mdb_put(txn, 1, &k, &v, 0);
@@ -71,7 +71,7 @@ tab_set(struct store *st, MDB_txn *txn, struct loadarg *la, uint64_t cur,
 
 /* Drop route table t unless a generation still names it. */
 int
-tab_drop(MDB_txn *txn, uint64_t t)
+store_tab_drop(MDB_txn *txn, uint64_t t)
 {
 	MDB_cursor	*c;
 	uint8_t		 kb[GENKEY_LEN];
@@ -81,7 +81,7 @@ tab_drop(MDB_txn *txn, uint64_t t)
 
 	if ((rc = mdb_cursor_open(txn, 1, &c)) != 0)
 		return rc;
-	genkey(kb, 't', 0);
+	store_genkey(kb, 't', 0);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != GENKEY_LEN || ((uint8_t *)k.mv_data)[0] != 't')
@@ -98,7 +98,7 @@ tab_drop(MDB_txn *txn, uint64_t t)
 		goto out;
 	k.mv_size = sizeof(kb);
 	k.mv_data = kb;
-	genkey(kb, 'r', t);
+	store_genkey(kb, 'r', t);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)) {
 		if (k.mv_size <= GENKEY_LEN || memcmp(k.mv_data, kb,
@@ -126,12 +126,13 @@ w_route_load(struct store *st, MDB_txn *txn, void *arg)
 	size_t		 i, ulen;
 	int		 rc;
 
-	if ((rc = get_current(txn, &cur)) == MDB_NOTFOUND) {
-		seterr(st, "store %s: no rule set loaded yet: load one before "
+	if ((rc = store_get_current(txn, &cur)) == MDB_NOTFOUND) {
+		store_seterr(st,
+		    "store %s: no rule set loaded yet: load one before "
 		    "a route table", st->dir);
 		return rc;
 	} else if (rc != 0) {
-		seterr(st, "store %s: get current: %s", st->dir,
+		store_seterr(st, "store %s: get current: %s", st->dir,
 		    mdb_strerror(rc));
 		return rc;
 	}
@@ -148,7 +149,8 @@ w_route_load(struct store *st, MDB_txn *txn, void *arg)
 		ulen = strlen(la->routes[i].user);
 		if (ulen == 0 || ulen > STORE_ROUTE_USER_MAX ||
 		    strlen(la->routes[i].upstream) > STORE_ROUTE_UP_MAX) {
-			seterr(st, "route %zu: user or upstream name too long "
+			store_seterr(st,
+			    "route %zu: user or upstream name too long "
 			    "or empty", i + 1);
 			return EINVAL;
 		}
@@ -159,7 +161,8 @@ w_route_load(struct store *st, MDB_txn *txn, void *arg)
 		v.mv_data = (void *)la->routes[i].upstream;
 		if ((rc = mdb_put(txn, 1, &k, &v, MDB_NOOVERWRITE)) ==
 		    MDB_KEYEXIST) {
-			seterr(st, "route %zu: user %s is in the table twice",
+			store_seterr(st,
+			    "route %zu: user %s is in the table twice",
 			    i + 1, la->routes[i].user);
 			return rc;
 		}
@@ -171,10 +174,10 @@ w_route_load(struct store *st, MDB_txn *txn, void *arg)
 	la->hastab = 1;
 	la->from = cur;
 	la->kind = STORE_KIND_ROUTES;
-	return w_rollback(st, txn, la);
+	return store_w_rollback(st, txn, la);
  err:
 	if (rc != MDB_MAP_FULL)
-		seterr(st, "store %s: route table: %s", st->dir,
+		store_seterr(st, "store %s: route table: %s", st->dir,
 		    mdb_strerror(rc));
 	return rc;
 }
@@ -189,7 +192,7 @@ store_route_load(struct store *st, const struct store_route *routes,
 	memset(&la, 0, sizeof(la));
 	la.routes = routes;
 	la.nroutes = n;
-	if ((rc = write_txn(st, w_route_load, &la)) == STORE_OK &&
+	if ((rc = store_write_txn(st, w_route_load, &la)) == STORE_OK &&
 	    genp != NULL)
 		*genp = la.gen;
 	return rc;
@@ -197,7 +200,7 @@ store_route_load(struct store *st, const struct store_route *routes,
 
 /* 0 and *v, MDB_NOTFOUND: no route (or no table), or an LMDB error. */
 int
-route_txn(MDB_txn *txn, uint64_t gen, const char *user, MDB_val *v)
+store_route_txn(MDB_txn *txn, uint64_t gen, const char *user, MDB_val *v)
 {
 	struct tabref	 tr;
 	uint8_t		 kb[GENKEY_LEN + STORE_ROUTE_USER_MAX];
@@ -207,7 +210,7 @@ route_txn(MDB_txn *txn, uint64_t gen, const char *user, MDB_val *v)
 
 	if (ulen == 0 || ulen > STORE_ROUTE_USER_MAX)
 		return MDB_NOTFOUND;
-	if ((rc = tab_get(txn, gen, &tr)) != 0)
+	if ((rc = store_tab_get(txn, gen, &tr)) != 0)
 		return rc;
 	routekey(kb, tr.table, user, ulen);
 	k.mv_size = GENKEY_LEN + ulen;
@@ -223,16 +226,16 @@ store_route_get(struct store *st, uint64_t gen, const char *user,
 	MDB_val	 v;
 	int	 rc;
 
-	if (read_txn(st, &txn) != STORE_OK)
+	if (store_read_txn(st, &txn) != STORE_OK)
 		return STORE_ERR;
-	if ((rc = route_txn(txn, gen, user, &v)) == 0)
+	if ((rc = store_route_txn(txn, gen, user, &v)) == 0)
 		(void)snprintf(up, size, "%.*s", (int)v.mv_size,
 		    (const char *)v.mv_data);
 	else if (rc != MDB_NOTFOUND)
-		seterr(st, "generation %llu: route table: %s",
+		store_seterr(st, "generation %llu: route table: %s",
 		    (unsigned long long)gen, mdb_strerror(rc));
 	mdb_txn_abort(txn);
-	return rdresult(rc);
+	return store_rdresult(rc);
 }
 
 int
@@ -248,12 +251,12 @@ store_route_each(struct store *st, uint64_t gen,
 	char		 up[STORE_ROUTE_UP_MAX + 1];
 	int		 rc;
 
-	if (read_txn(st, &txn) != STORE_OK)
+	if (store_read_txn(st, &txn) != STORE_OK)
 		return STORE_ERR;
-	if ((rc = tab_get(txn, gen, &tr)) != 0 ||
+	if ((rc = store_tab_get(txn, gen, &tr)) != 0 ||
 	    (rc = mdb_cursor_open(txn, 1, &c)) != 0)
 		goto out;
-	genkey(kb, 'r', tr.table);
+	store_genkey(kb, 'r', tr.table);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size <= GENKEY_LEN || k.mv_size > GENKEY_LEN +
@@ -274,10 +277,10 @@ store_route_each(struct store *st, uint64_t gen,
 	if (rc == MDB_NOTFOUND)
 		rc = 0;		/* no table: nothing to show */
 	else if (rc != 0)
-		seterr(st, "generation %llu: route table: %s",
+		store_seterr(st, "generation %llu: route table: %s",
 		    (unsigned long long)gen, mdb_strerror(rc));
 	if (c != NULL)
 		mdb_cursor_close(c);
 	mdb_txn_abort(txn);
-	return rdresult(rc);
+	return store_rdresult(rc);
 }

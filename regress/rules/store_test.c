@@ -424,7 +424,7 @@ ATF_TC_BODY(atomic_readers, tc)
 	    WEXITSTATUS(status));
 }
 
-/* Raw LMDB: start a load by hand (the keys store.c uses) and stop. */
+/* Raw LMDB: start a load by hand (the keys store_int.h describes) and stop. */
 static void
 half_writer(int ready)
 {
