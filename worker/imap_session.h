@@ -226,7 +226,7 @@ struct imap_session {
 	struct imap_cmd		*srv_cmd;	/* owner of the response */
 	unsigned int		 srv_flags;	/* its flags, for later lines */
 	char			 srv_resp[IMAP_NAME_MAX];
-	int			 wait;		/* WAIT_* in imap_session.c */
+	int			 wait;		/* WAIT_* in imap_session_int.h */
 	int			 cli_discard;	/* drop to end of client msg */
 	int			 raw;		/* client lines are not commands */
 	int			 tls_switch;	/* STARTTLS OK, TLS not done */

@@ -238,7 +238,7 @@ copy_tag(char *dst, const void *p, size_t len)
 	dst[len] = '\0';
 }
 
-/* The command's name as imap_session.c spells it ("UID FETCH"). */
+/* The command's name as imap_session_client.c spells it ("UID FETCH"). */
 static void
 cmd_name(char *dst, const struct imap_token *tok, unsigned int ntok)
 {
