@@ -28,6 +28,8 @@ void	 is_close_session(struct imap_session *, struct imap_sev *,
 	    const char *);
 void	 is_set_raw(struct imap_session *, int);
 void	 is_cmd_remove(struct imap_session *, struct imap_cmd *);
+enum imap_state is_after_success(enum imap_state,
+	    const struct imap_cmd_desc *);
 void	 is_hold_reset(struct imap_session *);
 void	 is_sev_reset(struct imap_session *, struct imap_sev *);
 
