@@ -21,6 +21,10 @@ struct step {
 #define SV(s)	{ 'S', (s), sizeof(s) - 1 }
 #define TLS	{ 'T', "", 0 }
 
+/* The greeting most scripts open with. */
+#define GREETING	"* OK [CAPABILITY IMAP4rev1 SASL-IR IDLE LITERAL+ " \
+			"STARTTLS AUTH=PLAIN] ready\r\n"
+
 struct run {
 	struct imap_session	 s;
 	struct trace		 ev;	/* events */
