@@ -72,7 +72,7 @@ imap_session_rest(struct imap_session *s)
 }
 
 void
-is_upname(char *dst, size_t size, const uint8_t *p, size_t len)
+sess_upname(char *dst, size_t size, const uint8_t *p, size_t len)
 {
 	size_t	 i;
 
@@ -84,7 +84,7 @@ is_upname(char *dst, size_t size, const uint8_t *p, size_t len)
 }
 
 void
-is_set_reply(struct imap_session *s, struct imap_sev *sev, enum imap_act act,
+sess_set_reply(struct imap_session *s, struct imap_sev *sev, enum imap_act act,
     const uint8_t *tag, size_t taglen, const char *status, const char *code,
     const char *text)
 {
@@ -101,14 +101,14 @@ is_set_reply(struct imap_session *s, struct imap_sev *sev, enum imap_act act,
 }
 
 void
-is_close_session(struct imap_session *s, struct imap_sev *sev, const char *why)
+sess_close(struct imap_session *s, struct imap_sev *sev, const char *why)
 {
-	is_set_reply(s, sev, IMAP_ACT_CLOSE, NULL, 0, "BYE", NULL, why);
+	sess_set_reply(s, sev, IMAP_ACT_CLOSE, NULL, 0, "BYE", NULL, why);
 	s->closed = 1;
 }
 
 void
-is_set_raw(struct imap_session *s, int on)
+sess_set_raw(struct imap_session *s, int on)
 {
 	s->raw = on;
 	imap_parser_set_raw(&s->cli, on);
@@ -116,7 +116,7 @@ is_set_raw(struct imap_session *s, int on)
 
 /* Out of the queue; kept until the next call so sev.cmd stays valid. */
 void
-is_cmd_remove(struct imap_session *s, struct imap_cmd *c)
+sess_cmd_remove(struct imap_session *s, struct imap_cmd *c)
 {
 	TAILQ_REMOVE(&s->inflight, c, entry);
 	s->ninflight--;
@@ -125,12 +125,12 @@ is_cmd_remove(struct imap_session *s, struct imap_cmd *c)
 	/* one does not end the other: an IDLE refused, AUTHENTICATE on */
 	if (s->idle == c) {
 		s->idle = NULL;
-		is_set_raw(s, 0);
+		sess_set_raw(s, 0);
 	} else if (s->auth == c) {
 		s->auth = NULL;
 		/* raw lines while an IDLE is in flight are its DONE */
 		if (s->idle == NULL)
-			is_set_raw(s, 0);
+			sess_set_raw(s, 0);
 	}
 	if (s->starttls == c)
 		s->starttls = NULL;
@@ -143,7 +143,7 @@ is_cmd_remove(struct imap_session *s, struct imap_cmd *c)
 }
 
 enum imap_state
-is_after_success(enum imap_state st, const struct imap_cmd_desc *d)
+sess_after_success(enum imap_state st, const struct imap_cmd_desc *d)
 {
 	if (d == NULL)
 		return st;
@@ -169,7 +169,7 @@ imap_session_projected_state(const struct imap_session *s)
 	if (st == IMAP_ST_GREETING)
 		st = IMAP_ST_NOTAUTH;
 	TAILQ_FOREACH(c, &s->inflight, entry)
-		st = is_after_success(st, c->desc);
+		st = sess_after_success(st, c->desc);
 	return st;
 }
 
@@ -236,7 +236,7 @@ imap_session_tls_done(struct imap_session *s)
 #define HOLD_KEEP	4096
 
 void
-is_hold_reset(struct imap_session *s)
+sess_hold_reset(struct imap_session *s)
 {
 	if (s->hold.size > HOLD_KEEP)
 		buf_free(&s->hold);
@@ -250,7 +250,7 @@ is_hold_reset(struct imap_session *s)
 }
 
 void
-is_sev_reset(struct imap_session *s, struct imap_sev *sev)
+sess_sev_reset(struct imap_session *s, struct imap_sev *sev)
 {
 	free(s->done);
 	s->done = NULL;
@@ -287,14 +287,14 @@ imap_session_refuse(struct imap_session *s, const struct imap_cmd *cmd)
 		else if (s->wait == WAIT_STREAM_PLUS)
 			kind = IMAP_LIT_PLUS;
 		if (kind != 0)
-			is_client_skip(s, kind);
+			sess_client_skip(s, kind);
 	}
 	if (s->upcmd == c || s->cur == c) {
-		is_hold_reset(s);
+		sess_hold_reset(s);
 		s->wait = WAIT_NONE;
 		s->stream_end = 0;
 	}
-	is_cmd_remove(s, c);
+	sess_cmd_remove(s, c);
 	return 0;
 }
 
@@ -343,7 +343,7 @@ imap_session_outbox_sent(struct imap_session *s, size_t n)
 		return;
 	}
 	kind = s->stream_end;
-	is_hold_reset(s);
+	sess_hold_reset(s);
 	s->stream_end = 0;
 	if (kind == IMAP_LIT_SYNC)
 		s->wait = WAIT_STREAM_SYNC;
@@ -389,7 +389,7 @@ imap_session_inject(struct imap_session *s, const char *tag,
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -1;
 	snprintf(c->tag, sizeof(c->tag), "%s", tag);
-	is_upname(c->name, sizeof(c->name), (const uint8_t *)name,
+	sess_upname(c->name, sizeof(c->name), (const uint8_t *)name,
 	    strlen(name));
 	c->desc = imap_cmd_lookup(name, strlen(name));
 	c->flags = IMAP_CMD_PRIVATE | IMAP_CMD_SENT;

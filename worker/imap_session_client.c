@@ -30,7 +30,7 @@ message_complete(struct imap_session *s)
 		return;
 	if (c->desc->flags & IMAP_CMDF_IDLE) {
 		s->idle = c;
-		is_set_raw(s, 1);
+		sess_set_raw(s, 1);
 	} else if (c->desc->flags & IMAP_CMDF_AUTHENTICATE)
 		/* raw lines only after a "+": with SASL-IR the client may
 		 * pipeline its next command */
@@ -45,7 +45,7 @@ message_complete(struct imap_session *s)
  * whatever follows them up to the command's end are read and dropped.
  */
 void
-is_client_skip(struct imap_session *s, int litkind)
+sess_client_skip(struct imap_session *s, int litkind)
 {
 	if (litkind == IMAP_LIT_SYNC)
 		imap_parser_abort_message(&s->cli);
@@ -66,20 +66,20 @@ refuse_cmd(struct imap_session *s, struct imap_sev *sev, const char *code,
 	/* Octets on their way that we would only read to drop: too many. */
 	if (!sev->ev.final && IMAP_LIT_KIND(sev->ev.lit) != IMAP_LIT_SYNC &&
 	    sev->ev.litlen > s->lim.lit_max) {
-		is_close_session(s, sev, why);
+		sess_close(s, sev, why);
 		return;
 	}
-	is_set_reply(s, sev, IMAP_ACT_REPLY, (const uint8_t *)c->tag,
+	sess_set_reply(s, sev, IMAP_ACT_REPLY, (const uint8_t *)c->tag,
 	    strlen(c->tag), "BAD", code, why);
 	sev->flags &= ~(IMAP_SEVF_CMD_START | IMAP_SEVF_WAIT_CONT |
 	    IMAP_SEVF_LIT_CONVERT | IMAP_SEVF_HELD);
 	sev->flags |= IMAP_SEVF_REFUSED;
-	is_hold_reset(s);
+	sess_hold_reset(s);
 	if (!sev->ev.final)
-		is_client_skip(s, IMAP_LIT_KIND(sev->ev.lit));
+		sess_client_skip(s, IMAP_LIT_KIND(sev->ev.lit));
 	s->wait = WAIT_NONE;
 	s->stream_end = 0;
-	is_cmd_remove(s, c);
+	sess_cmd_remove(s, c);
 }
 
 /* Refused after part of it went upstream: only the end will do. */
@@ -89,7 +89,7 @@ refuse_late(struct imap_session *s, struct imap_sev *sev, const char *why)
 	if (s->chunks == 0)
 		refuse_cmd(s, sev, NULL, why);
 	else
-		is_close_session(s, sev, why);
+		sess_close(s, sev, why);
 }
 
 /* A segment into the held chunk, a {n+} as {n}. */
@@ -177,7 +177,7 @@ client_segment(struct imap_session *s, struct imap_sev *sev)
 	static const char	 plus[] = "+ Ready for literal data\r\n";
 
 	if (!ev->final && kind == IMAP_LIT_MINUS) {
-		is_close_session(s, sev, "Literal {n-} is in no IMAP grammar");
+		sess_close(s, sev, "Literal {n-} is in no IMAP grammar");
 		return;
 	}
 	if (!ev->final && (ev->lit & IMAP_LIT_BINARY) && !streamed) {
@@ -188,7 +188,7 @@ client_segment(struct imap_session *s, struct imap_sev *sev)
 		if (s->chunks == 0)
 			refuse_cmd(s, sev, "TOOBIG", "Literal too big");
 		else
-			is_close_session(s, sev, "Literal too big");
+			sess_close(s, sev, "Literal too big");
 		return;
 	}
 	if (!ev->final && !streamed &&
@@ -196,24 +196,24 @@ client_segment(struct imap_session *s, struct imap_sev *sev)
 		if (s->chunks == 0)
 			refuse_cmd(s, sev, "TOOBIG", "Literal too big");
 		else
-			is_close_session(s, sev, "Literal too big");
+			sess_close(s, sev, "Literal too big");
 		return;
 	}
 	/* A chunk of one segment goes as it is, from the parser's buffer. */
 	if (ev->final || streamed) {
 		if (s->holding && hold_segment(s, ev) == -1) {
-			is_close_session(s, sev, "Command too long to hold");
+			sess_close(s, sev, "Command too long to hold");
 			return;
 		}
 		chunk_done(s, sev);
 		return;
 	}
 	if (!s->holding) {
-		is_hold_reset(s);
+		sess_hold_reset(s);
 		s->holding = 1;
 	}
 	if (hold_segment(s, ev) == -1 || hold_literal(s, ev) == -1) {
-		is_close_session(s, sev, "Command too long to hold");
+		sess_close(s, sev, "Command too long to hold");
 		return;
 	}
 	if (kind == IMAP_LIT_SYNC) {
@@ -233,7 +233,7 @@ minus_literal(struct imap_session *s, struct imap_sev *sev)
 {
 	if (sev->ev.final || IMAP_LIT_KIND(sev->ev.lit) != IMAP_LIT_MINUS)
 		return 0;
-	is_close_session(s, sev, "Literal {n-} is in no IMAP grammar");
+	sess_close(s, sev, "Literal {n-} is in no IMAP grammar");
 	return 1;
 }
 
@@ -270,23 +270,23 @@ client_command(struct imap_session *s, struct imap_sev *sev)
 
 	tok = imap_parser_tokens(&s->cli, &ntok);
 	if (s->ninflight >= s->lim.inflight_max) {
-		is_set_reply(s, sev, IMAP_ACT_REPLY, tok[0].p, tok[0].len,
+		sess_set_reply(s, sev, IMAP_ACT_REPLY, tok[0].p, tok[0].len,
 		    "BAD", NULL, "Too many commands in flight");
 		sev->flags |= IMAP_SEVF_REFUSED;
 		if (!sev->ev.final)
-			is_client_skip(s, IMAP_LIT_KIND(sev->ev.lit));
+			sess_client_skip(s, IMAP_LIT_KIND(sev->ev.lit));
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		is_close_session(s, sev, "Out of memory");
+		sess_close(s, sev, "Out of memory");
 		return;
 	}
 	memcpy(c->tag, tok[0].p, tok[0].len);
-	is_upname(c->name, sizeof(c->name), tok[1].p, tok[1].len);
+	sess_upname(c->name, sizeof(c->name), tok[1].p, tok[1].len);
 	if (imap_tok_is(&tok[1], "UID") && ntok > 2 &&
 	    tok[2].type == IMAP_TOK_ATOM) {
 		snprintf(c->name, sizeof(c->name), "UID ");
-		is_upname(c->name + 4, sizeof(c->name) - 4, tok[2].p,
+		sess_upname(c->name + 4, sizeof(c->name) - 4, tok[2].p,
 		    tok[2].len);
 	}
 	/* It runs in the state the commands before it leave. */
@@ -297,7 +297,7 @@ client_command(struct imap_session *s, struct imap_sev *sev)
 	s->chunks = 0;
 	s->chunk_tok = 0;
 	s->heldoct = 0;
-	is_hold_reset(s);
+	sess_hold_reset(s);
 	sev->cmd = c;
 	sev->act = IMAP_ACT_FORWARD;
 	if (minus_literal(s, sev) || client_grammar(s, sev) == -1)
@@ -347,7 +347,7 @@ client_raw(struct imap_session *s, struct imap_sev *sev, int valid)
 	if (s->idle != NULL) {
 		sev->cmd = s->idle;
 		sev->flags |= IMAP_SEVF_DONE;
-		is_set_raw(s, 0);
+		sess_set_raw(s, 0);
 		if (valid && imap_tok_is(&tok[0], "DONE"))
 			sev->act = IMAP_ACT_FORWARD;
 		else {
@@ -359,7 +359,7 @@ client_raw(struct imap_session *s, struct imap_sev *sev, int valid)
 	}
 	sev->cmd = s->auth;
 	sev->flags |= IMAP_SEVF_SASL;
-	is_set_raw(s, 0);
+	sess_set_raw(s, 0);
 	if (valid && tok[0].len == 1 && tok[0].p[0] == '*') {
 		sev->flags |= IMAP_SEVF_SASL_CANCEL;
 		sev->act = IMAP_ACT_FORWARD;
@@ -379,7 +379,7 @@ client_error(struct imap_session *s, struct imap_sev *sev)
 	const struct imap_event	*ev = &sev->ev;
 
 	if (ev->fatal) {
-		is_close_session(s, sev, imap_err_str(ev->err));
+		sess_close(s, sev, imap_err_str(ev->err));
 		return;
 	}
 	if (ev->seg == 0 && s->raw) {
@@ -395,18 +395,18 @@ client_error(struct imap_session *s, struct imap_sev *sev)
 		/* the parser is at the next message: the command is over */
 		sev->cmd = s->cur;
 		if (s->cur != NULL && s->chunks == 0) {
-			is_set_reply(s, sev, IMAP_ACT_REPLY,
+			sess_set_reply(s, sev, IMAP_ACT_REPLY,
 			    (const uint8_t *)s->cur->tag, strlen(s->cur->tag),
 			    "BAD", NULL, imap_err_str(ev->err));
 			sev->flags |= IMAP_SEVF_REFUSED;
-			is_hold_reset(s);
-			is_cmd_remove(s, s->cur);
+			sess_hold_reset(s);
+			sess_cmd_remove(s, s->cur);
 			return;
 		}
-		is_close_session(s, sev, imap_err_str(ev->err));
+		sess_close(s, sev, imap_err_str(ev->err));
 		return;
 	}
-	is_set_reply(s, sev, IMAP_ACT_REPLY, ev->tag, ev->taglen, "BAD", NULL,
+	sess_set_reply(s, sev, IMAP_ACT_REPLY, ev->tag, ev->taglen, "BAD", NULL,
 	    imap_err_str(ev->err));
 	sev->flags |= IMAP_SEVF_REFUSED;
 }
@@ -440,7 +440,7 @@ client_line(struct imap_session *s, struct imap_sev *sev)
 		return;
 	}
 	if (s->cur == NULL) {
-		is_close_session(s, sev, "Internal error: no command");
+		sess_close(s, sev, "Internal error: no command");
 		return;
 	}
 	if (!s->holding)
@@ -457,13 +457,13 @@ imap_session_client(struct imap_session *s, const uint8_t *data, size_t len,
 {
 	size_t	 n;
 
-	is_sev_reset(s, sev);
+	sess_sev_reset(s, sev);
 	if (s->closed) {
-		is_close_session(s, sev, "Session closed");
+		sess_close(s, sev, "Session closed");
 		return len;
 	}
 	if (len > 0 && (s->tls_switch || s->starttls != NULL)) {
-		is_close_session(s, sev, "Data after STARTTLS");
+		sess_close(s, sev, "Data after STARTTLS");
 		return len;
 	}
 	if (!imap_session_want_client(s)) {
@@ -483,7 +483,7 @@ imap_session_client(struct imap_session *s, const uint8_t *data, size_t len,
 		else if (!s->holding)
 			sev->act = IMAP_ACT_FORWARD;
 		else if (buf_add(&s->hold, sev->ev.data, sev->ev.len) == -1)
-			is_close_session(s, sev, "Command too long to hold");
+			sess_close(s, sev, "Command too long to hold");
 		else
 			sev->act = IMAP_ACT_HOLD;
 		break;

@@ -1,8 +1,8 @@
 /*
  * What the files of the IMAP session share, and nobody else: what the
  * session waits for from the upstream, and the helpers both directions
- * call (postern's own answers, the queue, the held chunk).  is_ stands
- * for imap session.  The rest of the worker has imap_session.h.
+ * call (postern's own answers, the queue, the held chunk), named sess_.
+ * The rest of the worker has imap_session.h.
  */
 #ifndef POSTERN_WORKER_IMAP_SESSION_INT_H
 #define POSTERN_WORKER_IMAP_SESSION_INT_H
@@ -21,19 +21,19 @@ enum {
 };
 
 /* imap_session.c */
-void	 is_upname(char *, size_t, const uint8_t *, size_t);
-void	 is_set_reply(struct imap_session *, struct imap_sev *, enum imap_act,
+void	 sess_upname(char *, size_t, const uint8_t *, size_t);
+void	 sess_set_reply(struct imap_session *, struct imap_sev *, enum imap_act,
 	    const uint8_t *, size_t, const char *, const char *, const char *);
-void	 is_close_session(struct imap_session *, struct imap_sev *,
+void	 sess_close(struct imap_session *, struct imap_sev *,
 	    const char *);
-void	 is_set_raw(struct imap_session *, int);
-void	 is_cmd_remove(struct imap_session *, struct imap_cmd *);
-enum imap_state is_after_success(enum imap_state,
+void	 sess_set_raw(struct imap_session *, int);
+void	 sess_cmd_remove(struct imap_session *, struct imap_cmd *);
+enum imap_state sess_after_success(enum imap_state,
 	    const struct imap_cmd_desc *);
-void	 is_hold_reset(struct imap_session *);
-void	 is_sev_reset(struct imap_session *, struct imap_sev *);
+void	 sess_hold_reset(struct imap_session *);
+void	 sess_sev_reset(struct imap_session *, struct imap_sev *);
 
 /* imap_session_client.c */
-void	 is_client_skip(struct imap_session *, int);
+void	 sess_client_skip(struct imap_session *, int);
 
 #endif

@@ -98,7 +98,7 @@ server_greeting(struct imap_session *s, struct imap_sev *sev,
     const struct imap_token *tok, unsigned int ntok)
 {
 	if (tok[0].type != IMAP_TOK_STAR || tok[1].type != IMAP_TOK_ATOM) {
-		is_close_session(s, sev, "Invalid greeting from upstream");
+		sess_close(s, sev, "Invalid greeting from upstream");
 		return;
 	}
 	sev->flags |= IMAP_SEVF_GREETING;
@@ -109,7 +109,7 @@ server_greeting(struct imap_session *s, struct imap_sev *sev,
 	else if (strcmp(sev->resp, "BYE") == 0)
 		set_state(s, sev, IMAP_ST_LOGOUT);
 	else {
-		is_close_session(s, sev, "Invalid greeting from upstream");
+		sess_close(s, sev, "Invalid greeting from upstream");
 		return;
 	}
 	code_caps(s, sev, tok, 2, ntok);
@@ -123,7 +123,7 @@ server_untagged(struct imap_session *s, struct imap_sev *sev,
 	struct imap_cmd		*c = NULL;
 	unsigned int		 i = tok[1].type == IMAP_TOK_NUMBER ? 2 : 1;
 
-	is_upname(sev->resp, sizeof(sev->resp), tok[i].p, tok[i].len);
+	sess_upname(sev->resp, sizeof(sev->resp), tok[i].p, tok[i].len);
 	if (s->state == IMAP_ST_GREETING) {
 		server_greeting(s, sev, tok, ntok);
 		return;
@@ -183,15 +183,15 @@ early_answer(struct imap_session *s, struct imap_sev *sev, struct imap_cmd *c)
 			kind = IMAP_LIT_SYNC;
 		else if (s->wait == WAIT_STREAM_PLUS)
 			kind = IMAP_LIT_PLUS;
-		is_hold_reset(s);
+		sess_hold_reset(s);
 		s->wait = WAIT_NONE;
 		s->stream_end = 0;
 		if (s->cur == c && kind != 0)
-			is_client_skip(s, kind);
+			sess_client_skip(s, kind);
 		return 0;
 	}
 	if (c == s->cur) {
-		is_close_session(s, sev, "Upstream answered a command it was "
+		sess_close(s, sev, "Upstream answered a command it was "
 		    "still reading");
 		return -1;
 	}
@@ -206,14 +206,14 @@ server_tagged(struct imap_session *s, struct imap_sev *sev,
 	unsigned int	 f;
 	int		 ok, no;
 
-	is_upname(sev->resp, sizeof(sev->resp), tok[1].p, tok[1].len);
+	sess_upname(sev->resp, sizeof(sev->resp), tok[1].p, tok[1].len);
 	if ((c = find_tag(s, tok[0].p, tok[0].len)) == NULL) {
 		/*
 		 * The server ran something we never sent as a command: the
 		 * two of us read the stream differently.  Never guess on.
 		 */
 		sev->flags |= IMAP_SEVF_UNKNOWN_TAG;
-		is_close_session(s, sev, "Upstream answered a command it was "
+		sess_close(s, sev, "Upstream answered a command it was "
 		    "never sent");
 		return;
 	}
@@ -228,7 +228,7 @@ server_tagged(struct imap_session *s, struct imap_sev *sev,
 	no = strcmp(sev->resp, "NO") == 0;
 	f = c->desc != NULL ? c->desc->flags : 0;
 	if (ok)
-		set_state(s, sev, is_after_success(s->state, c->desc));
+		set_state(s, sev, sess_after_success(s->state, c->desc));
 	else if (no && (f & IMAP_CMDF_SELECT))
 		set_state(s, sev, IMAP_ST_AUTH);
 	if (ok && (f & IMAP_CMDF_STARTTLS)) {
@@ -238,10 +238,10 @@ server_tagged(struct imap_session *s, struct imap_sev *sev,
 	}
 	/* imap_relay.c never forwards it: a server's OK is a stray. */
 	if (ok && (f & IMAP_CMDF_COMPRESS))
-		is_close_session(s, sev, "Compression cannot be inspected");
+		sess_close(s, sev, "Compression cannot be inspected");
 	if (early_answer(s, sev, c) == -1)
 		return;
-	is_cmd_remove(s, c);
+	sess_cmd_remove(s, c);
 }
 
 static void
@@ -266,7 +266,7 @@ server_cont(struct imap_session *s, struct imap_sev *sev)
 			if (c->desc == NULL || !(c->flags & IMAP_CMD_SENT))
 				continue;
 			if (c->desc->flags & IMAP_CMDF_AUTHENTICATE) {
-				is_close_session(s, sev, "Upstream read a "
+				sess_close(s, sev, "Upstream read a "
 				    "command as a SASL response");
 				return;
 			}
@@ -301,12 +301,12 @@ server_cont(struct imap_session *s, struct imap_sev *sev)
 		 * or held to go, would be one thing to us, another to it.
 		 */
 		if (TAILQ_NEXT(s->auth, entry) != NULL) {
-			is_close_session(s, sev, "Upstream read a command as a "
+			sess_close(s, sev, "Upstream read a command as a "
 			    "SASL response");
 			return;
 		}
 		sev->cmd = s->auth;
-		is_set_raw(s, 1);
+		sess_set_raw(s, 1);
 	} else if (s->idle != NULL) {
 		struct imap_cmd	*c;
 
@@ -322,7 +322,7 @@ server_cont(struct imap_session *s, struct imap_sev *sev)
 	}
 	else
 		/* It waits for bytes nobody will send: we cannot follow. */
-		is_close_session(s, sev,
+		sess_close(s, sev,
 		    "Upstream asked for data no command has");
 }
 
@@ -343,7 +343,7 @@ server_line(struct imap_session *s, struct imap_sev *sev)
 	tok = imap_parser_tokens(&s->srv, &ntok);
 	sev->act = IMAP_ACT_FORWARD;
 	if (s->state == IMAP_ST_GREETING && tok[0].type != IMAP_TOK_STAR) {
-		is_close_session(s, sev, "Invalid greeting from upstream");
+		sess_close(s, sev, "Invalid greeting from upstream");
 		return;
 	}
 	switch (tok[0].type) {
@@ -370,13 +370,13 @@ imap_session_server(struct imap_session *s, const uint8_t *data, size_t len,
 	char	 why[128];
 	size_t	 n;
 
-	is_sev_reset(s, sev);
+	sess_sev_reset(s, sev);
 	if (s->closed) {
-		is_close_session(s, sev, "Session closed");
+		sess_close(s, sev, "Session closed");
 		return len;
 	}
 	if (len > 0 && s->tls_switch) {
-		is_close_session(s, sev, "Upstream sent data after STARTTLS");
+		sess_close(s, sev, "Upstream sent data after STARTTLS");
 		return len;
 	}
 	n = imap_parser_feed(&s->srv, data, len, &sev->ev);
@@ -394,7 +394,7 @@ imap_session_server(struct imap_session *s, const uint8_t *data, size_t len,
 	case IMAP_EV_ERROR:
 		snprintf(why, sizeof(why), "Upstream protocol error: %s",
 		    imap_err_str(sev->ev.err));
-		is_close_session(s, sev, why);
+		sess_close(s, sev, why);
 		break;
 	case IMAP_EV_LINE:
 		server_line(s, sev);
