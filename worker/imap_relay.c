@@ -25,6 +25,10 @@
  * Bytes go out exactly as received, except where the session says
  * otherwise ({n+} sent as {n}) and the capability lists above.  Literal
  * octets are forwarded by pointer into the relay's input buffer.
+ *
+ * This file keeps the engine's entry points, our answers' queue and the
+ * dispatch of both sides' events; STARTTLS and COMPRESS
+ * (imap_relay_tls.c) have a file of their own, over imap_relay_int.h.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +43,7 @@
 #include "imap_enforce.h"
 #include "imap_forward.h"
 #include "imap_relay.h"
+#include "imap_relay_int.h"
 #include "imap_reply.h"
 #include "imap_session.h"
 #include "log.h"
@@ -49,32 +54,6 @@
 #define IDLE_TIMEOUT_MIN	(30 * 60)
 /* Our own answers waiting for the end of a server response. */
 #define PENDING_MAX		(64 * 1024)
-
-struct imap_relay {
-	struct relay			*relay;
-	const struct worker_config	*conf;
-	struct imap_limits		 lim;
-	struct imap_session		 s;
-	int				 greeted;
-	int				 authed;
-	int				 logout;
-	int				 srv_mid;	/* in a server response */
-	int				 closed;
-	int				 byesent;
-	struct buf			 pending;	/* our answers */
-	struct buf			 scratch;	/* a rewritten line */
-	uint32_t			 commands;
-	int				 tls_want;	/* our STARTTLS OK queued */
-	int				 tls_handed;	/* ... and sent: relay's turn */
-	char				 tls_ok[IMAP_TAG_MAX + 128];
-	int				 tls_oklen;	/* > 0: OK not queued yet */
-	int				 z_want;	/* our COMPRESS OK queued */
-	int				 z_stop;	/* ... client input behind it */
-	size_t				 z_at;		/* ... its end in pending */
-	char				 extra[64];	/* caps_extra() */
-	uint64_t			 id;		/* the session's */
-	struct imap_enforce		 pol;
-};
 
 static void	*imap_relay_new(struct relay *, const struct worker_config *,
 		    const struct worker_env *);
@@ -88,13 +67,6 @@ static unsigned int imap_relay_owed(const void *);
 static void	 imap_relay_rest(void *);
 static size_t	 client_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 client_event(struct imap_relay *, const struct imap_sev *);
-static int	 client_refused(struct imap_relay *, const struct imap_sev *);
-static const char *starttls_refusal(struct imap_relay *,
-		    const struct imap_sev *, const char **, const char **);
-static int	 tls_offered(const struct imap_relay *);
-static int	 compress_offered(struct imap_relay *);
-static void	 compress_take(struct imap_relay *, const struct imap_sev *);
-static int	 tls_required(const struct imap_relay *);
 static void	 policy_tls_sync(struct imap_relay *);
 static int	 client_policy(struct imap_relay *, const struct imap_sev *);
 static int	 server_policy(struct imap_relay *, const struct imap_sev *);
@@ -104,9 +76,7 @@ static void	 server_event(struct imap_relay *, const struct imap_sev *);
 static void	 server_timers(struct imap_relay *, const struct imap_sev *);
 static void	 server_line(struct imap_relay *, const struct imap_event *);
 static int	 cap_keep(const struct imap_token *, void *);
-static void	 answer(struct imap_relay *, const char *, size_t);
 static void	 deliver(struct imap_relay *);
-static void	 fail(struct imap_relay *, const char *, size_t);
 static void	 flush_up(struct imap_relay *);
 static void	 forward_greeting(struct imap_relay *, const struct imap_sev *);
 static int	 client_forward_id(struct imap_relay *,
@@ -281,8 +251,8 @@ imap_relay_bye(void *arg, const char *text)
 }
 
 /* The session said CLOSE: its "* BYE" line, and the end. */
-static void
-fail(struct imap_relay *ir, const char *line, size_t len)
+void
+ir_fail(struct imap_relay *ir, const char *line, size_t len)
 {
 	bye_line(ir, line, len);
 	relay_close(ir->relay, WORKER_END_ERROR);
@@ -290,14 +260,14 @@ fail(struct imap_relay *ir, const char *line, size_t len)
 }
 
 /* Our answer, once the client is between two server responses. */
-static void
-answer(struct imap_relay *ir, const char *line, size_t len)
+void
+ir_answer(struct imap_relay *ir, const char *line, size_t len)
 {
 	static const char	 toomany[] = "* BYE Too many errors\r\n";
 
 	if (buf_add(&ir->pending, line, len) == -1) {
 		buf_reset(&ir->pending);
-		fail(ir, toomany, sizeof(toomany) - 1);
+		ir_fail(ir, toomany, sizeof(toomany) - 1);
 		return;
 	}
 	deliver(ir);
@@ -381,7 +351,7 @@ client_input(struct imap_relay *ir, const uint8_t *data, size_t len)
 		/* Nothing behind STARTTLS in this read: say OK now. */
 		n = (size_t)ir->tls_oklen;
 		ir->tls_oklen = 0;
-		answer(ir, ir->tls_ok, n);
+		ir_answer(ir, ir->tls_ok, n);
 	} else if (tls_switching(ir) && used < len) {
 		static const char inj[] =
 		    "* BYE Data after STARTTLS: session aborted\r\n";
@@ -393,7 +363,7 @@ client_input(struct imap_relay *ir, const uint8_t *data, size_t len)
 		buf_reset(&ir->pending);
 		ir->tls_want = 0;
 		ir->tls_oklen = 0;
-		fail(ir, inj, sizeof(inj) - 1);
+		ir_fail(ir, inj, sizeof(inj) - 1);
 		return len;
 	}
 	return used;
@@ -409,13 +379,13 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	    !(sev->flags & (IMAP_SEVF_SASL | IMAP_SEVF_DONE)))
 		ir->commands++;
 	if ((sev->flags & IMAP_SEVF_CMD_START) && sev->act == IMAP_ACT_FORWARD) {
-		if (client_refused(ir, sev) || client_policy(ir, sev) ||
+		if (ir_client_refused(ir, sev) || client_policy(ir, sev) ||
 		    client_forward_id(ir, sev)) {
 			front_failed(ir, sev->cmd, 1);
 			return;
 		}
 		if (sev->flags & IMAP_SEVF_COMPRESS) {
-			compress_take(ir, sev);
+			ir_compress_take(ir, sev);
 			return;
 		}
 		if (sev->cmd->desc != NULL &&
@@ -457,168 +427,16 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	case IMAP_ACT_REPLY:
 		if (sev->flags & IMAP_SEVF_REFUSED)
 			audit_answered(sev->reply, sev->replylen);
-		answer(ir, sev->reply, sev->replylen);
+		ir_answer(ir, sev->reply, sev->replylen);
 		break;
 	case IMAP_ACT_SUBST:
 		relay_forward(ir->relay, RELAY_UPSTREAM,
 		    (const uint8_t *)sev->reply, sev->replylen, 0);
 		break;
 	case IMAP_ACT_CLOSE:
-		fail(ir, sev->reply, sev->replylen);
+		ir_fail(ir, sev->reply, sev->replylen);
 		break;
 	}
-}
-
-/* STARTTLS offered in this session, and not done yet. */
-static int
-tls_offered(const struct imap_relay *ir)
-{
-	enum worker_tls_mode	 m = relay_tls_mode(ir->relay);
-
-	return (m == WORKER_TLS_STARTTLS ||
-	    m == WORKER_TLS_STARTTLS_REQUIRED) &&
-	    !relay_tls_active(ir->relay, RELAY_CLIENT);
-}
-
-/* No LOGIN or AUTHENTICATE yet: TLS first. */
-static int
-tls_required(const struct imap_relay *ir)
-{
-	return relay_tls_mode(ir->relay) == WORKER_TLS_STARTTLS_REQUIRED &&
-	    !relay_tls_active(ir->relay, RELAY_CLIENT);
-}
-
-/*
- * Whether we take this STARTTLS (NULL) or why not, with *status the
- * answer's; postern answers STARTTLS itself, the upstream leg's TLS is
- * its own business (tls_upstream.h).
- */
-static const char *
-starttls_refusal(struct imap_relay *ir, const struct imap_sev *sev,
-    const char **status, const char **code)
-{
-	(void)sev;
-	*status = "BAD";
-	if (relay_tls_active(ir->relay, RELAY_CLIENT))
-		return "TLS is already active";
-	if (!tls_offered(ir)) {
-		*status = "NO";
-		*code = "CANNOT";
-		return "STARTTLS is not available through this proxy";
-	}
-	if (ir->authed || ir->s.state == IMAP_ST_AUTH ||
-	    ir->s.state == IMAP_ST_SELECTED ||
-	    imap_session_projected_state(&ir->s) != IMAP_ST_NOTAUTH)
-		return "STARTTLS only before authentication";
-	/* Answers to earlier commands would come after it, in plaintext. */
-	if (ir->s.ninflight > 1)
-		return "STARTTLS with commands in flight";
-	return NULL;
-}
-
-/*
- * COMPRESS=DEFLATE offered to this session: once it is authenticated
- * (COMPRESS is a command of the authenticated and selected states, RFC
- * 4978 section 5, and Dovecot too lists it after login only), or about
- * to be (the untagged CAPABILITY before LOGIN's OK), and by the
- * capability rules (without a policy, always).  The server's own is
- * never used.
- */
-static int
-compress_offered(struct imap_relay *ir)
-{
-	enum imap_state	 st = imap_session_projected_state(&ir->s);
-
-	if (st != IMAP_ST_AUTH && st != IMAP_ST_SELECTED)
-		return 0;
-	return imap_enforce_cap_offer(&ir->pol, "COMPRESS=DEFLATE");
-}
-
-/*
- * COMPRESS DEFLATE, accepted by the rules: answered here, and from the
- * end of our OK on, compressed both ways (RFC 4978 section 3); what the
- * client sent behind the command waits for the relay to inflate it.
- */
-static void
-compress_take(struct imap_relay *ir, const struct imap_sev *sev)
-{
-	char	 line[IMAP_TAG_MAX + 64];
-	int	 n;
-
-	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
-		static const char bad[] = "* BYE Internal error\r\n";
-
-		log_warnx("session refused a command not in flight");
-		fail(ir, bad, sizeof(bad) - 1);
-		return;
-	}
-	n = imap_reply(line, sizeof(line), sev->cmd->tag,
-	    strlen(sev->cmd->tag), "OK", NULL, "DEFLATE active");
-	if (n <= 0)
-		return;
-	audit_answered(line, (size_t)n);
-	ir->z_stop = 1;
-	ir->z_want = 1;
-	ir->z_at = buf_len(&ir->pending) + (size_t)n;
-	answer(ir, line, (size_t)n);
-}
-
-/*
- * STARTTLS (answered here), a COMPRESS postern does not take, and LOGIN
- * or AUTHENTICATE while TLS is required: none of their bytes forwarded.
- * Returns 1 when answered here.
- */
-static int
-client_refused(struct imap_relay *ir, const struct imap_sev *sev)
-{
-	const char	*what, *status = "NO", *code = "CANNOT";
-	char		 line[IMAP_TAG_MAX + 128];
-	unsigned int	 f;
-	int		 n, take = 0;
-
-	f = sev->cmd->desc != NULL ? sev->cmd->desc->flags : 0;
-	if (sev->flags & IMAP_SEVF_STARTTLS) {
-		code = NULL;
-		what = starttls_refusal(ir, sev, &status, &code);
-		if (what == NULL) {
-			take = 1;
-			status = "OK";
-			what = "Begin TLS negotiation now";
-		}
-	} else if (sev->flags & IMAP_SEVF_COMPRESS) {
-		/* RFC 4978 section 3; TLS compression is never on. */
-		if (relay_compressed(ir->relay) || ir->z_want) {
-			code = "COMPRESSIONACTIVE";
-			what = "DEFLATE is active already";
-		} else if (!compress_offered(ir)) {
-			status = "BAD";
-			code = NULL;
-			what = "COMPRESS is not offered";
-		} else
-			return 0;
-	} else if ((f & IMAP_CMDF_LOGIN) && tls_required(ir)) {
-		code = "PRIVACYREQUIRED";
-		what = "Use STARTTLS first";
-	} else
-		return 0;
-	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
-		static const char bad[] = "* BYE Internal error\r\n";
-
-		log_warnx("session refused a command not in flight");
-		fail(ir, bad, sizeof(bad) - 1);
-		return 1;
-	}
-	/* sev->cmd is valid until the next call, the tag with it. */
-	n = imap_reply(line, sizeof(line), sev->cmd->tag,
-	    strlen(sev->cmd->tag), status, code, what);
-	if (take && n > 0 && (size_t)n <= sizeof(ir->tls_ok)) {
-		/* Queued once client_input() knows nothing follows. */
-		memcpy(ir->tls_ok, line, (size_t)n);
-		ir->tls_oklen = n;
-		ir->tls_want = 1;
-	} else if (n > 0)
-		answer(ir, line, (size_t)n);
-	return 1;
 }
 
 static size_t
@@ -691,7 +509,7 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 			server_line(ir, ev);
 		break;
 	case IMAP_ACT_REPLY:
-		answer(ir, sev->reply, sev->replylen);
+		ir_answer(ir, sev->reply, sev->replylen);
 		break;
 	case IMAP_ACT_SUBST:
 		relay_forward(ir->relay, RELAY_CLIENT,
@@ -706,7 +524,7 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 		else
 			log_warnx("session closed: %.*s",
 			    (int)sev->replylen, sev->reply);
-		fail(ir, sev->reply, sev->replylen);
+		ir_fail(ir, sev->reply, sev->replylen);
 		break;
 	}
 	forward_greeting(ir, sev);
@@ -735,7 +553,7 @@ forward_greeting(struct imap_relay *ir, const struct imap_sev *sev)
 		return;
 	if ((rc = imap_forward_greeting(&ir->s, relay_session(ir->relay),
 	    &ir->scratch)) == -1) {
-		fail(ir, bad, sizeof(bad) - 1);
+		ir_fail(ir, bad, sizeof(bad) - 1);
 		return;
 	}
 	if (rc == 1) {
@@ -773,14 +591,14 @@ client_forward_id(struct imap_relay *ir, const struct imap_sev *sev)
 	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
 		static const char bad[] = "* BYE Internal error\r\n";
 
-		fail(ir, bad, sizeof(bad) - 1);
+		ir_fail(ir, bad, sizeof(bad) - 1);
 		return 1;
 	}
 	if ((n = imap_reply(line, sizeof(line), sev->cmd->tag,
 	    strlen(sev->cmd->tag), "NO", "CANNOT", "ID fields x-originating-* "
 	    "and the like are postern's to send")) > 0) {
 		audit_answered(line, (size_t)n);
-		answer(ir, line, (size_t)n);
+		ir_answer(ir, line, (size_t)n);
 	}
 	return 1;
 }
@@ -867,12 +685,12 @@ caps_extra(struct imap_relay *ir)
 {
 	const char	*tls = "";
 
-	if (tls_required(ir))
+	if (ir_tls_required(ir))
 		tls = " STARTTLS LOGINDISABLED";
-	else if (tls_offered(ir))
+	else if (ir_tls_offered(ir))
 		tls = " STARTTLS";
 	(void)snprintf(ir->extra, sizeof(ir->extra), "%s%s", tls,
-	    compress_offered(ir) ? " COMPRESS=DEFLATE" : "");
+	    ir_compress_offered(ir) ? " COMPRESS=DEFLATE" : "");
 	return ir->extra;
 }
 
@@ -885,7 +703,8 @@ static void
 server_line(struct imap_relay *ir, const struct imap_event *ev)
 {
 	const struct imap_token	*tok;
-	struct cap_hide		 h = { .ir = ir, .required = tls_required(ir) };
+	struct cap_hide		 h = { .ir = ir,
+				    .required = ir_tls_required(ir) };
 	const char		*extra = "";
 	unsigned int		 ntok, first, last, i, caps = 0;
 	size_t			 tail = 0, xlen, size;
@@ -921,7 +740,7 @@ server_line(struct imap_relay *ir, const struct imap_event *ev)
 		    out, ev->rawlen)) < 0 || (size_t)n < tail) {
 			static const char nomem[] = "* BYE Out of memory\r\n";
 
-			fail(ir, nomem, sizeof(nomem) - 1);
+			ir_fail(ir, nomem, sizeof(nomem) - 1);
 			return;
 		}
 		memmove(out + (size_t)n - tail + xlen, out + (size_t)n - tail,
@@ -983,13 +802,13 @@ client_policy(struct imap_relay *ir, const struct imap_sev *sev)
 		static const char bad[] = "* BYE Internal error\r\n";
 
 		log_warnx("session refused a command not in flight");
-		fail(ir, bad, sizeof(bad) - 1);
+		ir_fail(ir, bad, sizeof(bad) - 1);
 		return 1;
 	}
 	if (d == IPOL_ANSWER) {
 		audit_answered((const char *)buf_data(&ir->scratch),
 		    buf_len(&ir->scratch));
-		answer(ir, (const char *)buf_data(&ir->scratch),
+		ir_answer(ir, (const char *)buf_data(&ir->scratch),
 		    buf_len(&ir->scratch));
 	}
 	else if (d == IPOL_ABORT)
