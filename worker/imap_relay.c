@@ -28,17 +28,15 @@
  *
  * This file keeps the engine's entry points, our answers' queue and the
  * dispatch of both sides' events; STARTTLS and COMPRESS
- * (imap_relay_tls.c) have a file of their own, over imap_relay_int.h.
+ * (imap_relay_tls.c) and the capability lists (imap_relay_caps.c) have
+ * files of their own, over imap_relay_int.h.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "audit.h"
 #include "buf.h"
-#include "imap_caps.h"
 #include "imap_limits.h"
 #include "imap_enforce.h"
 #include "imap_forward.h"
@@ -74,9 +72,6 @@ static int	 client_more(struct imap_relay *, const struct imap_sev *);
 static size_t	 server_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 server_event(struct imap_relay *, const struct imap_sev *);
 static void	 server_timers(struct imap_relay *, const struct imap_sev *);
-static void	 server_line(struct imap_relay *, const struct imap_event *);
-static int	 cap_keep(const struct imap_token *, void *);
-static void	 deliver(struct imap_relay *);
 static void	 flush_up(struct imap_relay *);
 static void	 forward_greeting(struct imap_relay *, const struct imap_sev *);
 static int	 client_forward_id(struct imap_relay *,
@@ -228,7 +223,7 @@ bye_line(struct imap_relay *ir, const char *line, size_t len)
 	if (buf_add(&ir->pending, line, len) == -1)
 		buf_reset(&ir->pending);
 	ir->greeted = 1;
-	deliver(ir);
+	ir_deliver(ir);
 }
 
 /*
@@ -270,11 +265,11 @@ ir_answer(struct imap_relay *ir, const char *line, size_t len)
 		ir_fail(ir, toomany, sizeof(toomany) - 1);
 		return;
 	}
-	deliver(ir);
+	ir_deliver(ir);
 }
 
-static void
-deliver(struct imap_relay *ir)
+void
+ir_deliver(struct imap_relay *ir)
 {
 	size_t	 n;
 
@@ -476,7 +471,7 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 	if ((sev->flags & IMAP_SEVF_GREETING) && ir->conf->login_proxy &&
 	    strcmp(sev->resp, "BYE") != 0) {
 		ir->srv_mid = !ev->final;
-		deliver(ir);
+		ir_deliver(ir);
 		forward_greeting(ir, sev);
 		return;
 	}
@@ -506,7 +501,7 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 			relay_forward(ir->relay, RELAY_CLIENT, ev->data,
 			    ev->len, 1);
 		else if (ev->type == IMAP_EV_LINE)
-			server_line(ir, ev);
+			ir_server_line(ir, ev);
 		break;
 	case IMAP_ACT_REPLY:
 		ir_answer(ir, sev->reply, sev->replylen);
@@ -631,128 +626,6 @@ server_timers(struct imap_relay *ir, const struct imap_sev *sev)
 		relay_set_timeout(ir->relay, ir->conf->timeout_idle);
 }
 
-/*
- * Capabilities whose truth is ours, not the server's: STARTTLS and
- * COMPRESS=DEFLATE (we add our own, caps_extra()), LOGINDISABLED when we
- * add it, and the AUTH= mechanisms while TLS is required; then what the
- * capability rules hide.
- */
-/*
- * The first pass over a list decides, and notes what it decided for the
- * first CAP_NOTED capabilities; the second, which writes the list
- * without the hidden ones, takes those notes instead of asking again
- * (the rules, the cache, the audit log: twice each for every capability
- * of every list).
- */
-#define CAP_NOTED	128
-
-struct cap_hide {
-	struct imap_relay	*ir;
-	unsigned int		 hidden;
-	int			 required;
-	const struct imap_token	*first;		/* NULL: nothing noted */
-	unsigned int		 noted;
-	uint8_t			 keep[CAP_NOTED];
-};
-
-static int
-cap_keep(const struct imap_token *t, void *arg)
-{
-	struct cap_hide	*h = arg;
-
-	if (h->first != NULL && t >= h->first && t < h->first + h->noted) {
-		if (!h->keep[t - h->first])
-			h->hidden++;
-		return h->keep[t - h->first];
-	}
-	/* The server's LOGINDISABLED stays unless we say it ourselves. */
-	if (imap_tok_is(t, "STARTTLS") ||
-	    (h->required && imap_tok_is(t, "LOGINDISABLED")) ||
-	    (t->len > 9 &&
-	    strncasecmp((const char *)t->p, "COMPRESS=", 9) == 0) ||
-	    (h->required && t->len > 5 &&
-	    strncasecmp((const char *)t->p, "AUTH=", 5) == 0) ||
-	    !imap_enforce_cap_keep(&h->ir->pol, t)) {
-		h->hidden++;
-		return 0;
-	}
-	return 1;
-}
-
-/* What we add to every capability list the client sees. */
-static const char *
-caps_extra(struct imap_relay *ir)
-{
-	const char	*tls = "";
-
-	if (ir_tls_required(ir))
-		tls = " STARTTLS LOGINDISABLED";
-	else if (ir_tls_offered(ir))
-		tls = " STARTTLS";
-	(void)snprintf(ir->extra, sizeof(ir->extra), "%s%s", tls,
-	    ir_compress_offered(ir) ? " COMPRESS=DEFLATE" : "");
-	return ir->extra;
-}
-
-/*
- * A server line to forward; one with a capability list goes without what
- * we hide and with what we add (greeting [CAPABILITY], "* CAPABILITY",
- * tagged OK [CAPABILITY]).
- */
-static void
-server_line(struct imap_relay *ir, const struct imap_event *ev)
-{
-	const struct imap_token	*tok;
-	struct cap_hide		 h = { .ir = ir,
-				    .required = ir_tls_required(ir) };
-	const char		*extra = "";
-	unsigned int		 ntok, first, last, i, caps = 0;
-	size_t			 tail = 0, xlen, size;
-	uint8_t			*out;
-	int			 n, k;
-
-	tok = imap_parser_tokens(&ir->s.srv, &ntok);
-	if (ev->seg == 0 && imap_caps_find(tok, ntok, &first, &last)) {
-		caps = 1;
-		imap_enforce_cap_prefetch(&ir->pol, tok, first, last);
-		for (i = first; i < last; i++) {
-			k = cap_keep(&tok[i], &h);
-			if (i - first < CAP_NOTED)
-				h.keep[i - first] = (uint8_t)k;
-		}
-		h.first = &tok[first];
-		h.noted = last - first < CAP_NOTED ? last - first : CAP_NOTED;
-		extra = caps_extra(ir);
-		/* After the last capability, or after the word CAPABILITY. */
-		tail = (size_t)(ev->raw + ev->rawlen -
-		    (tok[last - 1 < first ? first - 1 : last - 1].p +
-		    tok[last - 1 < first ? first - 1 : last - 1].len));
-	}
-	xlen = strlen(extra);
-	if (!caps || (h.hidden == 0 && xlen == 0))
-		relay_forward(ir->relay, RELAY_CLIENT, ev->raw, ev->rawlen, 0);
-	else {
-		buf_reset(&ir->scratch);
-		h.hidden = 0;
-		size = ev->rawlen + xlen;
-		if ((out = buf_reserve(&ir->scratch, size)) == NULL ||
-		    (n = imap_caps_filter(ev, tok, ntok, cap_keep, &h,
-		    out, ev->rawlen)) < 0 || (size_t)n < tail) {
-			static const char nomem[] = "* BYE Out of memory\r\n";
-
-			ir_fail(ir, nomem, sizeof(nomem) - 1);
-			return;
-		}
-		memmove(out + (size_t)n - tail + xlen, out + (size_t)n - tail,
-		    tail);
-		memcpy(out + (size_t)n - tail, extra, xlen);
-		relay_forward(ir->relay, RELAY_CLIENT, out, (size_t)n + xlen,
-		    0);
-	}
-	ir->srv_mid = !ev->final;
-	deliver(ir);
-}
-
 /* The session ends by a verdict: the BYE, then both sides closed. */
 static void
 policy_abort(struct imap_relay *ir)
@@ -832,7 +705,7 @@ server_policy(struct imap_relay *ir, const struct imap_sev *sev)
 		    buf_len(&ir->scratch), 0);
 		/* More of this response comes unless the verdict drops it. */
 		ir->srv_mid = !sev->ev.final && !ir->pol.skip;
-		deliver(ir);
+		ir_deliver(ir);
 		return 1;
 	case IPOL_ABORT:
 		ir->srv_mid = 0;
@@ -842,7 +715,7 @@ server_policy(struct imap_relay *ir, const struct imap_sev *sev)
 		if (sev->ev.type == IMAP_EV_LINE && sev->ev.final &&
 		    !ir->pol.hold)
 			ir->srv_mid = 0;
-		deliver(ir);
+		ir_deliver(ir);
 		return 1;
 	}
 }
@@ -870,25 +743,12 @@ client_more(struct imap_relay *ir, const struct imap_sev *sev)
 	}
 }
 
-int
-imap_relay_cap_kept(void *arg, const char *cap, size_t len)
-{
-	struct imap_relay	*ir = arg;
-	struct imap_token	 t;
-
-	memset(&t, 0, sizeof(t));
-	t.p = (const uint8_t *)cap;
-	t.len = (uint32_t)len;
-	t.type = IMAP_TOK_ATOM;
-	return imap_enforce_cap_keep(&ir->pol, &t);
-}
-
 /*
  * login proxy: a LOGIN or AUTHENTICATE that did not log in, refused by
  * the server or, ours, by postern.  Once its answer is out the relay
  * closes the upstream and the client may try again with postern
  * (relay_login_failed()).  Our answer waits for the server's greeting
- * (deliver()): while it waits, the session stays with this server.
+ * (ir_deliver()): while it waits, the session stays with this server.
  */
 static void
 front_failed(struct imap_relay *ir, const struct imap_cmd *c, int ours)
@@ -898,6 +758,6 @@ front_failed(struct imap_relay *ir, const struct imap_cmd *c, int ours)
 	    strcmp(c->name, "AUTHENTICATE") != 0))
 		return;
 	if (ours)
-		deliver(ir);
+		ir_deliver(ir);
 	relay_login_failed(ir->relay, buf_len(&ir->pending) == 0);
 }
