@@ -28,8 +28,9 @@
  *
  * This file keeps the engine's entry points, our answers' queue and the
  * dispatch of both sides' events; STARTTLS and COMPRESS
- * (imap_relay_tls.c) and the capability lists (imap_relay_caps.c) have
- * files of their own, over imap_relay_int.h.
+ * (imap_relay_tls.c), the capability lists (imap_relay_caps.c) and the
+ * policy's verdicts (imap_relay_policy.c) have files of their own, over
+ * imap_relay_int.h.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -65,10 +66,6 @@ static unsigned int imap_relay_owed(const void *);
 static void	 imap_relay_rest(void *);
 static size_t	 client_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 client_event(struct imap_relay *, const struct imap_sev *);
-static void	 policy_tls_sync(struct imap_relay *);
-static int	 client_policy(struct imap_relay *, const struct imap_sev *);
-static int	 server_policy(struct imap_relay *, const struct imap_sev *);
-static int	 client_more(struct imap_relay *, const struct imap_sev *);
 static size_t	 server_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 server_event(struct imap_relay *, const struct imap_sev *);
 static void	 server_timers(struct imap_relay *, const struct imap_sev *);
@@ -211,8 +208,8 @@ imap_relay_input(void *arg, enum relay_side from, const uint8_t *data,
 }
 
 /* Queue a whole "* BYE" line, unless the client could misread it. */
-static void
-bye_line(struct imap_relay *ir, const char *line, size_t len)
+void
+ir_bye_line(struct imap_relay *ir, const char *line, size_t len)
 {
 	if (ir->byesent || ir->srv_mid)
 		return;
@@ -242,14 +239,14 @@ imap_relay_bye(void *arg, const char *text)
 	    text)) == -1)
 		n = imap_reply(line, sizeof(line), NULL, 0, "BYE", NULL,
 		    "Closing");
-	bye_line(ir, line, (size_t)n);
+	ir_bye_line(ir, line, (size_t)n);
 }
 
 /* The session said CLOSE: its "* BYE" line, and the end. */
 void
 ir_fail(struct imap_relay *ir, const char *line, size_t len)
 {
-	bye_line(ir, line, len);
+	ir_bye_line(ir, line, len);
 	relay_close(ir->relay, WORKER_END_ERROR);
 	ir->closed = 1;
 }
@@ -374,7 +371,7 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	    !(sev->flags & (IMAP_SEVF_SASL | IMAP_SEVF_DONE)))
 		ir->commands++;
 	if ((sev->flags & IMAP_SEVF_CMD_START) && sev->act == IMAP_ACT_FORWARD) {
-		if (ir_client_refused(ir, sev) || client_policy(ir, sev) ||
+		if (ir_client_refused(ir, sev) || ir_client_policy(ir, sev) ||
 		    client_forward_id(ir, sev)) {
 			front_failed(ir, sev->cmd, 1);
 			return;
@@ -390,7 +387,7 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	if (sev->flags & IMAP_SEVF_SASL)
 		imap_enforce_sasl(&ir->pol, sev);
 	if ((sev->flags & IMAP_SEVF_CHUNK) && sev->act == IMAP_ACT_FORWARD &&
-	    client_more(ir, sev))
+	    ir_client_more(ir, sev))
 		return;
 	if (sev->flags & IMAP_SEVF_DONE)
 		/* IDLE is over for the client, whatever the server says. */
@@ -495,7 +492,7 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 	case IMAP_ACT_HOLD:
 		break;
 	case IMAP_ACT_FORWARD:
-		if (server_policy(ir, sev))
+		if (ir_server_policy(ir, sev))
 			break;
 		if (ev->type == IMAP_EV_LITDATA)
 			relay_forward(ir->relay, RELAY_CLIENT, ev->data,
@@ -624,123 +621,6 @@ server_timers(struct imap_relay *ir, const struct imap_sev *sev)
 		    IDLE_TIMEOUT_MIN : t);
 	} else if ((sev->flags & IMAP_SEVF_CMD_DONE) && ir->authed)
 		relay_set_timeout(ir->relay, ir->conf->timeout_idle);
-}
-
-/* The session ends by a verdict: the BYE, then both sides closed. */
-static void
-policy_abort(struct imap_relay *ir)
-{
-	bye_line(ir, (const char *)buf_data(&ir->scratch),
-	    buf_len(&ir->scratch));
-	relay_close(ir->relay, WORKER_END_POLICY);
-	ir->closed = 1;
-}
-
-/*
- * The request verdict on a command's first line (imap_enforce.h).
- * Returns 1 when the command was handled here, 0 to forward it.
- */
-/*
- * The rules' "tls" is the client leg's: true from an implicit handshake
- * or a STARTTLS on.  Told to the verdicts only when it changes, since a
- * new context starts the cache afresh.
- */
-static void
-policy_tls_sync(struct imap_relay *ir)
-{
-	int	 on = relay_tls_active(ir->relay, RELAY_CLIENT);
-
-	if (ir->pol.vs.tls != on)
-		verdict_set_tls(&ir->pol.vs, on, relay_tls_ja4(ir->relay));
-}
-
-static int
-client_policy(struct imap_relay *ir, const struct imap_sev *sev)
-{
-	enum imap_pol_do	 d;
-
-	policy_tls_sync(ir);
-	d = imap_enforce_request(&ir->pol, &ir->s, sev, &ir->scratch);
-	if (d == IPOL_PASS)
-		return 0;
-	if (d == IPOL_REPLACE) {
-		if (sev->cmd->desc != NULL &&
-		    (sev->cmd->desc->flags & IMAP_CMDF_LOGOUT))
-			ir->logout = 1;
-		relay_forward(ir->relay, RELAY_UPSTREAM, buf_data(&ir->scratch),
-		    buf_len(&ir->scratch), 0);
-		return 1;
-	}
-	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
-		static const char bad[] = "* BYE Internal error\r\n";
-
-		log_warnx("session refused a command not in flight");
-		ir_fail(ir, bad, sizeof(bad) - 1);
-		return 1;
-	}
-	if (d == IPOL_ANSWER) {
-		audit_answered((const char *)buf_data(&ir->scratch),
-		    buf_len(&ir->scratch));
-		ir_answer(ir, (const char *)buf_data(&ir->scratch),
-		    buf_len(&ir->scratch));
-	}
-	else if (d == IPOL_ABORT)
-		policy_abort(ir);
-	return 1;
-}
-
-/*
- * The response verdict (imap_enforce.h) on a server event to forward.
- * Returns 1 when it was handled here, 0 to forward it as usual.
- */
-static int
-server_policy(struct imap_relay *ir, const struct imap_sev *sev)
-{
-	policy_tls_sync(ir);
-	switch (imap_enforce_response(&ir->pol, &ir->s, sev, &ir->scratch)) {
-	case IPOL_PASS:
-		return 0;
-	case IPOL_REPLACE:
-		relay_forward(ir->relay, RELAY_CLIENT, buf_data(&ir->scratch),
-		    buf_len(&ir->scratch), 0);
-		/* More of this response comes unless the verdict drops it. */
-		ir->srv_mid = !sev->ev.final && !ir->pol.skip;
-		ir_deliver(ir);
-		return 1;
-	case IPOL_ABORT:
-		ir->srv_mid = 0;
-		policy_abort(ir);
-		return 1;
-	default:
-		if (sev->ev.type == IMAP_EV_LINE && sev->ev.final &&
-		    !ir->pol.hold)
-			ir->srv_mid = 0;
-		ir_deliver(ir);
-		return 1;
-	}
-}
-
-/*
- * Later lines and literal octets of a command (imap_enforce.h): 1 when
- * handled here (held, sent from the policy's copy, or the session ended).
- */
-static int
-client_more(struct imap_relay *ir, const struct imap_sev *sev)
-{
-	switch (imap_enforce_client_more(&ir->pol, &ir->s, sev,
-	    &ir->scratch)) {
-	case IPOL_PASS:
-		return 0;
-	case IPOL_REPLACE:
-		relay_forward(ir->relay, RELAY_UPSTREAM, buf_data(&ir->scratch),
-		    buf_len(&ir->scratch), 0);
-		return 1;
-	case IPOL_ABORT:
-		policy_abort(ir);
-		return 1;
-	default:
-		return 1;
-	}
 }
 
 /*
