@@ -28,9 +28,9 @@
  *
  * This file keeps the engine's entry points, our answers' queue and the
  * dispatch of both sides' events; STARTTLS and COMPRESS
- * (imap_relay_tls.c), the capability lists (imap_relay_caps.c) and the
- * policy's verdicts (imap_relay_policy.c) have files of their own, over
- * imap_relay_int.h.
+ * (imap_relay_tls.c), the capability lists (imap_relay_caps.c), the
+ * policy's verdicts (imap_relay_policy.c) and the greeting and the login
+ * (imap_relay_login.c) have files of their own, over imap_relay_int.h.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,7 +40,6 @@
 #include "buf.h"
 #include "imap_limits.h"
 #include "imap_enforce.h"
-#include "imap_forward.h"
 #include "imap_relay.h"
 #include "imap_relay_int.h"
 #include "imap_reply.h"
@@ -49,8 +48,6 @@
 #include "relay.h"
 #include "relay_tls.h"
 
-/* Inside IDLE the client may say nothing for 29 minutes (RFC 2177). */
-#define IDLE_TIMEOUT_MIN	(30 * 60)
 /* Our own answers waiting for the end of a server response. */
 #define PENDING_MAX		(64 * 1024)
 
@@ -68,13 +65,7 @@ static size_t	 client_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 client_event(struct imap_relay *, const struct imap_sev *);
 static size_t	 server_input(struct imap_relay *, const uint8_t *, size_t);
 static void	 server_event(struct imap_relay *, const struct imap_sev *);
-static void	 server_timers(struct imap_relay *, const struct imap_sev *);
 static void	 flush_up(struct imap_relay *);
-static void	 forward_greeting(struct imap_relay *, const struct imap_sev *);
-static int	 client_forward_id(struct imap_relay *,
-		    const struct imap_sev *);
-static void	 front_failed(struct imap_relay *, const struct imap_cmd *,
-		    int);
 
 const struct relay_engine imap_relay_engine = {
 	.e_new = imap_relay_new,
@@ -372,8 +363,8 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 		ir->commands++;
 	if ((sev->flags & IMAP_SEVF_CMD_START) && sev->act == IMAP_ACT_FORWARD) {
 		if (ir_client_refused(ir, sev) || ir_client_policy(ir, sev) ||
-		    client_forward_id(ir, sev)) {
-			front_failed(ir, sev->cmd, 1);
+		    ir_client_forward_id(ir, sev)) {
+			ir_front_failed(ir, sev->cmd, 1);
 			return;
 		}
 		if (sev->flags & IMAP_SEVF_COMPRESS) {
@@ -454,7 +445,7 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 {
 	const struct imap_event	*ev = &sev->ev;
 
-	server_timers(ir, sev);
+	ir_server_timers(ir, sev);
 	imap_enforce_observe(&ir->pol, &ir->s, sev);
 	/* A failed login's answer, and all after it, wait (login_guard.h). */
 	if (ir->pol.delay_ms > 0) {
@@ -469,13 +460,13 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 	    strcmp(sev->resp, "BYE") != 0) {
 		ir->srv_mid = !ev->final;
 		ir_deliver(ir);
-		forward_greeting(ir, sev);
+		ir_forward_greeting(ir, sev);
 		return;
 	}
 	/* login proxy: the server's answer to a login that failed. */
 	if ((sev->flags & IMAP_SEVF_CMD_DONE) &&
 	    !(sev->flags & IMAP_SEVF_PRIVATE))
-		front_failed(ir, sev->cmd, 0);
+		ir_front_failed(ir, sev->cmd, 0);
 	/*
 	 * login proxy: a challenge to the replayed AUTHENTICATE, as
 	 * OAUTHBEARER's error (RFC 7628 section 3.2.3), is the client's
@@ -519,125 +510,5 @@ server_event(struct imap_relay *ir, const struct imap_sev *sev)
 		ir_fail(ir, sev->reply, sev->replylen);
 		break;
 	}
-	forward_greeting(ir, sev);
-}
-
-/*
- * forward id: our ID goes upstream once the greeting has gone to the
- * client; the client is read again after its tagged answer, which, like
- * the rest of the answer, is dropped (imap_session.h).
- */
-static void
-forward_greeting(struct imap_relay *ir, const struct imap_sev *sev)
-{
-	static const char	 bad[] = "* BYE [UNAVAILABLE] Internal error\r\n";
-	int			 rc;
-
-	if ((sev->flags & (IMAP_SEVF_PRIVATE | IMAP_SEVF_CMD_DONE)) ==
-	    (IMAP_SEVF_PRIVATE | IMAP_SEVF_CMD_DONE) &&
-	    strcmp(sev->resp, "OK") != 0)
-		log_warnx("session %llu: forward id: the server answered %s "
-		    "to our ID: it may not trust postern's address "
-		    "(login_trusted_networks)", (unsigned long long)ir->id,
-		    sev->resp);
-	if (!(sev->flags & IMAP_SEVF_GREETING) || !ir->s.prelude ||
-	    ir->closed)
-		return;
-	if ((rc = imap_forward_greeting(&ir->s, relay_session(ir->relay),
-	    &ir->scratch)) == -1) {
-		ir_fail(ir, bad, sizeof(bad) - 1);
-		return;
-	}
-	if (rc == 1) {
-		audit_forward("id", (const char *)buf_data(&ir->scratch),
-		    buf_len(&ir->scratch));
-		relay_forward(ir->relay, RELAY_UPSTREAM, buf_data(&ir->scratch),
-		    buf_len(&ir->scratch), 0);
-	}
-}
-
-/*
- * forward id: the client's ID goes without the fields that are
- * postern's to send (imap_forward.h).  1 when handled here.
- */
-static int
-client_forward_id(struct imap_relay *ir, const struct imap_sev *sev)
-{
-	char	 line[IMAP_TAG_MAX + 128];
-	int	 rc, n;
-
-	if (ir->conf->forward != WORKER_FORWARD_ID ||
-	    strcmp(sev->cmd->name, "ID") != 0 ||
-	    (rc = imap_forward_client_id(&ir->s, sev, &ir->scratch)) == 0)
-		return 0;
-	if (rc == 1) {
-		log_info("session %llu: forward id: the client's ID goes "
-		    "without its x-originating-* and like fields",
-		    (unsigned long long)ir->id);
-		audit_forward("id-filtered", (const char *)buf_data(
-		    &ir->scratch), buf_len(&ir->scratch));
-		relay_forward(ir->relay, RELAY_UPSTREAM, buf_data(&ir->scratch),
-		    buf_len(&ir->scratch), 0);
-		return 1;
-	}
-	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
-		static const char bad[] = "* BYE Internal error\r\n";
-
-		ir_fail(ir, bad, sizeof(bad) - 1);
-		return 1;
-	}
-	if ((n = imap_reply(line, sizeof(line), sev->cmd->tag,
-	    strlen(sev->cmd->tag), "NO", "CANNOT", "ID fields x-originating-* "
-	    "and the like are postern's to send")) > 0) {
-		audit_answered(line, (size_t)n);
-		ir_answer(ir, line, (size_t)n);
-	}
-	return 1;
-}
-
-/* The greeting, the login and IDLE set the client's timer. */
-static void
-server_timers(struct imap_relay *ir, const struct imap_sev *sev)
-{
-	const struct imap_cmd	*c = sev->cmd;
-	unsigned int		 idlecmd, t;
-
-	if (sev->flags & IMAP_SEVF_GREETING) {
-		ir->greeted = 1;
-		relay_greeted(ir->relay);
-	}
-	if (!ir->authed && (ir->s.state == IMAP_ST_AUTH ||
-	    ir->s.state == IMAP_ST_SELECTED)) {
-		ir->authed = 1;
-		relay_logged_in(ir->relay, ir->conf->timeout_idle);
-	}
-	idlecmd = c != NULL && c->desc != NULL &&
-	    (c->desc->flags & IMAP_CMDF_IDLE);
-	if (!idlecmd || sev->ev.type != IMAP_EV_LINE || sev->ev.seg != 0)
-		return;
-	if (strcmp(sev->resp, "+") == 0) {
-		t = ir->conf->timeout_imap_idle;
-		relay_set_timeout(ir->relay, t < IDLE_TIMEOUT_MIN ?
-		    IDLE_TIMEOUT_MIN : t);
-	} else if ((sev->flags & IMAP_SEVF_CMD_DONE) && ir->authed)
-		relay_set_timeout(ir->relay, ir->conf->timeout_idle);
-}
-
-/*
- * login proxy: a LOGIN or AUTHENTICATE that did not log in, refused by
- * the server or, ours, by postern.  Once its answer is out the relay
- * closes the upstream and the client may try again with postern
- * (relay_login_failed()).  Our answer waits for the server's greeting
- * (ir_deliver()): while it waits, the session stays with this server.
- */
-static void
-front_failed(struct imap_relay *ir, const struct imap_cmd *c, int ours)
-{
-	if (!ir->conf->login_proxy || ir->authed || c == NULL ||
-	    (strcmp(c->name, "LOGIN") != 0 &&
-	    strcmp(c->name, "AUTHENTICATE") != 0))
-		return;
-	if (ours)
-		ir_deliver(ir);
-	relay_login_failed(ir->relay, buf_len(&ir->pending) == 0);
+	ir_forward_greeting(ir, sev);
 }

@@ -2,8 +2,8 @@
  * What imap_relay.c and the files of its parts share: one session's state
  * and the calls between them, named ir_ so that none of the engine's
  * helpers takes a generic name in libworker.a.  Private to the IMAP
- * engine (imap_relay_caps.c, imap_relay_policy.c, imap_relay_tls.c); the
- * relay sees imap_relay.h only.
+ * engine (imap_relay_caps.c, imap_relay_login.c, imap_relay_policy.c,
+ * imap_relay_tls.c); the relay sees imap_relay.h only.
  */
 #ifndef POSTERN_WORKER_IMAP_RELAY_INT_H
 #define POSTERN_WORKER_IMAP_RELAY_INT_H
@@ -53,6 +53,12 @@ void	 ir_deliver(struct imap_relay *);
 
 /* imap_relay_caps.c */
 void	 ir_server_line(struct imap_relay *, const struct imap_event *);
+
+/* imap_relay_login.c */
+void	 ir_forward_greeting(struct imap_relay *, const struct imap_sev *);
+int	 ir_client_forward_id(struct imap_relay *, const struct imap_sev *);
+void	 ir_server_timers(struct imap_relay *, const struct imap_sev *);
+void	 ir_front_failed(struct imap_relay *, const struct imap_cmd *, int);
 
 /* imap_relay_policy.c */
 int	 ir_client_policy(struct imap_relay *, const struct imap_sev *);
