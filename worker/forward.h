@@ -9,9 +9,9 @@
  *	                  client's implicit TLS handshake, whose version and
  *	                  cipher it carries, is over)
  *	forward id        IMAP: an ID command of postern's own right after
- *	                  the greeting (imap_relay.c, imap_session.h's stream
- *	                  model); POP3: XCLIENT when the server offers it
- *	                  (pop3_xclient.h)
+ *	                  the greeting (imap_relay_login.c, imap_session.h's
+ *	                  stream model); POP3: XCLIENT when the server offers
+ *	                  it (pop3_xclient.h)
  */
 #ifndef POSTERN_WORKER_FORWARD_H
 #define POSTERN_WORKER_FORWARD_H

@@ -1,12 +1,13 @@
 /*
  * IMAP policy enforcement: what the verdicts of postern.rules(5) mean
  * for commands, responses, capabilities and LIST results.  imap_relay.c
- * drives it and applies the outcome; verdict.h asks and caches.
+ * drives it and applies the outcome (imap_relay_policy.c); verdict.h
+ * asks and caches.
  *
  * Without a policy store (no channel to policyd) every call passes: the
  * worker is the transparent relay it was, except for what postern
  * answers itself (STARTTLS, by the connection's TLS mode, and COMPRESS:
- * imap_relay.c); the server's COMPRESS is never let through.
+ * imap_relay_tls.c); the server's COMPRESS is never let through.
  */
 #ifndef POSTERN_WORKER_IMAP_ENFORCE_H
 #define POSTERN_WORKER_IMAP_ENFORCE_H
@@ -121,8 +122,9 @@ int	 imap_enforce_cap_offer(struct imap_enforce *, const char *name);
 /*
  * The server's STARTTLS and LOGINDISABLED: 1 keep it, 0 hide it, -1 not
  * a TLS capability.  The server's STARTTLS is always hidden, since the
- * client's STARTTLS is postern's to answer; imap_relay.c adds postern's
- * own STARTTLS (and LOGINDISABLED) where the connection's mode says so.
+ * client's STARTTLS is postern's to answer; imap_relay_caps.c adds
+ * postern's own STARTTLS (and LOGINDISABLED) where the connection's mode
+ * says so.
  */
 int	 imap_tls_cap_offer(const struct imap_token *);
 
