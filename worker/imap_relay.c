@@ -242,6 +242,23 @@ ir_fail(struct imap_relay *ir, const char *line, size_t len)
 	ir->closed = 1;
 }
 
+/*
+ * The command is answered here, not by the server: the session forgets
+ * it.  -1 when the session did not have it in flight, which is our
+ * bug: the session ends with a BYE.
+ */
+int
+ir_refuse(struct imap_relay *ir, const struct imap_cmd *cmd)
+{
+	static const char	 bad[] = "* BYE Internal error\r\n";
+
+	if (imap_session_refuse(&ir->s, cmd) == 0)
+		return 0;
+	log_warnx("session refused a command not in flight");
+	ir_fail(ir, bad, sizeof(bad) - 1);
+	return -1;
+}
+
 /* Our answer, once the client is between two server responses. */
 void
 ir_answer(struct imap_relay *ir, const char *line, size_t len)
@@ -361,7 +378,8 @@ client_event(struct imap_relay *ir, const struct imap_sev *sev)
 	    sev->act != IMAP_ACT_NONE &&
 	    !(sev->flags & (IMAP_SEVF_SASL | IMAP_SEVF_DONE)))
 		ir->commands++;
-	if ((sev->flags & IMAP_SEVF_CMD_START) && sev->act == IMAP_ACT_FORWARD) {
+	if ((sev->flags & IMAP_SEVF_CMD_START) &&
+	    sev->act == IMAP_ACT_FORWARD) {
 		if (ir_client_refused(ir, sev) || ir_client_policy(ir, sev) ||
 		    ir_client_forward_id(ir, sev)) {
 			ir_front_failed(ir, sev->cmd, 1);

@@ -21,12 +21,6 @@
 static int	 cap_keep(const struct imap_token *, void *);
 
 /*
- * Capabilities whose truth is ours, not the server's: STARTTLS and
- * COMPRESS=DEFLATE (we add our own, caps_extra()), LOGINDISABLED when we
- * add it, and the AUTH= mechanisms while TLS is required; then what the
- * capability rules hide.
- */
-/*
  * The first pass over a list decides, and notes what it decided for the
  * first CAP_NOTED capabilities; the second, which writes the list
  * without the hidden ones, takes those notes instead of asking again
@@ -44,6 +38,12 @@ struct cap_hide {
 	uint8_t			 keep[CAP_NOTED];
 };
 
+/*
+ * Capabilities whose truth is ours, not the server's: STARTTLS and
+ * COMPRESS=DEFLATE (we add our own, caps_extra()), LOGINDISABLED when we
+ * add it, and the AUTH= mechanisms while TLS is required; then what the
+ * capability rules hide.
+ */
 static int
 cap_keep(const struct imap_token *t, void *arg)
 {

@@ -48,6 +48,7 @@ struct imap_relay {
 /* imap_relay.c */
 void	 ir_bye_line(struct imap_relay *, const char *, size_t);
 void	 ir_fail(struct imap_relay *, const char *, size_t);
+int	 ir_refuse(struct imap_relay *, const struct imap_cmd *);
 void	 ir_answer(struct imap_relay *, const char *, size_t);
 void	 ir_deliver(struct imap_relay *);
 

@@ -29,7 +29,8 @@
 void
 ir_forward_greeting(struct imap_relay *ir, const struct imap_sev *sev)
 {
-	static const char	 bad[] = "* BYE [UNAVAILABLE] Internal error\r\n";
+	static const char	 bad[] =
+	    "* BYE [UNAVAILABLE] Internal error\r\n";
 	int			 rc;
 
 	if ((sev->flags & (IMAP_SEVF_PRIVATE | IMAP_SEVF_CMD_DONE)) ==
@@ -79,12 +80,8 @@ ir_client_forward_id(struct imap_relay *ir, const struct imap_sev *sev)
 		    buf_len(&ir->scratch), 0);
 		return 1;
 	}
-	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
-		static const char bad[] = "* BYE Internal error\r\n";
-
-		ir_fail(ir, bad, sizeof(bad) - 1);
+	if (ir_refuse(ir, sev->cmd) == -1)
 		return 1;
-	}
 	if ((n = imap_reply(line, sizeof(line), sev->cmd->tag,
 	    strlen(sev->cmd->tag), "NO", "CANNOT", "ID fields x-originating-* "
 	    "and the like are postern's to send")) > 0) {

@@ -27,10 +27,6 @@ policy_abort(struct imap_relay *ir)
 }
 
 /*
- * The request verdict on a command's first line (imap_enforce.h).
- * Returns 1 when the command was handled here, 0 to forward it.
- */
-/*
  * The rules' "tls" is the client leg's: true from an implicit handshake
  * or a STARTTLS on.  Told to the verdicts only when it changes, since a
  * new context starts the cache afresh.
@@ -44,6 +40,10 @@ policy_tls_sync(struct imap_relay *ir)
 		verdict_set_tls(&ir->pol.vs, on, relay_tls_ja4(ir->relay));
 }
 
+/*
+ * The request verdict on a command's first line (imap_enforce.h).
+ * Returns 1 when the command was handled here, 0 to forward it.
+ */
 int
 ir_client_policy(struct imap_relay *ir, const struct imap_sev *sev)
 {
@@ -61,13 +61,8 @@ ir_client_policy(struct imap_relay *ir, const struct imap_sev *sev)
 		    buf_len(&ir->scratch), 0);
 		return 1;
 	}
-	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
-		static const char bad[] = "* BYE Internal error\r\n";
-
-		log_warnx("session refused a command not in flight");
-		ir_fail(ir, bad, sizeof(bad) - 1);
+	if (ir_refuse(ir, sev->cmd) == -1)
 		return 1;
-	}
 	if (d == IPOL_ANSWER) {
 		audit_answered((const char *)buf_data(&ir->scratch),
 		    buf_len(&ir->scratch));

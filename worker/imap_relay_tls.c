@@ -99,13 +99,8 @@ ir_compress_take(struct imap_relay *ir, const struct imap_sev *sev)
 	char	 line[IMAP_TAG_MAX + 64];
 	int	 n;
 
-	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
-		static const char bad[] = "* BYE Internal error\r\n";
-
-		log_warnx("session refused a command not in flight");
-		ir_fail(ir, bad, sizeof(bad) - 1);
+	if (ir_refuse(ir, sev->cmd) == -1)
 		return;
-	}
 	n = imap_reply(line, sizeof(line), sev->cmd->tag,
 	    strlen(sev->cmd->tag), "OK", NULL, "DEFLATE active");
 	if (n <= 0)
@@ -155,13 +150,8 @@ ir_client_refused(struct imap_relay *ir, const struct imap_sev *sev)
 		what = "Use STARTTLS first";
 	} else
 		return 0;
-	if (imap_session_refuse(&ir->s, sev->cmd) == -1) {
-		static const char bad[] = "* BYE Internal error\r\n";
-
-		log_warnx("session refused a command not in flight");
-		ir_fail(ir, bad, sizeof(bad) - 1);
+	if (ir_refuse(ir, sev->cmd) == -1)
 		return 1;
-	}
 	/* sev->cmd is valid until the next call, the tag with it. */
 	n = imap_reply(line, sizeof(line), sev->cmd->tag,
 	    strlen(sev->cmd->tag), status, code, what);
