@@ -1,7 +1,8 @@
 /*
- * What the pool's three files share (pool.c: the workers; pool_template.c:
- * the template that forks them; pool_view.c: what posternctl and the
- * metrics see of them).  Not for the rest of posternd, which has pool.h.
+ * What the pool's files share (pool.c: the workers; pool_session.c: the
+ * sessions they serve and their messages; pool_template.c: the template
+ * that forks them; pool_view.c: what posternctl and the metrics see of
+ * them).  Not for the rest of posternd, which has pool.h.
  */
 #ifndef POSTERN_MASTER_POOL_INT_H
 #define POSTERN_MASTER_POOL_INT_H
@@ -122,11 +123,19 @@ extern struct poollist		 pools;
 extern const char		*worker_path;
 extern const struct child_ops	 worker_ops;
 extern const struct child_ops	 template_ops;
+/* By enum worker_state, for the logs. */
+extern const char *const	 worker_state_names[];
 
 /* pool.c */
 void		 worker_fail(struct worker *, const char *);
 void		 worker_ready(struct worker *);
+void		 worker_idle(struct worker *);
+void		 worker_set(struct worker *, enum worker_state);
 void		 pool_failed(struct pool *);
+
+/* pool_session.c */
+void		 worker_msg(struct child *, struct msg *);
+void		 worker_connected(struct worker *);
 
 /* pool_view.c */
 void		 view_begin(struct worker *, const struct worker_session *);
