@@ -1,7 +1,8 @@
 # posternd: the root master.
 PROGS		+= posternd
-posternd_SRCS	 = master/posternd.c master/pool.c master/pool_session.c \
-		   master/pool_template.c master/pool_view.c master/listen.c
+posternd_SRCS	 = master/posternd.c master/pool.c master/pool_worker.c \
+		   master/pool_session.c master/pool_template.c \
+		   master/pool_view.c master/listen.c
 # The table of children (children.h): workers and helper daemons alike.
 posternd_SRCS	+= master/children.c
 # A peer's address as the logs show it (addr_text.h).

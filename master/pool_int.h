@@ -1,8 +1,9 @@
 /*
- * What the pool's files share (pool.c: the workers; pool_session.c: the
- * sessions they serve and their messages; pool_template.c: the template
- * that forks them; pool_view.c: what posternctl and the metrics see of
- * them).  Not for the rest of posternd, which has pool.h.
+ * What the pool's files share (pool.c: the pools' policy; pool_worker.c:
+ * each worker's life; pool_session.c: the sessions they serve and their
+ * messages; pool_template.c: the template that forks them; pool_view.c:
+ * what posternctl and the metrics see of them).  Not for the rest of
+ * posternd, which has pool.h.
  */
 #ifndef POSTERN_MASTER_POOL_INT_H
 #define POSTERN_MASTER_POOL_INT_H
@@ -127,11 +128,17 @@ extern const struct child_ops	 template_ops;
 extern const char *const	 worker_state_names[];
 
 /* pool.c */
+void		 pool_failed(struct pool *);
+int		 pool_wants(const struct pool *, enum daemon_id);
+int		 worker_channel(struct worker *, enum daemon_id);
+
+/* pool_worker.c */
+void		 worker_spawn(struct pool *);
+void		 worker_stop(struct worker *, const char *);
 void		 worker_fail(struct worker *, const char *);
 void		 worker_ready(struct worker *);
 void		 worker_idle(struct worker *);
 void		 worker_set(struct worker *, enum worker_state);
-void		 pool_failed(struct pool *);
 
 /* pool_session.c */
 void		 worker_msg(struct child *, struct msg *);

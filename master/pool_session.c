@@ -6,7 +6,7 @@
  * release what it counted against, and, for login proxy, to connect the
  * upstream that the confined worker cannot.  What a worker says on its
  * channel is mostly about its session, so its messages are read here;
- * MSG_READY goes to the workers' lifecycle (pool.c), and what
+ * MSG_READY goes to the workers' lifecycle (pool_worker.c), and what
  * posternctl sees of the session to pool_view.c.
  */
 #include <sys/types.h>
