@@ -198,7 +198,7 @@ nofile_check(const struct conf *c)
 
 /*
  * Each worker's RLIMIT_FSIZE, soft and hard, is its log's max-size
- * (pool.c): posternd must be allowed that much itself.
+ * (pool_worker.c): posternd must be allowed that much itself.
  */
 static int
 fsize_check(const struct conf *c)

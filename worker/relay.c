@@ -623,7 +623,10 @@ relay_greeted(struct relay *r)
 	if (r->up_greeted)
 		return;
 	r->up_greeted = 1;
-	/* The master hands the next client to this server now (pool.c). */
+	/*
+	 * The master hands the next client to this server now
+	 * (pool_session.c).
+	 */
 	memset(&g, 0, sizeof(g));
 	g.id = r->sess->id;
 	if (!r->quit && msg_compose(r->chan, MSG_W_GREETED, 0, -1, &g,
