@@ -29,7 +29,7 @@ static int	 listen_login(struct parser *, struct listener *);
  *	[tls MODE] [certificate FILE key FILE]...
  *	upstream HOST port N [tls implicit|starttls] [ca FILE] [verify off]
  *	[servername NAME] [forward none|id|proxy-v2]
- * or, for a named upstream (st_upstream), upstream NAME.
+ * or, for a named upstream (conf_st_upstream()), upstream NAME.
  */
 int
 conf_st_listen(struct parser *p, struct conf *conf)

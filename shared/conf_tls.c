@@ -4,7 +4,7 @@
  * server line, and the "tls" statement every listener shares.  In one
  * file because these words mean the same wherever they are written, and
  * the certificates are only numbered for keyd once every listener is
- * read (check_tls).
+ * read (conf_check_tls()).
  */
 #include <stdint.h>
 #include <string.h>
