@@ -246,7 +246,7 @@ pool_handoff(struct worker *w, int client, int upstream, int uperr,
 		w->pool->nconnecting++;
 	}
 	memcpy(w->addr, s->client_addr, sizeof(w->addr));
-	view_begin(w, s);
+	pool_view_begin(w, s);
 	w->sessions++;
 	w->pool->wanted = 0;
 	if (msg_flush(&w->c->chan) == -1) {

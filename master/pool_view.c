@@ -25,7 +25,7 @@ static uint64_t		 progress_n;	/* pool_progress_ask() */
 
 /* A session begins: what the master knows of it, and one more opened. */
 void
-view_begin(struct worker *w, const struct worker_session *s)
+pool_view_begin(struct worker *w, const struct worker_session *s)
 {
 	memset(&w->view, 0, sizeof(w->view));
 	w->view.id = s->id;
