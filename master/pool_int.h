@@ -145,7 +145,8 @@ void		 worker_msg(struct child *, struct msg *);
 void		 worker_connected(struct worker *);
 
 /* pool_view.c */
-void		 pool_view_begin(struct worker *, const struct worker_session *);
+void		 pool_view_begin(struct worker *,
+		    const struct worker_session *);
 int		 worker_view(struct worker *, const struct msg *);
 
 /* pool_template.c */
