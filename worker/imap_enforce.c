@@ -465,6 +465,13 @@ imap_enforce_cap_prefetch(struct imap_enforce *pol,
 		memset(&qs[n], 0, sizeof(qs[n]));
 		qs[n].table = RULES_CAPABILITY;
 		qs[n].key = names[n];
+		/*
+		 * A list whose first question is cached was asked before
+		 * (every list after a worker's first, until a login):
+		 * the cache has the rest, and the others are not built.
+		 */
+		if (n == 0 && verdict_cached(&pol->vs, &qs[0]))
+			return;
 		n++;
 	}
 	verdict_prefetch(&pol->vs, qs, n);

@@ -577,16 +577,8 @@ verdict_prefetch(struct verdict_session *vs, const struct verdict_q *qs,
 		return;
 	for (i = 0; i < n && nq < VERDICT_PREFETCH_MAX; i++) {
 		hs[nq] = hash_q(&qs[i], vs->state);
-		if (lookup(vs, &qs[i], hs[nq], gen) != NULL) {
-			/*
-			 * A list whose first verdict is here was asked
-			 * before: the cache has the rest, and verdict_ask()
-			 * looks each up once, not twice.
-			 */
-			if (i == 0)
-				return;
+		if (lookup(vs, &qs[i], hs[nq], gen) != NULL)
 			continue;
-		}
 		query_of(vs, &qs[i], &rq);
 		if (policy_query_queue(vs->pc, &rq, &ids[nq]) == -1)
 			break;
@@ -606,6 +598,17 @@ verdict_prefetch(struct verdict_session *vs, const struct verdict_q *qs,
 		if ((sl = keep(vs, &qs[which[i]], hs[i])) != NULL)
 			sl->fresh = 1;
 	}
+}
+
+int
+verdict_cached(struct verdict_session *vs, const struct verdict_q *q)
+{
+	uint64_t	 gen;
+
+	if (vs->pc == NULL || slots == NULL ||
+	    (gen = policy_generation(vs->pc)) == 0)
+		return 0;
+	return lookup(vs, q, hash_q(q, vs->state), gen) != NULL;
 }
 
 int

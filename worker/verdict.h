@@ -147,11 +147,15 @@ int	 verdict_ask(struct verdict_session *, const struct verdict_q *,
  * rather than one each, and kept in the cache, where verdict_ask() finds
  * them; the first time it does, it says the verdict is not from the
  * cache, as it is not.  A failure leaves the rest to verdict_ask().
- * At most VERDICT_PREFETCH_MAX questions.
+ * At most VERDICT_PREFETCH_MAX questions.  A caller with a list asked
+ * before skips it (verdict_cached() of its first question) before it
+ * builds the questions.
  */
 #define VERDICT_PREFETCH_MAX	64
 void	 verdict_prefetch(struct verdict_session *, const struct verdict_q *,
 	    size_t n);
+/* 1: q's verdict is in the cache; nothing asked, nothing counted. */
+int	 verdict_cached(struct verdict_session *, const struct verdict_q *);
 /* The cache's share, logged at debug level when the session ends. */
 void	 verdict_log_stats(const struct verdict_session *, uint64_t);
 
